@@ -1,0 +1,138 @@
+"""`kev`: the command line. Each subcommand is a thin wrapper over a pipeline function or a flow."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+from pipeline import __version__
+
+
+def _settings(args: argparse.Namespace):
+    from pipeline.config import load_settings
+
+    return load_settings(getattr(args, "config", None), out=getattr(args, "out", None),
+                         base_url=getattr(args, "eutils_url", None), query=getattr(args, "query", None))
+
+
+def _print_run(run: dict, out: Path) -> None:
+    counts = {k: run[k] for k in ("n_new", "n_revised", "n_unchanged", "n_deleted", "n_rejected", "n_articles")}
+    print(json.dumps({"run_id": run["run_id"], "source": run["source"], **counts}))
+    print(f"tables: {out.resolve()}/articles.parquet (and rejects.parquet, runs.parquet)")
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from pipeline.ingest import ingest
+
+    settings = _settings(args)
+    with _source(args.source) as source:
+        if source != args.source:
+            settings = type(settings)(**{**settings.__dict__, "base_url": source.split("=", 1)[1]})
+            source = "entrez"
+        _, run = ingest(source, settings, today=args.today)
+    _print_run(run, Path(settings.out))
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from flows.nightly import nightly
+
+    settings = _settings(args)
+    with _source(args.source) as source:
+        if source != args.source:
+            os.environ["KEV_EUTILS_URL"] = source.split("=", 1)[1]
+            source = "entrez"
+        run = nightly(source=source, out=str(settings.out), config=args.config, today=args.today)
+    _print_run(run, Path(settings.out))
+    return 0
+
+
+class _source:
+    """`replay:DIR` starts a loopback replay server for the duration of the command; other specs pass through."""
+
+    def __init__(self, spec: str) -> None:
+        self.spec = spec
+        self.server = None
+
+    def __enter__(self) -> str:
+        if not self.spec.startswith("replay:"):
+            return self.spec
+        from pipeline.replay import ReplayServer
+
+        self.server = ReplayServer(self.spec.split(":", 1)[1]).start()
+        return f"entrez=url={self.server.url}".replace("entrez=url=", "entrez=")
+
+    def __exit__(self, *exc: object) -> None:
+        if self.server is not None:
+            self.server.stop()
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    from pipeline.replay import ReplayServer
+
+    server = ReplayServer(args.data, host=args.host, port=args.port, enforce_rate=not args.no_rate_limit)
+    for spec in args.fault or []:
+        kind, _, count = spec.partition(":")
+        server.faults.push(kind, int(count or 1))
+    if args.storm:
+        server.faults.storm({k: float(v) for k, v in (p.split("=") for p in args.storm.split(","))}, args.seed)
+    print(f"replaying {len(server.records)} records at {server.url} (Ctrl-C to stop)", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="kev", description="ketamine-evidence: PubMed → entities → claims tables")
+    p.add_argument("--version", action="version", version=f"ketamine-evidence {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def common(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--source", default="sample",
+                        help="sample | xml:PATH | jsonl:PATH | entrez | replay:DIR (default: sample)")
+        sp.add_argument("--out", help="output folder (default: data/output, or KEV_OUT)")
+        sp.add_argument("--config", help="TOML settings file (default: ./kev.toml if present)")
+        sp.add_argument("--eutils-url", help="E-utilities base URL (default: NCBI, or KEV_EUTILS_URL)")
+        sp.add_argument("--query", help="PubMed query for live sources (default: the built-in ketamine query)")
+        sp.add_argument("--today", type=date.fromisoformat, help="end of the sync window (default: today, UTC)")
+
+    sp = sub.add_parser("ingest", help="parse a source into articles.parquet (no Prefect)")
+    common(sp)
+    sp.set_defaults(func=cmd_ingest)
+    sp = sub.add_parser("run", help="run the nightly Prefect flow (ephemeral API, no server needed)")
+    common(sp)
+    sp.set_defaults(func=cmd_run)
+    sp = sub.add_parser("replay", help="serve PubMed XML files as a loopback E-utilities replay")
+    sp.add_argument("--data", default=str(Path(__file__).resolve().parent.parent / "data" / "sample"))
+    sp.add_argument("--host", default="127.0.0.1")
+    sp.add_argument("--port", type=int, default=8765)
+    sp.add_argument("--fault", action="append", help="queue faults, e.g. 429:3, 500:2, reset:1, truncate:1, slow:1")
+    sp.add_argument("--storm", help="random fault rates, e.g. 429=0.2,500=0.1")
+    sp.add_argument("--seed", type=int, default=0)
+    sp.add_argument("--no-rate-limit", action="store_true", help="do not answer 429 to clients over NCBI's rate")
+    sp.set_defaults(func=cmd_replay)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    started = time.perf_counter()
+    try:
+        return args.func(args)
+    except (ValueError, FileNotFoundError, RuntimeError) as exc:
+        print(f"kev {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        if os.environ.get("KEV_TIMING"):
+            print(f"[{time.perf_counter() - started:.1f}s]", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

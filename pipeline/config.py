@@ -1,0 +1,90 @@
+"""Settings: defaults, then a TOML file, then environment variables, then explicit overrides (CLI flags)."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from datetime import date
+from pathlib import Path
+
+from pipeline.sources.entrez import NCBI_BASE_URL, EntrezSettings
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_DIR = ROOT / "data" / "sample"
+DEFAULT_OUT = ROOT / "data" / "output"
+
+# Ketamine and its enantiomers in depressive disorders and suicidality. No bare "depression"[tiab]: it would pull
+# the anaesthesia sense ("respiratory depression", "CNS depression"), which PubMed indexes under other MeSH terms.
+DEFAULT_QUERY = (
+    '(ketamine[tiab] OR esketamine[tiab] OR arketamine[tiab] OR "S-ketamine"[tiab] OR "R-ketamine"[tiab] '
+    'OR Spravato[tiab] OR "Ketamine"[MeSH Terms]) AND ('
+    '"Depressive Disorder"[MeSH Terms] OR "Depression"[MeSH Terms:noexp] OR "Suicidal Ideation"[MeSH Terms] '
+    'OR "Suicide"[MeSH Terms] OR depressive[tiab] OR antidepressant*[tiab] OR "major depression"[tiab] '
+    'OR "treatment-resistant depression"[tiab] OR "bipolar depression"[tiab] OR "postpartum depression"[tiab] '
+    'OR "perinatal depression"[tiab] OR "postnatal depression"[tiab] OR "late-life depression"[tiab] '
+    'OR "unipolar depression"[tiab] OR "depressed mood"[tiab] OR suicid*[tiab] OR anhedonia[tiab])'
+)
+
+ENV = {"NCBI_EMAIL": "email", "NCBI_API_KEY": "api_key", "KEV_EUTILS_URL": "base_url", "KEV_OUT": "out",
+       "KEV_QUERY": "query"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    out: Path = DEFAULT_OUT
+    query: str = DEFAULT_QUERY
+    email: str | None = None
+    api_key: str | None = None
+    base_url: str = NCBI_BASE_URL
+    requests_per_second: float | None = None
+    max_retries: int = 6
+    backoff_base: float = 1.0
+    timeout: float = 60.0
+    batch_size: int = 200
+    overlap_days: int = 3
+    start_date: date = date(1990, 1, 1)
+    reconcile_deletions: bool = True
+    extra: dict = field(default_factory=dict)
+
+    def entrez(self) -> EntrezSettings:
+        return EntrezSettings(base_url=self.base_url, email=self.email, api_key=self.api_key,
+                              requests_per_second=self.requests_per_second, max_retries=self.max_retries,
+                              backoff_base=self.backoff_base, timeout=self.timeout, batch_size=self.batch_size)
+
+
+def _coerce(name: str, value: object) -> object:
+    kinds = {f.name: f.type for f in fields(Settings)}
+    kind = kinds[name]
+    if value is None:
+        return None
+    if name == "out":
+        return Path(value)
+    if name == "start_date":
+        return value if isinstance(value, date) else date.fromisoformat(str(value))
+    if "int" in kind and "float" not in kind:
+        return int(value)
+    if "float" in kind:
+        return float(value)
+    if "bool" in kind:
+        return value if isinstance(value, bool) else str(value).lower() in ("1", "true", "yes", "on")
+    return value
+
+
+def load_settings(config: Path | str | None = None, **overrides: object) -> Settings:
+    """Build settings; unknown keys in the config file are an error naming the key."""
+    values: dict[str, object] = {}
+    known = {f.name for f in fields(Settings)} - {"extra"}
+    path = Path(config) if config else (Path("kev.toml") if Path("kev.toml").exists() else None)
+    if path is not None:
+        data = tomllib.loads(path.read_text())
+        section = data.get("kev", data)
+        unknown = set(section) - known
+        if unknown:
+            raise ValueError(f"{path}: unknown setting(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(known))}")
+        values.update(section)
+    for env, name in ENV.items():
+        if os.environ.get(env):
+            values[name] = os.environ[env]
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return replace(Settings(), **{k: _coerce(k, v) for k, v in values.items()})

@@ -1,0 +1,203 @@
+"""Turn a source into the articles table: parse, merge (latest version wins, deletions applied), publish.
+
+A source spec names where records come from:
+  sample            the bundled synthetic sample (data/sample)
+  xml:PATH          PubMed XML file or folder (.xml, .xml.gz; efetch output, baseline and update files)
+  jsonl:PATH        JSON lines in the shared `docs.jsonl` format
+  entrez            live PubMed (settings.base_url; NCBI unless pointed elsewhere)
+  replay:DIR        a loopback replay server over DIR, then the live path against it (a demo of live mode)
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pyarrow as pa
+
+from pipeline import __version__
+from pipeline.config import SAMPLE_DIR, Settings
+from pipeline.pubmed_xml import iter_records
+from pipeline.records import Article, Deletion, Reject
+from pipeline.sources.entrez import EntrezClient, all_ids, fetch_batches, split_windows
+from pipeline.sources.files import iter_jsonl, iter_xml
+from pipeline.tables import store
+from pipeline.tables.schemas import to_table
+
+Event = Article | Deletion | Reject
+
+
+@dataclass
+class Counts:
+    new: int = 0
+    revised: int = 0
+    unchanged: int = 0
+    stale: int = 0
+    deleted: int = 0
+    rejected: int = 0
+
+
+@dataclass
+class SyncResult:
+    """What a sync produced before publishing: the merged rows and the bookkeeping for `runs` and `state`."""
+
+    articles: list[dict]
+    rejects: list[dict]
+    counts: Counts
+    state: dict
+    windows: list[str] = field(default_factory=list)
+
+
+def article_row(a: Article) -> dict:
+    d = asdict(a)
+    d["text"] = a.text
+    d["pub_date"] = a.pub_date
+    d["has_abstract"] = bool(a.abstract.strip())
+    d["content_hash"] = a.content_hash()
+    d["sections"] = [asdict(s) for s in a.sections]
+    d["mesh"] = [{"descriptor": m.descriptor, "ui": m.ui, "major_topic": m.major_topic,
+                  "qualifiers": [{"name": n, "ui": u, "major_topic": mj} for n, u, mj in m.qualifiers]}
+                 for m in a.mesh]
+    return d
+
+
+def merge(existing: dict[str, dict], events: Iterable[Event], run_id: str,
+          rejects: dict[tuple, dict]) -> Counts:
+    """Apply events in order to `existing` (doc_id -> row), in place.
+
+    An older version never replaces a newer one; the same content is a no-op; a deletion removes the record
+    unless it names an older version than the one held.
+    """
+    counts = Counts()
+    for ev in events:
+        if isinstance(ev, Reject):
+            key = (ev.doc_id, ev.source, "parse", ev.reason)
+            rejects.setdefault(key, {"doc_id": ev.doc_id, "source": ev.source, "stage": "parse",
+                                     "reason": ev.reason, "snippet": ev.snippet, "first_run_id": run_id})
+            counts.rejected += 1
+        elif isinstance(ev, Deletion):
+            held = existing.get(ev.doc_id)
+            if held is not None and (ev.version is None or ev.version >= held["version"]):
+                del existing[ev.doc_id]
+                counts.deleted += 1
+        else:
+            held = existing.get(ev.doc_id)
+            if held is not None and ev.version < held["version"]:
+                counts.stale += 1
+                continue
+            row = article_row(ev)
+            if held is None:
+                counts.new += 1
+            elif held["content_hash"] == row["content_hash"]:
+                counts.unchanged += 1
+                continue
+            else:
+                counts.revised += 1
+            existing[ev.doc_id] = row
+    return counts
+
+
+def _offline_events(spec: str) -> Iterator[Event]:
+    kind, _, path = spec.partition(":")
+    if kind == "sample":
+        return iter_xml(SAMPLE_DIR)
+    if kind == "xml":
+        return iter_xml(Path(path))
+    if kind == "jsonl":
+        return iter_jsonl(Path(path))
+    raise ValueError(f"unknown source {spec!r}: use sample, xml:PATH, jsonl:PATH, entrez or replay:DIR")
+
+
+def _raw_batches(batches: Iterable[bytes], raw_dir: Path) -> Iterator[Event]:
+    """Keep each fetched batch verbatim (gzipped) for audit, then parse it."""
+    raw_dir.mkdir(parents=True, exist_ok=True)
+    for i, body in enumerate(batches):
+        path = raw_dir / f"batch-{i:05d}.xml.gz"
+        with gzip.open(path, "wb") as fh:
+            fh.write(body)
+        yield from iter_records(io.BytesIO(body), source=f"entrez:{path.name}")
+
+
+def _live_events(settings: Settings, client: EntrezClient, state: dict, today: date, raw_dir: Path,
+                 held_live: set[str], windows: list[str]) -> Iterator[Event]:
+    """New records by entry date, revised ones by modification date, each from its watermark minus the overlap."""
+    for datetype in ("edat", "mdat"):
+        mark = state.get("watermarks", {}).get(datetype)
+        start = (date.fromisoformat(mark) - timedelta(days=settings.overlap_days)) if mark else settings.start_date
+        for w_start, w_end, result in split_windows(client, settings.query, datetype, start, today):
+            windows.append(f"{datetype}:{w_start}..{w_end}:{result.count}")
+            if result.count:
+                yield from _raw_batches(fetch_batches(client, result), raw_dir / datetype)
+    if settings.reconcile_deletions and held_live:
+        live = all_ids(client, settings.query, settings.start_date, today)
+        windows.append(f"reconcile:{settings.start_date}..{today}:{len(live)}")
+        for pmid in sorted(held_live - live):
+            yield Deletion(pmid, None, "entrez:reconcile")
+
+
+def sync(source: str, settings: Settings, run_id: str, today: date | None = None) -> SyncResult:
+    """Read what is published, pull the source, merge; nothing is written to the tables here."""
+    today = today or datetime.now(UTC).date()
+    out = Path(settings.out)
+    existing_table = store.read_table(out, "articles")
+    existing = {r["doc_id"]: r for r in existing_table.to_pylist()} if existing_table is not None else {}
+    rej_table = store.read_table(out, "rejects")
+    rejects = {(r["doc_id"], r["source"], r["stage"], r["reason"]): r
+               for r in (rej_table.to_pylist() if rej_table is not None else [])}
+    state = store.read_state(out)
+    windows: list[str] = []
+    if source == "entrez":
+        client = EntrezClient(settings.entrez())
+        held_live = {r["pmid"] for r in existing.values() if r["source"].startswith("entrez") and r["pmid"]}
+        raw_dir = out / "raw" / f"{today:%Y-%m-%d}-{run_id}"
+        events = _live_events(settings, client, state, today, raw_dir, held_live, windows)
+        counts = merge(existing, events, run_id, rejects)
+        state = {**state, "watermarks": {"edat": today.isoformat(), "mdat": today.isoformat()},
+                 "query": settings.query}
+    else:
+        counts = merge(existing, _offline_events(source), run_id, rejects)
+    rows = [existing[k] for k in sorted(existing)]
+    return SyncResult(rows, [rejects[k] for k in sorted(rejects, key=repr)], counts, state, windows)
+
+
+def new_run_id() -> str:
+    return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
+
+
+def run_row(run_id: str, flow_run_id: str | None, started: datetime, source: str, settings: Settings,
+            result: SyncResult, status: str) -> dict:
+    c = result.counts
+    return {"run_id": run_id, "flow_run_id": flow_run_id, "started_at": started, "finished_at": datetime.now(UTC),
+            "source": source, "query": settings.query if source == "entrez" else None,
+            "windows": ";".join(result.windows) or None, "n_new": c.new, "n_revised": c.revised,
+            "n_unchanged": c.unchanged, "n_deleted": c.deleted, "n_rejected": c.rejected,
+            "n_articles": len(result.articles), "code_version": __version__, "status": status}
+
+
+def publish_sync(settings: Settings, result: SyncResult, run: dict) -> Path:
+    """Validate and publish articles, rejects and the appended runs table as one atomic set."""
+    out = Path(settings.out)
+    previous_runs = store.read_table(out, "runs")
+    runs = (previous_runs.to_pylist() if previous_runs is not None else []) + [run]
+    tables: dict[str, pa.Table] = {
+        "articles": to_table("articles", result.articles),
+        "rejects": to_table("rejects", result.rejects),
+        "runs": to_table("runs", runs),
+    }
+    return store.publish(out, tables, result.state, run["run_id"])
+
+
+def ingest(source: str, settings: Settings, flow_run_id: str | None = None, today: date | None = None
+           ) -> tuple[SyncResult, dict]:
+    """Sync and publish in one call (what `kev ingest` and the flow's first stage do)."""
+    run_id = new_run_id()
+    started = datetime.now(UTC)
+    result = sync(source, settings, run_id, today)
+    run = run_row(run_id, flow_run_id, started, source, settings, result, "completed")
+    publish_sync(settings, result, run)
+    return result, run

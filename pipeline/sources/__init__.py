@@ -1,0 +1,1 @@
+"""Where articles come from: live E-utilities, PubMed XML files, JSON lines, the bundled sample."""

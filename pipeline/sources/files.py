@@ -1,0 +1,84 @@
+"""Offline sources: PubMed XML files or folders (plain or .gz) and JSON lines in the shared `docs.jsonl` format."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+from pipeline.pubmed_xml import iter_records
+from pipeline.records import Article, Deletion, Reject
+
+XML_SUFFIXES = (".xml", ".xml.gz")
+
+
+def xml_files(path: Path) -> list[Path]:
+    """The XML files under `path` in a stable order (baseline/update files sort by their sequence number)."""
+    if path.is_file():
+        return [path]
+    if not path.is_dir():
+        raise FileNotFoundError(f"no such file or folder: {path}")
+    return sorted(p for p in path.rglob("*") if p.is_file() and p.name.endswith(XML_SUFFIXES))
+
+
+def iter_xml(path: str | Path) -> Iterator[Article | Deletion | Reject]:
+    """Records from a PubMed XML file or folder; daily update files apply in name order, deletions included."""
+    for f in xml_files(Path(path)):
+        opener = gzip.open if f.name.endswith(".gz") else open
+        try:
+            with opener(f, "rb") as stream:
+                yield from iter_records(stream, source=str(f))
+        except (OSError, EOFError) as exc:
+            yield Reject(None, f"unreadable file: {exc}", str(f))
+
+
+def _keywords(value: object) -> list[str]:
+    if isinstance(value, list):
+        return [k for k in value if isinstance(k, str)]
+    return [k.strip() for k in str(value or "").split(",") if k.strip()]
+
+
+def article_from_json(rec: dict, source: str) -> Article:
+    """A `docs.jsonl` record -> Article; `text` (when given) must equal title + newline + abstract."""
+    doc_id = rec.get("doc_id")
+    if not doc_id:
+        raise ValueError("record has no doc_id")
+    title = rec.get("title") or ""
+    abstract = rec.get("abstract") or ""
+    text = rec.get("text")
+    if text is not None and text != title + "\n" + abstract:
+        head, sep, tail = text.partition("\n")
+        if not sep:
+            raise ValueError("`text` has no newline between title and abstract")
+        title, abstract = head, tail
+    if not title and not abstract:
+        raise ValueError("record has neither title nor abstract")
+    pmid = rec.get("pmid")
+    year = rec.get("year")
+    return Article(
+        doc_id=str(doc_id), pmid=str(pmid) if pmid else None, version=int(rec.get("version") or 1),
+        title=title, abstract=abstract, journal=rec.get("journal"), doi=rec.get("doi"),
+        pub_year=int(year) if year else None,
+        keywords=_keywords(rec.get("keywords")),
+        source=source,
+    )
+
+
+def iter_jsonl(path: str | Path) -> Iterator[Article | Reject]:
+    """Articles from a JSON-lines file; a bad line becomes a Reject naming its line number."""
+    path = Path(path)
+    with open(path, encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            source = f"{path}:{lineno}"
+            rec = None
+            try:
+                rec = json.loads(line)
+                if not isinstance(rec, dict):
+                    raise ValueError("line is not a JSON object")
+                yield article_from_json(rec, source)
+            except (ValueError, TypeError) as exc:
+                doc_id = rec.get("doc_id") if isinstance(rec, dict) else None
+                yield Reject(doc_id, f"{type(exc).__name__}: {exc}", source, line[:500])

@@ -1,0 +1,1 @@
+"""Table schemas and the atomic, snapshot-based store that publishes them."""

@@ -1,0 +1,105 @@
+"""One explicit Arrow schema per published table; `docs/tables.md` documents every column."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+SECTION = pa.struct([("label", pa.string()), ("nlm_category", pa.string()), ("start", pa.int32()),
+                     ("end", pa.int32())])
+QUALIFIER = pa.struct([("name", pa.string()), ("ui", pa.string()), ("major_topic", pa.bool_())])
+MESH = pa.struct([("descriptor", pa.string()), ("ui", pa.string()), ("major_topic", pa.bool_()),
+                  ("qualifiers", pa.list_(QUALIFIER))])
+COMMENT = pa.struct([("ref_type", pa.string()), ("pmid", pa.string()), ("ref_source", pa.string())])
+
+ARTICLES = pa.schema([
+    pa.field("doc_id", pa.string(), nullable=False),
+    pa.field("pmid", pa.string()),
+    pa.field("version", pa.int32(), nullable=False),
+    pa.field("title", pa.string(), nullable=False),
+    pa.field("abstract", pa.string(), nullable=False),
+    pa.field("text", pa.string(), nullable=False),
+    pa.field("sections", pa.list_(SECTION)),
+    pa.field("journal", pa.string()),
+    pa.field("journal_iso", pa.string()),
+    pa.field("pub_year", pa.int16()),
+    pa.field("pub_month", pa.int8()),
+    pa.field("pub_day", pa.int8()),
+    pa.field("pub_date", pa.string()),
+    pa.field("medline_date", pa.string()),
+    pa.field("entry_date", pa.string()),
+    pa.field("revised_date", pa.string()),
+    pa.field("publication_types", pa.list_(pa.string())),
+    pa.field("mesh", pa.list_(MESH)),
+    pa.field("keywords", pa.list_(pa.string())),
+    pa.field("doi", pa.string()),
+    pa.field("pmcid", pa.string()),
+    pa.field("languages", pa.list_(pa.string())),
+    pa.field("authors", pa.list_(pa.string())),
+    pa.field("comments_corrections", pa.list_(COMMENT)),
+    pa.field("retracted", pa.bool_(), nullable=False),
+    pa.field("is_book", pa.bool_(), nullable=False),
+    pa.field("has_abstract", pa.bool_(), nullable=False),
+    pa.field("status", pa.string()),
+    pa.field("source", pa.string(), nullable=False),
+    pa.field("content_hash", pa.string(), nullable=False),
+])
+
+REJECTS = pa.schema([
+    pa.field("doc_id", pa.string()),
+    pa.field("source", pa.string(), nullable=False),
+    pa.field("stage", pa.string(), nullable=False),
+    pa.field("reason", pa.string(), nullable=False),
+    pa.field("snippet", pa.string()),
+    pa.field("first_run_id", pa.string(), nullable=False),
+])
+
+RUNS = pa.schema([
+    pa.field("run_id", pa.string(), nullable=False),
+    pa.field("flow_run_id", pa.string()),
+    pa.field("started_at", pa.timestamp("us", tz="UTC"), nullable=False),
+    pa.field("finished_at", pa.timestamp("us", tz="UTC"), nullable=False),
+    pa.field("source", pa.string(), nullable=False),
+    pa.field("query", pa.string()),
+    pa.field("windows", pa.string()),
+    pa.field("n_new", pa.int64(), nullable=False),
+    pa.field("n_revised", pa.int64(), nullable=False),
+    pa.field("n_unchanged", pa.int64(), nullable=False),
+    pa.field("n_deleted", pa.int64(), nullable=False),
+    pa.field("n_rejected", pa.int64(), nullable=False),
+    pa.field("n_articles", pa.int64(), nullable=False),
+    pa.field("code_version", pa.string(), nullable=False),
+    pa.field("status", pa.string(), nullable=False),
+])
+
+SCHEMAS: dict[str, pa.Schema] = {"articles": ARTICLES, "rejects": REJECTS, "runs": RUNS}
+KEYS: dict[str, tuple[str, ...]] = {"articles": ("doc_id",), "rejects": ("doc_id", "source", "stage", "reason"),
+                                    "runs": ("run_id",)}
+
+
+class SchemaError(ValueError):
+    """A table does not match its declared schema; it is not published."""
+
+
+def to_table(name: str, rows: list[dict]) -> pa.Table:
+    """Rows -> Arrow table of the declared schema; a missing column, wrong type or null key raises SchemaError."""
+    schema = SCHEMAS[name]
+    try:
+        table = pa.Table.from_pylist(rows, schema=schema)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, KeyError) as exc:
+        raise SchemaError(f"{name}: rows do not fit the schema: {exc}") from exc
+    validate(name, table)
+    return table
+
+
+def validate(name: str, table: pa.Table) -> None:
+    schema = SCHEMAS[name]
+    if not table.schema.equals(schema, check_metadata=False):
+        raise SchemaError(f"{name}: schema differs from the declared one:\n{table.schema}\nexpected:\n{schema}")
+    for f in schema:
+        if not f.nullable and table.column(f.name).null_count:
+            raise SchemaError(f"{name}.{f.name}: {table.column(f.name).null_count} nulls in a non-null column")
+    keys = KEYS[name]
+    if table.num_rows and len(keys) == 1:
+        col = table.column(keys[0])
+        if len(col.unique()) != table.num_rows:
+            raise SchemaError(f"{name}: duplicate {keys[0]} values")

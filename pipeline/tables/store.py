@@ -1,0 +1,120 @@
+"""The output folder: tables published as one atomic set, with stable paths for analysts.
+
+    OUT/.snapshots/<seq>-<run_id>/   one complete set of tables + state.json + manifest.json
+    OUT/current -> .snapshots/...    swapped by an atomic rename: readers see the old set or the new, never a mix
+    OUT/articles.parquet -> current/articles.parquet   (one stable symlink per table, made once)
+    OUT/raw/                         XML exactly as fetched, for audit (append-only, outside snapshots)
+
+A crash or SIGKILL before the swap leaves a half-written `.tmp-*` folder that nobody reads and the next publish
+removes; after the swap the new set is complete. Tables a run did not rewrite are carried over by hard link.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pipeline.tables.schemas import SCHEMAS, SchemaError, validate
+
+SNAPSHOTS = ".snapshots"
+CURRENT = "current"
+KEEP_SNAPSHOTS = 3
+
+
+def current_dir(out: Path) -> Path | None:
+    link = Path(out) / CURRENT
+    return link.resolve() if link.is_symlink() and link.resolve().is_dir() else None
+
+
+def read_table(out: Path, name: str) -> pa.Table | None:
+    """The published table, or None before the first publish; a schema mismatch is an error, not a guess."""
+    cur = current_dir(out)
+    if cur is None or not (cur / f"{name}.parquet").exists():
+        return None
+    table = pq.read_table(cur / f"{name}.parquet")
+    if name in SCHEMAS:
+        table = table.cast(SCHEMAS[name]) if not table.schema.equals(SCHEMAS[name]) else table
+    return table
+
+
+def read_state(out: Path) -> dict:
+    cur = current_dir(out)
+    if cur is None or not (cur / "state.json").exists():
+        return {}
+    return json.loads((cur / "state.json").read_text())
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_parquet(table: pa.Table, path: Path) -> None:
+    pq.write_table(table, path, compression="zstd")
+    with open(path, "rb") as fh:
+        os.fsync(fh.fileno())
+
+
+def publish(out: Path, tables: dict[str, pa.Table], state: dict, run_id: str) -> Path:
+    """Write `tables` and `state` aside, validate them, carry over the rest, then swap the set in atomically."""
+    out = Path(out)
+    snaps = out / SNAPSHOTS
+    snaps.mkdir(parents=True, exist_ok=True)
+    for stale in snaps.glob(".tmp-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    for name, table in tables.items():
+        if name in SCHEMAS:
+            validate(name, table)
+    previous = current_dir(out)
+    seq = 1 + max((int(p.name.split("-", 1)[0]) for p in snaps.iterdir() if p.name[:1].isdigit()), default=0)
+    final = snaps / f"{seq:06d}-{run_id}"
+    tmp = snaps / f".tmp-{seq:06d}-{run_id}"
+    tmp.mkdir()
+    manifest = {"run_id": run_id, "tables": {}}
+    for name, table in tables.items():
+        _write_parquet(table, tmp / f"{name}.parquet")
+        back = pq.read_metadata(tmp / f"{name}.parquet")
+        if back.num_rows != table.num_rows:
+            raise SchemaError(f"{name}: wrote {table.num_rows} rows, read back {back.num_rows}")
+        manifest["tables"][name] = table.num_rows
+    if previous is not None:
+        for f in previous.glob("*.parquet"):
+            if f.stem not in tables:
+                os.link(f, tmp / f.name)
+                manifest["tables"][f.stem] = pq.read_metadata(f).num_rows
+    (tmp / "state.json").write_text(json.dumps(state, indent=2, sort_keys=True))
+    (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True))
+    _fsync_dir(tmp)
+    os.rename(tmp, final)
+    link_tmp = out / f".{CURRENT}.tmp"
+    if link_tmp.is_symlink() or link_tmp.exists():
+        link_tmp.unlink()
+    os.symlink(Path(SNAPSHOTS) / final.name, link_tmp)
+    os.replace(link_tmp, out / CURRENT)
+    _fsync_dir(out)
+    for name in manifest["tables"]:
+        stable = out / f"{name}.parquet"
+        if not stable.is_symlink():
+            if stable.exists():
+                stable.unlink()
+            os.symlink(Path(CURRENT) / f"{name}.parquet", stable)
+    state_link = out / "state.json"
+    if not state_link.is_symlink():
+        os.symlink(Path(CURRENT) / "state.json", state_link)
+    _prune(snaps, keep=final)
+    return final
+
+
+def _prune(snaps: Path, keep: Path) -> None:
+    done = sorted((p for p in snaps.iterdir() if p.name[:1].isdigit()), key=lambda p: p.name)
+    for old in done[:-KEEP_SNAPSHOTS]:
+        if old != keep:
+            shutil.rmtree(old, ignore_errors=True)
