@@ -24,9 +24,9 @@ def publish_task(settings: Settings, result: SyncResult, run: dict) -> str:
 
 @flow(name="nightly", log_prints=True)
 def nightly(source: str = "sample", out: str | None = None, config: str | None = None,
-            today: date | None = None) -> dict:
+            base_url: str | None = None, query: str | None = None, today: date | None = None) -> dict:
     """Sync → publish. Returns the run row (counts, windows, status)."""
-    settings = load_settings(config, out=out)
+    settings = load_settings(config, out=out, base_url=base_url, query=query)
     run_id = new_run_id()
     started = datetime.now(UTC)
     result = sync_task(source, settings, run_id, today)

@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
 import time
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 from pipeline import __version__
 
 
-def _settings(args: argparse.Namespace):
+def _settings(args: argparse.Namespace, base_url: str | None = None):
     from pipeline.config import load_settings
 
-    return load_settings(getattr(args, "config", None), out=getattr(args, "out", None),
-                         base_url=getattr(args, "eutils_url", None), query=getattr(args, "query", None))
+    return load_settings(args.config, out=args.out, base_url=base_url or args.eutils_url, query=args.query)
 
 
 def _print_run(run: dict, out: Path) -> None:
@@ -29,47 +30,35 @@ def _print_run(run: dict, out: Path) -> None:
 def cmd_ingest(args: argparse.Namespace) -> int:
     from pipeline.ingest import ingest
 
-    settings = _settings(args)
-    with _source(args.source) as source:
-        if source != args.source:
-            settings = type(settings)(**{**settings.__dict__, "base_url": source.split("=", 1)[1]})
-            source = "entrez"
+    with _source(args.source) as (source, base_url):
+        settings = _settings(args, base_url)
         _, run = ingest(source, settings, today=args.today)
     _print_run(run, Path(settings.out))
     return 0
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     from flows.nightly import nightly
 
-    settings = _settings(args)
-    with _source(args.source) as source:
-        if source != args.source:
-            os.environ["KEV_EUTILS_URL"] = source.split("=", 1)[1]
-            source = "entrez"
-        run = nightly(source=source, out=str(settings.out), config=args.config, today=args.today)
+    with _source(args.source) as (source, base_url):
+        settings = _settings(args, base_url)
+        run = nightly(source=source, out=str(settings.out), config=args.config, base_url=settings.base_url,
+                      query=args.query, today=args.today)
     _print_run(run, Path(settings.out))
     return 0
 
 
-class _source:
-    """`replay:DIR` starts a loopback replay server for the duration of the command; other specs pass through."""
+@contextlib.contextmanager
+def _source(spec: str) -> Iterator[tuple[str, str | None]]:
+    """`replay:DIR` serves DIR on a loopback replay server for the command's duration and syncs from it live."""
+    if not spec.startswith("replay:"):
+        yield spec, None
+        return
+    from pipeline.replay import ReplayServer
 
-    def __init__(self, spec: str) -> None:
-        self.spec = spec
-        self.server = None
-
-    def __enter__(self) -> str:
-        if not self.spec.startswith("replay:"):
-            return self.spec
-        from pipeline.replay import ReplayServer
-
-        self.server = ReplayServer(self.spec.split(":", 1)[1]).start()
-        return f"entrez=url={self.server.url}".replace("entrez=url=", "entrez=")
-
-    def __exit__(self, *exc: object) -> None:
-        if self.server is not None:
-            self.server.stop()
+    with ReplayServer(spec.split(":", 1)[1]) as server:
+        yield "entrez", server.url
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
@@ -82,10 +71,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
     if args.storm:
         server.faults.storm({k: float(v) for k, v in (p.split("=") for p in args.storm.split(","))}, args.seed)
     print(f"replaying {len(server.records)} records at {server.url} (Ctrl-C to stop)", flush=True)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
-    except KeyboardInterrupt:
-        pass
     return 0
 
 

@@ -81,7 +81,8 @@ def load_settings(config: Path | str | None = None, **overrides: object) -> Sett
         section = data.get("kev", data)
         unknown = set(section) - known
         if unknown:
-            raise ValueError(f"{path}: unknown setting(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(known))}")
+            raise ValueError(f"{path}: unknown setting(s) {', '.join(sorted(unknown))}; "
+                             f"known: {', '.join(sorted(known))}")
         values.update(section)
     for env, name in ENV.items():
         if os.environ.get(env):

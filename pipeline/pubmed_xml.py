@@ -171,7 +171,9 @@ def _authors(author_list: etree._Element | None) -> list[str]:
 
 
 def _ids(id_list: etree._Element | None) -> dict[str, str]:
-    return {a.get("IdType"): (a.text or "").strip() for a in id_list.findall("ArticleId")} if id_list is not None else {}
+    if id_list is None:
+        return {}
+    return {a.get("IdType"): (a.text or "").strip() for a in id_list.findall("ArticleId")}
 
 
 def _comments(citation: etree._Element) -> list[CommentCorrection]:

@@ -160,19 +160,19 @@ class EntrezClient:
                             post=True, validate=is_well_formed_xml)
 
 
-def split_windows(client: EntrezClient, term: str, datetype: str, start: date, end: date
-                  ) -> Iterator[tuple[date, date, SearchResult]]:
-    """Search [start, end] by `datetype`; a window with 10,000 or more hits is halved until each fits."""
+def split_windows(client: EntrezClient, term: str, datetype: str, start: date, end: date,
+                  cap: int = ESEARCH_CAP) -> Iterator[tuple[date, date, SearchResult]]:
+    """Search [start, end] by `datetype`; a window with `cap` (10,000) or more hits is halved until each fits."""
     result = client.esearch(term, datetype, start, end)
-    if result.count < ESEARCH_CAP:
+    if result.count < cap:
         yield start, end, result
         return
     if start >= end:
         raise EntrezError(f"{result.count} records on the single day {start:%Y-%m-%d} ({datetype}); "
                           "esearch cannot page past 10,000: narrow the query")
     mid = start + timedelta(days=(end - start).days // 2)
-    yield from split_windows(client, term, datetype, start, mid)
-    yield from split_windows(client, term, datetype, mid + timedelta(days=1), end)
+    yield from split_windows(client, term, datetype, start, mid, cap)
+    yield from split_windows(client, term, datetype, mid + timedelta(days=1), end, cap)
 
 
 def fetch_batches(client: EntrezClient, result: SearchResult) -> Iterator[bytes]:

@@ -1,0 +1,28 @@
+"""Shared fixtures. Tests that read ../shared/corpus skip cleanly when it is absent (a user's machine has none)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = Path(os.environ.get("KEV_CORPUS", ROOT.parent / "shared" / "corpus"))
+SAMPLE = ROOT / "data" / "sample"
+
+os.environ.setdefault("PREFECT_HOME", str(ROOT / ".prefect"))
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
+
+def corpus_path(*parts: str) -> Path:
+    p = CORPUS.joinpath(*parts)
+    if not p.exists():
+        pytest.skip(f"shared corpus not available: {p}")
+    return p
+
+
+@pytest.fixture
+def corpus():
+    return corpus_path

@@ -1,0 +1,137 @@
+"""Live ingestion through the real HTTP client against the loopback replay server (no mocks)."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pipeline.config import Settings
+from pipeline.ingest import ingest
+from pipeline.replay import ReplayServer
+from pipeline.sources.entrez import EntrezClient, EntrezError, EntrezSettings, split_windows
+from tests.pubmed_factory import record, write_set
+
+JAN = date(2025, 1, 10)
+FEB = date(2025, 2, 10)
+
+
+def settings(server: ReplayServer, out: Path, **kw) -> Settings:
+    base = Settings(out=out, base_url=server.url, email="dev@example.org", api_key="k" * 10,
+                    backoff_base=0.02, max_retries=5, timeout=5, start_date=date(2024, 1, 1), batch_size=3)
+    return replace(base, **kw)
+
+
+@pytest.fixture
+def nights(tmp_path):
+    """Night 1: five records. Night 2: 3 revised to version 2, 4 revised in place, 2 deleted, 6 and 7 new."""
+    n1 = write_set(tmp_path / "night1" / "a.xml", [record(i, JAN) for i in range(1, 6)])
+    n2 = write_set(tmp_path / "night2" / "a.xml",
+                   [record(1, JAN), record(3, JAN, FEB, version=2), record(4, JAN, FEB, abstract="Corrected."),
+                    record(5, JAN), record(6, FEB), record(7, FEB)])
+    return n1.parent, n2.parent
+
+
+def table(out: Path) -> pd.DataFrame:
+    return pd.read_parquet(out / "articles.parquet").set_index("pmid")
+
+
+def test_two_incremental_nights_new_revised_deleted(nights, tmp_path):
+    out = tmp_path / "out"
+    with ReplayServer(nights[0]) as server:
+        s = settings(server, out)
+        _, run1 = ingest("entrez", s, today=date(2025, 1, 31))
+        assert (run1["n_new"], run1["n_deleted"]) == (5, 0)
+        assert sorted(table(out).index) == ["1", "2", "3", "4", "5"]
+        server.load(nights[1])
+        _, run2 = ingest("entrez", s, today=date(2025, 2, 28))
+    t = table(out)
+    assert sorted(t.index) == ["1", "3", "4", "5", "6", "7"]
+    assert t.loc["3", "version"] == 2 and "version 2" in t.loc["3", "title"]
+    assert t.loc["4", "abstract"] == "Corrected." and t.loc["4", "version"] == 1
+    assert (run2["n_new"], run2["n_revised"], run2["n_deleted"]) == (2, 2, 1)
+    runs = pd.read_parquet(out / "runs.parquet")
+    assert len(runs) == 2 and "edat:" in runs.iloc[1]["windows"] and "reconcile" in runs.iloc[1]["windows"]
+    assert len(list((out / "raw").rglob("*.xml.gz"))) >= 2  # fetched XML kept for audit
+
+
+def test_same_window_twice_gives_identical_articles(nights, tmp_path):
+    out = tmp_path / "out"
+    with ReplayServer(nights[1]) as server:
+        s = settings(server, out)
+        ingest("entrez", s, today=date(2025, 2, 28))
+        first = (out / "articles.parquet").read_bytes()
+        _, run = ingest("entrez", s, today=date(2025, 2, 28))
+    assert run["n_new"] == run["n_revised"] == run["n_deleted"] == 0
+    assert hashlib.sha256(first).digest() == hashlib.sha256((out / "articles.parquet").read_bytes()).digest()
+
+
+def test_requests_are_polite_post_batched_and_identified(nights, tmp_path):
+    with ReplayServer(nights[1]) as server:
+        ingest("entrez", settings(server, tmp_path / "o", api_key=None), today=date(2025, 2, 28))
+        log = list(server.log)
+    assert all(r.status == 200 for r in log), [r.status for r in log]  # the server 429s anyone over 3/s
+    fetches = [r for r in log if r.util == "efetch"]
+    assert fetches and all(r.method == "POST" and r.params.get("WebEnv") for r in fetches)
+    assert all(int(r.params["retmax"]) == 3 for r in fetches)
+    searches = [r for r in log if r.util == "esearch"]
+    assert {r.params.get("datetype") for r in searches} >= {"edat", "mdat"}
+    assert all(r.params["tool"] == "ketamine-evidence" and r.params["email"] == "dev@example.org" for r in log)
+    gaps = [b.at - a.at for a, b in zip(log, log[1:], strict=False)]
+    assert min(gaps) > 0.3  # 3 requests/s without a key
+
+
+def test_fault_storm_recovers(nights, tmp_path):
+    with ReplayServer(nights[1]) as server:
+        for kind, n in (("429", 3), ("500", 2), ("reset", 2), ("truncate", 2)):
+            server.faults.push(kind, n)
+        _, run = ingest("entrez", settings(server, tmp_path / "o", max_retries=12), today=date(2025, 2, 28))
+        statuses = [r.status for r in server.log]
+    assert run["n_new"] == 6
+    assert statuses.count(429) >= 3 and statuses.count(500) == 2 and statuses.count(0) == 2
+
+
+def test_random_storm_recovers(nights, tmp_path):
+    with ReplayServer(nights[1]) as server:
+        server.faults.storm({"429": 0.2, "500": 0.1, "reset": 0.05, "truncate": 0.1}, seed=7)
+        _, run = ingest("entrez", settings(server, tmp_path / "o", max_retries=15), today=date(2025, 2, 28))
+    assert run["n_articles"] == 6
+
+
+def test_exhausted_retries_fail_clearly_and_leave_tables(nights, tmp_path):
+    out = tmp_path / "out"
+    with ReplayServer(nights[0]) as server:
+        s = settings(server, out, max_retries=2)
+        ingest("entrez", s, today=date(2025, 1, 31))
+        before = {p.name: p.read_bytes() for p in out.glob("*.parquet")}
+        server.load(nights[1])
+        server.faults.push("500", 50)
+        with pytest.raises(EntrezError, match=r"esearch failed after 3 attempts .*HTTP 500.*previous tables"):
+            ingest("entrez", s, today=date(2025, 2, 28))
+    assert {p.name: p.read_bytes() for p in out.glob("*.parquet")} == before
+
+
+def test_slow_response_times_out_then_retries(nights, tmp_path):
+    with ReplayServer(nights[0]) as server:
+        server.faults.slow_seconds = 1.5
+        server.faults.push("slow", 1)
+        client = EntrezClient(EntrezSettings(base_url=server.url, api_key="k", timeout=0.5, backoff_base=0.01))
+        t0 = time.monotonic()
+        result = client.esearch("ketamine", "edat", date(2024, 1, 1), date(2025, 12, 31))
+    assert result.count == 5 and time.monotonic() - t0 < 5
+
+
+def test_windows_over_the_cap_are_split(tmp_path):
+    days = [date(2025, 3, d) for d in range(1, 29)]
+    folder = write_set(tmp_path / "many" / "a.xml", [record(100 + i, d) for i, d in enumerate(days)]).parent
+    with ReplayServer(folder) as server:
+        client = EntrezClient(EntrezSettings(base_url=server.url, api_key="k", backoff_base=0.01))
+        windows = list(split_windows(client, "ketamine", "edat", date(2025, 3, 1), date(2025, 3, 28), cap=5))
+    assert all(r.count < 5 for _, _, r in windows)
+    assert sum(r.count for _, _, r in windows) == 28
+    assert windows[0][0] == date(2025, 3, 1) and windows[-1][1] == date(2025, 3, 28)

@@ -1,0 +1,135 @@
+"""The streaming parser on real efetch XML (shared corpus) and on hand-made edge cases."""
+
+from __future__ import annotations
+
+import io
+import tracemalloc
+
+from lxml import etree
+
+from pipeline.pubmed_xml import _medline_date, flat_text, iter_records
+from pipeline.records import Article, Deletion, Reject
+from pipeline.sources.files import iter_xml
+from tests.conftest import corpus_path
+
+
+def one(path) -> Article:
+    recs = list(iter_records(str(path)))
+    assert len(recs) == 1 and isinstance(recs[0], Article), recs
+    return recs[0]
+
+
+def test_all_real_metapub_records_parse_without_rejects():
+    recs = list(iter_xml(corpus_path("pubmed-xml", "metapub-pmid-xml")))
+    assert sum(isinstance(r, Article) for r in recs) == 164
+    assert not [r for r in recs if isinstance(r, Reject)]
+
+
+def test_empty_efetch_result_yields_nothing():
+    assert list(iter_records(str(corpus_path("pubmed-xml", "metapub-pmid-xml", "37909814.xml")))) == []
+
+
+def test_erratum_link_ids_dates_and_authors():
+    a = one(corpus_path("pubmed-xml", "metapub-pmid-xml", "38147649.xml"))
+    assert (a.pmid, a.version, a.doc_id) == ("38147649", 1, "pmid:38147649")
+    assert a.title == "Social anxiety disorder-associated gut microbiota increases social fear."
+    assert a.doi == "10.1073/pnas.2308706120" and a.pmcid == "PMC10769841"
+    assert a.pub_date == "2024-01-02" and a.entry_date == "2023-12-26" and a.revised_date == "2024-12-20"
+    assert a.journal == "Proceedings of the National Academy of Sciences of the United States of America"
+    assert [(c.ref_type, c.pmid) for c in a.comments_corrections] == [("ErratumIn", "39705317")]
+    assert not a.retracted
+    assert a.authors[:2] == ["Ritz NL", "Brocka M"]
+    assert a.languages == ["eng"] and a.publication_types == ["Journal Article"]
+    assert a.mesh[0].descriptor == "Humans" and a.mesh[0].ui == "D006801" and not a.mesh[0].major_topic
+    assert "microbiome" in a.keywords
+    assert a.text.startswith(a.title + "\n") and a.abstract.startswith("Social anxiety disorder (SAD) is a crippling")
+
+
+def test_structured_abstract_sections_index_into_text():
+    a = one(corpus_path("pubmed-xml", "biopython-entrez-samples", "pubmed4.xml"))
+    assert [s.label for s in a.sections] == ["OBJECTIVE", "DESIGN", "RESULTS", "CONCLUSIONS"]
+    for s in a.sections:
+        assert a.text[s.start:s.end].startswith(s.label + ": ")
+    assert a.sections[-1].end == len(a.text)
+    assert a.abstract.startswith("OBJECTIVE: Telomere shortening occurs")
+    mh = next(m for m in a.mesh if m.descriptor == "Adenocarcinoma")
+    assert ("epidemiology", "Q000453", True) in mh.qualifiers
+
+
+def test_inline_markup_without_spaces_is_flattened_to_words():
+    a = one(corpus_path("pubmed-xml", "biopython-entrez-samples", "title_with_html_tags.xml"))
+    assert a.title == ("Leucocyte telomere length, genetic variants at the TERT gene region and risk of "
+                       "pancreatic cancer.")
+
+
+def test_mathml_and_sub_sup_flatten():
+    a = one(corpus_path("pubmed-xml", "biopython-entrez-samples", "pubmed6.xml"))
+    assert "maximal oxygen uptake ( VO2max ) 67.6" in a.abstract
+    assert '"Minimum Lactate Equivalent" (LEmin)' in a.abstract
+    assert "15.0 ± 1.1 km·h-1" in a.abstract
+    assert "  " not in a.abstract and "\n" not in a.abstract
+
+
+def test_collective_author_kept_as_one_name():
+    a = one(corpus_path("pubmed-xml", "metapub-pmid-xml", "34843274.xml"))
+    assert "Guideline Development Panel for the Treatment of Depressive Disorders" in a.authors
+
+
+def test_flat_text_sup_sub_and_italics():
+    el = etree.fromstring("<T>CO<sub>2</sub> at 10<sup>-3</sup> in <i>vivo</i>and<b>bold</b> x</T>")
+    assert flat_text(el) == "CO2 at 10-3 in vivo and bold x"
+
+
+def test_medline_date_forms():
+    assert _medline_date("1998 Dec-1999 Jan") == (1998, 12)
+    assert _medline_date("2000 Spring") == (2000, 3)
+    assert _medline_date("1975-1976") == (1975, None)
+
+
+RECORD = """<PubmedArticle><MedlineCitation Status="MEDLINE"><PMID Version="{v}">{pmid}</PMID><Article>
+<Journal><JournalIssue><PubDate><Year>2024</Year><Month>Mar</Month></PubDate></JournalIssue><Title>J</Title></Journal>
+<ArticleTitle>Title {pmid}</ArticleTitle><Abstract><AbstractText>Ketamine {pmid} abstract.</AbstractText></Abstract>
+<Language>eng</Language><PublicationTypeList><PublicationType>{pt}</PublicationType></PublicationTypeList>
+</Article></MedlineCitation></PubmedArticle>"""
+
+
+def xml(*records: str, tail: str = "</PubmedArticleSet>") -> bytes:
+    return ("<?xml version='1.0'?><PubmedArticleSet>" + "".join(records) + tail).encode()
+
+
+def test_bad_record_is_rejected_with_reason_and_batch_goes_on():
+    no_pmid = RECORD.format(v=1, pmid="", pt="Journal Article")
+    recs = list(iter_records(io.BytesIO(xml(RECORD.format(v=1, pmid="1", pt="Journal Article"), no_pmid,
+                                            RECORD.format(v=2, pmid="3", pt="Retracted Publication")))))
+    assert [type(r).__name__ for r in recs] == ["Article", "Reject", "Article"]
+    assert "no PMID" in recs[1].reason
+    assert recs[2].version == 2 and recs[2].retracted and recs[0].pub_date == "2024-03"
+
+
+def test_truncated_stream_keeps_what_came_before_and_reports_damage():
+    body = xml(RECORD.format(v=1, pmid="1", pt="x"), RECORD.format(v=1, pmid="2", pt="x"))
+    recs = list(iter_records(io.BytesIO(body[: len(body) - 200])))
+    assert isinstance(recs[0], Article) and recs[0].pmid == "1"
+    assert isinstance(recs[-1], Reject) and "malformed XML" in recs[-1].reason
+
+
+def test_delete_citation_and_retraction_link():
+    rec = RECORD.format(v=1, pmid="5", pt="Journal Article").replace(
+        "</Article>", "</Article><CommentsCorrectionsList><CommentsCorrections RefType=\"RetractionIn\">"
+        "<RefSource>J. 2025</RefSource><PMID Version=\"1\">6</PMID></CommentsCorrections></CommentsCorrectionsList>")
+    recs = list(iter_records(io.BytesIO(xml(rec, tail="<DeleteCitation><PMID Version=\"1\">7</PMID>"
+                                                      "<PMID Version=\"1\">8</PMID></DeleteCitation>"
+                                                      "</PubmedArticleSet>"))))
+    assert recs[0].retracted and recs[0].comments_corrections[0].pmid == "6"
+    assert recs[1:] == [Deletion("7", 1, ""), Deletion("8", 1, "")]
+
+
+def test_parser_memory_stays_flat_on_a_large_stream():
+    """20,000 records (~9 MB) parse with a small, bounded peak: records are freed as they are read."""
+    body = xml(*(RECORD.format(v=1, pmid=str(i), pt="Journal Article") for i in range(1, 20001)))
+    tracemalloc.start()
+    n = sum(1 for _ in iter_records(io.BytesIO(body)))
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert n == 20000
+    assert peak < 8_000_000, f"peak {peak / 1e6:.1f} MB for a {len(body) / 1e6:.1f} MB stream"
