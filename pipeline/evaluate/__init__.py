@@ -1,0 +1,1 @@
+"""Gold data loaders and scoring (`kev eval`, `kev gold`)."""

@@ -1,0 +1,179 @@
+"""The development gold set: stored as ids and offsets only, joined with texts from the shared corpus at load time.
+
+On disk (`data/gold/dev_gold.jsonl`), one JSON object per abstract:
+  doc_id, source (file under the corpus folder), text_sha256, split (train | dev), labels,
+  spans: [{start, end, label, <attributes>}], claims: {claim_id: {stance, evidence: [[start, end], ...]}}
+Loaded, each record gains `text`, each span its `text`, each evidence its sentence string: the shape of
+`../shared/annotation/GUIDELINES.md`'s output format, which every consumer (training, `kev eval`) reads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.config import ROOT
+
+GOLD_FILE = ROOT / "data" / "gold" / "dev_gold.jsonl"
+AGREEMENT_FILE = ROOT / "data" / "gold" / "agreement.json"
+LABELS = ("DRUG", "DOSE", "ROUTE", "TIMEPOINT", "OUTCOME", "ADVERSE_EVENT")
+CLAIM_IDS = ("rapid_onset", "antidepressant_efficacy", "trd_efficacy", "short_lived", "adjunct_use",
+             "suicidal_ideation", "tolerability", "neuroplasticity")
+STANCES = ("supports", "conflicts", "mixed", "none")
+
+
+class GoldError(ValueError):
+    """Gold data that cannot be trusted: a changed text, an offset out of range, an unknown label."""
+
+
+def corpus_dir() -> Path:
+    return Path(os.environ.get("KEV_CORPUS", ROOT.parent / "shared" / "corpus"))
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def corpus_texts(source: str, corpus: Path | None = None) -> dict[str, str]:
+    """doc_id -> text (title + newline + abstract) for one corpus `docs.jsonl` file."""
+    path = (corpus or corpus_dir()) / source
+    if not path.exists():
+        raise GoldError(f"corpus file {path} not found: set KEV_CORPUS to the shared corpus folder")
+    out = {}
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            r = json.loads(line)
+            out[r["doc_id"]] = r.get("text") or (r["title"] + "\n" + (r.get("abstract") or ""))
+    return out
+
+
+@dataclass
+class GoldSet:
+    records: list[dict]
+    path: Path
+
+    def split(self, name: str) -> list[dict]:
+        return [r for r in self.records if r["split"] == name]
+
+
+def check_record(rec: dict) -> None:
+    """Offsets inside the text, known labels and stances, no overlapping spans within a label."""
+    text, doc = rec["text"], rec["doc_id"]
+    by_label: dict[str, list[tuple[int, int]]] = {}
+    for sp in rec["spans"]:
+        if sp["label"] not in LABELS:
+            raise GoldError(f"{doc}: unknown label {sp['label']!r}")
+        if not (0 <= sp["start"] < sp["end"] <= len(text)):
+            raise GoldError(f"{doc}: span {sp['start']}-{sp['end']} outside the text ({len(text)} chars)")
+        by_label.setdefault(sp["label"], []).append((sp["start"], sp["end"]))
+    for label, spans in by_label.items():
+        spans.sort()
+        for (_, e1), (s2, _) in zip(spans, spans[1:], strict=False):
+            if s2 < e1:
+                raise GoldError(f"{doc}: overlapping {label} spans at {s2}")
+    for cid, claim in rec["claims"].items():
+        if claim["stance"] not in STANCES:
+            raise GoldError(f"{doc}: claim {cid} has unknown stance {claim['stance']!r}")
+        for s, e in claim["evidence_offsets"]:
+            if not (0 <= s < e <= len(text)):
+                raise GoldError(f"{doc}: evidence {s}-{e} of {cid} outside the text")
+
+
+def load_gold(path: Path | str = GOLD_FILE, corpus: Path | None = None) -> GoldSet:
+    """Read the stored gold and join it with the corpus texts; a text whose hash changed is refused."""
+    path = Path(path)
+    texts: dict[str, dict[str, str]] = {}
+    records = []
+    with open(path, encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            stored = json.loads(line)
+            src = stored["source"]
+            if src not in texts:
+                texts[src] = corpus_texts(src, corpus)
+            text = texts[src].get(stored["doc_id"])
+            if text is None:
+                raise GoldError(f"{path}:{lineno}: {stored['doc_id']} is not in {src}")
+            if text_hash(text) != stored["text_sha256"]:
+                raise GoldError(f"{path}:{lineno}: the text of {stored['doc_id']} in {src} differs from the one "
+                                "annotated (sha256 mismatch); its offsets cannot be trusted")
+            rec = {
+                "doc_id": stored["doc_id"], "source": src, "split": stored["split"], "text": text,
+                "labels": stored.get("labels", list(LABELS)),
+                "spans": [{**sp, "text": text[sp["start"]:sp["end"]]} for sp in stored["spans"]],
+                "claims": {cid: {"stance": c["stance"], "evidence_offsets": [tuple(x) for x in c["evidence"]],
+                                 "evidence": [text[s:e] for s, e in c["evidence"]]}
+                           for cid, c in stored["claims"].items()},
+            }
+            check_record(rec)
+            records.append(rec)
+    return GoldSet(records, path)
+
+
+def locate_sentence(text: str, sentence: str) -> tuple[int, int]:
+    """Offsets of `sentence` in `text`, matching across whitespace differences; GoldError if absent."""
+    words = sentence.split()
+    if not words:
+        raise GoldError("empty evidence sentence")
+    m = re.search(r"\s+".join(re.escape(w) for w in words), text)
+    if m is None:
+        raise GoldError(f"evidence sentence not found in the text: {sentence[:80]!r}")
+    return m.start(), m.end()
+
+
+def to_stored(rec: dict, source: str, split: str) -> dict:
+    """A record in the guidelines' format (with text) -> the stored form (ids and offsets only)."""
+    text = rec["text"]
+    spans = []
+    for sp in sorted(rec["spans"], key=lambda s: (s["start"], s["end"], s["label"])):
+        if text[sp["start"]:sp["end"]] != sp.get("text", text[sp["start"]:sp["end"]]):
+            raise GoldError(f"{rec['doc_id']}: span text does not match offsets at {sp['start']}")
+        spans.append({k: v for k, v in sp.items() if k != "text"})
+    claims = {}
+    for cid in CLAIM_IDS:
+        c = rec["claims"].get(cid, {"stance": "none", "evidence": []})
+        claims[cid] = {"stance": c["stance"],
+                       "evidence": [list(locate_sentence(text, e)) if isinstance(e, str) else list(e)
+                                    for e in c["evidence"]]}
+    return {"doc_id": rec["doc_id"], "source": source, "text_sha256": text_hash(text), "split": split,
+            "labels": list(rec.get("labels") or LABELS), "spans": spans, "claims": claims}
+
+
+def stats(gold: GoldSet, agreement: dict | None = None) -> dict:
+    spans = Counter(sp["label"] for r in gold.records for sp in r["spans"])
+    stances: dict[str, Counter] = {cid: Counter() for cid in CLAIM_IDS}
+    for r in gold.records:
+        for cid, c in r["claims"].items():
+            stances.setdefault(cid, Counter())[c["stance"]] += 1
+    return {
+        "n_docs": len(gold.records),
+        "doc_ids": [r["doc_id"] for r in gold.records],
+        "splits": dict(Counter(r["split"] for r in gold.records)),
+        "sources": dict(Counter(r["source"] for r in gold.records)),
+        "span_counts": {lab: spans.get(lab, 0) for lab in LABELS},
+        "negated_adverse_events": sum(1 for r in gold.records for sp in r["spans"]
+                                      if sp["label"] == "ADVERSE_EVENT" and sp.get("negated")),
+        "stance_counts": {cid: {s: c.get(s, 0) for s in STANCES} for cid, c in stances.items()},
+        "n_evidence_sentences": sum(len(c["evidence_offsets"]) for r in gold.records for c in r["claims"].values()),
+        "agreement": agreement if agreement is not None else load_agreement(),
+    }
+
+
+def load_agreement(path: Path = AGREEMENT_FILE) -> dict | None:
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def write_stored(records: Iterable[dict], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        for r in sorted(records, key=lambda r: r["doc_id"]):
+            fh.write(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n")
+    os.replace(tmp, path)

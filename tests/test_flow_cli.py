@@ -1,0 +1,62 @@
+"""The nightly Prefect flow and the `kev` command, run for real (ephemeral Prefect API, loopback replay)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests.pubmed_factory import record, write_set
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def kev(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    return subprocess.run([sys.executable, "-m", "pipeline.cli", *args], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=300)
+
+
+@pytest.fixture
+def folder(tmp_path):
+    recs = [record(i, date(2025, 1, i)) for i in range(1, 9)]
+    bad = "<PubmedArticle><MedlineCitation><Article><ArticleTitle>x</ArticleTitle></Article></MedlineCitation>" \
+          "</PubmedArticle>"
+    return write_set(tmp_path / "xml" / "a.xml", recs + [bad]).parent
+
+
+def test_nightly_flow_runs_in_prefect(folder, tmp_path):
+    from prefect.client.orchestration import get_client  # noqa: F401  (the ephemeral API must be importable)
+
+    from flows.nightly import nightly
+
+    state = nightly(source=f"xml:{folder}", out=str(tmp_path / "out"), return_state=True)
+    assert state.is_completed()
+    run = state.result()
+    assert run["n_new"] == 8 and run["n_rejected"] == 1 and run["flow_run_id"]
+    rejects = pd.read_parquet(tmp_path / "out" / "rejects.parquet")
+    assert "no PMID" in rejects.iloc[0]["reason"]
+
+
+def test_kev_ingest_and_error_messages(folder, tmp_path):
+    r = kev("ingest", "--source", f"xml:{folder}", "--out", str(tmp_path / "o"))
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout.splitlines()[0])["n_articles"] == 8
+    r = kev("ingest", "--source", "xml:/nonexistent/folder", "--out", str(tmp_path / "o"))
+    assert r.returncode == 2 and "no such file or folder" in r.stderr
+    r = kev("ingest", "--source", "ftp:x", "--out", str(tmp_path / "o"))
+    assert r.returncode == 2 and "unknown source" in r.stderr
+
+
+@pytest.mark.slow
+def test_kev_run_live_mode_against_replay(folder, tmp_path):
+    r = kev("run", "--source", f"replay:{folder}", "--out", str(tmp_path / "o"), "--today", "2025-02-01")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout.splitlines()[0])["n_new"] == 8
+    assert "articles.parquet" in r.stdout
