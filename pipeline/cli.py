@@ -76,6 +76,33 @@ def cmd_replay(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_gold(args: argparse.Namespace) -> int:
+    from pipeline.evaluate.gold import GOLD_FILE, load_gold, stats
+
+    result = stats(load_gold(args.gold or GOLD_FILE))
+    if args.json:
+        print(json.dumps(result))
+        return 0
+    print(f"{result['n_docs']} documents {result['splits']} from {result['sources']}")
+    print("spans:", ", ".join(f"{k} {v}" for k, v in result["span_counts"].items()))
+    for cid, counts in result["stance_counts"].items():
+        print(f"  {cid:24} " + "  ".join(f"{k} {v}" for k, v in counts.items()))
+    if result["agreement"]:
+        agr = result["agreement"]
+        print(f"agreement before adjudication: span F1 micro {agr['span_f1']['micro']}, "
+              f"claim stance kappa {agr['claim_stance']['cohen_kappa']}")
+    return 0
+
+
+def cmd_annotate(args: argparse.Namespace) -> int:
+    from pipeline.evaluate.annotate import annotate
+    from pipeline.evaluate.gold import GOLD_FILE
+
+    print(annotate(args.doc_id, Path(args.gold or GOLD_FILE), add=args.add, occ=args.occ, attrs=args.attr,
+                   remove=args.remove, claim=args.claim, evidence=args.evidence))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="kev", description="ketamine-evidence: PubMed → entities → claims tables")
     p.add_argument("--version", action="version", version=f"ketamine-evidence {__version__}")
@@ -105,6 +132,24 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--seed", type=int, default=0)
     sp.add_argument("--no-rate-limit", action="store_true", help="do not answer 429 to clients over NCBI's rate")
     sp.set_defaults(func=cmd_replay)
+
+    sp = sub.add_parser("gold", help="the development gold set")
+    gsub = sp.add_subparsers(dest="gold_command", required=True)
+    st = gsub.add_parser("stats", help="size, label and stance counts, inter-annotator agreement")
+    st.add_argument("--gold", help="gold file (default: data/gold/dev_gold.jsonl)")
+    st.add_argument("--json", action="store_true", help="print one JSON object")
+    st.set_defaults(func=cmd_gold)
+
+    sp = sub.add_parser("annotate", help="show or edit one document's gold annotations")
+    sp.add_argument("doc_id")
+    sp.add_argument("--gold", help="gold file (default: data/gold/dev_gold.jsonl)")
+    sp.add_argument("--add", nargs=2, metavar=("LABEL", "TEXT"), help="add a span for every occurrence of TEXT")
+    sp.add_argument("--occ", type=int, action="append", help="with --add: only these occurrences (0-based)")
+    sp.add_argument("--attr", action="append", help="with --add: an attribute, e.g. norm=ketamine, hours=24")
+    sp.add_argument("--remove", nargs=2, metavar=("LABEL", "START"), help="remove the LABEL span starting at START")
+    sp.add_argument("--claim", nargs=2, metavar=("CLAIM_ID", "STANCE"), help="set a claim's stance")
+    sp.add_argument("--evidence", action="append", help="with --claim: an evidence sentence, verbatim")
+    sp.set_defaults(func=cmd_annotate)
     return p
 
 

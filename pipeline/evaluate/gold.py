@@ -36,6 +36,16 @@ def corpus_dir() -> Path:
     return Path(os.environ.get("KEV_CORPUS", ROOT.parent / "shared" / "corpus"))
 
 
+def default_split(doc_id: str) -> str:
+    """The fixed split: `dev` for ~30% of documents by a hash of the doc_id (stable as the set grows)."""
+    return "dev" if int(hashlib.sha256(doc_id.encode()).hexdigest()[:8], 16) % 10 < 3 else "train"
+
+
+def holdout_ids(corpus: Path | None = None) -> set[str]:
+    path = (corpus or corpus_dir()) / "HOLDOUT_IDS.txt"
+    return set(path.read_text().split()) if path.exists() else set()
+
+
 def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -139,9 +149,8 @@ def to_stored(rec: dict, source: str, split: str) -> dict:
     claims = {}
     for cid in CLAIM_IDS:
         c = rec["claims"].get(cid, {"stance": "none", "evidence": []})
-        claims[cid] = {"stance": c["stance"],
-                       "evidence": [list(locate_sentence(text, e)) if isinstance(e, str) else list(e)
-                                    for e in c["evidence"]]}
+        offsets = c.get("evidence_offsets") or [locate_sentence(text, e) for e in c["evidence"]]
+        claims[cid] = {"stance": c["stance"], "evidence": [list(o) for o in offsets]}
     return {"doc_id": rec["doc_id"], "source": source, "text_sha256": text_hash(text), "split": split,
             "labels": list(rec.get("labels") or LABELS), "spans": spans, "claims": claims}
 
