@@ -77,6 +77,7 @@ def test_stats_json_shape():
 
 
 def test_annotate_adds_spans_and_claims_in_the_stored_format(tmp_path):
+    corpus_path("pubmed-2025", "docs.jsonl")
     gold = load_gold()
     doc = gold.records[0]
     path = tmp_path / "g.jsonl"
