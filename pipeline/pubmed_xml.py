@@ -70,10 +70,11 @@ def flat_text(el: etree._Element | None) -> str:
             elif name in WORD_STYLES:
                 # Some PubMed files lost the spaces around italics ("the<i>TERT</i>gene"): restore them.
                 inner = flat_text(child)
-                if parts and parts[-1][-1:].isalnum() and inner[:1].isalnum():
+                word = len(inner) >= 2 and inner[0].isalpha() and inner[-1].isalpha()
+                if word and parts and parts[-1][-1:].isalpha():
                     parts.append(" ")
                 parts.append(inner)
-                if child.tail and child.tail[:1].isalnum() and inner[-1:].isalnum():
+                if word and child.tail and child.tail[:1].isalpha():
                     parts.append(" ")
             elif isinstance(child.tag, str):
                 walk(child)

@@ -133,3 +133,8 @@ def test_parser_memory_stays_flat_on_a_large_stream():
     tracemalloc.stop()
     assert n == 20000
     assert peak < 8_000_000, f"peak {peak / 1e6:.1f} MB for a {len(body) / 1e6:.1f} MB stream"
+
+
+def test_italic_letters_inside_chemical_names_stay_joined():
+    el = etree.fromstring("<T>(2<i>R</i>,6<i>R</i>)-hydroxynorketamine and <i>N</i>-methyl</T>")
+    assert flat_text(el) == "(2R,6R)-hydroxynorketamine and N-methyl"

@@ -170,9 +170,16 @@ def stats(gold: GoldSet, agreement: dict | None = None) -> dict:
         "negated_adverse_events": sum(1 for r in gold.records for sp in r["spans"]
                                       if sp["label"] == "ADVERSE_EVENT" and sp.get("negated")),
         "stance_counts": {cid: {s: c.get(s, 0) for s in STANCES} for cid, c in stances.items()},
+        "n_depression_or_suicidality": sum(1 for r in gold.records if _on_depression(r["text"])),
         "n_evidence_sentences": sum(len(c["evidence_offsets"]) for r in gold.records for c in r["claims"].values()),
         "agreement": agreement if agreement is not None else load_agreement(),
     }
+
+
+def _on_depression(text: str) -> bool:
+    """About depression or suicidality (not only the anaesthesia sense, "respiratory depression")."""
+    t = re.sub(r"(?i)(?:respiratory|cns|cardiovascular|myocardial|cardiac) depression", "", text)
+    return re.search(r"(?i)depress|suicid", t) is not None
 
 
 def load_agreement(path: Path = AGREEMENT_FILE) -> dict | None:

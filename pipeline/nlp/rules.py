@@ -1,0 +1,157 @@
+"""Pattern rules for the labels whose form is regular: DOSE (amount + unit) and TIMEPOINT (a time relative to
+dosing). They work on characters, so offsets are exact whatever the tokenizer does with "0.5mg/kg" or "24 h."."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+SP = r"[ \u00a0\u2009\u202f]"
+DASH = r"[-\u2010\u2011\u2012\u2013\u2014]"
+NUM = r"(?:\d+(?:[.,]\d+)?|\.\d+)"
+WORDNUM = (r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fourteen|fifteen|twenty|thirty|"
+           r"forty|sixty|ninety|a|an|several|few)")
+NUMWORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+            "ten": 10, "eleven": 11, "twelve": 12, "fourteen": 14, "fifteen": 15, "twenty": 20, "thirty": 30,
+            "forty": 40, "sixty": 60, "ninety": 90, "a": 1, "an": 1, "several": 3, "few": 3}
+ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
+            "ninth": 9, "tenth": 10, "fourteenth": 14, "last": None, "final": None}
+JOIN = rf"(?:{SP}*(?:,{SP}*(?:and|or){SP}+|,|{DASH}|/|{SP}+(?:to|and|or|and/or){SP}+){SP}*)"
+
+# ---- DOSE -------------------------------------------------------------------------------------------------------
+MASS = r"(?:mg|mgs|µg|μg|ug|mcg|microg|micrograms?|milligrams?|g|ng)"
+PER = r"(?:kg|m2|m²|min|minute|h|hr|hour|d|day|dose|week|wk)"
+UNIT = (rf"{MASS}(?:{SP}*(?:/|·|\bper{SP}+){SP}*{PER}(?:{SP}*[-−\u2212]?1)?)*"
+        rf"(?:{SP}+(?:kg|h)(?:{SP}*[-−\u2212]1))*")
+DOSE_RX = re.compile(rf"(?<![\w.]){NUM}(?:{JOIN}{NUM}(?:{DASH}?{SP}*{MASS}(?![\w/]))?)*"
+                     rf"{SP}*{DASH}?{SP}*{UNIT}(?![\w/])", re.IGNORECASE)
+_NUM_RX = re.compile(NUM)
+
+
+@dataclass(frozen=True)
+class RuleHit:
+    start: int
+    end: int
+    label: str
+    attrs: dict
+
+
+def normalise_unit(raw: str) -> str:
+    """'mg kg-1' -> 'mg/kg', 'μg·kg' -> 'µg/kg', 'microg/kg' -> 'µg/kg'; spacing removed."""
+    u = re.sub(rf"{SP}+", " ", raw.strip())
+    u = re.sub(r"(?i)\b(?:μg|ug|mcg|microg|micrograms?)", "µg", u)
+    u = re.sub(r"(?i)\bmilligrams?\b", "mg", u)
+    u = re.sub(r"(?i)\bmgs\b", "mg", u)
+    u = re.sub(rf"{SP}*(?:·|/|\bper\b){SP}*", "/", u)
+    u = re.sub(r"\s*[-−\u2212]1\b", "", u)
+    u = re.sub(r"\s+(kg|h)\b", r"/\1", u)
+    return u.replace(" ", "").replace("m²", "m2")
+
+
+def _numbers(s: str) -> list[float]:
+    return [float(x.replace(",", ".")) if x.count(",") == 1 and len(x.split(",")[1]) != 3 else
+            float(x.replace(",", "")) for x in _NUM_RX.findall(s)]
+
+
+def find_doses(text: str) -> list[RuleHit]:
+    """Amounts with a mass unit; a list or range sharing one unit is one span ("0.2-0.5 mg/kg", "56 or 84 mg")."""
+    hits = []
+    for m in DOSE_RX.finditer(text):
+        span = m.group()
+        unit_m = re.search(rf"{DASH}?{SP}*({UNIT})$", span, re.IGNORECASE)
+        unit_raw = unit_m.group(1) if unit_m else ""
+        nums = _numbers(span[: unit_m.start()] if unit_m else span)
+        if not nums:
+            continue
+        unit = normalise_unit(unit_raw)
+        if re.search(r"/(?:dl|l|ml)\b", unit, re.IGNORECASE):
+            continue
+        hits.append(RuleHit(m.start(), m.end(), "DOSE",
+                            {"value": nums[0], "value_max": nums[-1] if len(nums) > 1 else None, "unit": unit}))
+    return hits
+
+
+# ---- TIMEPOINT --------------------------------------------------------------------------------------------------
+TUNIT = (r"(?:min(?:ute)?s?|h|hr|hrs|hours?|d|days?|wk|wks|weeks?|months?|mo|years?)")
+POSTQ = (rf"(?:{SP}+(?:post{DASH}?(?:infusion|dose|dosing|treatment|injection|administration|operatively|op|surgery|"
+         r"partum|intervention|ECT|ketamine|esketamine|randomi[sz]ation|baseline)|postoperatively|after|later|"
+         r"following|postinfusion|postdose|afterwards))")
+NUMLIST = rf"(?:{NUM}|{WORDNUM})(?:{JOIN}(?:{NUM}|{WORDNUM}))*"
+TP_PATTERNS = [
+    # 24 h, 40 minutes, 2, 24 and 48 hours post-infusion, one week later, 5 d postoperatively
+    rf"{NUMLIST}{SP}*{DASH}?{SP}*{TUNIT}(?:{SP}+postoperative(?:ly)?)?{POSTQ}?",
+    # day 7, Day 1, days 3 and 7, week 4, postoperative day 2, POD 1, month 6
+    rf"(?:post{DASH}?operative{SP}+|post{DASH}?infusion{SP}+|POD{SP}*)?(?:days?|weeks?|months?|hours?|visits?)"
+    rf"{SP}*{NUM}(?:{JOIN}{NUM})*{POSTQ}?",
+    r"POD" + rf"{SP}*{NUM}",
+    # first postoperative day, first week, the sixth month, third day after the infusion
+    rf"(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|fourteenth)"
+    rf"(?:{SP}+(?:post{DASH}?operative|post{DASH}?infusion|treatment))?{SP}+(?:days?|weeks?|months?|hours?)",
+    # postoperative 48 h
+    rf"post{DASH}?operative{SP}+{NUM}{SP}*{TUNIT}",
+    # vague but explicit
+    r"within hours|within minutes|within a few hours|within a day",
+]
+TP_RX = re.compile("|".join(f"(?:{p})" for p in TP_PATTERNS), re.IGNORECASE)
+UNIT_HOURS = {"min": 1 / 60, "minute": 1 / 60, "h": 1, "hr": 1, "hour": 1, "d": 24, "day": 24, "wk": 168,
+              "week": 168, "mo": 720, "month": 720, "year": 8760}
+_BEFORE_EXCLUDE = re.compile(r"(?:\bover|\bfor|\bevery|\beach|\baged?|\bduring|\blasting|\bper|\bq)\s*$",
+                             re.IGNORECASE)
+_AFTER_EXCLUDE = re.compile(rf"^(?:{DASH}|{SP})*(?:long|old|infusions?|trial|study|period|course|program|"
+                            r"treatment|intervention|phase|follow-up|followup|open-label|regimen|washout|history|"
+                            r"of (?:treatment|follow-up|illness)|duration|window)\b", re.IGNORECASE)
+
+
+def _unit_hours(unit: str) -> float | None:
+    u = unit.lower().rstrip("s")
+    u = {"hr": "h", "hour": "hour", "wk": "wk", "mo": "mo"}.get(u, u)
+    if u.startswith("min"):
+        u = "min"
+    return UNIT_HOURS.get(u)
+
+
+def timepoint_hours(span: str) -> float | None:
+    """'24 h' -> 24, 'day 7' -> 168, 'week 4' -> 672, '2, 24 and 48 hours' -> 48, 'first week' -> 168."""
+    s = span.lower()
+    if s.startswith("within"):
+        return 24.0 if "hour" in s or "day" in s else 1.0
+    nums = [float(x.replace(",", ".")) for x in _NUM_RX.findall(s)]
+    words = [NUMWORDS[w] for w in re.findall(r"\b[a-z]+\b", s) if w in NUMWORDS and w not in ("a", "an")]
+    if re.search(r"\b(?:an?)\b\s+(?:hour|day|week|month|minute)", s):
+        words.append(1)
+    ords = [ORDINALS[w] for w in re.findall(r"\b[a-z]+\b", s) if ORDINALS.get(w)]
+    m = re.search(r"(?:\bpod|days?|weeks?|months?|hours?|visits?)\s*(\d+(?:\.\d+)?)", s)
+    if m and re.match(r"(?:post\W?operative\s+|post\W?infusion\s+)?(?:pod|days?|weeks?|months?|hours?)", s):
+        unit = re.search(r"pod|day|week|month|hour", s).group()
+        per = {"pod": 24, "day": 24, "week": 168, "month": 720, "hour": 1}[unit]
+        return max(nums) * per if nums else None
+    unit_m = re.search(r"\b(min(?:ute)?s?|h|hrs?|hours?|d|days?|wks?|weeks?|months?|mo|years?)\b", s)
+    if unit_m is None:
+        return None
+    per = _unit_hours(unit_m.group(1))
+    if per is None:
+        return None
+    values = nums or words or ords
+    return round(max(values) * per, 3) if values else None
+
+
+def find_timepoints(text: str, taken: list[tuple[int, int]] = ()) -> list[RuleHit]:
+    """Times tied to an effect or measurement; infusion lengths, schedules and study lengths are left out."""
+    hits = []
+    for m in TP_RX.finditer(text):
+        s, e = m.start(), m.end()
+        if any(a < e and s < b for a, b in taken):
+            continue
+        if s > 0 and (text[s - 1].isalnum() or text[s - 1] in "-/."):
+            continue
+        before, after = text[max(0, s - 12):s], text[e:e + 25]
+        if _BEFORE_EXCLUDE.search(before) or _AFTER_EXCLUDE.match(after):
+            continue
+        span = text[s:e]
+        if re.fullmatch(rf"{NUM}{SP}*(?:d|mo)", span, re.IGNORECASE) and not re.match(r"\s*(?:post|after)", after):
+            continue  # "5 d" alone is too often something else
+        hours = timepoint_hours(span)
+        if hours is None:
+            continue
+        hits.append(RuleHit(s, e, "TIMEPOINT", {"hours": hours}))
+    return hits

@@ -1,0 +1,118 @@
+"""Train the NER model in one command: `python -m pipeline.nlp.train` (or `kev train`).
+
+Corpora are built at train time from the shared corpus and never committed (they hold real texts):
+  - the development gold set's train part (all of it but a fixed 15% kept aside for spaCy's model selection);
+  - ADE-Corpus sentences (ADVERSE_EVENT), the 80% of them whose id hashes into the training part, with tokens the
+    rules mark as TIMEPOINT or OUTCOME left unannotated (ADE does not annotate them, so they are not negatives).
+The gold dev part is never seen here: it is what `kev eval` reports on. Seed pinned in models/ner.cfg.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import spacy
+from spacy.tokens import Doc, DocBin
+
+from pipeline.config import ROOT
+from pipeline.evaluate.gold import corpus_dir, load_gold
+from pipeline.nlp import lexicon, rules
+from pipeline.nlp.components import make_scispacy_tokenizer
+
+NER_LABELS = ("TIMEPOINT", "OUTCOME", "ADVERSE_EVENT")
+CONFIG = ROOT / "models" / "ner.cfg"
+MODEL_DIR = ROOT / "models" / "ner"
+BUILD = ROOT / "build" / "ner"
+
+
+def _bucket(key: str) -> int:
+    return int(hashlib.sha256(key.encode()).hexdigest()[:8], 16) % 100
+
+
+def ade_in_training(doc_id: str) -> bool:
+    return _bucket("ade-train:" + doc_id) < 80
+
+
+def _doc(nlp, text: str, spans: list[tuple[int, int, str]], missing: list[tuple[int, int]] = ()) -> Doc | None:
+    doc = nlp.make_doc(text)
+    ents = []
+    for s, e, label in spans:
+        span = doc.char_span(s, e, label=label, alignment_mode="expand")
+        if span is not None:
+            ents.append(span)
+    ents = spacy.util.filter_spans(ents)
+    miss = []
+    for s, e in missing:
+        span = doc.char_span(s, e, alignment_mode="expand")
+        if span is not None and not any(span.start < x.end and x.start < span.end for x in ents):
+            miss.append(span)
+    doc.set_ents(ents, missing=spacy.util.filter_spans(miss), default="outside")
+    return doc
+
+
+def build_corpora(nlp, ade_fraction: float = 1.0) -> tuple[DocBin, DocBin, dict]:
+    gold = load_gold()
+    train, tune = DocBin(), DocBin()
+    counts = {"gold_train": 0, "gold_tune": 0, "ade": 0}
+    for rec in gold.split("train"):
+        spans = [(s["start"], s["end"], s["label"]) for s in rec["spans"] if s["label"] in NER_LABELS]
+        doc = _doc(nlp, rec["text"], spans)
+        if _bucket("tune:" + rec["doc_id"]) < 15:
+            tune.add(doc)
+            counts["gold_tune"] += 1
+        else:
+            train.add(doc)
+            counts["gold_train"] += 1
+    ade = corpus_dir() / "ade" / "ae_spans.jsonl"
+    if ade.exists():
+        with open(ade, encoding="utf-8") as fh:
+            for line in fh:
+                r = json.loads(line)
+                if not ade_in_training(r["doc_id"]) or _bucket("frac:" + r["doc_id"]) >= ade_fraction * 100:
+                    continue
+                text = r["text"]
+                missing = [(h.start, h.end) for h in rules.find_timepoints(text)]
+                missing += [(h.start, h.end) for h in lexicon.outcomes().find(text)]
+                spans = [(s["start"], s["end"], "ADVERSE_EVENT") for s in r["spans"]]
+                train.add(_doc(nlp, text, spans, missing))
+                counts["ade"] += 1
+    return train, tune, counts
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--ade-fraction", type=float, default=1.0, help="share of the ADE training part to use")
+    ap.add_argument("--max-steps", type=int, help="override training.max_steps")
+    ap.add_argument("--output", default=str(MODEL_DIR))
+    args = ap.parse_args(argv)
+    from spacy.cli.train import train as spacy_train
+
+    nlp = spacy.blank("en")
+    nlp.tokenizer = make_scispacy_tokenizer()(nlp)
+    train, tune, counts = build_corpora(nlp, args.ade_fraction)
+    BUILD.mkdir(parents=True, exist_ok=True)
+    train.to_disk(BUILD / "train.spacy")
+    tune.to_disk(BUILD / "tune.spacy")
+    print(json.dumps({"corpora": counts}))
+    overrides = {"paths.train": str(BUILD / "train.spacy"), "paths.dev": str(BUILD / "tune.spacy")}
+    if args.max_steps:
+        overrides["training.max_steps"] = args.max_steps
+    out = BUILD / "run"
+    spacy_train(CONFIG, output_path=out, overrides=overrides)
+    final = Path(args.output)
+    if final.exists():
+        shutil.rmtree(final)
+    shutil.copytree(out / "model-best", final)
+    meta = json.loads((final / "meta.json").read_text())
+    meta.update({"name": "kev_ner", "version": meta.get("version", "0.0.0"), "corpora": counts})
+    (final / "meta.json").write_text(json.dumps(meta, indent=2))
+    print(f"model written to {final}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
