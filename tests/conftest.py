@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-CORPUS = Path(os.environ.get("KEV_CORPUS", ROOT.parent / "shared" / "corpus"))
+from pipeline.evaluate.gold import corpus_dir  # noqa: E402
+
+CORPUS = corpus_dir()
 SAMPLE = ROOT / "data" / "sample"
 
 os.environ.setdefault("PREFECT_HOME", str(ROOT / ".prefect"))

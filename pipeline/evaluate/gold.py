@@ -33,7 +33,14 @@ class GoldError(ValueError):
 
 
 def corpus_dir() -> Path:
-    return Path(os.environ.get("KEV_CORPUS", ROOT.parent / "shared" / "corpus"))
+    """$KEV_CORPUS, else the nearest `shared/corpus` beside the checkout or above it (../shared/corpus first)."""
+    if os.environ.get("KEV_CORPUS"):
+        return Path(os.environ["KEV_CORPUS"])
+    for parent in list(ROOT.parents)[:3]:
+        candidate = parent / "shared" / "corpus"
+        if candidate.is_dir():
+            return candidate
+    return ROOT.parent / "shared" / "corpus"
 
 
 def default_split(doc_id: str) -> str:
