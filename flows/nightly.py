@@ -1,4 +1,4 @@
-"""The main job: sync PubMed (or files) into the published tables. Later stages join this same flow."""
+"""The main job: sync PubMed (or files) → extract entities → publish. Later stages join this same flow."""
 
 from __future__ import annotations
 
@@ -10,6 +10,9 @@ from prefect.runtime import flow_run
 
 from pipeline.config import Settings, load_settings
 from pipeline.ingest import SyncResult, new_run_id, publish_sync, run_row, sync
+from pipeline.mentions import StageResult, extract_articles
+from pipeline.nlp.extract import MODEL_DIR, model_version_of
+from pipeline.tables import store
 
 
 @task(name="sync", cache_policy=NO_CACHE)
@@ -17,21 +20,34 @@ def sync_task(source: str, settings: Settings, run_id: str, today: date | None) 
     return sync(source, settings, run_id, today)
 
 
+@task(name="extract", cache_policy=NO_CACHE)
+def extract_task(settings: Settings, result: SyncResult, run_id: str, workers: int) -> StageResult:
+    previous = {name: store.read_table(settings.out, name) for name in ("entities", "doses")}
+    return extract_articles(
+        result.articles,
+        previous["entities"].to_pylist() if previous["entities"] is not None else [],
+        previous["doses"].to_pylist() if previous["doses"] is not None else [],
+        store.read_state(settings.out), model_version_of(MODEL_DIR), workers=workers, run_id=run_id)
+
+
 @task(name="publish", cache_policy=NO_CACHE)
-def publish_task(settings: Settings, result: SyncResult, run: dict) -> str:
-    return str(publish_sync(settings, result, run))
+def publish_task(settings: Settings, result: SyncResult, run: dict, stage: StageResult) -> str:
+    return str(publish_sync(settings, result, run, stage))
 
 
 @flow(name="nightly", log_prints=True)
 def nightly(source: str = "sample", out: str | None = None, config: str | None = None,
-            base_url: str | None = None, query: str | None = None, today: date | None = None) -> dict:
-    """Sync → publish. Returns the run row (counts, windows, status)."""
+            base_url: str | None = None, query: str | None = None, today: date | None = None,
+            workers: int = 1) -> dict:
+    """Sync → extract → publish. Returns the run row (counts, windows, status)."""
     settings = load_settings(config, out=out, base_url=base_url, query=query)
     run_id = new_run_id()
     started = datetime.now(UTC)
     result = sync_task(source, settings, run_id, today)
+    stage = extract_task(settings, result, run_id, workers)
     run = run_row(run_id, str(flow_run.get_id() or ""), started, source, settings, result, "completed")
-    snapshot = publish_task(settings, result, run)
-    logger = get_run_logger()
-    logger.info("published %d articles (%s) to %s", len(result.articles), result.counts, snapshot)
+    run["n_rejected"] += len(stage.rejects)
+    snapshot = publish_task(settings, result, run, stage)
+    get_run_logger().info("published %d articles, %d entities, %d doses (%s) to %s", len(result.articles),
+                          len(stage.entities), len(stage.doses), result.counts, snapshot)
     return run

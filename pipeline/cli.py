@@ -103,6 +103,32 @@ def cmd_annotate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_eval(args: argparse.Namespace) -> int:
+    from pipeline.evaluate.run import evaluate, summary_lines
+    from pipeline.nlp.extract import Extractor
+
+    extractor = Extractor(with_model=not args.rules_only)
+    for path in args.gold:
+        result = evaluate(path, extractor, split=args.split)
+        print(json.dumps(result) if args.json else "\n".join(summary_lines(result)), flush=True)
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from pipeline import bench
+
+    if args.what == "extract":
+        result = bench.bench_extract(args.n, args.workers, with_model=not args.rules_only)
+    else:
+        raise ValueError(f"unknown benchmark {args.what!r}")
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(f"{result['n_abstracts']} abstracts in {result['wall_s']} s: {result['abstracts_per_s']} abstracts/s "
+              f"on {result['workers']} process(es), peak RSS {result['peak_rss_mb']} MB")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="kev", description="ketamine-evidence: PubMed → entities → claims tables")
     p.add_argument("--version", action="version", version=f"ketamine-evidence {__version__}")
@@ -132,6 +158,21 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--seed", type=int, default=0)
     sp.add_argument("--no-rate-limit", action="store_true", help="do not answer 429 to clients over NCBI's rate")
     sp.set_defaults(func=cmd_replay)
+
+    sp = sub.add_parser("eval", help="score the extraction against gold files")
+    sp.add_argument("--gold", action="append", required=True, help="a gold file (repeatable)")
+    sp.add_argument("--json", action="store_true", help="one JSON object per gold file, one per line")
+    sp.add_argument("--split", default="dev", help="for the development gold set: dev (default), train or all")
+    sp.add_argument("--rules-only", action="store_true", help="ignore the trained model (rules for every label)")
+    sp.set_defaults(func=cmd_eval)
+
+    sp = sub.add_parser("bench", help="benchmarks (extract)")
+    sp.add_argument("what", choices=["extract"])
+    sp.add_argument("--n", type=int, default=2000, help="number of abstracts (the corpus repeated as needed)")
+    sp.add_argument("--workers", type=int, default=1, help="processes (default 1: one core)")
+    sp.add_argument("--rules-only", action="store_true")
+    sp.add_argument("--json", action="store_true")
+    sp.set_defaults(func=cmd_bench)
 
     sp = sub.add_parser("gold", help="the development gold set")
     gsub = sp.add_subparsers(dest="gold_command", required=True)

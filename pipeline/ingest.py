@@ -22,6 +22,7 @@ import pyarrow as pa
 
 from pipeline import __version__
 from pipeline.config import SAMPLE_DIR, Settings
+from pipeline.mentions import StageResult
 from pipeline.pubmed_xml import iter_records
 from pipeline.records import Article, Deletion, Reject
 from pipeline.sources.entrez import EntrezClient, all_ids, fetch_batches, split_windows
@@ -179,17 +180,27 @@ def run_row(run_id: str, flow_run_id: str | None, started: datetime, source: str
             "n_articles": len(result.articles), "code_version": __version__, "status": status}
 
 
-def publish_sync(settings: Settings, result: SyncResult, run: dict) -> Path:
-    """Validate and publish articles, rejects and the appended runs table as one atomic set."""
+def publish_sync(settings: Settings, result: SyncResult, run: dict, stage: StageResult | None = None) -> Path:
+    """Validate and publish articles, rejects, the appended runs table and (when given) the extraction tables,
+    as one atomic set."""
     out = Path(settings.out)
     previous_runs = store.read_table(out, "runs")
     runs = (previous_runs.to_pylist() if previous_runs is not None else []) + [run]
-    tables: dict[str, pa.Table] = {
+    rejects = list(result.rejects)
+    state = dict(result.state)
+    tables: dict[str, pa.Table] = {}
+    if stage is not None:
+        seen = {(r["doc_id"], r["source"], r["stage"], r["reason"]) for r in rejects}
+        rejects += [r for r in stage.rejects if (r["doc_id"], r["source"], r["stage"], r["reason"]) not in seen]
+        tables["entities"] = to_table("entities", stage.entities)
+        tables["doses"] = to_table("doses", stage.doses)
+        state["extracted"] = stage.processed
+    tables.update({
         "articles": to_table("articles", result.articles),
-        "rejects": to_table("rejects", result.rejects),
+        "rejects": to_table("rejects", rejects),
         "runs": to_table("runs", runs),
-    }
-    return store.publish(out, tables, result.state, run["run_id"])
+    })
+    return store.publish(out, tables, state, run["run_id"])
 
 
 def ingest(source: str, settings: Settings, flow_run_id: str | None = None, today: date | None = None

@@ -22,68 +22,77 @@ class Hit:
     surface: str
 
 
-def _pattern(surface: str) -> str:
-    """A surface form as a regex: any hyphen or dash variant, any run of spaces (incl. non-breaking)."""
-    out = []
-    for ch in surface:
-        if ch in _HYPHENS:
-            out.append(f"[{_HYPHENS}]")
-        elif ch == " ":
-            out.append(r"[\s\u00a0\u2009\u202f]+")
-        elif ch in "Åå":
-            out.append("[ÅåAa]")
-        else:
-            out.append(re.escape(ch))
-    return "".join(out)
-
-
-class Lexicon:
-    """Surface forms -> canonical names; `find` returns non-overlapping hits, leftmost then longest."""
-
-    def __init__(self, entries: list[tuple[str, str, bool]]) -> None:
-        self.canonical: dict[tuple[str, bool], str] = {}
-        ci, cs = [], []
-        for surface, canonical, case_sensitive in entries:
-            key = surface if case_sensitive else surface.lower()
-            self.canonical.setdefault((_fold(key), case_sensitive), canonical)
-            (cs if case_sensitive else ci).append(surface)
-        self._ci = self._compile(ci, re.IGNORECASE)
-        self._cs = self._compile(cs, 0)
-
-    @staticmethod
-    def _compile(surfaces: list[str], flags: int) -> re.Pattern | None:
-        if not surfaces:
-            return None
-        alts = "|".join(_pattern(s) for s in sorted(set(surfaces), key=len, reverse=True))
-        return re.compile(rf"(?<![\w])(?:{alts})(?![\w])", flags)
-
-    def _canon(self, surface: str, case_sensitive: bool) -> str | None:
-        key = _fold(surface if case_sensitive else surface.lower())
-        return self.canonical.get((key, case_sensitive))
-
-    def find(self, text: str) -> list[Hit]:
-        hits: list[Hit] = []
-        for rx, cs in ((self._ci, False), (self._cs, True)):
-            if rx is None:
-                continue
-            for m in rx.finditer(text):
-                canon = self._canon(m.group(), cs)
-                if canon is not None:
-                    hits.append(Hit(m.start(), m.end(), canon, m.group()))
-        hits.sort(key=lambda h: (h.start, -(h.end - h.start)))
-        out: list[Hit] = []
-        for h in hits:
-            if out and h.start < out[-1].end:
-                continue
-            out.append(h)
-        return out
+_FOLD = str.maketrans({**{h: "-" for h in _HYPHENS}, "\u00a0": " ", "\u2009": " ", "\u202f": " ", "\t": " ",
+                       "\n": " ", "Å": "A", "å": "a"})
+_WORD = re.compile(r"\w+")
 
 
 def _fold(s: str) -> str:
-    """Normalise the variants `_pattern` accepts, so a matched surface finds its canonical entry."""
-    s = re.sub(f"[{_HYPHENS}]", "-", s)
-    s = re.sub(r"[\s\u00a0\u2009\u202f]+", " ", s)
-    return s.replace("Å", "A").replace("å", "a")
+    """Length-preserving normalisation: dash variants -> "-", odd spaces -> " ", Å -> A."""
+    return s.translate(_FOLD)
+
+
+class Lexicon:
+    """Surface forms -> canonical names, for one or several labels at once.
+
+    `find` returns non-overlapping hits (leftmost, then longest) for a single-label lexicon; `find_labelled`
+    returns them per label. Lookup goes word by word: each word start is looked up in an index of the surfaces
+    that begin with that word, so the cost grows with the text, not with the size of the vocabulary.
+    """
+
+    def __init__(self, entries: list[tuple[str, str, bool]], label: str = "") -> None:
+        self.index: dict[tuple[str, bool], list[tuple[str, str, str]]] = {}
+        self.add(entries, label)
+
+    def add(self, entries: list[tuple[str, str, bool]], label: str) -> Lexicon:
+        for surface, canonical, case_sensitive in entries:
+            folded = _fold(surface) if case_sensitive else _fold(surface).lower()
+            first = _WORD.match(folded)
+            key = (first.group() if first and first.start() == 0 else folded[:1], case_sensitive)
+            bucket = self.index.setdefault(key, [])
+            if all(not (f == folded and lab == label) for f, _, lab in bucket):
+                bucket.append((folded, canonical, label))
+        for bucket in self.index.values():
+            bucket.sort(key=lambda x: -len(x[0]))
+        # surfaces that begin with a non-word character, e.g. "(R,S)-ketamine", need those characters as starts
+        self._odd = re.compile("|".join(re.escape(c) for c in sorted({k[0][0] for k in self.index
+                                                                       if k[0] and not k[0][0].isalnum()})) or "(?!)")
+        return self
+
+    def find_labelled(self, text: str) -> dict[str, list[Hit]]:
+        folded = _fold(text)
+        lower = folded.lower()
+        n = len(text)
+        index = self.index
+        found: dict[str, list[Hit]] = {}
+        cands = [(m.start(), m.group()) for m in _WORD.finditer(folded)]
+        cands += [(m.start(), m.group()) for m in self._odd.finditer(folded)]
+        if len(cands) > 1:
+            cands.sort()
+        for pos, word in cands:
+            if pos and (folded[pos - 1].isalnum() or folded[pos - 1] == "_"):
+                continue
+            best: dict[str, tuple[int, str]] = {}
+            for cs in (True, False):
+                bucket = index.get((word, True)) if cs else index.get((word.lower(), False))
+                if not bucket:
+                    continue
+                src = folded if cs else lower
+                for surface, canonical, label in bucket:
+                    end = pos + len(surface)
+                    if end <= n and src.startswith(surface, pos) and (
+                            end == n or not (src[end].isalnum() or src[end] == "_") or not surface[-1].isalnum()):
+                        if label not in best or end > best[label][0]:
+                            best[label] = (end, canonical)
+            for label, (end, canonical) in best.items():
+                hits = found.setdefault(label, [])
+                if hits and pos < hits[-1].end:
+                    continue
+                hits.append(Hit(pos, end, canonical, text[pos:end]))
+        return found
+
+    def find(self, text: str) -> list[Hit]:
+        return [h for hits in self.find_labelled(text).values() for h in hits]
 
 
 def _entries(data: dict) -> list[tuple[str, str, bool]]:
@@ -102,6 +111,16 @@ def load_yaml(name: str) -> dict:
 
 
 @cache
+def combined() -> Lexicon:
+    """DRUG, ROUTE, OUTCOME and ADVERSE_EVENT vocabularies in one index: one pass over the text for all four."""
+    lex = Lexicon(_entries(load_yaml("drugs.yaml")), "DRUG")
+    lex.add(_entries(load_yaml("routes.yaml")), "ROUTE")
+    lex.add(_outcome_entries(), "OUTCOME")
+    lex.add(_entries(load_yaml("adverse_events.yaml")), "ADVERSE_EVENT")
+    return lex
+
+
+@cache
 def drugs() -> Lexicon:
     return Lexicon(_entries(load_yaml("drugs.yaml")))
 
@@ -109,6 +128,12 @@ def drugs() -> Lexicon:
 @cache
 def routes() -> Lexicon:
     return Lexicon(_entries(load_yaml("routes.yaml")))
+
+
+@cache
+def implied_routes() -> Lexicon:
+    data = load_yaml("routes.yaml")
+    return Lexicon([(str(w), norm, False) for norm, spec in data.items() for w in spec.get("implied", []) or []])
 
 
 @cache
@@ -121,13 +146,17 @@ def ae_mesh() -> dict[str, str | None]:
     return {k: v.get("mesh") for k, v in load_yaml("adverse_events.yaml").items()}
 
 
-@cache
-def outcomes() -> Lexicon:
+def _outcome_entries() -> list[tuple[str, str, bool]]:
     data = load_yaml("outcomes.yaml")
     entries = _entries(data["instruments"])
     for kind, names in data["concepts"].items():
         entries += [(str(n), f"concept:{kind}", n.isupper()) for n in names]
-    return Lexicon(entries)
+    return entries
+
+
+@cache
+def outcomes() -> Lexicon:
+    return Lexicon(_outcome_entries())
 
 
 @cache

@@ -92,7 +92,7 @@ TP_PATTERNS = [
     # vague but explicit
     r"within hours|within minutes|within a few hours|within a day",
 ]
-TP_RX = re.compile("|".join(f"(?:{p})" for p in TP_PATTERNS), re.IGNORECASE)
+TP_RX = re.compile(r"(?<![\w.\-/])(?:" + "|".join(f"(?:{p})" for p in TP_PATTERNS) + r")(?![\w])", re.IGNORECASE)
 UNIT_HOURS = {"min": 1 / 60, "minute": 1 / 60, "h": 1, "hr": 1, "hour": 1, "d": 24, "day": 24, "wk": 168,
               "week": 168, "mo": 720, "month": 720, "year": 8760}
 _BEFORE_EXCLUDE = re.compile(r"(?:\bover|\bfor|\bevery|\beach|\baged?|\bduring|\blasting|\bper|\bq)\s*$",

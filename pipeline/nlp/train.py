@@ -3,7 +3,9 @@
 Corpora are built at train time from the shared corpus and never committed (they hold real texts):
   - the development gold set's train part (all of it but a fixed 15% kept aside for spaCy's model selection);
   - ADE-Corpus sentences (ADVERSE_EVENT), the 80% of them whose id hashes into the training part, with tokens the
-    rules mark as TIMEPOINT or OUTCOME left unannotated (ADE does not annotate them, so they are not negatives).
+    rules mark as TIMEPOINT or OUTCOME left unannotated (ADE does not annotate them, so they are not negatives);
+  - EBM-NLP abstracts (OUTCOME), likewise the 80% training part, TIMEPOINT and adverse-event tokens unannotated.
+The held-out 20% of ADE and EBM-NLP are reported separately by `kev eval`.
 The gold dev part is never seen here: it is what `kev eval` reports on. Seed pinned in models/ner.cfg.
 """
 
@@ -54,10 +56,15 @@ def _doc(nlp, text: str, spans: list[tuple[int, int, str]], missing: list[tuple[
     return doc
 
 
-def build_corpora(nlp, ade_fraction: float = 1.0) -> tuple[DocBin, DocBin, dict]:
+def ebm_in_training(doc_id: str) -> bool:
+    return _bucket("ebm-train:" + doc_id) < 80
+
+
+def build_corpora(nlp, ade_fraction: float = 1.0, ebm: bool = True, gold_copies: int = 1
+                  ) -> tuple[DocBin, DocBin, dict]:
     gold = load_gold()
     train, tune = DocBin(), DocBin()
-    counts = {"gold_train": 0, "gold_tune": 0, "ade": 0}
+    counts = {"gold_train": 0, "gold_tune": 0, "ade": 0, "ebm": 0}
     for rec in gold.split("train"):
         spans = [(s["start"], s["end"], s["label"]) for s in rec["spans"] if s["label"] in NER_LABELS]
         doc = _doc(nlp, rec["text"], spans)
@@ -65,7 +72,8 @@ def build_corpora(nlp, ade_fraction: float = 1.0) -> tuple[DocBin, DocBin, dict]
             tune.add(doc)
             counts["gold_tune"] += 1
         else:
-            train.add(doc)
+            for _ in range(gold_copies):
+                train.add(doc)
             counts["gold_train"] += 1
     ade = corpus_dir() / "ade" / "ae_spans.jsonl"
     if ade.exists():
@@ -80,6 +88,18 @@ def build_corpora(nlp, ade_fraction: float = 1.0) -> tuple[DocBin, DocBin, dict]
                 spans = [(s["start"], s["end"], "ADVERSE_EVENT") for s in r["spans"]]
                 train.add(_doc(nlp, text, spans, missing))
                 counts["ade"] += 1
+    ebm_path = corpus_dir() / "ebm-nlp" / "outcome_spans.jsonl"
+    if ebm and ebm_path.exists():
+        with open(ebm_path, encoding="utf-8") as fh:
+            for line in fh:
+                r = json.loads(line)
+                if not ebm_in_training(r["doc_id"]):
+                    continue
+                text = r["text"]
+                missing = [(h.start, h.end) for h in rules.find_timepoints(text)]
+                missing += [(h.start, h.end) for h in lexicon.adverse_events().find(text)]
+                train.add(_doc(nlp, text, [(s["start"], s["end"], "OUTCOME") for s in r["spans"]], missing))
+                counts["ebm"] += 1
     return train, tune, counts
 
 
@@ -87,13 +107,15 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--ade-fraction", type=float, default=1.0, help="share of the ADE training part to use")
     ap.add_argument("--max-steps", type=int, help="override training.max_steps")
+    ap.add_argument("--no-ebm", action="store_true", help="leave EBM-NLP outcomes out of training")
+    ap.add_argument("--gold-copies", type=int, default=2, help="how often each gold train document is repeated")
     ap.add_argument("--output", default=str(MODEL_DIR))
     args = ap.parse_args(argv)
     from spacy.cli.train import train as spacy_train
 
     nlp = spacy.blank("en")
     nlp.tokenizer = make_scispacy_tokenizer()(nlp)
-    train, tune, counts = build_corpora(nlp, args.ade_fraction)
+    train, tune, counts = build_corpora(nlp, args.ade_fraction, not args.no_ebm, args.gold_copies)
     BUILD.mkdir(parents=True, exist_ok=True)
     train.to_disk(BUILD / "train.spacy")
     tune.to_disk(BUILD / "tune.spacy")
@@ -101,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     overrides = {"paths.train": str(BUILD / "train.spacy"), "paths.dev": str(BUILD / "tune.spacy")}
     if args.max_steps:
         overrides["training.max_steps"] = args.max_steps
-    out = BUILD / "run"
+    out = BUILD / f"run-{Path(args.output).name}"
     spacy_train(CONFIG, output_path=out, overrides=overrides)
     final = Path(args.output)
     if final.exists():

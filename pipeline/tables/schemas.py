@@ -71,9 +71,56 @@ RUNS = pa.schema([
     pa.field("status", pa.string(), nullable=False),
 ])
 
-SCHEMAS: dict[str, pa.Schema] = {"articles": ARTICLES, "rejects": REJECTS, "runs": RUNS}
+ENTITIES = pa.schema([
+    pa.field("mention_id", pa.string(), nullable=False),
+    pa.field("doc_id", pa.string(), nullable=False),
+    pa.field("pmid", pa.string()),
+    pa.field("version", pa.int32(), nullable=False),
+    pa.field("sent_index", pa.int32(), nullable=False),
+    pa.field("section", pa.string()),
+    pa.field("role", pa.string(), nullable=False),
+    pa.field("start", pa.int32(), nullable=False),
+    pa.field("end", pa.int32(), nullable=False),
+    pa.field("text", pa.string(), nullable=False),
+    pa.field("label", pa.string(), nullable=False),
+    pa.field("canonical", pa.string()),
+    pa.field("attrs", pa.string(), nullable=False),
+    pa.field("negated", pa.bool_(), nullable=False),
+    pa.field("hedged", pa.bool_(), nullable=False),
+    pa.field("drug", pa.string()),
+    pa.field("source", pa.string(), nullable=False),
+    pa.field("model_version", pa.string(), nullable=False),
+])
+
+DOSES = pa.schema([
+    pa.field("mention_id", pa.string(), nullable=False),
+    pa.field("doc_id", pa.string(), nullable=False),
+    pa.field("pmid", pa.string()),
+    pa.field("version", pa.int32(), nullable=False),
+    pa.field("sent_index", pa.int32(), nullable=False),
+    pa.field("start", pa.int32(), nullable=False),
+    pa.field("end", pa.int32(), nullable=False),
+    pa.field("text", pa.string(), nullable=False),
+    pa.field("drug", pa.string()),
+    pa.field("drug_inferred", pa.bool_(), nullable=False),
+    pa.field("route", pa.string()),
+    pa.field("value", pa.float64(), nullable=False),
+    pa.field("value_max", pa.float64()),
+    pa.field("unit", pa.string(), nullable=False),
+    pa.field("per_kg", pa.bool_(), nullable=False),
+    pa.field("value_mg", pa.float64()),
+    pa.field("value_mg_per_kg", pa.float64()),
+    pa.field("frequency", pa.string()),
+    pa.field("infusion_minutes", pa.float64()),
+    pa.field("n_doses", pa.int32()),
+    pa.field("course", pa.string()),
+    pa.field("model_version", pa.string(), nullable=False),
+])
+
+SCHEMAS: dict[str, pa.Schema] = {"articles": ARTICLES, "rejects": REJECTS, "runs": RUNS, "entities": ENTITIES,
+                                 "doses": DOSES}
 KEYS: dict[str, tuple[str, ...]] = {"articles": ("doc_id",), "rejects": ("doc_id", "source", "stage", "reason"),
-                                    "runs": ("run_id",)}
+                                    "runs": ("run_id",), "entities": ("mention_id",), "doses": ("mention_id",)}
 
 
 class SchemaError(ValueError):

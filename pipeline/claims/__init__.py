@@ -1,0 +1,1 @@
+"""Claims: the catalogue, article attributes (design, size, population), stance, and the per-claim summary."""

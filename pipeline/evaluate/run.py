@@ -1,0 +1,156 @@
+"""`kev eval`: run the pipeline on gold texts and score it. One function per gold kind; formats are detected.
+
+Kinds:
+  spans       `*_spans.jsonl` (shared corpus), GUIDELINES-format records (`text` + `spans`), and the development
+              gold set (ids + offsets, scored on its dev split unless told otherwise)
+  doc_labels  `psynamic/doc_labels.jsonl` (texts joined from the `docs.jsonl` beside it)
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+
+from pipeline.evaluate.gold import load_gold
+from pipeline.evaluate.score import match_spans, micro, prf, score_spans
+from pipeline.nlp.extract import Extraction, Extractor
+
+DOC_ROUTES = {"oral", "intranasal", "intravenous", "subcutaneous", "inhaled", "other"}
+# Source conventions (../shared/corpus/README.md): PsyNamic marks only the study drug's doses, so predictions
+# are scored the same way there: doses linked to another drug (a comparator, a co-medication) are left out.
+STUDY_DRUG_DOSES_ONLY = ("psynamic/dose_spans.jsonl",)
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def detect_kind(first: dict) -> str:
+    if "text_sha256" in first:
+        return "dev_gold"
+    if "text" in first and "spans" in first:
+        return "spans"
+    if "routes" in first or "study_types" in first:
+        return "doc_labels"
+    raise ValueError("unrecognised gold format: expected records with text+spans, text_sha256, or routes")
+
+
+def predict(extractor: Extractor, records: Iterable[dict]) -> list[Extraction]:
+    return list(extractor.run((r["doc_id"], None, 1, r["text"], None) for r in records))
+
+
+def _spans(ex: Extraction) -> list[dict]:
+    return [{"start": m.start, "end": m.end, "label": m.label, **m.attrs} for m in ex.mentions]
+
+
+def _same_number(a: object, b: object) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return abs(float(a) - float(b)) <= 1e-3 * max(1.0, abs(float(b)))
+
+
+def _unit(u: object) -> str:
+    return str(u or "").replace("\u03bc", "\u00b5").replace(" ", "").lower()
+
+
+NORM_CHECKS = {
+    "DOSE value": ("DOSE", lambda g, p: _same_number(g.get("value"), p.get("value"))),
+    "DOSE unit": ("DOSE", lambda g, p: _unit(g.get("unit")) == _unit(p.get("unit"))),
+    "DOSE value_max": ("DOSE", lambda g, p: _same_number(g.get("value_max"), p.get("value_max"))),
+    "ROUTE norm": ("ROUTE", lambda g, p: g.get("norm") == p.get("norm")),
+    "TIMEPOINT hours": ("TIMEPOINT", lambda g, p: _same_number(g.get("hours"), p.get("hours"))),
+    "DRUG norm": ("DRUG", lambda g, p: g.get("norm") == p.get("norm")),
+    "ADVERSE_EVENT negated": ("ADVERSE_EVENT", lambda g, p: bool(g.get("negated")) == bool(p.get("negated"))),
+}
+
+
+def normalisation(pairs_by_doc: list[tuple[list[dict], list[dict]]]) -> dict:
+    """Accuracy of attributes on overlap-matched spans of the same label (only where gold gives the attribute)."""
+    out = {}
+    for name, (label, same) in NORM_CHECKS.items():
+        attr = name.split(" ", 1)[1]
+        n = ok = 0
+        for gold, pred in pairs_by_doc:
+            g = [s for s in gold if s["label"] == label]
+            p = [s for s in pred if s["label"] == label]
+            for gi, pi in match_spans([(s["start"], s["end"]) for s in g], [(s["start"], s["end"]) for s in p],
+                                      strict=False):
+                if attr not in g[gi]:
+                    continue
+                n += 1
+                ok += same(g[gi], p[pi])
+        if n:
+            out[name] = {"accuracy": round(ok / n, 4), "n": n}
+    return out
+
+
+def _study_drug_only(ex: Extraction) -> list[dict]:
+    return [s for s, m in zip(_spans(ex), ex.mentions, strict=True)
+            if m.label != "DOSE" or m.drug in (None, ex.study_drug)]
+
+
+def eval_spans(path: Path, records: list[dict], extractor: Extractor, split: str | None) -> dict:
+    preds = predict(extractor, records)
+    convert = _study_drug_only if str(path).endswith(STUDY_DRUG_DOSES_ONLY) else _spans
+    gold_pred = [(r["spans"], convert(p), r.get("labels") or sorted({s["label"] for s in r["spans"]}))
+                 for r, p in zip(records, preds, strict=True)]
+    result = {"gold": str(path), "kind": "spans", "n_docs": len(records), "labels": score_spans(gold_pred),
+              "normalisation": normalisation([(g, p) for g, p, _ in gold_pred])}
+    if split:
+        result["split"] = split
+    return result
+
+
+def eval_doc_labels(path: Path, labels: list[dict], extractor: Extractor) -> dict:
+    docs_path = path.parent / "docs.jsonl"
+    if not docs_path.exists():
+        raise FileNotFoundError(f"{path}: doc labels need their texts in {docs_path}")
+    texts = {r["doc_id"]: r.get("text") or (r["title"] + "\n" + (r.get("abstract") or ""))
+             for r in read_jsonl(docs_path)}
+    records = [{"doc_id": lab["doc_id"], "text": texts[lab["doc_id"]]} for lab in labels if lab["doc_id"] in texts]
+    preds = {p_rec["doc_id"]: p for p_rec, p in zip(records, predict(extractor, records), strict=True)}
+    gold_pairs, pred_pairs = set(), set()
+    for lab in labels:
+        if lab["doc_id"] not in preds:
+            continue
+        gold_pairs |= {(lab["doc_id"], r) for r in lab.get("routes") or []}
+        pred_pairs |= {(lab["doc_id"], r if r in DOC_ROUTES else "other") for r in preds[lab["doc_id"]].routes}
+    routes = micro(gold_pairs, pred_pairs)
+    return {"gold": str(path), "kind": "doc_labels", "n_docs": len(records),
+            "fields": {"routes": {k: routes[k] for k in ("precision", "recall", "f1", "tp", "fp", "fn")}}}
+
+
+def evaluate(path: Path | str, extractor: Extractor, split: str | None = "dev") -> dict:
+    path = Path(path)
+    records = read_jsonl(path)
+    if not records:
+        raise ValueError(f"{path}: no records")
+    kind = detect_kind(records[0])
+    if kind == "dev_gold":
+        gold = load_gold(path)
+        recs = gold.records if split in (None, "all") else gold.split(split)
+        return eval_spans(path, recs, extractor, split or "all")
+    if kind == "spans":
+        return eval_spans(path, records, extractor, None)
+    return eval_doc_labels(path, records, extractor)
+
+
+def summary_lines(result: dict) -> list[str]:
+    lines = [f"{result['gold']} ({result['kind']}, {result['n_docs']} docs"
+             + (f", split {result['split']}" if result.get("split") else "") + ")"]
+    for label, modes in result.get("labels", {}).items():
+        s, o = modes["strict"], modes["overlap"]
+        lines.append(f"  {label:14} strict P {s['precision']:.3f} R {s['recall']:.3f} F1 {s['f1']:.3f}   "
+                     f"overlap P {o['precision']:.3f} R {o['recall']:.3f} F1 {o['f1']:.3f}   "
+                     f"(gold {o['tp'] + o['fn']})")
+    for name, v in result.get("normalisation", {}).items():
+        lines.append(f"  {name:22} accuracy {v['accuracy']:.3f} (n={v['n']})")
+    for name, v in result.get("fields", {}).items():
+        vals = "  ".join(f"{k} {v[k]:.3f}" for k in ("precision", "recall", "f1", "accuracy") if k in v)
+        lines.append(f"  {name:14} {vals}")
+    return lines
+
+
+__all__ = ["evaluate", "summary_lines", "prf"]

@@ -1,0 +1,122 @@
+"""Context of a mention: negated, hedged, and the abstract part it stands in (background, methods, results,
+conclusions). Cue lists are deliberately short and readable; the gold set measures them."""
+
+from __future__ import annotations
+
+import re
+
+NEG_BEFORE = re.compile(
+    r"(?:\bno\b|\bnot\b|\bnor\b|\bneither\b|\bwithout\b|\babsence of\b|\babsent\b|\bfree of\b|\bdenied\b|"
+    r"\bnone of\b|\bno evidence of\b|\bno signs? of\b|\bno cases? of\b|\bnever\b|\brather than\b|\bruled out\b|"
+    r"\bno (?:serious|significant|clinically significant|major|severe|new|lasting|persistent)\b)"
+    r"[^.;:]{0,60}$", re.IGNORECASE)
+NEG_AFTER = re.compile(
+    r"^[^.;]{0,40}?\b(?:was|were|is|are|has been|have been)\s+(?:not|never)\s+(?:observed|reported|seen|found|"
+    r"detected|noted|present|increased|experienced)|^[^.;]{0,30}?\b(?:did|does|do) not (?:occur|emerge|develop|"
+    r"increase)|^[^.;]{0,25}?\b(?:was|were) absent", re.IGNORECASE)
+CONTRAST = re.compile(r"\b(?:but|however|although|whereas|except|while)\b", re.IGNORECASE)
+HEDGE = re.compile(
+    r"\b(?:may|might|could|possibly|potential(?:ly)?|perhaps|appears? to|seems? to|if|whether|hypothesi[sz]ed?|"
+    r"hypothesis|expected to|we aim|aims? to|aimed to|to assess|to evaluate|to investigate|to determine|to examine|"
+    r"to compare|warrant|further (?:research|studies|study)|would|should|risk of|concerns? about|unclear)\b",
+    re.IGNORECASE)
+
+SECTION_ROLES = {
+    "background": ("BACKGROUND", "INTRODUCTION", "OBJECTIVE", "OBJECTIVES", "AIM", "AIMS", "PURPOSE", "CONTEXT",
+                   "RATIONALE", "IMPORTANCE", "HYPOTHESIS", "INTRODUCTION AND BACKGROUND", "BACKGROUND AND AIMS",
+                   "BACKGROUND AND OBJECTIVE", "BACKGROUND AND OBJECTIVES", "BACKGROUND AND PURPOSE", "AIM OF THE STUDY",
+                   "STUDY OBJECTIVE", "PROBLEM"),
+    "methods": ("METHODS", "METHOD", "DESIGN", "SETTING", "SETTINGS", "PARTICIPANTS", "PATIENTS", "INTERVENTION",
+                "INTERVENTIONS", "MEASUREMENTS", "MATERIALS AND METHODS", "MAIN OUTCOME MEASURES", "MAIN OUTCOMES AND MEASURES",
+                "OUTCOME MEASURES", "STUDY DESIGN", "DESIGN, SETTING, AND PARTICIPANTS", "METHODS AND ANALYSIS",
+                "SUBJECTS", "PROCEDURES", "EXPERIMENTAL DESIGN", "DATA SOURCES", "STUDY SELECTION", "DATA EXTRACTION",
+                "SEARCH METHODS", "SELECTION CRITERIA", "DATA COLLECTION AND ANALYSIS", "ELIGIBILITY CRITERIA",
+                "TRIAL REGISTRATION", "ETHICS AND DISSEMINATION", "REGISTRATION", "CLINICAL TRIAL REGISTRATION"),
+    "results": ("RESULTS", "RESULT", "FINDINGS", "MAIN RESULTS", "OUTCOMES", "KEY RESULTS", "CASE PRESENTATION",
+                "CASE REPORT", "CASE", "OBSERVATIONS"),
+    "conclusions": ("CONCLUSIONS", "CONCLUSION", "INTERPRETATION", "DISCUSSION", "IMPLICATIONS",
+                    "CONCLUSIONS AND RELEVANCE", "AUTHORS' CONCLUSIONS", "CLINICAL IMPLICATIONS", "SIGNIFICANCE",
+                    "LIMITATIONS", "CONCLUSION AND RELEVANCE", "SUMMARY"),
+}
+NLM_ROLES = {"BACKGROUND": "background", "OBJECTIVE": "background", "METHODS": "methods", "RESULTS": "results",
+             "CONCLUSIONS": "conclusions"}
+_LABEL_ROLE = {label: role for role, labels in SECTION_ROLES.items() for label in labels}
+INLINE_LABEL = re.compile(r"^\s*([A-Z][A-Z ,'&/-]{2,60}?)\s*:\s")
+RESULT_CUES = re.compile(r"\b(?:p\s*[<=>]|95%\s*CI|significant(?:ly)?|reduced|improved|increased|decreased|"
+                         r"was associated|were associated|respond(?:ed|ers)|remission was|odds ratio|hazard ratio|"
+                         r"mean difference|effect size|SMD|compared with|versus|vs\.?)\b", re.IGNORECASE)
+CONCLUSION_CUES = re.compile(r"^\s*(?:in conclusion|in summary|overall|taken together|these (?:findings|results|data)|"
+                             r"our (?:findings|results|data)|this study (?:shows|demonstrates|suggests|provides)|"
+                             r"we conclude)", re.IGNORECASE)
+METHOD_CUES = re.compile(r"\b(?:were randomi[sz]ed|randomly assigned|were enrolled|were recruited|were included|"
+                         r"we (?:conducted|performed|searched|recruited|enrolled|included|analy[sz]ed|measured|used)|"
+                         r"was assessed|were assessed|were measured|primary (?:outcome|endpoint) was|received)\b",
+                         re.IGNORECASE)
+BACKGROUND_CUES = re.compile(r"\b(?:we aimed|this study aimed|the aim|the objective|the purpose|to investigate|"
+                             r"to evaluate|to assess|to examine|to determine|is a (?:common|major|serious)|remains|"
+                             r"has been (?:shown|reported)|have been (?:shown|reported))\b", re.IGNORECASE)
+
+
+def label_role(label: str | None, nlm_category: str | None = None) -> str | None:
+    if nlm_category and nlm_category.upper() in NLM_ROLES:
+        return NLM_ROLES[nlm_category.upper()]
+    if not label:
+        return None
+    return _LABEL_ROLE.get(label.strip().upper().rstrip(":"))
+
+
+def inline_label(sentence: str) -> str | None:
+    """"RESULTS: ..." at a sentence start -> "RESULTS" (JSON-lines abstracts keep section labels inline)."""
+    m = INLINE_LABEL.match(sentence)
+    return m.group(1).strip() if m and m.group(1).strip().upper() == m.group(1).strip() else None
+
+
+def sentence_roles(sentences: list[str], section_roles: list[str | None]) -> list[str]:
+    """One role per sentence: title, background, methods, results, conclusions.
+
+    Structured sections decide when present, then inline labels ("RESULTS: ...", carried forward); otherwise cues
+    and position: the first body sentence is background, the last conclusions, a sentence with statistics results.
+    """
+    roles: list[str] = []
+    current: str | None = None
+    n = len(sentences)
+    for i, (sent, sec_role) in enumerate(zip(sentences, section_roles, strict=True)):
+        if i == 0:
+            roles.append("title")
+            continue
+        role = sec_role or label_role(inline_label(sent))
+        if role:
+            current = role
+            roles.append(role)
+            continue
+        if current:
+            roles.append(current)
+            continue
+        if CONCLUSION_CUES.search(sent):
+            roles.append("conclusions")
+        elif BACKGROUND_CUES.search(sent) and i <= max(2, n // 3):
+            roles.append("background")
+        elif METHOD_CUES.search(sent) and not re.search(r"\bp\s*[<=]", sent):
+            roles.append("methods")
+        elif RESULT_CUES.search(sent):
+            roles.append("results")
+        elif i == 1:
+            roles.append("background")
+        elif i == n - 1:
+            roles.append("conclusions")
+        else:
+            roles.append(roles[-1] if roles[-1] != "title" else "background")
+    return roles
+
+
+def is_negated(sentence: str, start: int, end: int) -> bool:
+    """Offsets are within `sentence`. A cue before the mention (not across "but") or a denial after it."""
+    before = sentence[max(0, start - 80):start]
+    m = NEG_BEFORE.search(before)
+    if m and not CONTRAST.search(before[m.end():]):
+        return True
+    return bool(NEG_AFTER.search(sentence[end:end + 60]))
+
+
+def is_hedged(sentence: str) -> bool:
+    return HEDGE.search(sentence) is not None

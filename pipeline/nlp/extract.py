@@ -1,0 +1,411 @@
+"""Text -> mentions and doses. One spaCy pass (scispaCy tokenizer, abbreviations, sentences, NER), then rules,
+context, drug linking and normalisation in plain Python. Which source (rules, model or both) serves each label
+is configuration (`models/extraction.json`), chosen by `kev eval`, not by code."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from functools import cache
+from pathlib import Path
+
+import spacy
+from spacy.attrs import IDX, LENGTH, SENT_START
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from pipeline.claims import design
+from pipeline.config import ROOT
+from pipeline.nlp import context, lexicon, rules
+from pipeline.nlp.components import doc_text, make_scispacy_tokenizer
+from pipeline.nlp.normalise.dose import mass_values, schedule
+
+MODEL_DIR = ROOT / "models" / "ner"
+SOURCES_FILE = ROOT / "models" / "extraction.json"
+LABELS = ("DRUG", "DOSE", "ROUTE", "TIMEPOINT", "OUTCOME", "ADVERSE_EVENT")
+STUDY_DRUGS = ("ketamine", "esketamine", "arketamine")
+DEFAULT_SOURCES = {"DRUG": "rules", "DOSE": "rules", "ROUTE": "rules", "TIMEPOINT": "rules", "OUTCOME": "rules",
+                   "ADVERSE_EVENT": "rules"}
+
+
+@dataclass
+class Mention:
+    doc_id: str
+    pmid: str | None
+    version: int
+    sent_index: int
+    section: str | None
+    role: str
+    start: int
+    end: int
+    text: str
+    label: str
+    canonical: str | None
+    attrs: dict = field(default_factory=dict)
+    negated: bool = False
+    hedged: bool = False
+    drug: str | None = None
+    source: str = "rules"
+    model_version: str = ""
+
+    @property
+    def mention_id(self) -> str:
+        key = f"{self.pmid or self.doc_id}|{self.version}|{self.start}|{self.end}|{self.label}"
+        return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+@dataclass
+class Dose:
+    doc_id: str
+    pmid: str | None
+    version: int
+    mention_id: str
+    sent_index: int
+    start: int
+    end: int
+    text: str
+    drug: str | None
+    drug_inferred: bool
+    route: str | None
+    value: float
+    value_max: float | None
+    unit: str
+    per_kg: bool
+    value_mg: float | None
+    value_mg_per_kg: float | None
+    frequency: str | None
+    infusion_minutes: float | None
+    n_doses: int | None
+    course: str | None
+    model_version: str = ""
+
+
+@dataclass
+class Extraction:
+    mentions: list[Mention]
+    doses: list[Dose]
+    sentences: list[tuple[int, int]]
+    roles: list[str]
+    study_drug: str | None
+    routes: list[str]
+
+
+@cache
+def label_sources(path: Path = SOURCES_FILE) -> dict[str, str]:
+    if path.exists():
+        return {**DEFAULT_SOURCES, **json.loads(path.read_text())["sources"]}
+    return dict(DEFAULT_SOURCES)
+
+
+def build_nlp(model_dir: Path | None = MODEL_DIR, with_model: bool = True) -> Language:
+    """The spaCy pipeline: scispaCy tokenizer, abbreviation detector, sentence splitter and (if trained) the NER."""
+    if with_model and model_dir is not None and (Path(model_dir) / "meta.json").exists():
+        nlp = spacy.load(model_dir)
+    else:
+        nlp = spacy.blank("en")
+        nlp.tokenizer = make_scispacy_tokenizer()(nlp)
+    nlp.add_pipe("kev_sentences", first=True)
+    nlp.add_pipe("kev_abbreviations", after="kev_sentences")
+    return nlp
+
+
+def model_version(nlp: Language) -> str:
+    """Names what shaped a mention: the NER model's name and version, and the label-source configuration."""
+    meta = nlp.meta
+    base = f"{meta.get('name', 'blank')}-{meta.get('version', '0')}" if "ner" in nlp.pipe_names else "rules"
+    return f"{base}+{_sources_hash()}"
+
+
+def model_version_of(model_dir: Path | None = MODEL_DIR) -> str:
+    """The same string without loading the model (for deciding what needs re-extraction)."""
+    meta_file = Path(model_dir) / "meta.json" if model_dir else None
+    if meta_file is None or not meta_file.exists():
+        return f"rules+{_sources_hash()}"
+    meta = json.loads(meta_file.read_text())
+    return f"{meta.get('name', 'blank')}-{meta.get('version', '0')}+{_sources_hash()}"
+
+
+def _sources_hash() -> str:
+    """Vocabularies and label sources change extraction as much as the model does."""
+    h = hashlib.sha256(json.dumps(label_sources(), sort_keys=True).encode())
+    for f in sorted(lexicon.VOCAB_DIR.glob("*.yaml")):
+        h.update(f.read_bytes())
+    return h.hexdigest()[:8]
+
+
+def _overlaps(a: tuple[int, int], spans: Iterable[tuple[int, int]]) -> bool:
+    return any(a[0] < e and s < a[1] for s, e in spans)
+
+
+def _resolve(spans: list[tuple[int, int, str, str | None, dict, str]]) -> list:
+    """Drop overlaps within a label: longest first, then earliest."""
+    out: dict[str, list] = {}
+    for sp in sorted(spans, key=lambda x: (-(x[1] - x[0]), x[0])):
+        kept = out.setdefault(sp[2], [])
+        if not _overlaps((sp[0], sp[1]), [(k[0], k[1]) for k in kept]):
+            kept.append(sp)
+    return sorted((sp for v in out.values() for sp in v), key=lambda x: (x[0], x[2]))
+
+
+def _candidates(doc: Doc, text: str, sources: dict[str, str]) -> list[tuple[int, int, str, str | None, dict, str]]:
+    """(start, end, label, canonical, attrs, source) from rules and model, per the configured source per label."""
+    rule: list = []
+    lex = lexicon.combined().find_labelled(text)
+    for h in lex.get("DRUG", ()):
+        rule.append((h.start, h.end, "DRUG", h.canonical, {}, "rules"))
+    for h in lex.get("ROUTE", ()):
+        rule.append((h.start, h.end, "ROUTE", h.canonical, {"norm": h.canonical}, "rules"))
+    doses = rules.find_doses(text)
+    for h in doses:
+        rule.append((h.start, h.end, "DOSE", None, dict(h.attrs), "rules"))
+    for h in rules.find_timepoints(text, [(d.start, d.end) for d in doses]):
+        rule.append((h.start, h.end, "TIMEPOINT", None, dict(h.attrs), "rules"))
+    for h in lex.get("OUTCOME", ()):
+        rule.append((h.start, h.end, "OUTCOME", h.canonical, {}, "rules"))
+    for h in lex.get("ADVERSE_EVENT", ()):
+        rule.append((h.start, h.end, "ADVERSE_EVENT", h.canonical, {}, "rules"))
+    rule += _abbreviations(doc, rule)
+    model = [(e.start_char, e.end_char, e.label_, None, {}, "model") for e in doc.ents]
+    chosen = []
+    for label in LABELS:
+        mode = sources.get(label, "rules")
+        r = [c for c in rule if c[2] == label]
+        m = [c for c in model if c[2] == label]
+        if mode == "rules":
+            chosen += r
+        elif mode == "model":
+            chosen += m
+        else:  # union: the model's spans, plus rule spans it missed
+            chosen += m + [c for c in r if not _overlaps((c[0], c[1]), [(x[0], x[1]) for x in m])]
+    return _resolve(chosen)
+
+
+def _abbreviations(doc: Doc, found: list) -> list:
+    """Short forms defined in the abstract ("esketamine (ESK)") take the label and canonical of their long form."""
+    out = []
+    by_span = {(c[0], c[1]): c for c in found}
+    for short in doc._.abbreviations:
+        long = short._.long_form
+        match = by_span.get((long.start_char, long.end_char))
+        if match is None:
+            continue
+        out.append((short.start_char, short.end_char, match[2], match[3], dict(match[4]), "rules"))
+    return out
+
+
+def sentence_spans(doc: Doc) -> list[tuple[int, int]]:
+    """(start, end) characters of each sentence, read from arrays (cheaper than building Span objects)."""
+    if len(doc) == 0:
+        return [(0, 0)]
+    arr = doc.to_array([SENT_START, IDX, LENGTH]).astype("int64")
+    first = [i for i, v in enumerate(arr[:, 0].tolist()) if v == 1] or [0]
+    if first[0] != 0:
+        first.insert(0, 0)
+    ends = (arr[:, 1] + arr[:, 2]).tolist()
+    idx = arr[:, 1].tolist()
+    bounds = first[1:] + [len(doc)]
+    return [(idx[a], ends[b - 1]) for a, b in zip(first, bounds, strict=True)]
+
+
+def _sentence_index(starts: list[int], pos: int) -> int:
+    lo, hi = 0, len(starts) - 1
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if starts[mid] <= pos:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+ADJACENT_AFTER = re.compile(r"^\s*(?:of\s+)?(?:(?:oral|intravenous|intranasal|IV|IN|i\.v\.)\s+)?$", re.IGNORECASE)
+
+
+def _link(mention: tuple[int, int], drugs: list[tuple[int, int, str]], sent: tuple[int, int], text: str
+          ) -> str | None:
+    """The drug a dose or route belongs to: one right after it ("0.045 mg/kg midazolam", "70 mg of MDMA"), else
+    the nearest DRUG before it in the sentence ("ketamine (0.5 mg/kg)"), else the nearest after."""
+    inside = [d for d in drugs if sent[0] <= d[0] < sent[1]]
+    after = [d for d in inside if d[0] >= mention[1]]
+    if after and ADJACENT_AFTER.match(text[mention[1]:after[0][0]]):
+        return after[0][2]
+    before = [d for d in inside if d[1] <= mention[0]]
+    if before:
+        return before[-1][2]
+    return after[0][2] if after else None
+
+
+def study_drug(mentions: list[Mention]) -> str | None:
+    """The article's study drug: the most mentioned drug, title mentions counting thrice, ketamine forms first."""
+    counts: Counter = Counter()
+    for m in mentions:
+        if m.label == "DRUG" and m.canonical:
+            counts[m.canonical] += 3 if m.role == "title" else 1
+    if not counts:
+        return None
+    ket = {k: v for k, v in counts.items() if k in STUDY_DRUGS}
+    return max(ket or counts, key=lambda k: ((ket or counts)[k], -list(counts).index(k)))
+
+
+def extract_doc(doc: Doc, doc_id: str, pmid: str | None = None, version: int = 1,
+                sections: list | None = None, mv: str = "") -> Extraction:
+    text = doc_text(doc)
+    sents = sentence_spans(doc)
+    starts = [s for s, _ in sents]
+    sent_texts = [text[s:e] for s, e in sents]
+    sec_for: list[str | None] = [None] * len(sents)
+    sec_role: list[str | None] = [None] * len(sents)
+    for sec in sections or []:
+        for i, (s, _) in enumerate(sents):
+            if sec["start"] <= s < sec["end"]:
+                sec_for[i] = sec["label"] or sec["nlm_category"]
+                sec_role[i] = context.label_role(sec["label"], sec["nlm_category"])
+    for i, st in enumerate(sent_texts[1:], start=1):
+        if sec_for[i] is None:
+            sec_for[i] = context.inline_label(st) or sec_for[i - 1]
+    roles = context.sentence_roles(sent_texts, sec_role)
+    mentions: list[Mention] = []
+    hedged: dict[int, bool] = {}
+    for s, e, label, canonical, attrs, source in _candidates(doc, text, label_sources()):
+        si = _sentence_index(starts, s)
+        ss, se = sents[si]
+        sent = text[ss:se]
+        if si not in hedged:
+            hedged[si] = context.is_hedged(sent)
+        m = Mention(doc_id, pmid, version, si, sec_for[si], roles[si], s, e, text[s:e], label, canonical,
+                    attrs, context.is_negated(sent, s - ss, e - ss), hedged[si], None, source, mv)
+        _normalise(m)
+        mentions.append(m)
+    drugs = [(m.start, m.end, m.canonical or m.text.lower()) for m in mentions if m.label == "DRUG"]
+    main = study_drug(mentions)
+    doses: list[Dose] = []
+    for m in mentions:
+        if m.label in ("DOSE", "ROUTE"):
+            m.drug = _link((m.start, m.end), drugs, sents[m.sent_index], text)
+    dose_starts = sorted(m.start for m in mentions if m.label == "DOSE")
+    for m in mentions:
+        if m.label != "DOSE" or "value" not in m.attrs:
+            continue
+        ss, se = sents[m.sent_index]
+        until = min([se] + [x for x in dose_starts if x > m.start])
+        route = next((r.canonical for r in mentions if r.label == "ROUTE" and r.sent_index == m.sent_index
+                      and (r.drug in (None, m.drug))), None)
+        a = m.attrs
+        doses.append(Dose(doc_id, pmid, version, m.mention_id, m.sent_index, m.start, m.end, m.text,
+                          m.drug or main, m.drug is None, route, a["value"], a.get("value_max"), a["unit"],
+                          **mass_values(a["value"], a.get("value_max"), a["unit"]),
+                          **schedule(text[m.end:until]), model_version=mv))
+    return Extraction(mentions, doses, sents, roles, main, article_routes(text, mentions, main, drugs, sents))
+
+
+def article_routes(text: str, mentions: list[Mention], main: str | None, drugs: list, sents: list) -> list[str]:
+    """Routes of the study drug (what PsyNamic's `routes` means); none for a review, where they are others'."""
+    if design.is_review(text):
+        return []
+    found = [m for m in mentions if m.label == "ROUTE" and m.canonical and not m.negated
+             and (m.drug == main or m.drug is None)]
+    routes = {m.canonical for m in found}
+    if routes - {"other"} and all(m.text.lower().startswith("inject") for m in found if m.canonical == "other"):
+        routes.discard("other")  # a bare "injection" says nothing more once the route is named
+    if not routes and design.classify(text) in ("rct", "cohort", "case_report", "protocol"):
+        for h in lexicon.implied_routes().find(text):
+            si = _sentence_index([s for s, _ in sents], h.start)
+            if _link((h.start, h.end), drugs, sents[si], text) in (main, None):
+                routes.add(h.canonical)
+    return sorted(routes)
+
+
+def _normalise(m: Mention) -> None:
+    """Fill `canonical` and attributes the way GUIDELINES.md defines them."""
+    if m.label == "DRUG":
+        m.canonical = m.canonical or m.text.lower()
+        m.attrs["norm"] = m.canonical
+    elif m.label == "ROUTE":
+        m.attrs["norm"] = m.canonical = m.canonical or _route_norm(m.text)
+    elif m.label == "TIMEPOINT":
+        if "hours" not in m.attrs:
+            m.attrs["hours"] = rules.timepoint_hours(m.text)
+        m.canonical = None if m.attrs["hours"] is None else f"{m.attrs['hours']:g} h"
+    elif m.label == "DOSE":
+        if "value" not in m.attrs:
+            hits = rules.find_doses(m.text)
+            if hits:
+                m.attrs.update(hits[0].attrs)
+        if "unit" in m.attrs:
+            m.canonical = f"{m.attrs['value']:g}{'-' + format(m.attrs['value_max'], 'g') if m.attrs.get('value_max') is not None else ''} {m.attrs['unit']}"
+    elif m.label == "ADVERSE_EVENT":
+        hit = m.canonical or _lookup(lexicon.adverse_events(), m.text)
+        m.canonical = hit or m.text.lower()
+        m.attrs["mesh"] = lexicon.ae_mesh().get(m.canonical)
+        m.attrs["negated"] = m.negated
+    elif m.label == "OUTCOME":
+        hit = m.canonical or _lookup(lexicon.outcomes(), m.text)
+        if hit and hit.startswith("concept:"):
+            m.attrs.update(instrument=None, kind=hit.split(":", 1)[1])
+            m.canonical = hit.split(":", 1)[1]
+        elif hit:
+            m.attrs.update(instrument=hit, kind=lexicon.instrument_kinds().get(hit))
+            m.canonical = hit
+        else:
+            m.attrs.update(instrument=None, kind=_outcome_kind(m.text))
+            m.canonical = m.text.lower()
+
+
+def _lookup(lex: lexicon.Lexicon, text: str) -> str | None:
+    hits = lex.find(text)
+    return hits[0].canonical if len(hits) == 1 and hits[0].end - hits[0].start >= len(text) * 0.6 else None
+
+
+def _route_norm(text: str) -> str:
+    hit = _lookup(lexicon.routes(), text)
+    return hit or "other"
+
+
+def _outcome_kind(text: str) -> str:
+    t = text.lower()
+    for key, kind in (("remission", "remission"), ("respon", "response"), ("relapse", "relapse"),
+                      ("suicid", "suicidal ideation"), ("depress", "symptom score"), ("anxiety", "anxiety"),
+                      ("cognit", "cognition"), ("quality of life", "quality of life"), ("pain", "pain")):
+        if key in t:
+            return kind
+    return "other"
+
+
+class Extractor:
+    """Holds one loaded pipeline; `run` streams (doc_id, pmid, version, text, sections) through it."""
+
+    def __init__(self, model_dir: Path | None = MODEL_DIR, with_model: bool = True) -> None:
+        self.nlp = build_nlp(model_dir, with_model)
+        self.model_version = model_version(self.nlp)
+
+    def run(self, items: Iterable[tuple[str, str | None, int, str, list | None]], batch_size: int = 64
+            ) -> Iterator[Extraction]:
+        def docs():
+            for doc_id, pmid, version, text, sections in items:
+                d = self.nlp.make_doc(text)
+                d.user_data["text"] = text
+                secs = [s if isinstance(s, dict) else asdict(s) for s in (sections or [])]
+                d._.sections = [(s["start"], s["end"]) for s in secs]
+                d.user_data["kev"] = (doc_id, pmid, version, secs)
+                yield d
+
+        for doc in self.nlp.pipe(docs(), batch_size=batch_size):
+            doc_id, pmid, version, sections = doc.user_data["kev"]
+            yield extract_doc(doc, doc_id, pmid, version, sections, self.model_version)
+
+    def one(self, text: str, doc_id: str = "doc", sections: list | None = None) -> Extraction:
+        return next(self.run([(doc_id, None, 1, text, sections)]))
+
+    def one_item(self, item: tuple) -> Extraction:
+        return next(self.run([item]))
+
+
+def mention_row(m: Mention) -> dict:
+    d = asdict(m)
+    d["mention_id"] = m.mention_id
+    d["attrs"] = json.dumps(m.attrs, sort_keys=True, ensure_ascii=False)
+    return d
