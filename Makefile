@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export PREFECT_HOME ?= $(CURDIR)/.prefect
 export PREFECT_LOGGING_LEVEL ?= WARNING
 
-.PHONY: install run test lint clean
+.PHONY: install run test lint clean train
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) (Python 3.11)"; exit 1; }
@@ -22,6 +22,11 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+# Retrain the entity tagger (reads ../shared/corpus), then let the evaluation pick rules/model/union per label.
+train: $(STAMP)
+	$(BIN)/python -m pipeline.nlp.train
+	$(BIN)/python -m pipeline.nlp.select_sources
 
 lint: $(STAMP)
 	$(BIN)/ruff check pipeline flows tests

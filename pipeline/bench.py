@@ -42,7 +42,7 @@ def bench_extract(n: int = 2000, workers: int = 1, with_model: bool = True) -> d
     load_s = time.perf_counter() - t0
     t1 = time.perf_counter()
     n_mentions = 0
-    for _, out, err in extract_items(items, workers=workers, with_model=with_model, extractor=extractor):
+    for _, out, _err in extract_items(items, workers=workers, with_model=with_model, extractor=extractor):
         if out:
             n_mentions += len(out[0])
     wall = time.perf_counter() - t1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 HEAD = ('<?xml version="1.0" ?>\n<!DOCTYPE PubmedArticleSet PUBLIC "-//NLM//DTD PubMedArticle, 1st January 2025//EN" '
         '"https://dtd.nlm.nih.gov/ncbi/pubmed/out/pubmed_250101.dtd">\n<PubmedArticleSet>\n')
@@ -19,7 +20,8 @@ def _d(tag: str, d: date, attrs: str = "") -> str:
 def record(pmid: int, edat: date, mdat: date | None = None, version: int = 1, abstract: str | None = None,
            title: str | None = None) -> str:
     title = title or f"Ketamine record {pmid} version {version}"
-    abstract = abstract if abstract is not None else f"Synthetic abstract {pmid}, version {version}."
+    abstract = escape(abstract if abstract is not None else f"Synthetic abstract {pmid}, version {version}.")
+    title = escape(title)
     return (f'<PubmedArticle><MedlineCitation Status="MEDLINE" Owner="NLM"><PMID Version="{version}">{pmid}</PMID>'
             f"{_d('DateRevised', mdat or edat)}<Article PubModel=\"Print\"><Journal><JournalIssue><PubDate>"
             f"<Year>{edat.year}</Year></PubDate></JournalIssue><Title>Test Journal</Title></Journal>"

@@ -42,6 +42,8 @@ def test_nightly_flow_runs_in_prefect(folder, tmp_path):
     assert run["n_new"] == 8 and run["n_rejected"] == 1 and run["flow_run_id"]
     rejects = pd.read_parquet(tmp_path / "out" / "rejects.parquet")
     assert "no PMID" in rejects.iloc[0]["reason"]
+    entities = pd.read_parquet(tmp_path / "out" / "entities.parquet")
+    assert set(entities["doc_id"]) == {f"pmid:{i}" for i in range(1, 9)} and (entities["label"] == "DRUG").any()
 
 
 def test_kev_ingest_and_error_messages(folder, tmp_path):

@@ -100,7 +100,22 @@ def eval_spans(path: Path, records: list[dict], extractor: Extractor, split: str
               "normalisation": normalisation([(g, p) for g, p, _ in gold_pred])}
     if split:
         result["split"] = split
+    trained = trained_part(path)
+    if trained is not None:
+        held = [gp for r, gp in zip(records, gold_pred, strict=True) if not trained(r["doc_id"])]
+        result["held_out"] = {"n_docs": len(held), "labels": score_spans(held),
+                              "note": "the part of this file the tagger was not trained on"}
     return result
+
+
+def trained_part(path: Path):
+    """For a gold file partly used in training, the membership test of its training part (else None)."""
+    from pipeline.nlp.train import TRAINED_ON
+
+    for suffix, member in TRAINED_ON.items():
+        if str(path).endswith(suffix):
+            return member
+    return None
 
 
 def eval_doc_labels(path: Path, labels: list[dict], extractor: Extractor) -> dict:
@@ -147,6 +162,11 @@ def summary_lines(result: dict) -> list[str]:
                      f"(gold {o['tp'] + o['fn']})")
     for name, v in result.get("normalisation", {}).items():
         lines.append(f"  {name:22} accuracy {v['accuracy']:.3f} (n={v['n']})")
+    for label, modes in result.get("held_out", {}).get("labels", {}).items():
+        o = modes["overlap"]
+        lines.append(f"  held-out part ({result['held_out']['n_docs']} docs) {label}: strict F1 "
+                     f"{modes['strict']['f1']:.3f}, overlap P {o['precision']:.3f} R {o['recall']:.3f} "
+                     f"F1 {o['f1']:.3f}")
     for name, v in result.get("fields", {}).items():
         vals = "  ".join(f"{k} {v[k]:.3f}" for k in ("precision", "recall", "f1", "accuracy") if k in v)
         lines.append(f"  {name:14} {vals}")

@@ -14,7 +14,7 @@ from functools import cache
 from pathlib import Path
 
 import spacy
-from spacy.attrs import IDX, LENGTH, SENT_START
+from spacy.attrs import IDX, LENGTH, SENT_START, TAG
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -24,7 +24,7 @@ from pipeline.nlp import context, lexicon, rules
 from pipeline.nlp.components import doc_text, make_scispacy_tokenizer
 from pipeline.nlp.normalise.dose import mass_values, schedule
 
-MODEL_DIR = ROOT / "models" / "ner"
+MODEL_DIR = ROOT / "models" / "tagger"
 SOURCES_FILE = ROOT / "models" / "extraction.json"
 LABELS = ("DRUG", "DOSE", "ROUTE", "TIMEPOINT", "OUTCOME", "ADVERSE_EVENT")
 STUDY_DRUGS = ("ketamine", "esketamine", "arketamine")
@@ -116,7 +116,7 @@ def build_nlp(model_dir: Path | None = MODEL_DIR, with_model: bool = True) -> La
 def model_version(nlp: Language) -> str:
     """Names what shaped a mention: the NER model's name and version, and the label-source configuration."""
     meta = nlp.meta
-    base = f"{meta.get('name', 'blank')}-{meta.get('version', '0')}" if "ner" in nlp.pipe_names else "rules"
+    base = f"{meta.get('name', 'blank')}-{meta.get('version', '0')}" if "tagger" in nlp.pipe_names else "rules"
     return f"{base}+{_sources_hash()}"
 
 
@@ -169,7 +169,7 @@ def _candidates(doc: Doc, text: str, sources: dict[str, str]) -> list[tuple[int,
     for h in lex.get("ADVERSE_EVENT", ()):
         rule.append((h.start, h.end, "ADVERSE_EVENT", h.canonical, {}, "rules"))
     rule += _abbreviations(doc, rule)
-    model = [(e.start_char, e.end_char, e.label_, None, {}, "model") for e in doc.ents]
+    model = [(s, e, label, None, {}, "model") for s, e, label in tagged_spans(doc)]
     chosen = []
     for label in LABELS:
         mode = sources.get(label, "rules")
@@ -179,9 +179,31 @@ def _candidates(doc: Doc, text: str, sources: dict[str, str]) -> list[tuple[int,
             chosen += r
         elif mode == "model":
             chosen += m
-        else:  # union: the model's spans, plus rule spans it missed
-            chosen += m + [c for c in r if not _overlaps((c[0], c[1]), [(x[0], x[1]) for x in m])]
+        else:  # union: the rule spans (exact boundaries, canonical forms), plus model spans they do not touch
+            chosen += r + [c for c in m if not _overlaps((c[0], c[1]), [(x[0], x[1]) for x in r])]
     return _resolve(chosen)
+
+
+def tagged_spans(doc: Doc) -> list[tuple[int, int, str]]:
+    """Decode the tagger's BIO tags into (start, end, label) character spans; a stray I- starts a span."""
+    if "tagger" not in doc.user_data.get("kev_pipes", ()):
+        return []
+    arr = doc.to_array([TAG, IDX, LENGTH])
+    strings = doc.vocab.strings
+    spans: list[tuple[int, int, str]] = []
+    cur: list | None = None
+    for tag_id, idx, length in arr.tolist():
+        tag = strings[tag_id] if tag_id else "O"
+        if tag == "O" or len(tag) < 3:
+            cur = None
+            continue
+        bio, label = tag[0], tag[2:]
+        if bio == "I" and cur is not None and cur[2] == label:
+            cur[1] = idx + length
+        else:
+            cur = [idx, idx + length, label]
+            spans.append(cur)
+    return [tuple(x) for x in spans]
 
 
 def _abbreviations(doc: Doc, found: list) -> list:
@@ -336,7 +358,8 @@ def _normalise(m: Mention) -> None:
             if hits:
                 m.attrs.update(hits[0].attrs)
         if "unit" in m.attrs:
-            m.canonical = f"{m.attrs['value']:g}{'-' + format(m.attrs['value_max'], 'g') if m.attrs.get('value_max') is not None else ''} {m.attrs['unit']}"
+            upper = f"-{m.attrs['value_max']:g}" if m.attrs.get("value_max") is not None else ""
+            m.canonical = f"{m.attrs['value']:g}{upper} {m.attrs['unit']}"
     elif m.label == "ADVERSE_EVENT":
         hit = m.canonical or _lookup(lexicon.adverse_events(), m.text)
         m.canonical = hit or m.text.lower()
@@ -381,6 +404,7 @@ class Extractor:
     def __init__(self, model_dir: Path | None = MODEL_DIR, with_model: bool = True) -> None:
         self.nlp = build_nlp(model_dir, with_model)
         self.model_version = model_version(self.nlp)
+        self.pipe_names = tuple(self.nlp.pipe_names)
 
     def run(self, items: Iterable[tuple[str, str | None, int, str, list | None]], batch_size: int = 64
             ) -> Iterator[Extraction]:
@@ -388,6 +412,7 @@ class Extractor:
             for doc_id, pmid, version, text, sections in items:
                 d = self.nlp.make_doc(text)
                 d.user_data["text"] = text
+                d.user_data["kev_pipes"] = self.pipe_names
                 secs = [s if isinstance(s, dict) else asdict(s) for s in (sections or [])]
                 d._.sections = [(s["start"], s["end"]) for s in secs]
                 d.user_data["kev"] = (doc_id, pmid, version, secs)

@@ -80,10 +80,11 @@ class Lexicon:
                 src = folded if cs else lower
                 for surface, canonical, label in bucket:
                     end = pos + len(surface)
-                    if end <= n and src.startswith(surface, pos) and (
-                            end == n or not (src[end].isalnum() or src[end] == "_") or not surface[-1].isalnum()):
-                        if label not in best or end > best[label][0]:
-                            best[label] = (end, canonical)
+                    if end > n or not src.startswith(surface, pos):
+                        continue
+                    bounded = end == n or not (src[end].isalnum() or src[end] == "_") or not surface[-1].isalnum()
+                    if bounded and (label not in best or end > best[label][0]):
+                        best[label] = (end, canonical)
             for label, (end, canonical) in best.items():
                 hits = found.setdefault(label, [])
                 if hits and pos < hits[-1].end:

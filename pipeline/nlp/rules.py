@@ -148,6 +148,11 @@ def find_timepoints(text: str, taken: list[tuple[int, int]] = ()) -> list[RuleHi
         if _BEFORE_EXCLUDE.search(before) or _AFTER_EXCLUDE.match(after):
             continue
         span = text[s:e]
+        if re.search(rf"\d{DASH}(?:min|minute|h|hr|hour|day|week|month|year)s?$", span, re.IGNORECASE) or \
+                re.search(rf"^\w+{DASH}(?:year|month|week|day)$", span, re.IGNORECASE):
+            continue  # adjectival "40-min", "4-week", "one-year": a duration qualifying a noun, not a time point
+        if re.search(r"years?$", span, re.IGNORECASE) and not re.search(r"(?:after|at|within|by)\s*$", before, re.I):
+            continue  # "aged 18-65 years", "46.2 years": ages and histories
         if re.fullmatch(rf"{NUM}{SP}*(?:d|mo)", span, re.IGNORECASE) and not re.match(r"\s*(?:post|after)", after):
             continue  # "5 d" alone is too often something else
         hours = timepoint_hours(span)

@@ -1,4 +1,4 @@
-"""Train the NER model in one command: `python -m pipeline.nlp.train` (or `kev train`).
+"""Train the entity tagger in one command: `python -m pipeline.nlp.train` (or `kev train`).
 
 Corpora are built at train time from the shared corpus and never committed (they hold real texts):
   - the development gold set's train part (all of it but a fixed 15% kept aside for spaCy's model selection);
@@ -26,9 +26,9 @@ from pipeline.nlp import lexicon, rules
 from pipeline.nlp.components import make_scispacy_tokenizer
 
 NER_LABELS = ("TIMEPOINT", "OUTCOME", "ADVERSE_EVENT")
-CONFIG = ROOT / "models" / "ner.cfg"
-MODEL_DIR = ROOT / "models" / "ner"
-BUILD = ROOT / "build" / "ner"
+CONFIG = ROOT / "models" / "tagger.cfg"
+MODEL_DIR = ROOT / "models" / "tagger"
+BUILD = ROOT / "build" / "tagger"
 
 
 def _bucket(key: str) -> int:
@@ -39,7 +39,8 @@ def ade_in_training(doc_id: str) -> bool:
     return _bucket("ade-train:" + doc_id) < 80
 
 
-def _doc(nlp, text: str, spans: list[tuple[int, int, str]], missing: list[tuple[int, int]] = ()) -> Doc | None:
+def _doc(nlp, text: str, spans: list[tuple[int, int, str]], missing: list[tuple[int, int]] = ()) -> Doc:
+    """A training Doc with BIO tags; tokens in `missing` spans get no tag (no loss: they are not negatives)."""
     doc = nlp.make_doc(text)
     ents = []
     for s, e, label in spans:
@@ -47,17 +48,26 @@ def _doc(nlp, text: str, spans: list[tuple[int, int, str]], missing: list[tuple[
         if span is not None:
             ents.append(span)
     ents = spacy.util.filter_spans(ents)
-    miss = []
+    tags = ["O"] * len(doc)
     for s, e in missing:
         span = doc.char_span(s, e, alignment_mode="expand")
-        if span is not None and not any(span.start < x.end and x.start < span.end for x in ents):
-            miss.append(span)
-    doc.set_ents(ents, missing=spacy.util.filter_spans(miss), default="outside")
+        if span is not None:
+            for i in range(span.start, span.end):
+                tags[i] = ""
+    for ent in ents:
+        for i in range(ent.start, ent.end):
+            tags[i] = ("B-" if i == ent.start else "I-") + ent.label_
+    for tok, tag in zip(doc, tags, strict=True):
+        if tag:
+            tok.tag_ = tag
     return doc
 
 
 def ebm_in_training(doc_id: str) -> bool:
     return _bucket("ebm-train:" + doc_id) < 80
+
+
+TRAINED_ON = {"ade/ae_spans.jsonl": ade_in_training, "ebm-nlp/outcome_spans.jsonl": ebm_in_training}
 
 
 def build_corpora(nlp, ade_fraction: float = 1.0, ebm: bool = True, gold_copies: int = 1
@@ -130,7 +140,9 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(final)
     shutil.copytree(out / "model-best", final)
     meta = json.loads((final / "meta.json").read_text())
-    meta.update({"name": "kev_ner", "version": meta.get("version", "0.0.0"), "corpora": counts})
+    digest = hashlib.sha256((final / "tagger" / "model").read_bytes()).hexdigest()[:8]
+    meta.update({"name": "kev_tagger", "version": f"1.0.{digest}", "corpora": counts,
+                 "labels": list(NER_LABELS), "scheme": "BIO"})
     (final / "meta.json").write_text(json.dumps(meta, indent=2))
     print(f"model written to {final}")
     return 0

@@ -1,0 +1,139 @@
+"""Entity extraction on hand-written sentences: the pipeline parts, normalisation, linking and context."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from pipeline.nlp import lexicon, rules
+from pipeline.nlp.extract import Extractor
+from pipeline.nlp.normalise.dose import mass_values, schedule
+from tests.conftest import ROOT
+
+TEXT = ("Esketamine nasal spray in treatment-resistant depression.\n"
+        "BACKGROUND: Esketamine (ESK) may cause dissociation. METHODS: Patients received ESK 56 or 84 mg "
+        "intranasally twice weekly for 4 weeks, or ketamine 0.5 mg/kg i.v. over 40 minutes; midazolam 0.045 mg/kg "
+        "was the active control. The Montgomery-Asberg Depression Rating Scale (MADRS) was the primary outcome. "
+        "RESULTS: MADRS scores fell within 24 h. Mean response rates were higher at day 28 (p < 0.05). "
+        "Nausea and dizziness were transient; no psychotic symptoms were observed. CONCLUSIONS: ESK was well "
+        "tolerated.")
+
+
+@pytest.fixture(scope="module")
+def extractor():
+    return Extractor()
+
+
+@pytest.fixture(scope="module")
+def ex(extractor):
+    return extractor.one(TEXT)
+
+
+def spans(ex, label):
+    return [m for m in ex.mentions if m.label == label]
+
+
+def test_sentences_handle_units_with_periods_and_iv(ex):
+    texts = [TEXT[s:e] for s, e in ex.sentences]
+    assert any(t.endswith("within 24 h.") for t in texts)
+    assert any(t.startswith("Mean response rates") for t in texts)
+    assert not any(t.endswith("i.v.") for t in texts)
+    assert ex.roles[0] == "title" and "results" in ex.roles and "conclusions" in ex.roles
+
+
+def test_abbreviations_defined_in_the_abstract_are_resolved(ex):
+    esk = [m for m in spans(ex, "DRUG") if m.text == "ESK"]
+    assert len(esk) == 3 and all(m.canonical == "esketamine" for m in esk)
+    madrs = [m for m in spans(ex, "OUTCOME") if m.text == "MADRS"]
+    assert madrs and all(m.attrs["instrument"] == "MADRS" for m in madrs)
+
+
+def test_doses_are_normalised_and_linked_to_their_drug(ex):
+    doses = {d.text: d for d in ex.doses}
+    esk = doses["56 or 84 mg"]
+    assert (esk.drug, esk.value, esk.value_max, esk.unit, esk.per_kg, esk.value_mg) == \
+        ("esketamine", 56, 84, "mg", False, 56)
+    assert (esk.route, esk.frequency, esk.course) == ("intranasal", "twice weekly", "4 weeks")
+    ket = doses["0.5 mg/kg"]
+    assert (ket.drug, ket.value_mg_per_kg, ket.infusion_minutes, ket.route) == ("ketamine", 0.5, 40, "intravenous")
+    assert doses["0.045 mg/kg"].drug == "midazolam"  # a comparator dose is not a ketamine dose
+
+
+def test_timepoints_routes_and_context(ex):
+    hours = {m.text: m.attrs["hours"] for m in spans(ex, "TIMEPOINT")}
+    assert hours.get("24 h") == 24 and hours.get("day 28") == 672
+    assert "40 minutes" not in hours  # an infusion length, not a time point
+    ae = {m.canonical: m for m in spans(ex, "ADVERSE_EVENT")}
+    assert ae["psychotic symptoms"].negated and not ae["nausea"].negated
+    assert ae["dissociation"].hedged and ae["dissociation"].role == "background"
+    assert ae["nausea"].attrs["mesh"] == "D009325"
+    assert ex.study_drug == "esketamine" and ex.routes == ["intranasal"]
+
+
+def test_mention_ids_are_stable(extractor):
+    a = [m.mention_id for m in extractor.one(TEXT, doc_id="pmid:1").mentions]
+    b = [m.mention_id for m in extractor.one(TEXT, doc_id="pmid:1").mentions]
+    assert a == b and len(set(a)) == len(a)
+
+
+@pytest.mark.parametrize("text,value,value_max,unit", [
+    ("0.2-0.5 mg/kg", 0.2, 0.5, "mg/kg"), ("0, 75, and 100 mg", 0, 100, "mg"), ("28-mg", 28, None, "mg"),
+    ("0.5 mg kg-1", 0.5, None, "mg/kg"), ("100 microg/kg", 100, None, "µg/kg"), ("0.6 mg/min", 0.6, None, "mg/min"),
+    ("0.15 mg/kg/h", 0.15, None, "mg/kg/h"), ("2.5 μg·kg", 2.5, None, "µg/kg"),
+])
+def test_dose_forms(text, value, value_max, unit):
+    hits = rules.find_doses(f"given {text} daily")
+    assert [(h.attrs["value"], h.attrs["value_max"], h.attrs["unit"]) for h in hits] == [(value, value_max, unit)]
+
+
+def test_lab_concentrations_are_not_doses():
+    assert rules.find_doses("glucose 110 mg/dL and 0.06 mg/ml") == []
+
+
+@pytest.mark.parametrize("text,hours", [
+    ("24 h", 24), ("40 minutes", 0.667), ("day 7", 168), ("week 4", 672), ("postoperative day 2", 48),
+    ("2, 24, and 48 hours", 48), ("first week", 168), ("within hours", 24), ("one month", 720),
+])
+def test_timepoint_hours(text, hours):
+    assert rules.timepoint_hours(text) == pytest.approx(hours, abs=1e-3)
+
+
+def test_durations_ages_and_schedules_are_not_timepoints():
+    text = "A 4-week trial in adults aged 18-65 years; a 40-minute infusion every 3 days, over 40 min."
+    assert [text[h.start:h.end] for h in rules.find_timepoints(text)] == []
+
+
+def test_mass_conversions():
+    assert mass_values(500, None, "µg")["value_mg"] == 0.5
+    assert mass_values(2, None, "µg/kg")["value_mg_per_kg"] == 0.002
+    assert schedule(" over 1 h, six infusions")["infusion_minutes"] == 60
+
+
+def test_vocabularies_load_with_their_structure():
+    assert {"MADRS", "HAM-D", "BDI", "QIDS", "CADSS", "BSS"} <= set(lexicon.instrument_kinds())
+    for text, canon in [("HDRS", "HAM-D"), ("BDI-II", "BDI"), ("QIDS-SR16", "QIDS"), ("C-SSRS", "C-SSRS")]:
+        assert [h.canonical for h in lexicon.outcomes().find(f"the {text} score")] == [canon]
+    assert [h.canonical for h in lexicon.drugs().find("(R,S)-ketamine, post-ketamine, arketamine")] == \
+        ["ketamine", "ketamine", "arketamine"]
+
+
+def test_kev_eval_json_shape_on_a_guidelines_file(tmp_path):
+    text = "Ketamine 0.5 mg/kg IV reduced MADRS at 24 h; nausea occurred."
+    rec = {"doc_id": "t1", "text": text, "labels": ["DOSE", "ROUTE", "TIMEPOINT"],
+           "spans": [{"start": 9, "end": 18, "label": "DOSE", "text": "0.5 mg/kg", "value": 0.5, "unit": "mg/kg"},
+                     {"start": 19, "end": 21, "label": "ROUTE", "text": "IV", "norm": "intravenous"},
+                     {"start": 41, "end": 45, "label": "TIMEPOINT", "text": "24 h", "hours": 24}]}
+    path = tmp_path / "g.jsonl"
+    path.write_text(json.dumps(rec) + "\n")
+    out = subprocess.run([sys.executable, "-m", "pipeline.cli", "eval", "--gold", str(path), "--json"], cwd=ROOT,
+                         capture_output=True, text=True, check=True).stdout.strip().splitlines()
+    res = json.loads(out[-1])
+    assert (res["gold"], res["kind"], res["n_docs"]) == (str(path), "spans", 1)
+    assert set(res["labels"]) == {"DOSE", "ROUTE", "TIMEPOINT"}  # only the labels the record declares
+    for label in res["labels"].values():
+        assert set(label) == {"strict", "overlap"}
+        assert {"precision", "recall", "f1", "tp", "fp", "fn"} <= set(label["strict"])
+    assert res["labels"]["DOSE"]["strict"]["f1"] == 1.0
