@@ -169,7 +169,15 @@ def _candidates(doc: Doc, text: str, sources: dict[str, str]) -> list[tuple[int,
     for h in lex.get("ADVERSE_EVENT", ()):
         rule.append((h.start, h.end, "ADVERSE_EVENT", h.canonical, {}, "rules"))
     rule += _abbreviations(doc, rule)
-    model = [(s, e, label, None, {}, "model") for s, e, label in tagged_spans(doc)]
+    model = []
+    for s, e, label in tagged_spans(doc):
+        attrs: dict = {}
+        if label == "TIMEPOINT":
+            s, e = rules.complete_timepoint(text, s, e)
+            attrs["hours"] = rules.timepoint_hours(text[s:e])
+            if attrs["hours"] is None:
+                continue  # a time the guidelines cannot express in hours is not one they annotate
+        model.append((s, e, label, None, attrs, "model"))
     chosen = []
     for label in LABELS:
         mode = sources.get(label, "rules")

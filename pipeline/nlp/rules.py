@@ -9,7 +9,8 @@ from dataclasses import dataclass
 SP = r"[ \u00a0\u2009\u202f]"
 DASH = r"[-\u2010\u2011\u2012\u2013\u2014]"
 NUM = r"(?:\d+(?:[.,]\d+)?|\.\d+)"
-WORDNUM = (r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fourteen|fifteen|twenty|thirty|"
+WORDNUM = (r"(?:(?:twenty|thirty|forty)[- ](?:one|two|three|four|five|six|seven|eight|nine)|"
+           r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fourteen|fifteen|twenty|thirty|"
            r"forty|sixty|ninety|a|an|several|few)")
 NUMWORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
             "ten": 10, "eleven": 11, "twelve": 12, "fourteen": 14, "fifteen": 15, "twenty": 20, "thirty": 30,
@@ -87,8 +88,9 @@ TP_PATTERNS = [
     # first postoperative day, first week, the sixth month, third day after the infusion
     rf"(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|fourteenth)"
     rf"(?:{SP}+(?:post{DASH}?operative|post{DASH}?infusion|treatment))?{SP}+(?:days?|weeks?|months?|hours?)",
-    # postoperative 48 h
+    # postoperative 48 h, 72 postoperative hours
     rf"post{DASH}?operative{SP}+{NUM}{SP}*{TUNIT}",
+    rf"{NUM}{SP}+post{DASH}?operative{SP}+(?:hours?|days?|weeks?)",
     # vague but explicit
     r"within hours|within minutes|within a few hours|within a day",
 ]
@@ -116,6 +118,9 @@ def timepoint_hours(span: str) -> float | None:
     if s.startswith("within"):
         return 24.0 if "hour" in s or "day" in s else 1.0
     nums = [float(x.replace(",", ".")) for x in _NUM_RX.findall(s)]
+    compound = re.search(r"\b(twenty|thirty|forty)[- ](one|two|three|four|five|six|seven|eight|nine)\b", s)
+    if compound:
+        nums.append(float(NUMWORDS[compound.group(1)] + NUMWORDS[compound.group(2)]))
     words = [NUMWORDS[w] for w in re.findall(r"\b[a-z]+\b", s) if w in NUMWORDS and w not in ("a", "an")]
     if re.search(r"\b(?:an?)\b\s+(?:hour|day|week|month|minute)", s):
         words.append(1)
@@ -125,7 +130,7 @@ def timepoint_hours(span: str) -> float | None:
         unit = re.search(r"pod|day|week|month|hour", s).group()
         per = {"pod": 24, "day": 24, "week": 168, "month": 720, "hour": 1}[unit]
         return max(nums) * per if nums else None
-    unit_m = re.search(r"\b(min(?:ute)?s?|h|hrs?|hours?|d|days?|wks?|weeks?|months?|mo|years?)\b", s)
+    unit_m = re.search(r"(?<![a-z])(min(?:ute)?s?|h|hrs?|hours?|d|days?|wks?|weeks?|months?|mo|years?)\b", s)
     if unit_m is None:
         return None
     per = _unit_hours(unit_m.group(1))
@@ -133,6 +138,27 @@ def timepoint_hours(span: str) -> float | None:
         return None
     values = nums or words or ords
     return round(max(values) * per, 3) if values else None
+
+
+_COUNT = WORDNUM.replace("|a|an|", "|")
+EXTEND_LEFT = re.compile(rf"(?<![\w.])(?:{NUM}|{_COUNT})(?:{JOIN}(?:{NUM}|{_COUNT}))*{SP}*{DASH}?{SP}*$",
+                         re.IGNORECASE)
+EXTEND_RIGHT = re.compile(rf"^{SP}*{NUM}(?:{JOIN}{NUM})*", re.IGNORECASE)
+
+
+def complete_timepoint(text: str, start: int, end: int) -> tuple[int, int]:
+    """Widen a learned TIMEPOINT span to its number ("days posttreatment" -> "6 days posttreatment", "week" ->
+    "week 1"): the tagger often leaves the number out, and the hours need it."""
+    span = text[start:end]
+    if not re.search(rf"\d|\b{WORDNUM}\b", span, re.IGNORECASE):
+        left = EXTEND_LEFT.search(text[max(0, start - 40):start])
+        if left and left.group().strip():
+            start -= len(left.group())
+        else:
+            right = EXTEND_RIGHT.match(text[end:end + 20])
+            if right:
+                end += len(right.group())
+    return start, end
 
 
 def find_timepoints(text: str, taken: list[tuple[int, int]] = ()) -> list[RuleHit]:
