@@ -24,7 +24,8 @@ def _settings(args: argparse.Namespace, base_url: str | None = None):
 def _print_run(run: dict, out: Path) -> None:
     counts = {k: run[k] for k in ("n_new", "n_revised", "n_unchanged", "n_deleted", "n_rejected", "n_articles")}
     print(json.dumps({"run_id": run["run_id"], "source": run["source"], **counts}))
-    print(f"tables: {out.resolve()}/articles.parquet (and rejects.parquet, runs.parquet)")
+    names = sorted(p.name for p in out.glob("*.parquet"))
+    print(f"tables in {out.resolve()}/: {', '.join(names)}")
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
