@@ -10,7 +10,9 @@ from pipeline.evaluate.gold import corpus_dir
 
 
 def _peak_rss_mb() -> float:
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    """Peak resident memory of this process or of its largest worker, in MB."""
+    peak = max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    return round(peak / 1024, 1)
 
 
 def corpus_abstracts(n: int) -> list[tuple[str, None, int, str, list]]:

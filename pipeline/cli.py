@@ -45,7 +45,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     with _source(args.source) as (source, base_url):
         settings = _settings(args, base_url)
         run = nightly(source=source, out=str(settings.out), config=args.config, base_url=settings.base_url,
-                      query=args.query, today=args.today)
+                      query=args.query, today=args.today, workers=args.workers)
     _print_run(run, Path(settings.out))
     return 0
 
@@ -149,6 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.set_defaults(func=cmd_ingest)
     sp = sub.add_parser("run", help="run the nightly Prefect flow (ephemeral API, no server needed)")
     common(sp)
+    sp.add_argument("--workers", type=int, default=1, help="processes for entity extraction (default 1)")
     sp.set_defaults(func=cmd_run)
     sp = sub.add_parser("replay", help="serve PubMed XML files as a loopback E-utilities replay")
     sp.add_argument("--data", default=str(Path(__file__).resolve().parent.parent / "data" / "sample"))
