@@ -80,7 +80,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
 def cmd_gold(args: argparse.Namespace) -> int:
     from pipeline.evaluate.gold import GOLD_FILE, load_gold, stats
 
-    result = stats(load_gold(args.gold or GOLD_FILE))
+    path = Path(args.gold or GOLD_FILE)
+    result = stats(load_gold(path), None if path.resolve() == GOLD_FILE.resolve() else {})
     if args.json:
         print(json.dumps(result))
         return 0

@@ -21,6 +21,9 @@ from pathlib import Path
 from pipeline.config import ROOT
 
 GOLD_FILE = ROOT / "data" / "gold" / "dev_gold.jsonl"
+# Single-pass annotations of further abstracts, same format, all in the train split: training data only, never
+# used to report a number.
+EXTRA_FILE = ROOT / "data" / "gold" / "train_extra.jsonl"
 AGREEMENT_FILE = ROOT / "data" / "gold" / "agreement.json"
 LABELS = ("DRUG", "DOSE", "ROUTE", "TIMEPOINT", "OUTCOME", "ADVERSE_EVENT")
 CLAIM_IDS = ("rapid_onset", "antidepressant_efficacy", "trd_efficacy", "short_lived", "adjunct_use",
@@ -77,6 +80,14 @@ class GoldSet:
 
     def split(self, name: str) -> list[dict]:
         return [r for r in self.records if r["split"] == name]
+
+
+def training_records() -> list[dict]:
+    """Every gold record a model may learn from: the dev set's train split plus the single-pass extra set."""
+    records = load_gold().split("train")
+    if EXTRA_FILE.exists():
+        records += [r for r in load_gold(EXTRA_FILE).records if r["split"] == "train"]
+    return records
 
 
 def check_record(rec: dict) -> None:
@@ -179,7 +190,7 @@ def stats(gold: GoldSet, agreement: dict | None = None) -> dict:
         "stance_counts": {cid: {s: c.get(s, 0) for s in STANCES} for cid, c in stances.items()},
         "n_depression_or_suicidality": sum(1 for r in gold.records if _on_depression(r["text"])),
         "n_evidence_sentences": sum(len(c["evidence_offsets"]) for r in gold.records for c in r["claims"].values()),
-        "agreement": agreement if agreement is not None else load_agreement(),
+        "agreement": (agreement or None) if agreement is not None else load_agreement(),
     }
 
 

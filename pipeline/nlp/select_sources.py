@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from pipeline.evaluate.gold import corpus_dir, load_gold
+from pipeline.evaluate.gold import corpus_dir, training_records
 from pipeline.evaluate.run import _spans, read_jsonl
 from pipeline.evaluate.score import score_spans
 from pipeline.nlp import extract
@@ -21,8 +21,7 @@ MODES = ("rules", "model", "union")
 
 
 def selection_sets() -> dict[str, tuple[list[dict], tuple[str, ...]]]:
-    gold = load_gold()
-    sets = {"gold_tune": ([r for r in gold.split("train") if _bucket("tune:" + r["doc_id"]) < 15], NER_LABELS)}
+    sets = {"gold_tune": ([r for r in training_records() if _bucket("tune:" + r["doc_id"]) < 15], NER_LABELS)}
     ade = corpus_dir() / "ade" / "ae_spans.jsonl"
     if ade.exists():
         sets["ade_held_out"] = ([r for r in read_jsonl(ade) if not ade_in_training(r["doc_id"])],

@@ -1,7 +1,8 @@
 """Train the entity tagger in one command: `python -m pipeline.nlp.train` (or `kev train`).
 
 Corpora are built at train time from the shared corpus and never committed (they hold real texts):
-  - the development gold set's train part (all of it but a fixed 15% kept aside for spaCy's model selection);
+  - the development gold set's train part and the single-pass extra set (all of it but a fixed 15% kept aside
+    for spaCy's model selection and for choosing each label's source);
   - ADE-Corpus sentences (ADVERSE_EVENT), the 80% of them whose id hashes into the training part, with tokens the
     rules mark as TIMEPOINT or OUTCOME left unannotated (ADE does not annotate them, so they are not negatives);
   - EBM-NLP abstracts (OUTCOME), likewise the 80% training part, TIMEPOINT and adverse-event tokens unannotated.
@@ -21,7 +22,7 @@ import spacy
 from spacy.tokens import Doc, DocBin
 
 from pipeline.config import ROOT
-from pipeline.evaluate.gold import corpus_dir, load_gold
+from pipeline.evaluate.gold import corpus_dir, training_records
 from pipeline.nlp import lexicon, rules
 from pipeline.nlp.components import make_scispacy_tokenizer
 
@@ -72,10 +73,9 @@ TRAINED_ON = {"ade/ae_spans.jsonl": ade_in_training, "ebm-nlp/outcome_spans.json
 
 def build_corpora(nlp, ade_fraction: float = 1.0, ebm: bool = True, gold_copies: int = 1
                   ) -> tuple[DocBin, DocBin, dict]:
-    gold = load_gold()
     train, tune = DocBin(), DocBin()
     counts = {"gold_train": 0, "gold_tune": 0, "ade": 0, "ebm": 0}
-    for rec in gold.split("train"):
+    for rec in training_records():
         spans = [(s["start"], s["end"], s["label"]) for s in rec["spans"] if s["label"] in NER_LABELS]
         doc = _doc(nlp, rec["text"], spans)
         if _bucket("tune:" + rec["doc_id"]) < 15:
