@@ -88,6 +88,8 @@ TP_PATTERNS = [
     # first postoperative day, first week, the sixth month, third day after the infusion
     rf"(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|fourteenth)"
     rf"(?:{SP}+(?:post{DASH}?operative|post{DASH}?infusion|treatment))?{SP}+(?:days?|weeks?|months?|hours?)",
+    # 3rd day, 28th postoperative day
+    rf"\d+(?:st|nd|rd|th){SP}+(?:post{DASH}?operative{SP}+)?(?:days?|weeks?|months?)",
     # postoperative 48 h, 72 postoperative hours
     rf"post{DASH}?operative{SP}+{NUM}{SP}*{TUNIT}",
     rf"{NUM}{SP}+post{DASH}?operative{SP}+(?:hours?|days?|weeks?)",
@@ -97,7 +99,9 @@ TP_PATTERNS = [
 TP_RX = re.compile(r"(?<![\w.\-/])(?:" + "|".join(f"(?:{p})" for p in TP_PATTERNS) + r")(?![\w])", re.IGNORECASE)
 UNIT_HOURS = {"min": 1 / 60, "minute": 1 / 60, "h": 1, "hr": 1, "hour": 1, "d": 24, "day": 24, "wk": 168,
               "week": 168, "mo": 720, "month": 720, "year": 8760}
-_BEFORE_EXCLUDE = re.compile(r"(?:\bover|\bfor|\bevery|\beach|\baged?|\bduring|\blasting|\bper|\bq)\s*$",
+_BEFORE_EXCLUDE = re.compile(r"(?:\bover|\bfor|\bevery|\beach|\baged?|\bduring|\blasting|\bper|\bq|\btimes|\bonce|"
+                             r"\btwice|\bthrice|\bconsecutive|\bcontinuous|\bperiod of|\bduration of|"
+                             r"\binitial|\bprevious|\bpast|\bat least|\bseparated by|\bintervals? of)\s*$",
                              re.IGNORECASE)
 _AFTER_EXCLUDE = re.compile(rf"^(?:{DASH}|{SP})*(?:long|old|infusions?|trial|study|period|course|program|"
                             r"treatment|intervention|phase|follow-up|followup|open-label|regimen|washout|history|"
@@ -125,6 +129,7 @@ def timepoint_hours(span: str) -> float | None:
     if re.search(r"\b(?:an?)\b\s+(?:hour|day|week|month|minute)", s):
         words.append(1)
     ords = [ORDINALS[w] for w in re.findall(r"\b[a-z]+\b", s) if ORDINALS.get(w)]
+    ords += [int(n) for n in re.findall(r"\b(\d+)(?:st|nd|rd|th)\b", s)]
     m = re.search(r"(?:\bpod|days?|weeks?|months?|hours?|visits?)\s*(\d+(?:\.\d+)?)", s)
     if m and re.match(r"(?:post\W?operative\s+|post\W?infusion\s+)?(?:pod|days?|weeks?|months?|hours?)", s):
         unit = re.search(r"pod|day|week|month|hour", s).group()
@@ -182,7 +187,7 @@ def find_timepoints(text: str, taken: list[tuple[int, int]] = ()) -> list[RuleHi
         if re.fullmatch(rf"{NUM}{SP}*(?:d|mo)", span, re.IGNORECASE) and not re.match(r"\s*(?:post|after)", after):
             continue  # "5 d" alone is too often something else
         hours = timepoint_hours(span)
-        if hours is None:
-            continue
+        if not hours:
+            continue  # no hours, or 0: "week 0" is baseline, which the guidelines leave out
         hits.append(RuleHit(s, e, "TIMEPOINT", {"hours": hours}))
     return hits
