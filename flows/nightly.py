@@ -1,4 +1,4 @@
-"""The main job: sync PubMed (or files) → extract entities → publish. Later stages join this same flow."""
+"""The main job: sync PubMed (or files) → extract entities and claim evidence → publish."""
 
 from __future__ import annotations
 
@@ -20,14 +20,12 @@ def sync_task(source: str, settings: Settings, run_id: str, today: date | None) 
     return sync(source, settings, run_id, today)
 
 
-@task(name="extract", cache_policy=NO_CACHE)
+@task(name="extract-and-assess", cache_policy=NO_CACHE)
 def extract_task(settings: Settings, result: SyncResult, run_id: str, workers: int) -> StageResult:
-    previous = {name: store.read_table(settings.out, name) for name in ("entities", "doses")}
-    return extract_articles(
-        result.articles,
-        previous["entities"].to_pylist() if previous["entities"] is not None else [],
-        previous["doses"].to_pylist() if previous["doses"] is not None else [],
-        store.read_state(settings.out), model_version_of(MODEL_DIR), workers=workers, run_id=run_id)
+    previous = {name: store.read_table(settings.out, name) for name in ("entities", "doses", "claim_evidence")}
+    previous = {k: v.to_pylist() if v is not None else [] for k, v in previous.items()}
+    return extract_articles(result.articles, previous, store.read_state(settings.out), model_version_of(MODEL_DIR),
+                            workers=workers, run_id=run_id)
 
 
 @task(name="publish", cache_policy=NO_CACHE)
@@ -48,6 +46,7 @@ def nightly(source: str = "sample", out: str | None = None, config: str | None =
     run = run_row(run_id, str(flow_run.get_id() or ""), started, source, settings, result, "completed")
     run["n_rejected"] += len(stage.rejects)
     snapshot = publish_task(settings, result, run, stage)
-    get_run_logger().info("published %d articles, %d entities, %d doses (%s) to %s", len(result.articles),
-                          len(stage.entities), len(stage.doses), result.counts, snapshot)
+    get_run_logger().info("published %d articles, %d entities, %d doses, %d claim evidence rows (%s) to %s",
+                          len(result.articles), len(stage.entities), len(stage.doses), len(stage.evidence),
+                          result.counts, snapshot)
     return run

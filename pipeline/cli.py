@@ -111,8 +111,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
     extractor = Extractor(with_model=not args.rules_only)
     for path in args.gold:
-        result = evaluate(path, extractor, split=args.split)
-        print(json.dumps(result) if args.json else "\n".join(summary_lines(result)), flush=True)
+        for result in evaluate(path, extractor, split=args.split):
+            print(json.dumps(result) if args.json else "\n".join(summary_lines(result)), flush=True)
     return 0
 
 

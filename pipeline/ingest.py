@@ -21,6 +21,8 @@ from pathlib import Path
 import pyarrow as pa
 
 from pipeline import __version__
+from pipeline.claims.catalogue import load_catalogue
+from pipeline.claims.evidence import summary_rows
 from pipeline.config import SAMPLE_DIR, Settings
 from pipeline.mentions import StageResult
 from pipeline.pubmed_xml import iter_records
@@ -194,6 +196,8 @@ def publish_sync(settings: Settings, result: SyncResult, run: dict, stage: Stage
         rejects += [r for r in stage.rejects if (r["doc_id"], r["source"], r["stage"], r["reason"]) not in seen]
         tables["entities"] = to_table("entities", stage.entities)
         tables["doses"] = to_table("doses", stage.doses)
+        tables["claim_evidence"] = to_table("claim_evidence", stage.evidence)
+        tables["claim_summary"] = to_table("claim_summary", summary_rows(stage.evidence, load_catalogue()))
         state["extracted"] = stage.processed
     tables.update({
         "articles": to_table("articles", result.articles),

@@ -1,4 +1,5 @@
-"""The extraction stage: article rows in, entity and dose rows out, a record that breaks quarantined.
+"""The extraction stage: article rows in, entity, dose and claim-evidence rows out, a record that breaks
+quarantined.
 
 Only articles whose content (or the model) changed since the last run are processed again; their old rows are
 replaced, the rest carried over. Large runs fan out over processes that return plain rows (pickling spaCy Docs,
@@ -12,22 +13,29 @@ import traceback
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 
+from pipeline.claims.catalogue import Catalogue, load_catalogue
+from pipeline.claims.evidence import evidence_rows
 from pipeline.nlp.extract import Extraction, Extractor, mention_row
 
-Item = tuple[str, str | None, int, str, list]
+Item = tuple  # (doc_id, pmid, version, text, sections[, meta]): meta has publication_types, mesh, retracted
 _WORKER: Extractor | None = None
+_CATALOGUE: Catalogue | None = None
 
 
 @dataclass
 class StageResult:
     entities: list[dict] = field(default_factory=list)
     doses: list[dict] = field(default_factory=list)
+    evidence: list[dict] = field(default_factory=list)
     rejects: list[dict] = field(default_factory=list)
     processed: dict[str, str] = field(default_factory=dict)  # doc_id -> content hash + model version
 
 
-def rows(ex: Extraction) -> tuple[list[dict], list[dict]]:
-    return [mention_row(m) for m in ex.mentions], [asdict(d) for d in ex.doses]
+def rows(ex: Extraction, item: Item | None = None, catalogue: Catalogue | None = None
+         ) -> tuple[list[dict], list[dict], list[dict]]:
+    """Entity, dose and (with a catalogue) claim-evidence rows of one article."""
+    evidence = evidence_rows(item, ex, catalogue) if item is not None and catalogue is not None else []
+    return [mention_row(m) for m in ex.mentions], [asdict(d) for d in ex.doses], evidence
 
 
 def _safe_run(extractor: Extractor, items: list[Item]) -> Iterator[tuple[Item, Extraction | None, str | None]]:
@@ -44,14 +52,15 @@ def _safe_run(extractor: Extractor, items: list[Item]) -> Iterator[tuple[Item, E
             yield it, None, f"{type(exc).__name__}: {exc} | {traceback.format_exc(limit=2).splitlines()[-1]}"
 
 
-def _init_worker(with_model: bool) -> None:
-    global _WORKER
+def _init_worker(with_model: bool, catalogue: Catalogue | None) -> None:
+    global _WORKER, _CATALOGUE
     _WORKER = Extractor(with_model=with_model)
+    _CATALOGUE = catalogue
 
 
-def _work(items: list[Item]) -> list[tuple[str, tuple[list[dict], list[dict]] | None, str | None]]:
+def _work(items: list[Item]) -> list[tuple[str, tuple | None, str | None]]:
     assert _WORKER is not None
-    return [(it[0], rows(ex) if ex else None, err) for it, ex, err in _safe_run(_WORKER, items)]
+    return [(it[0], rows(ex, it, _CATALOGUE) if ex else None, err) for it, ex, err in _safe_run(_WORKER, items)]
 
 
 def _chunks(items: list[Item], size: int) -> Iterator[list[Item]]:
@@ -60,42 +69,59 @@ def _chunks(items: list[Item], size: int) -> Iterator[list[Item]]:
 
 
 def extract_items(items: Iterable[Item], workers: int = 1, with_model: bool = True, chunk: int = 64,
-                  extractor: Extractor | None = None) -> Iterator[tuple[str, tuple[list, list] | None, str | None]]:
-    """(doc_id, (entity rows, dose rows) or None, error or None) per item, in input order."""
+                  extractor: Extractor | None = None, catalogue: Catalogue | None = None
+                  ) -> Iterator[tuple[str, tuple | None, str | None]]:
+    """(doc_id, (entity rows, dose rows, evidence rows) or None, error or None) per item, in input order."""
     items = list(items)
     if workers <= 1 or len(items) < 2 * chunk:
         ex = extractor or Extractor(with_model=with_model)
         for it, res, err in _safe_run(ex, items):
-            yield it[0], rows(res) if res else None, err
+            yield it[0], rows(res, it, catalogue) if res else None, err
         return
     ctx = mp.get_context("fork")
-    with ctx.Pool(workers, initializer=_init_worker, initargs=(with_model,)) as pool:
+    with ctx.Pool(workers, initializer=_init_worker, initargs=(with_model, catalogue)) as pool:
         for batch in pool.imap(_work, _chunks(items, chunk)):
             yield from batch
 
 
-def extract_articles(articles: list[dict], previous_entities: list[dict], previous_doses: list[dict],
-                     previous_state: dict, model_version: str, workers: int = 1, with_model: bool = True,
-                     run_id: str = "") -> StageResult:
-    """Re-extract new or changed articles; keep rows of unchanged ones; drop rows of articles no longer present."""
+def article_item(a: dict) -> Item:
+    meta = {"publication_types": list(a.get("publication_types") or []),
+            "mesh": [m["descriptor"] for m in a.get("mesh") or []], "retracted": bool(a.get("retracted"))}
+    return (a["doc_id"], a["pmid"], a["version"], a["text"], a["sections"] or [], meta)
+
+
+def extract_articles(articles: list[dict], previous: dict[str, list[dict]], previous_state: dict,
+                     model_version: str, workers: int = 1, with_model: bool = True, run_id: str = "",
+                     catalogue: Catalogue | None = None) -> StageResult:
+    """Re-extract new or changed articles (or all, when the model or the claim catalogue changed); keep the rows of
+    unchanged ones; drop rows of articles no longer present. `previous` holds the published entities, doses and
+    claim_evidence rows."""
+    catalogue = catalogue or load_catalogue()
     done = previous_state.get("extracted", {})
-    current = {a["doc_id"]: f"{a['content_hash']}|{model_version}" for a in articles}
+    current = {a["doc_id"]: f"{a['content_hash']}|{model_version}|{catalogue.version}" for a in articles}
     todo = [a for a in articles if done.get(a["doc_id"]) != current[a["doc_id"]]]
     redo = {a["doc_id"] for a in todo}
-    result = StageResult()
-    result.entities = [r for r in previous_entities if r["doc_id"] in current and r["doc_id"] not in redo]
-    result.doses = [r for r in previous_doses if r["doc_id"] in current and r["doc_id"] not in redo]
+
+    def keep(rows: list[dict]) -> list[dict]:
+        return [r for r in rows if r["doc_id"] in current and r["doc_id"] not in redo]
+
+    result = StageResult(keep(previous.get("entities", [])), keep(previous.get("doses", [])),
+                         keep(previous.get("claim_evidence", [])))
     result.processed = {k: v for k, v in done.items() if k in current and k not in redo}
-    items = [(a["doc_id"], a["pmid"], a["version"], a["text"], a["sections"] or []) for a in todo]
-    for doc_id, out, err in extract_items(items, workers, with_model):
+    for doc_id, out, err in extract_items([article_item(a) for a in todo], workers, with_model, catalogue=catalogue):
         if err is not None:
             result.rejects.append({"doc_id": doc_id, "source": "articles", "stage": "extract", "reason": err,
                                    "snippet": None, "first_run_id": run_id})
             continue
-        ents, doses = out
+        ents, doses, evidence = out
         result.entities += ents
         result.doses += doses
+        result.evidence += evidence
         result.processed[doc_id] = current[doc_id]
+    if len(todo) > 1 and len(result.rejects) == len(todo):
+        raise RuntimeError(f"extraction failed for all {len(todo)} records, a fault of the pipeline rather than "
+                           f"of the records; nothing was published. First error: {result.rejects[0]['reason']}")
     result.entities.sort(key=lambda r: (r["doc_id"], r["start"], r["end"], r["label"]))
     result.doses.sort(key=lambda r: (r["doc_id"], r["start"]))
+    result.evidence.sort(key=lambda r: (r["claim_id"], r["doc_id"], r["start"]))
     return result

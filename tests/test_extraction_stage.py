@@ -22,10 +22,10 @@ def run_once(source: str, out) -> tuple[dict, pd.DataFrame]:
     settings = Settings(out=out)
     run_id = new_run_id()
     result = sync(source, settings, run_id, date(2025, 3, 1))
-    prev_e, prev_d = (store.read_table(out, n) for n in ("entities", "doses"))
-    stage = extract_articles(result.articles, prev_e.to_pylist() if prev_e is not None else [],
-                             prev_d.to_pylist() if prev_d is not None else [], store.read_state(out),
-                             model_version_of(MODEL_DIR), run_id=run_id)
+    previous = {n: store.read_table(out, n) for n in ("entities", "doses", "claim_evidence")}
+    previous = {k: v.to_pylist() if v is not None else [] for k, v in previous.items()}
+    stage = extract_articles(result.articles, previous, store.read_state(out), model_version_of(MODEL_DIR),
+                             run_id=run_id)
     run = run_row(run_id, None, pd.Timestamp.now(tz="UTC").to_pydatetime(), source, settings, result, "completed")
     publish_sync(settings, result, run, stage)
     return {"stage": stage}, pd.read_parquet(out / "entities.parquet")

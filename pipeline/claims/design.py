@@ -74,3 +74,73 @@ def classify(text: str, publication_types: list[str] | None = None, mesh: list[s
 def is_review(text: str) -> bool:
     """A review of other work (systematic or narrative): its routes and doses are not its own."""
     return bool(REVIEW.search(text) or NARRATIVE.search(text) or re.search(r"\breview\b", text.split("\n")[0], T))
+
+
+NUMBER_WORDS = {"twelve": 12, "fifteen": 15, "sixteen": 16, "eighteen": 18, "twenty": 20, "thirty": 30, "forty": 40,
+                "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "ten": 10,
+                "eleven": 11, "thirteen": 13, "fourteen": 14, "seventeen": 17, "nineteen": 19, "six": 6,
+                "seven": 7, "eight": 8, "nine": 9, "five": 5, "four": 4, "three": 3, "two": 2, "one": 1}
+_N = r"(\d{1,3}(?:,\d{3})+|\d+|[A-Za-z]+(?:[- ][a-z]+)?)"
+SIZE_PATTERNS = [
+    rf"\b(?:a total of |total of )?{_N} (?:\w+ ){{0,4}}(?:patients|participants|subjects|adults|individuals|women|men|"
+    rf"veterans|adolescents|volunteers|outpatients|inpatients|cases|people|mothers|children)\b(?:[^.;]{{0,40}}?)"
+    rf"\b(?:were |was )?(?:randomi[sz]ed|randomly|enrolled|included|recruited|completed|received|treated|analy[sz]ed)",
+    rf"\b(?:randomi[sz]ed|enrolled|included|recruited) {_N} (?:\w+ ){{0,3}}(?:patients|participants|subjects|adults|"
+    r"individuals|women|men|veterans|adolescents|volunteers)",
+    r"\b[nN]\s*=\s*(\d{1,3}(?:,\d{3})*|\d+)",
+]
+SIZE_RX = [re.compile(p, re.IGNORECASE) for p in SIZE_PATTERNS]
+
+
+def _to_int(token: str) -> int | None:
+    token = token.replace(",", "").strip().lower()
+    if token.isdigit():
+        return int(token)
+    parts = re.split(r"[- ]", token)
+    if all(p in NUMBER_WORDS for p in parts):
+        return sum(NUMBER_WORDS[p] for p in parts)
+    return None
+
+
+def sample_size(text: str) -> int | None:
+    """Number randomised or enrolled: the first such statement; else the largest "n = N" (a review: none)."""
+    if REVIEW.search(text):
+        return None
+    for rx in SIZE_RX[:2]:
+        for m in rx.finditer(text):
+            n = _to_int(m.group(1))
+            if n and 1 <= n < 100_000:
+                return n
+    ns = [_to_int(m.group(1)) for m in SIZE_RX[2].finditer(text)]
+    ns = [n for n in ns if n]
+    return max(ns) if ns else None
+
+
+POPULATION_RX = {
+    "trd": re.compile(r"treatment[- ]resistant|treatment[- ]refractory|\bTRD\b|refractory depress|"
+                      r"failed (?:to respond to )?(?:at least )?(?:two|2|three|3) (?:or more )?antidepressant", T),
+    "suicidal": re.compile(r"suicidal ideation|suicidality|suicide attempt|suicidal (?:patients|thoughts)", T),
+    "bipolar": re.compile(r"bipolar", T),
+    "perinatal": re.compile(r"postpartum|post-partum|perinatal|postnatal|peripartum|caesarean|cesarean|pregnan", T),
+    "mdd": re.compile(r"major depress|\bMDD\b|unipolar", T),
+}
+
+
+def populations(text: str) -> list[str]:
+    return [name for name, rx in POPULATION_RX.items() if rx.search(text)]
+
+
+PREVENTION = re.compile(r"\bprevent(?:s|ed|ing|ion)?\b[^.]{0,80}\b(?:postpartum|post-partum|postoperative|"
+                        r"perioperative|postnatal|post-stroke|depressi)|\b(?:incidence|occurrence) of (?:postpartum|"
+                        r"postoperative|postnatal|perinatal) depress", T)
+ECT_ANAESTHESIA = re.compile(r"\b(?:ECT|electroconvulsive)\b[^.]{0,120}\b(?:anaesthe|anesthe|induction)|"
+                             r"\b(?:anaesthe|anesthe)\w*[^.]{0,80}\b(?:ECT|electroconvulsive)", T)
+
+
+def is_prevention(text: str) -> bool:
+    """A trial preventing depression in people not depressed at the start (perioperative, postpartum)."""
+    return bool(PREVENTION.search(text))
+
+
+def is_ect_anaesthesia(text: str) -> bool:
+    return bool(ECT_ANAESTHESIA.search(text))

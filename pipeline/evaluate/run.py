@@ -12,7 +12,9 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
-from pipeline.evaluate.gold import load_gold
+from pipeline.claims import stance
+from pipeline.claims.catalogue import load_catalogue
+from pipeline.evaluate.gold import GoldError, load_gold, locate_sentence
 from pipeline.evaluate.score import match_spans, micro, prf, score_spans
 from pipeline.nlp.extract import Extraction, Extractor
 
@@ -30,7 +32,7 @@ def read_jsonl(path: Path) -> list[dict]:
 def detect_kind(first: dict) -> str:
     if "text_sha256" in first:
         return "dev_gold"
-    if "text" in first and "spans" in first:
+    if "text" in first and ("spans" in first or "claims" in first):
         return "spans"
     if "routes" in first or "study_types" in first:
         return "doc_labels"
@@ -137,7 +139,57 @@ def eval_doc_labels(path: Path, labels: list[dict], extractor: Extractor) -> dic
             "fields": {"routes": {k: routes[k] for k in ("precision", "recall", "f1", "tp", "fp", "fn")}}}
 
 
-def evaluate(path: Path | str, extractor: Extractor, split: str | None = "dev") -> dict:
+def eval_claims(path: Path, records: list[dict], extractor: Extractor, split: str | None) -> dict:
+    """Article-level stance per claim (mixed counts as both polarities) and the share of gold evidence cited."""
+    catalogue = load_catalogue()
+    preds = predict(extractor, records)
+    gold_pairs: set = set()
+    pred_pairs: set = set()
+    cited = total = 0
+    for rec, ex in zip(records, preds, strict=True):
+        facts = stance.article_facts(rec["text"], ex)
+        findings = stance.assess(rec["text"], ex, facts, catalogue)
+        for cid, claim in rec["claims"].items():
+            g = claim["stance"]
+            p = stance.article_stance(findings, cid)
+            for pol in ("supports", "conflicts"):
+                if g in (pol, "mixed"):
+                    gold_pairs.add((rec["doc_id"], cid, pol))
+                if p in (pol, "mixed"):
+                    pred_pairs.add((rec["doc_id"], cid, pol))
+            spans = [(f.start, f.end) for f in findings if f.claim_id == cid]
+            for gs, ge in _evidence_offsets(rec["text"], claim):
+                total += 1
+                cited += any(min(ge, pe) - max(gs, ps) >= 0.5 * (ge - gs) for ps, pe in spans)
+    per_claim = {}
+    for cid in sorted({c for _, c, _ in gold_pairs | pred_pairs} | set(catalogue.ids)):
+        per_claim[cid] = {pol: {k: v for k, v in micro({x for x in gold_pairs if x[1:] == (cid, pol)},
+                                                         {x for x in pred_pairs if x[1:] == (cid, pol)}).items()
+                                if k in ("precision", "recall", "f1", "tp", "fp", "fn")}
+                          for pol in ("supports", "conflicts")}
+    overall = micro(gold_pairs, pred_pairs)
+    result = {"gold": str(path), "kind": "claims", "n_docs": len(records),
+              "claims": {**per_claim, "micro": {k: overall[k] for k in ("precision", "recall", "f1")}},
+              "evidence_recall": round(cited / total, 4) if total else None, "n_evidence": total}
+    if split:
+        result["split"] = split
+    return result
+
+
+def _evidence_offsets(text: str, claim: dict) -> list[tuple[int, int]]:
+    if claim.get("evidence_offsets"):
+        return [tuple(x) for x in claim["evidence_offsets"]]
+    out = []
+    for sentence in claim.get("evidence") or []:
+        try:
+            out.append(locate_sentence(text, sentence))
+        except GoldError:
+            continue
+    return out
+
+
+def evaluate(path: Path | str, extractor: Extractor, split: str | None = "dev") -> list[dict]:
+    """One result per kind of gold the file holds (spans, claims, doc_labels)."""
     path = Path(path)
     records = read_jsonl(path)
     if not records:
@@ -146,10 +198,13 @@ def evaluate(path: Path | str, extractor: Extractor, split: str | None = "dev") 
     if kind == "dev_gold":
         gold = load_gold(path)
         recs = gold.records if split in (None, "all") else gold.split(split)
-        return eval_spans(path, recs, extractor, split or "all")
+        return [eval_spans(path, recs, extractor, split or "all"), eval_claims(path, recs, extractor, split or "all")]
     if kind == "spans":
-        return eval_spans(path, records, extractor, None)
-    return eval_doc_labels(path, records, extractor)
+        out = [eval_spans(path, records, extractor, None)] if any(r.get("spans") for r in records) else []
+        if any(r.get("claims") for r in records):
+            out.append(eval_claims(path, [r for r in records if r.get("claims")], extractor, None))
+        return out or [eval_spans(path, records, extractor, None)]
+    return [eval_doc_labels(path, records, extractor)]
 
 
 def summary_lines(result: dict) -> list[str]:
@@ -160,6 +215,13 @@ def summary_lines(result: dict) -> list[str]:
         lines.append(f"  {label:14} strict P {s['precision']:.3f} R {s['recall']:.3f} F1 {s['f1']:.3f}   "
                      f"overlap P {o['precision']:.3f} R {o['recall']:.3f} F1 {o['f1']:.3f}   "
                      f"(gold {o['tp'] + o['fn']})")
+    for cid, pols in result.get("claims", {}).items():
+        if cid == "micro":
+            lines.append(f"  claims micro   P {pols['precision']:.3f} R {pols['recall']:.3f} F1 {pols['f1']:.3f}"
+                         f"   evidence recall {result.get('evidence_recall')}")
+            continue
+        lines.append(f"  {cid:24} " + "   ".join(f"{pol} P {v['precision']:.2f} R {v['recall']:.2f} F1 {v['f1']:.2f} "
+                                               f"(gold {v['tp'] + v['fn']})" for pol, v in pols.items()))
     for name, v in result.get("normalisation", {}).items():
         lines.append(f"  {name:22} accuracy {v['accuracy']:.3f} (n={v['n']})")
     for label, modes in result.get("held_out", {}).get("labels", {}).items():

@@ -92,6 +92,7 @@ class Extraction:
     roles: list[str]
     study_drug: str | None
     routes: list[str]
+    sections: list[str | None] = field(default_factory=list)
 
 
 @cache
@@ -329,7 +330,8 @@ def extract_doc(doc: Doc, doc_id: str, pmid: str | None = None, version: int = 1
                           m.drug or main, m.drug is None, route, a["value"], a.get("value_max"), a["unit"],
                           **mass_values(a["value"], a.get("value_max"), a["unit"]),
                           **schedule(text[m.end:until]), model_version=mv))
-    return Extraction(mentions, doses, sents, roles, main, article_routes(text, mentions, main, drugs, sents))
+    return Extraction(mentions, doses, sents, roles, main, article_routes(text, mentions, main, drugs, sents),
+                      sec_for)
 
 
 def article_routes(text: str, mentions: list[Mention], main: str | None, drugs: list, sents: list) -> list[str]:
@@ -417,7 +419,8 @@ class Extractor:
     def run(self, items: Iterable[tuple[str, str | None, int, str, list | None]], batch_size: int = 64
             ) -> Iterator[Extraction]:
         def docs():
-            for doc_id, pmid, version, text, sections in items:
+            for item in items:
+                doc_id, pmid, version, text, sections = item[:5]
                 d = self.nlp.make_doc(text)
                 d.user_data["text"] = text
                 d.user_data["kev_pipes"] = self.pipe_names

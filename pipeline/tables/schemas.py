@@ -117,10 +117,57 @@ DOSES = pa.schema([
     pa.field("model_version", pa.string(), nullable=False),
 ])
 
+CLAIM_EVIDENCE = pa.schema([
+    pa.field("evidence_id", pa.string(), nullable=False),
+    pa.field("claim_id", pa.string(), nullable=False),
+    pa.field("doc_id", pa.string(), nullable=False),
+    pa.field("pmid", pa.string()),
+    pa.field("version", pa.int32(), nullable=False),
+    pa.field("sent_index", pa.int32(), nullable=False),
+    pa.field("start", pa.int32(), nullable=False),
+    pa.field("end", pa.int32(), nullable=False),
+    pa.field("sentence", pa.string(), nullable=False),
+    pa.field("section", pa.string()),
+    pa.field("role", pa.string(), nullable=False),
+    pa.field("stance", pa.string(), nullable=False),
+    pa.field("confidence", pa.float64(), nullable=False),
+    pa.field("cues", pa.string(), nullable=False),
+    pa.field("timepoint_hours", pa.float64()),
+    pa.field("outcome", pa.string()),
+    pa.field("dose", pa.string()),
+    pa.field("route", pa.string()),
+    pa.field("design", pa.string(), nullable=False),
+    pa.field("sample_size", pa.int64()),
+    pa.field("populations", pa.list_(pa.string())),
+    pa.field("retracted", pa.bool_(), nullable=False),
+    pa.field("method", pa.string(), nullable=False),
+    pa.field("model_version", pa.string(), nullable=False),
+    pa.field("catalogue_version", pa.string(), nullable=False),
+])
+
+CLAIM_SUMMARY = pa.schema([
+    pa.field("claim_id", pa.string(), nullable=False),
+    pa.field("statement", pa.string(), nullable=False),
+    pa.field("n_supporting", pa.int64(), nullable=False),
+    pa.field("n_conflicting", pa.int64(), nullable=False),
+    pa.field("n_mixed", pa.int64(), nullable=False),
+    pa.field("supporting_pmids", pa.list_(pa.string())),
+    pa.field("conflicting_pmids", pa.list_(pa.string())),
+    pa.field("mixed_pmids", pa.list_(pa.string())),
+    pa.field("retracted_pmids", pa.list_(pa.string())),
+    pa.field("weighted_support", pa.float64(), nullable=False),
+    pa.field("weighted_conflict", pa.float64(), nullable=False),
+    pa.field("verdict", pa.string(), nullable=False),
+    pa.field("verdict_rule", pa.string(), nullable=False),
+    pa.field("catalogue_version", pa.string(), nullable=False),
+    pa.field("method", pa.string(), nullable=False),
+])
+
 SCHEMAS: dict[str, pa.Schema] = {"articles": ARTICLES, "rejects": REJECTS, "runs": RUNS, "entities": ENTITIES,
-                                 "doses": DOSES}
+                                 "doses": DOSES, "claim_evidence": CLAIM_EVIDENCE, "claim_summary": CLAIM_SUMMARY}
 KEYS: dict[str, tuple[str, ...]] = {"articles": ("doc_id",), "rejects": ("doc_id", "source", "stage", "reason"),
-                                    "runs": ("run_id",), "entities": ("mention_id",), "doses": ("mention_id",)}
+                                    "runs": ("run_id",), "entities": ("mention_id",), "doses": ("mention_id",),
+                                    "claim_evidence": ("evidence_id",), "claim_summary": ("claim_id",)}
 
 
 class SchemaError(ValueError):

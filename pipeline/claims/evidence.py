@@ -1,0 +1,96 @@
+"""Claim evidence rows (one per finding sentence) and the per-claim summary with its verdict."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import defaultdict
+
+from pipeline.claims import stance
+from pipeline.claims.catalogue import Catalogue
+from pipeline.nlp.extract import Extraction
+
+METHOD = "rules-v1"
+DESIGN_WEIGHT = {"systematic_review": 1.5, "rct": 1.0, "cohort": 0.6, "qualitative": 0.2, "case_report": 0.2,
+                 "animal": 0.3, "other": 0.4, "protocol": 0.0}
+VERDICT_RULE = ("supported: weighted support >= 2x weighted conflict and >= 3 supporting articles; contradicted: the "
+                "reverse; contested: both sides have weight; insufficient: fewer than 3 counted articles. Weight = "
+                "design weight (systematic review 1.5, RCT 1.0, cohort 0.6, other 0.4, animal 0.3, case report "
+                "0.2) x (0.5 + 0.5 x min(1, log10(n)/3)) for sample size n (0.5 when unknown); a mixed article "
+                "counts half to each side; retracted articles are listed, not counted.")
+
+
+def evidence_rows(item: tuple, ex: Extraction, catalogue: Catalogue) -> list[dict]:
+    doc_id, pmid, version, text = item[0], item[1], item[2], item[3]
+    meta = item[5] if len(item) > 5 else {}
+    facts = stance.article_facts(text, ex, meta.get("publication_types"), meta.get("mesh"),
+                                 bool(meta.get("retracted")))
+    out = []
+    for f in stance.assess(text, ex, facts, catalogue):
+        out.append({
+            "evidence_id": stance.evidence_id(pmid or doc_id, version, f.claim_id, f.start, f.end),
+            "claim_id": f.claim_id, "doc_id": doc_id, "pmid": pmid, "version": version,
+            "sent_index": f.sent_index, "start": f.start, "end": f.end, "sentence": text[f.start:f.end],
+            "section": ex.sections[f.sent_index] if f.sent_index < len(ex.sections) else None,
+            "role": ex.roles[f.sent_index], "stance": f.stance, "confidence": f.confidence,
+            "cues": json.dumps(f.cues, ensure_ascii=False), "timepoint_hours": f.timepoint_hours,
+            "outcome": f.outcome, "dose": f.dose, "route": f.route, "design": facts.design,
+            "sample_size": facts.sample_size, "populations": facts.populations, "retracted": facts.retracted,
+            "method": METHOD, "model_version": ex.mentions[0].model_version if ex.mentions else "",
+            "catalogue_version": catalogue.version,
+        })
+    return out
+
+
+def weight(design: str, n: int | None) -> float:
+    size = 0.5 if not n else 0.5 + 0.5 * min(1.0, math.log10(max(n, 1)) / 3)
+    return round(DESIGN_WEIGHT.get(design, 0.4) * size, 4)
+
+
+def article_stances(evidence: list[dict]) -> dict[tuple[str, str], str]:
+    """(claim_id, doc_id) -> supports | conflicts | mixed, from the stances of its finding sentences."""
+    seen: dict[tuple[str, str], set] = defaultdict(set)
+    for r in evidence:
+        seen[(r["claim_id"], r["doc_id"])].add(r["stance"])
+    return {k: ("mixed" if len(v) > 1 else next(iter(v))) for k, v in seen.items()}
+
+
+def summary_rows(evidence: list[dict], catalogue: Catalogue) -> list[dict]:
+    stances = article_stances(evidence)
+    first = {}
+    for r in evidence:
+        first.setdefault((r["claim_id"], r["doc_id"]), r)
+    rows = []
+    for claim in catalogue.claims:
+        groups: dict[str, list[str]] = {"supports": [], "conflicts": [], "mixed": []}
+        retracted: list[str] = []
+        w_sup = w_con = 0.0
+        for (cid, doc_id), st in sorted(stances.items()):
+            if cid != claim.id:
+                continue
+            r = first[(cid, doc_id)]
+            ref = r["pmid"] or doc_id
+            if r["retracted"]:
+                retracted.append(ref)
+                continue
+            groups[st].append(ref)
+            w = weight(r["design"], r["sample_size"])
+            w_sup += w if st == "supports" else w / 2 if st == "mixed" else 0
+            w_con += w if st == "conflicts" else w / 2 if st == "mixed" else 0
+        n_sup, n_con, n_mix = len(groups["supports"]), len(groups["conflicts"]), len(groups["mixed"])
+        if n_sup + n_con + n_mix < 3:
+            verdict = "insufficient evidence"
+        elif w_sup >= 2 * w_con and n_sup >= 3:
+            verdict = "supported"
+        elif w_con >= 2 * w_sup and n_con >= 3:
+            verdict = "contradicted"
+        else:
+            verdict = "contested"
+        rows.append({
+            "claim_id": claim.id, "statement": claim.statement, "n_supporting": n_sup, "n_conflicting": n_con,
+            "n_mixed": n_mix, "supporting_pmids": groups["supports"], "conflicting_pmids": groups["conflicts"],
+            "mixed_pmids": groups["mixed"], "retracted_pmids": retracted, "weighted_support": round(w_sup, 3),
+            "weighted_conflict": round(w_con, 3), "verdict": verdict, "verdict_rule": VERDICT_RULE,
+            "catalogue_version": catalogue.version, "method": METHOD,
+        })
+    return rows

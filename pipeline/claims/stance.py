@@ -1,0 +1,279 @@
+"""Which sentences are an article's own findings, which claims they bear on, and with what stance.
+
+Rules, in the order a reader applies them: only results and conclusions sentences (a review's pooled findings
+live there too); never hedged ones; the claim's topic (words or extracted outcomes) must be present; the claim's
+conditions (a timepoint of at most N hours, a population, an add-on design) must hold; then polarity cues decide
+supports or conflicts. The article's stance per claim follows from its sentences: supports, conflicts, mixed, none.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+from pipeline.claims import design
+from pipeline.claims.catalogue import Catalogue, Claim
+from pipeline.nlp.extract import STUDY_DRUGS, Extraction, Mention
+
+T = re.IGNORECASE
+FINDING_ROLES = ("results", "conclusions")
+HEDGED = re.compile(r"\b(?:may|might|could|possibly|potential(?:ly)?|perhaps|appears? to|seems? to|"
+                    r"hypothesi[sz]e|we aim|aims? to|aimed to|will be|would|warrant|further (?:studies|research) "
+                    r"(?:are|is) needed)\b", T)
+STATS = re.compile(r"\bp\s*[<=≤]\s*0?\.0[0-5]|\bp\s*<\s*\.0[0-5]|significant(?:ly)?\b(?! (?:difference|change)s? "
+                   r"(?:was|were) (?:not|no))|\bsuperior\b|95%\s*CI", T)
+NEGATIVE = re.compile(r"\bno (?:statistically )?significant|\bnot (?:statistically )?significant(?:ly)?|"
+                      r"\bdid not (?:differ|improve|reduce|show|separate|reach|demonstrate|find|result|significantly|"
+                      r"outperform|produce|lead)|\bdoes not (?:differ|improve|reduce)|\bfailed to\b|\bno (?:difference|"
+                      r"differences|effect|effects|improvement|benefit|advantage|change)\b|\bwas not (?:superior|"
+                      r"effective|associated)|\bwere not (?:superior|effective|different)|\bnot superior|"
+                      r"\bcomparable (?:to|with) (?:placebo|midazolam|control)|\bsimilar (?:to|with) (?:placebo|"
+                      r"midazolam|control)|\bn\.s\.|\bnon-?significant|\bneither\b[^.]{0,60}\bnor\b|\bno better than",
+                      T)
+POSITIVE = re.compile("|".join([
+    r"\bhigher\b", r"\bin remission\b", r"\bNNTs?\b", r"\bmet (?:the )?criteri", r"\bresponded\b", r"\bremitted\b",
+    r"\bsuccess\w*", r"\bsignificant(?:ly)?\b", r"\bp\s*[<≤]\s*0?\.0\d", r"\bsuperior\b", r"\breduc(?:ed|tion|es)\b",
+    r"\bimprov(?:ed|ement|es)\b", r"\bdecreas(?:ed|e)\b", r"\beffective\b", r"\befficac(?:y|ious)\b", r"\brapid(?:ly)?\b",
+    r"\bbenefi(?:t|cial)\b", r"\bfavou?r(?:ed|ing)?\b", r"\bresponse rates? (?:was|were|of)",
+    r"\bremission rates? (?:was|were|of)", r"\bachieved (?:response|remission)", r"\bresolved\b", r"\balleviat",
+    r"\bameliorat", r"\bantidepressant (?:effect|efficacy|response)s?\b", r"\bgreater\b", r"\blower\b"]), T)
+RAPID = re.compile(r"\bwithin (?:hours|minutes|a day|one day|24 ?h(?:ours?)?|the first day)\b|\brapid(?:ly)?\b|"
+                   r"\bimmediate(?:ly)?\b|\bas early as\b|\bafter a single (?:dose|infusion)\b", T)
+TOL_POSITIVE = re.compile("|".join([
+    r"\bno (?:statistically )?significant (?:difference|increase)", r"\bdid not (?:show|differ|increase)", r"\bstable\b",
+    r"\bmost common (?:adverse|side)", r"\bcomparable\b", r"\bsimilar\b", r"\bno (?:incidents?|cases?|evidence)\b",
+    r"\bwell[- ]tolerated\b", r"\bgenerally (?:safe|tolerated)\b", r"\bsafe\b", r"\bmild\b", r"\btransient\b",
+    r"\bresolved\b", r"\bno serious adverse", r"\bno (?:significant |major |severe )?(?:adverse|side)",
+    r"\bfew (?:adverse|side|discontinu)", r"\bgood (?:safety|tolerability)", r"\bfavou?rable (?:safety|tolerability)",
+    r"\bacceptable (?:safety|tolerability)", r"\btolerable\b", r"\bself-limiting\b", r"\bwithout (?:serious )?(?:adverse|side)",
+    r"\bshort-lived\b", r"\bdissipated\b"]), T)
+TOL_NEGATIVE = re.compile(r"\bserious adverse events? (?:occurred|were (?:reported|observed))|\b\d+ serious adverse|"
+                          r"\bdiscontinu\w+ (?:due to|because of) (?:adverse|side)|\bpoorly tolerated|\bpoor "
+                          r"tolerability|\bstopped early\b|\bcystitis\b|\bdependence\b|\babuse\b|\bpersistent\b|"
+                          r"\bpsychosis\b|\bcognitive (?:impairment|deficits)\b|\bdeath|\bdied\b|\bwithdrew due to", T)
+DUR_SHORT = re.compile(r"\brelaps\w*|\breturn(?:ed)? to baseline|\b(?:effect|benefit|improvement|response)s? "
+                       r"(?:\w+ )?(?:faded|dissipated|waned|diminished|declined|was lost|were lost|did not persist|"
+                       r"was not sustained|were not sustained)|\btransient\b|\bshort-lived\b|\bno longer\b|"
+                       r"\bnot (?:sustained|maintained)|\blost (?:its |their )?(?:significance|effect)", T)
+DUR_LONG = re.compile(r"\bsustained\b|\bmaintained\b|\bpersist(?:ed|ent)\b|\blasting\b|\bdurable\b|"
+                      r"\bremained (?:significant|lower|improved|below|reduced|better)\b|\bstill\b|"
+                      r"\bup to (?:\d+|one|two|three|six) (?:weeks|months)\b", T)
+PLASTICITY_UP = re.compile(r"\bincreas\w*|\benhanc\w*|\bpromot\w*|\brestor\w*|\belevat\w*|\bupregulat\w*|\brescu\w*|"
+                           r"\bhigher\b|\bgrowth\b|\bformation\b|\bstimulat\w*|\bactivat\w*|\bincrease\b", T)
+PLASTICITY_DOWN = re.compile(r"\bno (?:significant )?(?:change|difference|effect)|\bdid not (?:alter|change|"
+                             r"increase|affect)|\bunchanged\b|\bdecreas\w*|\breduc\w*|\bnot (?:altered|changed)", T)
+ADJUNCT = re.compile(r"\b(?:adjunct\w*|add-on|added to|augment\w*|in combination with|combined with|plus|along with|"
+                     r"together with|concomitant|ongoing|newly (?:initiated|started)|in addition to)\b[^.]{0,80}"
+                     r"\b(?:antidepressants?|SSRIs?|SNRIs?|escitalopram|sertraline|fluoxetine|venlafaxine|duloxetine|"
+                     r"mirtazapine|bupropion|citalopram|paroxetine|vortioxetine)\b|\boral antidepressants?\b", T)
+DRUG_WORDS = re.compile(r"ketamine|esketamine|arketamine|\bESK\b|\bKET\b|spravato", T)
+
+
+@dataclass
+class Finding:
+    claim_id: str
+    sent_index: int
+    start: int
+    end: int
+    stance: str
+    confidence: float
+    cues: list[str]
+    timepoint_hours: float | None
+    outcome: str | None
+    dose: str | None
+    route: str | None
+
+
+@dataclass
+class ArticleFacts:
+    design: str
+    sample_size: int | None
+    populations: list[str]
+    retracted: bool
+    prevention: bool
+    ect_anaesthesia: bool
+    adjunct: bool
+    ketamine_study: bool
+    depression: bool
+
+
+def article_facts(text: str, ex: Extraction, publication_types: list[str] | None = None,
+                  mesh: list[str] | None = None, retracted: bool = False) -> ArticleFacts:
+    return ArticleFacts(
+        design=design.classify(text, publication_types, mesh), sample_size=design.sample_size(text),
+        populations=design.populations(text), retracted=retracted, prevention=design.is_prevention(text),
+        ect_anaesthesia=design.is_ect_anaesthesia(text), adjunct=bool(ADJUNCT.search(text)),
+        ketamine_study=ex.study_drug in STUDY_DRUGS or bool(DRUG_WORDS.search(text.split("\n", 1)[0])),
+        depression=len(DEPRESSION.findall(text)) >= 2)
+
+
+GENERIC_EFFICACY = re.compile(r"\bimprov|\beffective|\brespon|\bremission|\bremitt|\bsymptom|\bscore|\bCGI\b|"
+                              r"\banhedoni|\brelief|\befficac|\bNNT", T)
+DEPRESSION = re.compile(r"depress|\bTRD\b|\bMDD\b|antidepress", T)
+STAT_REPORT = re.compile(r"\bp\s*[<=≤>]|95\s*%\s*CI|\bsignificant|\d+(?:\.\d+)?\s*%|\bOR\b|\bSMD\b|\bNNT", T)
+METHODS_LABEL = re.compile(r"^(?:METHODS?|MATERIALS|DESIGN|SETTING|PARTICIPANTS|INTERVENTIONS?|BACKGROUND|"
+                           r"INTRODUCTION|OBJECTIVES?|AIMS?|PURPOSE|DATA|SEARCH|STUDY SELECTION|ELIGIBILITY)", T)
+
+
+NOT_A_FINDING = re.compile(r"\bcorrelat\w*|\bpredict\w*|\bmoderat(?:e|ed|ion|or)s?\b|\bmediat\w*|\bregression\b|"
+                           r"\bassociated with (?:greater|higher|lower|better|worse|more|less)\b|\bdefined as\b|"
+                           r"\bend ?points?\(s\)|\bwill\b|\bto assess\b|\bwas assessed\b|\bwere assessed\b|"
+                           r"\bwere measured\b|\bwe examined\b|\bwe (?:used|compared)\b", T)
+OTHER_CONDITION = re.compile(r"\bPTSD|post-?traumatic|\banxiety|\bOCD\b|obsessive|phobi|\bpain\b|analgesi|craving|"
+                             r"alcohol|cocaine|opioid|\bsuicid|\bSI\b|\bBSSI\b|\bSSI\b|delirium|\bsleep|"
+                             r"cognit|schizophren|psychos|\beating|anorexi", T)
+DEPRESSION_WORDS = re.compile(r"depress|\bMADRS|\bHAM-?D|\bHDRS|\bBDI|\bQIDS|\bPHQ|\bEPDS|\bmood\b|"
+                              r"antidepress|\bTRD\b|\bMDD\b|anhedoni", T)
+
+
+def is_finding(ex: Extraction, i: int, sentence: str) -> bool:
+    """Results and conclusions; in an unstructured part, also a sentence that reports statistics."""
+    role = ex.roles[i]
+    if role in FINDING_ROLES:
+        return True
+    if role == "title" or i < 2:
+        return False
+    section = ex.sections[i] if i < len(ex.sections) else None
+    if section and METHODS_LABEL.match(section):
+        return False
+    return bool(STAT_REPORT.search(sentence)) and not re.search(r"\bwere (?:randomi[sz]ed|assigned|recruited|"
+                                                                 r"enrolled|included)\b", sentence, T)
+
+
+NEGATED_BEFORE = re.compile(r"\b(?:no|not|without|neither|nor|absence of|free of)\b[^.;,]{0,40}$", T)
+
+
+def _unnegated(rx: re.Pattern, sentence: str) -> list[str]:
+    """Matches of `rx` not governed by a negation ("no serious adverse events occurred" is good news)."""
+    return [m.group() for m in rx.finditer(sentence) if not NEGATED_BEFORE.search(sentence[:m.start()])]
+
+
+def _nearest(sentence: str, topic: tuple[re.Pattern, ...], up: re.Pattern, down: re.Pattern
+             ) -> tuple[list[str], list[str]]:
+    """For plasticity: the direction word closest to a marker ("increase BDNF ... decrease EPDS" is an increase)."""
+    anchors = [m.start() for rx in topic for m in rx.finditer(sentence)]
+    cands = [(abs(m.start() - a), "up", m.group()) for m in up.finditer(sentence) for a in anchors]
+    cands += [(abs(m.start() - a), "down", m.group()) for m in down.finditer(sentence) for a in anchors]
+    if not cands:
+        return [], []
+    _, direction, word = min(cands)
+    return ([word], []) if direction == "down" else ([], [word])
+
+
+def _polarity(profile: str, sentence: str, topic: tuple[re.Pattern, ...] = ()) -> tuple[str | None, list[str]]:
+    if profile == "tolerability":
+        neg, pos = _unnegated(TOL_NEGATIVE, sentence), TOL_POSITIVE.findall(sentence)
+    elif profile == "durability":
+        neg, pos = DUR_LONG.findall(sentence), DUR_SHORT.findall(sentence)
+    elif profile == "plasticity":
+        neg, pos = _nearest(sentence, topic, PLASTICITY_UP, PLASTICITY_DOWN)
+    else:
+        neg, pos = NEGATIVE.findall(sentence), POSITIVE.findall(sentence)
+    if neg:
+        return "conflicts", neg[:3]
+    if pos:
+        return "supports", pos[:3]
+    return None, []
+
+
+def _applies(claim: Claim, facts: ArticleFacts) -> bool:
+    if claim.human_only and facts.design == "animal":
+        return False
+    if facts.design == "protocol":
+        return False
+    if not claim.prevention_ok and facts.prevention:
+        return False
+    if not claim.ect_ok and facts.ect_anaesthesia:
+        return False
+    if claim.population and claim.population not in facts.populations:
+        return False
+    if claim.adjunct and not facts.adjunct:
+        return False
+    return facts.ketamine_study
+
+
+def assess(text: str, ex: Extraction, facts: ArticleFacts, catalogue: Catalogue) -> list[Finding]:
+    """Finding sentences and their stance for every claim in the catalogue."""
+    by_sent: dict[int, list[Mention]] = {}
+    for m in ex.mentions:
+        by_sent.setdefault(m.sent_index, []).append(m)
+    findings: list[Finding] = []
+    claims = [c for c in catalogue.claims if _applies(c, facts)]
+    for i, (s, e) in enumerate(ex.sentences):
+        sentence = text[s:e]
+        if not is_finding(ex, i, sentence) or HEDGED.search(sentence):
+            continue
+        mentions = by_sent.get(i, [])
+        kinds = {m.attrs.get("kind") for m in mentions if m.label == "OUTCOME"}
+        hours = [m.attrs["hours"] for m in mentions if m.label == "TIMEPOINT" and m.attrs.get("hours")]
+        for claim in claims:
+            on_topic = any(rx.search(sentence) for rx in claim.topic) or bool(kinds & set(claim.outcome_kinds))
+            depressive = claim.profile in ("efficacy", "durability") and claim.id != "suicidal_ideation"
+            if depressive and not DEPRESSION_WORDS.search(sentence):
+                # a depression claim: the sentence must be about depression, or about efficacy in a
+                # depression study without naming another condition
+                on_topic = on_topic and facts.depression and not OTHER_CONDITION.search(sentence)
+                if not on_topic and facts.depression and not OTHER_CONDITION.search(sentence):
+                    on_topic = bool(GENERIC_EFFICACY.search(sentence))
+            if not on_topic or (claim.profile in ("efficacy", "durability") and NOT_A_FINDING.search(sentence)):
+                continue
+            stance, cues = _polarity(claim.profile, sentence, claim.topic)
+            if stance is None:
+                continue
+            if claim.max_hours is not None:
+                early = [h for h in hours if h <= claim.max_hours]
+                if not early and not RAPID.search(sentence):
+                    if stance == "supports" and hours and min(hours) > claim.max_hours and \
+                            re.search(r"\bonly (?:after|at|by)\b", sentence, T):
+                        stance = "conflicts"  # improvement that only appears after days
+                    else:
+                        continue
+            if claim.profile == "durability":
+                stance = _durability(stance, hours, sentence)
+                if stance is None:
+                    continue
+            if claim.profile == "efficacy" and stance == "supports" and not STATS.search(sentence) and \
+                    facts.design == "rct" and not re.search(r"respon|remi|improv|reduc", sentence, T):
+                continue
+            findings.append(Finding(
+                claim.id, i, s, e, stance, _confidence(stance, cues, sentence, facts), cues,
+                min(hours) if hours else None,
+                next((m.canonical for m in mentions if m.label == "OUTCOME"), None),
+                next((m.text for m in mentions if m.label == "DOSE"), None),
+                next((m.canonical for m in mentions if m.label == "ROUTE"), None)))
+    return findings
+
+
+def _durability(stance: str, hours: list[float], sentence: str) -> str | None:
+    """short_lived: fading within 14 days supports; benefit beyond 14 days conflicts; no time, no verdict."""
+    longest = max(hours) if hours else None
+    if stance == "conflicts":  # sustained / maintained
+        return "conflicts" if longest is not None and longest > 336 else None
+    if longest is not None and longest <= 336:
+        return "supports"
+    if re.search(r"\brelaps\w*\b[^.]{0,80}\b(?:placebo|discontinu|stopp|switch)", sentence, T):
+        return "supports"  # relapse more frequent after stopping than with continued dosing
+    return None
+
+
+def _confidence(stance: str, cues: list[str], sentence: str, facts: ArticleFacts) -> float:
+    score = 0.5 + 0.1 * min(len(cues), 3)
+    if STATS.search(sentence):
+        score += 0.15
+    if facts.design in ("rct", "systematic_review"):
+        score += 0.05
+    return round(min(score, 0.95), 2)
+
+
+def article_stance(findings: list[Finding], claim_id: str) -> str:
+    stances = {f.stance for f in findings if f.claim_id == claim_id}
+    if stances == {"supports"}:
+        return "supports"
+    if stances == {"conflicts"}:
+        return "conflicts"
+    return "mixed" if stances else "none"
+
+
+def evidence_id(pmid_or_doc: str, version: int, claim_id: str, start: int, end: int) -> str:
+    return hashlib.sha256(f"{pmid_or_doc}|{version}|{claim_id}|{start}|{end}".encode()).hexdigest()[:16]
