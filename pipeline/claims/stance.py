@@ -34,19 +34,22 @@ NEGATIVE = re.compile(r"\bno (?:statistically )?significant|\bnot (?:statistical
 POSITIVE = re.compile("|".join([
     r"\bhigher\b", r"\bin remission\b", r"\bNNTs?\b", r"\bmet (?:the )?criteri", r"\bresponded\b", r"\bremitted\b",
     r"\bsuccess\w*", r"\bsignificant(?:ly)?\b", r"\bp\s*[<≤]\s*0?\.0\d", r"\bsuperior\b", r"\breduc(?:ed|tion|es)\b",
-    r"\bimprov(?:ed|ement|es)\b", r"\bdecreas(?:ed|e)\b", r"\beffective\b", r"\befficac(?:y|ious)\b", r"\brapid(?:ly)?\b",
+    r"\bimprov(?:ed|ement|es)\b", r"\bdecreas(?:ed|e)\b", r"\beffective\b", r"\befficac(?:y|ious)\b",
+    r"\brapid(?:ly)?\b",
     r"\bbenefi(?:t|cial)\b", r"\bfavou?r(?:ed|ing)?\b", r"\bresponse rates? (?:was|were|of)",
     r"\bremission rates? (?:was|were|of)", r"\bachieved (?:response|remission)", r"\bresolved\b", r"\balleviat",
     r"\bameliorat", r"\bantidepressant (?:effect|efficacy|response)s?\b", r"\bgreater\b", r"\blower\b"]), T)
 RAPID = re.compile(r"\bwithin (?:hours|minutes|a day|one day|24 ?h(?:ours?)?|the first day)\b|\brapid(?:ly)?\b|"
                    r"\bimmediate(?:ly)?\b|\bas early as\b|\bafter a single (?:dose|infusion)\b", T)
 TOL_POSITIVE = re.compile("|".join([
-    r"\bno (?:statistically )?significant (?:difference|increase)", r"\bdid not (?:show|differ|increase)", r"\bstable\b",
+    r"\bno (?:statistically )?significant (?:difference|increase)", r"\bdid not (?:show|differ|increase)",
+    r"\bstable\b",
     r"\bmost common (?:adverse|side)", r"\bcomparable\b", r"\bsimilar\b", r"\bno (?:incidents?|cases?|evidence)\b",
     r"\bwell[- ]tolerated\b", r"\bgenerally (?:safe|tolerated)\b", r"\bsafe\b", r"\bmild\b", r"\btransient\b",
     r"\bresolved\b", r"\bno serious adverse", r"\bno (?:significant |major |severe )?(?:adverse|side)",
     r"\bfew (?:adverse|side|discontinu)", r"\bgood (?:safety|tolerability)", r"\bfavou?rable (?:safety|tolerability)",
-    r"\bacceptable (?:safety|tolerability)", r"\btolerable\b", r"\bself-limiting\b", r"\bwithout (?:serious )?(?:adverse|side)",
+    r"\bacceptable (?:safety|tolerability)", r"\btolerable\b", r"\bself-limiting\b",
+    r"\bwithout (?:serious )?(?:adverse|side)",
     r"\bshort-lived\b", r"\bdissipated\b"]), T)
 TOL_NEGATIVE = re.compile(r"\bserious adverse events? (?:occurred|were (?:reported|observed))|\b\d+ serious adverse|"
                           r"\bdiscontinu\w+ (?:due to|because of) (?:adverse|side)|\bpoorly tolerated|\bpoor "
