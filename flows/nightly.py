@@ -1,4 +1,4 @@
-"""The main job: sync PubMed (or files) → extract entities and claim evidence → publish."""
+"""The main job: sync PubMed (or files) → extract entities and claim evidence → publish → report."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
+from pipeline import report
 from pipeline.config import Settings, load_settings
 from pipeline.ingest import SyncResult, new_run_id, publish_sync, run_row, sync
 from pipeline.mentions import StageResult, extract_articles
@@ -33,6 +34,11 @@ def publish_task(settings: Settings, result: SyncResult, run: dict, stage: Stage
     return str(publish_sync(settings, result, run, stage))
 
 
+@task(name="report", cache_policy=NO_CACHE)
+def report_task(settings: Settings) -> list[str]:
+    return [str(p) for p in report.write(settings.out)]
+
+
 @flow(name="nightly", log_prints=True)
 def nightly(source: str = "sample", out: str | None = None, config: str | None = None,
             base_url: str | None = None, query: str | None = None, today: date | None = None,
@@ -46,6 +52,7 @@ def nightly(source: str = "sample", out: str | None = None, config: str | None =
     run = run_row(run_id, str(flow_run.get_id() or ""), started, source, settings, result, "completed")
     run["n_rejected"] += len(stage.rejects)
     snapshot = publish_task(settings, result, run, stage)
+    report_task(settings)
     get_run_logger().info("published %d articles, %d entities, %d doses, %d claim evidence rows (%s) to %s",
                           len(result.articles), len(stage.entities), len(stage.doses), len(stage.evidence),
                           result.counts, snapshot)

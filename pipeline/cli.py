@@ -131,6 +131,23 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from pipeline import report
+
+    out = Path(args.out or _settings(args).out)
+    for path in report.write(out, args.dest):
+        print(path)
+    return 0
+
+
+def cmd_claims(args: argparse.Namespace) -> int:
+    from pipeline.claims.catalogue import load_catalogue
+
+    cat = load_catalogue(args.catalogue) if args.catalogue else load_catalogue()
+    print(f"{len(cat.claims)} claims, catalogue version {cat.version}: {', '.join(cat.ids)}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="kev", description="ketamine-evidence: PubMed → entities → claims tables")
     p.add_argument("--version", action="version", version=f"ketamine-evidence {__version__}")
@@ -176,6 +193,20 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--rules-only", action="store_true")
     sp.add_argument("--json", action="store_true")
     sp.set_defaults(func=cmd_bench)
+
+    sp = sub.add_parser("report", help="write the claims report (Markdown and HTML) from the published tables")
+    sp.add_argument("--out", help="output folder holding the tables (default: data/output)")
+    sp.add_argument("--config", help="TOML settings file")
+    sp.add_argument("--dest", help="where to write (default: OUT/report)")
+    sp.add_argument("--eutils-url", help=argparse.SUPPRESS)
+    sp.add_argument("--query", help=argparse.SUPPRESS)
+    sp.set_defaults(func=cmd_report)
+
+    sp = sub.add_parser("claims", help="the claim catalogue")
+    csub = sp.add_subparsers(dest="claims_command", required=True)
+    ck = csub.add_parser("check", help="validate data/claims.yaml (or --catalogue FILE)")
+    ck.add_argument("--catalogue")
+    ck.set_defaults(func=cmd_claims)
 
     sp = sub.add_parser("gold", help="the development gold set")
     gsub = sp.add_subparsers(dest="gold_command", required=True)

@@ -22,7 +22,8 @@ ANIMAL_MESH = {"Animals", "Rats", "Mice", "Rats, Sprague-Dawley", "Rats, Wistar"
 
 T = re.IGNORECASE
 PROTOCOL = re.compile(r"\bprotocol\b|\bwill be (?:randomi[sz]ed|recruited|enrolled|assigned|assessed)\b|"
-                      r"\bethics and dissemination\b|\bthis (?:trial|study) will\b", T)
+                      r"\bethics and dissemination\b|\bthis (?:trial|study) will\b|\bend ?points?\(s\)|"
+                      r"\brecruitment status|\bsecondary outcome\(s\)|\bprimary outcome\(s\)|\binclusion criteria:", T)
 REVIEW = re.compile(r"\bsystematic(?:ally)? review|\bmeta[- ]?analy|\bscoping review|\bumbrella review|"
                     r"\bpooled analysis|\bwe searched\b|\bwere searched\b|\bsearch(?:ed)? (?:of )?(?:PubMed|MEDLINE|"
                     r"Embase|Web of Science|Cochrane|PsycINFO)", T)
@@ -102,18 +103,33 @@ def _to_int(token: str) -> int | None:
     return None
 
 
+PEOPLE = (r"patients|participants|subjects|adults|individuals|women|men|veterans|adolescents|volunteers|outpatients|"
+          r"inpatients|people|persons|mothers|children|users|respondents|parturients|cases|healthy controls|controls")
+_WORDS = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
+COUNT_RX = re.compile(rf"(?<![\w.,])(\d{{1,3}}(?:,\d{{3}})+|\d+|(?:{_WORDS})(?:[- ](?:{_WORDS}))?) "
+                      rf"(?:[\w-]+ ){{0,4}}?(?:{PEOPLE})\b", re.IGNORECASE)
+TOTAL_RX = re.compile(r"\b(?:a total of|total of|overall,?|in total,?)\s+"
+                      r"(\d{1,3}(?:,\d{3})+|\d+|[A-Za-z]+(?:-[a-z]+)?)\b", re.IGNORECASE)
+
+
 def sample_size(text: str) -> int | None:
-    """Number randomised or enrolled: the first such statement; else the largest "n = N" (a review: none)."""
+    """Number of participants: a stated total, else the largest count of people, else the largest "n = N"
+    (none for a systematic review, whose numbers are other studies')."""
     if REVIEW.search(text):
         return None
-    for rx in SIZE_RX[:2]:
-        for m in rx.finditer(text):
-            n = _to_int(m.group(1))
-            if n and 1 <= n < 100_000:
-                return n
-    ns = [_to_int(m.group(1)) for m in SIZE_RX[2].finditer(text)]
-    ns = [n for n in ns if n]
-    return max(ns) if ns else None
+    for m in TOTAL_RX.finditer(text):
+        n = _to_int(m.group(1))
+        if n and n < 1_000_000:
+            return n
+    counts = [_to_int(m.group(1)) for m in COUNT_RX.finditer(text)]
+    counts = [n for n in counts if n and n < 1_000_000]
+    groups = []  # "ketamine (n = 20) or placebo (n = 19)": arms in one sentence add up
+    for sentence in re.split(r"(?<=[.;])\s+", text):
+        ns = [n for n in (_to_int(m.group(1)) for m in SIZE_RX[2].finditer(sentence)) if n]
+        if ns:
+            groups.append(sum(ns) if len(ns) > 1 else ns[0])
+    candidates = counts + groups
+    return max(candidates) if candidates else None
 
 
 POPULATION_RX = {
@@ -144,3 +160,37 @@ def is_prevention(text: str) -> bool:
 
 def is_ect_anaesthesia(text: str) -> bool:
     return bool(ECT_ANAESTHESIA.search(text))
+
+
+PSYNAMIC_BINS = [(1, 20, "1-20"), (21, 40, "21-40"), (41, 60, "41-60"), (61, 80, "61-80"), (81, 100, "81-100"),
+                 (101, 199, "100-199"), (200, 499, "200-499"), (500, 999, "500-999"), (1000, 10**9, ">=1000")]
+REAL_WORLD = re.compile("|".join([
+    r"\bquestionnaire", r"\bonline\b", r"\busers?\b", r"\brespondents\b", r"\bprevalence\b", r"\bpopulation-based",
+    r"\bnationwide", r"\bnational\b", r"\bsurvey", r"\bcross[- ]sectional", r"\bregistry", r"\breal[- ]world",
+    r"\bnaturalistic", r"\bemergency department", r"\brecreational", r"\bdatabase", r"\bclaims data",
+    r"\belectronic (?:health|medical)", r"\bpoison (?:control|centre|center)", r"\bcase[- ]control"]), T)
+
+
+def participants_bin(n: int | None) -> str | None:
+    if n is None:
+        return None
+    return next((label for lo, hi, label in PSYNAMIC_BINS if lo <= n <= hi), None)
+
+
+def psynamic_study_type(text: str, design: str) -> str:
+    """Our design in PsyNamic's study-type vocabulary (cohort only when named; surveys and records: real_world)."""
+    if design == "case_report":
+        return "case_series" if CASE_SERIES.search(text) else "case_report"
+    if design == "cohort":
+        if re.search(r"\bcohort\b", text, T):
+            return "cohort"
+        return "real_world" if REAL_WORLD.search(text) else "other"
+    if design == "rct" and SECONDARY.search(text):
+        return "other"  # a secondary or pooled analysis of trials is "other" in PsyNamic's guide
+    if design in ("rct", "systematic_review", "protocol", "qualitative"):
+        return design
+    return "real_world" if design == "other" and REAL_WORLD.search(text) else "other"
+
+
+SECONDARY = re.compile(r"\bsecondary analys|\bpost[- ]hoc|\bpooled (?:data|analysis)|\bexploratory analys|"
+                       r"\bre-?analys|\bdata from (?:a|the|two|three)\b|\bsubanalys|\bsub-analys", T)

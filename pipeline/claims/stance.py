@@ -124,7 +124,7 @@ NOT_A_FINDING = re.compile(r"\bcorrelat\w*|\bpredict\w*|\bmoderat(?:e|ed|ion|or)
                            r"\bend ?points?\(s\)|\bwill\b|\bto assess\b|\bwas assessed\b|\bwere assessed\b|"
                            r"\bwere measured\b|\bwe examined\b|\bwe (?:used|compared)\b", T)
 OTHER_CONDITION = re.compile(r"\bPTSD|post-?traumatic|\banxiety|\bOCD\b|obsessive|phobi|\bpain\b|analgesi|craving|"
-                             r"alcohol|cocaine|opioid|\bsuicid|\bSI\b|\bBSSI\b|\bSSI\b|delirium|\bsleep|"
+                             r"alcohol|cocaine|opioid|\bsuicid|\bSI\b|\bBSSI\b|\bSSI\b|\bBSS\b|C-SSRS|\bMSSI|delirium|\bsleep|"
                              r"cognit|schizophren|psychos|\beating|anorexi", T)
 DEPRESSION_WORDS = re.compile(r"depress|\bMADRS|\bHAM-?D|\bHDRS|\bBDI|\bQIDS|\bPHQ|\bEPDS|\bmood\b|"
                               r"antidepress|\bTRD\b|\bMDD\b|anhedoni", T)

@@ -12,8 +12,9 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
-from pipeline.claims import stance
+from pipeline.claims import design, stance
 from pipeline.claims.catalogue import load_catalogue
+from pipeline.claims.conclusion import conclusion
 from pipeline.evaluate.gold import GoldError, load_gold, locate_sentence
 from pipeline.evaluate.score import match_spans, micro, prf, score_spans
 from pipeline.nlp.extract import Extraction, Extractor
@@ -129,14 +130,28 @@ def eval_doc_labels(path: Path, labels: list[dict], extractor: Extractor) -> dic
     records = [{"doc_id": lab["doc_id"], "text": texts[lab["doc_id"]]} for lab in labels if lab["doc_id"] in texts]
     preds = {p_rec["doc_id"]: p for p_rec, p in zip(records, predict(extractor, records), strict=True)}
     gold_pairs, pred_pairs = set(), set()
+    hits = {"study_types": [0, 0], "participants_bin": [0, 0], "conclusion": [0, 0]}
     for lab in labels:
         if lab["doc_id"] not in preds:
             continue
+        ex, text = preds[lab["doc_id"]], texts[lab["doc_id"]]
         gold_pairs |= {(lab["doc_id"], r) for r in lab.get("routes") or []}
-        pred_pairs |= {(lab["doc_id"], r if r in DOC_ROUTES else "other") for r in preds[lab["doc_id"]].routes}
+        pred_pairs |= {(lab["doc_id"], r if r in DOC_ROUTES else "other") for r in ex.routes}
+        kind = design.classify(text)
+        if lab.get("study_types"):
+            hits["study_types"][0] += design.psynamic_study_type(text, kind) in lab["study_types"]
+            hits["study_types"][1] += 1
+        if lab.get("participants_bin"):
+            hits["participants_bin"][0] += design.participants_bin(design.sample_size(text)) == lab["participants_bin"]
+            hits["participants_bin"][1] += 1
+        if lab.get("conclusion"):
+            hits["conclusion"][0] += conclusion(text, ex) in lab["conclusion"]
+            hits["conclusion"][1] += 1
     routes = micro(gold_pairs, pred_pairs)
-    return {"gold": str(path), "kind": "doc_labels", "n_docs": len(records),
-            "fields": {"routes": {k: routes[k] for k in ("precision", "recall", "f1", "tp", "fp", "fn")}}}
+    fields = {"routes": {k: routes[k] for k in ("precision", "recall", "f1", "tp", "fp", "fn")}}
+    for name, (ok, n) in hits.items():
+        fields[name] = {"accuracy": round(ok / n, 4) if n else None, "n": n}
+    return {"gold": str(path), "kind": "doc_labels", "n_docs": len(records), "fields": fields}
 
 
 def eval_claims(path: Path, records: list[dict], extractor: Extractor, split: str | None) -> dict:

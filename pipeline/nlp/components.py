@@ -8,6 +8,7 @@ starts a sentence at the title/abstract boundary and at every structured-abstrac
 from __future__ import annotations
 
 import re
+import warnings
 
 import numpy
 from scispacy.abbreviation import AbbreviationDetector, filter_matches
@@ -95,6 +96,8 @@ def kev_sentences(doc: Doc) -> Doc:
 
 
 PAREN = re.compile(r"\(([^()]{1,100})\)")
+# scispaCy's global matcher warns (W036) on every abstract whose candidates all fail; that is not a problem.
+warnings.filterwarnings("ignore", message=r"\[W036\]")
 
 
 @Language.factory("kev_abbreviations")

@@ -1,0 +1,97 @@
+"""`kev report`: the claims report (Markdown and HTML) from the published tables, nothing recomputed.
+
+Per claim: the verdict and the rule behind it, the counts, and every evidence sentence with its entities highlighted
+(displaCy's entity renderer, manual mode) and a PubMed link. All abstract text is escaped.
+"""
+
+from __future__ import annotations
+
+import html
+from collections import defaultdict
+from pathlib import Path
+
+import pyarrow.parquet as pq
+from spacy import displacy
+
+COLORS = {"DRUG": "#a6cee3", "DOSE": "#b2df8a", "ROUTE": "#fdbf6f", "TIMEPOINT": "#cab2d6", "OUTCOME": "#fb9a99",
+          "ADVERSE_EVENT": "#ffff99"}
+STANCE_MARK = {"supports": "✔ supports", "conflicts": "✘ conflicts"}
+
+
+def _link(row: dict) -> str:
+    return f"https://pubmed.ncbi.nlm.nih.gov/{row['pmid']}/" if row.get("pmid") else ""
+
+
+def _highlight(row: dict, mentions: list[dict]) -> str:
+    """The sentence as HTML with its entities marked (displaCy escapes the text)."""
+    s, e = row["start"], row["end"]
+    ents = [{"start": m["start"] - s, "end": m["end"] - s, "label": m["label"]}
+            for m in mentions if s <= m["start"] and m["end"] <= e]
+    doc = {"text": row["sentence"], "ents": sorted(ents, key=lambda x: x["start"]), "title": None}
+    return displacy.render(doc, style="ent", manual=True, page=False, options={"colors": COLORS})
+
+
+def build(out: Path) -> tuple[str, str]:
+    out = Path(out)
+    summary = pq.read_table(out / "claim_summary.parquet").to_pylist()
+    evidence = pq.read_table(out / "claim_evidence.parquet").to_pylist()
+    entities = pq.read_table(out / "entities.parquet", columns=["doc_id", "start", "end", "label"]).to_pylist()
+    articles = {r["doc_id"]: r for r in pq.read_table(out / "articles.parquet",
+                                                      columns=["doc_id", "title", "pub_year"]).to_pylist()}
+    by_doc: dict[str, list[dict]] = defaultdict(list)
+    for m in entities:
+        by_doc[m["doc_id"]].append(m)
+    by_claim: dict[str, list[dict]] = defaultdict(list)
+    for r in evidence:
+        by_claim[r["claim_id"]].append(r)
+    md = ["# Claims report", "", "Generated from the published tables. Verdict rule: "
+          + (summary[0]["verdict_rule"] if summary else ""), ""]
+    body = []
+    for c in summary:
+        rows = sorted(by_claim[c["claim_id"]], key=lambda r: (r["stance"], -r["confidence"], r["doc_id"]))
+        md += [f"## {c['claim_id']}: {c['verdict']}", "", f"> {c['statement']}", "",
+               f"Supporting articles: {c['n_supporting']} · conflicting: {c['n_conflicting']} · mixed: "
+               f"{c['n_mixed']} · weighted support {c['weighted_support']} vs conflict {c['weighted_conflict']}"
+               + (f" · retracted (not counted): {', '.join(c['retracted_pmids'])}" if c["retracted_pmids"] else ""),
+               ""]
+        items = []
+        for r in rows:
+            art = articles.get(r["doc_id"], {})
+            ref = f"[PMID {r['pmid']}]({_link(r)})" if r["pmid"] else r["doc_id"]
+            flag = " **(retracted)**" if r["retracted"] else ""
+            md.append(f"- {STANCE_MARK[r['stance']]} ({r['confidence']:.2f}, {r['design']}"
+                      f"{', n=' + str(r['sample_size']) if r['sample_size'] else ''}) {ref}{flag}: "
+                      f"{r['sentence'].strip()}")
+            link = (f'<a href="{html.escape(_link(r))}">PMID {html.escape(r["pmid"])}</a>' if r["pmid"]
+                    else html.escape(r["doc_id"]))
+            items.append(
+                f'<li class="{r["stance"]}"><span class="stance">{STANCE_MARK[r["stance"]]}</span> '
+                f'<span class="meta">{r["confidence"]:.2f} · {html.escape(r["design"])} · {link}'
+                f'{" · retracted" if r["retracted"] else ""} · {html.escape(art.get("title") or "")}</span>'
+                f'<div class="sentence">{_highlight(r, by_doc[r["doc_id"]])}</div></li>')
+        md.append("")
+        body.append(
+            f'<section id="{html.escape(c["claim_id"])}"><h2>{html.escape(c["claim_id"])}: '
+            f'<span class="verdict">{html.escape(c["verdict"])}</span></h2>'
+            f'<blockquote>{html.escape(c["statement"])}</blockquote>'
+            f'<p>{c["n_supporting"]} supporting, {c["n_conflicting"]} conflicting, {c["n_mixed"]} mixed articles '
+            f'(weighted {c["weighted_support"]} vs {c["weighted_conflict"]})</p><ul>{"".join(items)}</ul></section>')
+    page = ("<!doctype html><html><head><meta charset='utf-8'><title>Claims report</title><style>"
+            "body{font-family:sans-serif;max-width:60em;margin:auto}li{margin:.6em 0}.conflicts .stance{color:#b00}"
+            ".supports .stance{color:#070}.meta{color:#555;font-size:.9em}.verdict{font-weight:normal}</style>"
+            "</head><body><h1>Claims report</h1>"
+            f"<p>{html.escape(summary[0]['verdict_rule']) if summary else ''}</p>" + "".join(body) + "</body></html>")
+    return "\n".join(md) + "\n", page
+
+
+def write(out: Path, dest: Path | None = None) -> list[Path]:
+    dest = Path(dest or Path(out) / "report")
+    dest.mkdir(parents=True, exist_ok=True)
+    md, page = build(out)
+    paths = [dest / "claims.md", dest / "claims.html"]
+    for path, content in zip(paths, (md, page), strict=True):
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        tmp.write_text(content, encoding="utf-8")
+        tmp.replace(path)
+    return paths
+

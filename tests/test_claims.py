@@ -1,0 +1,153 @@
+"""Claims: the catalogue's validation, stance rules on hand-written abstracts, the tables, the report, eval shape."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from pipeline.claims import design, stance
+from pipeline.claims.catalogue import CatalogueError, load_catalogue
+from pipeline.config import Settings
+from pipeline.nlp.extract import Extractor
+from tests.conftest import ROOT
+
+RCT = ("Esketamine for treatment-resistant depression: a randomized controlled trial.\n"
+       "BACKGROUND: Ketamine may act within hours. METHODS: A total of 68 patients with treatment-resistant "
+       "depression were randomized to intravenous ketamine 0.5 mg/kg or midazolam, added to their ongoing oral "
+       "antidepressant. RESULTS: MADRS scores were significantly lower with ketamine than midazolam at 24 h "
+       "(p < 0.001). Response rates at day 7 were higher with ketamine (52% vs 20%, p = 0.01). Suicidal ideation "
+       "did not differ significantly between groups. Dissociation was mild and transient, and no serious adverse "
+       "events occurred. The benefit was lost by day 14 after the infusion, when most responders relapsed. "
+       "CONCLUSIONS: Ketamine was effective and well tolerated in TRD.")
+
+
+@pytest.fixture(scope="module")
+def findings():
+    ex = Extractor().one(RCT, doc_id="pmid:1")
+    facts = stance.article_facts(RCT, ex, ["Randomized Controlled Trial"])
+    return facts, stance.assess(RCT, ex, facts, load_catalogue())
+
+
+def article(findings, claim_id):
+    return stance.article_stance(findings[1], claim_id)
+
+
+def test_article_facts(findings):
+    facts = findings[0]
+    assert (facts.design, facts.sample_size) == ("rct", 68)
+    assert {"trd"} <= set(facts.populations) and facts.adjunct and facts.ketamine_study
+
+
+@pytest.mark.parametrize("claim_id,expected", [
+    ("rapid_onset", "supports"), ("antidepressant_efficacy", "supports"), ("trd_efficacy", "supports"),
+    ("adjunct_use", "supports"), ("suicidal_ideation", "conflicts"), ("tolerability", "supports"),
+    ("short_lived", "supports"), ("neuroplasticity", "none"),
+])
+def test_stances_on_a_handwritten_trial(findings, claim_id, expected):
+    assert article(findings, claim_id) == expected
+
+
+def test_background_and_hedged_sentences_are_never_evidence(findings):
+    facts, fs = findings
+    cited = {RCT[f.start:f.end] for f in fs}
+    assert not any("may act within hours" in s for s in cited)
+    rapid = [f for f in fs if f.claim_id == "rapid_onset"]
+    assert rapid and all(f.timepoint_hours is not None and f.timepoint_hours <= 24 for f in rapid)
+
+
+def test_protocols_and_animal_studies_are_not_human_evidence():
+    protocol = ("Ketamine for depression: a study protocol.\nMETHODS: Patients will be randomized to ketamine. "
+                "RESULTS: We expect that MADRS scores will be significantly lower at 24 h.")
+    ex = Extractor().one(protocol)
+    facts = stance.article_facts(protocol, ex)
+    assert facts.design == "protocol" and stance.assess(protocol, ex, facts, load_catalogue()) == []
+    mice = ("Ketamine increases spine density in mice.\nRESULTS: In mice, ketamine significantly increased BDNF "
+            "and dendritic spine density in the prefrontal cortex, and reduced immobility in rats.")
+    ex = Extractor().one(mice)
+    facts = stance.article_facts(mice, ex)
+    fs = stance.assess(mice, ex, facts, load_catalogue())
+    assert facts.design == "animal"
+    assert {f.claim_id for f in fs} == {"neuroplasticity"} and stance.article_stance(fs, "neuroplasticity") == \
+        "supports"
+
+
+def test_evidence_ids_are_stable():
+    a = stance.evidence_id("123", 1, "rapid_onset", 10, 90)
+    assert a == stance.evidence_id("123", 1, "rapid_onset", 10, 90) != stance.evidence_id("123", 2, "rapid_onset",
+                                                                                           10, 90)
+
+
+@pytest.mark.parametrize("entry,message", [
+    ({"id": "x", "statement": "s", "definition": "d", "profile": "magic", "topic": ["a"]}, "profile must be one of"),
+    ({"id": "Bad Id", "statement": "s", "definition": "d", "profile": "efficacy", "topic": ["a"]}, "snake_case"),
+    ({"id": "x", "statement": "s", "profile": "efficacy", "topic": ["a"]}, "missing definition"),
+    ({"id": "x", "statement": "s", "definition": "d", "profile": "efficacy", "topic": ["("]}, "not a valid regular"),
+    ({"id": "x", "statement": "s", "definition": "d", "profile": "efficacy", "topic": ["a"], "colour": 1},
+     "unknown field"),
+])
+def test_bad_catalogue_entries_are_named(tmp_path, entry, message):
+    import yaml
+
+    path = tmp_path / "claims.yaml"
+    path.write_text(yaml.safe_dump({"claims": [entry]}))
+    with pytest.raises(CatalogueError, match=message) as err:
+        load_catalogue(path)
+    assert "claim" in str(err.value)
+
+
+def test_catalogue_is_valid_and_versioned():
+    cat = load_catalogue()
+    assert cat.ids == ("rapid_onset", "antidepressant_efficacy", "trd_efficacy", "short_lived", "adjunct_use",
+                       "suicidal_ideation", "tolerability", "neuroplasticity")
+    assert len(cat.version) == 12
+
+
+def test_sample_size_and_bins():
+    assert design.sample_size("In 24 healthy volunteers and 12 controls") == 24
+    assert design.sample_size("ketamine (n = 20) or placebo (n = 19).") == 39
+    assert design.participants_bin(39) == "21-40" and design.participants_bin(1500) == ">=1000"
+
+
+def test_claim_tables_and_report_from_the_sample(tmp_path):
+    from pipeline import report
+    from pipeline.ingest import new_run_id, publish_sync, run_row, sync
+    from pipeline.mentions import extract_articles
+    from pipeline.nlp.extract import MODEL_DIR, model_version_of
+
+    settings = Settings(out=tmp_path)
+    run_id = new_run_id()
+    result = sync("sample", settings, run_id, date(2025, 1, 1))
+    stage = extract_articles(result.articles, {}, {}, model_version_of(MODEL_DIR), run_id=run_id)
+    publish_sync(settings, result, run_row(run_id, None, pd.Timestamp.now(tz="UTC").to_pydatetime(), "sample",
+                                           settings, result, "completed"), stage)
+    ev = pd.read_parquet(tmp_path / "claim_evidence.parquet")
+    summary = pd.read_parquet(tmp_path / "claim_summary.parquet").set_index("claim_id")
+    assert set(summary.index) == set(load_catalogue().ids)
+    assert ev["evidence_id"].is_unique and set(ev["stance"]) <= {"supports", "conflicts"}
+    assert set(ev["role"]) <= {"results", "conclusions", "methods", "background"}
+    retracted = ev[ev["pmid"] == "99000020"]
+    assert retracted.empty or retracted["retracted"].all()
+    assert all("99000020" not in list(summary.loc[c, "supporting_pmids"]) for c in summary.index)
+    assert summary.loc["antidepressant_efficacy", "n_supporting"] >= 3
+    md, page = report.build(tmp_path)
+    assert "## rapid_onset" in md and "pubmed.ncbi.nlm.nih.gov/" in md
+    assert "<mark" in page and "<script" not in page
+
+
+def test_kev_eval_claims_shape(tmp_path):
+    rec = {"doc_id": "t1", "text": RCT, "claims": {"rapid_onset": {
+        "stance": "supports", "evidence": ["MADRS scores were significantly lower with ketamine than midazolam at "
+                                           "24 h (p < 0.001)."]}}}
+    path = tmp_path / "claims_gold.jsonl"
+    path.write_text(json.dumps(rec) + "\n")
+    out = subprocess.run([sys.executable, "-m", "pipeline.cli", "eval", "--gold", str(path), "--json"], cwd=ROOT,
+                         capture_output=True, text=True, check=True).stdout.strip().splitlines()
+    res = json.loads(out[-1])
+    assert res["kind"] == "claims" and res["n_docs"] == 1
+    assert res["claims"]["rapid_onset"]["supports"]["f1"] == 1.0
+    assert set(res["claims"]["micro"]) == {"precision", "recall", "f1"} and res["evidence_recall"] == 1.0
