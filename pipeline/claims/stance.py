@@ -9,11 +9,17 @@ supports or conflicts. The article's stance per claim follows from its sentences
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import spacy
 
 from pipeline.claims import design
 from pipeline.claims.catalogue import Catalogue, Claim
+from pipeline.config import ROOT
 from pipeline.nlp.extract import STUDY_DRUGS, Extraction, Mention
 
 T = re.IGNORECASE
@@ -196,21 +202,49 @@ def _applies(claim: Claim, facts: ArticleFacts) -> bool:
     return facts.ketamine_study
 
 
-def assess(text: str, ex: Extraction, facts: ArticleFacts, catalogue: Catalogue) -> list[Finding]:
+CLASSIFIER_DIR = ROOT / "models" / "claims_textcat"
+MODES_FILE = ROOT / "models" / "claims_sources.json"
+
+
+@cache
+def classifier(path: Path = CLASSIFIER_DIR):
+    """The trained claim sentence classifier, or None when there is none (rules only)."""
+    return spacy.load(path) if (Path(path) / "meta.json").exists() else None
+
+
+@cache
+def claim_modes(path: Path = MODES_FILE) -> dict[str, str]:
+    """Per claim: rules, model or union (decided by `python -m pipeline.claims.select_mode`)."""
+    return json.loads(Path(path).read_text())["modes"] if Path(path).exists() else {}
+
+
+def assess(text: str, ex: Extraction, facts: ArticleFacts, catalogue: Catalogue,
+           modes: dict[str, str] | None = None) -> list[Finding]:
     """Finding sentences and their stance for every claim in the catalogue."""
+    modes = claim_modes() if modes is None else modes
+    clf = classifier() if any(m != "rules" for m in modes.values()) else None
     by_sent: dict[int, list[Mention]] = {}
     for m in ex.mentions:
         by_sent.setdefault(m.sent_index, []).append(m)
     findings: list[Finding] = []
     claims = [c for c in catalogue.claims if _applies(c, facts)]
-    for i, (s, e) in enumerate(ex.sentences):
+    candidates = [(i, s, e) for i, (s, e) in enumerate(ex.sentences)
+                  if is_finding(ex, i, text[s:e]) and not HEDGED.search(text[s:e])]
+    scores = [d.cats for d in clf.pipe(text[s:e] for _, s, e in candidates)] if clf and candidates else \
+        [{} for _ in candidates]
+    for (i, s, e), cats in zip(candidates, scores, strict=True):
         sentence = text[s:e]
-        if not is_finding(ex, i, sentence) or HEDGED.search(sentence):
-            continue
         mentions = by_sent.get(i, [])
         kinds = {m.attrs.get("kind") for m in mentions if m.label == "OUTCOME"}
         hours = [m.attrs["hours"] for m in mentions if m.label == "TIMEPOINT" and m.attrs.get("hours")]
         for claim in claims:
+            mode = modes.get(claim.id, "rules")
+            learned = _learned(cats, claim.id) if mode != "rules" else None
+            if mode == "model":
+                if learned is not None:
+                    findings.append(_finding(claim.id, i, s, e, learned, [f"classifier {cats[claim.id]:.2f}"],
+                                             sentence, facts, mentions, hours))
+                continue
             on_topic = any(rx.search(sentence) for rx in claim.topic) or bool(kinds & set(claim.outcome_kinds))
             depressive = claim.profile in ("efficacy", "durability") and claim.id != "suicidal_ideation"
             if depressive and not DEPRESSION_WORDS.search(sentence):
@@ -239,13 +273,29 @@ def assess(text: str, ex: Extraction, facts: ArticleFacts, catalogue: Catalogue)
             if claim.profile == "efficacy" and stance == "supports" and not STATS.search(sentence) and \
                     facts.design == "rct" and not re.search(r"respon|remi|improv|reduc", sentence, T):
                 continue
-            findings.append(Finding(
-                claim.id, i, s, e, stance, _confidence(stance, cues, sentence, facts), cues,
-                min(hours) if hours else None,
-                next((m.canonical for m in mentions if m.label == "OUTCOME"), None),
-                next((m.text for m in mentions if m.label == "DOSE"), None),
-                next((m.canonical for m in mentions if m.label == "ROUTE"), None)))
+            findings.append(_finding(claim.id, i, s, e, stance, cues, sentence, facts, mentions, hours))
+        for claim in claims:
+            if modes.get(claim.id) == "union" and (learned := _learned(cats, claim.id)) is not None and \
+                    not any(f.claim_id == claim.id and f.sent_index == i for f in findings):
+                findings.append(_finding(claim.id, i, s, e, learned, [f"classifier {cats[claim.id]:.2f}"],
+                                         sentence, facts, mentions, hours))
     return findings
+
+
+def _learned(cats: dict, claim_id: str, threshold: float = 0.5) -> str | None:
+    """The classifier's call: relevant to the claim, and which polarity."""
+    if not cats or cats.get(claim_id, 0.0) < threshold:
+        return None
+    return "conflicts" if cats.get("NEGATIVE", 0.0) > cats.get("POSITIVE", 0.0) else "supports"
+
+
+def _finding(claim_id: str, i: int, s: int, e: int, stance: str, cues: list[str], sentence: str,
+             facts: ArticleFacts, mentions: list[Mention], hours: list[float]) -> Finding:
+    return Finding(claim_id, i, s, e, stance, _confidence(stance, cues, sentence, facts), cues,
+                   min(hours) if hours else None,
+                   next((m.canonical for m in mentions if m.label == "OUTCOME"), None),
+                   next((m.text for m in mentions if m.label == "DOSE"), None),
+                   next((m.canonical for m in mentions if m.label == "ROUTE"), None))
 
 
 def _durability(stance: str, hours: list[float], sentence: str) -> str | None:
