@@ -153,9 +153,20 @@ ECT_ANAESTHESIA = re.compile(r"\b(?:ECT|electroconvulsive)\b[^.]{0,120}\b(?:anae
                              r"\b(?:anaesthe|anesthe)\w*[^.]{0,80}\b(?:ECT|electroconvulsive)", T)
 
 
+SURGICAL = re.compile(r"\bundergoing\b[^.]{0,60}\b(?:surgery|section|delivery|resection|arthroplasty|fixation|"
+                      r"operation|anaesthesia|anesthesia)|\b(?:ca?esarean|intraoperative|perioperative|"
+                      r"postoperative depress|post-operative depress|anesthesia induction|anaesthesia induction)", T)
+DEPRESSED_AT_BASELINE = re.compile(r"\b(?:patients|women|adults|participants|mothers) with (?:major |moderate |"
+                                   r"severe |pre-?existing |preoperative |antenatal |prenatal )?(?:depress|MDD|TRD)|"
+                                   r"\bdepressed (?:patients|women|mothers|adults)|\btreatment-resistant|\bMDD\b|"
+                                   r"\bmajor depressive (?:disorder|episode)", T)
+
+
 def is_prevention(text: str) -> bool:
     """A trial preventing depression in people not depressed at the start (perioperative, postpartum)."""
-    return bool(PREVENTION.search(text))
+    if PREVENTION.search(text):
+        return True
+    return bool(SURGICAL.search(text)) and not DEPRESSED_AT_BASELINE.search(text)
 
 
 def is_ect_anaesthesia(text: str) -> bool:

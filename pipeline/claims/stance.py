@@ -56,11 +56,20 @@ TOL_POSITIVE = re.compile("|".join([
     r"\bfew (?:adverse|side|discontinu)", r"\bgood (?:safety|tolerability)", r"\bfavou?rable (?:safety|tolerability)",
     r"\bacceptable (?:safety|tolerability)", r"\btolerable\b", r"\bself-limiting\b",
     r"\bwithout (?:serious )?(?:adverse|side)",
-    r"\bshort-lived\b", r"\bdissipated\b"]), T)
-TOL_NEGATIVE = re.compile(r"\bserious adverse events? (?:occurred|were (?:reported|observed))|\b\d+ serious adverse|"
-                          r"\bdiscontinu\w+ (?:due to|because of) (?:adverse|side)|\bpoorly tolerated|\bpoor "
-                          r"tolerability|\bstopped early\b|\bcystitis\b|\bdependence\b|\babuse\b|\bpersistent\b|"
-                          r"\bpsychosis\b|\bcognitive (?:impairment|deficits)\b|\bdeath|\bdied\b|\bwithdrew due to", T)
+    r"\bshort-lived\b", r"\bdissipated\b",
+    r"\bwithout (?:permanent |long-lasting |lasting |persistent )?(?:side|adverse)",
+    r"\bno (?:significant )?effect on[^.]{0,40}adverse", r"\bno dropouts?\b", r"\bno (?:patients|participants) "
+    r"(?:discontinued|withdrew|dropped)", r"\bnone of which\b", r"\bminimal\b", r"\btolerated\b", r"\bbrief\b",
+    r"\bwithout increasing (?:the )?(?:adverse|side|incidence)", r"\bno long-lasting\b", r"\bdecreased risk of\b",
+    r"\bno difference in (?:the number of )?(?:participants who )?(?:dropp|withdr|discontinu|adverse)"]), T)
+TOL_NEGATIVE = re.compile("|".join([
+    r"\bsignificant adverse\b", r"\bdropped out due to\b", r"\bnot tolerating\b",
+    r"\badverse events? (?:was|were) (?:higher|more frequent|increased)", r"\bhigher incidence of adverse",
+    r"\bincreased (?:the )?risk (?:for|of) adverse",
+    r"\bserious adverse events? (?:occurred|were (?:reported|observed))",
+    r"\b\d+ serious adverse", r"\bdiscontinu\w+ (?:due to|because of) (?:adverse|side)", r"\bpoorly tolerated",
+    r"\bpoor tolerability", r"\bstopped early\b", r"\bcystitis\b", r"\bdependence\b", r"\babuse\b", r"\bpersistent\b",
+    r"\bpsychosis\b", r"\bcognitive (?:impairment|deficits)\b", r"\bdeath", r"\bdied\b", r"\bwithdrew due to"]), T)
 DUR_SHORT = re.compile(r"\brelaps\w*|\breturn(?:ed)? to baseline|\b(?:effect|benefit|improvement|response)s? "
                        r"(?:\w+ )?(?:faded|dissipated|waned|diminished|declined|was lost|were lost|did not persist|"
                        r"was not sustained|were not sustained)|\btransient\b|\bshort-lived\b|\bno longer\b|"
@@ -125,19 +134,23 @@ METHODS_LABEL = re.compile(r"^(?:METHODS?|MATERIALS|DESIGN|SETTING|PARTICIPANTS|
                            r"INTRODUCTION|OBJECTIVES?|AIMS?|PURPOSE|DATA|SEARCH|STUDY SELECTION|ELIGIBILITY)", T)
 
 
-NOT_A_FINDING = re.compile(r"\bcorrelat\w*|\bpredict\w*|\bmoderat(?:e|ed|ion|or)s?\b|\bmediat\w*|\bregression\b|"
-                           r"\bassociated with (?:greater|higher|lower|better|worse|more|less)\b|\bdefined as\b|"
-                           r"\bend ?points?\(s\)|\bwill\b|\bto assess\b|\bwas assessed\b|\bwere assessed\b|"
-                           r"\bwere measured\b|\bwe examined\b|\bwe (?:used|compared)\b", T)
+NOT_A_FINDING = re.compile("|".join([
+    r"\bassociation between\b", r"\bassociated with (?:changes|response|treatment response|remission|the (?:rapid )?"
+    r"antidepressant)", r"\bresponders (?:showed|had|exhibited)", r"\bcompared (?:with|to) healthy",
+    r"\bhealthy (?:controls|volunteers)", r"\bcorrelat\w*", r"\bpredict\w*", r"\bmoderat(?:e|ed|ion|or)s?\b",
+    r"\bmediat\w*", r"\bregression\b", r"\bassociated with (?:greater|higher|lower|better|worse|more|less)\b",
+    r"\bdefined as\b", r"\bend ?points?\(s\)", r"\bwill\b", r"\bto assess\b", r"\bwas assessed\b",
+    r"\bwere assessed\b", r"\bwere measured\b", r"\bwe examined\b", r"\bwe (?:used|compared)\b"]), T)
 OTHER_CONDITION = re.compile(r"\bPTSD|post-?traumatic|\banxiety|\bOCD\b|obsessive|phobi|\bpain\b|analgesi|craving|"
                              r"alcohol|cocaine|opioid|\bsuicid|\bSI\b|\bBSSI\b|\bSSI\b|\bBSS\b|C-SSRS|\bMSSI|delirium|\bsleep|"
                              r"cognit|schizophren|psychos|\beating|anorexi", T)
-DEPRESSION_WORDS = re.compile(r"depress|\bMADRS|\bHAM-?D|\bHDRS|\bBDI|\bQIDS|\bPHQ|\bEPDS|\bmood\b|"
+DEPRESSION_WORDS = re.compile(r"depress|\bMADRS(?!-SI)|\bHAM-?D|\bHDRS|\bBDI|\bQIDS|\bPHQ|\bEPDS|\bmood\b|"
                               r"antidepress|\bTRD\b|\bMDD\b|anhedoni", T)
 
 
 def is_finding(ex: Extraction, i: int, sentence: str) -> bool:
-    """Results and conclusions; in an unstructured part, also a sentence that reports statistics."""
+    """Results and conclusions; in an unstructured part, also a sentence that reports statistics or, in the
+    second half of the abstract, a verdict on tolerability ("It is safe and well tolerated")."""
     role = ex.roles[i]
     if role in FINDING_ROLES:
         return True
@@ -146,6 +159,9 @@ def is_finding(ex: Extraction, i: int, sentence: str) -> bool:
     section = ex.sections[i] if i < len(ex.sections) else None
     if section and METHODS_LABEL.match(section):
         return False
+    if i >= 0.4 * len(ex.sentences) and (TOL_POSITIVE.search(sentence) or TOL_NEGATIVE.search(sentence)) and \
+            re.search(r"toler|safe|adverse|side|dissociat|discontinu", sentence, T):
+        return True
     return bool(STAT_REPORT.search(sentence)) and not re.search(r"\bwere (?:randomi[sz]ed|assigned|recruited|"
                                                                  r"enrolled|included)\b", sentence, T)
 
