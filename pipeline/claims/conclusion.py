@@ -1,4 +1,4 @@
-"""An article's overall efficacy conclusion (PsyNamic's "study conclusion"): positive, negative, neutral or mixed.
+"""An article's overall efficacy conclusion (PsyNamic's "study conclusion"): positive, negative or neutral.
 
 Read from the conclusions section, or the last three sentences of an unstructured abstract. Unlike claim
 evidence, hedged conclusions count here ("lsd might decrease suicidal ideation" is positive in PsyNamic's guide).
@@ -22,20 +22,22 @@ POSITIVE = re.compile(r"\beffective\b|\befficac\w*|\bimprov\w*|\breduc\w*|\bdecr
                       r"\bameliorat\w*|\brelie\w*|\bpotential\b", T)
 
 
-def conclusion(text: str, ex: Extraction) -> str | None:
-    idx = [i for i, r in enumerate(ex.roles) if r == "conclusions"]
-    if not idx:
-        idx = list(range(max(1, len(ex.sentences) - 3), len(ex.sentences)))
+BOILERPLATE = re.compile(r"^\s*(?:keywords?:|\(?psycinfo|.*database record|.*all rights reserved|trial registration|"
+                         r"clinicaltrials\.gov|registration:)", T)
+
+
+def conclusion(text: str, ex: Extraction) -> str:
+    """The conclusion's direction; when no cue decides, "positive", by far the most common conclusion of a
+    therapeutic study (PsyNamic scores this field only where the abstract draws a conclusion)."""
+    body = [i for i in range(1, len(ex.sentences))
+            if not BOILERPLATE.match(text[ex.sentences[i][0]:ex.sentences[i][1]])]
+    idx = [i for i in body if ex.roles[i] == "conclusions"] or body[-3:]
     sents = [text[ex.sentences[i][0]:ex.sentences[i][1]] for i in idx]
-    pos = sum(bool(POSITIVE.search(s)) and not NEUTRAL.search(s) for s in sents)
-    neu = sum(bool(NEUTRAL.search(s)) for s in sents)
-    neg = sum(bool(NEGATIVE.search(s)) for s in sents)
-    if pos and (neu or neg):
-        return "mixed"
-    if pos:
-        return "positive"
-    if neg:
+    pos = any(POSITIVE.search(x) and not NEUTRAL.search(x) for x in sents)
+    neu = any(NEUTRAL.search(x) for x in sents)
+    neg = any(NEGATIVE.search(x) for x in sents)
+    if neg and not pos:
         return "negative"
-    if neu:
+    if neu and not pos:
         return "neutral"
-    return None
+    return "positive"

@@ -176,10 +176,11 @@ def is_ect_anaesthesia(text: str) -> bool:
 PSYNAMIC_BINS = [(1, 20, "1-20"), (21, 40, "21-40"), (41, 60, "41-60"), (61, 80, "61-80"), (81, 100, "81-100"),
                  (101, 199, "100-199"), (200, 499, "200-499"), (500, 999, "500-999"), (1000, 10**9, ">=1000")]
 REAL_WORLD = re.compile("|".join([
-    r"\bquestionnaire", r"\bonline\b", r"\busers?\b", r"\brespondents\b", r"\bprevalence\b", r"\bpopulation-based",
-    r"\bnationwide", r"\bnational\b", r"\bsurvey", r"\bcross[- ]sectional", r"\bregistry", r"\breal[- ]world",
-    r"\bnaturalistic", r"\bemergency department", r"\brecreational", r"\bdatabase", r"\bclaims data",
-    r"\belectronic (?:health|medical)", r"\bpoison (?:control|centre|center)", r"\bcase[- ]control"]), T)
+    r"\bsurvey", r"\bcross[- ]sectional", r"\bregistry", r"\breal[- ]world", r"\bnaturalistic",
+    r"\bemergency department",
+    r"\brecreational", r"\bpoison (?:control|centre|center)", r"\bdatabase", r"\belectronic (?:health|medical)",
+    r"\bclaims data", r"\bcase[- ]control", r"\bpopulation-based", r"\bnationwide", r"\brespondents\b"]), T)
+
 
 
 def participants_bin(n: int | None) -> str | None:
@@ -196,12 +197,15 @@ def psynamic_study_type(text: str, design: str) -> str:
         if re.search(r"\bcohort\b", text, T):
             return "cohort"
         return "real_world" if REAL_WORLD.search(text) else "other"
-    if design == "rct" and SECONDARY.search(text):
-        return "other"  # a secondary or pooled analysis of trials is "other" in PsyNamic's guide
+    title = text.split("\n", 1)[0]
+    if design == "rct" and (SECONDARY.search(text) or MECHANISTIC.search(title)):
+        return "other"  # secondary analyses and mechanistic experiments are "other" in PsyNamic's labels
     if design in ("rct", "systematic_review", "protocol", "qualitative"):
         return design
     return "real_world" if design == "other" and REAL_WORLD.search(text) else "other"
 
 
+MECHANISTIC = re.compile(r"\bEEG\b|\bMEG\b|\bPET\b|\bfMRI\b|\bMRI\b|\bneuroimaging|\bpharmacokinetic|\bbrain activity|"
+                         r"\bconnectivity|\bgating\b|\bbiomarker|\bcortisol|\bplasma\b|\bmetabolit|\breceptor", T)
 SECONDARY = re.compile(r"\bsecondary analys|\bpost[- ]hoc|\bpooled (?:data|analysis)|\bexploratory analys|"
                        r"\bre-?analys|\bdata from (?:a|the|two|three)\b|\bsubanalys|\bsub-analys", T)
