@@ -22,7 +22,7 @@ import pyarrow as pa
 
 from pipeline import __version__
 from pipeline.claims.catalogue import load_catalogue
-from pipeline.claims.evidence import summary_rows
+from pipeline.claims.evidence import diff_rows, summary_rows
 from pipeline.config import SAMPLE_DIR, Settings
 from pipeline.mentions import StageResult
 from pipeline.pubmed_xml import iter_records
@@ -179,7 +179,20 @@ def run_row(run_id: str, flow_run_id: str | None, started: datetime, source: str
             "source": source, "query": settings.query if source == "entrez" else None,
             "windows": ";".join(result.windows) or None, "n_new": c.new, "n_revised": c.revised,
             "n_unchanged": c.unchanged, "n_deleted": c.deleted, "n_rejected": c.rejected,
-            "n_articles": len(result.articles), "code_version": __version__, "status": status}
+            "n_articles": len(result.articles), "code_version": code_version(), "model_version": None,
+            "catalogue_version": None, "n_claim_changes": None, "status": status}
+
+
+def code_version() -> str:
+    """Package version plus the git commit when the code runs from a checkout."""
+    import subprocess
+
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=Path(__file__).parent,
+                                capture_output=True, text=True, timeout=5).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        commit = ""
+    return f"{__version__}+{commit}" if commit else __version__
 
 
 def publish_sync(settings: Settings, result: SyncResult, run: dict, stage: StageResult | None = None) -> Path:
@@ -196,8 +209,16 @@ def publish_sync(settings: Settings, result: SyncResult, run: dict, stage: Stage
         rejects += [r for r in stage.rejects if (r["doc_id"], r["source"], r["stage"], r["reason"]) not in seen]
         tables["entities"] = to_table("entities", stage.entities)
         tables["doses"] = to_table("doses", stage.doses)
+        catalogue = load_catalogue()
+        old = store.read_table(out, "claim_evidence")
+        changes = diff_rows(old.to_pylist() if old is not None else [], stage.evidence, run["run_id"])
+        previous_diff = store.read_table(out, "claim_diff")
         tables["claim_evidence"] = to_table("claim_evidence", stage.evidence)
-        tables["claim_summary"] = to_table("claim_summary", summary_rows(stage.evidence, load_catalogue()))
+        tables["claim_summary"] = to_table("claim_summary", summary_rows(stage.evidence, catalogue))
+        tables["claim_diff"] = to_table("claim_diff", (previous_diff.to_pylist() if previous_diff is not None else [])
+                                        + changes)
+        runs[-1] = {**run, "model_version": stage.model_version, "catalogue_version": catalogue.version,
+                    "n_claim_changes": len(changes)}
         state["extracted"] = stage.processed
     tables.update({
         "articles": to_table("articles", result.articles),

@@ -29,6 +29,7 @@ class StageResult:
     evidence: list[dict] = field(default_factory=list)
     rejects: list[dict] = field(default_factory=list)
     processed: dict[str, str] = field(default_factory=dict)  # doc_id -> content hash + model version
+    model_version: str = ""
 
 
 def rows(ex: Extraction, item: Item | None = None, catalogue: Catalogue | None = None
@@ -108,6 +109,7 @@ def extract_articles(articles: list[dict], previous: dict[str, list[dict]], prev
     result = StageResult(keep(previous.get("entities", [])), keep(previous.get("doses", [])),
                          keep(previous.get("claim_evidence", [])))
     result.processed = {k: v for k, v in done.items() if k in current and k not in redo}
+    result.model_version = model_version
     for doc_id, out, err in extract_items([article_item(a) for a in todo], workers, with_model, catalogue=catalogue):
         if err is not None:
             result.rejects.append({"doc_id": doc_id, "source": "articles", "stage": "extract", "reason": err,

@@ -31,6 +31,15 @@ def _highlight(row: dict, mentions: list[dict]) -> str:
     return displacy.render(doc, style="ent", manual=True, page=False, options={"colors": COLORS})
 
 
+def _latest_changes(out: Path) -> list[dict]:
+    path = Path(out) / "claim_diff.parquet"
+    runs = Path(out) / "runs.parquet"
+    if not path.exists() or not runs.exists():
+        return []
+    last = pq.read_table(runs, columns=["run_id"]).column("run_id").to_pylist()[-1]
+    return [r for r in pq.read_table(path).to_pylist() if r["run_id"] == last]
+
+
 def build(out: Path) -> tuple[str, str]:
     out = Path(out)
     summary = pq.read_table(out / "claim_summary.parquet").to_pylist()
@@ -47,6 +56,16 @@ def build(out: Path) -> tuple[str, str]:
     md = ["# Claims report", "", "Generated from the published tables. Verdict rule: "
           + (summary[0]["verdict_rule"] if summary else ""), ""]
     body = []
+    changes = _latest_changes(out)
+    if changes:
+        md += ["## Changes since the previous run", ""]
+        md += [f"- {c['claim_id']}: {c['change']} {c['pmid'] or c['doc_id']} ({c['old_stance'] or '-'} → "
+               f"{c['new_stance'] or '-'})" for c in changes]
+        md.append("")
+        body.append("<section><h2>Changes since the previous run</h2><ul>" + "".join(
+            f"<li>{html.escape(c['claim_id'])}: {html.escape(c['change'])} "
+            f"{html.escape(c['pmid'] or c['doc_id'])} ({html.escape(c['old_stance'] or '-')} → "
+            f"{html.escape(c['new_stance'] or '-')})</li>" for c in changes) + "</ul></section>")
     for c in summary:
         rows = sorted(by_claim[c["claim_id"]], key=lambda r: (r["stance"], -r["confidence"], r["doc_id"]))
         md += [f"## {c['claim_id']}: {c['verdict']}", "", f"> {c['statement']}", "",

@@ -151,3 +151,62 @@ def test_kev_eval_claims_shape(tmp_path):
     assert res["kind"] == "claims" and res["n_docs"] == 1
     assert res["claims"]["rapid_onset"]["supports"]["f1"] == 1.0
     assert set(res["claims"]["micro"]) == {"precision", "recall", "f1"} and res["evidence_recall"] == 1.0
+
+
+def run_files(source: str, out, today: date):
+    from pipeline.ingest import new_run_id, publish_sync, run_row, sync
+    from pipeline.mentions import extract_articles
+    from pipeline.nlp.extract import MODEL_DIR, model_version_of
+    from pipeline.tables import store
+
+    settings = Settings(out=out)
+    run_id = new_run_id()
+    result = sync(source, settings, run_id, today)
+    previous = {n: store.read_table(out, n) for n in ("entities", "doses", "claim_evidence")}
+    previous = {k: v.to_pylist() if v is not None else [] for k, v in previous.items()}
+    stage = extract_articles(result.articles, previous, store.read_state(out), model_version_of(MODEL_DIR),
+                             run_id=run_id)
+    run = run_row(run_id, None, pd.Timestamp.now(tz="UTC").to_pydatetime(), source, settings, result, "completed")
+    publish_sync(settings, result, run, stage)
+    return run_id
+
+
+def test_claim_diff_between_two_nights_and_run_provenance(tmp_path):
+    import shutil
+
+    from pipeline import report
+    from pipeline.config import SAMPLE_DIR
+
+    night1 = tmp_path / "night1"
+    night1.mkdir()
+    shutil.copy(SAMPLE_DIR / "sample-0001-baseline.xml", night1)
+    out = tmp_path / "out"
+    run_files(f"xml:{night1}", out, date(2024, 6, 30))
+    second = run_files(f"xml:{SAMPLE_DIR}", out, date(2024, 7, 31))
+    diff = pd.read_parquet(out / "claim_diff.parquet")
+    latest = diff[diff["run_id"] == second]
+    assert not latest.empty and set(latest["change"]) <= {"added", "dropped", "flipped"}
+    assert "99000007" in set(latest[latest["change"] == "dropped"]["pmid"])  # deleted record: its citations go
+    runs = pd.read_parquet(out / "runs.parquet")
+    assert runs["catalogue_version"].notna().all() and runs["model_version"].str.contains(r"\+").all()
+    assert runs.iloc[-1]["n_claim_changes"] == len(latest)
+    assert "Changes since the previous run" in report.build(out)[0]
+    third = run_files(f"xml:{SAMPLE_DIR}", out, date(2024, 7, 31))
+    diff = pd.read_parquet(out / "claim_diff.parquet")
+    assert diff[diff["run_id"] == third].empty  # the same input again changes no citation
+
+
+def test_older_tables_gain_new_nullable_columns(tmp_path):
+    import pyarrow as pa
+
+    from pipeline.tables import store
+
+    old = pa.table({"run_id": ["r1"], "flow_run_id": [None], "started_at": pa.array([0], pa.timestamp("us", "UTC")),
+                    "finished_at": pa.array([0], pa.timestamp("us", "UTC")), "source": ["sample"],
+                    "query": [None], "windows": [None], "n_new": [1], "n_revised": [0], "n_unchanged": [0],
+                    "n_deleted": [0], "n_rejected": [0], "n_articles": [1], "code_version": ["0.1.0"],
+                    "status": ["completed"]})
+    store.publish(tmp_path, {"runs_old": old}, {}, "r1")
+    (tmp_path / "current" / "runs_old.parquet").rename(tmp_path / "current" / "runs.parquet")
+    table = store.read_table(tmp_path, "runs")
+    assert table.column("catalogue_version").null_count == 1 and table.num_rows == 1

@@ -94,3 +94,18 @@ def summary_rows(evidence: list[dict], catalogue: Catalogue) -> list[dict]:
             "catalogue_version": catalogue.version, "method": METHOD,
         })
     return rows
+
+
+def diff_rows(old: list[dict], new: list[dict], run_id: str) -> list[dict]:
+    """Citations added, dropped or flipped per claim since the previous run (article-level stances)."""
+    before, after = article_stances(old), article_stances(new)
+    pmid = {(r["claim_id"], r["doc_id"]): r["pmid"] for r in old + new}
+    rows = []
+    for key in sorted(set(before) | set(after)):
+        was, now = before.get(key), after.get(key)
+        if was == now:
+            continue
+        change = "added" if was is None else "dropped" if now is None else "flipped"
+        rows.append({"run_id": run_id, "claim_id": key[0], "doc_id": key[1], "pmid": pmid.get(key),
+                     "change": change, "old_stance": was, "new_stance": now})
+    return rows

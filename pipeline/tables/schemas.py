@@ -68,6 +68,9 @@ RUNS = pa.schema([
     pa.field("n_rejected", pa.int64(), nullable=False),
     pa.field("n_articles", pa.int64(), nullable=False),
     pa.field("code_version", pa.string(), nullable=False),
+    pa.field("model_version", pa.string()),
+    pa.field("catalogue_version", pa.string()),
+    pa.field("n_claim_changes", pa.int64()),
     pa.field("status", pa.string(), nullable=False),
 ])
 
@@ -163,11 +166,23 @@ CLAIM_SUMMARY = pa.schema([
     pa.field("method", pa.string(), nullable=False),
 ])
 
+CLAIM_DIFF = pa.schema([
+    pa.field("run_id", pa.string(), nullable=False),
+    pa.field("claim_id", pa.string(), nullable=False),
+    pa.field("doc_id", pa.string(), nullable=False),
+    pa.field("pmid", pa.string()),
+    pa.field("change", pa.string(), nullable=False),
+    pa.field("old_stance", pa.string()),
+    pa.field("new_stance", pa.string()),
+])
+
 SCHEMAS: dict[str, pa.Schema] = {"articles": ARTICLES, "rejects": REJECTS, "runs": RUNS, "entities": ENTITIES,
-                                 "doses": DOSES, "claim_evidence": CLAIM_EVIDENCE, "claim_summary": CLAIM_SUMMARY}
+                                 "doses": DOSES, "claim_evidence": CLAIM_EVIDENCE, "claim_summary": CLAIM_SUMMARY,
+                                 "claim_diff": CLAIM_DIFF}
 KEYS: dict[str, tuple[str, ...]] = {"articles": ("doc_id",), "rejects": ("doc_id", "source", "stage", "reason"),
                                     "runs": ("run_id",), "entities": ("mention_id",), "doses": ("mention_id",),
-                                    "claim_evidence": ("evidence_id",), "claim_summary": ("claim_id",)}
+                                    "claim_evidence": ("evidence_id",), "claim_summary": ("claim_id",),
+                                    "claim_diff": ("run_id", "claim_id", "doc_id")}
 
 
 class SchemaError(ValueError):

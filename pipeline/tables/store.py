@@ -37,9 +37,19 @@ def read_table(out: Path, name: str) -> pa.Table | None:
     if cur is None or not (cur / f"{name}.parquet").exists():
         return None
     table = pq.read_table(cur / f"{name}.parquet")
-    if name in SCHEMAS:
-        table = table.cast(SCHEMAS[name]) if not table.schema.equals(SCHEMAS[name]) else table
+    if name in SCHEMAS and not table.schema.equals(SCHEMAS[name]):
+        table = _evolve(table, SCHEMAS[name])
     return table
+
+
+def _evolve(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """A table written by an older release: columns added since then are filled with nulls (they are nullable)."""
+    for f in schema:
+        if f.name not in table.column_names:
+            if not f.nullable:
+                raise SchemaError(f"published table lacks the non-null column {f.name!r}; rebuild the output folder")
+            table = table.append_column(f, pa.nulls(table.num_rows, f.type))
+    return table.select(schema.names).cast(schema)
 
 
 def read_state(out: Path) -> dict:
