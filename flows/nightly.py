@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
+from prefect.utilities.annotations import quote
 
 from pipeline import report
 from pipeline.config import Settings, load_settings
@@ -48,10 +49,11 @@ def nightly(source: str = "sample", out: str | None = None, config: str | None =
     run_id = new_run_id()
     started = datetime.now(UTC)
     result = sync_task(source, settings, run_id, today)
-    stage = extract_task(settings, result, run_id, workers)
+    # quote(): large payloads pass through untouched (Prefect would otherwise walk every row to track inputs)
+    stage = extract_task(settings, quote(result), run_id, workers)
     run = run_row(run_id, str(flow_run.get_id() or ""), started, source, settings, result, "completed")
     run["n_rejected"] += len(stage.rejects)
-    snapshot = publish_task(settings, result, run, stage)
+    snapshot = publish_task(settings, quote(result), run, quote(stage))
     report_task(settings)
     get_run_logger().info("published %d articles, %d entities, %d doses, %d claim evidence rows (%s) to %s",
                           len(result.articles), len(stage.entities), len(stage.doses), len(stage.evidence),

@@ -121,13 +121,14 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     if args.what == "extract":
         result = bench.bench_extract(args.n, args.workers, with_model=not args.rules_only)
+    elif args.what == "night":
+        result = bench.bench_night()
     else:
-        raise ValueError(f"unknown benchmark {args.what!r}")
+        result = bench.bench_backfill(args.n if args.n != 2000 else 10_000, max(args.workers, 2))
     if args.json:
         print(json.dumps(result))
     else:
-        print(f"{result['n_abstracts']} abstracts in {result['wall_s']} s: {result['abstracts_per_s']} abstracts/s "
-              f"on {result['workers']} process(es), peak RSS {result['peak_rss_mb']} MB")
+        print(", ".join(f"{k} {v}" for k, v in result.items()))
     return 0
 
 
@@ -186,8 +187,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--rules-only", action="store_true", help="ignore the trained model (rules for every label)")
     sp.set_defaults(func=cmd_eval)
 
-    sp = sub.add_parser("bench", help="benchmarks (extract)")
-    sp.add_argument("what", choices=["extract"])
+    sp = sub.add_parser("bench", help="benchmarks: extract, night, backfill")
+    sp.add_argument("what", choices=["extract", "night", "backfill"])
     sp.add_argument("--n", type=int, default=2000, help="number of abstracts (the corpus repeated as needed)")
     sp.add_argument("--workers", type=int, default=1, help="processes (default 1: one core)")
     sp.add_argument("--rules-only", action="store_true")
