@@ -1,4 +1,7 @@
-"""The main job: sync PubMed (or files) → extract entities and claim evidence → publish → report."""
+"""The flows: nightly (the main job), backfill (a date range) and reprocess (after a model or catalogue change).
+
+All three run the same stages, sync → extract and assess → publish → report, as Prefect tasks over pipeline
+functions; they differ only in what sync pulls."""
 
 from __future__ import annotations
 
@@ -17,9 +20,10 @@ from pipeline.nlp.extract import MODEL_DIR, model_version_of
 from pipeline.tables import store
 
 
-@task(name="sync", cache_policy=NO_CACHE)
-def sync_task(source: str, settings: Settings, run_id: str, today: date | None) -> SyncResult:
-    return sync(source, settings, run_id, today)
+@task(name="sync", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=10)
+def sync_task(source: str, settings: Settings, run_id: str, today: date | None,
+              backfill: tuple[date, date] | None = None) -> SyncResult:
+    return sync(source, settings, run_id, today, backfill)
 
 
 @task(name="extract-and-assess", cache_policy=NO_CACHE)
@@ -40,15 +44,12 @@ def report_task(settings: Settings) -> list[str]:
     return [str(p) for p in report.write(settings.out)]
 
 
-@flow(name="nightly", log_prints=True)
-def nightly(source: str = "sample", out: str | None = None, config: str | None = None,
-            base_url: str | None = None, query: str | None = None, today: date | None = None,
-            workers: int = 1) -> dict:
-    """Sync → extract → publish. Returns the run row (counts, windows, status)."""
-    settings = load_settings(config, out=out, base_url=base_url, query=query)
+def run_pipeline(source: str, settings: Settings, today: date | None, workers: int,
+                 backfill: tuple[date, date] | None = None) -> dict:
+    """The stages in order; every flow below is this with other arguments."""
     run_id = new_run_id()
     started = datetime.now(UTC)
-    result = sync_task(source, settings, run_id, today)
+    result = sync_task(source, settings, run_id, today, backfill)
     # quote(): large payloads pass through untouched (Prefect would otherwise walk every row to track inputs)
     stage = extract_task(settings, quote(result), run_id, workers)
     run = run_row(run_id, str(flow_run.get_id() or ""), started, source, settings, result, "completed")
@@ -59,3 +60,25 @@ def nightly(source: str = "sample", out: str | None = None, config: str | None =
                           len(result.articles), len(stage.entities), len(stage.doses), len(stage.evidence),
                           result.counts, snapshot)
     return run
+
+
+@flow(name="nightly", log_prints=True)
+def nightly(source: str = "sample", out: str | None = None, config: str | None = None,
+            base_url: str | None = None, query: str | None = None, today: date | None = None,
+            workers: int = 1) -> dict:
+    """Sync (new and revised since the watermarks) → extract and assess → publish → report."""
+    return run_pipeline(source, load_settings(config, out=out, base_url=base_url, query=query), today, workers)
+
+
+@flow(name="backfill", log_prints=True)
+def backfill(start: date, end: date, out: str | None = None, config: str | None = None, base_url: str | None = None,
+             query: str | None = None, workers: int = 2) -> dict:
+    """Every record entered in [start, end] (split under esearch's cap); the nightly watermarks do not move."""
+    settings = load_settings(config, out=out, base_url=base_url, query=query)
+    return run_pipeline("entrez", settings, end, workers, backfill=(start, end))
+
+
+@flow(name="reprocess", log_prints=True)
+def reprocess(out: str | None = None, config: str | None = None, workers: int = 1) -> dict:
+    """After a new model or claim catalogue: re-extract and re-assess only the stored articles they affect."""
+    return run_pipeline("stored", load_settings(config, out=out), None, workers)

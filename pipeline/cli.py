@@ -50,6 +50,38 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backfill(args: argparse.Namespace) -> int:
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    from flows.nightly import backfill
+
+    with _source(args.source) as (_, base_url):
+        settings = _settings(args, base_url)
+        run = backfill(args.start, args.end, out=str(settings.out), config=args.config, base_url=settings.base_url,
+                       query=args.query, workers=args.workers)
+    _print_run(run, Path(settings.out))
+    return 0
+
+
+def cmd_reprocess(args: argparse.Namespace) -> int:
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    from flows.nightly import reprocess
+
+    settings = _settings(args)
+    run = reprocess(out=str(settings.out), config=args.config, workers=args.workers)
+    _print_run(run, Path(settings.out))
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """The nightly schedule on this machine without a work pool (Prefect's `flow.serve`)."""
+    from flows.nightly import nightly
+
+    settings = _settings(args)
+    nightly.serve(name="nightly", cron=args.cron, parameters={"source": args.source, "out": str(settings.out),
+                                                              "workers": args.workers})
+    return 0
+
+
 @contextlib.contextmanager
 def _source(spec: str) -> Iterator[tuple[str, str | None]]:
     """`replay:DIR` serves DIR on a loopback replay server for the command's duration and syncs from it live."""
@@ -170,6 +202,27 @@ def build_parser() -> argparse.ArgumentParser:
     common(sp)
     sp.add_argument("--workers", type=int, default=1, help="processes for entity extraction (default 1)")
     sp.set_defaults(func=cmd_run)
+    sp = sub.add_parser("backfill", help="the backfill flow: every record entered between --start and --end")
+    common(sp)
+    sp.set_defaults(source="entrez")
+    sp.add_argument("--start", type=date.fromisoformat, required=True)
+    sp.add_argument("--end", type=date.fromisoformat, required=True)
+    sp.add_argument("--workers", type=int, default=2)
+    sp.set_defaults(func=cmd_backfill)
+    sp = sub.add_parser("reprocess", help="re-extract and re-assess stored articles after a model/catalogue change")
+    sp.add_argument("--out")
+    sp.add_argument("--config")
+    sp.add_argument("--workers", type=int, default=1)
+    sp.add_argument("--eutils-url", help=argparse.SUPPRESS)
+    sp.add_argument("--query", help=argparse.SUPPRESS)
+    sp.set_defaults(func=cmd_reprocess)
+    sp = sub.add_parser("serve", help="serve the nightly flow on its schedule from this machine (no work pool)")
+    common(sp)
+    sp.set_defaults(source="entrez")
+    sp.add_argument("--cron", default="0 2 * * *", help="schedule, UTC (default: 02:00 daily)")
+    sp.add_argument("--workers", type=int, default=1)
+    sp.set_defaults(func=cmd_serve)
+
     sp = sub.add_parser("replay", help="serve PubMed XML files as a loopback E-utilities replay")
     sp.add_argument("--data", default=str(Path(__file__).resolve().parent.parent / "data" / "sample"))
     sp.add_argument("--host", default="127.0.0.1")

@@ -113,7 +113,7 @@ def _offline_events(spec: str) -> Iterator[Event]:
         return iter_xml(Path(path))
     if kind == "jsonl":
         return iter_jsonl(Path(path))
-    raise ValueError(f"unknown source {spec!r}: use sample, xml:PATH, jsonl:PATH, entrez or replay:DIR")
+    raise ValueError(f"unknown source {spec!r}: use sample, xml:PATH, jsonl:PATH, entrez, replay:DIR or stored")
 
 
 def _raw_batches(batches: Iterable[bytes], raw_dir: Path) -> Iterator[Event]:
@@ -127,15 +127,22 @@ def _raw_batches(batches: Iterable[bytes], raw_dir: Path) -> Iterator[Event]:
 
 
 def _live_events(settings: Settings, client: EntrezClient, state: dict, today: date, raw_dir: Path,
-                 held_live: set[str], windows: list[str]) -> Iterator[Event]:
-    """New records by entry date, revised ones by modification date, each from its watermark minus the overlap."""
-    for datetype in ("edat", "mdat"):
+                 held_live: set[str], windows: list[str], backfill: tuple[date, date] | None = None
+                 ) -> Iterator[Event]:
+    """New records by entry date, revised ones by modification date, each from its watermark minus the overlap;
+    or, for a backfill, every record entered in the given window (no revisions, no deletions)."""
+    plans = [("edat", *backfill)] if backfill else []
+    for datetype in ("edat", "mdat") if not backfill else ():
         mark = state.get("watermarks", {}).get(datetype)
         start = (date.fromisoformat(mark) - timedelta(days=settings.overlap_days)) if mark else settings.start_date
-        for w_start, w_end, result in split_windows(client, settings.query, datetype, start, today):
+        plans.append((datetype, start, today))
+    for datetype, start, end in plans:
+        for w_start, w_end, result in split_windows(client, settings.query, datetype, start, end):
             windows.append(f"{datetype}:{w_start}..{w_end}:{result.count}")
             if result.count:
                 yield from _raw_batches(fetch_batches(client, result), raw_dir / datetype)
+    if backfill:
+        return
     if settings.reconcile_deletions and held_live:
         live = all_ids(client, settings.query, settings.start_date, today)
         windows.append(f"reconcile:{settings.start_date}..{today}:{len(live)}")
@@ -143,8 +150,12 @@ def _live_events(settings: Settings, client: EntrezClient, state: dict, today: d
             yield Deletion(pmid, None, "entrez:reconcile")
 
 
-def sync(source: str, settings: Settings, run_id: str, today: date | None = None) -> SyncResult:
-    """Read what is published, pull the source, merge; nothing is written to the tables here."""
+def sync(source: str, settings: Settings, run_id: str, today: date | None = None,
+         backfill: tuple[date, date] | None = None) -> SyncResult:
+    """Read what is published, pull the source, merge; nothing is written to the tables here.
+
+    `backfill=(start, end)` fetches the entry-date window only and leaves the watermarks where they are; the
+    source `stored` pulls nothing (a re-run of the later stages over the stored articles)."""
     today = today or datetime.now(UTC).date()
     out = Path(settings.out)
     existing_table = store.read_table(out, "articles")
@@ -158,10 +169,13 @@ def sync(source: str, settings: Settings, run_id: str, today: date | None = None
         client = EntrezClient(settings.entrez())
         held_live = {r["pmid"] for r in existing.values() if r["source"].startswith("entrez") and r["pmid"]}
         raw_dir = out / "raw" / f"{today:%Y-%m-%d}-{run_id}"
-        events = _live_events(settings, client, state, today, raw_dir, held_live, windows)
+        events = _live_events(settings, client, state, today, raw_dir, held_live, windows, backfill)
         counts = merge(existing, events, run_id, rejects)
-        state = {**state, "watermarks": {"edat": today.isoformat(), "mdat": today.isoformat()},
-                 "query": settings.query}
+        if not backfill:
+            state = {**state, "watermarks": {"edat": today.isoformat(), "mdat": today.isoformat()},
+                     "query": settings.query}
+    elif source == "stored":
+        counts = Counts(unchanged=len(existing))
     else:
         counts = merge(existing, _offline_events(source), run_id, rejects)
     rows = [existing[k] for k in sorted(existing)]

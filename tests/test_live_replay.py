@@ -135,3 +135,27 @@ def test_windows_over_the_cap_are_split(tmp_path):
     assert all(r.count < 5 for _, _, r in windows)
     assert sum(r.count for _, _, r in windows) == 28
     assert windows[0][0] == date(2025, 3, 1) and windows[-1][1] == date(2025, 3, 28)
+
+
+LIMITED = """
+import sys
+from datetime import date
+from pipeline.sources.entrez import EntrezClient, EntrezSettings
+client = EntrezClient(EntrezSettings(base_url=sys.argv[1], email="a@b.c", backoff_base=0.01, max_retries=0))
+for _ in range(6):
+    client.esearch("ketamine", "edat", date(2024, 1, 1), date(2025, 12, 31))
+"""
+
+
+def test_rate_limit_is_shared_across_processes(nights):
+    """Two processes, one budget: the server (which 429s anyone over 3/s) sees every request succeed."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    with ReplayServer(nights[0]) as server:
+        procs = [subprocess.Popen([sys.executable, "-c", LIMITED, server.url], env=env) for _ in range(2)]
+        assert [p.wait(timeout=60) for p in procs] == [0, 0]
+        statuses = [r.status for r in server.log]
+    assert len(statuses) == 12 and set(statuses) == {200}

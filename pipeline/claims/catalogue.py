@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -92,8 +93,9 @@ def _claim(entry: object, index: int) -> Claim:
         ect_ok=entry.get("ect_ok", True))
 
 
-def load_catalogue(path: Path | str = CATALOGUE_FILE) -> Catalogue:
-    path = Path(path)
+def load_catalogue(path: Path | str | None = None) -> Catalogue:
+    """The catalogue at `path`, else $KEV_CLAIMS, else data/claims.yaml."""
+    path = Path(path or os.environ.get("KEV_CLAIMS") or CATALOGUE_FILE)
     try:
         raw = path.read_bytes()
         data = yaml.safe_load(raw)

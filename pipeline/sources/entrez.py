@@ -7,9 +7,12 @@ its retry loop sleeps a fixed 15 s without jitter and gives up on resets. It doe
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import http.client
 import io
 import random
+import tempfile
 import threading
 import time
 import urllib.error
@@ -18,6 +21,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 
 from Bio import Entrez
 from lxml import etree
@@ -71,6 +75,39 @@ class RateLimiter:
             time.sleep(start - now)
 
 
+class SharedRateLimiter:
+    """At most `rate` request starts per second across every thread and process that uses the same file: the
+    next free start time lives in the file, read and written under an exclusive lock. NCBI counts per client,
+    so concurrent Prefect tasks, workers and a manual `kev` share one budget."""
+
+    def __init__(self, rate: float, path: Path) -> None:
+        self.interval = 1.05 / rate
+        self.path = Path(path)
+
+    def wait(self) -> None:
+        with open(self.path, "a+") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                fh.seek(0)
+                raw = fh.read().strip()
+                now = time.time()
+                start = max(now, float(raw) if raw else 0.0)
+                fh.seek(0)
+                fh.truncate()
+                fh.write(repr(start + self.interval))
+                fh.flush()
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+        if start > now:
+            time.sleep(start - now)
+
+
+def default_limiter(settings: EntrezSettings) -> SharedRateLimiter:
+    """One budget per E-utilities host and API key on this machine (a file in the temporary folder)."""
+    key = hashlib.sha256(f"{settings.base_url}|{settings.api_key or ''}".encode()).hexdigest()[:12]
+    return SharedRateLimiter(settings.rate, Path(tempfile.gettempdir()) / f"kev-eutils-{key}.next")
+
+
 @dataclass(frozen=True)
 class SearchResult:
     count: int
@@ -99,7 +136,7 @@ class EntrezClient:
     def __init__(self, settings: EntrezSettings, limiter: RateLimiter | None = None,
                  rng: random.Random | None = None) -> None:
         self.settings = settings
-        self.limiter = limiter or RateLimiter(settings.rate)
+        self.limiter = limiter or default_limiter(settings)
         self.rng = rng or random.Random()
         self.base_url = settings.base_url.rstrip("/") + "/"
 

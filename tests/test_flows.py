@@ -1,0 +1,106 @@
+"""The backfill and reprocess flows, `kev serve`, and the nightly flow killed with SIGKILL mid-run (real Prefect)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from pipeline.claims.catalogue import CATALOGUE_FILE
+from pipeline.replay import ReplayServer
+from tests.conftest import ROOT
+from tests.pubmed_factory import record, write_set
+
+ENV = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_LOGGING_LEVEL": "WARNING"}
+TABLES = ("articles", "entities", "doses", "claim_evidence", "claim_summary")
+
+
+def kev(*args: str, env: dict | None = None, timeout: int = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pipeline.cli", *args], cwd=ROOT, env={**ENV, **(env or {})},
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def test_backfill_takes_the_window_and_leaves_watermarks(tmp_path):
+    folder = write_set(tmp_path / "xml" / "a.xml", [record(i, date(2025, m, 10)) for i, m in
+                                                       ((1, 1), (2, 2), (3, 2), (4, 3))]).parent
+    out = tmp_path / "out"
+    with ReplayServer(folder) as server:
+        r = kev("backfill", "--start", "2025-02-01", "--end", "2025-02-28", "--eutils-url", server.url,
+                "--out", str(out), "--workers", "1")
+    assert r.returncode == 0, r.stderr
+    assert sorted(pd.read_parquet(out / "articles.parquet")["pmid"]) == ["2", "3"]
+    assert "watermarks" not in json.loads((out / "state.json").read_text())
+
+
+def test_reprocess_after_a_catalogue_change(tmp_path):
+    out = tmp_path / "out"
+    assert kev("run", "--source", "sample", "--out", str(out)).returncode == 0
+    before = pd.read_parquet(out / "claim_summary.parquet")
+    r = kev("reprocess", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    assert pd.read_parquet(out / "claim_summary.parquet").equals(before)  # nothing changed, nothing moved
+    claims = tmp_path / "claims.yaml"
+    claims.write_text(CATALOGUE_FILE.read_text().replace(
+        "Ketamine or esketamine reduces suicidal ideation.", "Ketamine or esketamine reduces suicidal thoughts."))
+    r = kev("reprocess", "--out", str(out), env={"KEV_CLAIMS": str(claims)})
+    assert r.returncode == 0, r.stderr
+    after = pd.read_parquet(out / "claim_summary.parquet").set_index("claim_id")
+    assert after.loc["suicidal_ideation", "statement"] == "Ketamine or esketamine reduces suicidal thoughts."
+    assert after["catalogue_version"].nunique() == 1 and after["catalogue_version"].iloc[0] != \
+        before["catalogue_version"].iloc[0]
+    runs = pd.read_parquet(out / "runs.parquet")
+    assert list(runs["source"]) == ["sample", "stored", "stored"]
+
+
+def test_serve_starts_serving_the_nightly_flow(tmp_path):
+    proc = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "serve", "--source", "sample", "--out",
+                             str(tmp_path)], cwd=ROOT, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True)
+    try:
+        deadline, seen = time.time() + 90, ""
+        while time.time() < deadline and "is being served" not in seen:
+            line = proc.stdout.readline()
+            if not line:
+                break
+            seen += line
+        assert "Your flow 'nightly' is being served" in seen, seen
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def tables(out) -> dict[str, pd.DataFrame]:
+    return {t: pd.read_parquet(out / f"{t}.parquet") for t in TABLES}
+
+
+@pytest.mark.slow
+def test_sigkill_at_several_points_then_rerun_gives_the_uninterrupted_tables(tmp_path):
+    clean = tmp_path / "clean"
+    assert kev("run", "--source", "sample", "--out", str(clean)).returncode == 0
+    expected = tables(clean)
+    killed = tmp_path / "killed"
+    for delay in (2.0, 5.0, 7.0, 9.0):
+        proc = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "run", "--source", "sample", "--out",
+                                 str(killed)], cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, start_new_session=True)
+        time.sleep(delay)
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        if (killed / "current").exists():  # whatever was published is a complete, readable set
+            for t in ("articles", "runs"):
+                pd.read_parquet(killed / f"{t}.parquet")
+    r = kev("run", "--source", "sample", "--out", str(killed))
+    assert r.returncode == 0, r.stderr
+    got = tables(killed)
+    for name in TABLES:
+        pd.testing.assert_frame_equal(got[name].reset_index(drop=True), expected[name].reset_index(drop=True),
+                                      obj=name)
+    shutil.rmtree(tmp_path)
