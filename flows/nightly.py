@@ -13,9 +13,10 @@ from prefect.runtime import flow_run
 from prefect.utilities.annotations import quote
 
 from pipeline import report
+from pipeline.claims.catalogue import Catalogue
 from pipeline.config import Settings, load_settings
 from pipeline.ingest import SyncResult, new_run_id, publish_sync, run_row, sync
-from pipeline.mentions import StageResult, extract_articles
+from pipeline.mentions import StageResult, extract_articles, extract_chunk
 from pipeline.nlp.extract import MODEL_DIR, model_version_of
 from pipeline.tables import store
 
@@ -26,12 +27,31 @@ def sync_task(source: str, settings: Settings, run_id: str, today: date | None,
     return sync(source, settings, run_id, today, backfill)
 
 
-@task(name="extract-and-assess", cache_policy=NO_CACHE)
-def extract_task(settings: Settings, result: SyncResult, run_id: str, workers: int) -> StageResult:
+CHUNK = 250
+
+
+@task(name="extract-chunk", cache_policy=NO_CACHE)
+def extract_chunk_task(items: list, catalogue: Catalogue) -> list:
+    return extract_chunk(items, True, catalogue)
+
+
+def fan_out(items: list, catalogue: Catalogue) -> list:
+    """Chunks as tasks on the flow's task runner (a Dask cluster with DaskTaskRunner), gathered in order."""
+    # plain arguments: quote() does not survive the trip to a Dask worker (prefect-dask 0.3), and chunks are small
+    futures = [extract_chunk_task.submit(items[i:i + CHUNK], catalogue) for i in range(0, len(items), CHUNK)]
+    return [row for f in futures for row in f.result()]
+
+
+def extract_stage(settings: Settings, result: SyncResult, run_id: str, workers: int, fan: bool) -> StageResult:
     previous = {name: store.read_table(settings.out, name) for name in ("entities", "doses", "claim_evidence")}
     previous = {k: v.to_pylist() if v is not None else [] for k, v in previous.items()}
     return extract_articles(result.articles, previous, store.read_state(settings.out), model_version_of(MODEL_DIR),
-                            workers=workers, run_id=run_id)
+                            workers=workers, run_id=run_id, runner=fan_out if fan else None)
+
+
+@task(name="extract-and-assess", cache_policy=NO_CACHE)
+def extract_task(settings: Settings, result: SyncResult, run_id: str, workers: int) -> StageResult:
+    return extract_stage(settings, result, run_id, workers, fan=False)
 
 
 @task(name="publish", cache_policy=NO_CACHE)
@@ -45,13 +65,14 @@ def report_task(settings: Settings) -> list[str]:
 
 
 def run_pipeline(source: str, settings: Settings, today: date | None, workers: int,
-                 backfill: tuple[date, date] | None = None) -> dict:
+                 backfill: tuple[date, date] | None = None, fan: bool = False) -> dict:
     """The stages in order; every flow below is this with other arguments."""
     run_id = new_run_id()
     started = datetime.now(UTC)
     result = sync_task(source, settings, run_id, today, backfill)
     # quote(): large payloads pass through untouched (Prefect would otherwise walk every row to track inputs)
-    stage = extract_task(settings, quote(result), run_id, workers)
+    stage = (extract_stage(settings, result, run_id, workers, fan=True) if fan
+             else extract_task(settings, quote(result), run_id, workers))
     run = run_row(run_id, str(flow_run.get_id() or ""), started, source, settings, result, "completed")
     run["n_rejected"] += len(stage.rejects)
     snapshot = publish_task(settings, quote(result), run, quote(stage))
@@ -65,9 +86,22 @@ def run_pipeline(source: str, settings: Settings, today: date | None, workers: i
 @flow(name="nightly", log_prints=True)
 def nightly(source: str = "sample", out: str | None = None, config: str | None = None,
             base_url: str | None = None, query: str | None = None, today: date | None = None,
-            workers: int = 1) -> dict:
-    """Sync (new and revised since the watermarks) → extract and assess → publish → report."""
-    return run_pipeline(source, load_settings(config, out=out, base_url=base_url, query=query), today, workers)
+            workers: int = 1, fan_out_tasks: bool = False) -> dict:
+    """Sync (new and revised since the watermarks) → extract and assess → publish → report.
+
+    `fan_out_tasks`: extraction runs as one task per chunk on the flow's task runner (use with a DaskTaskRunner,
+    see `with_dask`); otherwise one task, with `workers` local processes."""
+    settings = load_settings(config, out=out, base_url=base_url, query=query)
+    return run_pipeline(source, settings, today, workers, fan=fan_out_tasks)
+
+
+def with_dask(flow_obj, address: str | None = None, n_workers: int = 2):
+    """The flow on a Dask cluster: an existing scheduler (`address`), or a local cluster of `n_workers` processes."""
+    from prefect_dask import DaskTaskRunner
+
+    runner = (DaskTaskRunner(address=address) if address else
+              DaskTaskRunner(cluster_kwargs={"n_workers": n_workers, "threads_per_worker": 1, "processes": True}))
+    return flow_obj.with_options(task_runner=runner)
 
 
 @flow(name="backfill", log_prints=True)

@@ -40,12 +40,13 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    from flows.nightly import nightly
+    from flows.nightly import nightly, with_dask
 
+    flow_obj = with_dask(nightly, args.dask if args.dask != "local" else None, args.workers) if args.dask else nightly
     with _source(args.source) as (source, base_url):
         settings = _settings(args, base_url)
-        run = nightly(source=source, out=str(settings.out), config=args.config, base_url=settings.base_url,
-                      query=args.query, today=args.today, workers=args.workers)
+        run = flow_obj(source=source, out=str(settings.out), config=args.config, base_url=settings.base_url,
+                       query=args.query, today=args.today, workers=args.workers, fan_out_tasks=bool(args.dask))
     _print_run(run, Path(settings.out))
     return 0
 
@@ -201,6 +202,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("run", help="run the nightly Prefect flow (ephemeral API, no server needed)")
     common(sp)
     sp.add_argument("--workers", type=int, default=1, help="processes for entity extraction (default 1)")
+    sp.add_argument("--dask", help="fan extraction out over Dask: a scheduler address (tcp://host:8786), or "
+                                   "`local` for a local cluster of --workers processes")
     sp.set_defaults(func=cmd_run)
     sp = sub.add_parser("backfill", help="the backfill flow: every record entered between --start and --end")
     common(sp)

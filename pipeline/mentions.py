@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import traceback
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 
 from pipeline.claims.catalogue import Catalogue, load_catalogue
@@ -85,15 +85,27 @@ def extract_items(items: Iterable[Item], workers: int = 1, with_model: bool = Tr
             yield from batch
 
 
+def extract_chunk(items: list[Item], with_model: bool, catalogue: Catalogue | None
+                  ) -> list[tuple[str, tuple | None, str | None]]:
+    """One chunk in whatever process runs it (a Dask worker keeps its pipeline loaded between chunks)."""
+    global _WORKER
+    if _WORKER is None:
+        _WORKER = Extractor(with_model=with_model)
+    return [(it[0], rows(ex, it, catalogue) if ex else None, err) for it, ex, err in _safe_run(_WORKER, items)]
+
+
 def article_item(a: dict) -> Item:
     meta = {"publication_types": list(a.get("publication_types") or []),
             "mesh": [m["descriptor"] for m in a.get("mesh") or []], "retracted": bool(a.get("retracted"))}
     return (a["doc_id"], a["pmid"], a["version"], a["text"], a["sections"] or [], meta)
 
 
+Runner = Callable[[list[Item], Catalogue], Iterable[tuple[str, tuple | None, str | None]]]
+
+
 def extract_articles(articles: list[dict], previous: dict[str, list[dict]], previous_state: dict,
                      model_version: str, workers: int = 1, with_model: bool = True, run_id: str = "",
-                     catalogue: Catalogue | None = None) -> StageResult:
+                     catalogue: Catalogue | None = None, runner: Runner | None = None) -> StageResult:
     """Re-extract new or changed articles (or all, when the model or the claim catalogue changed); keep the rows of
     unchanged ones; drop rows of articles no longer present. `previous` holds the published entities, doses and
     claim_evidence rows."""
@@ -110,7 +122,9 @@ def extract_articles(articles: list[dict], previous: dict[str, list[dict]], prev
                          keep(previous.get("claim_evidence", [])))
     result.processed = {k: v for k, v in done.items() if k in current and k not in redo}
     result.model_version = model_version
-    for doc_id, out, err in extract_items([article_item(a) for a in todo], workers, with_model, catalogue=catalogue):
+    items = [article_item(a) for a in todo]
+    results = runner(items, catalogue) if runner else extract_items(items, workers, with_model, catalogue=catalogue)
+    for doc_id, out, err in results:
         if err is not None:
             result.rejects.append({"doc_id": doc_id, "source": "articles", "stage": "extract", "reason": err,
                                    "snippet": None, "first_run_id": run_id})

@@ -104,3 +104,15 @@ def test_sigkill_at_several_points_then_rerun_gives_the_uninterrupted_tables(tmp
         pd.testing.assert_frame_equal(got[name].reset_index(drop=True), expected[name].reset_index(drop=True),
                                       obj=name)
     shutil.rmtree(tmp_path)
+
+
+@pytest.mark.slow
+def test_dask_local_cluster_gives_the_single_process_tables(tmp_path):
+    single, dask = tmp_path / "single", tmp_path / "dask"
+    assert kev("run", "--source", "sample", "--out", str(single)).returncode == 0
+    r = kev("run", "--source", "sample", "--out", str(dask), "--dask", "local", "--workers", "2")
+    assert r.returncode == 0, r.stderr
+    assert "Creating a new Dask cluster" in r.stderr or "dask" in r.stderr.lower()
+    for name in TABLES:
+        pd.testing.assert_frame_equal(pd.read_parquet(dask / f"{name}.parquet"),
+                                      pd.read_parquet(single / f"{name}.parquet"), obj=name)
