@@ -15,7 +15,7 @@ from prefect.utilities.annotations import quote
 from pipeline import report
 from pipeline.claims.catalogue import Catalogue
 from pipeline.config import Settings, load_settings
-from pipeline.ingest import SyncResult, new_run_id, publish_sync, run_row, sync
+from pipeline.ingest import SyncResult, new_run_id, publish_failed_run, publish_sync, run_row, sync
 from pipeline.mentions import StageResult, extract_articles, extract_chunk
 from pipeline.nlp.extract import MODEL_DIR, model_version_of
 from pipeline.tables import store
@@ -64,18 +64,30 @@ def report_task(settings: Settings) -> list[str]:
     return [str(p) for p in report.write(settings.out)]
 
 
+def record_failure(settings: Settings, run_id: str, started: datetime, source: str, exc: Exception) -> None:
+    """A failed run still gets its row in runs.parquet (status `failed: ...`); every other table stays as it was."""
+    try:
+        publish_failed_run(settings, run_id, str(flow_run.get_id() or ""), started, source, exc)
+    except Exception as inner:  # noqa: BLE001 - never hide the original failure behind the bookkeeping one
+        get_run_logger().error("could not record the failed run: %s", inner)
+
+
 def run_pipeline(source: str, settings: Settings, today: date | None, workers: int,
                  backfill: tuple[date, date] | None = None, fan: bool = False) -> dict:
     """The stages in order; every flow below is this with other arguments."""
     run_id = new_run_id()
     started = datetime.now(UTC)
-    result = sync_task(source, settings, run_id, today, backfill)
-    # quote(): large payloads pass through untouched (Prefect would otherwise walk every row to track inputs)
-    stage = (extract_stage(settings, result, run_id, workers, fan=True) if fan
-             else extract_task(settings, quote(result), run_id, workers))
-    run = run_row(run_id, str(flow_run.get_id() or ""), started, source, settings, result, "completed")
-    run["n_rejected"] += len(stage.rejects)
-    snapshot = publish_task(settings, quote(result), run, quote(stage))
+    try:
+        result = sync_task(source, settings, run_id, today, backfill)
+        # quote(): large payloads pass through untouched (Prefect would otherwise walk every row to track inputs)
+        stage = (extract_stage(settings, result, run_id, workers, fan=True) if fan
+                 else extract_task(settings, quote(result), run_id, workers))
+        run = run_row(run_id, str(flow_run.get_id() or ""), started, source, settings, result, "completed")
+        run["n_rejected"] += len(stage.rejects)
+        snapshot = publish_task(settings, quote(result), run, quote(stage))
+    except Exception as exc:
+        record_failure(settings, run_id, started, source, exc)
+        raise
     report_task(settings)
     get_run_logger().info("published %d articles, %d entities, %d doses, %d claim evidence rows (%s) to %s",
                           len(result.articles), len(stage.entities), len(stage.doses), len(stage.evidence),

@@ -242,6 +242,18 @@ def publish_sync(settings: Settings, result: SyncResult, run: dict, stage: Stage
     return store.publish(out, tables, state, run["run_id"])
 
 
+def publish_failed_run(settings: Settings, run_id: str, flow_run_id: str | None, started: datetime, source: str,
+                       exc: Exception) -> Path:
+    """Append a `failed` row to runs.parquet and publish only that table (the rest is carried over untouched)."""
+    out = Path(settings.out)
+    previous = store.read_table(out, "runs")
+    row = run_row(run_id, flow_run_id, started, source, settings,
+                  SyncResult([], [], Counts(), {}, []), f"failed: {type(exc).__name__}: {exc}"[:500])
+    row["n_articles"] = store.read_table(out, "articles").num_rows if store.current_dir(out) else 0
+    runs = (previous.to_pylist() if previous is not None else []) + [row]
+    return store.publish(out, {"runs": to_table("runs", runs)}, store.read_state(out), run_id)
+
+
 def ingest(source: str, settings: Settings, flow_run_id: str | None = None, today: date | None = None
            ) -> tuple[SyncResult, dict]:
     """Sync and publish in one call (what `kev ingest` and the flow's first stage do)."""

@@ -116,3 +116,19 @@ def test_dask_local_cluster_gives_the_single_process_tables(tmp_path):
     for name in TABLES:
         pd.testing.assert_frame_equal(pd.read_parquet(dask / f"{name}.parquet"),
                                       pd.read_parquet(single / f"{name}.parquet"), obj=name)
+
+
+def test_a_failed_night_is_recorded_and_changes_no_table(tmp_path):
+    out = tmp_path / "out"
+    folder = write_set(tmp_path / "xml" / "a.xml", [record(i, date(2025, 1, i)) for i in range(1, 4)]).parent
+    assert kev("ingest", "--source", f"xml:{folder}", "--out", str(out)).returncode == 0
+    before = (out / "articles.parquet").read_bytes()
+    config = tmp_path / "kev.toml"
+    config.write_text("[kev]\nmax_retries = 1\nbackoff_base = 0.01\nquery = \"ketamine\"\n")
+    with ReplayServer(folder) as server:
+        server.faults.push("500", 100)
+        r = kev("run", "--source", "entrez", "--eutils-url", server.url, "--out", str(out), "--config", str(config))
+    assert r.returncode == 2 and "failed after" in r.stderr
+    assert (out / "articles.parquet").read_bytes() == before
+    runs = pd.read_parquet(out / "runs.parquet")
+    assert runs.iloc[-1]["status"].startswith("failed: EntrezError") and runs.iloc[-1]["n_articles"] == 3
