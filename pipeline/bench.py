@@ -23,18 +23,24 @@ def _peak_rss_mb() -> float:
     return round(peak / 1024, 1)
 
 
-def corpus_abstracts(n: int) -> list[tuple[str, None, int, str, list]]:
-    """At least `n` real abstracts from the shared corpus (repeated as needed), as extraction items."""
-    texts = []
+def corpus_records() -> list[tuple[str, str]]:
+    """(title, abstract) of every shared-corpus document with an abstract; an error names what is missing."""
+    out = []
     for name in ("psynamic/docs.jsonl", "pubmed-2025/docs.jsonl"):
         path = corpus_dir() / name
         if not path.exists():
-            raise FileNotFoundError(f"{path} not found: the extraction benchmark reads the shared corpus")
+            raise FileNotFoundError(f"{path} not found: the benchmarks read the shared corpus")
         with open(path, encoding="utf-8") as fh:
             for line in fh:
                 r = json.loads(line)
                 if r.get("abstract"):
-                    texts.append(r.get("text") or r["title"] + "\n" + r["abstract"])
+                    out.append((r["title"], r["abstract"]))
+    return out
+
+
+def corpus_abstracts(n: int) -> list[tuple[str, None, int, str, list]]:
+    """At least `n` real abstracts from the shared corpus (repeated as needed), as extraction items."""
+    texts = [f"{title}\n{abstract}" for title, abstract in corpus_records()]
     items = []
     while len(items) < n:
         items += [(f"bench:{len(items) + i}", None, 1, t, []) for i, t in enumerate(texts)]
@@ -61,20 +67,6 @@ def bench_extract(n: int = 2000, workers: int = 1, with_model: bool = True) -> d
             "n_mentions": n_mentions, "peak_rss_mb": _peak_rss_mb()}
 
 
-def _corpus_records() -> list[tuple[str, str]]:
-    out = []
-    for name in ("pubmed-2025/docs.jsonl", "psynamic/docs.jsonl"):
-        path = corpus_dir() / name
-        if not path.exists():
-            raise FileNotFoundError(f"{path} not found: the benchmarks build their records from the shared corpus")
-        with open(path, encoding="utf-8") as fh:
-            for line in fh:
-                r = json.loads(line)
-                if r.get("abstract"):
-                    out.append((r["title"], r["abstract"]))
-    return out
-
-
 def _kev(*args: str, env: dict | None = None) -> tuple[float, str]:
     t0 = time.perf_counter()
     proc = subprocess.run([sys.executable, "-m", "pipeline.cli", *args], capture_output=True, text=True,
@@ -87,7 +79,7 @@ def _kev(*args: str, env: dict | None = None) -> tuple[float, str]:
 def bench_night(n_new: int = 200, n_revised: int = 20) -> dict:
     """An incremental night end to end: `kev run` (Prefect start-up included) against the replay server, after a
     first night that loaded the existing records; the second night brings `n_new` new and `n_revised` revised."""
-    recs = _corpus_records()
+    recs = corpus_records()
     rng = random.Random(7)
     rng.shuffle(recs)
     base, new = recs[:300], recs[300:300 + n_new]
@@ -119,7 +111,7 @@ def bench_night(n_new: int = 200, n_revised: int = 20) -> dict:
 def bench_backfill(n: int = 10_000, workers: int = 2) -> dict:
     """A backfill: `n` records (the shared corpus and the sample, repeated under new PMIDs) through the whole flow
     with `workers` extraction processes; throughput end to end and the peak memory of any process."""
-    recs = _corpus_records()
+    recs = corpus_records()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         (tmp / "xml").mkdir()

@@ -115,16 +115,8 @@ def test_sample_size_and_bins():
 
 def test_claim_tables_and_report_from_the_sample(tmp_path):
     from pipeline import report
-    from pipeline.ingest import new_run_id, publish_sync, run_row, sync
-    from pipeline.mentions import extract_articles
-    from pipeline.nlp.extract import MODEL_DIR, model_version_of
 
-    settings = Settings(out=tmp_path)
-    run_id = new_run_id()
-    result = sync("sample", settings, run_id, date(2025, 1, 1))
-    stage = extract_articles(result.articles, {}, {}, model_version_of(MODEL_DIR), run_id=run_id)
-    publish_sync(settings, result, run_row(run_id, None, pd.Timestamp.now(tz="UTC").to_pydatetime(), "sample",
-                                           settings, result, "completed"), stage)
+    run_files("sample", tmp_path, date(2025, 1, 1))
     ev = pd.read_parquet(tmp_path / "claim_evidence.parquet")
     summary = pd.read_parquet(tmp_path / "claim_summary.parquet").set_index("claim_id")
     assert set(summary.index) == set(load_catalogue().ids)
@@ -153,22 +145,10 @@ def test_kev_eval_claims_shape(tmp_path):
     assert set(res["claims"]["micro"]) == {"precision", "recall", "f1"} and res["evidence_recall"] == 1.0
 
 
-def run_files(source: str, out, today: date):
-    from pipeline.ingest import new_run_id, publish_sync, run_row, sync
-    from pipeline.mentions import extract_articles
-    from pipeline.nlp.extract import MODEL_DIR, model_version_of
-    from pipeline.tables import store
+def run_files(source: str, out, today: date) -> str:
+    from pipeline.ingest import run_stages
 
-    settings = Settings(out=out)
-    run_id = new_run_id()
-    result = sync(source, settings, run_id, today)
-    previous = {n: store.read_table(out, n) for n in ("entities", "doses", "claim_evidence")}
-    previous = {k: v.to_pylist() if v is not None else [] for k, v in previous.items()}
-    stage = extract_articles(result.articles, previous, store.read_state(out), model_version_of(MODEL_DIR),
-                             run_id=run_id)
-    run = run_row(run_id, None, pd.Timestamp.now(tz="UTC").to_pydatetime(), source, settings, result, "completed")
-    publish_sync(settings, result, run, stage)
-    return run_id
+    return run_stages(source, Settings(out=out), today)["run"]["run_id"]
 
 
 def test_claim_diff_between_two_nights_and_run_provenance(tmp_path):

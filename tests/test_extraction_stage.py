@@ -8,10 +8,8 @@ import pandas as pd
 import pytest
 
 from pipeline.config import Settings
-from pipeline.ingest import new_run_id, publish_sync, run_row, sync
-from pipeline.mentions import extract_articles, extract_items
-from pipeline.nlp.extract import MODEL_DIR, model_version_of
-from pipeline.tables import store
+from pipeline.ingest import run_stages
+from pipeline.mentions import extract_items
 from tests.pubmed_factory import record, write_set
 
 ABSTRACT = ("Patients received ketamine 0.5 mg/kg intravenously. MADRS scores fell at 24 h (p < 0.01). "
@@ -19,16 +17,8 @@ ABSTRACT = ("Patients received ketamine 0.5 mg/kg intravenously. MADRS scores fe
 
 
 def run_once(source: str, out) -> tuple[dict, pd.DataFrame]:
-    settings = Settings(out=out)
-    run_id = new_run_id()
-    result = sync(source, settings, run_id, date(2025, 3, 1))
-    previous = {n: store.read_table(out, n) for n in ("entities", "doses", "claim_evidence")}
-    previous = {k: v.to_pylist() if v is not None else [] for k, v in previous.items()}
-    stage = extract_articles(result.articles, previous, store.read_state(out), model_version_of(MODEL_DIR),
-                             run_id=run_id)
-    run = run_row(run_id, None, pd.Timestamp.now(tz="UTC").to_pydatetime(), source, settings, result, "completed")
-    publish_sync(settings, result, run, stage)
-    return {"stage": stage}, pd.read_parquet(out / "entities.parquet")
+    done = run_stages(source, Settings(out=out), date(2025, 3, 1))
+    return {"stage": done["stage"]}, pd.read_parquet(out / "entities.parquet")
 
 
 @pytest.fixture
