@@ -30,7 +30,7 @@ def sync_task(source: str, settings: Settings, run_id: str, today: date | None,
 CHUNK = 250
 
 
-@task(name="extract-chunk", cache_policy=NO_CACHE)
+@task(name="extract-chunk", cache_policy=NO_CACHE, retries=1)
 def extract_chunk_task(items: list, catalogue: Catalogue) -> list:
     return extract_chunk(items, True, catalogue)
 
@@ -54,12 +54,12 @@ def extract_task(settings: Settings, result: SyncResult, run_id: str, workers: i
     return extract_stage(settings, result, run_id, workers, fan=False)
 
 
-@task(name="publish", cache_policy=NO_CACHE)
+@task(name="publish", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
 def publish_task(settings: Settings, result: SyncResult, run: dict, stage: StageResult) -> str:
     return str(publish_sync(settings, result, run, stage))
 
 
-@task(name="report", cache_policy=NO_CACHE)
+@task(name="report", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
 def report_task(settings: Settings) -> list[str]:
     return [str(p) for p in report.write(settings.out)]
 

@@ -111,7 +111,11 @@ def bench_night(n_new: int = 200, n_revised: int = 20) -> dict:
 def bench_backfill(n: int = 10_000, workers: int = 2) -> dict:
     """A backfill: `n` records (the shared corpus and the sample, repeated under new PMIDs) through the whole flow
     with `workers` extraction processes; throughput end to end and the peak memory of any process."""
-    recs = corpus_records()
+    from pipeline.config import SAMPLE_DIR
+    from pipeline.records import Article
+    from pipeline.sources.files import iter_xml
+
+    recs = corpus_records() + [(a.title, a.abstract) for a in iter_xml(SAMPLE_DIR) if isinstance(a, Article)]
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         (tmp / "xml").mkdir()
