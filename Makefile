@@ -25,6 +25,7 @@ test: $(STAMP)
 
 # Retrain the entity tagger (reads ../shared/corpus), then let the evaluation pick rules/model/union per label.
 train: $(STAMP)
+	$(BIN)/python -m pipeline.nlp.learn_vocab
 	$(BIN)/python -m pipeline.nlp.train
 	$(BIN)/python -m pipeline.nlp.select_sources
 

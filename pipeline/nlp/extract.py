@@ -372,11 +372,15 @@ def _normalise(m: Mention) -> None:
             m.canonical = f"{m.attrs['value']:g}{upper} {m.attrs['unit']}"
     elif m.label == "ADVERSE_EVENT":
         hit = m.canonical or _lookup(lexicon.adverse_events(), m.text)
+        if hit and hit.startswith("learned:"):
+            hit = hit.split(":", 1)[1]
         m.canonical = hit or m.text.lower()
         m.attrs["mesh"] = lexicon.ae_mesh().get(m.canonical)
         m.attrs["negated"] = m.negated
     elif m.label == "OUTCOME":
         hit = m.canonical or _lookup(lexicon.outcomes(), m.text)
+        if hit and hit.startswith("learned:"):
+            hit = None
         if hit and hit.startswith("concept:"):
             m.attrs.update(instrument=None, kind=hit.split(":", 1)[1])
             m.canonical = hit.split(":", 1)[1]

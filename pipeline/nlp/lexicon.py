@@ -111,13 +111,22 @@ def load_yaml(name: str) -> dict:
     return yaml.safe_load((VOCAB_DIR / name).read_text(encoding="utf-8"))
 
 
-@cache
-def combined() -> Lexicon:
-    """DRUG, ROUTE, OUTCOME and ADVERSE_EVENT vocabularies in one index: one pass over the text for all four."""
+def curated() -> Lexicon:
+    """The hand-written vocabularies only (what `learn_vocab` compares against)."""
     lex = Lexicon(_entries(load_yaml("drugs.yaml")), "DRUG")
     lex.add(_entries(load_yaml("routes.yaml")), "ROUTE")
     lex.add(_outcome_entries(), "OUTCOME")
-    lex.add(_entries(load_yaml("adverse_events.yaml")), "ADVERSE_EVENT")
+    return lex.add(_entries(load_yaml("adverse_events.yaml")), "ADVERSE_EVENT")
+
+
+@cache
+def combined() -> Lexicon:
+    """DRUG, ROUTE, OUTCOME and ADVERSE_EVENT vocabularies in one index: one pass over the text for all four,
+    the curated ones plus what `learn_vocab` learned from the training records."""
+    lex = curated()
+    learned = load_yaml("learned.yaml") if (VOCAB_DIR / "learned.yaml").exists() else {}
+    for label, surfaces in learned.items():
+        lex.add([(str(x), f"learned:{x}", False) for x in surfaces or []], label)
     return lex
 
 
