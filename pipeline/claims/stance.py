@@ -24,7 +24,8 @@ from pipeline.nlp.extract import STUDY_DRUGS, Extraction, Mention
 
 T = re.IGNORECASE
 FINDING_ROLES = ("results", "conclusions")
-HEDGED = re.compile(r"\b(?:may|might|could|possibly|potential(?:ly)?|perhaps|appears? to|seems? to|"
+HEDGED = re.compile(r"\b(?:may|might|could|possibly|potential(?:ly)?|perhaps|appears? to|seems? to|uncertain|"
+                    r"inconclusive|insufficient evidence|^\s*(?:keywords|supported by|funding|copyright)\b|"
                     r"hypothesi[sz]e|we aim|aims? to|aimed to|will be|would|warrant|further (?:studies|research) "
                     r"(?:are|is) needed)\b", T)
 STATS = re.compile(r"\bp\s*[<=≤]\s*0?\.0[0-5]|\bp\s*<\s*\.0[0-5]|significant(?:ly)?\b(?! (?:difference|change)s? "
@@ -253,7 +254,11 @@ def assess(text: str, ex: Extraction, facts: ArticleFacts, catalogue: Catalogue,
         mentions = by_sent.get(i, [])
         kinds = {m.attrs.get("kind") for m in mentions if m.label == "OUTCOME"}
         hours = [m.attrs["hours"] for m in mentions if m.label == "TIMEPOINT" and m.attrs.get("hours")]
+        other_drug_only = not DRUG_WORDS.search(sentence) and any(
+            m.label == "DRUG" and m.canonical not in STUDY_DRUGS for m in mentions)
         for claim in claims:
+            if other_drug_only and claim.profile != "plasticity":
+                continue  # "psilocybin induced remission in 57%" is not evidence about ketamine
             mode = modes.get(claim.id, "rules")
             learned = _learned(cats, claim.id) if mode != "rules" else None
             if mode == "model":
