@@ -29,11 +29,12 @@ def _print_run(run: dict, out: Path) -> None:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from pipeline.ingest import ingest
+    """The nightly stages without Prefect: every published table stays consistent with the articles."""
+    from pipeline.ingest import run_stages
 
     with _source(args.source) as (source, base_url):
         settings = _settings(args, base_url)
-        _, run = ingest(source, settings, today=args.today)
+        run = run_stages(source, settings, today=args.today, workers=args.workers)["run"]
     _print_run(run, Path(settings.out))
     return 0
 
@@ -196,8 +197,9 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--query", help="PubMed query for live sources (default: the built-in ketamine query)")
         sp.add_argument("--today", type=date.fromisoformat, help="end of the sync window (default: today, UTC)")
 
-    sp = sub.add_parser("ingest", help="parse a source into articles.parquet (no Prefect)")
+    sp = sub.add_parser("ingest", help="the same stages as `kev run`, without Prefect (scripts, quick checks)")
     common(sp)
+    sp.add_argument("--workers", type=int, default=1)
     sp.set_defaults(func=cmd_ingest)
     sp = sub.add_parser("run", help="run the nightly Prefect flow (ephemeral API, no server needed)")
     common(sp)
