@@ -183,6 +183,24 @@ def cmd_claims(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_review(args: argparse.Namespace) -> int:
+    from pipeline.review import decisions
+    from pipeline.review.app import serve
+
+    out = Path(args.out or _settings(args).out)
+    if args.action == "export":
+        from pipeline.tables import store
+
+        evidence = store.read_table(out, "claim_evidence")
+        dest = Path(args.dest or out / "review" / "stance_training.jsonl")
+        n = decisions.write_training(out, evidence.to_pylist() if evidence is not None else [], dest)
+        print(f"{n} reviewed evidence sentences -> {dest}; log -> {decisions.export(out)}")
+        return 0
+    print(f"review app on http://{args.host}:{args.port}/ over {out.resolve()}", flush=True)
+    serve(out, args.host, args.port, args.token)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="kev", description="ketamine-evidence: PubMed → entities → claims tables")
     p.add_argument("--version", action="version", version=f"ketamine-evidence {__version__}")
@@ -260,6 +278,18 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--eutils-url", help=argparse.SUPPRESS)
     sp.add_argument("--query", help=argparse.SUPPRESS)
     sp.set_defaults(func=cmd_report)
+
+    sp = sub.add_parser("review", help="the reviewer web app (or `kev review export`: decisions as training data)")
+    sp.add_argument("action", nargs="?", choices=["serve", "export"], default="serve")
+    sp.add_argument("--out", help="output folder holding the tables (default: data/output)")
+    sp.add_argument("--config", help="TOML settings file")
+    sp.add_argument("--host", default="127.0.0.1", help="bind address (beyond loopback needs --token)")
+    sp.add_argument("--port", type=int, default=8000)
+    sp.add_argument("--token", help="access token required on every request (needed beyond loopback)")
+    sp.add_argument("--dest", help="export: where to write the training JSONL")
+    sp.add_argument("--eutils-url", help=argparse.SUPPRESS)
+    sp.add_argument("--query", help=argparse.SUPPRESS)
+    sp.set_defaults(func=cmd_review)
 
     sp = sub.add_parser("claims", help="the claim catalogue")
     csub = sp.add_subparsers(dest="claims_command", required=True)

@@ -22,11 +22,12 @@ import pyarrow as pa
 
 from pipeline import __version__
 from pipeline.claims.catalogue import load_catalogue
-from pipeline.claims.evidence import diff_rows, summary_rows
+from pipeline.claims.evidence import apply_reviews, diff_rows, summary_rows
 from pipeline.config import SAMPLE_DIR, Settings
 from pipeline.mentions import StageResult
 from pipeline.pubmed_xml import iter_records
 from pipeline.records import Article, Deletion, Reject
+from pipeline.review import decisions as review_decisions
 from pipeline.sources.entrez import EntrezClient, all_ids, fetch_batches, split_windows
 from pipeline.sources.files import iter_jsonl, iter_xml
 from pipeline.tables import store
@@ -227,8 +228,9 @@ def publish_sync(settings: Settings, result: SyncResult, run: dict, stage: Stage
         old = store.read_table(out, "claim_evidence")
         changes = diff_rows(old.to_pylist() if old is not None else [], stage.evidence, run["run_id"])
         previous_diff = store.read_table(out, "claim_diff")
-        tables["claim_evidence"] = to_table("claim_evidence", stage.evidence)
-        tables["claim_summary"] = to_table("claim_summary", summary_rows(stage.evidence, catalogue))
+        reviewed = apply_reviews(stage.evidence, review_decisions.effective(review_decisions.all_decisions(out)))
+        tables["claim_evidence"] = to_table("claim_evidence", reviewed)
+        tables["claim_summary"] = to_table("claim_summary", summary_rows(reviewed, catalogue))
         tables["claim_diff"] = to_table("claim_diff", (previous_diff.to_pylist() if previous_diff is not None else [])
                                         + changes)
         runs[-1] = {**run, "model_version": stage.model_version, "catalogue_version": catalogue.version,

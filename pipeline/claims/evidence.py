@@ -47,11 +47,31 @@ def weight(design: str, n: int | None) -> float:
     return round(DESIGN_WEIGHT.get(design, 0.4) * size, 4)
 
 
+def apply_reviews(evidence: list[dict], reviews: dict[str, dict]) -> list[dict]:
+    """Reviewer decisions override the model: `final_stance` is the confirmed or changed stance, None if rejected."""
+    out = []
+    for r in evidence:
+        d = reviews.get(r["evidence_id"])
+        if d is None:
+            status, final = "unreviewed", r["stance"]
+        elif d["decision"] == "reject":
+            status, final = "rejected", None
+        elif d["decision"] == "stance" and d["new_stance"] != r["stance"]:
+            status, final = "changed", d["new_stance"]
+        else:
+            status, final = "confirmed", r["stance"]
+        out.append({**r, "review_status": status, "final_stance": final,
+                    "n_reviews": d["n_decisions"] if d else 0})
+    return out
+
+
 def article_stances(evidence: list[dict]) -> dict[tuple[str, str], str]:
-    """(claim_id, doc_id) -> supports | conflicts | mixed, from the stances of its finding sentences."""
+    """(claim_id, doc_id) -> supports | conflicts | mixed, from the (reviewed) stances of its finding sentences."""
     seen: dict[tuple[str, str], set] = defaultdict(set)
     for r in evidence:
-        seen[(r["claim_id"], r["doc_id"])].add(r["stance"])
+        stance = r.get("final_stance", r["stance"]) if "review_status" in r else r["stance"]
+        if stance is not None:
+            seen[(r["claim_id"], r["doc_id"])].add(stance)
     return {k: ("mixed" if len(v) > 1 else next(iter(v))) for k, v in seen.items()}
 
 
@@ -91,6 +111,9 @@ def summary_rows(evidence: list[dict], catalogue: Catalogue) -> list[dict]:
             "n_mixed": n_mix, "supporting_pmids": groups["supports"], "conflicting_pmids": groups["conflicts"],
             "mixed_pmids": groups["mixed"], "retracted_pmids": retracted, "weighted_support": round(w_sup, 3),
             "weighted_conflict": round(w_con, 3), "verdict": verdict, "verdict_rule": VERDICT_RULE,
+            "n_evidence": sum(1 for r in evidence if r["claim_id"] == claim.id),
+            "n_reviewed": sum(1 for r in evidence if r["claim_id"] == claim.id
+                              and r.get("review_status", "unreviewed") != "unreviewed"),
             "catalogue_version": catalogue.version, "method": METHOD,
         })
     return rows

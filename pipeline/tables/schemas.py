@@ -146,6 +146,9 @@ CLAIM_EVIDENCE = pa.schema([
     pa.field("method", pa.string(), nullable=False),
     pa.field("model_version", pa.string(), nullable=False),
     pa.field("catalogue_version", pa.string(), nullable=False),
+    pa.field("review_status", pa.string()),
+    pa.field("final_stance", pa.string()),
+    pa.field("n_reviews", pa.int64()),
 ])
 
 CLAIM_SUMMARY = pa.schema([
@@ -164,6 +167,8 @@ CLAIM_SUMMARY = pa.schema([
     pa.field("verdict_rule", pa.string(), nullable=False),
     pa.field("catalogue_version", pa.string(), nullable=False),
     pa.field("method", pa.string(), nullable=False),
+    pa.field("n_evidence", pa.int64()),
+    pa.field("n_reviewed", pa.int64()),
 ])
 
 CLAIM_DIFF = pa.schema([

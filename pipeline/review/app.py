@@ -1,0 +1,170 @@
+"""The reviewer web app (FastAPI + Jinja2, server-side): claims → evidence → one sentence in its abstract.
+
+It reads the published tables and writes decisions, nothing else; it never runs the NLP. Request parameters are
+only compared with ids from the tables: none reaches the filesystem. Every page escapes abstract text (Jinja2
+autoescape; highlights are built from escaped pieces). State-changing requests need the CSRF token of the session
+cookie; when bound beyond loopback, every request needs the access token.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from pathlib import Path
+
+from fastapi import FastAPI, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
+
+from pipeline.review import decisions as dec
+from pipeline.tables import store
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+STANCES = ("supports", "conflicts")
+
+
+def _rows(out: Path, name: str, columns: list[str] | None = None) -> list[dict]:
+    table = store.read_table(out, name)
+    if table is None:
+        return []
+    return table.select(columns).to_pylist() if columns else table.to_pylist()
+
+
+def highlight(text: str, start: int, end: int, entities: list[dict]) -> Markup:
+    """The abstract as HTML: the evidence sentence wrapped, entities marked; every piece of text escaped."""
+    cuts = sorted({0, len(text), start, end} | {e["start"] for e in entities} | {e["end"] for e in entities})
+    parts = []
+    for a, b in zip(cuts, cuts[1:], strict=False):
+        piece = str(escape(text[a:b]))
+        ent = next((e for e in entities if e["start"] <= a and b <= e["end"]), None)
+        if ent is not None:
+            piece = f'<mark class="ent {escape(ent["label"])}" title="{escape(ent["label"])}">{piece}</mark>'
+        if start <= a and b <= end:
+            piece = f'<span class="evidence">{piece}</span>'
+        parts.append(piece)
+    return Markup("".join(parts).replace("\n", "<br>"))
+
+
+def create_app(out: Path, token: str | None = None) -> FastAPI:
+    out = Path(out)
+    app = FastAPI(title="ketamine-evidence review", docs_url=None, redoc_url=None, openapi_url=None)
+
+    @app.middleware("http")
+    async def guard(request: Request, call_next):
+        if token is not None:
+            given = request.query_params.get("token") or request.cookies.get("kev_token") or ""
+            if not hmac.compare_digest(given, token):
+                return Response("access token required", status_code=401)
+        response = await call_next(request)
+        if token is not None and request.query_params.get("token"):
+            response.set_cookie("kev_token", token, httponly=True, samesite="strict")
+        if not request.cookies.get("kev_csrf"):
+            response.set_cookie("kev_csrf", request.state.csrf, httponly=True, samesite="strict")
+        response.headers["Content-Security-Policy"] = "default-src 'self'; style-src 'unsafe-inline'; " \
+                                                      "script-src 'unsafe-inline'"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
+
+    @app.middleware("http")
+    async def csrf_token(request: Request, call_next):
+        request.state.csrf = request.cookies.get("kev_csrf") or secrets.token_urlsafe(24)
+        return await call_next(request)
+
+    def page(request: Request, name: str, **ctx) -> HTMLResponse:
+        reviewer = request.cookies.get("kev_reviewer", "")
+        return TEMPLATES.TemplateResponse(request, name, {"csrf": request.state.csrf, "reviewer": reviewer, **ctx})
+
+    def evidence_rows() -> list[dict]:
+        rows = _rows(out, "claim_evidence")
+        reviews = dec.effective(dec.all_decisions(out))
+        years = {r["doc_id"]: r["pub_year"] for r in _rows(out, "articles", ["doc_id", "pub_year"])}
+        for r in rows:
+            d = reviews.get(r["evidence_id"])
+            r["review"] = dec.verdict(d, r["stance"]) if d else None
+            r["reviewers"] = sorted(d["reviewers"]) if d else []
+            r["year"] = years.get(r["doc_id"])
+        return rows
+
+    @app.get("/", response_class=HTMLResponse)
+    def claims(request: Request):
+        summary = _rows(out, "claim_summary")
+        ev = evidence_rows()
+        all_decisions = dec.all_decisions(out)
+        model = {r["evidence_id"]: r["stance"] for r in ev}
+        for s in summary:
+            mine = [r for r in ev if r["claim_id"] == s["claim_id"]]
+            s["n_evidence"] = len(mine)
+            s["n_reviewed"] = sum(1 for r in mine if r["review"])
+            s["kappa"] = dec.kappa([d for d in all_decisions if d["claim_id"] == s["claim_id"]], model)
+        return page(request, "claims.html", claims=summary, overall=dec.kappa(all_decisions, model))
+
+    @app.get("/claims/{claim_id}", response_class=HTMLResponse)
+    def claim(request: Request, claim_id: str, stance: str = "", design: str = "", year: str = "",
+              min_confidence: float = 0.0, reviewed: str = ""):
+        summary = {s["claim_id"]: s for s in _rows(out, "claim_summary")}
+        if claim_id not in summary:
+            raise HTTPException(404, "no such claim")
+        rows = [r for r in evidence_rows() if r["claim_id"] == claim_id]
+        designs = sorted({r["design"] for r in rows})
+        if stance:
+            rows = [r for r in rows if r["stance"] == stance]
+        if design:
+            rows = [r for r in rows if r["design"] == design]
+        if year:
+            rows = [r for r in rows if str(r["year"]) == year]
+        rows = [r for r in rows if r["confidence"] >= min_confidence]
+        if reviewed in ("yes", "no"):
+            rows = [r for r in rows if bool(r["review"]) == (reviewed == "yes")]
+        rows.sort(key=lambda r: (bool(r["review"]), -r["confidence"], r["doc_id"], r["start"]))
+        return page(request, "claim.html", claim=summary[claim_id], rows=rows, designs=designs,
+                    filters={"stance": stance, "design": design, "year": year, "min_confidence": min_confidence,
+                             "reviewed": reviewed})
+
+    @app.get("/evidence/{evidence_id}", response_class=HTMLResponse)
+    def evidence(request: Request, evidence_id: str):
+        rows = {r["evidence_id"]: r for r in evidence_rows()}
+        row = rows.get(evidence_id)
+        if row is None:
+            raise HTTPException(404, "no such evidence")
+        article = next((a for a in _rows(out, "articles", ["doc_id", "title", "text", "pmid", "journal",
+                                                             "pub_year", "retracted"])
+                        if a["doc_id"] == row["doc_id"]), None)
+        if article is None:
+            raise HTTPException(404, "the article is no longer published")
+        ents = [e for e in _rows(out, "entities", ["doc_id", "start", "end", "label"]) if e["doc_id"] == row["doc_id"]]
+        history = [d for d in dec.all_decisions(out) if d["evidence_id"] == evidence_id]
+        return page(request, "evidence.html", row=row, article=article, history=history,
+                    html=highlight(article["text"], row["start"], row["end"], ents))
+
+    @app.post("/evidence/{evidence_id}/decide")
+    def decide(request: Request, evidence_id: str, decision: str = Form(...), csrf: str = Form(""),
+               reviewer: str = Form(""), new_stance: str = Form(""), note: str = Form("")):
+        if not hmac.compare_digest(csrf, request.cookies.get("kev_csrf", "")) or not csrf:
+            raise HTTPException(403, "missing or wrong CSRF token: reload the page")
+        rows = {r["evidence_id"]: r for r in _rows(out, "claim_evidence")}
+        row = rows.get(evidence_id)
+        if row is None:
+            raise HTTPException(404, "no such evidence")
+        try:
+            dec.record(out, evidence_id, row["claim_id"], reviewer, decision, new_stance or None, note)
+        except dec.DecisionError as exc:
+            raise HTTPException(400, str(exc)) from exc
+        reviewed = set(dec.effective(dec.all_decisions(out)))
+        pending = sorted((r for r in rows.values() if r["claim_id"] == row["claim_id"]
+                          and r["evidence_id"] not in reviewed), key=lambda r: (-r["confidence"], r["doc_id"],
+                                                                                r["start"]))
+        target = f"/evidence/{pending[0]['evidence_id']}" if pending else f"/claims/{row['claim_id']}"
+        response = RedirectResponse(target, status_code=303)
+        response.set_cookie("kev_reviewer", reviewer.strip()[:80], samesite="strict")
+        return response
+
+    return app
+
+
+def serve(out: Path, host: str = "127.0.0.1", port: int = 8000, token: str | None = None) -> None:
+    import uvicorn
+
+    if host not in ("127.0.0.1", "localhost", "::1") and not token:
+        raise ValueError("binding beyond loopback needs --token (every request must then carry it)")
+    uvicorn.run(create_app(out, token), host=host, port=port, log_level="warning")

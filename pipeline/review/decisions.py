@@ -1,0 +1,149 @@
+"""Review decisions: an append-only SQLite log (never updated, never deleted), exported to parquet.
+
+OUT/review/decisions.sqlite is the log; OUT/review_decisions.parquet its export (replaced atomically on every
+write). A decision is `confirm`, `reject` or `stance` (with the new stance); the latest decision on an evidence_id
+is its effective review. Agreement between reviewers is Cohen's kappa over evidence both judged.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+DECISIONS = ("confirm", "reject", "stance")
+STANCES = ("supports", "conflicts")
+SCHEMA = pa.schema([
+    pa.field("decision_id", pa.int64(), nullable=False),
+    pa.field("evidence_id", pa.string(), nullable=False),
+    pa.field("claim_id", pa.string(), nullable=False),
+    pa.field("reviewer", pa.string(), nullable=False),
+    pa.field("decision", pa.string(), nullable=False),
+    pa.field("new_stance", pa.string()),
+    pa.field("note", pa.string()),
+    pa.field("created_at", pa.timestamp("us", tz="UTC"), nullable=False),
+])
+
+
+class DecisionError(ValueError):
+    """A decision that cannot be recorded (unknown decision, missing stance, empty reviewer)."""
+
+
+def db_path(out: Path) -> Path:
+    return Path(out) / "review" / "decisions.sqlite"
+
+
+def _connect(out: Path) -> sqlite3.Connection:
+    path = db_path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = sqlite3.connect(path, timeout=30)
+    con.execute("""CREATE TABLE IF NOT EXISTS decisions (
+        decision_id INTEGER PRIMARY KEY AUTOINCREMENT, evidence_id TEXT NOT NULL, claim_id TEXT NOT NULL,
+        reviewer TEXT NOT NULL, decision TEXT NOT NULL, new_stance TEXT, note TEXT, created_at TEXT NOT NULL)""")
+    # append-only: the log refuses updates and deletes
+    con.execute("CREATE TRIGGER IF NOT EXISTS no_update BEFORE UPDATE ON decisions "
+                "BEGIN SELECT RAISE(ABORT, 'review decisions are append-only'); END")
+    con.execute("CREATE TRIGGER IF NOT EXISTS no_delete BEFORE DELETE ON decisions "
+                "BEGIN SELECT RAISE(ABORT, 'review decisions are append-only'); END")
+    return con
+
+
+def record(out: Path, evidence_id: str, claim_id: str, reviewer: str, decision: str,
+           new_stance: str | None = None, note: str | None = None) -> int:
+    reviewer = (reviewer or "").strip()
+    if not reviewer or len(reviewer) > 80:
+        raise DecisionError("a reviewer name (1-80 characters) is required")
+    if decision not in DECISIONS:
+        raise DecisionError(f"decision must be one of {', '.join(DECISIONS)}")
+    if decision == "stance" and new_stance not in STANCES:
+        raise DecisionError(f"a stance change needs new_stance, one of {', '.join(STANCES)}")
+    with _connect(out) as con:
+        cur = con.execute(
+            "INSERT INTO decisions (evidence_id, claim_id, reviewer, decision, new_stance, note, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (evidence_id, claim_id, reviewer, decision, new_stance if decision == "stance" else None,
+             (note or "").strip()[:2000] or None, datetime.now(UTC).isoformat()))
+        decision_id = cur.lastrowid
+    export(out)
+    return decision_id
+
+
+def all_decisions(out: Path) -> list[dict]:
+    if not db_path(out).exists():
+        return []
+    with _connect(out) as con:
+        con.row_factory = sqlite3.Row
+        return [dict(r) for r in con.execute("SELECT * FROM decisions ORDER BY decision_id")]
+
+
+def export(out: Path) -> Path:
+    """Write review_decisions.parquet from the log (aside, then an atomic rename)."""
+    rows = all_decisions(out)
+    for r in rows:
+        r["created_at"] = datetime.fromisoformat(r["created_at"])
+    path = Path(out) / "review_decisions.parquet"
+    tmp = path.with_suffix(".parquet.tmp")
+    pq.write_table(pa.Table.from_pylist(rows, schema=SCHEMA), tmp)
+    os.replace(tmp, path)
+    return path
+
+
+def effective(decisions: list[dict]) -> dict[str, dict]:
+    """evidence_id -> the latest decision on it, with how many decisions and reviewers it has."""
+    out: dict[str, dict] = {}
+    for d in decisions:
+        prev = out.get(d["evidence_id"], {"n_decisions": 0, "reviewers": set()})
+        out[d["evidence_id"]] = {**d, "n_decisions": prev["n_decisions"] + 1,
+                                 "reviewers": prev["reviewers"] | {d["reviewer"]}}
+    return out
+
+
+def verdict(d: dict, model_stance: str) -> str:
+    """A reviewer's decision as a label: supports, conflicts or rejected."""
+    if d["decision"] == "reject":
+        return "rejected"
+    return d["new_stance"] if d["decision"] == "stance" else model_stance
+
+
+def kappa(decisions: list[dict], model_stance: dict[str, str]) -> dict:
+    """Cohen's kappa between the first two reviewers on every evidence both judged (latest decision each)."""
+    by: dict[str, dict[str, str]] = {}
+    for d in decisions:
+        by.setdefault(d["evidence_id"], {})[d["reviewer"]] = verdict(d, model_stance.get(d["evidence_id"], ""))
+    pairs = [tuple(list(v.values())[:2]) for v in by.values() if len(v) >= 2]
+    if not pairs:
+        return {"n": 0, "kappa": None, "agreement": None}
+    agree = sum(a == b for a, b in pairs) / len(pairs)
+    ca, cb = Counter(a for a, _ in pairs), Counter(b for _, b in pairs)
+    pe = sum(ca[k] * cb[k] for k in set(ca) | set(cb)) / len(pairs) ** 2
+    k = 1.0 if pe == 1 else (agree - pe) / (1 - pe)
+    return {"n": len(pairs), "kappa": round(k, 3), "agreement": round(agree, 3)}
+
+
+def training_rows(out: Path, evidence: list[dict]) -> list[dict]:
+    """Reviewed evidence as training data for the stance model: sentence, claim, final label."""
+    by_id = {e["evidence_id"]: e for e in evidence}
+    rows = []
+    for eid, d in sorted(effective(all_decisions(out)).items()):
+        e = by_id.get(eid)
+        if e is None:
+            continue
+        rows.append({"evidence_id": eid, "claim_id": e["claim_id"], "pmid": e["pmid"], "sentence": e["sentence"],
+                     "model_stance": e["stance"], "label": verdict(d, e["stance"]), "reviewer": d["reviewer"],
+                     "note": d["note"]})
+    return rows
+
+
+def write_training(out: Path, evidence: list[dict], dest: Path) -> int:
+    rows = training_rows(out, evidence)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with open(dest, "w", encoding="utf-8") as fh:
+        for r in rows:
+            fh.write(json.dumps(r, ensure_ascii=False) + "\n")
+    return len(rows)
