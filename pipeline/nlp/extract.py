@@ -283,7 +283,7 @@ def study_drug(mentions: list[Mention]) -> str | None:
 
 
 def extract_doc(doc: Doc, doc_id: str, pmid: str | None = None, version: int = 1,
-                sections: list | None = None, mv: str = "") -> Extraction:
+                sections: list | None = None, mv: str = "", sources: dict[str, str] | None = None) -> Extraction:
     text = doc_text(doc)
     sents = sentence_spans(doc)
     starts = [s for s, _ in sents]
@@ -301,7 +301,7 @@ def extract_doc(doc: Doc, doc_id: str, pmid: str | None = None, version: int = 1
     roles = context.sentence_roles(sent_texts, sec_role)
     mentions: list[Mention] = []
     hedged: dict[int, bool] = {}
-    for s, e, label, canonical, attrs, source in _candidates(doc, text, label_sources()):
+    for s, e, label, canonical, attrs, source in _candidates(doc, text, sources or label_sources()):
         si = _sentence_index(starts, s)
         ss, se = sents[si]
         sent = text[ss:se]
@@ -415,7 +415,10 @@ def _outcome_kind(text: str) -> str:
 class Extractor:
     """Holds one loaded pipeline; `run` streams (doc_id, pmid, version, text, sections) through it."""
 
-    def __init__(self, model_dir: Path | None = MODEL_DIR, with_model: bool = True) -> None:
+    def __init__(self, model_dir: Path | None = MODEL_DIR, with_model: bool = True,
+                 sources: dict[str, str] | None = None) -> None:
+        """`sources` overrides models/extraction.json (which label comes from rules, model or both)."""
+        self.sources = sources
         self.nlp = build_nlp(model_dir, with_model)
         self.model_version = model_version(self.nlp)
         self.pipe_names = tuple(self.nlp.pipe_names)
@@ -435,7 +438,7 @@ class Extractor:
 
         for doc in self.nlp.pipe(docs(), batch_size=batch_size):
             doc_id, pmid, version, sections = doc.user_data["kev"]
-            yield extract_doc(doc, doc_id, pmid, version, sections, self.model_version)
+            yield extract_doc(doc, doc_id, pmid, version, sections, self.model_version, self.sources)
 
     def one(self, text: str, doc_id: str = "doc", sections: list | None = None) -> Extraction:
         return next(self.run([(doc_id, None, 1, text, sections)]))

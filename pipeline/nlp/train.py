@@ -1,4 +1,5 @@
-"""Train the entity tagger in one command: `python -m pipeline.nlp.train` (or `kev train`).
+"""Train the entity tagger in one command: `python -m pipeline.nlp.train` (`make train` also relearns the
+vocabulary and re-selects each label's source).
 
 Corpora are built at train time from the shared corpus and never committed (they hold real texts):
   - the development gold set's train part and the single-pass extra set (all of it but a fixed 15% kept aside
