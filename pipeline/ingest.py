@@ -276,7 +276,8 @@ def run_stages(source: str, settings: Settings, today: date | None = None, worke
 
 def ingest(source: str, settings: Settings, flow_run_id: str | None = None, today: date | None = None
            ) -> tuple[SyncResult, dict]:
-    """Sync and publish in one call (what `kev ingest` and the flow's first stage do)."""
+    """Sync and publish articles, rejects and runs only: the ingestion path on its own, for its tests and tools.
+    `run_stages` and the flows run every stage, so derived tables never lag behind the articles."""
     run_id = new_run_id()
     started = datetime.now(UTC)
     result = sync(source, settings, run_id, today)
