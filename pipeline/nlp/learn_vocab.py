@@ -1,8 +1,10 @@
 """Grow the OUTCOME and ADVERSE_EVENT vocabularies from the gold training records: `python -m pipeline.nlp.learn_vocab`.
 
-A surface form is kept when the annotators marked it at least `min_count` times and it was a mention of that label
-in at least `min_precision` of its occurrences in the training texts (so "depression", mostly a condition, stays
-out). Writes vocab/learned.yaml (data, reviewed in diffs); the dev split is never read.
+A surface form is kept when the annotators marked it at least `min_count` times (1, chosen on the tune part:
+OUTCOME overlap F1 there 0.853 against 0.840 with 2) and it was a mention of that label in at least
+`min_precision` of its occurrences in the training texts (so "depression", mostly a condition, stays out).
+Writes vocab/learned.yaml (data, reviewed in diffs). Neither the dev split nor the tune part that chooses each
+label's source is read.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ LABELS = ("OUTCOME", "ADVERSE_EVENT")
 OUT = VOCAB_DIR / "learned.yaml"
 
 
-def learn(min_count: int = 2, min_precision: float = 0.6) -> dict[str, list[str]]:
+def learn(min_count: int = 1, min_precision: float = 0.6) -> dict[str, list[str]]:
     records = [r for r in training_records() if _bucket("tune:" + r["doc_id"]) >= 15]  # tune part stays unseen
     marked: dict[str, Counter] = {lab: Counter() for lab in LABELS}
     for r in records:
@@ -48,7 +50,7 @@ def learn(min_count: int = 2, min_precision: float = 0.6) -> dict[str, list[str]
 def main() -> int:
     learned = learn()
     header = ("# Learned from the gold training records by `python -m pipeline.nlp.learn_vocab` (do not edit by hand:\n"
-              "# rerun it). Forms marked >= 2 times and a mention in >= 60% of their occurrences.\n")
+              "# rerun it). Forms marked at least once and a mention in >= 60% of their occurrences.\n")
     Path(OUT).write_text(header + yaml.safe_dump(learned, allow_unicode=True, sort_keys=True), encoding="utf-8")
     print({k: len(v) for k, v in learned.items()}, "->", OUT)
     return 0
