@@ -161,6 +161,7 @@ def sync(source: str, settings: Settings, run_id: str, today: date | None = None
     out = Path(settings.out)
     existing_table = store.read_table(out, "articles")
     existing = {r["doc_id"]: r for r in existing_table.to_pylist()} if existing_table is not None else {}
+    before = {k: r["content_hash"] for k, r in existing.items()}
     rej_table = store.read_table(out, "rejects")
     rejects = {(r["doc_id"], r["source"], r["stage"], r["reason"]): r
                for r in (rej_table.to_pylist() if rej_table is not None else [])}
@@ -180,7 +181,17 @@ def sync(source: str, settings: Settings, run_id: str, today: date | None = None
     else:
         counts = merge(existing, _offline_events(source), run_id, rejects)
     rows = [existing[k] for k in sorted(existing)]
-    return SyncResult(rows, [rejects[k] for k in sorted(rejects, key=repr)], counts, state, windows)
+    return SyncResult(rows, [rejects[k] for k in sorted(rejects, key=repr)], net_counts(before, existing, counts),
+                      state, windows)
+
+
+def net_counts(before: dict[str, str], after: dict[str, dict], events: Counts) -> Counts:
+    """What changed in the published table, not how many events passed: re-reading a baseline and its updates
+    (which re-adds and re-deletes records on the way) counts nothing when the result is the same."""
+    new = sum(1 for k in after if k not in before)
+    revised = sum(1 for k, r in after.items() if k in before and before[k] != r["content_hash"])
+    return Counts(new=new, revised=revised, unchanged=len(after) - new - revised,
+                  stale=events.stale, deleted=sum(1 for k in before if k not in after), rejected=events.rejected)
 
 
 def new_run_id() -> str:
