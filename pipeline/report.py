@@ -15,7 +15,15 @@ from spacy import displacy
 
 COLORS = {"DRUG": "#a6cee3", "DOSE": "#b2df8a", "ROUTE": "#fdbf6f", "TIMEPOINT": "#cab2d6", "OUTCOME": "#fb9a99",
           "ADVERSE_EVENT": "#ffff99"}
-STANCE_MARK = {"supports": "✔ supports", "conflicts": "✘ conflicts"}
+STANCE_MARK = {"supports": "✔ supports", "conflicts": "✘ conflicts", "rejected": "– rejected by review"}
+
+
+def shown_stance(row: dict) -> str:
+    """The reviewer's stance when there is one (rejected evidence stays listed, marked), else the model's."""
+    status = row.get("review_status") or "unreviewed"
+    if status == "rejected":
+        return "rejected"
+    return row.get("final_stance") or row["stance"]
 
 
 def _link(row: dict) -> str:
@@ -67,10 +75,11 @@ def build(out: Path) -> tuple[str, str]:
             f"{html.escape(c['pmid'] or c['doc_id'])} ({html.escape(c['old_stance'] or '-')} → "
             f"{html.escape(c['new_stance'] or '-')})</li>" for c in changes) + "</ul></section>")
     for c in summary:
-        rows = sorted(by_claim[c["claim_id"]], key=lambda r: (r["stance"], -r["confidence"], r["doc_id"]))
+        rows = sorted(by_claim[c["claim_id"]], key=lambda r: (shown_stance(r), -r["confidence"], r["doc_id"]))
         md += [f"## {c['claim_id']}: {c['verdict']}", "", f"> {c['statement']}", "",
                f"Supporting articles: {c['n_supporting']} · conflicting: {c['n_conflicting']} · mixed: "
                f"{c['n_mixed']} · weighted support {c['weighted_support']} vs conflict {c['weighted_conflict']}"
+               + (f" · evidence reviewed: {c['n_reviewed']} of {c['n_evidence']}" if c.get("n_evidence") else "")
                + (f" · retracted (not counted): {', '.join(c['retracted_pmids'])}" if c["retracted_pmids"] else ""),
                ""]
         items = []
@@ -78,13 +87,14 @@ def build(out: Path) -> tuple[str, str]:
             art = articles.get(r["doc_id"], {})
             ref = f"[PMID {r['pmid']}]({_link(r)})" if r["pmid"] else r["doc_id"]
             flag = " **(retracted)**" if r["retracted"] else ""
-            md.append(f"- {STANCE_MARK[r['stance']]} ({r['confidence']:.2f}, {r['design']}"
+            reviewed = "" if (r.get("review_status") or "unreviewed") == "unreviewed" else f", {r['review_status']}"
+            md.append(f"- {STANCE_MARK[shown_stance(r)]} ({r['confidence']:.2f}, {r['design']}{reviewed}"
                       f"{', n=' + str(r['sample_size']) if r['sample_size'] else ''}) {ref}{flag}: "
                       f"{r['sentence'].strip()}")
             link = (f'<a href="{html.escape(_link(r))}">PMID {html.escape(r["pmid"])}</a>' if r["pmid"]
                     else html.escape(r["doc_id"]))
             items.append(
-                f'<li class="{r["stance"]}"><span class="stance">{STANCE_MARK[r["stance"]]}</span> '
+                f'<li class="{shown_stance(r)}"><span class="stance">{STANCE_MARK[shown_stance(r)]}</span> '
                 f'<span class="meta">{r["confidence"]:.2f} · {html.escape(r["design"])} · {link}'
                 f'{" · retracted" if r["retracted"] else ""} · {html.escape(art.get("title") or "")}</span>'
                 f'<div class="sentence">{_highlight(r, by_doc[r["doc_id"]])}</div></li>')

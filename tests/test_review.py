@@ -134,6 +134,8 @@ def test_confirm_reject_reload_and_the_next_run_applies_them(out, source, browse
     assert ev.loc[second_id, "review_status"] == "rejected" and pd.isna(ev.loc[second_id, "final_stance"])
     summary = pd.read_parquet(out / "claim_summary.parquet").set_index("claim_id")
     assert summary.loc["antidepressant_efficacy", "n_reviewed"] == 2
+    report = (out / "report" / "claims.md").read_text()
+    assert "– rejected by review" in report and "evidence reviewed: 2 of" in report
 
 
 def test_abstract_text_is_escaped(out, browser):
