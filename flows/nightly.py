@@ -16,7 +16,7 @@ from pipeline import report
 from pipeline.claims.catalogue import Catalogue
 from pipeline.config import Settings, load_settings
 from pipeline.ingest import SyncResult, new_run_id, publish_failed_run, publish_sync, run_row, sync
-from pipeline.mentions import StageResult, extract_articles, extract_chunk
+from pipeline.mentions import StageResult, extract_articles, extract_chunk, previous_rows
 from pipeline.nlp.extract import MODEL_DIR, model_version_of
 from pipeline.tables import store
 
@@ -43,9 +43,8 @@ def fan_out(items: list, catalogue: Catalogue) -> list:
 
 
 def extract_stage(settings: Settings, result: SyncResult, run_id: str, workers: int, fan: bool) -> StageResult:
-    previous = {name: store.read_table(settings.out, name) for name in ("entities", "doses", "claim_evidence")}
-    previous = {k: v.to_pylist() if v is not None else [] for k, v in previous.items()}
-    return extract_articles(result.articles, previous, store.read_state(settings.out), model_version_of(MODEL_DIR),
+    return extract_articles(result.articles, previous_rows(settings.out), store.read_state(settings.out),
+                            model_version_of(MODEL_DIR),
                             workers=workers, run_id=run_id, runner=fan_out if fan else None)
 
 

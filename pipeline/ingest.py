@@ -269,15 +269,13 @@ def publish_failed_run(settings: Settings, run_id: str, flow_run_id: str | None,
 
 def run_stages(source: str, settings: Settings, today: date | None = None, workers: int = 1) -> dict:
     """Every stage without Prefect, in the flow's order (sync, extract and assess, publish): for tests and scripts."""
-    from pipeline.mentions import extract_articles
+    from pipeline.mentions import extract_articles, previous_rows
     from pipeline.nlp.extract import MODEL_DIR, model_version_of
 
     run_id = new_run_id()
     started = datetime.now(UTC)
     result = sync(source, settings, run_id, today)
-    previous = {n: store.read_table(settings.out, n) for n in ("entities", "doses", "claim_evidence")}
-    previous = {k: v.to_pylist() if v is not None else [] for k, v in previous.items()}
-    stage = extract_articles(result.articles, previous, store.read_state(settings.out),
+    stage = extract_articles(result.articles, previous_rows(settings.out), store.read_state(settings.out),
                              model_version_of(MODEL_DIR), workers=workers, run_id=run_id)
     run = run_row(run_id, None, started, source, settings, result, "completed")
     run["n_rejected"] += len(stage.rejects)

@@ -12,10 +12,12 @@ import multiprocessing as mp
 import traceback
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 from pipeline.claims.catalogue import Catalogue, load_catalogue
 from pipeline.claims.evidence import evidence_rows
 from pipeline.nlp.extract import Extraction, Extractor, mention_row
+from pipeline.tables import store
 
 Item = tuple  # (doc_id, pmid, version, text, sections[, meta]): meta has publication_types, mesh, retracted
 _WORKER: Extractor | None = None
@@ -98,6 +100,15 @@ def article_item(a: dict) -> Item:
     meta = {"publication_types": list(a.get("publication_types") or []),
             "mesh": [m["descriptor"] for m in a.get("mesh") or []], "retracted": bool(a.get("retracted"))}
     return (a["doc_id"], a["pmid"], a["version"], a["text"], a["sections"] or [], meta)
+
+
+DERIVED = ("entities", "doses", "claim_evidence")
+
+
+def previous_rows(out: Path) -> dict[str, list[dict]]:
+    """The published derived rows that `extract_articles` keeps for unchanged articles (empty before a first run)."""
+    tables = {name: store.read_table(out, name) for name in DERIVED}
+    return {name: t.to_pylist() if t is not None else [] for name, t in tables.items()}
 
 
 Runner = Callable[[list[Item], Catalogue], Iterable[tuple[str, tuple | None, str | None]]]
