@@ -13,7 +13,6 @@ import http.client
 import io
 import random
 import tempfile
-import threading
 import time
 import urllib.error
 import urllib.parse
@@ -55,24 +54,6 @@ class EntrezSettings:
         if self.requests_per_second:
             return self.requests_per_second
         return 10.0 if self.api_key else 3.0
-
-
-class RateLimiter:
-    """At most `rate` request starts per second, shared by every thread that holds this limiter."""
-
-    def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic) -> None:
-        self.interval = 1.05 / rate  # a 5% margin: NCBI counts arrivals, and arrivals jitter
-        self._next = 0.0
-        self._lock = threading.Lock()
-        self._clock = clock
-
-    def wait(self) -> None:
-        with self._lock:
-            now = self._clock()
-            start = max(now, self._next)
-            self._next = start + self.interval
-        if start > now:
-            time.sleep(start - now)
 
 
 class SharedRateLimiter:
@@ -133,7 +114,7 @@ def is_well_formed_xml(body: bytes) -> bool:
 class EntrezClient:
     """A small E-utilities client: every call is rate limited and retried with exponential backoff and jitter."""
 
-    def __init__(self, settings: EntrezSettings, limiter: RateLimiter | None = None,
+    def __init__(self, settings: EntrezSettings, limiter: SharedRateLimiter | None = None,
                  rng: random.Random | None = None) -> None:
         self.settings = settings
         self.limiter = limiter or default_limiter(settings)
