@@ -215,6 +215,13 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--query", help="PubMed query for live sources (default: the built-in ketamine query)")
         sp.add_argument("--today", type=date.fromisoformat, help="end of the sync window (default: today, UTC)")
 
+    def tables_only(sp: argparse.ArgumentParser) -> None:
+        """Commands that read or rewrite published tables: no source, so the fetch settings stay hidden."""
+        sp.add_argument("--out", help="output folder holding the tables (default: data/output, or KEV_OUT)")
+        sp.add_argument("--config", help="TOML settings file (default: ./kev.toml if present)")
+        sp.add_argument("--eutils-url", help=argparse.SUPPRESS)
+        sp.add_argument("--query", help=argparse.SUPPRESS)
+
     sp = sub.add_parser("ingest", help="the same stages as `kev run`, without Prefect (scripts, quick checks)")
     common(sp)
     sp.add_argument("--workers", type=int, default=1)
@@ -233,11 +240,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--workers", type=int, default=2)
     sp.set_defaults(func=cmd_backfill)
     sp = sub.add_parser("reprocess", help="re-extract and re-assess stored articles after a model/catalogue change")
-    sp.add_argument("--out")
-    sp.add_argument("--config")
+    tables_only(sp)
     sp.add_argument("--workers", type=int, default=1)
-    sp.add_argument("--eutils-url", help=argparse.SUPPRESS)
-    sp.add_argument("--query", help=argparse.SUPPRESS)
     sp.set_defaults(func=cmd_reprocess)
     sp = sub.add_parser("serve", help="serve the nightly flow on its schedule from this machine (no work pool)")
     common(sp)
@@ -272,23 +276,17 @@ def build_parser() -> argparse.ArgumentParser:
     sp.set_defaults(func=cmd_bench)
 
     sp = sub.add_parser("report", help="write the claims report (Markdown and HTML) from the published tables")
-    sp.add_argument("--out", help="output folder holding the tables (default: data/output)")
-    sp.add_argument("--config", help="TOML settings file")
+    tables_only(sp)
     sp.add_argument("--dest", help="where to write (default: OUT/report)")
-    sp.add_argument("--eutils-url", help=argparse.SUPPRESS)
-    sp.add_argument("--query", help=argparse.SUPPRESS)
     sp.set_defaults(func=cmd_report)
 
     sp = sub.add_parser("review", help="the reviewer web app (or `kev review export`: decisions as training data)")
     sp.add_argument("action", nargs="?", choices=["serve", "export"], default="serve")
-    sp.add_argument("--out", help="output folder holding the tables (default: data/output)")
-    sp.add_argument("--config", help="TOML settings file")
+    tables_only(sp)
     sp.add_argument("--host", default="127.0.0.1", help="bind address (beyond loopback needs --token)")
     sp.add_argument("--port", type=int, default=8000)
     sp.add_argument("--token", help="access token required on every request (needed beyond loopback)")
     sp.add_argument("--dest", help="export: where to write the training JSONL")
-    sp.add_argument("--eutils-url", help=argparse.SUPPRESS)
-    sp.add_argument("--query", help=argparse.SUPPRESS)
     sp.set_defaults(func=cmd_review)
 
     sp = sub.add_parser("claims", help="the claim catalogue")
