@@ -106,6 +106,27 @@ def test_durations_ages_and_schedules_are_not_timepoints():
     assert [text[h.start:h.end] for h in rules.find_timepoints(text)] == []
 
 
+@pytest.mark.parametrize("text,found", [
+    ("MADRS 24 h after infusion.", ["24 h after"]),
+    ("Effects persisted for up to 1 week.", ["1 week"]),
+    ("Scores were recorded for 1 week following treatment.", ["1 week following"]),
+    ("Insomnia on the first three postoperative days.", ["first three postoperative days"]),
+    ("Remission after 6 weeks of treatment.", ["6 weeks"]),
+    ("Anxiety fell within an hour of dosing.", ["an hour"]),
+    ("Patients completed all 6 weeks of dosing.", []),
+    ("Doses rose over the first 3 weeks.", []),
+    ("Treatment continued for up to 4 weeks.", []),
+    ("Esketamine was given 30 min before surgery.", []),
+    ("Infusions were separated by 7 days, one week apart.", []),
+    ("Available 24 hours a day; TMS five days a week.", []),
+    ("Use in the preceding 30 days; a median of 30 days; 2.4 versus 4.75 days.", []),
+    ("Esketamine was given 10 minutes after induction of anaesthesia.", []),
+    ("Offspring were studied from postnatal day 2.", []),
+])
+def test_timepoints_follow_the_guidelines(text, found):
+    assert [text[h.start:h.end] for h in rules.find_timepoints(text)] == found
+
+
 def test_mass_conversions():
     assert mass_values(500, None, "µg")["value_mg"] == 0.5
     assert mass_values(2, None, "µg/kg")["value_mg_per_kg"] == 0.002

@@ -74,13 +74,15 @@ def find_doses(text: str) -> list[RuleHit]:
 
 # ---- TIMEPOINT --------------------------------------------------------------------------------------------------
 TUNIT = (r"(?:min(?:ute)?s?|h|hr|hrs|hours?|d|days?|wk|wks|weeks?|months?|mo|years?)")
-POSTQ = (rf"(?:{SP}+(?:post{DASH}?(?:infusion|dose|dosing|treatment|injection|administration|operatively|op|surgery|"
-         r"partum|intervention|ECT|ketamine|esketamine|randomi[sz]ation|baseline)|postoperatively|after|later|"
+POSTQ = (rf"(?:{SP}+(?:post{DASH}?(?:infusion|dose|dosing|treatment|injection|administration|operatively|op|"
+         r"operation|surgery|partum|intervention|ECT|ketamine|esketamine|randomi[sz]ation|baseline)|postoperatively|after|later|"
          r"following|postinfusion|postdose|afterwards))")
 NUMLIST = rf"(?:{NUM}|{WORDNUM})(?:{JOIN}(?:{NUM}|{WORDNUM}))*"
 TP_PATTERNS = [
     # 24 h, 40 minutes, 2, 24 and 48 hours post-infusion, one week later, 5 d postoperatively
-    rf"{NUMLIST}{SP}*{DASH}?{SP}*{TUNIT}(?:{SP}+postoperative(?:ly)?)?{POSTQ}?",
+    # first 2 weeks, first three postoperative days
+    rf"(?:(?:first|initial){SP}+)?{NUMLIST}{SP}*{DASH}?{SP}*(?:post{DASH}?operative{SP}+)?{TUNIT}"
+    rf"(?:{SP}+postoperative(?:ly)?)?{POSTQ}?",
     # day 7, Day 1, days 3 and 7, week 4, postoperative day 2, POD 1, month 6
     rf"(?:post{DASH}?operative{SP}+|post{DASH}?infusion{SP}+|POD{SP}*)?(?:days?|weeks?|months?|hours?|visits?)"
     rf"{SP}*{NUM}(?:{JOIN}{NUM})*{POSTQ}?",
@@ -99,13 +101,31 @@ TP_PATTERNS = [
 TP_RX = re.compile(r"(?<![\w.\-/])(?:" + "|".join(f"(?:{p})" for p in TP_PATTERNS) + r")(?![\w])", re.IGNORECASE)
 UNIT_HOURS = {"min": 1 / 60, "minute": 1 / 60, "h": 1, "hr": 1, "hour": 1, "d": 24, "day": 24, "wk": 168,
               "week": 168, "mo": 720, "month": 720, "year": 8760}
-_BEFORE_EXCLUDE = re.compile(r"(?:\bover|\bfor|\bevery|\beach|\baged?|\bduring|\blasting|\bper|\bq|\btimes|\bonce|"
-                             r"\btwice|\bthrice|\bconsecutive|\bcontinuous|\bperiod of|\bduration of|"
-                             r"\binitial|\bprevious|\bpast|\bat least|\bseparated by|\bintervals? of)\s*$",
+# What the words before a time say about it. A lead that makes it a length ("for 4 weeks", "over the first 3
+# weeks") is left out unless the time is anchored to a dose ("for 1 week following treatment") or an effect is said
+# to last that long ("persisted for up to 1 week"); the others never precede a time point: rates and schedules
+# ("every 3 days", "24 hours a day"), ages ("aged 30 years", "postnatal day 2"), look-back windows ("in the
+# preceding 30 days"), statistics of durations ("a median of 30 days", "44.6 versus 4 days", "10 ± 6 min").
+_BEFORE_EXCLUDE = re.compile(r"(?:\bevery|\beach|\baged?|\bper|\bq|\btimes|\bonce|\btwice|\bthrice|\bconsecutive|"
+                             r"\bcontinuous|\bperiod of|\bduration of|\binitial|\bprevious|\bpast|\bpreceding|"
+                             r"\bseparated by|\bintervals? of|\b(?:median|mean|average|minimum|maximum|total) of|"
+                             r"\bpostnatal|\bgestational|\bembryonic|\bhospital|\d\s*(?:versus|vs\.?)|±|[<>]|\bn\s*=|"
+                             r"\b(?:hours?|times|minutes?)|\btakes?(?: approximately| about)?|"
+                             r"\b(?:infused|administered|given|injected|delivered)(?:\s+\w+)?\s+in)\s*$",
                              re.IGNORECASE)
+_LENGTH_LEAD = re.compile(r"\b(?:(?:over|for|lasting|across|spanning|within a period of|at least)"
+                          r"(?:\s+(?:the|a|an|up to|at least|approximately|about|around|nearly|almost|more than|"
+                          r"less than|first|next|entire|whole|full|all|subsequent))*|during)\s*$", re.IGNORECASE)
+_LASTING = re.compile(r"\b(?:persist\w*|sustain\w*|last(?:s|ed|ing)|maintain\w*|remain\w*|endur\w*|durab\w*)\b"
+                      r"(?:(?!treatment|therapy|dosing|infusions|sessions)[^.;]){0,25}$", re.IGNORECASE)
+_ANCHORED = re.compile(rf"(?:{POSTQ}|{SP}+post{DASH}?operative(?:ly)?)$|^{SP}*(?:after|following|post\b|"
+                       rf"post{DASH}?\w+)", re.IGNORECASE)
+_TIMING_PREP = re.compile(r"(?:\bafter|\bat|\bwithin|\bby|\bin|\bon|\buntil|\bfollowing|\bto|\bas early as|,|"
+                          r"\band|\bor)(?:\s+the)?\s*$", re.IGNORECASE)
 _AFTER_EXCLUDE = re.compile(rf"^(?:{DASH}|{SP})*(?:long|old|infusions?|trial|study|period|course|program|"
                             r"treatment|intervention|phase|follow-up|followup|open-label|regimen|washout|history|"
-                            r"of (?:treatment|follow-up|illness)|duration|window)\b", re.IGNORECASE)
+                            r"of (?:follow-up|illness)|duration|window|apart|intervals?|(?:a|per) (?:day|week)|"
+                            r"before|prior|earlier|ago|beforehand|after (?:the )?induction)\b", re.IGNORECASE)
 
 
 def _unit_hours(unit: str) -> float | None:
@@ -166,6 +186,32 @@ def complete_timepoint(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+def _excluded(span: str, before: str, after: str) -> bool:
+    """A length, schedule, age or statistic rather than a time relative to dosing (see the patterns above)."""
+    anchored = bool(_ANCHORED.search(span) or _ANCHORED.search(after))
+    if _BEFORE_EXCLUDE.search(before):
+        return True
+    if not re.search(rf"{POSTQ}$", span, re.IGNORECASE) and _AFTER_EXCLUDE.match(after):
+        return True  # "a 24 h infusion"; but in "24 h after infusion" the noun belongs to "after"
+    if re.search(r"(?:after|following)$", span, re.IGNORECASE) and re.match(r"\s+(?:the\s+)?induction", after):
+        return True  # "given 10 minutes after induction": when the dose was given, not a time relative to it
+    if re.match(r"an?\s", span, re.IGNORECASE) and not _TIMING_PREP.search(before):
+        return True  # "five days a week", "three treatments a week": a rate
+    counted = not re.match(r"(?:days?|weeks?|months?|hours?|visits?|pod|post)", span, re.IGNORECASE)
+    if not counted and re.search(r"\bfor\s*$", before) and not anchored:
+        return True  # "weekly for weeks 5-8": a schedule
+    if counted:
+        lead = _LENGTH_LEAD.search(before)
+        if lead and not anchored and not _LASTING.search(before[:lead.start()]):
+            return True  # "for 4 weeks", "over the first 3 weeks", but not "persisted for up to 1 week"
+        if re.match(r"\s+of\b", after) and not _TIMING_PREP.search(before) and not span.lower().startswith("within"):
+            return True  # "6 weeks of dosing", but "after 6 weeks of treatment", "within an hour of dosing"
+        if re.search(r"\d\.\d+\s*(?:d|days?|weeks?|months?)\b", span, re.IGNORECASE) and \
+                not _TIMING_PREP.search(before):
+            return True  # "a mean interval of 18.9 days": a statistic of durations
+    return False
+
+
 def find_timepoints(text: str, taken: list[tuple[int, int]] = ()) -> list[RuleHit]:
     """Times tied to an effect or measurement; infusion lengths, schedules and study lengths are left out."""
     hits = []
@@ -175,16 +221,16 @@ def find_timepoints(text: str, taken: list[tuple[int, int]] = ()) -> list[RuleHi
             continue
         if s > 0 and (text[s - 1].isalnum() or text[s - 1] in "-/."):
             continue
-        before, after = text[max(0, s - 12):s], text[e:e + 25]
-        if _BEFORE_EXCLUDE.search(before) or _AFTER_EXCLUDE.match(after):
+        before, after, span = text[max(0, s - 60):s], text[e:e + 25], text[s:e]
+        if _excluded(span, before, after):
             continue
-        span = text[s:e]
         if re.search(rf"\d{DASH}(?:min|minute|h|hr|hour|day|week|month|year)s?$", span, re.IGNORECASE) or \
                 re.search(rf"^\w+{DASH}(?:year|month|week|day)$", span, re.IGNORECASE):
             continue  # adjectival "40-min", "4-week", "one-year": a duration qualifying a noun, not a time point
         if re.search(r"years?$", span, re.IGNORECASE) and not re.search(r"(?:after|at|within|by)\s*$", before, re.I):
             continue  # "aged 18-65 years", "46.2 years": ages and histories
-        if re.fullmatch(rf"{NUM}{SP}*(?:d|mo)", span, re.IGNORECASE) and not re.match(r"\s*(?:post|after)", after):
+        if re.fullmatch(rf"{NUM}{SP}*(?:d|mo)", span, re.IGNORECASE) and not re.match(r"\s*(?:post|after)", after) \
+                and not _TIMING_PREP.search(before):
             continue  # "5 d" alone is too often something else
         hours = timepoint_hours(span)
         if not hours:
