@@ -170,6 +170,9 @@ def _candidates(doc: Doc, text: str, sources: dict[str, str]) -> list[tuple[int,
     for h in lex.get("ADVERSE_EVENT", ()):
         rule.append((h.start, h.end, "ADVERSE_EVENT", h.canonical, {}, "rules"))
     rule += _abbreviations(doc, rule)
+    kept = _drop_by_context(text, rule)
+    excluded = [c for c in rule if c not in kept]
+    rule = kept
     model = []
     for s, e, label in tagged_spans(doc):
         attrs: dict = {}
@@ -179,6 +182,8 @@ def _candidates(doc: Doc, text: str, sources: dict[str, str]) -> list[tuple[int,
             if attrs["hours"] is None:
                 continue  # a time the guidelines cannot express in hours is not one they annotate
         model.append((s, e, label, None, attrs, "model"))
+    model = _drop_by_context(text, [c for c in model if not _bare_modifier(text, c)
+                                    and not _overlaps(c[:2], [x[:2] for x in excluded if x[2] == c[2]])])
     chosen = []
     for label in LABELS:
         mode = sources.get(label, "rules")
@@ -191,6 +196,82 @@ def _candidates(doc: Doc, text: str, sources: dict[str, str]) -> list[tuple[int,
         else:  # union: the rule spans (exact boundaries, canonical forms), plus model spans they do not touch
             chosen += r + [c for c in m if not _overlaps((c[0], c[1]), [(x[0], x[1]) for x in r])]
     return _resolve(chosen)
+
+
+def _alternation(words: Iterable[str]) -> str:
+    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True))
+
+
+@cache
+def _context_patterns() -> dict[str, re.Pattern]:
+    """The cues of vocab/mention_context.yaml as regular expressions (data there, matching here)."""
+    cues = lexicon.load_yaml("mention_context.yaml")
+    enr = cues["enrolment"]
+    population = (rf"\b(?:{_alternation(enr['population'])})(?:\s*\([^()]{{1,20}}\))?\s+(?:{_alternation(enr['link'])})"
+                  rf"|\b(?:{_alternation(enr['leads'])})")
+    resp = cues["response_non_clinical"]
+    flags = re.IGNORECASE
+    return {
+        "enrolment": re.compile(rf"(?:{population})\s+(?:(?:{_alternation(enr['modifiers'])}"
+                                rf"|(?:[\w-]+\s+){{1,4}}and)\s+)*$", flags),
+        "response_before": re.compile(rf"(?:^|[\s(])(?:{_alternation(resp['before'])})[\s-]*$", flags),
+        "response_after": re.compile(rf"^\s*(?:{_alternation(resp['after'])})\b", flags),
+        "instrument": re.compile(rf"^[\s-]*(?:{_alternation(cues['instrument_heads'])})\b", flags),
+        "purpose": re.compile(rf"^\s*(?:{_alternation(cues['purpose_after'])})\b", flags),
+        "adjective": re.compile(rf"^[A-Za-z-]+(?:{_alternation(cues['adjective_suffixes'])})$", flags),
+        "measure": re.compile(rf"\b(?:{_alternation(cues['measure_heads'])})$", flags),
+        "change": re.compile(rf"\b(?:{_alternation(cues['change_words'])})\b", flags),
+        "function": re.compile(rf"^(?:{_alternation(cues['function_words'])})$", flags),
+    }
+
+
+def _not_by_context(text: str, start: int, end: int, label: str, canonical: str | None) -> bool:
+    """GUIDELINES: the condition of who was enrolled is neither an outcome nor an adverse effect there; "response"
+    in "dose-response" or "stress response" measures nothing clinical; a word inside an instrument's name is no
+    adverse effect; what a drug is given for ("for sedation/analgesia") is not an effect of it."""
+    pat = _context_patterns()
+    before, after, span = text[max(0, start - 60):start], text[end:end + 30], text[start:end]
+    keeps = lexicon.load_yaml("mention_context.yaml")["enrolment_keeps"]
+    kind = (canonical or "").split(":", 1)[-1] if canonical and canonical.startswith("concept:") else None
+    is_instrument = label == "OUTCOME" and canonical is not None and ":" not in canonical
+    if not is_instrument and not any(k in span.lower() for k in keeps) and kind not in keeps \
+            and pat["enrolment"].search(before):
+        return True
+    if label == "OUTCOME" and re.fullmatch(r"(?i)responses?", span) and \
+            (pat["response_before"].search(before) or pat["response_after"].match(after)):
+        return True
+    return label == "ADVERSE_EVENT" and bool(pat["instrument"].match(after) or pat["purpose"].match(after))
+
+
+def _drop_by_context(text: str, cands: list) -> list:
+    """Leave out OUTCOME/ADVERSE_EVENT candidates their context rules out, and with them the abbreviation that an
+    excluded long form defines right after itself ("with suicidal ideation (SI)")."""
+    out, dropped_end = [], -1
+    for c in sorted(cands, key=lambda x: x[0]):
+        if c[2] in ("OUTCOME", "ADVERSE_EVENT"):
+            defined = dropped_end >= 0 and re.fullmatch(r"\s*\(\s*", text[dropped_end:c[0]]) is not None
+            if defined or _not_by_context(text, c[0], c[1], c[2], c[3]):
+                dropped_end = c[1]
+                continue
+        out.append(c)
+    return out
+
+
+def _bare_modifier(text: str, cand: tuple) -> bool:
+    """A tagger span of one function word, an outcome of one adjective that modifies the next word ("cognitive
+    behavior therapy", "postoperative sleep"), or an adverse event that names a measure without its change
+    ("respiratory rate"): GUIDELINES say a bare adjective names nothing, a body system needs its change. (Adverse
+    events keep their adjectives: on ADE-Corpus the tagger's one-word adjectives are mostly right.)"""
+    if cand[2] not in ("OUTCOME", "ADVERSE_EVENT"):
+        return False
+    pat = _context_patterns()
+    span = text[cand[0]:cand[1]]
+    if pat["function"].match(span):
+        return True
+    if cand[2] == "ADVERSE_EVENT" and pat["measure"].search(span) and not pat["change"].search(span):
+        return True  # "respiratory rate" names a measure; "increased respiratory rate" an effect
+    modifies = re.match(r"[ \t]+[A-Za-z]", text[cand[1]:cand[1] + 2]) is not None
+    return cand[2] == "OUTCOME" and bool(pat["adjective"].match(span)) and modifies
 
 
 def tagged_spans(doc: Doc) -> list[tuple[int, int, str]]:
