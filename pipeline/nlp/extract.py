@@ -214,6 +214,7 @@ def _context_patterns() -> dict[str, re.Pattern]:
     return {
         "enrolment": re.compile(rf"(?:{population})\s+(?:(?:{_alternation(enr['modifiers'])}"
                                 rf"|(?:[\w-]+\s+){{1,4}}and)\s+)*$", flags),
+        "enrolment_cue": re.compile(rf"\b(?:{_alternation(enr['link'])}|{_alternation(enr['leads'])})\b", flags),
         "response_before": re.compile(rf"(?:^|[\s(])(?:{_alternation(resp['before'])})[\s-]*$", flags),
         "response_after": re.compile(rf"^\s*(?:{_alternation(resp['after'])})\b", flags),
         "instrument": re.compile(rf"^[\s-]*(?:{_alternation(cues['instrument_heads'])})\b", flags),
@@ -235,7 +236,7 @@ def _not_by_context(text: str, start: int, end: int, label: str, canonical: str 
     kind = (canonical or "").split(":", 1)[-1] if canonical and canonical.startswith("concept:") else None
     is_instrument = label == "OUTCOME" and canonical is not None and ":" not in canonical
     if not is_instrument and not any(k in span.lower() for k in keeps) and kind not in keeps \
-            and pat["enrolment"].search(before):
+            and pat["enrolment_cue"].search(before) and pat["enrolment"].search(before):
         return True
     if label == "OUTCOME" and re.fullmatch(r"(?i)responses?", span) and \
             (pat["response_before"].search(before) or pat["response_after"].match(after)):

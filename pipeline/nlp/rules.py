@@ -189,7 +189,7 @@ def complete_timepoint(text: str, start: int, end: int) -> tuple[int, int]:
 def _excluded(span: str, before: str, after: str) -> bool:
     """A length, schedule, age or statistic rather than a time relative to dosing (see the patterns above)."""
     anchored = bool(_ANCHORED.search(span) or _ANCHORED.search(after))
-    if _BEFORE_EXCLUDE.search(before):
+    if _BEFORE_EXCLUDE.search(before[-30:]):
         return True
     if not re.search(rf"{POSTQ}$", span, re.IGNORECASE) and _AFTER_EXCLUDE.match(after):
         return True  # "a 24 h infusion"; but in "24 h after infusion" the noun belongs to "after"
@@ -221,7 +221,7 @@ def find_timepoints(text: str, taken: list[tuple[int, int]] = ()) -> list[RuleHi
             continue
         if s > 0 and (text[s - 1].isalnum() or text[s - 1] in "-/."):
             continue
-        before, after, span = text[max(0, s - 60):s], text[e:e + 25], text[s:e]
+        before, after, span = text[max(0, s - 45):s], text[e:e + 25], text[s:e]
         if _excluded(span, before, after):
             continue
         if re.search(rf"\d{DASH}(?:min|minute|h|hr|hour|day|week|month|year)s?$", span, re.IGNORECASE) or \
