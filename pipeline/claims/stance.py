@@ -39,13 +39,22 @@ NEGATIVE = re.compile(r"\bno (?:statistically )?significant|\bnot (?:statistical
                       r"midazolam|control)|\bn\.s\.|\bnon-?significant|\bneither\b[^.]{0,60}\bnor\b|\bno better than",
                       T)
 POSITIVE = re.compile("|".join([
-    r"\bhigher\b", r"\bin remission\b", r"\bNNTs?\b", r"\bmet (?:the )?criteri", r"\bresponded\b", r"\bremitted\b",
-    r"\bsuccess\w*", r"\bsignificant(?:ly)?\b", r"\bp\s*[<≤]\s*0?\.0\d", r"\bsuperior\b", r"\breduc(?:ed|tion|es)\b",
-    r"\bimprov(?:ed|ement|es)\b", r"\bdecreas(?:ed|e)\b", r"\beffective\b", r"\befficac(?:y|ious)\b",
-    r"\brapid(?:ly)?\b",
-    r"\bbenefi(?:t|cial)\b", r"\bfavou?r(?:ed|ing)?\b", r"\bresponse rates? (?:was|were|of)",
-    r"\bremission rates? (?:was|were|of)", r"\bachieved (?:response|remission)", r"\bresolved\b", r"\balleviat",
-    r"\bameliorat", r"\bantidepressant (?:effect|efficacy|response)s?\b", r"\bgreater\b", r"\blower\b"]), T)
+    r"\bhigher\b", r"\bin remission\b", r"\bNNTs?\b", r"\bmet (?:a |the )?criteri", r"\bresponded\b", r"\bremitted\b",
+    r"\bsuccess\w*", r"\bsignificant(?:ly)?\b", r"\bp\s*[<≤]\s*0?\.0\d", r"\bsuperior\b",
+    r"\breduc(?:ed|tions?|es|ing)\b", r"\bimprov(?:ed|ements?|es|ing)\b", r"\bdecreas(?:ed|es?|ing)\b",
+    r"\beffective(?:ness)?\b", r"\befficac(?:y|ious)\b", r"\brapid(?:ly)?\b", r"\bbenefi(?:t\w*|cial)\b",
+    r"\bfavou?r(?:ed|ing|s)?\b", r"\bresponse rates? (?:was|were|of)", r"\bremission rates? (?:was|were|of)",
+    r"\brates? of (?:response|remission)\b", r"\bachieved (?:a )?(?:treatment )?(?:response|remission)",
+    r"\b(?:were|was) in (?:response|remission)\b", r"\b(?:were|became) (?:responders|remitters)\b", r"\bresolved\b",
+    r"\balleviat", r"\bameliorat", r"\bantidepressant (?:effect|efficacy|response)s?\b", r"\bgreater\b", r"\blower\b",
+    r"\bincreas(?:ed|es) (?:the )?(?:rates? of )?(?:response|remission)", r"\b(?:objective|endpoint) was met\b",
+    r"\bconfirm(?:ed|s|ing)\b"]), T)
+AGENDA = re.compile(r"\bshould\b|\bfuture\b|\b(?:are|is) (?:still |urgently )?(?:needed|required|warranted)\b|"
+                    r"\bneed for (?:more|larger)\b|\bimportan(?:t|ce)\b|\bhypothesi\w+|\bbelieved\b|\bthought to\b|"
+                    r"\bexplor(?:es|ed)\b|\b(?:this|the present) (?:article|review|paper|chapter)\b|"
+                    r"\bwe (?:review|discuss|describe|summari[sz]e)\b", T)
+OTHER_TREATMENT = re.compile(r"psychedelic|psilocybin|\bLSD\b|ayahuasca|\bDMT\b|\bMDMA\b|\bmusic\b|\bECT\b|"
+                             r"electroconvulsive|\br?TMS\b|magnetic stimulation|buprenorphine|\bopioids?\b", T)
 RAPID = re.compile(r"\bwithin (?:hours|minutes|a day|one day|24 ?h(?:ours?)?|the first day)\b|\brapid(?:ly)?\b|"
                    r"\bimmediate(?:ly)?\b|\bas early as\b|\bafter a single (?:dose|infusion)\b", T)
 TOL_POSITIVE = re.compile("|".join([
@@ -246,7 +255,7 @@ def assess(text: str, ex: Extraction, facts: ArticleFacts, catalogue: Catalogue,
     findings: list[Finding] = []
     claims = [c for c in catalogue.claims if _applies(c, facts)]
     candidates = [(i, s, e) for i, (s, e) in enumerate(ex.sentences)
-                  if is_finding(ex, i, text[s:e]) and not HEDGED.search(text[s:e])]
+                  if is_finding(ex, i, text[s:e]) and not HEDGED.search(text[s:e]) and not AGENDA.search(text[s:e])]
     scores = [d.cats for d in clf.pipe(text[s:e] for _, s, e in candidates)] if clf and candidates else \
         [{} for _ in candidates]
     for (i, s, e), cats in zip(candidates, scores, strict=True):
@@ -254,10 +263,10 @@ def assess(text: str, ex: Extraction, facts: ArticleFacts, catalogue: Catalogue,
         mentions = by_sent.get(i, [])
         kinds = {m.attrs.get("kind") for m in mentions if m.label == "OUTCOME"}
         hours = [m.attrs["hours"] for m in mentions if m.label == "TIMEPOINT" and m.attrs.get("hours")]
-        other_drug_only = not DRUG_WORDS.search(sentence) and any(
-            m.label == "DRUG" and m.canonical not in STUDY_DRUGS for m in mentions)
+        other_drug_only = not DRUG_WORDS.search(sentence) and (bool(OTHER_TREATMENT.search(sentence)) or any(
+            m.label == "DRUG" and m.canonical not in STUDY_DRUGS for m in mentions))
         for claim in claims:
-            if other_drug_only and claim.profile != "plasticity":
+            if other_drug_only:
                 continue  # "psilocybin induced remission in 57%" is not evidence about ketamine
             mode = modes.get(claim.id, "rules")
             learned = _learned(cats, claim.id) if mode != "rules" else None
