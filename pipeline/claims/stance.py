@@ -124,6 +124,7 @@ class ArticleFacts:
     adjunct: bool
     ketamine_study: bool
     depression: bool
+    controlled: bool = True
 
 
 def article_facts(text: str, ex: Extraction, publication_types: list[str] | None = None,
@@ -133,11 +134,11 @@ def article_facts(text: str, ex: Extraction, publication_types: list[str] | None
         populations=design.populations(text), retracted=retracted, prevention=design.is_prevention(text),
         ect_anaesthesia=design.is_ect_anaesthesia(text), adjunct=bool(ADJUNCT.search(text)),
         ketamine_study=ex.study_drug in STUDY_DRUGS or bool(DRUG_WORDS.search(text.split("\n", 1)[0])),
-        depression=len(DEPRESSION.findall(text)) >= 2)
+        depression=len(DEPRESSION.findall(text)) >= 2, controlled=bool(CONTROL.search(text)))
 
 
-GENERIC_EFFICACY = re.compile(r"\bimprov|\beffective|\brespon|\bremission|\bremitt|\bsymptom|\bscore|\bCGI\b|"
-                              r"\banhedoni|\brelief|\befficac|\bNNT", T)
+GENERIC_EFFICACY = re.compile(r"\bimprov|\beffective|\buseful\b|\bSMD\b|\beffect sizes?\b|\brespon|\bremission|"
+                              r"\bremitt|\bsymptom|\bscore|\bCGI\b|\banhedoni|\brelief|\befficac|\bNNT", T)
 DEPRESSION = re.compile(r"depress|\bTRD\b|\bMDD\b|antidepress", T)
 STAT_REPORT = re.compile(r"\bp\s*[<=≤>]|95\s*%\s*CI|\bsignificant|\d+(?:\.\d+)?\s*%|\bOR\b|\bSMD\b|\bNNT", T)
 METHODS_LABEL = re.compile(r"^(?:METHODS?|MATERIALS|DESIGN|SETTING|PARTICIPANTS|INTERVENTIONS?|BACKGROUND|"
@@ -196,7 +197,35 @@ def _nearest(sentence: str, topic: tuple[re.Pattern, ...], up: re.Pattern, down:
     return ([word], []) if direction == "down" else ([], [word])
 
 
-def _polarity(profile: str, sentence: str, topic: tuple[re.Pattern, ...] = ()) -> tuple[str | None, list[str]]:
+CONTROL = re.compile(r"placebo|midazolam|[- ]only (?:group|condition|arm)|\balone\b|\bsaline\b|\bsham\b|"
+                     r"\bcontrol (?:group|arm|condition)s?\b|\bcontrols\b|"
+                     r"\bcompared (?:with|to) (?:the )?(?:standard|usual|treatment as usual)", T)
+NO_DIFFERENCE = re.compile(r"differ|\bneither\b|\bcomparable\b|\bsimilar\b", T)
+GROUPS = re.compile(r"\b(?:between|among|across) (?:the )?(?:two |three |treatment |study )?"
+                    r"(?:groups|arms|conditions)\b|\bgroup differences?\b", T)
+ACTIVE_COMPARISON = re.compile(r"\b(?:between|across) (?:the )?(?:ECT|electroconvulsive|r?TMS|unipolar|bipolar|doses|"
+                               r"dose groups|dosing|sexes|men|women|males|females|routes|"
+                               r"(?:es)?ketamine (?:treatment )?groups|(?:es)?ketamine and|IV and|oral and|"
+                               r"intravenous and|intranasal and)\b|"
+                               r"\b(?:sex|gender|dose)[- ](?:differences?|groups?|dependent)\b|\bhigher doses?\b", T)
+
+
+def _efficacy_negatives(sentence: str, controlled: bool) -> list[str]:
+    """Negative cues that speak against efficacy. "No difference" between two active treatments, doses or
+    subgroups (ECT vs ketamine, unipolar vs bipolar) is no evidence against the drug; in an uncontrolled study
+    "did not differ" compares such groups too."""
+    neg = NEGATIVE.findall(sentence)
+    if CONTROL.search(sentence):
+        return neg
+    if ACTIVE_COMPARISON.search(sentence):
+        return []
+    if not controlled or not GROUPS.search(sentence):
+        return [c for c in neg if not NO_DIFFERENCE.search(c)]
+    return neg
+
+
+def _polarity(profile: str, sentence: str, topic: tuple[re.Pattern, ...] = (),
+              controlled: bool = True) -> tuple[str | None, list[str]]:
     if profile == "tolerability":
         neg, pos = _unnegated(TOL_NEGATIVE, sentence), TOL_POSITIVE.findall(sentence)
     elif profile == "durability":
@@ -204,7 +233,7 @@ def _polarity(profile: str, sentence: str, topic: tuple[re.Pattern, ...] = ()) -
     elif profile == "plasticity":
         neg, pos = _nearest(sentence, topic, PLASTICITY_UP, PLASTICITY_DOWN)
     else:
-        neg, pos = NEGATIVE.findall(sentence), POSITIVE.findall(sentence)
+        neg, pos = _efficacy_negatives(sentence, controlled), POSITIVE.findall(sentence)
     if neg:
         return "conflicts", neg[:3]
     if pos:
@@ -277,7 +306,9 @@ def assess(text: str, ex: Extraction, facts: ArticleFacts, catalogue: Catalogue,
                 continue
             on_topic = any(rx.search(sentence) for rx in claim.topic) or bool(kinds & set(claim.outcome_kinds))
             depressive = claim.profile in ("efficacy", "durability") and claim.id != "suicidal_ideation"
-            if depressive and not DEPRESSION_WORDS.search(sentence):
+            if depressive and DEPRESSION_WORDS.search(sentence):
+                on_topic = on_topic or bool(GENERIC_EFFICACY.search(sentence))  # "effective in TRD"
+            elif depressive:
                 # a depression claim: the sentence must be about depression, or about efficacy in a
                 # depression study without naming another condition
                 on_topic = on_topic and facts.depression and not OTHER_CONDITION.search(sentence)
@@ -285,7 +316,7 @@ def assess(text: str, ex: Extraction, facts: ArticleFacts, catalogue: Catalogue,
                     on_topic = bool(GENERIC_EFFICACY.search(sentence))
             if not on_topic or (claim.profile in ("efficacy", "durability") and NOT_A_FINDING.search(sentence)):
                 continue
-            stance, cues = _polarity(claim.profile, sentence, claim.topic)
+            stance, cues = _polarity(claim.profile, sentence, claim.topic, facts.controlled)
             if stance is None:
                 continue
             if claim.max_hours is not None:
