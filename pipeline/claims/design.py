@@ -169,6 +169,20 @@ def is_prevention(text: str) -> bool:
     return bool(SURGICAL.search(text)) and not DEPRESSED_AT_BASELINE.search(text)
 
 
+PREDICTOR_TITLE = re.compile(r"\bpredict\w*|\bassociat\w*|\bcorrelat\w*|\bsex differences\b|\bmoderat\w*|\bmediat\w*|"
+                             r"\bfactors\b|\bconnectivity\b|\bmechanisms?\b|\bEEG\b|\bgenome|\bimaging\b|"
+                             r"\bbiomarkers?\b", T)
+OUTCOME_TITLE = re.compile(r"\bremission|\befficacy|\beffective|\boutcomes?\b|\bimprove[sd]?\b|\breduce[sd]?\b|"
+                           r"\brelieve[sd]?\b|\btrial\b", T)
+
+
+def is_predictor_study(text: str) -> bool:
+    """A study of what predicts, moderates or accompanies the response (EEG, connectivity, baseline traits): its
+    findings are associations, not the drug's efficacy."""
+    title = text.split("\n", 1)[0]
+    return bool(PREDICTOR_TITLE.search(title)) and not OUTCOME_TITLE.search(title)
+
+
 def is_ect_anaesthesia(text: str) -> bool:
     return bool(ECT_ANAESTHESIA.search(text))
 

@@ -125,6 +125,7 @@ class ArticleFacts:
     ketamine_study: bool
     depression: bool
     controlled: bool = True
+    predictor_study: bool = False
 
 
 def article_facts(text: str, ex: Extraction, publication_types: list[str] | None = None,
@@ -134,7 +135,8 @@ def article_facts(text: str, ex: Extraction, publication_types: list[str] | None
         populations=design.populations(text), retracted=retracted, prevention=design.is_prevention(text),
         ect_anaesthesia=design.is_ect_anaesthesia(text), adjunct=bool(ADJUNCT.search(text)),
         ketamine_study=ex.study_drug in STUDY_DRUGS or bool(DRUG_WORDS.search(text.split("\n", 1)[0])),
-        depression=len(DEPRESSION.findall(text)) >= 2, controlled=bool(CONTROL.search(text)))
+        depression=len(DEPRESSION.findall(text)) >= 2, controlled=bool(CONTROL.search(text)),
+        predictor_study=design.is_predictor_study(text))
 
 
 GENERIC_EFFICACY = re.compile(r"\bimprov|\beffective|\buseful\b|\bSMD\b|\beffect sizes?\b|\brespon|\bremission|"
@@ -249,6 +251,8 @@ def _applies(claim: Claim, facts: ArticleFacts) -> bool:
     if not claim.prevention_ok and facts.prevention:
         return False
     if not claim.ect_ok and facts.ect_anaesthesia:
+        return False
+    if claim.profile in ("efficacy", "durability") and facts.predictor_study:
         return False
     if claim.population and claim.population not in facts.populations:
         return False
