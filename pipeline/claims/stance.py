@@ -24,7 +24,8 @@ from pipeline.nlp.extract import STUDY_DRUGS, Extraction, Mention
 
 T = re.IGNORECASE
 FINDING_ROLES = ("results", "conclusions")
-HEDGED = re.compile(r"\b(?:may|might|could|possibly|potential(?:ly)?|perhaps|appears? to|seems? to|uncertain|"
+HEDGED = re.compile(r"\b(?:may|maybe|might|could|cannot be (?:drawn|concluded|determined|established)|possibly|"
+                    r"potential(?:ly)?|perhaps|appears? to|seems? to|uncertain|"
                     r"inconclusive|insufficient evidence|^\s*(?:keywords|supported by|funding|copyright)\b|"
                     r"hypothesi[sz]e|we aim|aims? to|aimed to|will be|would|warrant|further (?:studies|research) "
                     r"(?:are|is) needed)\b", T)
@@ -42,7 +43,7 @@ POSITIVE = re.compile("|".join([
     r"\bhigher\b", r"\bin remission\b", r"\bNNTs?\b", r"\bmet (?:a |the )?criteri", r"\bresponded\b", r"\bremitted\b",
     r"\bsuccess\w*", r"\bsignificant(?:ly)?\b", r"\bp\s*[<≤]\s*0?\.0\d", r"\bsuperior\b",
     r"\breduc(?:ed|tions?|es|ing)\b", r"\bimprov(?:ed|ements?|es|ing)\b", r"\bdecreas(?:ed|es?|ing)\b",
-    r"\beffective(?:ness)?\b", r"\befficac(?:y|ious)\b", r"\brapid(?:ly)?\b", r"\bbenefi(?:t\w*|cial)\b",
+    r"(?<!cost-)\beffective(?:ness)?\b", r"\befficac(?:y|ious)\b", r"\brapid(?:ly)?\b", r"\bbenefi(?:t\w*|cial)\b",
     r"\bfavou?r(?:ed|ing|s)?\b", r"\bresponse rates? (?:was|were|of)", r"\bremission rates? (?:was|were|of)",
     r"\brates? of (?:response|remission)\b", r"\bachieved (?:a )?(?:treatment )?(?:response|remission)",
     r"\b(?:were|was) in (?:response|remission)\b", r"\b(?:were|became) (?:responders|remitters)\b", r"\bresolved\b",
@@ -139,8 +140,8 @@ def article_facts(text: str, ex: Extraction, publication_types: list[str] | None
         predictor_study=design.is_predictor_study(text))
 
 
-GENERIC_EFFICACY = re.compile(r"\bimprov|\beffective|\buseful\b|\bSMD\b|\beffect sizes?\b|\brespon|\bremission|"
-                              r"\bremitt|\bsymptom|\bscore|\bCGI\b|\banhedoni|\brelief|\befficac|\bNNT", T)
+GENERIC_EFFICACY = re.compile(r"\bimprov|(?<!cost-)\beffective|\buseful\b|\bSMD\b|\beffect sizes?\b|\brespon|"
+                              r"\bremission|\bremitt|\bsymptom|\bscore|\bCGI\b|\banhedoni|\brelief|\befficac|\bNNT", T)
 DEPRESSION = re.compile(r"depress|\bTRD\b|\bMDD\b|antidepress", T)
 STAT_REPORT = re.compile(r"\bp\s*[<=≤>]|95\s*%\s*CI|\bsignificant|\d+(?:\.\d+)?\s*%|\bOR\b|\bSMD\b|\bNNT", T)
 METHODS_LABEL = re.compile(r"^(?:METHODS?|MATERIALS|DESIGN|SETTING|PARTICIPANTS|INTERVENTIONS?|BACKGROUND|"
@@ -153,7 +154,8 @@ NOT_A_FINDING = re.compile("|".join([
     r"\bhealthy (?:controls|volunteers)", r"\bcorrelat\w*", r"\bpredict\w*", r"\bmoderat(?:e|ed|ion|or)s?\b",
     r"\bmediat\w*", r"\bregression\b", r"\bassociated with (?:greater|higher|lower|better|worse|more|less)\b",
     r"\bdefined as\b", r"\bend ?points?\(s\)", r"\bwill\b", r"\bto assess\b", r"\bwas assessed\b",
-    r"\bwere assessed\b", r"\bwere measured\b", r"\bwe examined\b", r"\bwe (?:used|compared)\b"]), T)
+    r"\bwere assessed\b", r"\bwere measured\b", r"\bwe examined\b", r"\bwe (?:used|compared)\b",
+    r"\bcost|\bQALYs?\b|\bICERs?\b"]), T)
 OTHER_CONDITION = re.compile(r"\bPTSD|post-?traumatic|\banxiety|\bOCD\b|obsessive|phobi|\bpain\b|analgesi|craving|"
                              r"alcohol|cocaine|opioid|\bsuicid|\bSI\b|\bBSSI\b|\bSSI\b|\bBSS\b|C-SSRS|\bMSSI|delirium|\bsleep|"
                              r"cognit|schizophren|psychos|\beating|anorexi", T)
@@ -336,7 +338,7 @@ def assess(text: str, ex: Extraction, facts: ArticleFacts, catalogue: Catalogue,
                 if stance is None:
                     continue
             if claim.profile == "efficacy" and stance == "supports" and not STATS.search(sentence) and \
-                    facts.design == "rct" and not re.search(r"respon|remi|improv|reduc", sentence, T):
+                    facts.design == "rct" and not RCT_EFFICACY.search(sentence):
                 continue
             findings.append(_finding(claim.id, i, s, e, stance, cues, sentence, facts, mentions, hours))
         for claim in claims:
@@ -345,6 +347,9 @@ def assess(text: str, ex: Extraction, facts: ArticleFacts, catalogue: Catalogue,
                 findings.append(_finding(claim.id, i, s, e, learned, [f"classifier {cats[claim.id]:.2f}"],
                                          sentence, facts, mentions, hours))
     return findings
+
+
+RCT_EFFICACY = re.compile(r"respon|remi|improv|reduc|effective|efficacy|superior|antidepressant effect", T)
 
 
 def _learned(cats: dict, claim_id: str, threshold: float = 0.5) -> str | None:
