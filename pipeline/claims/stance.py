@@ -25,7 +25,7 @@ from pipeline.nlp.extract import STUDY_DRUGS, Extraction, Mention
 T = re.IGNORECASE
 FINDING_ROLES = ("results", "conclusions")
 HEDGED = re.compile(r"\b(?:may|maybe|might|could|cannot be (?:drawn|concluded|determined|established)|possibly|"
-                    r"potential(?:ly)?|perhaps|appears? to|seems? to|uncertain|"
+                    r"potential(?:ly)?|perhaps|appear(?:s|ed)? to|seems? to|uncertain|"
                     r"inconclusive|insufficient evidence|^\s*(?:keywords|supported by|funding|copyright)\b|"
                     r"hypothesi[sz]e|we aim|aims? to|aimed to|will be|would|warrant|further (?:studies|research) "
                     r"(?:are|is) needed)\b", T)
@@ -53,7 +53,7 @@ POSITIVE = re.compile("|".join([
 AGENDA = re.compile(r"\bshould\b|\bfuture\b|\b(?:are|is) (?:still |urgently )?(?:needed|required|warranted)\b|"
                     r"\bneed for (?:more|larger)\b|\bimportan(?:t|ce)\b|\bhypothesi\w+|\bbelieved\b|\bthought to\b|"
                     r"\bexplor(?:es|ed)\b|\b(?:this|the present) (?:article|review|paper|chapter)\b|"
-                    r"\bwe (?:review|discuss|describe|summari[sz]e)\b", T)
+                    r"\bwe (?:review|discuss|describe|summari[sz]e)\b|\bcurrently (?:in development|being)\b", T)
 OTHER_TREATMENT = re.compile(r"psychedelic|psilocybin|\bLSD\b|ayahuasca|\bDMT\b|\bMDMA\b|\bmusic\b|\bECT\b|"
                              r"electroconvulsive|\br?TMS\b|magnetic stimulation|buprenorphine|\bopioids?\b", T)
 RAPID = re.compile(r"\bwithin (?:hours|minutes|a day|one day|24 ?h(?:ours?)?|the first day)\b|\brapid(?:ly)?\b|"
@@ -62,25 +62,34 @@ TOL_POSITIVE = re.compile("|".join([
     r"\bno (?:statistically )?significant (?:difference|increase)", r"\bdid not (?:show|differ|increase)",
     r"\bstable\b",
     r"\bmost common (?:adverse|side)", r"\bcomparable\b", r"\bsimilar\b", r"\bno (?:incidents?|cases?|evidence)\b",
-    r"\bwell[- ]tolerated\b", r"\bgenerally (?:safe|tolerated)\b", r"\bsafe\b", r"\bmild\b", r"\btransient\b",
+    r"\bwell[- ]tolerated\b", r"\bgenerally (?:safe|tolerated)\b", r"\bsafe\b", r"\bmild\b", r"\btransient(?:ly)?\b",
     r"\bresolved\b", r"\bno serious adverse", r"\bno (?:significant |major |severe )?(?:adverse|side)",
-    r"\bfew (?:adverse|side|discontinu)", r"\bgood (?:safety|tolerability)", r"\bfavou?rable (?:safety|tolerability)",
-    r"\bacceptable (?:safety|tolerability)", r"\btolerable\b", r"\bself-limiting\b",
+    r"\bfew(?:er)? (?:adverse|side|discontinu)", r"\bgood (?:safety|tolerability)",
+    r"\bfavou?rable (?:safety|tolerability)",
+    r"\bacceptable\b", r"\btolerable\b", r"\bself-limiting\b", r"\bmanageable\b",
     r"\bwithout (?:serious )?(?:adverse|side)",
-    r"\bshort-lived\b", r"\bdissipated\b",
+    r"\bshort-lived\b", r"\bdissipated\b", r"\battenuated\b", r"\bdecreased thereafter\b", r"\b(?:nearly )?absent\b",
     r"\bwithout (?:permanent |long-lasting |lasting |persistent )?(?:side|adverse)",
+    r"\bwithout (?:provoking |causing )?(?:complications|significant (?:adverse|side))",
     r"\bno (?:significant )?effect on[^.]{0,40}adverse", r"\bno dropouts?\b", r"\bno (?:patients|participants) "
     r"(?:discontinued|withdrew|dropped)", r"\bnone of which\b", r"\bminimal\b", r"\btolerated\b", r"\bbrief\b",
-    r"\bwithout increasing (?:the )?(?:adverse|side|incidence)", r"\bno long-lasting\b", r"\bdecreased risk of\b",
+    r"\bwithout increasing (?:the )?(?:adverse|side|incidence|rate)", r"\bno long-lasting\b",
+    r"\bdecreased risk of\b", r"\breduction of (?:adverse|side)",
+    r"\bno new safety signals?\b", r"\bdid not (?:impair|identify|require)\b", r"\bnot require\b",
+    r"\blow risk\b", r"\bno affective switch", r"\b(?:efficacy|effectiveness|safety) and (?:safety|tolerability)\b",
     r"\bno difference in (?:the number of )?(?:participants who )?(?:dropp|withdr|discontinu|adverse)"]), T)
 TOL_NEGATIVE = re.compile("|".join([
     r"\bsignificant adverse\b", r"\bdropped out due to\b", r"\bnot tolerating\b",
     r"\badverse events? (?:was|were) (?:higher|more frequent|increased)", r"\bhigher incidence of adverse",
     r"\bincreased (?:the )?risk (?:for|of) adverse",
-    r"\bserious adverse events? (?:occurred|were (?:reported|observed))",
-    r"\b\d+ serious adverse", r"\bdiscontinu\w+ (?:due to|because of) (?:adverse|side)", r"\bpoorly tolerated",
-    r"\bpoor tolerability", r"\bstopped early\b", r"\bcystitis\b", r"\bdependence\b", r"\babuse\b", r"\bpersistent\b",
+    r"\bserious adverse events? (?:occurred|were (?:reported|observed))", r"\b(?:experienced|had) serious\b",
+    r"\b\d+ serious adverse",
+    r"\bdiscontinu\w+ (?:\w+ ){0,2}(?:due to|because of|for) (?:adverse|side|TEAE|AE|tolerab)",
+    r"\bpoorly tolerated", r"\bpoor tolerability", r"\btolerability was poor", r"\bstopped early\b", r"\bcystitis\b",
+    r"\bdependence\b", r"\babuse\b", r"\bpersistent (?:\w+ )?(?:adverse|side|effects|symptoms|impairment|dissociat)",
+    r"\bschizophrenia-like\b", r"\bincrease in (?:\w+ )?psychopathology",
     r"\bpsychosis\b", r"\bcognitive (?:impairment|deficits)\b", r"\bdeath", r"\bdied\b", r"\bwithdrew due to"]), T)
+PERIOPERATIVE_OUTCOME = re.compile(r"delirium|\bPOCD\b|\bPND\b|cognit|emergence|agitation", T)
 DUR_SHORT = re.compile(r"\brelaps\w*|\breturn(?:ed)? to baseline|\b(?:effect|benefit|improvement|response)s? "
                        r"(?:\w+ )?(?:faded|dissipated|waned|diminished|declined|was lost|were lost|did not persist|"
                        r"was not sustained|were not sustained)|\btransient\b|\bshort-lived\b|\bno longer\b|"
@@ -181,7 +190,7 @@ def is_finding(ex: Extraction, i: int, sentence: str) -> bool:
                                                                  r"enrolled|included)\b", sentence, T)
 
 
-NEGATED_BEFORE = re.compile(r"\b(?:no|not|without|neither|nor|absence of|free of)\b[^.;,]{0,40}$", T)
+NEGATED_BEFORE = re.compile(r"\b(?:no|not|without|neither|nor|absence of|free of)\b[^.;,]{0,90}$", T)
 
 
 def _unnegated(rx: re.Pattern, sentence: str) -> list[str]:
@@ -322,6 +331,8 @@ def assess(text: str, ex: Extraction, facts: ArticleFacts, catalogue: Catalogue,
                     on_topic = bool(GENERIC_EFFICACY.search(sentence))
             if not on_topic or (claim.profile in ("efficacy", "durability") and NOT_A_FINDING.search(sentence)):
                 continue
+            if claim.profile == "tolerability" and facts.prevention and PERIOPERATIVE_OUTCOME.search(sentence):
+                continue  # in a surgical trial, delirium and cognition are the outcomes it tries to prevent
             stance, cues = _polarity(claim.profile, sentence, claim.topic, facts.controlled)
             if stance is None:
                 continue
