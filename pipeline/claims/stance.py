@@ -57,7 +57,7 @@ AGENDA = re.compile(r"\bshould\b|\bfuture\b|\b(?:are|is) (?:still |urgently )?(?
 OTHER_TREATMENT = re.compile(r"psychedelic|psilocybin|\bLSD\b|ayahuasca|\bDMT\b|\bMDMA\b|\bmusic\b|\bECT\b|"
                              r"electroconvulsive|\br?TMS\b|magnetic stimulation|buprenorphine|\bopioids?\b", T)
 RAPID = re.compile(r"\bwithin (?:hours|minutes|a day|one day|24 ?h(?:ours?)?|the first day)\b|\brapid(?:ly)?\b|"
-                   r"\bimmediate(?:ly)?\b|\bas early as\b|\bafter a single (?:dose|infusion)\b", T)
+                   r"\bimmediate(?:ly)?\b(?! (?:memory|recall))|\bas early as\b", T)
 TOL_POSITIVE = re.compile("|".join([
     r"\bno (?:statistically )?significant (?:difference|increase)", r"\bdid not (?:show|differ|increase)",
     r"\bstable\b",
@@ -167,7 +167,9 @@ NOT_A_FINDING = re.compile("|".join([
     r"\bcost|\bQALYs?\b|\bICERs?\b"]), T)
 OTHER_CONDITION = re.compile(r"\bPTSD|post-?traumatic|\banxiety|\bOCD\b|obsessive|phobi|\bpain\b|analgesi|craving|"
                              r"alcohol|cocaine|opioid|\bsuicid|\bSI\b|\bBSSI\b|\bSSI\b|\bBSS\b|C-SSRS|\bMSSI|delirium|\bsleep|"
-                             r"cognit|schizophren|psychos|\beating|anorexi", T)
+                             r"cognit|schizophren|psychos|\beating|anorexi|adverse|side[- ]effects?|dissociat|CADSS|"
+                             r"BPRS|\bTEAEs?|psychotomimetic|sedation|blood pressure|hopeless|\bBHS\b|memory|fatigue|"
+                             r"\bBFI\b", T)
 DEPRESSION_WORDS = re.compile(r"depress|\bMADRS(?!-SI)|\bHAM-?D|\bHDRS|\bBDI|\bQIDS|\bPHQ|\bEPDS|\bmood\b|"
                               r"antidepress|\bTRD\b|\bMDD\b|anhedoni", T)
 
@@ -379,10 +381,16 @@ def _finding(claim_id: str, i: int, s: int, e: int, stance: str, cues: list[str]
                    next((m.canonical for m in mentions if m.label == "ROUTE"), None))
 
 
+ONGOING_DOSING = re.compile(r"\bwith (?:continued|ongoing|maintenance|decreasing|additional|weekly|repeated)\b|"
+                            r"\bmaintenance (?:phase|treatment|dosing)|\binfusion frequency|\btreated with weekly", T)
+
+
 def _durability(stance: str, hours: list[float], sentence: str) -> str | None:
     """short_lived: fading within 14 days supports; benefit beyond 14 days conflicts; no time, no verdict."""
     longest = max(hours) if hours else None
-    if stance == "conflicts":  # sustained / maintained
+    if stance == "conflicts":  # sustained / maintained, unless dosing went on
+        if ONGOING_DOSING.search(sentence):
+            return None
         return "conflicts" if longest is not None and longest > 336 else None
     if longest is not None and longest <= 336:
         return "supports"
