@@ -136,6 +136,7 @@ class ArticleFacts:
     depression: bool
     controlled: bool = True
     predictor_study: bool = False
+    single_dose: bool = False
 
 
 def article_facts(text: str, ex: Extraction, publication_types: list[str] | None = None,
@@ -146,7 +147,7 @@ def article_facts(text: str, ex: Extraction, publication_types: list[str] | None
         ect_anaesthesia=design.is_ect_anaesthesia(text), adjunct=bool(ADJUNCT.search(text)),
         ketamine_study=ex.study_drug in STUDY_DRUGS or bool(DRUG_WORDS.search(text.split("\n", 1)[0])),
         depression=len(DEPRESSION.findall(text)) >= 2, controlled=bool(CONTROL.search(text)),
-        predictor_study=design.is_predictor_study(text))
+        predictor_study=design.is_predictor_study(text), single_dose=bool(SINGLE_DOSE.search(text)))
 
 
 GENERIC_EFFICACY = re.compile(r"\bimprov|(?<!cost-)\beffective|\buseful\b|\bSMD\b|\beffect sizes?\b|\brespon|"
@@ -336,6 +337,8 @@ def assess(text: str, ex: Extraction, facts: ArticleFacts, catalogue: Catalogue,
             if claim.profile == "tolerability" and facts.prevention and PERIOPERATIVE_OUTCOME.search(sentence):
                 continue  # in a surgical trial, delirium and cognition are the outcomes it tries to prevent
             stance, cues = _polarity(claim.profile, sentence, claim.topic, facts.controlled)
+            if stance is None and claim.profile == "durability":
+                stance, cues = _late_benefit(sentence, hours, facts)
             if stance is None:
                 continue
             if claim.max_hours is not None:
@@ -383,6 +386,26 @@ def _finding(claim_id: str, i: int, s: int, e: int, stance: str, cues: list[str]
 
 ONGOING_DOSING = re.compile(r"\bwith (?:continued|ongoing|maintenance|decreasing|additional|weekly|repeated)\b|"
                             r"\bmaintenance (?:phase|treatment|dosing)|\binfusion frequency|\btreated with weekly", T)
+
+
+SINGLE_DOSE = re.compile(r"\b(?:a )?single (?:low |sub-?anaesthetic |subanesthetic )?(?:dose|infusion|injection|"
+                         r"administration)\b", T)
+AFTER_LAST_DOSE = re.compile(r"\bafter (?:the )?(?:last|final)\b|"
+                             r"\bfollowing (?:the )?(?:last|final|treatment completion|completion)\b", T)
+AFTER_DOSING = re.compile(r"\bpost-?(?:infusion|injection|dose|treatment)\b|\bfollow-?up\b|\bafter (?:the )?"
+                          r"(?:administration|infusion|injection|dose|treatment)\b|\bpost ?partum\b", T)
+
+
+def _late_benefit(sentence: str, hours: list[float], facts: ArticleFacts) -> tuple[str | None, list[str]]:
+    """A significant benefit more than 14 days after dosing stopped ("lower at 2 months post-infusion") is
+    evidence against a short-lived effect, though the sentence names no durability word."""
+    if not hours or max(hours) <= 336 or ONGOING_DOSING.search(sentence):
+        return None, []
+    if not AFTER_LAST_DOSE.search(sentence) and not (facts.single_dose and AFTER_DOSING.search(sentence)):
+        return None, []
+    if _efficacy_negatives(sentence, facts.controlled) or not STATS.search(sentence):
+        return None, []
+    return "conflicts", [m.group() for rx in (AFTER_LAST_DOSE, AFTER_DOSING) for m in rx.finditer(sentence)][:1]
 
 
 def _durability(stance: str, hours: list[float], sentence: str) -> str | None:
