@@ -53,7 +53,9 @@ POSITIVE = re.compile("|".join([
 AGENDA = re.compile(r"\bshould\b|\bfuture\b|\b(?:are|is) (?:still |urgently )?(?:needed|required|warranted)\b|"
                     r"\bneed for (?:more|larger)\b|\bimportan(?:t|ce)\b|\bhypothesi\w+|\bbelieved\b|\bthought to\b|"
                     r"\bexplor(?:es|ed)\b|\b(?:this|the present) (?:article|review|paper|chapter)\b|"
-                    r"\bwe (?:review|discuss|describe|summari[sz]e)\b|\bcurrently (?:in development|being)\b", T)
+                    r"\bwe (?:review|discuss|describe|summari[sz]e)\b|\bcurrently (?:in development|being)\b|"
+                    r"\ba (?:recent )?(?:study|trial) by\b|\bpreviously (?:reported|shown)\b", T)
+ANIMAL_SENTENCE = re.compile(r"\banimal models?\b|\bpreclinical\b|\b(?:in|of) (?:rats|mice|rodents)\b", T)
 OTHER_TREATMENT = re.compile(r"psychedelic|psilocybin|\bLSD\b|ayahuasca|\bDMT\b|\bMDMA\b|\bmusic\b|\bECT\b|"
                              r"electroconvulsive|\br?TMS\b|magnetic stimulation|buprenorphine|\bopioids?\b", T)
 RAPID = re.compile(r"\bwithin (?:hours|minutes|a day|one day|24 ?h(?:ours?)?|the first day)\b|\brapid(?:ly)?\b|"
@@ -175,6 +177,10 @@ DEPRESSION_WORDS = re.compile(r"depress|\bMADRS(?!-SI)|\bHAM-?D|\bHDRS|\bBDI|\bQ
                               r"antidepress|\bTRD\b|\bMDD\b|anhedoni", T)
 
 
+REPORTED = re.compile(r"\b(?:was|were) (?:also )?(?:observed|found|noted|seen)\b|\b(?:revealed|resulted in|led to)\b|"
+                      r"\bwe found\b|\b(?:improved|occurred|demonstrated|showed|exhibited)\b", T)
+
+
 def is_finding(ex: Extraction, i: int, sentence: str) -> bool:
     """Results and conclusions; in an unstructured part, also a sentence that reports statistics or, in the
     second half of the abstract, a verdict on tolerability ("It is safe and well tolerated")."""
@@ -188,6 +194,8 @@ def is_finding(ex: Extraction, i: int, sentence: str) -> bool:
         return False
     if i >= 0.4 * len(ex.sentences) and (TOL_POSITIVE.search(sentence) or TOL_NEGATIVE.search(sentence)) and \
             re.search(r"toler|safe|adverse|side|dissociat|discontinu", sentence, T):
+        return True
+    if section is None and i >= 0.4 * len(ex.sentences) and REPORTED.search(sentence):
         return True
     return bool(STAT_REPORT.search(sentence)) and not re.search(r"\bwere (?:randomi[sz]ed|assigned|recruited|"
                                                                  r"enrolled|included)\b", sentence, T)
@@ -333,6 +341,8 @@ def assess(text: str, ex: Extraction, facts: ArticleFacts, catalogue: Catalogue,
                 if not on_topic and facts.depression and not OTHER_CONDITION.search(sentence):
                     on_topic = bool(GENERIC_EFFICACY.search(sentence))
             if not on_topic or (claim.profile in ("efficacy", "durability") and NOT_A_FINDING.search(sentence)):
+                continue
+            if claim.human_only and ANIMAL_SENTENCE.search(sentence):
                 continue
             if claim.profile == "tolerability" and facts.prevention and PERIOPERATIVE_OUTCOME.search(sentence):
                 continue  # in a surgical trial, delirium and cognition are the outcomes it tries to prevent
