@@ -37,8 +37,8 @@ NEGATIVE = re.compile(r"\bno (?:statistically )?significant|\bnot (?:statistical
                       r"differences|effect|effects|improvement|benefit|advantage|change)\b|\bwas not (?:superior|"
                       r"effective|associated)|\bwere not (?:superior|effective|different)|\bnot superior|"
                       r"\bcomparable (?:to|with) (?:placebo|midazolam|control)|\bsimilar (?:to|with) (?:placebo|"
-                      r"midazolam|control)|\bn\.s\.|\bnon-?significant|\bneither\b[^.]{0,60}\bnor\b|\bno better than",
-                      T)
+                      r"midazolam|control)|\bn\.s\.|\bnon-?significant|\bneither\b[^.]{0,60}\bnor\b|\bno better than|"
+                      r"\bnot (?:a )?useful\b", T)
 POSITIVE = re.compile("|".join([
     r"\bhigher\b", r"\bin remission\b", r"\bNNTs?\b", r"\bmet (?:a |the )?criteri", r"\bresponded\b", r"\bremitted\b",
     r"\bsuccess\w*", r"\bsignificant(?:ly)?\b", r"\bp\s*[<≤]\s*0?\.0\d", r"\bsuperior\b",
@@ -49,7 +49,9 @@ POSITIVE = re.compile("|".join([
     r"\b(?:were|was) in (?:response|remission)\b", r"\b(?:were|became) (?:responders|remitters)\b", r"\bresolved\b",
     r"\balleviat", r"\bameliorat", r"\bantidepressant (?:effect|efficacy|response)s?\b", r"\bgreater\b", r"\blower\b",
     r"\bincreas(?:ed|es) (?:the )?(?:rates? of )?(?:response|remission)", r"\b(?:objective|endpoint) was met\b",
-    r"\bconfirm(?:ed|s|ing)\b"]), T)
+    r"\bconfirm(?:ed|s|ing)\b", r"\b(?:were|was) increased\b", r"\brates? (?:for \w+ )?(?:was|were) \d",
+    r"\bmore patients\b[^.]{0,80}\b(?:remission|response|responded|remitted)",
+    r"\b(?:response|remission|improvement) was observed\b"]), T)
 AGENDA = re.compile(r"\bshould\b|\bfuture\b|\b(?:are|is) (?:still |urgently )?(?:needed|required|warranted)\b|"
                     r"\bneed for (?:more|larger)\b|\bimportan(?:t|ce)\b|\bhypothesi\w+|\bbelieved\b|\bthought to\b|"
                     r"\bexplor(?:es|ed)\b|\b(?:this|the present) (?:article|review|paper|chapter)\b|"
@@ -79,7 +81,10 @@ TOL_POSITIVE = re.compile("|".join([
     r"\bdecreased risk of\b", r"\breduction of (?:adverse|side)",
     r"\bno new safety signals?\b", r"\bdid not (?:impair|identify|require)\b", r"\bnot require\b",
     r"\blow risk\b", r"\bno affective switch", r"\b(?:efficacy|effectiveness|safety) and (?:safety|tolerability)\b",
-    r"\bno difference in (?:the number of )?(?:participants who )?(?:dropp|withdr|discontinu|adverse)"]), T)
+    r"\bno difference in (?:the number of )?(?:participants who )?(?:dropp|withdr|discontinu|adverse)",
+    r"\bno serious\b", r"\bnone of the\b[^.]{0,40}\brequired\b", r"\btemporary\b", r"\bonly during\b",
+    r"\bonly (?:\w+ )?(?:\d+|one|two|three|a few)\b[^.]{0,40}\bdiscontinu", r"\bdisappear\w*",
+    r"\blower in the (?:es)?ketamine group"]), T)
 TOL_NEGATIVE = re.compile("|".join([
     r"\bsignificant adverse\b", r"\bdropped out due to\b", r"\bnot tolerating\b",
     r"\badverse events? (?:was|were) (?:higher|more frequent|increased)", r"\bhigher incidence of adverse",
@@ -90,7 +95,8 @@ TOL_NEGATIVE = re.compile("|".join([
     r"\bpoorly tolerated", r"\bpoor tolerability", r"\btolerability was poor", r"\bstopped early\b", r"\bcystitis\b",
     r"\bdependence\b", r"\babuse\b", r"\bpersistent (?:\w+ )?(?:adverse|side|effects|symptoms|impairment|dissociat)",
     r"\bschizophrenia-like\b", r"\bincrease in (?:\w+ )?psychopathology",
-    r"\bpsychosis\b", r"\bcognitive (?:impairment|deficits)\b", r"\bdeath", r"\bdied\b", r"\bwithdrew due to"]), T)
+    r"\bpsychosis\b", r"\bcognitive (?:impairment|deficits)\b", r"\bdeath", r"\bdied\b", r"\bwithdrew due to",
+    r"\bsignificant (?:[\w,]+ ){0,5}side effects\b", r"\bdue to (?:acute |the )?(?:side effects|adverse)"]), T)
 PERIOPERATIVE_OUTCOME = re.compile(r"delirium|\bPOCD\b|\bPND\b|cognit|emergence|agitation", T)
 DUR_SHORT = re.compile(r"\brelaps\w*|\breturn(?:ed)? to baseline|\b(?:effect|benefit|improvement|response)s? "
                        r"(?:\w+ )?(?:faded|dissipated|waned|diminished|declined|was lost|were lost|did not persist|"
@@ -177,6 +183,8 @@ DEPRESSION_WORDS = re.compile(r"depress|\bMADRS(?!-SI)|\bHAM-?D|\bHDRS|\bBDI|\bQ
                               r"antidepress|\bTRD\b|\bMDD\b|anhedoni", T)
 
 
+NON_FINDING_SECTION = re.compile(r"^(?:LIMITATIONS?|OUTCOMES?|MEASURES|ANALYSIS|METHODS?|PURPOSE|DIVERSITY|"
+                                 r"[A-Z ]*REGISTRATION|PROSPERO|TRIAL REGISTRATION)", T)
 REPORTED = re.compile(r"\b(?:was|were) (?:also )?(?:observed|found|noted|seen)\b|\b(?:revealed|resulted in|led to)\b|"
                       r"\bwe found\b|\b(?:improved|occurred|demonstrated|showed|exhibited)\b", T)
 
@@ -185,11 +193,13 @@ def is_finding(ex: Extraction, i: int, sentence: str) -> bool:
     """Results and conclusions; in an unstructured part, also a sentence that reports statistics or, in the
     second half of the abstract, a verdict on tolerability ("It is safe and well tolerated")."""
     role = ex.roles[i]
+    section = ex.sections[i] if i < len(ex.sections) else None
+    if section and NON_FINDING_SECTION.match(section):
+        return False
     if role in FINDING_ROLES:
         return True
     if role == "title" or i < 2:
         return False
-    section = ex.sections[i] if i < len(ex.sections) else None
     if section and METHODS_LABEL.match(section):
         return False
     if i >= 0.4 * len(ex.sentences) and (TOL_POSITIVE.search(sentence) or TOL_NEGATIVE.search(sentence)) and \
