@@ -58,8 +58,8 @@ def classify(text: str, publication_types: list[str] | None = None, mesh: list[s
     if REVIEW.search(text):
         return "systematic_review"
     animal_words = len(ANIMAL.findall(text))
-    if (mesh_set & ANIMAL_MESH and "Humans" not in mesh_set) or (animal_words >= 2 and
-                                                                  animal_words > len(HUMAN.findall(text))):
+    if PRECLINICAL_TITLE.search(title) or (mesh_set & ANIMAL_MESH and "Humans" not in mesh_set) or \
+            (animal_words >= 2 and animal_words > len(HUMAN.findall(text))):
         return "animal"
     if CASE_SERIES.search(text) or CASE.search(text):
         return "case_report"
@@ -70,6 +70,16 @@ def classify(text: str, publication_types: list[str] | None = None, mesh: list[s
     if pts & PUB_TYPES[4][1] or COHORT.search(text):
         return "cohort"
     return "other"
+
+
+BIBLIOMETRIC = re.compile(r"\bbibliometric|\bscientometric", T)
+PRECLINICAL_TITLE = re.compile(r"\bpreclinical\b|\bin (?:rats|mice|rodents)\b|\bmurine\b", T)
+
+
+def is_narrative_review(text: str) -> bool:
+    """A narrative or bibliometric review: it reports others' work, never findings of its own (a systematic
+    review's pooled results are its own)."""
+    return bool(NARRATIVE.search(text) or BIBLIOMETRIC.search(text)) and not REVIEW.search(text)
 
 
 def is_review(text: str) -> bool:

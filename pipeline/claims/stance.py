@@ -93,7 +93,8 @@ TOL_NEGATIVE = re.compile("|".join([
     r"\b\d+ serious adverse",
     r"\bdiscontinu\w+ (?:\w+ ){0,2}(?:due to|because of|for) (?:adverse|side|TEAE|AE|tolerab)",
     r"\bpoorly tolerated", r"\bpoor tolerability", r"\btolerability was poor", r"\bstopped early\b", r"\bcystitis\b",
-    r"\bdependence\b", r"\babuse\b", r"\bpersistent (?:\w+ )?(?:adverse|side|effects|symptoms|impairment|dissociat)",
+    r"(?<!nicotine )(?<!alcohol )(?<!opioid )(?<!tobacco )\bdependence\b",
+    r"\babuse\b", r"\bpersistent (?:\w+ )?(?:adverse|side|effects|symptoms|impairment|dissociat)",
     r"\bschizophrenia-like\b", r"\bincrease in (?:\w+ )?psychopathology",
     r"\bpsychosis\b", r"\bcognitive (?:impairment|deficits)\b", r"\bdeath", r"\bdied\b", r"\bwithdrew due to",
     r"\bsignificant (?:[\w,]+ ){0,5}side effects\b", r"\bdue to (?:acute |the )?(?:side effects|adverse)"]), T)
@@ -145,6 +146,7 @@ class ArticleFacts:
     controlled: bool = True
     predictor_study: bool = False
     single_dose: bool = False
+    narrative_review: bool = False
 
 
 def article_facts(text: str, ex: Extraction, publication_types: list[str] | None = None,
@@ -155,7 +157,8 @@ def article_facts(text: str, ex: Extraction, publication_types: list[str] | None
         ect_anaesthesia=design.is_ect_anaesthesia(text), adjunct=bool(ADJUNCT.search(text)),
         ketamine_study=ex.study_drug in STUDY_DRUGS or bool(DRUG_WORDS.search(text.split("\n", 1)[0])),
         depression=len(DEPRESSION.findall(text)) >= 2, controlled=bool(CONTROL.search(text)),
-        predictor_study=design.is_predictor_study(text), single_dose=bool(SINGLE_DOSE.search(text)))
+        predictor_study=design.is_predictor_study(text), single_dose=bool(SINGLE_DOSE.search(text)),
+        narrative_review=design.is_narrative_review(text))
 
 
 GENERIC_EFFICACY = re.compile(r"\bimprov|(?<!cost-)\beffective|\buseful\b|\bSMD\b|\beffect sizes?\b|\brespon|"
@@ -258,6 +261,12 @@ def _efficacy_negatives(sentence: str, controlled: bool) -> list[str]:
     return neg
 
 
+def _active_no_difference(sentence: str, controlled: bool) -> bool:
+    """"Did not differ between groups" of two active treatments: neither for nor against the drug."""
+    return not CONTROL.search(sentence) and any(NO_DIFFERENCE.search(c) for c in NEGATIVE.findall(sentence)) and \
+        (bool(ACTIVE_COMPARISON.search(sentence)) or not controlled or not GROUPS.search(sentence))
+
+
 def _polarity(profile: str, sentence: str, topic: tuple[re.Pattern, ...] = (),
               controlled: bool = True) -> tuple[str | None, list[str]]:
     if profile == "tolerability":
@@ -267,6 +276,8 @@ def _polarity(profile: str, sentence: str, topic: tuple[re.Pattern, ...] = (),
     elif profile == "plasticity":
         neg, pos = _nearest(sentence, topic, PLASTICITY_UP, PLASTICITY_DOWN)
     else:
+        if _active_no_difference(sentence, controlled):
+            return None, []
         neg, pos = _efficacy_negatives(sentence, controlled), POSITIVE.findall(sentence)
     if neg:
         return "conflicts", neg[:3]
@@ -278,7 +289,7 @@ def _polarity(profile: str, sentence: str, topic: tuple[re.Pattern, ...] = (),
 def _applies(claim: Claim, facts: ArticleFacts) -> bool:
     if claim.human_only and facts.design == "animal":
         return False
-    if facts.design == "protocol":
+    if facts.design == "protocol" or facts.narrative_review:
         return False
     if not claim.prevention_ok and facts.prevention:
         return False
