@@ -56,7 +56,9 @@ AGENDA = re.compile(r"\bshould\b|\bfuture\b|\b(?:are|is) (?:still |urgently )?(?
                     r"\bneed for (?:more|larger)\b|\bimportan(?:t|ce)\b|\bhypothesi\w+|\bbelieved\b|\bthought to\b|"
                     r"\bexplor(?:es|ed)\b|\b(?:this|the present) (?:article|review|paper|chapter)\b|"
                     r"\bwe (?:review|discuss|describe|summari[sz]e)\b|\bcurrently (?:in development|being)\b|"
-                    r"\ba (?:recent )?(?:study|trial) by\b|\bpreviously (?:reported|shown)\b", T)
+                    r"\ba (?:recent )?(?:study|trial) by\b|\bpreviously (?:reported|shown)\b|"
+                    r"\b(?:objective|aim|purpose|goal)s? (?:of this \w+ )?(?:is|was|are|were) to\b|\bto evaluate\b|"
+                    r"\bevaluates\b|\bis developing\b", T)
 ANIMAL_SENTENCE = re.compile(r"\banimal models?\b|\bpreclinical\b|\b(?:in|of) (?:rats|mice|rodents)\b", T)
 OTHER_TREATMENT = re.compile(r"psychedelic|psilocybin|\bLSD\b|ayahuasca|\bDMT\b|\bMDMA\b|\bmusic\b|\bECT\b|"
                              r"electroconvulsive|\br?TMS\b|magnetic stimulation|buprenorphine|\bopioids?\b", T)
