@@ -58,8 +58,8 @@ def classify(text: str, publication_types: list[str] | None = None, mesh: list[s
     if REVIEW.search(text):
         return "systematic_review"
     animal_words = len(ANIMAL.findall(text))
-    if (mesh_set & ANIMAL_MESH and "Humans" not in mesh_set) or (animal_words >= 2 and
-                                                                  animal_words > len(HUMAN.findall(text))):
+    if PRECLINICAL_TITLE.search(title) or (mesh_set & ANIMAL_MESH and "Humans" not in mesh_set) or \
+            (animal_words >= 2 and animal_words > len(HUMAN.findall(text))):
         return "animal"
     if CASE_SERIES.search(text) or CASE.search(text):
         return "case_report"
@@ -70,6 +70,16 @@ def classify(text: str, publication_types: list[str] | None = None, mesh: list[s
     if pts & PUB_TYPES[4][1] or COHORT.search(text):
         return "cohort"
     return "other"
+
+
+BIBLIOMETRIC = re.compile(r"\bbibliometric|\bscientometric", T)
+PRECLINICAL_TITLE = re.compile(r"\bpreclinical\b|\bin (?:rats|mice|rodents)\b|\bmurine\b", T)
+
+
+def is_narrative_review(text: str) -> bool:
+    """A narrative or bibliometric review: it reports others' work, never findings of its own (a systematic
+    review's pooled results are its own)."""
+    return bool(NARRATIVE.search(text) or BIBLIOMETRIC.search(text)) and not REVIEW.search(text)
 
 
 def is_review(text: str) -> bool:
@@ -167,6 +177,20 @@ def is_prevention(text: str) -> bool:
     if PREVENTION.search(text):
         return True
     return bool(SURGICAL.search(text)) and not DEPRESSED_AT_BASELINE.search(text)
+
+
+PREDICTOR_TITLE = re.compile(r"\bpredict\w*|\bassociat\w*|\bcorrelat\w*|\bsex differences\b|\bmoderat\w*|\bmediat\w*|"
+                             r"\bfactors\b|\bconnectivity\b|\bmechanisms?\b|\bEEG\b|\bgenome|\bimaging\b|"
+                             r"\bbiomarkers?\b", T)
+OUTCOME_TITLE = re.compile(r"\bremission|\befficacy|\beffective|\boutcomes?\b|\bimprove[sd]?\b|\breduce[sd]?\b|"
+                           r"\brelieve[sd]?\b|\btrial\b", T)
+
+
+def is_predictor_study(text: str) -> bool:
+    """A study of what predicts, moderates or accompanies the response (EEG, connectivity, baseline traits): its
+    findings are associations, not the drug's efficacy."""
+    title = text.split("\n", 1)[0]
+    return bool(PREDICTOR_TITLE.search(title)) and not OUTCOME_TITLE.search(title)
 
 
 def is_ect_anaesthesia(text: str) -> bool:

@@ -24,7 +24,8 @@ from pipeline.nlp.extract import STUDY_DRUGS, Extraction, Mention
 
 T = re.IGNORECASE
 FINDING_ROLES = ("results", "conclusions")
-HEDGED = re.compile(r"\b(?:may|might|could|possibly|potential(?:ly)?|perhaps|appears? to|seems? to|uncertain|"
+HEDGED = re.compile(r"\b(?:may|maybe|might|could|cannot be (?:drawn|concluded|determined|established)|possibly|"
+                    r"potential(?:ly)?|perhaps|appear(?:s|ed)? to|seems? to|uncertain|"
                     r"inconclusive|insufficient evidence|^\s*(?:keywords|supported by|funding|copyright)\b|"
                     r"hypothesi[sz]e|we aim|aims? to|aimed to|will be|would|warrant|further (?:studies|research) "
                     r"(?:are|is) needed)\b", T)
@@ -36,41 +37,70 @@ NEGATIVE = re.compile(r"\bno (?:statistically )?significant|\bnot (?:statistical
                       r"differences|effect|effects|improvement|benefit|advantage|change)\b|\bwas not (?:superior|"
                       r"effective|associated)|\bwere not (?:superior|effective|different)|\bnot superior|"
                       r"\bcomparable (?:to|with) (?:placebo|midazolam|control)|\bsimilar (?:to|with) (?:placebo|"
-                      r"midazolam|control)|\bn\.s\.|\bnon-?significant|\bneither\b[^.]{0,60}\bnor\b|\bno better than",
-                      T)
+                      r"midazolam|control)|\bn\.s\.|\bnon-?significant|\bneither\b[^.]{0,60}\bnor\b|\bno better than|"
+                      r"\bnot (?:a )?useful\b", T)
 POSITIVE = re.compile("|".join([
-    r"\bhigher\b", r"\bin remission\b", r"\bNNTs?\b", r"\bmet (?:the )?criteri", r"\bresponded\b", r"\bremitted\b",
-    r"\bsuccess\w*", r"\bsignificant(?:ly)?\b", r"\bp\s*[<≤]\s*0?\.0\d", r"\bsuperior\b", r"\breduc(?:ed|tion|es)\b",
-    r"\bimprov(?:ed|ement|es)\b", r"\bdecreas(?:ed|e)\b", r"\beffective\b", r"\befficac(?:y|ious)\b",
-    r"\brapid(?:ly)?\b",
-    r"\bbenefi(?:t|cial)\b", r"\bfavou?r(?:ed|ing)?\b", r"\bresponse rates? (?:was|were|of)",
-    r"\bremission rates? (?:was|were|of)", r"\bachieved (?:response|remission)", r"\bresolved\b", r"\balleviat",
-    r"\bameliorat", r"\bantidepressant (?:effect|efficacy|response)s?\b", r"\bgreater\b", r"\blower\b"]), T)
+    r"\bhigher\b", r"\bin remission\b", r"\bNNTs?\b", r"\bmet (?:a |the )?criteri", r"\bresponded\b", r"\bremitted\b",
+    r"\bsuccess\w*", r"\bsignificant(?:ly)?\b", r"\bp\s*[<≤]\s*0?\.0\d", r"\bsuperior\b",
+    r"\breduc(?:ed|tions?|es|ing)\b", r"\bimprov(?:ed|ements?|es|ing)\b", r"\bdecreas(?:ed|es?|ing)\b",
+    r"(?<!cost-)\beffective(?:ness)?\b", r"\befficac(?:y|ious)\b", r"\brapid(?:ly)?\b", r"\bbenefi(?:t\w*|cial)\b",
+    r"\bfavou?r(?:ed|ing|s)?\b", r"\bresponse rates? (?:was|were|of)", r"\bremission rates? (?:was|were|of)",
+    r"\brates? of (?:response|remission)\b", r"\bachieved (?:a )?(?:treatment )?(?:response|remission)",
+    r"\b(?:were|was) in (?:response|remission)\b", r"\b(?:were|became) (?:responders|remitters)\b", r"\bresolved\b",
+    r"\balleviat", r"\bameliorat", r"\bantidepressant (?:effect|efficacy|response)s?\b", r"\bgreater\b", r"\blower\b",
+    r"\bincreas(?:ed|es) (?:the )?(?:rates? of )?(?:response|remission)", r"\b(?:objective|endpoint) was met\b",
+    r"\bconfirm(?:ed|s|ing)\b", r"\b(?:were|was) increased\b", r"\brates? (?:for \w+ )?(?:was|were) \d",
+    r"\bmore patients\b[^.]{0,80}\b(?:remission|response|responded|remitted)",
+    r"\b(?:response|remission|improvement) was observed\b"]), T)
+AGENDA = re.compile(r"\bshould\b|\bfuture\b|\b(?:are|is) (?:still |urgently )?(?:needed|required|warranted)\b|"
+                    r"\bneed for (?:more|larger)\b|\bimportan(?:t|ce)\b|\bhypothesi\w+|\bbelieved\b|\bthought to\b|"
+                    r"\bexplor(?:es|ed)\b|\b(?:this|the present) (?:article|review|paper|chapter)\b|"
+                    r"\bwe (?:review|discuss|describe|summari[sz]e)\b|\bcurrently (?:in development|being)\b|"
+                    r"\ba (?:recent )?(?:study|trial) by\b|\bpreviously (?:reported|shown)\b|"
+                    r"\b(?:objective|aim|purpose|goal)s? (?:of this \w+ )?(?:is|was|are|were) to\b|\bto evaluate\b|"
+                    r"\bevaluates\b|\bis developing\b", T)
+ANIMAL_SENTENCE = re.compile(r"\banimal models?\b|\bpreclinical\b|\b(?:in|of) (?:rats|mice|rodents)\b", T)
+OTHER_TREATMENT = re.compile(r"psychedelic|psilocybin|\bLSD\b|ayahuasca|\bDMT\b|\bMDMA\b|\bmusic\b|\bECT\b|"
+                             r"electroconvulsive|\br?TMS\b|magnetic stimulation|buprenorphine|\bopioids?\b", T)
 RAPID = re.compile(r"\bwithin (?:hours|minutes|a day|one day|24 ?h(?:ours?)?|the first day)\b|\brapid(?:ly)?\b|"
-                   r"\bimmediate(?:ly)?\b|\bas early as\b|\bafter a single (?:dose|infusion)\b", T)
+                   r"\bimmediate(?:ly)?\b(?! (?:memory|recall))|\bas early as\b", T)
 TOL_POSITIVE = re.compile("|".join([
     r"\bno (?:statistically )?significant (?:difference|increase)", r"\bdid not (?:show|differ|increase)",
     r"\bstable\b",
     r"\bmost common (?:adverse|side)", r"\bcomparable\b", r"\bsimilar\b", r"\bno (?:incidents?|cases?|evidence)\b",
-    r"\bwell[- ]tolerated\b", r"\bgenerally (?:safe|tolerated)\b", r"\bsafe\b", r"\bmild\b", r"\btransient\b",
+    r"\bwell[- ]tolerated\b", r"\bgenerally (?:safe|tolerated)\b", r"\bsafe\b", r"\bmild\b", r"\btransient(?:ly)?\b",
     r"\bresolved\b", r"\bno serious adverse", r"\bno (?:significant |major |severe )?(?:adverse|side)",
-    r"\bfew (?:adverse|side|discontinu)", r"\bgood (?:safety|tolerability)", r"\bfavou?rable (?:safety|tolerability)",
-    r"\bacceptable (?:safety|tolerability)", r"\btolerable\b", r"\bself-limiting\b",
+    r"\bfew(?:er)? (?:adverse|side|discontinu)", r"\bgood (?:safety|tolerability)",
+    r"\bfavou?rable (?:safety|tolerability)",
+    r"\bacceptable\b", r"\btolerable\b", r"\bself-limiting\b", r"\bmanageable\b",
     r"\bwithout (?:serious )?(?:adverse|side)",
-    r"\bshort-lived\b", r"\bdissipated\b",
+    r"\bshort-lived\b", r"\bdissipated\b", r"\battenuated\b", r"\bdecreased thereafter\b", r"\b(?:nearly )?absent\b",
     r"\bwithout (?:permanent |long-lasting |lasting |persistent )?(?:side|adverse)",
+    r"\bwithout (?:provoking |causing )?(?:complications|significant (?:adverse|side))",
     r"\bno (?:significant )?effect on[^.]{0,40}adverse", r"\bno dropouts?\b", r"\bno (?:patients|participants) "
     r"(?:discontinued|withdrew|dropped)", r"\bnone of which\b", r"\bminimal\b", r"\btolerated\b", r"\bbrief\b",
-    r"\bwithout increasing (?:the )?(?:adverse|side|incidence)", r"\bno long-lasting\b", r"\bdecreased risk of\b",
-    r"\bno difference in (?:the number of )?(?:participants who )?(?:dropp|withdr|discontinu|adverse)"]), T)
+    r"\bwithout increasing (?:the )?(?:adverse|side|incidence|rate)", r"\bno long-lasting\b",
+    r"\bdecreased risk of\b", r"\breduction of (?:adverse|side)",
+    r"\bno new safety signals?\b", r"\bdid not (?:impair|identify|require)\b", r"\bnot require\b",
+    r"\blow risk\b", r"\bno affective switch", r"\b(?:efficacy|effectiveness|safety) and (?:safety|tolerability)\b",
+    r"\bno difference in (?:the number of )?(?:participants who )?(?:dropp|withdr|discontinu|adverse)",
+    r"\bno serious\b", r"\bnone of the\b[^.]{0,40}\brequired\b", r"\btemporary\b", r"\bonly during\b",
+    r"\bonly (?:\w+ )?(?:\d+|one|two|three|a few)\b[^.]{0,40}\bdiscontinu", r"\bdisappear\w*",
+    r"\blower in the (?:es)?ketamine group"]), T)
 TOL_NEGATIVE = re.compile("|".join([
     r"\bsignificant adverse\b", r"\bdropped out due to\b", r"\bnot tolerating\b",
     r"\badverse events? (?:was|were) (?:higher|more frequent|increased)", r"\bhigher incidence of adverse",
     r"\bincreased (?:the )?risk (?:for|of) adverse",
-    r"\bserious adverse events? (?:occurred|were (?:reported|observed))",
-    r"\b\d+ serious adverse", r"\bdiscontinu\w+ (?:due to|because of) (?:adverse|side)", r"\bpoorly tolerated",
-    r"\bpoor tolerability", r"\bstopped early\b", r"\bcystitis\b", r"\bdependence\b", r"\babuse\b", r"\bpersistent\b",
-    r"\bpsychosis\b", r"\bcognitive (?:impairment|deficits)\b", r"\bdeath", r"\bdied\b", r"\bwithdrew due to"]), T)
+    r"\bserious adverse events? (?:occurred|were (?:reported|observed))", r"\b(?:experienced|had) serious\b",
+    r"\b\d+ serious adverse",
+    r"\bdiscontinu\w+ (?:\w+ ){0,2}(?:due to|because of|for) (?:adverse|side|TEAE|AE|tolerab)",
+    r"\bpoorly tolerated", r"\bpoor tolerability", r"\btolerability was poor", r"\bstopped early\b", r"\bcystitis\b",
+    r"(?<!nicotine )(?<!alcohol )(?<!opioid )(?<!tobacco )\bdependence\b",
+    r"\babuse\b", r"\bpersistent (?:\w+ )?(?:adverse|side|effects|symptoms|impairment|dissociat)",
+    r"\bschizophrenia-like\b", r"\bincrease in (?:\w+ )?psychopathology",
+    r"\bpsychosis\b", r"\bcognitive (?:impairment|deficits)\b", r"\bdeath", r"\bdied\b", r"\bwithdrew due to",
+    r"\bsignificant (?:[\w,]+ ){0,5}side effects\b", r"\bdue to (?:acute |the )?(?:side effects|adverse)"]), T)
+PERIOPERATIVE_OUTCOME = re.compile(r"delirium|\bPOCD\b|\bPND\b|cognit|emergence|agitation", T)
 DUR_SHORT = re.compile(r"\brelaps\w*|\breturn(?:ed)? to baseline|\b(?:effect|benefit|improvement|response)s? "
                        r"(?:\w+ )?(?:faded|dissipated|waned|diminished|declined|was lost|were lost|did not persist|"
                        r"was not sustained|were not sustained)|\btransient\b|\bshort-lived\b|\bno longer\b|"
@@ -115,6 +145,10 @@ class ArticleFacts:
     adjunct: bool
     ketamine_study: bool
     depression: bool
+    controlled: bool = True
+    predictor_study: bool = False
+    single_dose: bool = False
+    narrative_review: bool = False
 
 
 def article_facts(text: str, ex: Extraction, publication_types: list[str] | None = None,
@@ -124,11 +158,13 @@ def article_facts(text: str, ex: Extraction, publication_types: list[str] | None
         populations=design.populations(text), retracted=retracted, prevention=design.is_prevention(text),
         ect_anaesthesia=design.is_ect_anaesthesia(text), adjunct=bool(ADJUNCT.search(text)),
         ketamine_study=ex.study_drug in STUDY_DRUGS or bool(DRUG_WORDS.search(text.split("\n", 1)[0])),
-        depression=len(DEPRESSION.findall(text)) >= 2)
+        depression=len(DEPRESSION.findall(text)) >= 2, controlled=bool(CONTROL.search(text)),
+        predictor_study=design.is_predictor_study(text), single_dose=bool(SINGLE_DOSE.search(text)),
+        narrative_review=design.is_narrative_review(text))
 
 
-GENERIC_EFFICACY = re.compile(r"\bimprov|\beffective|\brespon|\bremission|\bremitt|\bsymptom|\bscore|\bCGI\b|"
-                              r"\banhedoni|\brelief|\befficac|\bNNT", T)
+GENERIC_EFFICACY = re.compile(r"\bimprov|(?<!cost-)\beffective|\buseful\b|\bSMD\b|\beffect sizes?\b|\brespon|"
+                              r"\bremission|\bremitt|\bsymptom|\bscore|\bCGI\b|\banhedoni|\brelief|\befficac|\bNNT", T)
 DEPRESSION = re.compile(r"depress|\bTRD\b|\bMDD\b|antidepress", T)
 STAT_REPORT = re.compile(r"\bp\s*[<=≤>]|95\s*%\s*CI|\bsignificant|\d+(?:\.\d+)?\s*%|\bOR\b|\bSMD\b|\bNNT", T)
 METHODS_LABEL = re.compile(r"^(?:METHODS?|MATERIALS|DESIGN|SETTING|PARTICIPANTS|INTERVENTIONS?|BACKGROUND|"
@@ -141,33 +177,46 @@ NOT_A_FINDING = re.compile("|".join([
     r"\bhealthy (?:controls|volunteers)", r"\bcorrelat\w*", r"\bpredict\w*", r"\bmoderat(?:e|ed|ion|or)s?\b",
     r"\bmediat\w*", r"\bregression\b", r"\bassociated with (?:greater|higher|lower|better|worse|more|less)\b",
     r"\bdefined as\b", r"\bend ?points?\(s\)", r"\bwill\b", r"\bto assess\b", r"\bwas assessed\b",
-    r"\bwere assessed\b", r"\bwere measured\b", r"\bwe examined\b", r"\bwe (?:used|compared)\b"]), T)
+    r"\bwere assessed\b", r"\bwere measured\b", r"\bwe examined\b", r"\bwe (?:used|compared)\b",
+    r"\bcost|\bQALYs?\b|\bICERs?\b"]), T)
 OTHER_CONDITION = re.compile(r"\bPTSD|post-?traumatic|\banxiety|\bOCD\b|obsessive|phobi|\bpain\b|analgesi|craving|"
                              r"alcohol|cocaine|opioid|\bsuicid|\bSI\b|\bBSSI\b|\bSSI\b|\bBSS\b|C-SSRS|\bMSSI|delirium|\bsleep|"
-                             r"cognit|schizophren|psychos|\beating|anorexi", T)
+                             r"cognit|schizophren|psychos|\beating|anorexi|adverse|side[- ]effects?|dissociat|CADSS|"
+                             r"BPRS|\bTEAEs?|psychotomimetic|sedation|blood pressure|hopeless|\bBHS\b|memory|fatigue|"
+                             r"\bBFI\b", T)
 DEPRESSION_WORDS = re.compile(r"depress|\bMADRS(?!-SI)|\bHAM-?D|\bHDRS|\bBDI|\bQIDS|\bPHQ|\bEPDS|\bmood\b|"
                               r"antidepress|\bTRD\b|\bMDD\b|anhedoni", T)
+
+
+NON_FINDING_SECTION = re.compile(r"^(?:LIMITATIONS?|OUTCOMES?|MEASURES|ANALYSIS|METHODS?|PURPOSE|DIVERSITY|"
+                                 r"[A-Z ]*REGISTRATION|PROSPERO|TRIAL REGISTRATION)", T)
+REPORTED = re.compile(r"\b(?:was|were) (?:also )?(?:observed|found|noted|seen)\b|\b(?:revealed|resulted in|led to)\b|"
+                      r"\bwe found\b|\b(?:improved|occurred|demonstrated|showed|exhibited)\b", T)
 
 
 def is_finding(ex: Extraction, i: int, sentence: str) -> bool:
     """Results and conclusions; in an unstructured part, also a sentence that reports statistics or, in the
     second half of the abstract, a verdict on tolerability ("It is safe and well tolerated")."""
     role = ex.roles[i]
+    section = ex.sections[i] if i < len(ex.sections) else None
+    if section and NON_FINDING_SECTION.match(section):
+        return False
     if role in FINDING_ROLES:
         return True
     if role == "title" or i < 2:
         return False
-    section = ex.sections[i] if i < len(ex.sections) else None
     if section and METHODS_LABEL.match(section):
         return False
     if i >= 0.4 * len(ex.sentences) and (TOL_POSITIVE.search(sentence) or TOL_NEGATIVE.search(sentence)) and \
             re.search(r"toler|safe|adverse|side|dissociat|discontinu", sentence, T):
         return True
+    if section is None and i >= 0.4 * len(ex.sentences) and REPORTED.search(sentence):
+        return True
     return bool(STAT_REPORT.search(sentence)) and not re.search(r"\bwere (?:randomi[sz]ed|assigned|recruited|"
                                                                  r"enrolled|included)\b", sentence, T)
 
 
-NEGATED_BEFORE = re.compile(r"\b(?:no|not|without|neither|nor|absence of|free of)\b[^.;,]{0,40}$", T)
+NEGATED_BEFORE = re.compile(r"\b(?:no|not|without|neither|nor|absence of|free of)\b[^.;,]{0,90}$", T)
 
 
 def _unnegated(rx: re.Pattern, sentence: str) -> list[str]:
@@ -187,7 +236,41 @@ def _nearest(sentence: str, topic: tuple[re.Pattern, ...], up: re.Pattern, down:
     return ([word], []) if direction == "down" else ([], [word])
 
 
-def _polarity(profile: str, sentence: str, topic: tuple[re.Pattern, ...] = ()) -> tuple[str | None, list[str]]:
+CONTROL = re.compile(r"placebo|midazolam|[- ]only (?:group|condition|arm)|\balone\b|\bsaline\b|\bsham\b|"
+                     r"\bcontrol (?:group|arm|condition)s?\b|\bcontrols\b|"
+                     r"\bcompared (?:with|to) (?:the )?(?:standard|usual|treatment as usual)", T)
+NO_DIFFERENCE = re.compile(r"differ|\bneither\b|\bcomparable\b|\bsimilar\b", T)
+GROUPS = re.compile(r"\b(?:between|among|across) (?:the )?(?:two |three |treatment |study )?"
+                    r"(?:groups|arms|conditions)\b|\bgroup differences?\b", T)
+ACTIVE_COMPARISON = re.compile(r"\b(?:between|across) (?:the )?(?:ECT|electroconvulsive|r?TMS|unipolar|bipolar|doses|"
+                               r"dose groups|dosing|sexes|men|women|males|females|routes|"
+                               r"(?:es)?ketamine (?:treatment )?groups|(?:es)?ketamine and|IV and|oral and|"
+                               r"intravenous and|intranasal and)\b|"
+                               r"\b(?:sex|gender|dose)[- ](?:differences?|groups?|dependent)\b|\bhigher doses?\b", T)
+
+
+def _efficacy_negatives(sentence: str, controlled: bool) -> list[str]:
+    """Negative cues that speak against efficacy. "No difference" between two active treatments, doses or
+    subgroups (ECT vs ketamine, unipolar vs bipolar) is no evidence against the drug; in an uncontrolled study
+    "did not differ" compares such groups too."""
+    neg = NEGATIVE.findall(sentence)
+    if CONTROL.search(sentence):
+        return neg
+    if ACTIVE_COMPARISON.search(sentence):
+        return []
+    if not controlled or not GROUPS.search(sentence):
+        return [c for c in neg if not NO_DIFFERENCE.search(c)]
+    return neg
+
+
+def _active_no_difference(sentence: str, controlled: bool) -> bool:
+    """"Did not differ between groups" of two active treatments: neither for nor against the drug."""
+    return not CONTROL.search(sentence) and any(NO_DIFFERENCE.search(c) for c in NEGATIVE.findall(sentence)) and \
+        (bool(ACTIVE_COMPARISON.search(sentence)) or not controlled or not GROUPS.search(sentence))
+
+
+def _polarity(profile: str, sentence: str, topic: tuple[re.Pattern, ...] = (),
+              controlled: bool = True) -> tuple[str | None, list[str]]:
     if profile == "tolerability":
         neg, pos = _unnegated(TOL_NEGATIVE, sentence), TOL_POSITIVE.findall(sentence)
     elif profile == "durability":
@@ -195,7 +278,9 @@ def _polarity(profile: str, sentence: str, topic: tuple[re.Pattern, ...] = ()) -
     elif profile == "plasticity":
         neg, pos = _nearest(sentence, topic, PLASTICITY_UP, PLASTICITY_DOWN)
     else:
-        neg, pos = NEGATIVE.findall(sentence), POSITIVE.findall(sentence)
+        if _active_no_difference(sentence, controlled):
+            return None, []
+        neg, pos = _efficacy_negatives(sentence, controlled), POSITIVE.findall(sentence)
     if neg:
         return "conflicts", neg[:3]
     if pos:
@@ -206,11 +291,13 @@ def _polarity(profile: str, sentence: str, topic: tuple[re.Pattern, ...] = ()) -
 def _applies(claim: Claim, facts: ArticleFacts) -> bool:
     if claim.human_only and facts.design == "animal":
         return False
-    if facts.design == "protocol":
+    if facts.design == "protocol" or facts.narrative_review:
         return False
     if not claim.prevention_ok and facts.prevention:
         return False
     if not claim.ect_ok and facts.ect_anaesthesia:
+        return False
+    if claim.profile in ("efficacy", "durability") and facts.predictor_study:
         return False
     if claim.population and claim.population not in facts.populations:
         return False
@@ -246,7 +333,7 @@ def assess(text: str, ex: Extraction, facts: ArticleFacts, catalogue: Catalogue,
     findings: list[Finding] = []
     claims = [c for c in catalogue.claims if _applies(c, facts)]
     candidates = [(i, s, e) for i, (s, e) in enumerate(ex.sentences)
-                  if is_finding(ex, i, text[s:e]) and not HEDGED.search(text[s:e])]
+                  if is_finding(ex, i, text[s:e]) and not HEDGED.search(text[s:e]) and not AGENDA.search(text[s:e])]
     scores = [d.cats for d in clf.pipe(text[s:e] for _, s, e in candidates)] if clf and candidates else \
         [{} for _ in candidates]
     for (i, s, e), cats in zip(candidates, scores, strict=True):
@@ -254,10 +341,10 @@ def assess(text: str, ex: Extraction, facts: ArticleFacts, catalogue: Catalogue,
         mentions = by_sent.get(i, [])
         kinds = {m.attrs.get("kind") for m in mentions if m.label == "OUTCOME"}
         hours = [m.attrs["hours"] for m in mentions if m.label == "TIMEPOINT" and m.attrs.get("hours")]
-        other_drug_only = not DRUG_WORDS.search(sentence) and any(
-            m.label == "DRUG" and m.canonical not in STUDY_DRUGS for m in mentions)
+        other_drug_only = not DRUG_WORDS.search(sentence) and (bool(OTHER_TREATMENT.search(sentence)) or any(
+            m.label == "DRUG" and m.canonical not in STUDY_DRUGS for m in mentions))
         for claim in claims:
-            if other_drug_only and claim.profile != "plasticity":
+            if other_drug_only:
                 continue  # "psilocybin induced remission in 57%" is not evidence about ketamine
             mode = modes.get(claim.id, "rules")
             learned = _learned(cats, claim.id) if mode != "rules" else None
@@ -268,7 +355,9 @@ def assess(text: str, ex: Extraction, facts: ArticleFacts, catalogue: Catalogue,
                 continue
             on_topic = any(rx.search(sentence) for rx in claim.topic) or bool(kinds & set(claim.outcome_kinds))
             depressive = claim.profile in ("efficacy", "durability") and claim.id != "suicidal_ideation"
-            if depressive and not DEPRESSION_WORDS.search(sentence):
+            if depressive and DEPRESSION_WORDS.search(sentence):
+                on_topic = on_topic or bool(GENERIC_EFFICACY.search(sentence))  # "effective in TRD"
+            elif depressive:
                 # a depression claim: the sentence must be about depression, or about efficacy in a
                 # depression study without naming another condition
                 on_topic = on_topic and facts.depression and not OTHER_CONDITION.search(sentence)
@@ -276,7 +365,13 @@ def assess(text: str, ex: Extraction, facts: ArticleFacts, catalogue: Catalogue,
                     on_topic = bool(GENERIC_EFFICACY.search(sentence))
             if not on_topic or (claim.profile in ("efficacy", "durability") and NOT_A_FINDING.search(sentence)):
                 continue
-            stance, cues = _polarity(claim.profile, sentence, claim.topic)
+            if claim.human_only and ANIMAL_SENTENCE.search(sentence):
+                continue
+            if claim.profile == "tolerability" and facts.prevention and PERIOPERATIVE_OUTCOME.search(sentence):
+                continue  # in a surgical trial, delirium and cognition are the outcomes it tries to prevent
+            stance, cues = _polarity(claim.profile, sentence, claim.topic, facts.controlled)
+            if stance is None and claim.profile == "durability":
+                stance, cues = _late_benefit(sentence, hours, facts)
             if stance is None:
                 continue
             if claim.max_hours is not None:
@@ -292,7 +387,7 @@ def assess(text: str, ex: Extraction, facts: ArticleFacts, catalogue: Catalogue,
                 if stance is None:
                     continue
             if claim.profile == "efficacy" and stance == "supports" and not STATS.search(sentence) and \
-                    facts.design == "rct" and not re.search(r"respon|remi|improv|reduc", sentence, T):
+                    facts.design == "rct" and not RCT_EFFICACY.search(sentence):
                 continue
             findings.append(_finding(claim.id, i, s, e, stance, cues, sentence, facts, mentions, hours))
         for claim in claims:
@@ -301,6 +396,9 @@ def assess(text: str, ex: Extraction, facts: ArticleFacts, catalogue: Catalogue,
                 findings.append(_finding(claim.id, i, s, e, learned, [f"classifier {cats[claim.id]:.2f}"],
                                          sentence, facts, mentions, hours))
     return findings
+
+
+RCT_EFFICACY = re.compile(r"respon|remi|improv|reduc|effective|efficacy|superior|antidepressant effect", T)
 
 
 def _learned(cats: dict, claim_id: str, threshold: float = 0.5) -> str | None:
@@ -319,10 +417,36 @@ def _finding(claim_id: str, i: int, s: int, e: int, stance: str, cues: list[str]
                    next((m.canonical for m in mentions if m.label == "ROUTE"), None))
 
 
+ONGOING_DOSING = re.compile(r"\bwith (?:continued|ongoing|maintenance|decreasing|additional|weekly|repeated)\b|"
+                            r"\bmaintenance (?:phase|treatment|dosing)|\binfusion frequency|\btreated with weekly", T)
+
+
+SINGLE_DOSE = re.compile(r"\b(?:a )?single (?:low |sub-?anaesthetic |subanesthetic )?(?:dose|infusion|injection|"
+                         r"administration)\b", T)
+AFTER_LAST_DOSE = re.compile(r"\bafter (?:the )?(?:last|final)\b|"
+                             r"\bfollowing (?:the )?(?:last|final|treatment completion|completion)\b", T)
+AFTER_DOSING = re.compile(r"\bpost-?(?:infusion|injection|dose|treatment)\b|\bfollow-?up\b|\bafter (?:the )?"
+                          r"(?:administration|infusion|injection|dose|treatment)\b|\bpost ?partum\b", T)
+
+
+def _late_benefit(sentence: str, hours: list[float], facts: ArticleFacts) -> tuple[str | None, list[str]]:
+    """A significant benefit more than 14 days after dosing stopped ("lower at 2 months post-infusion") is
+    evidence against a short-lived effect, though the sentence names no durability word."""
+    if not hours or max(hours) <= 336 or ONGOING_DOSING.search(sentence):
+        return None, []
+    if not AFTER_LAST_DOSE.search(sentence) and not (facts.single_dose and AFTER_DOSING.search(sentence)):
+        return None, []
+    if _efficacy_negatives(sentence, facts.controlled) or not STATS.search(sentence):
+        return None, []
+    return "conflicts", [m.group() for rx in (AFTER_LAST_DOSE, AFTER_DOSING) for m in rx.finditer(sentence)][:1]
+
+
 def _durability(stance: str, hours: list[float], sentence: str) -> str | None:
     """short_lived: fading within 14 days supports; benefit beyond 14 days conflicts; no time, no verdict."""
     longest = max(hours) if hours else None
-    if stance == "conflicts":  # sustained / maintained
+    if stance == "conflicts":  # sustained / maintained, unless dosing went on
+        if ONGOING_DOSING.search(sentence):
+            return None
         return "conflicts" if longest is not None and longest > 336 else None
     if longest is not None and longest <= 336:
         return "supports"
