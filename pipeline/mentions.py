@@ -98,7 +98,8 @@ def extract_chunk(items: list[Item], with_model: bool, catalogue: Catalogue | No
 
 def article_item(a: dict) -> Item:
     meta = {"publication_types": list(a.get("publication_types") or []),
-            "mesh": [m["descriptor"] for m in a.get("mesh") or []], "retracted": bool(a.get("retracted"))}
+            "mesh": [m["descriptor"] for m in a.get("mesh") or []], "retracted": bool(a.get("retracted")),
+            "journal": a.get("journal")}
     return (a["doc_id"], a["pmid"], a["version"], a["text"], a["sections"] or [], meta)
 
 

@@ -108,7 +108,7 @@ def test_catalogue_is_valid_and_versioned():
 
 
 def test_sample_size_and_bins():
-    assert design.sample_size("In 24 healthy volunteers and 12 controls") == 24
+    assert design.sample_size("In 24 healthy volunteers and 12 controls") == 36  # controls count (PsyNamic)
     assert design.sample_size("ketamine (n = 20) or placebo (n = 19).") == 39
     assert design.participants_bin(39) == "21-40" and design.participants_bin(1500) == ">=1000"
 

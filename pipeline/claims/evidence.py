@@ -6,7 +6,7 @@ import json
 import math
 from collections import defaultdict
 
-from pipeline.claims import stance
+from pipeline.claims import design, stance
 from pipeline.claims.catalogue import Catalogue
 from pipeline.nlp.extract import Extraction
 
@@ -25,6 +25,7 @@ def evidence_rows(item: tuple, ex: Extraction, catalogue: Catalogue) -> list[dic
     meta = item[5] if len(item) > 5 else {}
     facts = stance.article_facts(text, ex, meta.get("publication_types"), meta.get("mesh"),
                                  bool(meta.get("retracted")))
+    kind = design.psynamic_type(text, meta.get("journal"))
     out = []
     for f in stance.assess(text, ex, facts, catalogue):
         out.append({
@@ -35,7 +36,8 @@ def evidence_rows(item: tuple, ex: Extraction, catalogue: Catalogue) -> list[dic
             "role": ex.roles[f.sent_index], "stance": f.stance, "confidence": f.confidence,
             "cues": json.dumps(f.cues, ensure_ascii=False), "timepoint_hours": f.timepoint_hours,
             "outcome": f.outcome, "dose": f.dose, "route": f.route, "design": facts.design,
-            "sample_size": facts.sample_size, "populations": facts.populations, "retracted": facts.retracted,
+            "study_type": kind, "sample_size": facts.sample_size, "populations": facts.populations,
+            "retracted": facts.retracted,
             "method": METHOD, "model_version": ex.mentions[0].model_version if ex.mentions else "",
             "catalogue_version": catalogue.version,
         })

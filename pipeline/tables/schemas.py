@@ -140,6 +140,7 @@ CLAIM_EVIDENCE = pa.schema([
     pa.field("dose", pa.string()),
     pa.field("route", pa.string()),
     pa.field("design", pa.string(), nullable=False),
+    pa.field("study_type", pa.string()),
     pa.field("sample_size", pa.int64()),
     pa.field("populations", pa.list_(pa.string())),
     pa.field("retracted", pa.bool_(), nullable=False),

@@ -1,0 +1,76 @@
+"""Study type (learned, PsyNamic's vocabulary) and sample size: the features match scikit-learn's TF-IDF, the
+committed model applies without scikit-learn, and participant counts follow PsyNamic's convention."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from pipeline.claims import design, study_type
+from pipeline.claims.train_study_type import idf_of
+from tests.conftest import corpus_path
+
+DOCS = ["Ketamine for depression: a randomized trial of ketamine", "A survey of ketamine users",
+        "Protocol: this trial will randomize patients", "Ketamine users and non-users: a survey"]
+
+
+def test_features_equal_sklearn_sublinear_tfidf():
+    """The model is applied with our arithmetic but trained on scikit-learn's: both must give the same vectors."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    vec = TfidfVectorizer(min_df=2, sublinear_tf=True)
+    x = vec.fit_transform(DOCS).toarray()
+    counts = [study_type.words(d) for d in DOCS]
+    idf = idf_of(counts)
+    assert sorted(idf) == sorted(vec.get_feature_names_out())
+    for row, c in zip(x, counts, strict=True):
+        ours = study_type.features(c, idf, {})
+        theirs = {"w:" + w: v for w, v in zip(vec.get_feature_names_out(), row, strict=True) if v}
+        assert ours.keys() == theirs.keys()
+        assert all(math.isclose(ours[k], theirs[k], rel_tol=1e-9) for k in ours)
+
+
+def test_linear_model_scores_and_argmax():
+    model = study_type.LinearModel(["other", "rct"], {"random": 1.0}, {"w:random": [-1.0, 2.0], "registry": [0, -5]},
+                                   [0.5, 0.0])
+    assert model.scores({"w:random": 1.0}) == [-0.5, 2.0]
+    assert model.predict({"w:random": 1.0}) == "rct"
+    assert model.predict({"w:random": 1.0, "registry": 1.0}) == "other"
+    assert model.predict({"unknown": 3.0}) == "other"
+
+
+def test_committed_model_reads_a_registry_protocol_and_records_its_cross_validation():
+    data = json.loads(study_type.MODEL_PATH.read_text())
+    assert data["cross_validated"]["accuracy"] > data["cross_validated"]["rules_accuracy"]
+    text = ("Psilocybin for alcohol use disorder\nThis randomized placebo-controlled trial will enrol 90 adults; "
+            "participants will receive two doses and will be followed for 12 weeks.")
+    assert design.psynamic_type(text, "https://clinicaltrials.gov/show/NCT01234567") == "protocol"
+    rct = ("Ketamine for treatment-resistant depression: a randomized controlled trial\nMETHODS: 60 patients were "
+           "randomized to ketamine or midazolam. RESULTS: MADRS scores fell more with ketamine (p < 0.001).")
+    assert design.psynamic_type(rct) == "rct"
+
+
+@pytest.mark.parametrize(("text", "n"), [
+    ("24 MDMA users and 30 matched normal controls were tested.", 54),
+    ("We compared 45 ecstasy polydrug, 48 cannabis polydrug and 40 legal drug users, who reported.", 133),
+    ("Fifteen male users (mean exposure, 723 tablets; 12.0 weeks) and 12 age-matched control subjects underwent.", 27),
+    ("Ninety\u2010two participants aged 21-70 are enrolled.", 92),
+    ("Of 120 patients screened, 60 patients were randomized.", 60),
+    ("At 12 weeks, 24 patients and 3 controls remained.", 27),
+    ("A systematic review: a total of 20 studies with 1,234 participants were included.", 1234),
+    ("A meta-analysis of 20 studies.", None),
+    ("We present a case report of a 45-year-old man with depression.", 1),
+])
+def test_sample_size_counts_participants_the_psynamic_way(text, n):
+    assert design.sample_size(text) == n
+
+
+def test_trainer_never_reads_held_out_documents():
+    corpus = corpus_path("psynamic", "doc_labels.jsonl").parent.parent
+    from pipeline.claims.train_study_type import load
+    from pipeline.evaluate.gold import holdout_ids
+
+    records = load(corpus)
+    assert len(records) > 500 and not {r["doc_id"] for r in records} & holdout_ids(corpus)
