@@ -70,7 +70,8 @@ def test_timepoints_routes_and_context(ex):
     assert ae["psychotic symptoms"].negated and not ae["nausea"].negated
     assert ae["dissociation"].hedged and ae["dissociation"].role == "background"
     assert ae["nausea"].attrs["mesh"] == "D009325"
-    assert ex.study_drug == "esketamine" and ex.routes == ["intranasal"]
+    # the racemic ketamine arm is the same substance (PsyNamic's routes): its i.v. route counts, midazolam's not
+    assert ex.study_drug == "esketamine" and ex.routes == ["intranasal", "intravenous"]
 
 
 def test_mention_ids_are_stable(extractor):
@@ -158,3 +159,22 @@ def test_kev_eval_json_shape_on_a_guidelines_file(tmp_path):
         assert set(label) == {"strict", "overlap"}
         assert {"precision", "recall", "f1", "tp", "fp", "fn"} <= set(label["strict"])
     assert res["labels"]["DOSE"]["strict"]["f1"] == 1.0
+
+
+@pytest.mark.parametrize(("text", "routes"), [
+    # a review's routes are others' unless its title names them as its subject
+    ("Intravenous ketamine for depression: a systematic review and meta-analysis\nWe searched MEDLINE for trials "
+     "of intranasal esketamine and intravenous ketamine.", ["intravenous"]),
+    ("Ketamine for depression: a systematic review\nWe searched MEDLINE for trials of intravenous ketamine.", []),
+    # "oral antidepressant" is the co-medication's route, not the study drug's
+    ("Esketamine nasal spray plus an oral antidepressant in TRD\nPatients received esketamine nasal spray plus a "
+     "new oral antidepressant.", ["intranasal"]),
+    # background routes are other trials' when the study states its own
+    ("Intranasal ketamine for depression\nBACKGROUND: Ketamine research has mostly used intravenous infusions. "
+     "METHODS: Twenty patients received intranasal ketamine 50 mg.", ["intranasal"]),
+    # "NS" is "not significant" unless the abstract defines it
+    ("Ketamine infusion in depression\nPatients received ketamine by intravenous infusion. Anxiety changes were NS "
+     "at day 7.", ["intravenous"]),
+])
+def test_article_routes(extractor, text, routes):
+    assert extractor.one(text).routes == routes

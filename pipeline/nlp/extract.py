@@ -416,19 +416,28 @@ def extract_doc(doc: Doc, doc_id: str, pmid: str | None = None, version: int = 1
                       sec_for)
 
 
+OTHER_MEDICATION = re.compile(r"\s+(?:antidepressants?|medications?|SSRIs?|placebo|premedication|midazolam|"
+                              r"benzodiazepines?|opioids?|analgesi\w+|antipsychotics?)\b", re.IGNORECASE)
+
+
 def article_routes(text: str, mentions: list[Mention], main: str | None, drugs: list, sents: list) -> list[str]:
-    """Routes of the study drug (what PsyNamic's `routes` means); none for a review, where they are others'."""
-    if design.is_review(text):
-        return []
+    """Routes of the study drug (what PsyNamic's `routes` means). A review's routes are others', except those its
+    title names as its subject ("... of intravenous ketamine: a systematic review")."""
+    family = set(STUDY_DRUGS) if main in STUDY_DRUGS else {main}  # "S-ketamine" in a ketamine study is its drug
     found = [m for m in mentions if m.label == "ROUTE" and m.canonical and not m.negated
-             and (m.drug == main or m.drug is None)]
+             and (m.drug in family or m.drug is None) and not OTHER_MEDICATION.match(text, m.end)]
+    own = [m for m in found if m.role != "background"]
+    found = own or found  # "most trials gave ketamine by IV infusion" in the background is others' route
+    if design.is_review(text):
+        title_end = text.find("\n") if "\n" in text else len(text)
+        return sorted({m.canonical for m in found if m.end <= title_end})
     routes = {m.canonical for m in found}
     if routes - {"other"} and all(m.text.lower().startswith("inject") for m in found if m.canonical == "other"):
         routes.discard("other")  # a bare "injection" says nothing more once the route is named
     if not routes and design.classify(text) in ("rct", "cohort", "case_report", "protocol"):
         for h in lexicon.implied_routes().find(text):
             si = _sentence_index([s for s, _ in sents], h.start)
-            if _link((h.start, h.end), drugs, sents[si], text) in (main, None):
+            if _link((h.start, h.end), drugs, sents[si], text) in family | {None}:
                 routes.add(h.canonical)
     return sorted(routes)
 
