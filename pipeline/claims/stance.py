@@ -37,7 +37,8 @@ NEGATIVE = re.compile(r"\bno (?:statistically )?significant|\bnot (?:statistical
                       r"differences|effect|effects|improvement|benefit|advantage|change)\b|\bwas not (?:superior|"
                       r"effective|associated)|\bwere not (?:superior|effective|different)|\bnot superior|"
                       r"\bcomparable (?:to|with) (?:placebo|midazolam|control)|\bsimilar (?:to|with) (?:placebo|"
-                      r"midazolam|control)|\bn\.s\.|\bnon-?significant|\bneither\b[^.]{0,60}\bnor\b|\bno better than|"
+                      r"midazolam|control)|\bn\.s\.|(?<!became )\bnon-?significant|\bneither\b[^.]{0,60}\bnor\b|"
+                      r"\bno better than|"
                       r"\bnot (?:a )?useful\b", T)
 POSITIVE = re.compile("|".join([
     r"\bhigher\b", r"\bin remission\b", r"\bNNTs?\b", r"\bmet (?:a |the )?criteri", r"\bresponded\b", r"\bremitted\b",
@@ -51,7 +52,8 @@ POSITIVE = re.compile("|".join([
     r"\bincreas(?:ed|es) (?:the )?(?:rates? of )?(?:response|remission)", r"\b(?:objective|endpoint) was met\b",
     r"\bconfirm(?:ed|s|ing)\b", r"\b(?:were|was) increased\b", r"\brates? (?:for \w+ )?(?:was|were) \d",
     r"\bmore patients\b[^.]{0,80}\b(?:remission|response|responded|remitted)",
-    r"\b(?:response|remission|improvement) was observed\b"]), T)
+    r"\b(?:response|remission|improvement) was observed\b",
+    r"\banti-?suicidal (?:effect|efficacy|action)s?\b"]), T)
 AGENDA = re.compile(r"\bshould\b|\bfuture\b|\b(?:are|is) (?:still |urgently )?(?:needed|required|warranted)\b|"
                     r"\bneed for (?:more|larger)\b|\bimportan(?:t|ce)\b|\bhypothesi\w+|\bbelieved\b|\bthought to\b|"
                     r"\bexplor(?:es|ed)\b|\b(?:this|the present) (?:article|review|paper|chapter)\b|"
@@ -177,14 +179,14 @@ NOT_A_FINDING = re.compile("|".join([
     r"antidepressant)", r"\bresponders (?:showed|had|exhibited)", r"\bcompared (?:with|to) healthy",
     r"\bhealthy (?:controls|volunteers)", r"\bcorrelat\w*", r"\bpredict\w*", r"\bmoderat(?:e|ed|ion|or)s?\b",
     r"\bmediat\w*", r"\bregression\b", r"\bassociated with (?:greater|higher|lower|better|worse|more|less)\b",
-    r"\bdefined as\b", r"\bend ?points?\(s\)", r"\bwill\b", r"\bto assess\b", r"\bwas assessed\b",
+    r"(?<!\()\bdefined as\b", r"\bend ?points?\(s\)", r"\bwill\b", r"\bto assess\b", r"\bwas assessed\b",
     r"\bwere assessed\b", r"\bwere measured\b", r"\bwe examined\b", r"\bwe (?:used|compared)\b",
     r"\bcost|\bQALYs?\b|\bICERs?\b"]), T)
 OTHER_CONDITION = re.compile(r"\bPTSD|post-?traumatic|\banxiety|\bOCD\b|obsessive|phobi|\bpain\b|analgesi|craving|"
                              r"alcohol|cocaine|opioid|\bsuicid|\bSI\b|\bBSSI\b|\bSSI\b|\bBSS\b|C-SSRS|\bMSSI|delirium|\bsleep|"
                              r"cognit|schizophren|psychos|\beating|anorexi|adverse|side[- ]effects?|dissociat|CADSS|"
                              r"BPRS|\bTEAEs?|psychotomimetic|sedation|blood pressure|hopeless|\bBHS\b|memory|fatigue|"
-                             r"\bBFI\b", T)
+                             r"\bBFI\b|\bstress\b", T)
 DEPRESSION_WORDS = re.compile(r"depress|\bMADRS(?!-SI)|\bHAM-?D|\bHDRS|\bBDI|\bQIDS|\bPHQ|\bEPDS|\bmood\b|"
                               r"antidepress|\bTRD\b|\bMDD\b|anhedoni", T)
 
@@ -364,6 +366,8 @@ def assess(text: str, ex: Extraction, facts: ArticleFacts, catalogue: Catalogue,
                 on_topic = on_topic and facts.depression and not OTHER_CONDITION.search(sentence)
                 if not on_topic and facts.depression and not OTHER_CONDITION.search(sentence):
                     on_topic = bool(GENERIC_EFFICACY.search(sentence))
+            if not on_topic and claim.title_topic:
+                on_topic = _study_topic(text, sentence, mentions, claim)
             if not on_topic or (claim.profile in ("efficacy", "durability") and NOT_A_FINDING.search(sentence)):
                 continue
             if claim.human_only and ANIMAL_SENTENCE.search(sentence):
@@ -401,6 +405,25 @@ def assess(text: str, ex: Extraction, facts: ArticleFacts, catalogue: Catalogue,
                 findings.append(_finding(claim.id, i, s, e, learned, [f"classifier {cats[claim.id]:.2f}"],
                                          sentence, facts, mentions, hours))
     return findings
+
+
+def _other_conditions(passage: str, claim: Claim) -> list[str]:
+    """Conditions or outcomes named in `passage` besides the claim's own topic (depression counts as other)."""
+    found = [m.group() for m in OTHER_CONDITION.finditer(passage)
+             if not any(rx.search(m.group()) for rx in claim.topic)]
+    return found + [m.group() for m in DEPRESSION_WORDS.finditer(passage)]
+
+
+def _study_topic(text: str, sentence: str, mentions: list[Mention], claim: Claim) -> bool:
+    """In a study whose title is about the claim's topic alone (suicidality), a result on efficacy that names no
+    other condition or outcome reports that topic ("significant decreases across all measures")."""
+    title = text.split("\n", 1)[0]
+    if not any(rx.search(title) for rx in claim.title_topic) or _other_conditions(title, claim) or \
+            _other_conditions(sentence, claim):
+        return False
+    if any(m.label == "OUTCOME" and not any(rx.search(m.text) for rx in claim.topic) for m in mentions):
+        return False
+    return bool(GENERIC_EFFICACY.search(sentence) or re.search(r"\bdecreas|\breduc", sentence, T))
 
 
 RCT_EFFICACY = re.compile(r"respon|remi|improv|reduc|effective|efficacy|superior|antidepressant effect", T)
