@@ -114,10 +114,30 @@ PLASTICITY_UP = re.compile(r"\bincreas\w*|\benhanc\w*|\bpromot\w*|\brestor\w*|\b
                            r"\bhigher\b|\bgrowth\b|\bformation\b|\bstimulat\w*|\bactivat\w*|\bincrease\b", T)
 PLASTICITY_DOWN = re.compile(r"\bno (?:significant )?(?:change|difference|effect)|\bdid not (?:alter|change|"
                              r"increase|affect)|\bunchanged\b|\bdecreas\w*|\breduc\w*|\bnot (?:altered|changed)", T)
+ANTIDEPRESSANT_DRUG = (r"(?:antidepressants?|SSRIs?|SNRIs?|OADs?|escitalopram|sertraline|fluoxetine|venlafaxine|"
+                       r"duloxetine|mirtazapine|bupropion|citalopram|paroxetine|vortioxetine)\b"
+                       r"(?! (?:effects?|propert|response|efficacy|actions?|activity))")
 ADJUNCT = re.compile(r"\b(?:adjunct\w*|add-on|added to|augment\w*|in combination with|combined with|plus|along with|"
-                     r"together with|concomitant|ongoing|newly (?:initiated|started)|in addition to)\b[^.]{0,80}"
-                     r"\b(?:antidepressants?|SSRIs?|SNRIs?|escitalopram|sertraline|fluoxetine|venlafaxine|duloxetine|"
-                     r"mirtazapine|bupropion|citalopram|paroxetine|vortioxetine)\b|\boral antidepressants?\b", T)
+                     r"together with|concomitant|ongoing|newly (?:initiated|started)|in addition to|"
+                     r"in conjunction with)\b[^.]{0,80}\b" + ANTIDEPRESSANT_DRUG + r"|\boral " + ANTIDEPRESSANT_DRUG +
+                     r"|\b(?:pre-?existing|current|ongoing|stable|existing|concurrent|background) (?:oral )?"
+                     + ANTIDEPRESSANT_DRUG + r"[^.]{0,40}\b(?:maintained|continued|kept|unchanged)\b", T)
+NOT_ADJUNCT = re.compile(r"\b(?:free of|without|not (?:on|taking|receiving)|off|washed out|discontinu\w+|tapered)\s+"
+                         r"(?:\w+\s+){0,2}$|\bapprov\w*\b[^.]*$|\black of\b[^.]*$|"
+                         r"\b(?:non-?response|failed|failure|inadequate response|resistan\w+) (?:to )?"
+                         r"(?:\S+ ){0,3}$", T)
+
+
+def is_adjunct(text: str) -> bool:
+    """The drug is given with an oral antidepressant: an add-on wording, not negated ("free of concomitant
+    antidepressants"), not a regulatory or background remark ("approved in combination with an SSRI")."""
+    for m in ADJUNCT.finditer(text):
+        start = max(text.rfind(".", 0, m.start()), text.rfind("\n", 0, m.start())) + 1
+        if not NOT_ADJUNCT.search(text[start:m.start()]):
+            return True
+    return False
+
+
 DRUG_WORDS = re.compile(r"ketamine|esketamine|arketamine|\bESK\b|\bKET\b|spravato", T)
 
 
@@ -158,7 +178,7 @@ def article_facts(text: str, ex: Extraction, publication_types: list[str] | None
     return ArticleFacts(
         design=design.classify(text, publication_types, mesh), sample_size=design.sample_size(text),
         populations=design.populations(text), retracted=retracted, prevention=design.is_prevention(text),
-        ect_anaesthesia=design.is_ect_anaesthesia(text), adjunct=bool(ADJUNCT.search(text)),
+        ect_anaesthesia=design.is_ect_anaesthesia(text), adjunct=is_adjunct(text),
         ketamine_study=ex.study_drug in STUDY_DRUGS or bool(DRUG_WORDS.search(text.split("\n", 1)[0])),
         depression=len(DEPRESSION.findall(text)) >= 2, controlled=bool(CONTROL.search(text)),
         predictor_study=design.is_predictor_study(text),
