@@ -196,7 +196,9 @@ METHODS_LABEL = re.compile(r"^(?:METHODS?|MATERIALS|DESIGN|SETTING|PARTICIPANTS|
 
 NOT_A_FINDING = re.compile("|".join([
     r"\bassociation between\b", r"\bassociated with (?:changes|response|treatment response|remission|the (?:rapid )?"
-    r"antidepressant)", r"\bresponders (?:showed|had|exhibited)", r"\bcompared (?:with|to) healthy",
+    r"antidepressant|its|their|the (?:magnitude|degree|extent))\b", r"\bsociodemographic\b",
+    r"\bcharacteristics\b", r"\bclinical features\b", r"\bresponders (?:showed|had|exhibited)",
+    r"\bcompared (?:with|to) healthy",
     r"\bhealthy (?:controls|volunteers)", r"\bcorrelat\w*", r"\bpredict\w*", r"\bmoderat(?:e|ed|ion|or)s?\b",
     r"\bmediat\w*", r"\bregression\b", r"\bassociated with (?:greater|higher|lower|better|worse|more|less)\b",
     r"(?<!\()\bdefined as\b", r"\bend ?points?\(s\)", r"\bwill\b", r"\bto assess\b", r"\bwas assessed\b",
@@ -269,14 +271,19 @@ ACTIVE_COMPARISON = re.compile(r"\b(?:between|across) (?:the )?(?:ECT|electrocon
                                r"dose groups|dosing|sexes|men|women|males|females|routes|"
                                r"(?:es)?ketamine (?:treatment )?groups|(?:es)?ketamine and|IV and|oral and|"
                                r"intravenous and|intranasal and)\b|"
-                               r"\b(?:sex|gender|dose)[- ](?:differences?|groups?|dependent)\b|\bhigher doses?\b", T)
+                               r"\b(?:sex|gender|dose)[- ](?:differences?|groups?|dependent)\b|"
+                               r"\b(?:higher|lower) (?:[\w.-]+ ){0,3}doses?\b", T)
+
+
+SIDE_EFFECT_TARGET = re.compile(r"^[^.;]{0,40}\b(?:dissociat\w*|psychotomimetic|psychotic|side[- ]effects?|adverse|"
+                                r"blood pressure|heart rate|vital signs|sedation)", T)
 
 
 def _efficacy_negatives(sentence: str, controlled: bool) -> list[str]:
     """Negative cues that speak against efficacy. "No difference" between two active treatments, doses or
     subgroups (ECT vs ketamine, unipolar vs bipolar) is no evidence against the drug; in an uncontrolled study
-    "did not differ" compares such groups too."""
-    neg = NEGATIVE.findall(sentence)
+    "did not differ" compares such groups too; "no differences in dissociative side effects" is about safety."""
+    neg = [m.group() for m in NEGATIVE.finditer(sentence) if not SIDE_EFFECT_TARGET.search(sentence[m.end():])]
     if CONTROL.search(sentence):
         return neg
     if ACTIVE_COMPARISON.search(sentence):
@@ -388,7 +395,8 @@ def assess(text: str, ex: Extraction, facts: ArticleFacts, catalogue: Catalogue,
                     on_topic = bool(GENERIC_EFFICACY.search(sentence))
             if not on_topic and claim.title_topic:
                 on_topic = _study_topic(text, sentence, mentions, claim)
-            if not on_topic or (claim.profile in ("efficacy", "durability") and NOT_A_FINDING.search(sentence)):
+            if not on_topic or (claim.profile in ("efficacy", "durability") and NOT_A_FINDING.search(sentence)
+                                and not NULL_TREATMENT_ASSOCIATION.search(sentence)):
                 continue
             if claim.human_only and ANIMAL_SENTENCE.search(sentence):
                 continue
@@ -446,6 +454,8 @@ def _study_topic(text: str, sentence: str, mentions: list[Mention], claim: Claim
     return bool(GENERIC_EFFICACY.search(sentence) or re.search(r"\bdecreas|\breduc", sentence, T))
 
 
+NULL_TREATMENT_ASSOCIATION = re.compile(r"\b(?:was|were) not associated with (?:higher|greater|better|lower) "
+                                        r"(?:rates? of )?(?:clinical )?(?:remission|response|improvement)", T)
 RCT_EFFICACY = re.compile(r"respon|remi|improv|reduc|effective|efficacy|superior|antidepressant effect", T)
 
 
