@@ -385,6 +385,8 @@ def assess(text: str, ex: Extraction, facts: ArticleFacts, catalogue: Catalogue,
                 continue
             on_topic = any(rx.search(sentence) for rx in claim.topic) or bool(kinds & set(claim.outcome_kinds))
             depressive = claim.profile in ("efficacy", "durability") and claim.id != "suicidal_ideation"
+            if depressive and not facts.depression:
+                continue  # "improvement in mood" in a dementia case is no evidence on depressive disorders
             if depressive and DEPRESSION_WORDS.search(sentence):
                 on_topic = on_topic or bool(GENERIC_EFFICACY.search(sentence))  # "effective in TRD"
             elif depressive:
