@@ -54,7 +54,9 @@ POSITIVE = re.compile("|".join([
     r"\bmore patients\b[^.]{0,80}\b(?:remission|response|responded|remitted)",
     r"\b(?:response|remission|improvement) was observed\b",
     r"\banti-?suicidal (?:effect|efficacy|action)s?\b"]), T)
-AGENDA = re.compile(r"\bshould\b|\bfuture\b|\b(?:are|is) (?:still |urgently )?(?:needed|required|warranted)\b|"
+AGENDA = re.compile(r"\bshould\b|\bfuture\b|"
+                    r"\b(?:objectives?|endpoints?) (?:include|included)\b|"
+                    r"\b(?:are|is) (?:still |urgently )?(?:needed|required|warranted)\b|"
                     r"\bneed for (?:more|larger)\b|\bimportan(?:t|ce)\b|\bhypothesi\w+|\bbelieved\b|\bthought to\b|"
                     r"\bexplor(?:es|ed)\b|\b(?:this|the present) (?:article|review|paper|chapter)\b|"
                     r"\bwe (?:review|discuss|describe|summari[sz]e)\b|\bcurrently (?:in development|being)\b|"
@@ -219,19 +221,31 @@ REPORTED = re.compile(r"\b(?:was|were) (?:also )?(?:observed|found|noted|seen)\b
                       r"\bwe found\b|\b(?:improved|occurred|demonstrated|showed|exhibited)\b", T)
 
 
+FINDING_SECTION = re.compile(r"^(?:RESULTS?|FINDINGS|CONCLUSIONS?|DISCUSSION|INTERPRETATION)\b", T)
+RESULT_IN_METHODS = re.compile(r"\b(?:occurred|(?:was|were) stopped|had (?:a )?(?:significantly )?"
+                               r"(?:lower|higher|greater|fewer|more)|(?:was|were) (?:significantly )?(?:lower|higher|"
+                               r"greater|reduced|improved|increased|decreased) (?:in|than|compared|at|with|after)|"
+                               r"reported (?:reduced|improved)|were responders)\b", T)
+METHOD_WORDS = re.compile(r"\b(?:will|would|to (?:assess|evaluate|determine|compare)|(?:was|were) (?:assessed|defined|"
+                          r"considered|measured|recorded|randomi[sz]ed|assigned)|primary (?:outcome|endpoint)|"
+                          r"outcomes? (?:included|was|were))\b", T)
+
+
 def is_finding(ex: Extraction, i: int, sentence: str) -> bool:
-    """Results and conclusions; in an unstructured part, also a sentence that reports statistics or, in the
-    second half of the abstract, a verdict on tolerability ("It is safe and well tolerated")."""
+    """Results and conclusions (also under a RESULTS header the role tagger called methods); in a METHODS section,
+    a sentence that plainly reports a result ("No serious adverse events occurred"); in an unstructured part, also
+    a sentence that reports statistics or, in the second half of the abstract, a verdict on tolerability ("It is
+    safe and well tolerated")."""
     role = ex.roles[i]
     section = ex.sections[i] if i < len(ex.sections) else None
     if section and NON_FINDING_SECTION.match(section):
         return False
-    if role in FINDING_ROLES:
+    if role in FINDING_ROLES or (section and FINDING_SECTION.match(section)):
         return True
     if role == "title" or i < 2:
         return False
     if section and METHODS_LABEL.match(section):
-        return False
+        return bool(RESULT_IN_METHODS.search(sentence)) and not METHOD_WORDS.search(sentence)
     if i >= 0.4 * len(ex.sentences) and (TOL_POSITIVE.search(sentence) or TOL_NEGATIVE.search(sentence)) and \
             re.search(r"toler|safe|adverse|side|dissociat|discontinu", sentence, T):
         return True
