@@ -175,11 +175,32 @@ class ArticleFacts:
     narrative_review: bool = False
 
 
+BACKGROUND_REMARK = re.compile(r"\bapprov\w*|\bpromising\b|\bemerged\b|\bprevious(?:ly)?\b|\bprior (?:studies|"
+                               r"research|work)|\bhas been (?:shown|established|demonstrated)|\bhave (?:shown|"
+                               r"demonstrated)|\bproduced\b|\bparticularly\b", T)
+
+
+def _studied(population: str, text: str, ex: Extraction) -> bool:
+    """The population is the one studied: named in the title or outside the background, or in a background
+    sentence that is not a remark on earlier work or approvals ("recently approved for TRD")."""
+    rx = design.POPULATION_RX.get(population)
+    if rx is None or not ex.sentences:
+        return True
+    for i, (s, e) in enumerate(ex.sentences):
+        sentence = text[s:e]
+        if not rx.search(sentence):
+            continue
+        if ex.roles[i] != "background" or not (HEDGED.search(sentence) or BACKGROUND_REMARK.search(sentence)):
+            return True
+    return False
+
+
 def article_facts(text: str, ex: Extraction, publication_types: list[str] | None = None,
                   mesh: list[str] | None = None, retracted: bool = False) -> ArticleFacts:
     return ArticleFacts(
         design=design.classify(text, publication_types, mesh), sample_size=design.sample_size(text),
-        populations=design.populations(text), retracted=retracted, prevention=design.is_prevention(text),
+        populations=[p for p in design.populations(text) if _studied(p, text, ex)], retracted=retracted,
+        prevention=design.is_prevention(text),
         ect_anaesthesia=design.is_ect_anaesthesia(text), adjunct=is_adjunct(text),
         ketamine_study=ex.study_drug in STUDY_DRUGS or bool(DRUG_WORDS.search(text.split("\n", 1)[0])),
         depression=len(DEPRESSION.findall(text)) >= 2, controlled=bool(CONTROL.search(text)),
