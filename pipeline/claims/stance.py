@@ -21,6 +21,7 @@ from pipeline.claims import design
 from pipeline.claims.catalogue import Catalogue, Claim
 from pipeline.config import ROOT
 from pipeline.nlp.extract import STUDY_DRUGS, Extraction, Mention
+from pipeline.nlp.rules import timepoint_hours
 
 T = re.IGNORECASE
 FINDING_ROLES = ("results", "conclusions")
@@ -66,7 +67,8 @@ AGENDA = re.compile(r"\bshould\b|\bfuture\b|"
 ANIMAL_SENTENCE = re.compile(r"\banimal models?\b|\bpreclinical\b|\b(?:in|of) (?:rats|mice|rodents)\b", T)
 OTHER_TREATMENT = re.compile(r"psychedelic|psilocybin|\bLSD\b|ayahuasca|\bDMT\b|\bMDMA\b|\bmusic\b|\bECT\b|"
                              r"electroconvulsive|\br?TMS\b|magnetic stimulation|buprenorphine|\bopioids?\b", T)
-RAPID = re.compile(r"\bwithin (?:hours|minutes|a day|one day|24 ?h(?:ours?)?|the first day)\b|\brapid(?:ly)?\b|"
+RAPID = re.compile(r"\bwithin (?:hours|minutes|a day|one day|24 ?h(?:ours?)?|the first day)\b|"
+                   r"\brapid(?:ly)?\b(?!-acting)|"
                    r"\bimmediate(?:ly)?\b(?! (?:memory|recall))|\bas early as\b", T)
 TOL_POSITIVE = re.compile("|".join([
     r"\bno (?:statistically )?significant (?:difference|increase)", r"\bdid not (?:show|differ|increase)",
@@ -449,7 +451,7 @@ def assess(text: str, ex: Extraction, facts: ArticleFacts, catalogue: Catalogue,
             if stance is None:
                 continue
             if claim.max_hours is not None:
-                early = [h for h in hours if h <= claim.max_hours]
+                early = [h for h in hours + _range_starts(mentions) if h <= claim.max_hours]
                 if not early and not RAPID.search(sentence):
                     if stance == "supports" and hours and min(hours) > claim.max_hours and \
                             re.search(r"\bonly (?:after|at|by)\b", sentence, T):
@@ -493,6 +495,20 @@ def _study_topic(text: str, sentence: str, mentions: list[Mention], claim: Claim
 
 NULL_TREATMENT_ASSOCIATION = re.compile(r"\b(?:was|were) not associated with (?:higher|greater|better|lower) "
                                         r"(?:rates? of )?(?:clinical )?(?:remission|response|improvement)", T)
+def _range_starts(mentions: list[Mention]) -> list[float]:
+    """The first time of a range or list ("postoperative days 1 to 5" -> 24 h): its TIMEPOINT hours are the upper
+    end, but an effect already present on day 1 is an early one."""
+    out = []
+    for m in mentions:
+        nums = re.findall(r"\d+(?:\.\d+)?", m.text)
+        if m.label == "TIMEPOINT" and len(nums) > 1:
+            first = min(nums, key=float)
+            hours = timepoint_hours(re.sub(r"\d+(?:\.\d+)?", first, m.text))
+            if hours:
+                out.append(hours)
+    return out
+
+
 RCT_EFFICACY = re.compile(r"respon|remi|improv|reduc|effective|efficacy|superior|antidepressant effect", T)
 
 
