@@ -17,7 +17,8 @@ PROFILES = ("efficacy", "durability", "tolerability", "plasticity")
 POPULATIONS = ("trd", "suicidal", "bipolar", "perinatal", "mdd")
 REQUIRED = ("id", "statement", "definition", "profile", "topic")
 OPTIONAL = {"supports_when": str, "conflicts_when": str, "outcome_kinds": list, "max_hours": (int, float),
-            "population": str, "adjunct": bool, "human_only": bool, "prevention_ok": bool, "ect_ok": bool}
+            "population": str, "adjunct": bool, "human_only": bool, "prevention_ok": bool, "ect_ok": bool,
+            "title_topic": list}
 
 
 class CatalogueError(ValueError):
@@ -40,6 +41,7 @@ class Claim:
     human_only: bool = True
     prevention_ok: bool = False
     ect_ok: bool = True
+    title_topic: tuple[re.Pattern, ...] = ()
     extra: dict = field(default_factory=dict, compare=False)
 
 
@@ -78,8 +80,11 @@ def _claim(entry: object, index: int) -> Claim:
         raise CatalogueError(f"{where}: population must be one of {', '.join(POPULATIONS)}")
     if not isinstance(entry["topic"], list) or not all(isinstance(t, str) for t in entry["topic"]):
         raise CatalogueError(f"{where}: topic must be a list of regular expressions")
+    if not all(isinstance(t, str) for t in entry.get("title_topic") or ()):
+        raise CatalogueError(f"{where}: title_topic must be a list of regular expressions")
     try:
         topic = tuple(re.compile(t, re.IGNORECASE) for t in entry["topic"])
+        title_topic = tuple(re.compile(t, re.IGNORECASE) for t in entry.get("title_topic") or ())
     except re.error as exc:
         raise CatalogueError(f"{where}: a topic pattern is not a valid regular expression: {exc}") from exc
     return Claim(
@@ -90,7 +95,7 @@ def _claim(entry: object, index: int) -> Claim:
         human_only=entry.get("human_only", True),
         prevention_ok=entry.get("prevention_ok", entry["profile"] != "efficacy"
                                 and entry["profile"] != "durability"),
-        ect_ok=entry.get("ect_ok", True))
+        ect_ok=entry.get("ect_ok", True), title_topic=title_topic)
 
 
 def load_catalogue(path: Path | str | None = None) -> Catalogue:

@@ -21,6 +21,7 @@ from pipeline.claims import design
 from pipeline.claims.catalogue import Catalogue, Claim
 from pipeline.config import ROOT
 from pipeline.nlp.extract import STUDY_DRUGS, Extraction, Mention
+from pipeline.nlp.rules import timepoint_hours
 
 T = re.IGNORECASE
 FINDING_ROLES = ("results", "conclusions")
@@ -37,7 +38,8 @@ NEGATIVE = re.compile(r"\bno (?:statistically )?significant|\bnot (?:statistical
                       r"differences|effect|effects|improvement|benefit|advantage|change)\b|\bwas not (?:superior|"
                       r"effective|associated)|\bwere not (?:superior|effective|different)|\bnot superior|"
                       r"\bcomparable (?:to|with) (?:placebo|midazolam|control)|\bsimilar (?:to|with) (?:placebo|"
-                      r"midazolam|control)|\bn\.s\.|\bnon-?significant|\bneither\b[^.]{0,60}\bnor\b|\bno better than|"
+                      r"midazolam|control)|\bn\.s\.|(?<!became )\bnon-?significant|\bneither\b[^.]{0,60}\bnor\b|"
+                      r"\bno better than|"
                       r"\bnot (?:a )?useful\b", T)
 POSITIVE = re.compile("|".join([
     r"\bhigher\b", r"\bin remission\b", r"\bNNTs?\b", r"\bmet (?:a |the )?criteri", r"\bresponded\b", r"\bremitted\b",
@@ -51,8 +53,11 @@ POSITIVE = re.compile("|".join([
     r"\bincreas(?:ed|es) (?:the )?(?:rates? of )?(?:response|remission)", r"\b(?:objective|endpoint) was met\b",
     r"\bconfirm(?:ed|s|ing)\b", r"\b(?:were|was) increased\b", r"\brates? (?:for \w+ )?(?:was|were) \d",
     r"\bmore patients\b[^.]{0,80}\b(?:remission|response|responded|remitted)",
-    r"\b(?:response|remission|improvement) was observed\b"]), T)
-AGENDA = re.compile(r"\bshould\b|\bfuture\b|\b(?:are|is) (?:still |urgently )?(?:needed|required|warranted)\b|"
+    r"\b(?:response|remission|improvement) was observed\b",
+    r"\banti-?suicidal (?:effect|efficacy|action)s?\b"]), T)
+AGENDA = re.compile(r"\bshould\b|\bfuture\b|"
+                    r"\b(?:objectives?|endpoints?) (?:include|included)\b|"
+                    r"\b(?:are|is) (?:still |urgently )?(?:needed|required|warranted)\b|"
                     r"\bneed for (?:more|larger)\b|\bimportan(?:t|ce)\b|\bhypothesi\w+|\bbelieved\b|\bthought to\b|"
                     r"\bexplor(?:es|ed)\b|\b(?:this|the present) (?:article|review|paper|chapter)\b|"
                     r"\bwe (?:review|discuss|describe|summari[sz]e)\b|\bcurrently (?:in development|being)\b|"
@@ -62,7 +67,8 @@ AGENDA = re.compile(r"\bshould\b|\bfuture\b|\b(?:are|is) (?:still |urgently )?(?
 ANIMAL_SENTENCE = re.compile(r"\banimal models?\b|\bpreclinical\b|\b(?:in|of) (?:rats|mice|rodents)\b", T)
 OTHER_TREATMENT = re.compile(r"psychedelic|psilocybin|\bLSD\b|ayahuasca|\bDMT\b|\bMDMA\b|\bmusic\b|\bECT\b|"
                              r"electroconvulsive|\br?TMS\b|magnetic stimulation|buprenorphine|\bopioids?\b", T)
-RAPID = re.compile(r"\bwithin (?:hours|minutes|a day|one day|24 ?h(?:ours?)?|the first day)\b|\brapid(?:ly)?\b|"
+RAPID = re.compile(r"\bwithin (?:hours|minutes|a day|one day|24 ?h(?:ours?)?|the first day)\b|"
+                   r"\brapid(?:ly)?\b(?!-acting)|"
                    r"\bimmediate(?:ly)?\b(?! (?:memory|recall))|\bas early as\b", T)
 TOL_POSITIVE = re.compile("|".join([
     r"\bno (?:statistically )?significant (?:difference|increase)", r"\bdid not (?:show|differ|increase)",
@@ -112,10 +118,30 @@ PLASTICITY_UP = re.compile(r"\bincreas\w*|\benhanc\w*|\bpromot\w*|\brestor\w*|\b
                            r"\bhigher\b|\bgrowth\b|\bformation\b|\bstimulat\w*|\bactivat\w*|\bincrease\b", T)
 PLASTICITY_DOWN = re.compile(r"\bno (?:significant )?(?:change|difference|effect)|\bdid not (?:alter|change|"
                              r"increase|affect)|\bunchanged\b|\bdecreas\w*|\breduc\w*|\bnot (?:altered|changed)", T)
+ANTIDEPRESSANT_DRUG = (r"(?:antidepressants?|SSRIs?|SNRIs?|OADs?|escitalopram|sertraline|fluoxetine|venlafaxine|"
+                       r"duloxetine|mirtazapine|bupropion|citalopram|paroxetine|vortioxetine)\b"
+                       r"(?! (?:effects?|propert|response|efficacy|actions?|activity))")
 ADJUNCT = re.compile(r"\b(?:adjunct\w*|add-on|added to|augment\w*|in combination with|combined with|plus|along with|"
-                     r"together with|concomitant|ongoing|newly (?:initiated|started)|in addition to)\b[^.]{0,80}"
-                     r"\b(?:antidepressants?|SSRIs?|SNRIs?|escitalopram|sertraline|fluoxetine|venlafaxine|duloxetine|"
-                     r"mirtazapine|bupropion|citalopram|paroxetine|vortioxetine)\b|\boral antidepressants?\b", T)
+                     r"together with|concomitant|ongoing|newly (?:initiated|started)|in addition to|"
+                     r"in conjunction with)\b[^.]{0,80}\b" + ANTIDEPRESSANT_DRUG + r"|\boral " + ANTIDEPRESSANT_DRUG +
+                     r"|\b(?:pre-?existing|current|ongoing|stable|existing|concurrent|background) (?:oral )?"
+                     + ANTIDEPRESSANT_DRUG + r"[^.]{0,40}\b(?:maintained|continued|kept|unchanged)\b", T)
+NOT_ADJUNCT = re.compile(r"\b(?:free of|without|not (?:on|taking|receiving)|off|washed out|discontinu\w+|tapered)\s+"
+                         r"(?:\w+\s+){0,2}$|\bapprov\w*\b[^.]*$|\black of\b[^.]*$|"
+                         r"\b(?:non-?response|failed|failure|inadequate response|resistan\w+) (?:to )?"
+                         r"(?:\S+ ){0,3}$", T)
+
+
+def is_adjunct(text: str) -> bool:
+    """The drug is given with an oral antidepressant: an add-on wording, not negated ("free of concomitant
+    antidepressants"), not a regulatory or background remark ("approved in combination with an SSRI")."""
+    for m in ADJUNCT.finditer(text):
+        start = max(text.rfind(".", 0, m.start()), text.rfind("\n", 0, m.start())) + 1
+        if not NOT_ADJUNCT.search(text[start:m.start()]):
+            return True
+    return False
+
+
 DRUG_WORDS = re.compile(r"ketamine|esketamine|arketamine|\bESK\b|\bKET\b|spravato", T)
 
 
@@ -151,15 +177,37 @@ class ArticleFacts:
     narrative_review: bool = False
 
 
+BACKGROUND_REMARK = re.compile(r"\bapprov\w*|\bpromising\b|\bemerged\b|\bprevious(?:ly)?\b|\bprior (?:studies|"
+                               r"research|work)|\bhas been (?:shown|established|demonstrated)|\bhave (?:shown|"
+                               r"demonstrated)|\bproduced\b|\bparticularly\b", T)
+
+
+def _studied(population: str, text: str, ex: Extraction) -> bool:
+    """The population is the one studied: named in the title or outside the background, or in a background
+    sentence that is not a remark on earlier work or approvals ("recently approved for TRD")."""
+    rx = design.POPULATION_RX.get(population)
+    if rx is None or not ex.sentences:
+        return True
+    for i, (s, e) in enumerate(ex.sentences):
+        sentence = text[s:e]
+        if not rx.search(sentence):
+            continue
+        if ex.roles[i] != "background" or not (HEDGED.search(sentence) or BACKGROUND_REMARK.search(sentence)):
+            return True
+    return False
+
+
 def article_facts(text: str, ex: Extraction, publication_types: list[str] | None = None,
                   mesh: list[str] | None = None, retracted: bool = False) -> ArticleFacts:
     return ArticleFacts(
         design=design.classify(text, publication_types, mesh), sample_size=design.sample_size(text),
-        populations=design.populations(text), retracted=retracted, prevention=design.is_prevention(text),
-        ect_anaesthesia=design.is_ect_anaesthesia(text), adjunct=bool(ADJUNCT.search(text)),
+        populations=[p for p in design.populations(text) if _studied(p, text, ex)], retracted=retracted,
+        prevention=design.is_prevention(text),
+        ect_anaesthesia=design.is_ect_anaesthesia(text), adjunct=is_adjunct(text),
         ketamine_study=ex.study_drug in STUDY_DRUGS or bool(DRUG_WORDS.search(text.split("\n", 1)[0])),
         depression=len(DEPRESSION.findall(text)) >= 2, controlled=bool(CONTROL.search(text)),
-        predictor_study=design.is_predictor_study(text), single_dose=bool(SINGLE_DOSE.search(text)),
+        predictor_study=design.is_predictor_study(text),
+        single_dose=bool(SINGLE_DOSE.search(text)) and not REPEATED_DOSING.search(text),
         narrative_review=design.is_narrative_review(text))
 
 
@@ -173,17 +221,19 @@ METHODS_LABEL = re.compile(r"^(?:METHODS?|MATERIALS|DESIGN|SETTING|PARTICIPANTS|
 
 NOT_A_FINDING = re.compile("|".join([
     r"\bassociation between\b", r"\bassociated with (?:changes|response|treatment response|remission|the (?:rapid )?"
-    r"antidepressant)", r"\bresponders (?:showed|had|exhibited)", r"\bcompared (?:with|to) healthy",
+    r"antidepressant|its|their|the (?:magnitude|degree|extent))\b", r"\bsociodemographic\b",
+    r"\bcharacteristics\b", r"\bclinical features\b", r"\bresponders (?:showed|had|exhibited)",
+    r"\bcompared (?:with|to) healthy",
     r"\bhealthy (?:controls|volunteers)", r"\bcorrelat\w*", r"\bpredict\w*", r"\bmoderat(?:e|ed|ion|or)s?\b",
     r"\bmediat\w*", r"\bregression\b", r"\bassociated with (?:greater|higher|lower|better|worse|more|less)\b",
-    r"\bdefined as\b", r"\bend ?points?\(s\)", r"\bwill\b", r"\bto assess\b", r"\bwas assessed\b",
+    r"(?<!\()\bdefined as\b", r"\bend ?points?\(s\)", r"\bwill\b", r"\bto assess\b", r"\bwas assessed\b",
     r"\bwere assessed\b", r"\bwere measured\b", r"\bwe examined\b", r"\bwe (?:used|compared)\b",
     r"\bcost|\bQALYs?\b|\bICERs?\b"]), T)
 OTHER_CONDITION = re.compile(r"\bPTSD|post-?traumatic|\banxiety|\bOCD\b|obsessive|phobi|\bpain\b|analgesi|craving|"
                              r"alcohol|cocaine|opioid|\bsuicid|\bSI\b|\bBSSI\b|\bSSI\b|\bBSS\b|C-SSRS|\bMSSI|delirium|\bsleep|"
                              r"cognit|schizophren|psychos|\beating|anorexi|adverse|side[- ]effects?|dissociat|CADSS|"
                              r"BPRS|\bTEAEs?|psychotomimetic|sedation|blood pressure|hopeless|\bBHS\b|memory|fatigue|"
-                             r"\bBFI\b", T)
+                             r"\bBFI\b|\bstress\b", T)
 DEPRESSION_WORDS = re.compile(r"depress|\bMADRS(?!-SI)|\bHAM-?D|\bHDRS|\bBDI|\bQIDS|\bPHQ|\bEPDS|\bmood\b|"
                               r"antidepress|\bTRD\b|\bMDD\b|anhedoni", T)
 
@@ -194,19 +244,31 @@ REPORTED = re.compile(r"\b(?:was|were) (?:also )?(?:observed|found|noted|seen)\b
                       r"\bwe found\b|\b(?:improved|occurred|demonstrated|showed|exhibited)\b", T)
 
 
+FINDING_SECTION = re.compile(r"^(?:RESULTS?|FINDINGS|CONCLUSIONS?|DISCUSSION|INTERPRETATION)\b", T)
+RESULT_IN_METHODS = re.compile(r"\b(?:occurred|(?:was|were) stopped|had (?:a )?(?:significantly )?"
+                               r"(?:lower|higher|greater|fewer|more)|(?:was|were) (?:significantly )?(?:lower|higher|"
+                               r"greater|reduced|improved|increased|decreased) (?:in|than|compared|at|with|after)|"
+                               r"reported (?:reduced|improved)|were responders)\b", T)
+METHOD_WORDS = re.compile(r"\b(?:will|would|to (?:assess|evaluate|determine|compare)|(?:was|were) (?:assessed|defined|"
+                          r"considered|measured|recorded|randomi[sz]ed|assigned)|primary (?:outcome|endpoint)|"
+                          r"outcomes? (?:included|was|were))\b", T)
+
+
 def is_finding(ex: Extraction, i: int, sentence: str) -> bool:
-    """Results and conclusions; in an unstructured part, also a sentence that reports statistics or, in the
-    second half of the abstract, a verdict on tolerability ("It is safe and well tolerated")."""
+    """Results and conclusions (also under a RESULTS header the role tagger called methods); in a METHODS section,
+    a sentence that plainly reports a result ("No serious adverse events occurred"); in an unstructured part, also
+    a sentence that reports statistics or, in the second half of the abstract, a verdict on tolerability ("It is
+    safe and well tolerated")."""
     role = ex.roles[i]
     section = ex.sections[i] if i < len(ex.sections) else None
     if section and NON_FINDING_SECTION.match(section):
         return False
-    if role in FINDING_ROLES:
+    if role in FINDING_ROLES or (section and FINDING_SECTION.match(section)):
         return True
     if role == "title" or i < 2:
         return False
     if section and METHODS_LABEL.match(section):
-        return False
+        return bool(RESULT_IN_METHODS.search(sentence)) and not METHOD_WORDS.search(sentence)
     if i >= 0.4 * len(ex.sentences) and (TOL_POSITIVE.search(sentence) or TOL_NEGATIVE.search(sentence)) and \
             re.search(r"toler|safe|adverse|side|dissociat|discontinu", sentence, T):
         return True
@@ -246,14 +308,19 @@ ACTIVE_COMPARISON = re.compile(r"\b(?:between|across) (?:the )?(?:ECT|electrocon
                                r"dose groups|dosing|sexes|men|women|males|females|routes|"
                                r"(?:es)?ketamine (?:treatment )?groups|(?:es)?ketamine and|IV and|oral and|"
                                r"intravenous and|intranasal and)\b|"
-                               r"\b(?:sex|gender|dose)[- ](?:differences?|groups?|dependent)\b|\bhigher doses?\b", T)
+                               r"\b(?:sex|gender|dose)[- ](?:differences?|groups?|dependent)\b|"
+                               r"\b(?:higher|lower) (?:[\w.-]+ ){0,3}doses?\b", T)
+
+
+SIDE_EFFECT_TARGET = re.compile(r"^[^.;]{0,40}\b(?:dissociat\w*|psychotomimetic|psychotic|side[- ]effects?|adverse|"
+                                r"blood pressure|heart rate|vital signs|sedation)", T)
 
 
 def _efficacy_negatives(sentence: str, controlled: bool) -> list[str]:
     """Negative cues that speak against efficacy. "No difference" between two active treatments, doses or
     subgroups (ECT vs ketamine, unipolar vs bipolar) is no evidence against the drug; in an uncontrolled study
-    "did not differ" compares such groups too."""
-    neg = NEGATIVE.findall(sentence)
+    "did not differ" compares such groups too; "no differences in dissociative side effects" is about safety."""
+    neg = [m.group() for m in NEGATIVE.finditer(sentence) if not SIDE_EFFECT_TARGET.search(sentence[m.end():])]
     if CONTROL.search(sentence):
         return neg
     if ACTIVE_COMPARISON.search(sentence):
@@ -355,6 +422,8 @@ def assess(text: str, ex: Extraction, facts: ArticleFacts, catalogue: Catalogue,
                 continue
             on_topic = any(rx.search(sentence) for rx in claim.topic) or bool(kinds & set(claim.outcome_kinds))
             depressive = claim.profile in ("efficacy", "durability") and claim.id != "suicidal_ideation"
+            if depressive and not facts.depression:
+                continue  # "improvement in mood" in a dementia case is no evidence on depressive disorders
             if depressive and DEPRESSION_WORDS.search(sentence):
                 on_topic = on_topic or bool(GENERIC_EFFICACY.search(sentence))  # "effective in TRD"
             elif depressive:
@@ -363,19 +432,26 @@ def assess(text: str, ex: Extraction, facts: ArticleFacts, catalogue: Catalogue,
                 on_topic = on_topic and facts.depression and not OTHER_CONDITION.search(sentence)
                 if not on_topic and facts.depression and not OTHER_CONDITION.search(sentence):
                     on_topic = bool(GENERIC_EFFICACY.search(sentence))
-            if not on_topic or (claim.profile in ("efficacy", "durability") and NOT_A_FINDING.search(sentence)):
+            if not on_topic and claim.title_topic:
+                on_topic = _study_topic(text, sentence, mentions, claim)
+            if not on_topic or (claim.profile in ("efficacy", "durability") and NOT_A_FINDING.search(sentence)
+                                and not NULL_TREATMENT_ASSOCIATION.search(sentence)):
                 continue
             if claim.human_only and ANIMAL_SENTENCE.search(sentence):
                 continue
             if claim.profile == "tolerability" and facts.prevention and PERIOPERATIVE_OUTCOME.search(sentence):
                 continue  # in a surgical trial, delirium and cognition are the outcomes it tries to prevent
             stance, cues = _polarity(claim.profile, sentence, claim.topic, facts.controlled)
-            if stance is None and claim.profile == "durability":
-                stance, cues = _late_benefit(sentence, hours, facts)
+            if claim.profile == "durability":
+                window = _benefit_window(text, s, sentence, mentions, facts)
+                if window[0] is not None:
+                    stance, cues = window
+                elif stance is None:
+                    stance, cues = _late_benefit(sentence, hours, facts)
             if stance is None:
                 continue
             if claim.max_hours is not None:
-                early = [h for h in hours if h <= claim.max_hours]
+                early = [h for h in hours + _range_starts(mentions) if h <= claim.max_hours]
                 if not early and not RAPID.search(sentence):
                     if stance == "supports" and hours and min(hours) > claim.max_hours and \
                             re.search(r"\bonly (?:after|at|by)\b", sentence, T):
@@ -398,6 +474,41 @@ def assess(text: str, ex: Extraction, facts: ArticleFacts, catalogue: Catalogue,
     return findings
 
 
+def _other_conditions(passage: str, claim: Claim) -> list[str]:
+    """Conditions or outcomes named in `passage` besides the claim's own topic (depression counts as other)."""
+    found = [m.group() for m in OTHER_CONDITION.finditer(passage)
+             if not any(rx.search(m.group()) for rx in claim.topic)]
+    return found + [m.group() for m in DEPRESSION_WORDS.finditer(passage)]
+
+
+def _study_topic(text: str, sentence: str, mentions: list[Mention], claim: Claim) -> bool:
+    """In a study whose title is about the claim's topic alone (suicidality), a result on efficacy that names no
+    other condition or outcome reports that topic ("significant decreases across all measures")."""
+    title = text.split("\n", 1)[0]
+    if not any(rx.search(title) for rx in claim.title_topic) or _other_conditions(title, claim) or \
+            _other_conditions(sentence, claim):
+        return False
+    if any(m.label == "OUTCOME" and not any(rx.search(m.text) for rx in claim.topic) for m in mentions):
+        return False
+    return bool(GENERIC_EFFICACY.search(sentence) or re.search(r"\bdecreas|\breduc", sentence, T))
+
+
+NULL_TREATMENT_ASSOCIATION = re.compile(r"\b(?:was|were) not associated with (?:higher|greater|better|lower) "
+                                        r"(?:rates? of )?(?:clinical )?(?:remission|response|improvement)", T)
+def _range_starts(mentions: list[Mention]) -> list[float]:
+    """The first time of a range or list ("postoperative days 1 to 5" -> 24 h): its TIMEPOINT hours are the upper
+    end, but an effect already present on day 1 is an early one."""
+    out = []
+    for m in mentions:
+        nums = re.findall(r"\d+(?:\.\d+)?", m.text)
+        if m.label == "TIMEPOINT" and len(nums) > 1:
+            first = min(nums, key=float)
+            hours = timepoint_hours(re.sub(r"\d+(?:\.\d+)?", first, m.text))
+            if hours:
+                out.append(hours)
+    return out
+
+
 RCT_EFFICACY = re.compile(r"respon|remi|improv|reduc|effective|efficacy|superior|antidepressant effect", T)
 
 
@@ -418,11 +529,17 @@ def _finding(claim_id: str, i: int, s: int, e: int, stance: str, cues: list[str]
 
 
 ONGOING_DOSING = re.compile(r"\bwith (?:continued|ongoing|maintenance|decreasing|additional|weekly|repeated)\b|"
+                            r"\b(?:once|twice|thrice|three times)[- ](?:a[- ])?(?:weekly|week|daily|day)\b|"
                             r"\bmaintenance (?:phase|treatment|dosing)|\binfusion frequency|\btreated with weekly", T)
 
 
-SINGLE_DOSE = re.compile(r"\b(?:a )?single (?:low |sub-?anaesthetic |subanesthetic )?(?:dose|infusion|injection|"
-                         r"administration)\b", T)
+SINGLE_DOSE = re.compile(r"\b(?:a|one|an) (?:[\w-]+ ){0,3}(?:dose|infusion|injection|administration)\b|\bsingle\b", T)
+REPEATED_DOSING = re.compile(
+    r"\brepeat(?:ed)?\b|\b(?:serial|multiple|series of|course of|consecutive)\b|\bsecond (?:infusion|dose|injection)|"
+    r"\b(?:two|three|four|five|six|eight|twelve|\d+) (?:\w+ )?(?:infusions|injections|doses|administrations|sessions|"
+    r"treatments)\b|\b(?:once|twice|thrice|three times)[- ]?(?:a[- ])?(?:weekly|week|daily|day)\b|\bweekly\b|"
+    r"\bdaily (?:dos|infus|inject|administ|for\b)|\bevery (?:\w+ )?(?:day|week|other)|\bmaintenance\b|\binduction\b|"
+    r"\bper week\b", T)
 AFTER_LAST_DOSE = re.compile(r"\bafter (?:the )?(?:last|final)\b|"
                              r"\bfollowing (?:the )?(?:last|final|treatment completion|completion)\b", T)
 AFTER_DOSING = re.compile(r"\bpost-?(?:infusion|injection|dose|treatment)\b|\bfollow-?up\b|\bafter (?:the )?"
@@ -430,24 +547,72 @@ AFTER_DOSING = re.compile(r"\bpost-?(?:infusion|injection|dose|treatment)\b|\bfo
 
 
 def _late_benefit(sentence: str, hours: list[float], facts: ArticleFacts) -> tuple[str | None, list[str]]:
-    """A significant benefit more than 14 days after dosing stopped ("lower at 2 months post-infusion") is
-    evidence against a short-lived effect, though the sentence names no durability word."""
+    """A significant benefit more than 14 days after dosing stopped ("lower at 2 months post-infusion", or any late
+    time in a one-dose study) is evidence against a short-lived effect, though the sentence names no durability
+    word."""
     if not hours or max(hours) <= 336 or ONGOING_DOSING.search(sentence):
         return None, []
-    if not AFTER_LAST_DOSE.search(sentence) and not (facts.single_dose and AFTER_DOSING.search(sentence)):
+    if not AFTER_LAST_DOSE.search(sentence) and not facts.single_dose:
         return None, []
     if _efficacy_negatives(sentence, facts.controlled) or not STATS.search(sentence):
         return None, []
     return "conflicts", [m.group() for rx in (AFTER_LAST_DOSE, AFTER_DOSING) for m in rx.finditer(sentence)][:1]
 
 
+WINDOW_END = re.compile(r"\b(?:until|through|till|to)\s*$", T)
+RELAPSE_TIME = re.compile(r"\b(?:time to relapse|days to relapse|relapse-free (?:interval|period))\b", T)
+RELAPSE_DAYS = re.compile(r"(\d+(?:\.\d+)?)(?:\s*(?:vs\.?|versus|and|or)\s*(\d+(?:\.\d+)?))?\s*(days?|weeks?)\b", T)
+
+
+def _relapse_days(sentence: str) -> list[float]:
+    """Days to relapse named in the sentence ("median time to relapse of 20 days"; "19 vs 1 days to relapse")."""
+    if not RELAPSE_TIME.search(sentence):
+        return []
+    clean = re.sub(r"\s*±\s*\d+(?:\.\d+)?", "", sentence)
+    out = []
+    for m in RELAPSE_DAYS.finditer(clean):
+        factor = 7 if m.group(3).lower().startswith("week") else 1
+        out += [float(g) * factor for g in m.groups()[:2] if g]
+    return out
+
+
+def _benefit_window(text: str, s: int, sentence: str, mentions: list[Mention],
+                    facts: ArticleFacts) -> tuple[str | None, list[str]]:
+    """When the benefit ends after the last (or only) dose: a benefit "until day 7" or "from 2 h to 2 weeks", or a
+    time to relapse, says it faded by then (supports if within 14 days, else conflicts)."""
+    if ONGOING_DOSING.search(sentence):
+        return None, []
+    days = _relapse_days(sentence)
+    if days:
+        return ("conflicts" if max(days) > 14 else "supports"), [RELAPSE_TIME.search(sentence).group()]
+    if not (facts.single_dose or AFTER_LAST_DOSE.search(sentence)):
+        return None, []
+    if _efficacy_negatives(sentence, facts.controlled) or not (STATS.search(sentence) or
+                                                               POSITIVE.search(sentence)):
+        return None, []
+    ends = [m for m in mentions if m.label == "TIMEPOINT" and m.attrs.get("hours") and
+            (WINDOW_END.search(text[s:m.start]) and not re.search(r"\bup to\s*$", text[s:m.start], T))]
+    ends = [m for m in ends if not re.search(r"\bto\s*$", text[s:m.start], T) or
+            re.search(r"\bfrom (?!baseline)[^.;]{1,40}\bto\s*$", text[s:m.start], T)]
+    if not ends:
+        return None, []
+    last = max(ends, key=lambda m: m.attrs["hours"])
+    return ("supports" if last.attrs["hours"] <= 336 else "conflicts"), [f"until {last.text}"]
+
+
+RAPID_AND_SUSTAINED = re.compile(r"\b(?:rapid|robust),? and (?:\w+ )?(?:sustained|durable|lasting)\b", T)
+
+
 def _durability(stance: str, hours: list[float], sentence: str) -> str | None:
-    """short_lived: fading within 14 days supports; benefit beyond 14 days conflicts; no time, no verdict."""
+    """short_lived: fading within 14 days supports; benefit beyond 14 days conflicts; without a time only a
+    "rapid and sustained" benefit counts (against)."""
     longest = max(hours) if hours else None
     if stance == "conflicts":  # sustained / maintained, unless dosing went on
         if ONGOING_DOSING.search(sentence):
             return None
-        return "conflicts" if longest is not None and longest > 336 else None
+        if longest is None:
+            return "conflicts" if RAPID_AND_SUSTAINED.search(sentence) else None
+        return "conflicts" if longest > 336 else None
     if longest is not None and longest <= 336:
         return "supports"
     if re.search(r"\brelaps\w*\b[^.]{0,80}\b(?:placebo|discontinu|stopp|switch)", sentence, T):
