@@ -227,3 +227,14 @@ def test_claims_agree_with_the_sample_manifest(tmp_path):
                 tp, fp, fn = tp + (a and b), fp + (b and not a), fn + (a and not b)
     f1 = 2 * tp / (2 * tp + fp + fn)
     assert f1 >= 0.75, f"sample claims micro F1 {f1:.3f}"
+
+
+def test_prevention_trial_despite_a_remark_on_earlier_work():
+    surgical = ("Esketamine timing and postoperative depression after knee surgery.\nBACKGROUND: Benefits of "
+                "esketamine have been observed in treatment-resistant depression. METHODS: Patients undergoing "
+                "knee surgery received esketamine or saline.")
+    assert design.is_prevention(surgical)
+    assert not design.is_prevention(surgical.replace("Patients undergoing", "Patients with major depressive "
+                                                     "disorder undergoing"))
+    relapse = "Therapy to prevent relapse after ketamine in treatment-resistant depression.\nRESULTS: Most responded."
+    assert not design.is_prevention(relapse)

@@ -178,8 +178,8 @@ class ArticleFacts:
 
 
 BACKGROUND_REMARK = re.compile(r"\bapprov\w*|\bpromising\b|\bemerged\b|\bprevious(?:ly)?\b|\bprior (?:studies|"
-                               r"research|work)|\bhas been (?:shown|established|demonstrated)|\bhave (?:shown|"
-                               r"demonstrated)|\bproduced\b|\bparticularly\b", T)
+                               r"research|work)|\bha(?:s|ve) been (?:shown|established|demonstrated|observed|"
+                               r"reported)|\bhave (?:shown|demonstrated)|\bproduced\b|\bparticularly\b", T)
 
 
 def _studied(population: str, text: str, ex: Extraction) -> bool:
