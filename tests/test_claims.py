@@ -238,3 +238,19 @@ def test_prevention_trial_despite_a_remark_on_earlier_work():
                                                      "disorder undergoing"))
     relapse = "Therapy to prevent relapse after ketamine in treatment-resistant depression.\nRESULTS: Most responded."
     assert not design.is_prevention(relapse)
+
+
+def test_a_hedge_in_a_merged_conclusion_does_not_silence_the_result():
+    merged = ("Ketamine versus placebo in major depressive disorder: a randomized trial.\nMETHODS: Forty patients "
+              "with major depressive disorder received ketamine or placebo. RESULTS: MADRS scores fell significantly "
+              "more with ketamine than with placebo at day 7 ( CONCLUSION: Ketamine appears to be an effective "
+              "treatment for depression.")
+    ex = Extractor().one(merged)
+    assert any("( CONCLUSION" in merged[s:e] for s, e in ex.sentences)
+    facts = stance.article_facts(merged, ex)
+    fs = stance.assess(merged, ex, facts, load_catalogue())
+    assert stance.article_stance(fs, "antidepressant_efficacy") == "supports"
+    hedged_only = merged.replace("fell significantly more with ketamine than with placebo", "may fall with ketamine")
+    ex = Extractor().one(hedged_only)
+    fs = stance.assess(hedged_only, ex, stance.article_facts(hedged_only, ex), load_catalogue())
+    assert stance.article_stance(fs, "antidepressant_efficacy") == "none"

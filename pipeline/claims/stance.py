@@ -278,6 +278,30 @@ def is_finding(ex: Extraction, i: int, sentence: str) -> bool:
                                                                  r"enrolled|included)\b", sentence, T)
 
 
+SECTION_WORD = (r"RESULTS?|CONCLUSIONS?|FINDINGS|INTERPRETATION|DISCUSSION|RELEVANCE|LIMITATIONS?|METHODS?|DESIGN|"
+                r"BACKGROUND|OBJECTIVES?|AIMS?|PURPOSE|INTRODUCTION|SETTINGS?|PARTICIPANTS|INTERVENTIONS?|MEASURES|"
+                r"OUTCOMES?|REGISTRATION|SELECTION|SOURCES|SYNTHESIS")
+INLINE_HEADER = re.compile(rf"(?<![A-Z])\s\(?\s*(?=(?:[A-Z][\w-]* ){{0,3}}?(?:{SECTION_WORD}):\s)")
+FINDING_HEADER = re.compile(rf"^(?:[A-Z][\w-]* ){{0,3}}?(?:RESULTS?|CONCLUSIONS?|FINDINGS|INTERPRETATION|DISCUSSION)"
+                            rf"(?: AND (?:{SECTION_WORD}))?:")
+
+
+def finding_part(ex: Extraction, i: int, sentence: str) -> str | None:
+    """The part of a sentence that reports findings, unhedged, or None. A lost character can merge a results
+    sentence with the next section ("... lower in group A ( CONCLUSION: Both drugs appear to ..."): each part is
+    judged under its own header, so the conclusion's hedge does not silence the result before it."""
+    parts = INLINE_HEADER.split(sentence)
+    keep = []
+    for k, part in enumerate(parts):
+        if k == 0 and not is_finding(ex, i, part if len(parts) > 1 else sentence):
+            continue
+        if k > 0 and not FINDING_HEADER.match(part):
+            continue
+        if not HEDGED.search(part) and not AGENDA.search(part):
+            keep.append(part)
+    return " ".join(keep) or None
+
+
 NEGATED_BEFORE = re.compile(r"\b(?:no|not|without|neither|nor|absence of|free of)\b[^.;,]{0,90}$", T)
 
 
@@ -399,12 +423,11 @@ def assess(text: str, ex: Extraction, facts: ArticleFacts, catalogue: Catalogue,
         by_sent.setdefault(m.sent_index, []).append(m)
     findings: list[Finding] = []
     claims = [c for c in catalogue.claims if _applies(c, facts)]
-    candidates = [(i, s, e) for i, (s, e) in enumerate(ex.sentences)
-                  if is_finding(ex, i, text[s:e]) and not HEDGED.search(text[s:e]) and not AGENDA.search(text[s:e])]
-    scores = [d.cats for d in clf.pipe(text[s:e] for _, s, e in candidates)] if clf and candidates else \
+    candidates = [(i, s, e, part) for i, (s, e) in enumerate(ex.sentences)
+                  if (part := finding_part(ex, i, text[s:e]))]
+    scores = [d.cats for d in clf.pipe(text[s:e] for _, s, e, _ in candidates)] if clf and candidates else \
         [{} for _ in candidates]
-    for (i, s, e), cats in zip(candidates, scores, strict=True):
-        sentence = text[s:e]
+    for (i, s, e, sentence), cats in zip(candidates, scores, strict=True):
         mentions = by_sent.get(i, [])
         kinds = {m.attrs.get("kind") for m in mentions if m.label == "OUTCOME"}
         hours = [m.attrs["hours"] for m in mentions if m.label == "TIMEPOINT" and m.attrs.get("hours")]
