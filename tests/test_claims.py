@@ -254,3 +254,13 @@ def test_a_hedge_in_a_merged_conclusion_does_not_silence_the_result():
     ex = Extractor().one(hedged_only)
     fs = stance.assess(hedged_only, ex, stance.article_facts(hedged_only, ex), load_catalogue())
     assert stance.article_stance(fs, "antidepressant_efficacy") == "none"
+
+
+@pytest.mark.parametrize("sentence,expected", [
+    ("There were no differences between ketamine and placebo in cognitive outcomes.", "supports"),
+    ("The results support the cognitive safety of repeated ketamine infusions.", "supports"),
+    ("Ketamine can be used safely in this population.", "supports"),
+    ("A single ketamine infusion was not harmful for cognitive function.", "supports"),
+])
+def test_tolerability_wordings(sentence, expected):
+    assert stance._polarity("tolerability", sentence)[0] == expected

@@ -58,7 +58,9 @@ POSITIVE = re.compile("|".join([
 AGENDA = re.compile(r"\bshould\b|\bfuture\b|"
                     r"\b(?:objectives?|endpoints?) (?:include|included)\b|"
                     r"\b(?:are|is) (?:still |urgently )?(?:needed|required|warranted)\b|"
-                    r"\bneed for (?:more|larger)\b|\bimportan(?:t|ce)\b|\bhypothesi\w+|\bbelieved\b|\bthought to\b|"
+                    r"\bneed for (?:more|larger)\b|\b(?:is|remains) an? (?:\w+ )?need\b|\bto ensure\b|"
+                    r"\bneeds? to be (?:replicated|confirmed)\b|"
+                    r"\bimportan(?:t|ce)\b|\bhypothesi\w+|\bbelieved\b|\bthought to\b|"
                     r"\bexplor(?:es|ed)\b|\b(?:this|the present) (?:article|review|paper|chapter)\b|"
                     r"\bwe (?:review|discuss|describe|summari[sz]e)\b|\bcurrently (?:in development|being)\b|"
                     r"\ba (?:recent )?(?:study|trial) by\b|\bpreviously (?:reported|shown)\b|"
@@ -92,7 +94,9 @@ TOL_POSITIVE = re.compile("|".join([
     r"\bno difference in (?:the number of )?(?:participants who )?(?:dropp|withdr|discontinu|adverse)",
     r"\bno serious\b", r"\bnone of the\b[^.]{0,40}\brequired\b", r"\btemporary\b", r"\bonly during\b",
     r"\bonly (?:\w+ )?(?:\d+|one|two|three|a few)\b[^.]{0,40}\bdiscontinu", r"\bdisappear\w*",
-    r"\blower in the (?:es)?ketamine group"]), T)
+    r"\blower in the (?:es)?ketamine group",
+    r"\bno (?:statistically )?(?:significant )?differences?\b(?! between (?:responders|remitters))",
+    r"\bsafely\b", r"\bnot harmful\b", r"\bsupport(?:s|ed)? the (?:\w+ )?safety\b"]), T)
 TOL_NEGATIVE = re.compile("|".join([
     r"\bsignificant adverse\b", r"\bdropped out due to\b", r"\bnot tolerating\b",
     r"\badverse events? (?:was|were) (?:higher|more frequent|increased)", r"\bhigher incidence of adverse",
