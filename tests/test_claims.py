@@ -264,3 +264,14 @@ def test_a_hedge_in_a_merged_conclusion_does_not_silence_the_result():
 ])
 def test_tolerability_wordings(sentence, expected):
     assert stance._polarity("tolerability", sentence)[0] == expected
+
+
+@pytest.mark.parametrize("sentence,expected", [
+    ("Remission was more frequent with IV ketamine than with intranasal esketamine (p = 0.02).", True),
+    ("Intravenous ketamine and intranasal esketamine showed similar response rates.", True),
+    ("Both IV ketamine and IN esketamine significantly reduced depressive symptoms from baseline.", False),
+    ("Ketamine and esketamine significantly reduced depressive symptoms.", False),
+    ("Ketamine was superior to placebo and esketamine was not.", False),
+])
+def test_head_to_head_of_two_ketamine_forms_is_no_efficacy_evidence(sentence, expected):
+    assert stance.is_head_to_head(sentence) is expected

@@ -340,6 +340,25 @@ ACTIVE_COMPARISON = re.compile(r"\b(?:between|across) (?:the )?(?:ECT|electrocon
                                r"\b(?:higher|lower) (?:[\w.-]+ ){0,3}doses?\b", T)
 
 
+KETAMINE_FORM = (r"(?:(?:IV|i\.v\.|intravenous|intranasal|IN|oral|sublingual|intramuscular|IM|racemic|[SR]-|"
+                 r"\(R,S\)-)[ -]?)?(?:(?:es|ar)?ketamine|ESK|KET)")
+HEAD_TO_HEAD = re.compile(rf"\b({KETAMINE_FORM})\b[^.;]{{0,80}}?\b(?:compared (?:with|to)|than|vs\.?|versus|and)\s+"
+                          rf"(?:with\s+|the\s+)?\b({KETAMINE_FORM})\b", T)
+COMPARATIVE = re.compile(r"\bsimilar\b|\bcomparable\b|\bequal(?:ly)?\b|\bdiffer|\bthan\b|\bcompared\b|\bvs\.?|"
+                         r"\bversus\b", T)
+WITHIN_GROUP = re.compile(r"\bboth\b|\beach\b|\bfrom baseline\b|\bpre-? to post|\bcompared (?:with|to) baseline", T)
+
+
+def is_head_to_head(sentence: str) -> bool:
+    """Two forms of the study drug compared with each other (IV ketamine vs intranasal esketamine) and with no
+    control: which form did better says nothing on efficacy; "both reduced symptoms from baseline" still does."""
+    if CONTROL.search(sentence) or WITHIN_GROUP.search(sentence):
+        return False
+    pairs = [m for m in HEAD_TO_HEAD.finditer(sentence) if m.group(1).lower() != m.group(2).lower()]
+    return any(not re.search(r"\band\s+(?:with\s+|the\s+)?\S+$", m.group(0)) or COMPARATIVE.search(sentence)
+               for m in pairs)
+
+
 SIDE_EFFECT_TARGET = re.compile(r"^[^.;]{0,40}\b(?:dissociat\w*|psychotomimetic|psychotic|side[- ]effects?|adverse|"
                                 r"blood pressure|heart rate|vital signs|sedation)", T)
 
@@ -465,6 +484,8 @@ def assess(text: str, ex: Extraction, facts: ArticleFacts, catalogue: Catalogue,
                                 and not NULL_TREATMENT_ASSOCIATION.search(sentence)):
                 continue
             if claim.human_only and ANIMAL_SENTENCE.search(sentence):
+                continue
+            if claim.profile in ("efficacy", "durability") and is_head_to_head(sentence):
                 continue
             if claim.profile == "tolerability" and facts.prevention and PERIOPERATIVE_OUTCOME.search(sentence):
                 continue  # in a surgical trial, delirium and cognition are the outcomes it tries to prevent
