@@ -275,3 +275,13 @@ def test_tolerability_wordings(sentence, expected):
 ])
 def test_head_to_head_of_two_ketamine_forms_is_no_efficacy_evidence(sentence, expected):
     assert stance.is_head_to_head(sentence) is expected
+
+
+@pytest.mark.parametrize("sentence,expected", [
+    ("Patients with TRD receiving ketamine showed a significant improvement in sustained attention.", True),
+    ("Patients with TRD and suicidal ideation showed improved memory after ketamine.", True),
+    ("Ketamine significantly reduced depressive symptoms in patients with TRD.", False),
+    ("Patients with TRD improved significantly on the MADRS after ketamine.", False),
+])
+def test_depression_named_only_as_the_enrolled_population(sentence, expected):
+    assert stance.enrolled_only(sentence) is expected

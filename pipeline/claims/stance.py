@@ -224,7 +224,8 @@ METHODS_LABEL = re.compile(r"^(?:METHODS?|MATERIALS|DESIGN|SETTING|PARTICIPANTS|
 
 
 NOT_A_FINDING = re.compile("|".join([
-    r"\bassociation between\b", r"\bassociated with (?:changes|response|treatment response|remission|the (?:rapid )?"
+    r"\bassociations? (?:(?:was|were) )?(?:\w+ ){0,3}?between\b",
+    r"\bassociated with (?:changes|response|treatment response|remission|the (?:rapid )?"
     r"antidepressant|its|their|the (?:magnitude|degree|extent))\b", r"\bsociodemographic\b",
     r"\bcharacteristics\b", r"\bclinical features\b", r"\bresponders (?:showed|had|exhibited)",
     r"\bcompared (?:with|to) healthy",
@@ -240,6 +241,21 @@ OTHER_CONDITION = re.compile(r"\bPTSD|post-?traumatic|\banxiety|\bOCD\b|obsessiv
                              r"\bBFI\b|\bstress\b", T)
 DEPRESSION_WORDS = re.compile(r"depress|\bMADRS(?!-SI)|\bHAM-?D|\bHDRS|\bBDI|\bQIDS|\bPHQ|\bEPDS|\bmood\b|"
                               r"antidepress|\bTRD\b|\bMDD\b|anhedoni", T)
+
+
+ENROLLED = re.compile(r"\b(?:patients|participants|individuals|adults|people|subjects|women|men|veterans|"
+                      r"adolescents|those) (?:with|suffering from|diagnosed with) (?:[\w-]+ ){0,2}?(?:TRD|MDD|"
+                      r"treatment[- ]resistant depression|(?:major )?depressi\w*(?: disorder)?)\b"
+                      r"(?: (?:and|or) (?:comorbid |co-occurring |active )?[\w-]+(?: (?:ideation|disorders?))?)?|"
+                      r"\b(?:TRD|MDD|depressed) (?:patients|participants|individuals|adults)\b", T)
+OTHER_OUTCOME = re.compile(r"\battention\b|\bexecutive\b|go/no-go|neurocognit|psychomotor|processing speed|"
+                           r"verbal fluency|\bcognit|memory\b", T)
+
+
+def enrolled_only(sentence: str) -> bool:
+    """Depression is named only as who was enrolled, and the result is on another condition or on cognition."""
+    rest = ENROLLED.sub(" ", sentence)
+    return not DEPRESSION_WORDS.search(rest) and bool(OTHER_CONDITION.search(rest) or OTHER_OUTCOME.search(rest))
 
 
 NON_FINDING_SECTION = re.compile(r"^(?:LIMITATIONS?|OUTCOMES?|MEASURES|ANALYSIS|METHODS?|PURPOSE|DIVERSITY|"
@@ -470,7 +486,9 @@ def assess(text: str, ex: Extraction, facts: ArticleFacts, catalogue: Catalogue,
             depressive = claim.profile in ("efficacy", "durability") and claim.id != "suicidal_ideation"
             if depressive and not facts.depression:
                 continue  # "improvement in mood" in a dementia case is no evidence on depressive disorders
-            if depressive and DEPRESSION_WORDS.search(sentence):
+            if depressive and DEPRESSION_WORDS.search(sentence) and enrolled_only(sentence):
+                on_topic = False  # "patients with TRD showed improved attention": a cognitive result
+            elif depressive and DEPRESSION_WORDS.search(sentence):
                 on_topic = on_topic or bool(GENERIC_EFFICACY.search(sentence))  # "effective in TRD"
             elif depressive:
                 # a depression claim: the sentence must be about depression, or about efficacy in a
