@@ -285,3 +285,9 @@ def test_head_to_head_of_two_ketamine_forms_is_no_efficacy_evidence(sentence, ex
 ])
 def test_depression_named_only_as_the_enrolled_population(sentence, expected):
     assert stance.enrolled_only(sentence) is expected
+
+
+def test_tr_d_abbreviation_and_probability_of_remission():
+    assert "trd" in design.populations("Oral ketamine for TR-D: an open-label study.")
+    assert stance._polarity("efficacy", "By week 4, patients had a 32% probability of achieving remission.")[0] == \
+        "supports"

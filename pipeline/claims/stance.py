@@ -47,7 +47,7 @@ POSITIVE = re.compile("|".join([
     r"\breduc(?:ed|tions?|es|ing)\b", r"\bimprov(?:ed|ements?|es|ing)\b", r"\bdecreas(?:ed|es?|ing)\b",
     r"(?<!cost-)\beffective(?:ness)?\b", r"\befficac(?:y|ious)\b", r"\brapid(?:ly)?\b", r"\bbenefi(?:t\w*|cial)\b",
     r"\bfavou?r(?:ed|ing|s)?\b", r"\bresponse rates? (?:was|were|of)", r"\bremission rates? (?:was|were|of)",
-    r"\brates? of (?:response|remission)\b", r"\bachieved (?:a )?(?:treatment )?(?:response|remission)",
+    r"\brates? of (?:response|remission)\b", r"\bachiev(?:ed|ing) (?:a )?(?:treatment )?(?:response|remission)",
     r"\b(?:were|was) in (?:response|remission)\b", r"\b(?:were|became) (?:responders|remitters)\b", r"\bresolved\b",
     r"\balleviat", r"\bameliorat", r"\bantidepressant (?:effect|efficacy|response)s?\b", r"\bgreater\b", r"\blower\b",
     r"\bincreas(?:ed|es) (?:the )?(?:rates? of )?(?:response|remission)", r"\b(?:objective|endpoint) was met\b",
@@ -217,7 +217,7 @@ def article_facts(text: str, ex: Extraction, publication_types: list[str] | None
 
 GENERIC_EFFICACY = re.compile(r"\bimprov|(?<!cost-)\beffective|\buseful\b|\bSMD\b|\beffect sizes?\b|\brespon|"
                               r"\bremission|\bremitt|\bsymptom|\bscore|\bCGI\b|\banhedoni|\brelief|\befficac|\bNNT", T)
-DEPRESSION = re.compile(r"depress|\bTRD\b|\bMDD\b|antidepress", T)
+DEPRESSION = re.compile(r"depress|\bTR-?D\b|\bMDD\b|antidepress", T)
 STAT_REPORT = re.compile(r"\bp\s*[<=≤>]|95\s*%\s*CI|\bsignificant|\d+(?:\.\d+)?\s*%|\bOR\b|\bSMD\b|\bNNT", T)
 METHODS_LABEL = re.compile(r"^(?:METHODS?|MATERIALS|DESIGN|SETTING|PARTICIPANTS|INTERVENTIONS?|BACKGROUND|"
                            r"INTRODUCTION|OBJECTIVES?|AIMS?|PURPOSE|DATA|SEARCH|STUDY SELECTION|ELIGIBILITY)", T)
@@ -240,7 +240,7 @@ OTHER_CONDITION = re.compile(r"\bPTSD|post-?traumatic|\banxiety|\bOCD\b|obsessiv
                              r"BPRS|\bTEAEs?|psychotomimetic|sedation|blood pressure|hopeless|\bBHS\b|memory|fatigue|"
                              r"\bBFI\b|\bstress\b", T)
 DEPRESSION_WORDS = re.compile(r"depress|\bMADRS(?!-SI)|\bHAM-?D|\bHDRS|\bBDI|\bQIDS|\bPHQ|\bEPDS|\bmood\b|"
-                              r"antidepress|\bTRD\b|\bMDD\b|anhedoni", T)
+                              r"antidepress|\bTR-?D\b|\bMDD\b|anhedoni", T)
 
 
 ENROLLED = re.compile(r"\b(?:patients|participants|individuals|adults|people|subjects|women|men|veterans|"
