@@ -291,3 +291,14 @@ def test_tr_d_abbreviation_and_probability_of_remission():
     assert "trd" in design.populations("Oral ketamine for TR-D: an open-label study.")
     assert stance._polarity("efficacy", "By week 4, patients had a 32% probability of achieving remission.")[0] == \
         "supports"
+
+
+def test_a_header_left_inside_a_sentence_starts_its_section():
+    text = ("Ketamine in major depressive disorder: a randomized trial.\nMETHODS: Patients with major depressive "
+            "disorder received ketamine 0.5 mg/kg or saline over 40 min RESULTS: Forty patients completed the study. "
+            "Ketamine was well tolerated by most patients.")
+    ex = Extractor().one(text)
+    last = len(ex.sentences) - 1
+    assert text[slice(*ex.sentences[last])].startswith("Ketamine was well tolerated")
+    assert stance.section_of(ex, last, text) == "RESULTS"
+    assert stance.finding_part(ex, last, text)

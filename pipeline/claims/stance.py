@@ -274,13 +274,14 @@ METHOD_WORDS = re.compile(r"\b(?:will|would|to (?:assess|evaluate|determine|comp
                           r"outcomes? (?:included|was|were))\b", T)
 
 
-def is_finding(ex: Extraction, i: int, sentence: str) -> bool:
+def is_finding(ex: Extraction, i: int, sentence: str, section: str | None = None) -> bool:
     """Results and conclusions (also under a RESULTS header the role tagger called methods); in a METHODS section,
     a sentence that plainly reports a result ("No serious adverse events occurred"); in an unstructured part, also
     a sentence that reports statistics or, in the second half of the abstract, a verdict on tolerability ("It is
     safe and well tolerated")."""
     role = ex.roles[i]
-    section = ex.sections[i] if i < len(ex.sections) else None
+    if section is None:
+        section = ex.sections[i] if i < len(ex.sections) else None
     if section and NON_FINDING_SECTION.match(section):
         return False
     if role in FINDING_ROLES or (section and FINDING_SECTION.match(section)):
@@ -306,14 +307,33 @@ FINDING_HEADER = re.compile(rf"^(?:[A-Z][\w-]* ){{0,3}}?(?:RESULTS?|CONCLUSIONS?
                             rf"(?: AND (?:{SECTION_WORD}))?:")
 
 
-def finding_part(ex: Extraction, i: int, sentence: str) -> str | None:
-    """The part of a sentence that reports findings, unhedged, or None. A lost character can merge a results
+HEADER_LABEL = re.compile(rf"(?:{SECTION_WORD})(?: AND (?:{SECTION_WORD}))?(?=:)")
+
+
+def section_of(ex: Extraction, i: int, text: str) -> str | None:
+    """The section a sentence is in. A header left in the middle of an earlier sentence of the same section
+    ("... 2.0 ug/kg RESULTS: A total of 173 ...") starts a new section that the next sentences belong to."""
+    own = ex.sections[i] if i < len(ex.sections) else None
+    for j in range(i - 1, -1, -1):
+        if (ex.sections[j] if j < len(ex.sections) else None) != own:
+            break
+        s, e = ex.sentences[j]
+        parts = INLINE_HEADER.split(text[s:e])
+        if len(parts) > 1 and (label := HEADER_LABEL.search(parts[-1])):
+            return label.group()
+    return own
+
+
+def finding_part(ex: Extraction, i: int, text: str) -> str | None:
+    """The part of sentence `i` that reports findings, unhedged, or None. A lost character can merge a results
     sentence with the next section ("... lower in group A ( CONCLUSION: Both drugs appear to ..."): each part is
     judged under its own header, so the conclusion's hedge does not silence the result before it."""
+    s, e = ex.sentences[i]
+    sentence = text[s:e]
     parts = INLINE_HEADER.split(sentence)
     keep = []
     for k, part in enumerate(parts):
-        if k == 0 and not is_finding(ex, i, part if len(parts) > 1 else sentence):
+        if k == 0 and not is_finding(ex, i, part if len(parts) > 1 else sentence, section_of(ex, i, text)):
             continue
         if k > 0 and not FINDING_HEADER.match(part):
             continue
@@ -463,7 +483,7 @@ def assess(text: str, ex: Extraction, facts: ArticleFacts, catalogue: Catalogue,
     findings: list[Finding] = []
     claims = [c for c in catalogue.claims if _applies(c, facts)]
     candidates = [(i, s, e, part) for i, (s, e) in enumerate(ex.sentences)
-                  if (part := finding_part(ex, i, text[s:e]))]
+                  if (part := finding_part(ex, i, text))]
     scores = [d.cats for d in clf.pipe(text[s:e] for _, s, e, _ in candidates)] if clf and candidates else \
         [{} for _ in candidates]
     for (i, s, e, sentence), cats in zip(candidates, scores, strict=True):
