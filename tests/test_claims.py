@@ -302,3 +302,13 @@ def test_a_header_left_inside_a_sentence_starts_its_section():
     assert text[slice(*ex.sentences[last])].startswith("Ketamine was well tolerated")
     assert stance.section_of(ex, last, text) == "RESULTS"
     assert stance.finding_part(ex, last, text)
+
+
+@pytest.mark.parametrize("sentence,expected", [
+    ("Ketamine reduced MADRS scores compared with placebo (SMD -0.3; moderate-certainty evidence).", False),
+    ("In patients who were assessed to be at risk, ketamine reduced depressive symptoms.", False),
+    ("Baseline severity moderated the effect of ketamine on depressive symptoms.", True),
+    ("Depressive symptoms were assessed weekly.", True),
+])
+def test_grading_words_and_relative_clauses_do_not_make_a_non_finding(sentence, expected):
+    assert bool(stance.NOT_A_FINDING.search(sentence)) is expected
