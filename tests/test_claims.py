@@ -289,6 +289,8 @@ def test_depression_named_only_as_the_enrolled_population(sentence, expected):
 
 def test_tr_d_abbreviation_and_probability_of_remission():
     assert "trd" in design.populations("Oral ketamine for TR-D: an open-label study.")
+    assert "trd" in design.populations("Ketamine for medication-resistant depression.")
+    assert "trd" in design.populations("A therapy resistant depressed patient.")
     assert stance._polarity("efficacy", "By week 4, patients had a 32% probability of achieving remission.")[0] == \
         "supports"
 
