@@ -314,3 +314,16 @@ def test_a_header_left_inside_a_sentence_starts_its_section():
 ])
 def test_grading_words_and_relative_clauses_do_not_make_a_non_finding(sentence, expected):
     assert bool(stance.NOT_A_FINDING.search(sentence)) is expected
+
+
+def test_a_merged_part_keeps_only_its_own_mentions():
+    merged = ("Ketamine versus buprenorphine in major depressive disorder: a randomized trial.\nMETHODS: Forty "
+              "patients with major depressive disorder received ketamine or buprenorphine. RESULTS: Depression "
+              "scores fell significantly from baseline in the first group ( CONCLUSION: Buprenorphine appears to be "
+              "useful.")
+    ex = Extractor().one(merged)
+    i = next(k for k, (s, e) in enumerate(ex.sentences) if "( CONCLUSION" in merged[s:e])
+    parts = stance.finding_part(ex, i, merged)
+    assert len(parts) == 1 and "Buprenorphine" not in merged[slice(*parts[0])]
+    fs = stance.assess(merged, ex, stance.article_facts(merged, ex), load_catalogue())
+    assert any(f.claim_id == "antidepressant_efficacy" and f.sent_index == i for f in fs)

@@ -13,6 +13,7 @@ import json
 import re
 from dataclasses import dataclass
 from functools import cache
+from itertools import pairwise
 from pathlib import Path
 
 import spacy
@@ -325,22 +326,24 @@ def section_of(ex: Extraction, i: int, text: str) -> str | None:
     return own
 
 
-def finding_part(ex: Extraction, i: int, text: str) -> str | None:
-    """The part of sentence `i` that reports findings, unhedged, or None. A lost character can merge a results
-    sentence with the next section ("... lower in group A ( CONCLUSION: Both drugs appear to ..."): each part is
-    judged under its own header, so the conclusion's hedge does not silence the result before it."""
+def finding_part(ex: Extraction, i: int, text: str) -> list[tuple[int, int]]:
+    """The parts of sentence `i` that report findings, unhedged, as character spans (none: not a finding). A lost
+    character can merge a results sentence with the next section ("... lower in group A ( CONCLUSION: Both drugs
+    appear to ..."): each part is judged under its own header, so the conclusion's hedge does not silence the
+    result before it."""
     s, e = ex.sentences[i]
     sentence = text[s:e]
-    parts = INLINE_HEADER.split(sentence)
+    cuts = [0] + [m.end() for m in INLINE_HEADER.finditer(sentence)] + [len(sentence)]
     keep = []
-    for k, part in enumerate(parts):
-        if k == 0 and not is_finding(ex, i, part if len(parts) > 1 else sentence, section_of(ex, i, text)):
+    for k, (a, b) in enumerate(pairwise(cuts)):
+        part = sentence[a:b]
+        if k == 0 and not is_finding(ex, i, part, section_of(ex, i, text)):
             continue
         if k > 0 and not FINDING_HEADER.match(part):
             continue
         if not HEDGED.search(part) and not AGENDA.search(part):
-            keep.append(part)
-    return " ".join(keep) or None
+            keep.append((s + a, s + b))
+    return keep
 
 
 NEGATED_BEFORE = re.compile(r"\b(?:no|not|without|neither|nor|absence of|free of)\b[^.;,]{0,90}$", T)
@@ -483,12 +486,13 @@ def assess(text: str, ex: Extraction, facts: ArticleFacts, catalogue: Catalogue,
         by_sent.setdefault(m.sent_index, []).append(m)
     findings: list[Finding] = []
     claims = [c for c in catalogue.claims if _applies(c, facts)]
-    candidates = [(i, s, e, part) for i, (s, e) in enumerate(ex.sentences)
-                  if (part := finding_part(ex, i, text))]
+    candidates = [(i, s, e, parts) for i, (s, e) in enumerate(ex.sentences)
+                  if (parts := finding_part(ex, i, text))]
     scores = [d.cats for d in clf.pipe(text[s:e] for _, s, e, _ in candidates)] if clf and candidates else \
         [{} for _ in candidates]
-    for (i, s, e, sentence), cats in zip(candidates, scores, strict=True):
-        mentions = by_sent.get(i, [])
+    for (i, s, e, parts), cats in zip(candidates, scores, strict=True):
+        sentence = " ".join(text[a:b] for a, b in parts)
+        mentions = [m for m in by_sent.get(i, []) if any(a <= m.start < b for a, b in parts)]
         kinds = {m.attrs.get("kind") for m in mentions if m.label == "OUTCOME"}
         hours = [m.attrs["hours"] for m in mentions if m.label == "TIMEPOINT" and m.attrs.get("hours")]
         other_drug_only = not DRUG_WORDS.search(sentence) and (bool(OTHER_TREATMENT.search(sentence)) or any(
