@@ -227,3 +227,103 @@ def test_claims_agree_with_the_sample_manifest(tmp_path):
                 tp, fp, fn = tp + (a and b), fp + (b and not a), fn + (a and not b)
     f1 = 2 * tp / (2 * tp + fp + fn)
     assert f1 >= 0.75, f"sample claims micro F1 {f1:.3f}"
+
+
+def test_prevention_trial_despite_a_remark_on_earlier_work():
+    surgical = ("Esketamine timing and postoperative depression after knee surgery.\nBACKGROUND: Benefits of "
+                "esketamine have been observed in treatment-resistant depression. METHODS: Patients undergoing "
+                "knee surgery received esketamine or saline.")
+    assert design.is_prevention(surgical)
+    assert not design.is_prevention(surgical.replace("Patients undergoing", "Patients with major depressive "
+                                                     "disorder undergoing"))
+    relapse = "Therapy to prevent relapse after ketamine in treatment-resistant depression.\nRESULTS: Most responded."
+    assert not design.is_prevention(relapse)
+
+
+def test_a_hedge_in_a_merged_conclusion_does_not_silence_the_result():
+    merged = ("Ketamine versus placebo in major depressive disorder: a randomized trial.\nMETHODS: Forty patients "
+              "with major depressive disorder received ketamine or placebo. RESULTS: MADRS scores fell significantly "
+              "more with ketamine than with placebo at day 7 ( CONCLUSION: Ketamine appears to be an effective "
+              "treatment for depression.")
+    ex = Extractor().one(merged)
+    assert any("( CONCLUSION" in merged[s:e] for s, e in ex.sentences)
+    facts = stance.article_facts(merged, ex)
+    fs = stance.assess(merged, ex, facts, load_catalogue())
+    assert stance.article_stance(fs, "antidepressant_efficacy") == "supports"
+    hedged_only = merged.replace("fell significantly more with ketamine than with placebo", "may fall with ketamine")
+    ex = Extractor().one(hedged_only)
+    fs = stance.assess(hedged_only, ex, stance.article_facts(hedged_only, ex), load_catalogue())
+    assert stance.article_stance(fs, "antidepressant_efficacy") == "none"
+
+
+@pytest.mark.parametrize("sentence,expected", [
+    ("There were no differences between ketamine and placebo in cognitive outcomes.", "supports"),
+    ("The results support the cognitive safety of repeated ketamine infusions.", "supports"),
+    ("Ketamine can be used safely in this population.", "supports"),
+    ("A single ketamine infusion was not harmful for cognitive function.", "supports"),
+])
+def test_tolerability_wordings(sentence, expected):
+    assert stance._polarity("tolerability", sentence)[0] == expected
+
+
+@pytest.mark.parametrize("sentence,expected", [
+    ("Remission was more frequent with IV ketamine than with intranasal esketamine (p = 0.02).", True),
+    ("Intravenous ketamine and intranasal esketamine showed similar response rates.", True),
+    ("Both IV ketamine and IN esketamine significantly reduced depressive symptoms from baseline.", False),
+    ("Ketamine and esketamine significantly reduced depressive symptoms.", False),
+    ("Ketamine was superior to placebo and esketamine was not.", False),
+])
+def test_head_to_head_of_two_ketamine_forms_is_no_efficacy_evidence(sentence, expected):
+    assert stance.is_head_to_head(sentence) is expected
+
+
+@pytest.mark.parametrize("sentence,expected", [
+    ("Patients with TRD receiving ketamine showed a significant improvement in sustained attention.", True),
+    ("Patients with TRD and suicidal ideation showed improved memory after ketamine.", True),
+    ("Ketamine significantly reduced depressive symptoms in patients with TRD.", False),
+    ("Patients with TRD improved significantly on the MADRS after ketamine.", False),
+])
+def test_depression_named_only_as_the_enrolled_population(sentence, expected):
+    assert stance.enrolled_only(sentence) is expected
+
+
+def test_tr_d_abbreviation_and_probability_of_remission():
+    assert "trd" in design.populations("Oral ketamine for TR-D: an open-label study.")
+    assert "trd" in design.populations("Ketamine for medication-resistant depression.")
+    assert "trd" in design.populations("A therapy resistant depressed patient.")
+    assert stance._polarity("efficacy", "By week 4, patients had a 32% probability of achieving remission.")[0] == \
+        "supports"
+
+
+def test_a_header_left_inside_a_sentence_starts_its_section():
+    text = ("Ketamine in major depressive disorder: a randomized trial.\nMETHODS: Patients with major depressive "
+            "disorder received ketamine 0.5 mg/kg or saline over 40 min RESULTS: Forty patients completed the study. "
+            "Ketamine was well tolerated by most patients.")
+    ex = Extractor().one(text)
+    last = len(ex.sentences) - 1
+    assert text[slice(*ex.sentences[last])].startswith("Ketamine was well tolerated")
+    assert stance.section_of(ex, last, text) == "RESULTS"
+    assert stance.finding_part(ex, last, text)
+
+
+@pytest.mark.parametrize("sentence,expected", [
+    ("Ketamine reduced MADRS scores compared with placebo (SMD -0.3; moderate-certainty evidence).", False),
+    ("In patients who were assessed to be at risk, ketamine reduced depressive symptoms.", False),
+    ("Baseline severity moderated the effect of ketamine on depressive symptoms.", True),
+    ("Depressive symptoms were assessed weekly.", True),
+])
+def test_grading_words_and_relative_clauses_do_not_make_a_non_finding(sentence, expected):
+    assert bool(stance.NOT_A_FINDING.search(sentence)) is expected
+
+
+def test_a_merged_part_keeps_only_its_own_mentions():
+    merged = ("Ketamine versus buprenorphine in major depressive disorder: a randomized trial.\nMETHODS: Forty "
+              "patients with major depressive disorder received ketamine or buprenorphine. RESULTS: Depression "
+              "scores fell significantly from baseline in the first group ( CONCLUSION: Buprenorphine appears to be "
+              "useful.")
+    ex = Extractor().one(merged)
+    i = next(k for k, (s, e) in enumerate(ex.sentences) if "( CONCLUSION" in merged[s:e])
+    parts = stance.finding_part(ex, i, merged)
+    assert len(parts) == 1 and "Buprenorphine" not in merged[slice(*parts[0])]
+    fs = stance.assess(merged, ex, stance.article_facts(merged, ex), load_catalogue())
+    assert any(f.claim_id == "antidepressant_efficacy" and f.sent_index == i for f in fs)

@@ -191,7 +191,7 @@ def sample_size(text: str) -> int | None:
 
 
 POPULATION_RX = {
-    "trd": re.compile(r"treatment[- ]resistant|treatment[- ]refractory|\bTRD\b|refractory depress|"
+    "trd": re.compile(r"(?:treatment|therapy|medication)[- ](?:resistant|refractory)|\bTR-?D\b|refractory depress|"
                       r"failed (?:to respond to )?(?:at least )?(?:two|2|three|3) (?:or more )?antidepressant", T),
     "suicidal": re.compile(r"suicidal ideation|suicidality|suicide attempt|suicidal (?:patients|thoughts)", T),
     "bipolar": re.compile(r"bipolar", T),
@@ -204,8 +204,9 @@ def populations(text: str) -> list[str]:
     return [name for name, rx in POPULATION_RX.items() if rx.search(text)]
 
 
-PREVENTION = re.compile(r"\bprevent(?:s|ed|ing|ion)?\b[^.]{0,80}\b(?:postpartum|post-partum|postoperative|"
-                        r"perioperative|postnatal|post-stroke|depressi)|\b(?:incidence|occurrence) of (?:postpartum|"
+PREVENTION = re.compile(r"\bprevent(?:s|ed|ing|ion)?\b(?! (?:of )?(?:depressive )?(?:relapse|recurrence))"
+                        r"[^.]{0,80}\b(?:postpartum|post-partum|postoperative|perioperative|postnatal|"
+                        r"post-stroke|depressi)|\b(?:incidence|occurrence) of (?:postpartum|"
                         r"postoperative|postnatal|perinatal) depress", T)
 ECT_ANAESTHESIA = re.compile(r"\b(?:ECT|electroconvulsive)\b[^.]{0,120}\b(?:anaesthe|anesthe|induction)|"
                              r"\b(?:anaesthe|anesthe)\w*[^.]{0,80}\b(?:ECT|electroconvulsive)", T)
@@ -220,11 +221,20 @@ DEPRESSED_AT_BASELINE = re.compile(r"\b(?:patients|women|adults|participants|mot
                                    r"\bmajor depressive (?:disorder|episode)", T)
 
 
+PRIOR_WORK = re.compile(r"\b(?:ha(?:ve|s) been|were|was) (?:widely |previously |consistently )?(?:shown|observed|"
+                        r"reported|demonstrated|established|documented|approved)\b|\bprevious(?:ly)?\b|\bprior "
+                        r"(?:studies|research|work)\b|\bapproved\b|\bwhile\b[^.]{0,80}\bin (?:patients with )?"
+                        r"(?:treatment-resistant|TRD|MDD|major depress)", T)
+
+
 def is_prevention(text: str) -> bool:
-    """A trial preventing depression in people not depressed at the start (perioperative, postpartum)."""
+    """A trial preventing depression in people not depressed at the start (perioperative, postpartum). A surgical
+    trial counts unless it enrols depressed people; a remark on earlier work ("effects have been observed in
+    treatment-resistant depression") does not say who was enrolled, nor does preventing a relapse."""
     if PREVENTION.search(text):
         return True
-    return bool(SURGICAL.search(text)) and not DEPRESSED_AT_BASELINE.search(text)
+    studied = " ".join(s for s in re.split(r"(?<=[.;])\s+", text) if not PRIOR_WORK.search(s))
+    return bool(SURGICAL.search(text)) and not DEPRESSED_AT_BASELINE.search(studied)
 
 
 PREDICTOR_TITLE = re.compile(r"\bpredict\w*|\bassociat\w*|\bcorrelat\w*|\bsex differences\b|\bmoderat\w*|\bmediat\w*|"

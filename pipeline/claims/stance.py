@@ -13,6 +13,7 @@ import json
 import re
 from dataclasses import dataclass
 from functools import cache
+from itertools import pairwise
 from pathlib import Path
 
 import spacy
@@ -47,7 +48,7 @@ POSITIVE = re.compile("|".join([
     r"\breduc(?:ed|tions?|es|ing)\b", r"\bimprov(?:ed|ements?|es|ing)\b", r"\bdecreas(?:ed|es?|ing)\b",
     r"(?<!cost-)\beffective(?:ness)?\b", r"\befficac(?:y|ious)\b", r"\brapid(?:ly)?\b", r"\bbenefi(?:t\w*|cial)\b",
     r"\bfavou?r(?:ed|ing|s)?\b", r"\bresponse rates? (?:was|were|of)", r"\bremission rates? (?:was|were|of)",
-    r"\brates? of (?:response|remission)\b", r"\bachieved (?:a )?(?:treatment )?(?:response|remission)",
+    r"\brates? of (?:response|remission)\b", r"\bachiev(?:ed|ing) (?:a )?(?:treatment )?(?:response|remission)",
     r"\b(?:were|was) in (?:response|remission)\b", r"\b(?:were|became) (?:responders|remitters)\b", r"\bresolved\b",
     r"\balleviat", r"\bameliorat", r"\bantidepressant (?:effect|efficacy|response)s?\b", r"\bgreater\b", r"\blower\b",
     r"\bincreas(?:ed|es) (?:the )?(?:rates? of )?(?:response|remission)", r"\b(?:objective|endpoint) was met\b",
@@ -58,7 +59,9 @@ POSITIVE = re.compile("|".join([
 AGENDA = re.compile(r"\bshould\b|\bfuture\b|"
                     r"\b(?:objectives?|endpoints?) (?:include|included)\b|"
                     r"\b(?:are|is) (?:still |urgently )?(?:needed|required|warranted)\b|"
-                    r"\bneed for (?:more|larger)\b|\bimportan(?:t|ce)\b|\bhypothesi\w+|\bbelieved\b|\bthought to\b|"
+                    r"\bneed for (?:more|larger)\b|\b(?:is|remains) an? (?:\w+ )?need\b|\bto ensure\b|"
+                    r"\bneeds? to be (?:replicated|confirmed)\b|"
+                    r"\bimportan(?:t|ce)\b|\bhypothesi\w+|\bbelieved\b|\bthought to\b|"
                     r"\bexplor(?:es|ed)\b|\b(?:this|the present) (?:article|review|paper|chapter)\b|"
                     r"\bwe (?:review|discuss|describe|summari[sz]e)\b|\bcurrently (?:in development|being)\b|"
                     r"\ba (?:recent )?(?:study|trial) by\b|\bpreviously (?:reported|shown)\b|"
@@ -92,7 +95,9 @@ TOL_POSITIVE = re.compile("|".join([
     r"\bno difference in (?:the number of )?(?:participants who )?(?:dropp|withdr|discontinu|adverse)",
     r"\bno serious\b", r"\bnone of the\b[^.]{0,40}\brequired\b", r"\btemporary\b", r"\bonly during\b",
     r"\bonly (?:\w+ )?(?:\d+|one|two|three|a few)\b[^.]{0,40}\bdiscontinu", r"\bdisappear\w*",
-    r"\blower in the (?:es)?ketamine group"]), T)
+    r"\blower in the (?:es)?ketamine group",
+    r"\bno (?:statistically )?(?:significant )?differences?\b(?! between (?:responders|remitters))",
+    r"\bsafely\b", r"\bnot harmful\b", r"\bsupport(?:s|ed)? the (?:\w+ )?safety\b"]), T)
 TOL_NEGATIVE = re.compile("|".join([
     r"\bsignificant adverse\b", r"\bdropped out due to\b", r"\bnot tolerating\b",
     r"\badverse events? (?:was|were) (?:higher|more frequent|increased)", r"\bhigher incidence of adverse",
@@ -178,8 +183,8 @@ class ArticleFacts:
 
 
 BACKGROUND_REMARK = re.compile(r"\bapprov\w*|\bpromising\b|\bemerged\b|\bprevious(?:ly)?\b|\bprior (?:studies|"
-                               r"research|work)|\bhas been (?:shown|established|demonstrated)|\bhave (?:shown|"
-                               r"demonstrated)|\bproduced\b|\bparticularly\b", T)
+                               r"research|work)|\bha(?:s|ve) been (?:shown|established|demonstrated|observed|"
+                               r"reported)|\bhave (?:shown|demonstrated)|\bproduced\b|\bparticularly\b", T)
 
 
 def _studied(population: str, text: str, ex: Extraction) -> bool:
@@ -213,21 +218,23 @@ def article_facts(text: str, ex: Extraction, publication_types: list[str] | None
 
 GENERIC_EFFICACY = re.compile(r"\bimprov|(?<!cost-)\beffective|\buseful\b|\bSMD\b|\beffect sizes?\b|\brespon|"
                               r"\bremission|\bremitt|\bsymptom|\bscore|\bCGI\b|\banhedoni|\brelief|\befficac|\bNNT", T)
-DEPRESSION = re.compile(r"depress|\bTRD\b|\bMDD\b|antidepress", T)
+DEPRESSION = re.compile(r"depress|\bTR-?D\b|\bMDD\b|antidepress", T)
 STAT_REPORT = re.compile(r"\bp\s*[<=≤>]|95\s*%\s*CI|\bsignificant|\d+(?:\.\d+)?\s*%|\bOR\b|\bSMD\b|\bNNT", T)
 METHODS_LABEL = re.compile(r"^(?:METHODS?|MATERIALS|DESIGN|SETTING|PARTICIPANTS|INTERVENTIONS?|BACKGROUND|"
                            r"INTRODUCTION|OBJECTIVES?|AIMS?|PURPOSE|DATA|SEARCH|STUDY SELECTION|ELIGIBILITY)", T)
 
 
 NOT_A_FINDING = re.compile("|".join([
-    r"\bassociation between\b", r"\bassociated with (?:changes|response|treatment response|remission|the (?:rapid )?"
+    r"\bassociations? (?:(?:was|were) )?(?:\w+ ){0,3}?between\b",
+    r"\bassociated with (?:changes|response|treatment response|remission|the (?:rapid )?"
     r"antidepressant|its|their|the (?:magnitude|degree|extent))\b", r"\bsociodemographic\b",
     r"\bcharacteristics\b", r"\bclinical features\b", r"\bresponders (?:showed|had|exhibited)",
     r"\bcompared (?:with|to) healthy",
-    r"\bhealthy (?:controls|volunteers)", r"\bcorrelat\w*", r"\bpredict\w*", r"\bmoderat(?:e|ed|ion|or)s?\b",
+    r"\bhealthy (?:controls|volunteers)", r"\bcorrelat\w*", r"\bpredict\w*",
+    r"\bmoderat(?:e|ed|ion|or)s?\b(?![- ](?:certainty|quality))",
     r"\bmediat\w*", r"\bregression\b", r"\bassociated with (?:greater|higher|lower|better|worse|more|less)\b",
     r"(?<!\()\bdefined as\b", r"\bend ?points?\(s\)", r"\bwill\b", r"\bto assess\b", r"\bwas assessed\b",
-    r"\bwere assessed\b", r"\bwere measured\b", r"\bwe examined\b", r"\bwe (?:used|compared)\b",
+    r"(?<!who )\bwere assessed\b", r"\bwere measured\b", r"\bwe examined\b", r"\bwe (?:used|compared)\b",
     r"\bcost|\bQALYs?\b|\bICERs?\b"]), T)
 OTHER_CONDITION = re.compile(r"\bPTSD|post-?traumatic|\banxiety|\bOCD\b|obsessive|phobi|\bpain\b|analgesi|craving|"
                              r"alcohol|cocaine|opioid|\bsuicid|\bSI\b|\bBSSI\b|\bSSI\b|\bBSS\b|C-SSRS|\bMSSI|delirium|\bsleep|"
@@ -235,7 +242,22 @@ OTHER_CONDITION = re.compile(r"\bPTSD|post-?traumatic|\banxiety|\bOCD\b|obsessiv
                              r"BPRS|\bTEAEs?|psychotomimetic|sedation|blood pressure|hopeless|\bBHS\b|memory|fatigue|"
                              r"\bBFI\b|\bstress\b", T)
 DEPRESSION_WORDS = re.compile(r"depress|\bMADRS(?!-SI)|\bHAM-?D|\bHDRS|\bBDI|\bQIDS|\bPHQ|\bEPDS|\bmood\b|"
-                              r"antidepress|\bTRD\b|\bMDD\b|anhedoni", T)
+                              r"antidepress|\bTR-?D\b|\bMDD\b|anhedoni", T)
+
+
+ENROLLED = re.compile(r"\b(?:patients|participants|individuals|adults|people|subjects|women|men|veterans|"
+                      r"adolescents|those) (?:with|suffering from|diagnosed with) (?:[\w-]+ ){0,2}?(?:TRD|MDD|"
+                      r"treatment[- ]resistant depression|(?:major )?depressi\w*(?: disorder)?)\b"
+                      r"(?: (?:and|or) (?:comorbid |co-occurring |active )?[\w-]+(?: (?:ideation|disorders?))?)?|"
+                      r"\b(?:TRD|MDD|depressed) (?:patients|participants|individuals|adults)\b", T)
+OTHER_OUTCOME = re.compile(r"\battention\b|\bexecutive\b|go/no-go|neurocognit|psychomotor|processing speed|"
+                           r"verbal fluency|\bcognit|memory\b", T)
+
+
+def enrolled_only(sentence: str) -> bool:
+    """Depression is named only as who was enrolled, and the result is on another condition or on cognition."""
+    rest = ENROLLED.sub(" ", sentence)
+    return not DEPRESSION_WORDS.search(rest) and bool(OTHER_CONDITION.search(rest) or OTHER_OUTCOME.search(rest))
 
 
 NON_FINDING_SECTION = re.compile(r"^(?:LIMITATIONS?|OUTCOMES?|MEASURES|ANALYSIS|METHODS?|PURPOSE|DIVERSITY|"
@@ -254,13 +276,14 @@ METHOD_WORDS = re.compile(r"\b(?:will|would|to (?:assess|evaluate|determine|comp
                           r"outcomes? (?:included|was|were))\b", T)
 
 
-def is_finding(ex: Extraction, i: int, sentence: str) -> bool:
+def is_finding(ex: Extraction, i: int, sentence: str, section: str | None = None) -> bool:
     """Results and conclusions (also under a RESULTS header the role tagger called methods); in a METHODS section,
     a sentence that plainly reports a result ("No serious adverse events occurred"); in an unstructured part, also
     a sentence that reports statistics or, in the second half of the abstract, a verdict on tolerability ("It is
     safe and well tolerated")."""
     role = ex.roles[i]
-    section = ex.sections[i] if i < len(ex.sections) else None
+    if section is None:
+        section = ex.sections[i] if i < len(ex.sections) else None
     if section and NON_FINDING_SECTION.match(section):
         return False
     if role in FINDING_ROLES or (section and FINDING_SECTION.match(section)):
@@ -276,6 +299,51 @@ def is_finding(ex: Extraction, i: int, sentence: str) -> bool:
         return True
     return bool(STAT_REPORT.search(sentence)) and not re.search(r"\bwere (?:randomi[sz]ed|assigned|recruited|"
                                                                  r"enrolled|included)\b", sentence, T)
+
+
+SECTION_WORD = (r"RESULTS?|CONCLUSIONS?|FINDINGS|INTERPRETATION|DISCUSSION|RELEVANCE|LIMITATIONS?|METHODS?|DESIGN|"
+                r"BACKGROUND|OBJECTIVES?|AIMS?|PURPOSE|INTRODUCTION|SETTINGS?|PARTICIPANTS|INTERVENTIONS?|MEASURES|"
+                r"OUTCOMES?|REGISTRATION|SELECTION|SOURCES|SYNTHESIS")
+INLINE_HEADER = re.compile(rf"(?<![A-Z])\s\(?\s*(?=(?:[A-Z][\w-]* ){{0,3}}?(?:{SECTION_WORD}):\s)")
+FINDING_HEADER = re.compile(rf"^(?:[A-Z][\w-]* ){{0,3}}?(?:RESULTS?|CONCLUSIONS?|FINDINGS|INTERPRETATION|DISCUSSION)"
+                            rf"(?: AND (?:{SECTION_WORD}))?:")
+
+
+HEADER_LABEL = re.compile(rf"(?:{SECTION_WORD})(?: AND (?:{SECTION_WORD}))?(?=:)")
+
+
+def section_of(ex: Extraction, i: int, text: str) -> str | None:
+    """The section a sentence is in. A header left in the middle of an earlier sentence of the same section
+    ("... 2.0 ug/kg RESULTS: A total of 173 ...") starts a new section that the next sentences belong to."""
+    own = ex.sections[i] if i < len(ex.sections) else None
+    for j in range(i - 1, -1, -1):
+        if (ex.sections[j] if j < len(ex.sections) else None) != own:
+            break
+        s, e = ex.sentences[j]
+        parts = INLINE_HEADER.split(text[s:e])
+        if len(parts) > 1 and (label := HEADER_LABEL.search(parts[-1])):
+            return label.group()
+    return own
+
+
+def finding_part(ex: Extraction, i: int, text: str) -> list[tuple[int, int]]:
+    """The parts of sentence `i` that report findings, unhedged, as character spans (none: not a finding). A lost
+    character can merge a results sentence with the next section ("... lower in group A ( CONCLUSION: Both drugs
+    appear to ..."): each part is judged under its own header, so the conclusion's hedge does not silence the
+    result before it."""
+    s, e = ex.sentences[i]
+    sentence = text[s:e]
+    cuts = [0] + [m.end() for m in INLINE_HEADER.finditer(sentence)] + [len(sentence)]
+    keep = []
+    for k, (a, b) in enumerate(pairwise(cuts)):
+        part = sentence[a:b]
+        if k == 0 and not is_finding(ex, i, part, section_of(ex, i, text)):
+            continue
+        if k > 0 and not FINDING_HEADER.match(part):
+            continue
+        if not HEDGED.search(part) and not AGENDA.search(part):
+            keep.append((s + a, s + b))
+    return keep
 
 
 NEGATED_BEFORE = re.compile(r"\b(?:no|not|without|neither|nor|absence of|free of)\b[^.;,]{0,90}$", T)
@@ -310,6 +378,25 @@ ACTIVE_COMPARISON = re.compile(r"\b(?:between|across) (?:the )?(?:ECT|electrocon
                                r"intravenous and|intranasal and)\b|"
                                r"\b(?:sex|gender|dose)[- ](?:differences?|groups?|dependent)\b|"
                                r"\b(?:higher|lower) (?:[\w.-]+ ){0,3}doses?\b", T)
+
+
+KETAMINE_FORM = (r"(?:(?:IV|i\.v\.|intravenous|intranasal|IN|oral|sublingual|intramuscular|IM|racemic|[SR]-|"
+                 r"\(R,S\)-)[ -]?)?(?:(?:es|ar)?ketamine|ESK|KET)")
+HEAD_TO_HEAD = re.compile(rf"\b({KETAMINE_FORM})\b[^.;]{{0,80}}?\b(?:compared (?:with|to)|than|vs\.?|versus|and)\s+"
+                          rf"(?:with\s+|the\s+)?\b({KETAMINE_FORM})\b", T)
+COMPARATIVE = re.compile(r"\bsimilar\b|\bcomparable\b|\bequal(?:ly)?\b|\bdiffer|\bthan\b|\bcompared\b|\bvs\.?|"
+                         r"\bversus\b", T)
+WITHIN_GROUP = re.compile(r"\bboth\b|\beach\b|\bfrom baseline\b|\bpre-? to post|\bcompared (?:with|to) baseline", T)
+
+
+def is_head_to_head(sentence: str) -> bool:
+    """Two forms of the study drug compared with each other (IV ketamine vs intranasal esketamine) and with no
+    control: which form did better says nothing on efficacy; "both reduced symptoms from baseline" still does."""
+    if CONTROL.search(sentence) or WITHIN_GROUP.search(sentence):
+        return False
+    pairs = [m for m in HEAD_TO_HEAD.finditer(sentence) if m.group(1).lower() != m.group(2).lower()]
+    return any(not re.search(r"\band\s+(?:with\s+|the\s+)?\S+$", m.group(0)) or COMPARATIVE.search(sentence)
+               for m in pairs)
 
 
 SIDE_EFFECT_TARGET = re.compile(r"^[^.;]{0,40}\b(?:dissociat\w*|psychotomimetic|psychotic|side[- ]effects?|adverse|"
@@ -399,13 +486,13 @@ def assess(text: str, ex: Extraction, facts: ArticleFacts, catalogue: Catalogue,
         by_sent.setdefault(m.sent_index, []).append(m)
     findings: list[Finding] = []
     claims = [c for c in catalogue.claims if _applies(c, facts)]
-    candidates = [(i, s, e) for i, (s, e) in enumerate(ex.sentences)
-                  if is_finding(ex, i, text[s:e]) and not HEDGED.search(text[s:e]) and not AGENDA.search(text[s:e])]
-    scores = [d.cats for d in clf.pipe(text[s:e] for _, s, e in candidates)] if clf and candidates else \
+    candidates = [(i, s, e, parts) for i, (s, e) in enumerate(ex.sentences)
+                  if (parts := finding_part(ex, i, text))]
+    scores = [d.cats for d in clf.pipe(text[s:e] for _, s, e, _ in candidates)] if clf and candidates else \
         [{} for _ in candidates]
-    for (i, s, e), cats in zip(candidates, scores, strict=True):
-        sentence = text[s:e]
-        mentions = by_sent.get(i, [])
+    for (i, s, e, parts), cats in zip(candidates, scores, strict=True):
+        sentence = " ".join(text[a:b] for a, b in parts)
+        mentions = [m for m in by_sent.get(i, []) if any(a <= m.start < b for a, b in parts)]
         kinds = {m.attrs.get("kind") for m in mentions if m.label == "OUTCOME"}
         hours = [m.attrs["hours"] for m in mentions if m.label == "TIMEPOINT" and m.attrs.get("hours")]
         other_drug_only = not DRUG_WORDS.search(sentence) and (bool(OTHER_TREATMENT.search(sentence)) or any(
@@ -424,7 +511,9 @@ def assess(text: str, ex: Extraction, facts: ArticleFacts, catalogue: Catalogue,
             depressive = claim.profile in ("efficacy", "durability") and claim.id != "suicidal_ideation"
             if depressive and not facts.depression:
                 continue  # "improvement in mood" in a dementia case is no evidence on depressive disorders
-            if depressive and DEPRESSION_WORDS.search(sentence):
+            if depressive and DEPRESSION_WORDS.search(sentence) and enrolled_only(sentence):
+                on_topic = False  # "patients with TRD showed improved attention": a cognitive result
+            elif depressive and DEPRESSION_WORDS.search(sentence):
                 on_topic = on_topic or bool(GENERIC_EFFICACY.search(sentence))  # "effective in TRD"
             elif depressive:
                 # a depression claim: the sentence must be about depression, or about efficacy in a
@@ -438,6 +527,8 @@ def assess(text: str, ex: Extraction, facts: ArticleFacts, catalogue: Catalogue,
                                 and not NULL_TREATMENT_ASSOCIATION.search(sentence)):
                 continue
             if claim.human_only and ANIMAL_SENTENCE.search(sentence):
+                continue
+            if claim.profile in ("efficacy", "durability") and is_head_to_head(sentence):
                 continue
             if claim.profile == "tolerability" and facts.prevention and PERIOPERATIVE_OUTCOME.search(sentence):
                 continue  # in a surgical trial, delirium and cognition are the outcomes it tries to prevent
