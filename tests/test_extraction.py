@@ -178,3 +178,35 @@ def test_kev_eval_json_shape_on_a_guidelines_file(tmp_path):
 ])
 def test_article_routes(extractor, text, routes):
     assert extractor.one(text).routes == routes
+
+
+def test_a_configured_pretrained_pipeline_adds_spans_where_ours_leave_a_gap(tmp_path, monkeypatch):
+    """KEV_PRETRAINED names any spaCy pipeline (a scispaCy NER model on a user's machine); here a real one is built
+    and saved to disk: an entity ruler that knows a disease our vocabularies do not."""
+    import spacy
+
+    from pipeline.nlp.pretrained import PretrainedError
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("entity_ruler").add_patterns([
+        {"label": "DISEASE", "pattern": [{"LOWER": "takotsubo"}, {"LOWER": "cardiomyopathy"}]},
+        {"label": "DISEASE", "pattern": "nausea"}, {"label": "CHEMICAL", "pattern": "ketamine"}])
+    nlp.meta["name"] = "toy_bc5cdr"
+    nlp.to_disk(tmp_path / "toy")
+    text = ("Ketamine in depression\nRESULTS: One patient developed takotsubo cardiomyopathy after ketamine; "
+            "nausea was common.")
+    plain = Extractor(with_model=False).one(text)
+    monkeypatch.setenv("KEV_PRETRAINED", str(tmp_path / "toy"))
+    ex = Extractor(with_model=False).one(text)
+    added = [m for m in ex.mentions if m.source == "pretrained"]
+    assert [(m.label, m.text) for m in added] == [("ADVERSE_EVENT", "takotsubo cardiomyopathy")]
+    assert not any(m.text == "takotsubo cardiomyopathy" for m in plain.mentions)
+    assert len(ex.mentions) == len(plain.mentions) + 1  # nausea and ketamine were ours already: not doubled
+    assert all(m.model_version.endswith("+pretrained:toy") for m in ex.mentions)
+    monkeypatch.setenv("KEV_PRETRAINED_LABELS", "DISEASE=SYMPTOM")
+    with pytest.raises(PretrainedError, match="DISEASE=SYMPTOM"):
+        Extractor(with_model=False)
+    monkeypatch.setenv("KEV_PRETRAINED", str(tmp_path / "missing"))
+    monkeypatch.delenv("KEV_PRETRAINED_LABELS")
+    with pytest.raises(PretrainedError, match="neither an installed"):
+        Extractor(with_model=False)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -20,7 +21,7 @@ from spacy.tokens import Doc
 
 from pipeline.claims import design
 from pipeline.config import ROOT
-from pipeline.nlp import context, lexicon, rules
+from pipeline.nlp import context, lexicon, pretrained, rules
 from pipeline.nlp.components import doc_text, make_scispacy_tokenizer
 from pipeline.nlp.normalise.dose import mass_values, schedule
 
@@ -118,16 +119,22 @@ def model_version(nlp: Language) -> str:
     """Names what shaped a mention: the NER model's name and version, and the label-source configuration."""
     meta = nlp.meta
     base = f"{meta.get('name', 'blank')}-{meta.get('version', '0')}" if "tagger" in nlp.pipe_names else "rules"
-    return f"{base}+{_sources_hash()}"
+    return f"{base}+{_sources_hash()}{_pretrained_tag()}"
 
 
 def model_version_of(model_dir: Path | None = MODEL_DIR) -> str:
     """The same string without loading the model (for deciding what needs re-extraction)."""
     meta_file = Path(model_dir) / "meta.json" if model_dir else None
     if meta_file is None or not meta_file.exists():
-        return f"rules+{_sources_hash()}"
+        return f"rules+{_sources_hash()}{_pretrained_tag()}"
     meta = json.loads(meta_file.read_text())
-    return f"{meta.get('name', 'blank')}-{meta.get('version', '0')}+{_sources_hash()}"
+    return f"{meta.get('name', 'blank')}-{meta.get('version', '0')}+{_sources_hash()}{_pretrained_tag()}"
+
+
+def _pretrained_tag() -> str:
+    """A configured pretrained pipeline (KEV_PRETRAINED) shapes mentions too: its name joins the model version."""
+    name = os.environ.get("KEV_PRETRAINED")
+    return f"+pretrained:{Path(name).name}" if name else ""
 
 
 def _sources_hash() -> str:
@@ -185,6 +192,8 @@ def _candidates(doc: Doc, text: str, sources: dict[str, str]) -> list[tuple[int,
     model = _drop_by_context(text, [c for c in model if not _bare_modifier(text, c)
                                     and not _overlaps(c[:2], [x[:2] for x in excluded if x[2] == c[2]])])
     chosen = []
+    extra = _drop_by_context(text, [(s, e, label, None, {}, "pretrained")
+                                    for s, e, label in doc.user_data.get("kev_pretrained", ()) if label != "TIMEPOINT"])
     for label in LABELS:
         mode = sources.get(label, "rules")
         r = [c for c in rule if c[2] == label]
@@ -195,6 +204,9 @@ def _candidates(doc: Doc, text: str, sources: dict[str, str]) -> list[tuple[int,
             chosen += m
         else:  # union: the rule spans (exact boundaries, canonical forms), plus model spans they do not touch
             chosen += r + [c for c in m if not _overlaps((c[0], c[1]), [(x[0], x[1]) for x in r])]
+    for c in extra:  # a configured pretrained pipeline only adds spans where ours of its label leave a gap
+        if not _overlaps((c[0], c[1]), [(x[0], x[1]) for x in chosen if x[2] == c[2]]):
+            chosen.append(c)
     return _resolve(chosen)
 
 
@@ -511,6 +523,7 @@ class Extractor:
         """`sources` overrides models/extraction.json (which label comes from rules, model or both)."""
         self.sources = sources
         self.nlp = build_nlp(model_dir, with_model)
+        self.pretrained = pretrained.from_env()
         self.model_version = model_version(self.nlp)
         self.pipe_names = tuple(self.nlp.pipe_names)
 
@@ -522,6 +535,8 @@ class Extractor:
                 d = self.nlp.make_doc(text)
                 d.user_data["text"] = text
                 d.user_data["kev_pipes"] = self.pipe_names
+                if self.pretrained is not None:
+                    d.user_data["kev_pretrained"] = self.pretrained.spans(text)
                 secs = [s if isinstance(s, dict) else asdict(s) for s in (sections or [])]
                 d._.sections = [(s["start"], s["end"]) for s in secs]
                 d.user_data["kev"] = (doc_id, pmid, version, secs)
