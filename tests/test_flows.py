@@ -63,7 +63,7 @@ def test_reprocess_after_a_catalogue_change(tmp_path):
 def test_serve_starts_serving_the_nightly_flow(tmp_path):
     proc = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "serve", "--source", "sample", "--out",
                              str(tmp_path)], cwd=ROOT, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True)
+                            text=True, start_new_session=True)
     try:
         deadline, seen = time.time() + 90, ""
         while time.time() < deadline and "is being served" not in seen:
@@ -72,8 +72,8 @@ def test_serve_starts_serving_the_nightly_flow(tmp_path):
                 break
             seen += line
         assert "Your flow 'nightly' is being served" in seen, seen
-    finally:
-        proc.terminate()
+    finally:  # the whole group: serve's ephemeral Prefect API server is a child process that outlives a SIGTERM
+        os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=30)
 
 
