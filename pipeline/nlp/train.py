@@ -154,6 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--ebm-copies", type=int, default=1)
     ap.add_argument("--ebm-sentences", action="store_true")
     ap.add_argument("--ebm-trim", action="store_true")
+    ap.add_argument("--config", default=str(CONFIG), help="the training config (experiments)")
     ap.add_argument("--output", default=str(MODEL_DIR))
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                     help="override a config value (experiments), e.g. components.tok2vec.model.encode.width=96")
@@ -176,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
         key, value = kv.split("=", 1)
         overrides[key] = json.loads(value) if value[:1] in "[{0123456789-tfn\"" else value
     out = build / "run"
-    spacy_train(CONFIG, output_path=out, overrides=overrides)
+    spacy_train(Path(args.config), output_path=out, overrides=overrides)
     final = Path(args.output)
     if final.exists():
         shutil.rmtree(final)
