@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -210,3 +211,17 @@ def test_a_configured_pretrained_pipeline_adds_spans_where_ours_leave_a_gap(tmp_
     monkeypatch.delenv("KEV_PRETRAINED_LABELS")
     with pytest.raises(PretrainedError, match="neither an installed"):
         Extractor(with_model=False)
+
+
+def test_tagger_short_form_of_a_non_effect_is_no_adverse_event():
+    from pipeline.nlp.extract import _drop_defined_otherwise, build_nlp
+
+    nlp = build_nlp(with_model=False)
+    text = ("Auditory steady-state response (ASSR) deficits. Ketamine reduced 40-Hz ASSR power and caused "
+            "toxic epidermal necrolysis (TEN); TEN resolved. SJS was not seen.")
+    doc = nlp(text)
+    model = [(m.start(), m.end(), "ADVERSE_EVENT", None, {}, "model")
+             for m in re.finditer(r"ASSR|TEN|SJS|toxic epidermal necrolysis", text)]
+    kept = {text[s:e] for s, e, *_ in _drop_defined_otherwise(doc, text, model, [])}
+    assert "ASSR" not in kept  # defined as a response, which no effect candidate covers
+    assert {"TEN", "SJS", "toxic epidermal necrolysis"} <= kept  # defined as an effect / not defined here

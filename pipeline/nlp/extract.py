@@ -191,6 +191,7 @@ def _candidates(doc: Doc, text: str, sources: dict[str, str]) -> list[tuple[int,
         model.append((s, e, label, None, attrs, "model"))
     model = _drop_by_context(text, [c for c in model if not _bare_modifier(text, c)
                                     and not _overlaps(c[:2], [x[:2] for x in excluded if x[2] == c[2]])])
+    model = _drop_defined_otherwise(doc, text, model, rule)
     chosen = []
     extra = _drop_by_context(text, [(s, e, label, None, {}, "pretrained")
                                     for s, e, label in doc.user_data.get("kev_pretrained", ()) if label != "TIMEPOINT"])
@@ -268,6 +269,21 @@ def _drop_by_context(text: str, cands: list) -> list:
                 continue
         out.append(c)
     return out
+
+
+def _drop_defined_otherwise(doc: Doc, text: str, model: list, rule: list) -> list:
+    """A tagger ADVERSE_EVENT that is a short form the abstract defines ("auditory steady-state response (ASSR)")
+    names what its long form names: when no adverse-effect candidate (rules or tagger) covers that long form, the
+    short form is no effect either. Short forms the abstract does not define (SJS, TEN) are left to the tagger."""
+    if not doc._.abbreviations or not any(c[2] == "ADVERSE_EVENT" for c in model):
+        return model
+    effects = [c[:2] for c in rule + model if c[2] == "ADVERSE_EVENT"]
+    not_effects = set()
+    for short in doc._.abbreviations:
+        long = short._.long_form
+        if not _overlaps((long.start_char, long.end_char), effects):
+            not_effects.add(short.text)
+    return [c for c in model if c[2] != "ADVERSE_EVENT" or text[c[0]:c[1]] not in not_effects]
 
 
 def _bare_modifier(text: str, cand: tuple) -> bool:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -65,6 +66,10 @@ def _doc(nlp, text: str, spans: list[tuple[int, int, str]], missing: list[tuple[
     return doc
 
 
+def _overlaps_any(start: int, end: int, spans: list[tuple[int, int, str]]) -> bool:
+    return any(s < end and start < e for s, e, _ in spans)
+
+
 def ebm_in_training(doc_id: str) -> bool:
     return _bucket("ebm-train:" + doc_id) < 80
 
@@ -72,7 +77,18 @@ def ebm_in_training(doc_id: str) -> bool:
 TRAINED_ON = {"ade/ae_spans.jsonl": ade_in_training, "ebm-nlp/outcome_spans.jsonl": ebm_in_training}
 
 
-def build_corpora(nlp, ade_fraction: float = 1.0, ebm: bool = True, gold_copies: int = 1
+EBM_SENTENCE_END = re.compile(r"(?<=\s[.?!])\s+")
+EDGE_PUNCT = re.compile(r"^(?:(?:the|a|an)\s+)?(.*?)[\s.,;:]*$", re.IGNORECASE | re.DOTALL)
+
+
+def _trimmed(text: str, s: int, e: int) -> tuple[int, int]:
+    """GUIDELINES boundaries on another source's span: no leading article, no trailing punctuation."""
+    m = EDGE_PUNCT.match(text[s:e])
+    return (s + m.start(1), s + m.end(1)) if m and m.end(1) > m.start(1) else (s, e)
+
+
+def build_corpora(nlp, ade_fraction: float = 1.0, ebm: bool = True, gold_copies: int = 1, ade_copies: int = 1,
+                  ebm_copies: int = 1, ebm_sentences: bool = False, ebm_trim: bool = False
                   ) -> tuple[DocBin, DocBin, dict]:
     train, tune = DocBin(), DocBin()
     counts = {"gold_train": 0, "gold_tune": 0, "ade": 0, "ebm": 0}
@@ -97,7 +113,9 @@ def build_corpora(nlp, ade_fraction: float = 1.0, ebm: bool = True, gold_copies:
                 missing = [(h.start, h.end) for h in rules.find_timepoints(text)]
                 missing += [(h.start, h.end) for h in lexicon.outcomes().find(text)]
                 spans = [(s["start"], s["end"], "ADVERSE_EVENT") for s in r["spans"]]
-                train.add(_doc(nlp, text, spans, missing))
+                doc = _doc(nlp, text, spans, missing)
+                for _ in range(ade_copies):
+                    train.add(doc)
                 counts["ade"] += 1
     ebm_path = corpus_dir() / "ebm-nlp" / "outcome_spans.jsonl"
     if ebm and ebm_path.exists():
@@ -109,7 +127,19 @@ def build_corpora(nlp, ade_fraction: float = 1.0, ebm: bool = True, gold_copies:
                 text = r["text"]
                 missing = [(h.start, h.end) for h in rules.find_timepoints(text)]
                 missing += [(h.start, h.end) for h in lexicon.adverse_events().find(text)]
-                train.add(_doc(nlp, text, [(s["start"], s["end"], "OUTCOME") for s in r["spans"]], missing))
+                spans = [(s["start"], s["end"], "OUTCOME") for s in r["spans"]]
+                if ebm_trim:
+                    spans = [(*_trimmed(text, s, e), label) for s, e, label in spans]
+                if ebm_sentences:  # crowd labels miss outcomes: sentences without any span are not negatives
+                    start = 0
+                    for m in [*EBM_SENTENCE_END.finditer(text), None]:
+                        end = m.start() if m else len(text)
+                        if not _overlaps_any(start, end, spans):
+                            missing.append((start, end))
+                        start = m.end() if m else len(text)
+                doc = _doc(nlp, text, spans, missing)
+                for _ in range(ebm_copies):
+                    train.add(doc)
                 counts["ebm"] += 1
     return train, tune, counts
 
@@ -120,22 +150,34 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--max-steps", type=int, help="override training.max_steps")
     ap.add_argument("--no-ebm", action="store_true", help="leave EBM-NLP outcomes out of training")
     ap.add_argument("--gold-copies", type=int, default=2, help="how often each gold train document is repeated")
+    ap.add_argument("--ade-copies", type=int, default=1)
+    ap.add_argument("--ebm-copies", type=int, default=1)
+    ap.add_argument("--ebm-sentences", action="store_true")
+    ap.add_argument("--ebm-trim", action="store_true")
+    ap.add_argument("--config", default=str(CONFIG), help="the training config (experiments)")
     ap.add_argument("--output", default=str(MODEL_DIR))
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="override a config value (experiments), e.g. components.tok2vec.model.encode.width=96")
     args = ap.parse_args(argv)
     from spacy.cli.train import train as spacy_train
 
     nlp = spacy.blank("en")
     nlp.tokenizer = make_scispacy_tokenizer()(nlp)
-    train, tune, counts = build_corpora(nlp, args.ade_fraction, not args.no_ebm, args.gold_copies)
-    BUILD.mkdir(parents=True, exist_ok=True)
-    train.to_disk(BUILD / "train.spacy")
-    tune.to_disk(BUILD / "tune.spacy")
+    train, tune, counts = build_corpora(nlp, args.ade_fraction, not args.no_ebm, args.gold_copies, args.ade_copies,
+                                       args.ebm_copies, args.ebm_sentences, args.ebm_trim)
+    build = BUILD / Path(args.output).name  # one folder per output, so experiments can run side by side
+    build.mkdir(parents=True, exist_ok=True)
+    train.to_disk(build / "train.spacy")
+    tune.to_disk(build / "tune.spacy")
     print(json.dumps({"corpora": counts}))
-    overrides = {"paths.train": str(BUILD / "train.spacy"), "paths.dev": str(BUILD / "tune.spacy")}
+    overrides = {"paths.train": str(build / "train.spacy"), "paths.dev": str(build / "tune.spacy")}
     if args.max_steps:
         overrides["training.max_steps"] = args.max_steps
-    out = BUILD / f"run-{Path(args.output).name}"
-    spacy_train(CONFIG, output_path=out, overrides=overrides)
+    for kv in args.set:
+        key, value = kv.split("=", 1)
+        overrides[key] = json.loads(value) if value[:1] in "[{0123456789-tfn\"" else value
+    out = build / "run"
+    spacy_train(Path(args.config), output_path=out, overrides=overrides)
     final = Path(args.output)
     if final.exists():
         shutil.rmtree(final)
