@@ -112,10 +112,11 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
 
 def cmd_gold(args: argparse.Namespace) -> int:
-    from pipeline.evaluate.gold import GOLD_FILE, load_gold, stats
+    from pipeline.evaluate.gold import GOLD_FILE, agreement_file, load_agreement, load_gold, stats
 
     path = Path(args.gold or GOLD_FILE)
-    result = stats(load_gold(path), None if path.resolve() == GOLD_FILE.resolve() else {})
+    agreement = agreement_file(path)
+    result = stats(load_gold(path), load_agreement(agreement) if agreement.exists() else {})
     if args.json:
         print(json.dumps(result))
         return 0

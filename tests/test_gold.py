@@ -10,7 +10,17 @@ import sys
 import pytest
 
 from pipeline.evaluate.annotate import annotate
-from pipeline.evaluate.gold import CLAIM_IDS, GOLD_FILE, LABELS, GoldError, holdout_ids, load_gold, stats
+from pipeline.evaluate.gold import (
+    CLAIM_IDS,
+    DEV2_FILE,
+    EXTRA_FILE,
+    GOLD_FILE,
+    LABELS,
+    GoldError,
+    holdout_ids,
+    load_gold,
+    stats,
+)
 from tests.conftest import ROOT, corpus_path
 
 
@@ -31,6 +41,18 @@ def test_gold_loads_with_valid_offsets_and_no_holdout(gold):
             assert (c["stance"] == "none") == (not c["evidence"]), (r["doc_id"], cid)
             for s, e in c["evidence_offsets"]:
                 assert r["text"][s:e].strip()
+
+
+def test_second_dev_set_is_all_dev_new_documents_and_never_trained_on():
+    corpus_path("psynamic", "docs.jsonl")
+    dev2 = load_gold(DEV2_FILE)
+    ids = {r["doc_id"] for r in dev2.records}
+    assert len(ids) == len(dev2.records) >= 40 and {r["split"] for r in dev2.records} == {"dev"}
+    assert not ids & holdout_ids()
+    assert not ids & {r["doc_id"] for f in (GOLD_FILE, EXTRA_FILE) for r in load_gold(f).records}
+    from pipeline.evaluate.gold import training_records
+
+    assert not ids & {r["doc_id"] for r in training_records()}
 
 
 def test_split_is_fixed_and_both_parts_used(gold):

@@ -25,6 +25,9 @@ GOLD_FILE = ROOT / "data" / "gold" / "dev_gold.jsonl"
 # used to report a number.
 EXTRA_FILE = ROOT / "data" / "gold" / "train_extra.jsonl"
 AGREEMENT_FILE = ROOT / "data" / "gold" / "agreement.json"
+# A second dev set, annotated (two passes, adjudicated) after the rules and models of this version were written and
+# never used to write, tune or train them: all of it is `dev`. Its agreement file sits beside it.
+DEV2_FILE = ROOT / "data" / "gold" / "dev2_gold.jsonl"
 LABELS = ("DRUG", "DOSE", "ROUTE", "TIMEPOINT", "OUTCOME", "ADVERSE_EVENT")
 CLAIM_IDS = ("rapid_onset", "antidepressant_efficacy", "trd_efficacy", "short_lived", "adjunct_use",
              "suicidal_ideation", "tolerability", "neuroplasticity")
@@ -198,6 +201,13 @@ def _on_depression(text: str) -> bool:
     """About depression or suicidality (not only the anaesthesia sense, "respiratory depression")."""
     t = re.sub(r"(?i)(?:respiratory|cns|cardiovascular|myocardial|cardiac) depression", "", text)
     return re.search(r"(?i)depress|suicid", t) is not None
+
+
+def agreement_file(gold_path: Path) -> Path:
+    """`agreement.json` for the dev set, `<name>_agreement.json` beside any other gold file."""
+    if gold_path.resolve() == GOLD_FILE.resolve():
+        return AGREEMENT_FILE
+    return gold_path.with_name(gold_path.name.replace("_gold.jsonl", "") + "_agreement.json")
 
 
 def load_agreement(path: Path = AGREEMENT_FILE) -> dict | None:
