@@ -327,3 +327,26 @@ def test_a_merged_part_keeps_only_its_own_mentions():
     assert len(parts) == 1 and "Buprenorphine" not in merged[slice(*parts[0])]
     fs = stance.assess(merged, ex, stance.article_facts(merged, ex), load_catalogue())
     assert any(f.claim_id == "antidepressant_efficacy" and f.sent_index == i for f in fs)
+
+
+@pytest.mark.parametrize("sentence,expected", [
+    ("There were no discontinuations due to adverse events.", "supports"),
+    ("No participant withdrew because of side effects.", "supports"),
+    ("Ketamine did not cause any serious adverse effects.", "supports"),
+    ("Glx response was not related to adverse effects.", None),
+    ("Depression did not improve, but two patients withdrew because of side effects.", "conflicts"),
+])
+def test_a_harm_that_did_not_occur_is_tolerability_evidence(sentence, expected):
+    assert stance._polarity("tolerability", sentence)[0] == expected
+
+
+@pytest.mark.parametrize("sentence,expected", [
+    ("All side effects subsided within one hour after the infusion.", "supports"),
+    ("Dissociative symptoms returned to baseline by 2 hours.", "supports"),
+    ("Dissociative effects were short-lasting.", "supports"),
+    ("Esketamine had a favorable benefit-risk profile.", "supports"),
+    ("Dissociative symptoms led to discontinuation in 12% of patients.", "conflicts"),
+    ("There were 13 reports of adverse events, none of which resulted in discontinuation.", "supports"),
+])
+def test_effects_that_went_away_and_harms_that_led_to_stopping(sentence, expected):
+    assert stance._polarity("tolerability", sentence)[0] == expected
