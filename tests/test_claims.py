@@ -350,3 +350,14 @@ def test_a_harm_that_did_not_occur_is_tolerability_evidence(sentence, expected):
 ])
 def test_effects_that_went_away_and_harms_that_led_to_stopping(sentence, expected):
     assert stance._polarity("tolerability", sentence)[0] == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Patients with TRD continued their current antidepressant and received ketamine or midazolam.", True),
+    ("Patients received ketamine while remaining on their antidepressant medication.", True),
+    ("Patients on a stable dose of an SSRI or SNRI received ketamine or saline.", True),
+    ("Patients who had failed at least two antidepressants received ketamine.", False),
+    ("Antidepressants were tapered and discontinued before ketamine was given.", False),
+])
+def test_staying_on_an_antidepressant_is_an_add_on_design(text, expected):
+    assert stance.is_adjunct(text) is expected

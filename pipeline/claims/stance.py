@@ -147,7 +147,13 @@ ADJUNCT = re.compile(r"\b(?:adjunct\w*|add-on|added to|augment\w*|in combination
                      r"together with|concomitant|ongoing|newly (?:initiated|started)|in addition to|"
                      r"in conjunction with)\b[^.]{0,80}\b" + ANTIDEPRESSANT_DRUG + r"|\boral " + ANTIDEPRESSANT_DRUG +
                      r"|\b(?:pre-?existing|current|ongoing|stable|existing|concurrent|background) (?:oral )?"
-                     + ANTIDEPRESSANT_DRUG + r"[^.]{0,40}\b(?:maintained|continued|kept|unchanged)\b", T)
+                     + ANTIDEPRESSANT_DRUG + r"[^.]{0,40}\b(?:maintained|continued|kept|unchanged)\b|"
+                     # staying on an antidepressant: "continued their current antidepressant", "remaining on
+                     # their antidepressant medication", "on a stable dose of an SSRI"
+                     r"\b(?:continu(?:ed|ing)|maintain(?:ed|ing)|remain(?:ed|ing) on|stay(?:ed|ing) on|kept on|"
+                     r"while (?:on|taking|receiving)|on (?:a |their )?stable)\s+(?:(?:their|his|her|a|an|the|"
+                     r"current|ongoing|existing|prescribed|usual|oral|stable|baseline|doses?|regimens?|of)\s+){0,4}"
+                     + ANTIDEPRESSANT_DRUG, T)
 NOT_ADJUNCT = re.compile(r"\b(?:free of|without|not (?:on|taking|receiving)|off|washed out|discontinu\w+|tapered)\s+"
                          r"(?:\w+\s+){0,2}$|\bapprov\w*\b[^.]*$|\black of\b[^.]*$|"
                          r"\b(?:non-?response|failed|failure|inadequate response|resistan\w+) (?:to )?"
