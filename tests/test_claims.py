@@ -361,3 +361,12 @@ def test_effects_that_went_away_and_harms_that_led_to_stopping(sentence, expecte
 ])
 def test_staying_on_an_antidepressant_is_an_add_on_design(text, expected):
     assert stance.is_adjunct(text) is expected
+
+
+@pytest.mark.parametrize("sentence,expected", [
+    ("A higher baseline MADRS score was associated with a greater reduction in the MADRS total score.", True),
+    ("Caudate connectivity was associated with improvement in depression severity following ketamine.", True),
+    ("Ketamine significantly reduced MADRS scores compared with placebo.", False),
+])
+def test_a_predictor_of_the_benefit_is_not_an_efficacy_finding(sentence, expected):
+    assert bool(stance.NOT_A_FINDING.search(sentence)) is expected

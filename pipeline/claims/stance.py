@@ -249,6 +249,8 @@ METHODS_LABEL = re.compile(r"^(?:METHODS?|MATERIALS|DESIGN|SETTING|PARTICIPANTS|
 
 NOT_A_FINDING = re.compile("|".join([
     r"\bassociations? (?:(?:was|were) )?(?:\w+ ){0,3}?between\b",
+    # a predictor of the size of the benefit, not the benefit: "X was associated with a greater reduction"
+    r"\b(?:was|were|is|are) (?:\w+ )?associated with (?:\w+ ){0,3}?(?:improvement|reductions?|decreases?|change)",
     r"\bassociated with (?:changes|response|treatment response|remission|the (?:rapid )?"
     r"antidepressant|its|their|the (?:magnitude|degree|extent))\b", r"\bsociodemographic\b",
     r"\bcharacteristics\b", r"\bclinical features\b", r"\bresponders (?:showed|had|exhibited)",
