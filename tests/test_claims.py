@@ -370,3 +370,7 @@ def test_staying_on_an_antidepressant_is_an_add_on_design(text, expected):
 ])
 def test_a_predictor_of_the_benefit_is_not_an_efficacy_finding(sentence, expected):
     assert bool(stance.NOT_A_FINDING.search(sentence)) is expected
+
+
+def test_benefit_in_a_depressed_population_is_on_the_efficacy_topic():
+    assert stance.GENERIC_EFFICACY.search("Patients with TRD benefitted from a second induction with esketamine.")

@@ -239,7 +239,7 @@ def article_facts(text: str, ex: Extraction, publication_types: list[str] | None
         narrative_review=design.is_narrative_review(text))
 
 
-GENERIC_EFFICACY = re.compile(r"\bimprov|(?<!cost-)\beffective|\buseful\b|\bSMD\b|\beffect sizes?\b|\brespon|"
+GENERIC_EFFICACY = re.compile(r"\bimprov|\bbenefi|(?<!cost-)\beffective|\buseful\b|\bSMD\b|\beffect sizes?\b|\brespon|"
                               r"\bremission|\bremitt|\bsymptom|\bscore|\bCGI\b|\banhedoni|\brelief|\befficac|\bNNT", T)
 DEPRESSION = re.compile(r"depress|\bTR-?D\b|\bMDD\b|antidepress", T)
 STAT_REPORT = re.compile(r"\bp\s*[<=≤>]|95\s*%\s*CI|\bsignificant|\d+(?:\.\d+)?\s*%|\bOR\b|\bSMD\b|\bNNT", T)
