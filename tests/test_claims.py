@@ -327,3 +327,50 @@ def test_a_merged_part_keeps_only_its_own_mentions():
     assert len(parts) == 1 and "Buprenorphine" not in merged[slice(*parts[0])]
     fs = stance.assess(merged, ex, stance.article_facts(merged, ex), load_catalogue())
     assert any(f.claim_id == "antidepressant_efficacy" and f.sent_index == i for f in fs)
+
+
+@pytest.mark.parametrize("sentence,expected", [
+    ("There were no discontinuations due to adverse events.", "supports"),
+    ("No participant withdrew because of side effects.", "supports"),
+    ("Ketamine did not cause any serious adverse effects.", "supports"),
+    ("Glx response was not related to adverse effects.", None),
+    ("Depression did not improve, but two patients withdrew because of side effects.", "conflicts"),
+])
+def test_a_harm_that_did_not_occur_is_tolerability_evidence(sentence, expected):
+    assert stance._polarity("tolerability", sentence)[0] == expected
+
+
+@pytest.mark.parametrize("sentence,expected", [
+    ("All side effects subsided within one hour after the infusion.", "supports"),
+    ("Dissociative symptoms returned to baseline by 2 hours.", "supports"),
+    ("Dissociative effects were short-lasting.", "supports"),
+    ("Esketamine had a favorable benefit-risk profile.", "supports"),
+    ("Dissociative symptoms led to discontinuation in 12% of patients.", "conflicts"),
+    ("There were 13 reports of adverse events, none of which resulted in discontinuation.", "supports"),
+])
+def test_effects_that_went_away_and_harms_that_led_to_stopping(sentence, expected):
+    assert stance._polarity("tolerability", sentence)[0] == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Patients with TRD continued their current antidepressant and received ketamine or midazolam.", True),
+    ("Patients received ketamine while remaining on their antidepressant medication.", True),
+    ("Patients on a stable dose of an SSRI or SNRI received ketamine or saline.", True),
+    ("Patients who had failed at least two antidepressants received ketamine.", False),
+    ("Antidepressants were tapered and discontinued before ketamine was given.", False),
+])
+def test_staying_on_an_antidepressant_is_an_add_on_design(text, expected):
+    assert stance.is_adjunct(text) is expected
+
+
+@pytest.mark.parametrize("sentence,expected", [
+    ("A higher baseline MADRS score was associated with a greater reduction in the MADRS total score.", True),
+    ("Caudate connectivity was associated with improvement in depression severity following ketamine.", True),
+    ("Ketamine significantly reduced MADRS scores compared with placebo.", False),
+])
+def test_a_predictor_of_the_benefit_is_not_an_efficacy_finding(sentence, expected):
+    assert bool(stance.NOT_A_FINDING.search(sentence)) is expected
+
+
+def test_benefit_in_a_depressed_population_is_on_the_efficacy_topic():
+    assert stance.GENERIC_EFFICACY.search("Patients with TRD benefitted from a second induction with esketamine.")

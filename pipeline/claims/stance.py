@@ -78,12 +78,12 @@ TOL_POSITIVE = re.compile("|".join([
     r"\bstable\b",
     r"\bmost common (?:adverse|side)", r"\bcomparable\b", r"\bsimilar\b", r"\bno (?:incidents?|cases?|evidence)\b",
     r"\bwell[- ]tolerated\b", r"\bgenerally (?:safe|tolerated)\b", r"\bsafe\b", r"\bmild\b", r"\btransient(?:ly)?\b",
-    r"\bresolved\b", r"\bno serious adverse", r"\bno (?:significant |major |severe )?(?:adverse|side)",
+    r"\bno serious adverse", r"\bno (?:significant |major |severe )?(?:adverse|side)",
     r"\bfew(?:er)? (?:adverse|side|discontinu)", r"\bgood (?:safety|tolerability)",
     r"\bfavou?rable (?:safety|tolerability)",
-    r"\bacceptable\b", r"\btolerable\b", r"\bself-limiting\b", r"\bmanageable\b",
+    r"\bacceptable\b", r"\btolerable\b", r"\bmanageable\b",
     r"\bwithout (?:serious )?(?:adverse|side)",
-    r"\bshort-lived\b", r"\bdissipated\b", r"\battenuated\b", r"\bdecreased thereafter\b", r"\b(?:nearly )?absent\b",
+    r"\battenuated\b", r"\bdecreased thereafter\b", r"\b(?:nearly )?absent\b",
     r"\bwithout (?:permanent |long-lasting |lasting |persistent )?(?:side|adverse)",
     r"\bwithout (?:provoking |causing )?(?:complications|significant (?:adverse|side))",
     r"\bno (?:significant )?effect on[^.]{0,40}adverse", r"\bno dropouts?\b", r"\bno (?:patients|participants) "
@@ -94,10 +94,24 @@ TOL_POSITIVE = re.compile("|".join([
     r"\blow risk\b", r"\bno affective switch", r"\b(?:efficacy|effectiveness|safety) and (?:safety|tolerability)\b",
     r"\bno difference in (?:the number of )?(?:participants who )?(?:dropp|withdr|discontinu|adverse)",
     r"\bno serious\b", r"\bnone of the\b[^.]{0,40}\brequired\b", r"\btemporary\b", r"\bonly during\b",
-    r"\bonly (?:\w+ )?(?:\d+|one|two|three|a few)\b[^.]{0,40}\bdiscontinu", r"\bdisappear\w*",
+    r"\bonly (?:\w+ )?(?:\d+|one|two|three|a few)\b[^.]{0,40}\bdiscontinu",
     r"\blower in the (?:es)?ketamine group",
     r"\bno (?:statistically )?(?:significant )?differences?\b(?! between (?:responders|remitters))",
-    r"\bsafely\b", r"\bnot harmful\b", r"\bsupport(?:s|ed)? the (?:\w+ )?safety\b"]), T)
+    r"\bsafely\b", r"\bnot harmful\b", r"\bsupport(?:s|ed)? the (?:\w+ )?safety\b",
+    # effects that went away: "resolved", "subsided", "returned to baseline", "self-limited", "short-lasting"
+    r"\b(?:resolv(?:ed|ing)|subsid\w+|abated|normali[sz]ed|wore off|dissipat\w+|disappear\w*|reversible)\b",
+    r"\breturn\w* to (?:baseline|normal|pre-?\w+ (?:levels?|values?))\b", r"\bself[- ]limit\w*",
+    r"\bshort[- ](?:lived|lasting)\b",
+    # a verdict on the whole profile: "a favourable safety profile", "consistent with the known safety profile"
+    r"\b(?:good|favou?rable|acceptable|benign|reassuring) (?:\w+ )?(?:safety|tolerability|side[- ]effects?|"
+    r"adverse[- ]events?|benefit[- ]risk|risk[- ]benefit)(?: profiles?)?\b"]), T)
+# a harm that the sentence says did not happen is good news: "no participant withdrew because of side effects"
+HARM = re.compile(r"\b(?:adverse|side[- ]effects?|serious|discontinu\w*|withdr(?:ew|awals?)|drop(?:ped)?[- ]?outs?|"
+                  r"psychotic|psychosis|complications?|toxicity|cognitive (?:decline|impairment|deficits?)|"
+                  r"dependence|abuse|misuse|cystitis)\b", T)
+HARM_NEGATED_BEFORE = re.compile(r"\b(?:no|not|none|never|without|neither|nor|absence of|free of)\b"
+                                 r"(?:(?!\b(?:but|however|although|whereas|while|related|correlated|"
+                                 r"predict\w*)\b)[^.;,]){0,60}$", T)
 TOL_NEGATIVE = re.compile("|".join([
     r"\bsignificant adverse\b", r"\bdropped out due to\b", r"\bnot tolerating\b",
     r"\badverse events? (?:was|were) (?:higher|more frequent|increased)", r"\bhigher incidence of adverse",
@@ -107,10 +121,13 @@ TOL_NEGATIVE = re.compile("|".join([
     r"\bdiscontinu\w+ (?:\w+ ){0,2}(?:due to|because of|for) (?:adverse|side|TEAE|AE|tolerab)",
     r"\bpoorly tolerated", r"\bpoor tolerability", r"\btolerability was poor", r"\bstopped early\b", r"\bcystitis\b",
     r"(?<!nicotine )(?<!alcohol )(?<!opioid )(?<!tobacco )\bdependence\b",
-    r"\babuse\b", r"\bpersistent (?:\w+ )?(?:adverse|side|effects|symptoms|impairment|dissociat)",
+    r"\babuse\b", r"\bpersistent (?:\w+ )?(?:adverse|side|effects|symptoms|impairment|dissociat|AEs?\b)",
     r"\bschizophrenia-like\b", r"\bincrease in (?:\w+ )?psychopathology",
     r"\bpsychosis\b", r"\bcognitive (?:impairment|deficits)\b", r"\bdeath", r"\bdied\b", r"\bwithdrew due to",
-    r"\bsignificant (?:[\w,]+ ){0,5}side effects\b", r"\bdue to (?:acute |the )?(?:side effects|adverse)"]), T)
+    r"\bsignificant (?:[\w,]+ ){0,5}side effects\b",
+    r"\b(?:due to|because of|owing to) (?:acute |the )?(?:side effects|adverse)",
+    r"\b(?:led to|leading to|resulted in|resulting in|caused|causing|required|requiring) (?:\w+ ){0,3}?"
+    r"(?:discontinu\w*|withdrawal|dropout|hospitali[sz]\w*|treatment)\b"]), T)
 PERIOPERATIVE_OUTCOME = re.compile(r"delirium|\bPOCD\b|\bPND\b|cognit|emergence|agitation", T)
 DUR_SHORT = re.compile(r"\brelaps\w*|\breturn(?:ed)? to baseline|\b(?:effect|benefit|improvement|response)s? "
                        r"(?:\w+ )?(?:faded|dissipated|waned|diminished|declined|was lost|were lost|did not persist|"
@@ -130,7 +147,13 @@ ADJUNCT = re.compile(r"\b(?:adjunct\w*|add-on|added to|augment\w*|in combination
                      r"together with|concomitant|ongoing|newly (?:initiated|started)|in addition to|"
                      r"in conjunction with)\b[^.]{0,80}\b" + ANTIDEPRESSANT_DRUG + r"|\boral " + ANTIDEPRESSANT_DRUG +
                      r"|\b(?:pre-?existing|current|ongoing|stable|existing|concurrent|background) (?:oral )?"
-                     + ANTIDEPRESSANT_DRUG + r"[^.]{0,40}\b(?:maintained|continued|kept|unchanged)\b", T)
+                     + ANTIDEPRESSANT_DRUG + r"[^.]{0,40}\b(?:maintained|continued|kept|unchanged)\b|"
+                     # staying on an antidepressant: "continued their current antidepressant", "remaining on
+                     # their antidepressant medication", "on a stable dose of an SSRI"
+                     r"\b(?:continu(?:ed|ing)|maintain(?:ed|ing)|remain(?:ed|ing) on|stay(?:ed|ing) on|kept on|"
+                     r"while (?:on|taking|receiving)|on (?:a |their )?stable)\s+(?:(?:their|his|her|a|an|the|"
+                     r"current|ongoing|existing|prescribed|usual|oral|stable|baseline|doses?|regimens?|of)\s+){0,4}"
+                     + ANTIDEPRESSANT_DRUG, T)
 NOT_ADJUNCT = re.compile(r"\b(?:free of|without|not (?:on|taking|receiving)|off|washed out|discontinu\w+|tapered)\s+"
                          r"(?:\w+\s+){0,2}$|\bapprov\w*\b[^.]*$|\black of\b[^.]*$|"
                          r"\b(?:non-?response|failed|failure|inadequate response|resistan\w+) (?:to )?"
@@ -216,7 +239,7 @@ def article_facts(text: str, ex: Extraction, publication_types: list[str] | None
         narrative_review=design.is_narrative_review(text))
 
 
-GENERIC_EFFICACY = re.compile(r"\bimprov|(?<!cost-)\beffective|\buseful\b|\bSMD\b|\beffect sizes?\b|\brespon|"
+GENERIC_EFFICACY = re.compile(r"\bimprov|\bbenefi|(?<!cost-)\beffective|\buseful\b|\bSMD\b|\beffect sizes?\b|\brespon|"
                               r"\bremission|\bremitt|\bsymptom|\bscore|\bCGI\b|\banhedoni|\brelief|\befficac|\bNNT", T)
 DEPRESSION = re.compile(r"depress|\bTR-?D\b|\bMDD\b|antidepress", T)
 STAT_REPORT = re.compile(r"\bp\s*[<=≤>]|95\s*%\s*CI|\bsignificant|\d+(?:\.\d+)?\s*%|\bOR\b|\bSMD\b|\bNNT", T)
@@ -226,6 +249,8 @@ METHODS_LABEL = re.compile(r"^(?:METHODS?|MATERIALS|DESIGN|SETTING|PARTICIPANTS|
 
 NOT_A_FINDING = re.compile("|".join([
     r"\bassociations? (?:(?:was|were) )?(?:\w+ ){0,3}?between\b",
+    # a predictor of the size of the benefit, not the benefit: "X was associated with a greater reduction"
+    r"\b(?:was|were|is|are) (?:\w+ )?associated with (?:\w+ ){0,3}?(?:improvement|reductions?|decreases?|change)",
     r"\bassociated with (?:changes|response|treatment response|remission|the (?:rapid )?"
     r"antidepressant|its|their|the (?:magnitude|degree|extent))\b", r"\bsociodemographic\b",
     r"\bcharacteristics\b", r"\bclinical features\b", r"\bresponders (?:showed|had|exhibited)",
@@ -240,6 +265,7 @@ OTHER_CONDITION = re.compile(r"\bPTSD|post-?traumatic|\banxiety|\bOCD\b|obsessiv
                              r"alcohol|cocaine|opioid|\bsuicid|\bSI\b|\bBSSI\b|\bSSI\b|\bBSS\b|C-SSRS|\bMSSI|delirium|\bsleep|"
                              r"cognit|schizophren|psychos|\beating|anorexi|adverse|side[- ]effects?|dissociat|CADSS|"
                              r"BPRS|\bTEAEs?|psychotomimetic|sedation|blood pressure|hopeless|\bBHS\b|memory|fatigue|"
+                             r"hemodynamic|heart rate|vital signs|"
                              r"\bBFI\b|\bstress\b", T)
 DEPRESSION_WORDS = re.compile(r"depress|\bMADRS(?!-SI)|\bHAM-?D|\bHDRS|\bBDI|\bQIDS|\bPHQ|\bEPDS|\bmood\b|"
                               r"antidepress|\bTR-?D\b|\bMDD\b|anhedoni", T)
@@ -346,12 +372,18 @@ def finding_part(ex: Extraction, i: int, text: str) -> list[tuple[int, int]]:
     return keep
 
 
-NEGATED_BEFORE = re.compile(r"\b(?:no|not|without|neither|nor|absence of|free of)\b[^.;,]{0,90}$", T)
+NEGATED_BEFORE = re.compile(r"\b(?:no|not|none|without|neither|nor|absence of|free of)\b[^.;,]{0,90}$", T)
 
 
 def _unnegated(rx: re.Pattern, sentence: str) -> list[str]:
     """Matches of `rx` not governed by a negation ("no serious adverse events occurred" is good news)."""
     return [m.group() for m in rx.finditer(sentence) if not NEGATED_BEFORE.search(sentence[:m.start()])]
+
+
+def _negated_harms(sentence: str) -> list[str]:
+    """Harms the sentence says did not occur ("no discontinuations due to adverse events", "did not cause any
+    serious adverse effects", "not associated with cognitive decline"): evidence of tolerability."""
+    return [m.group() for m in HARM.finditer(sentence) if HARM_NEGATED_BEFORE.search(sentence[:m.start()])]
 
 
 def _nearest(sentence: str, topic: tuple[re.Pattern, ...], up: re.Pattern, down: re.Pattern
@@ -426,7 +458,7 @@ def _active_no_difference(sentence: str, controlled: bool) -> bool:
 def _polarity(profile: str, sentence: str, topic: tuple[re.Pattern, ...] = (),
               controlled: bool = True) -> tuple[str | None, list[str]]:
     if profile == "tolerability":
-        neg, pos = _unnegated(TOL_NEGATIVE, sentence), TOL_POSITIVE.findall(sentence)
+        neg, pos = _unnegated(TOL_NEGATIVE, sentence), TOL_POSITIVE.findall(sentence) + _negated_harms(sentence)
     elif profile == "durability":
         neg, pos = DUR_LONG.findall(sentence), DUR_SHORT.findall(sentence)
     elif profile == "plasticity":
