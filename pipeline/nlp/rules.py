@@ -74,18 +74,25 @@ def find_doses(text: str) -> list[RuleHit]:
 
 # ---- TIMEPOINT --------------------------------------------------------------------------------------------------
 TUNIT = (r"(?:min(?:ute)?s?|h|hr|hrs|hours?|d|days?|wk|wks|weeks?|months?|mo|years?)")
-POSTQ = (rf"(?:{SP}+(?:post{DASH}?(?:infusion|dose|dosing|treatment|injection|administration|operatively|op|"
-         r"operation|surgery|partum|intervention|ECT|ketamine|esketamine|randomi[sz]ation|baseline)|postoperatively|after|later|"
-         r"following|postinfusion|postdose|afterwards))")
+_POST_WORDS = (r"infusion|dose|dosing|treatment|injection|administration|operatively|op|operation|surgery|partum|"
+               r"intervention|ECT|ketamine|esketamine|randomi[sz]ation|baseline|medication|delivery")
+# One-word post-qualifiers kept in the span ("24 h post-dose", "4 h postpartum", "24 h after"); "following" is a
+# preposition that the gold leaves out ("1 week following treatment" -> "1 week"), so it only anchors the time.
+POSTQ_SPAN = (rf"(?:{SP}+(?:post{DASH}?(?:{_POST_WORDS})|post(?:{DASH}|{SP})?(?:first|initial|last|final)[ \-](?:dose|infusion|"
+              r"treatment|injection|administration)|postoperatively|postpartum|after|later|postinfusion|postdose|"
+              r"afterwards))")
+POSTQ = rf"(?:{POSTQ_SPAN}|{SP}+following)"
 NUMLIST = rf"(?:{NUM}|{WORDNUM})(?:{JOIN}(?:{NUM}|{WORDNUM}))*"
+# a number of a "day 4, 7" list is not the count of a next time ("Day 4, 1 week", "days 2 weeks apart")
+_NOT_UNIT = rf"(?![\d]|[.,]\d)(?!{SP}*{DASH}?{SP}*(?:min(?:ute)?s?|h|hrs?|hours?|d|days?|wks?|weeks?|months?|years?)\b)"
 TP_PATTERNS = [
     # 24 h, 40 minutes, 2, 24 and 48 hours post-infusion, one week later, 5 d postoperatively
     # first 2 weeks, first three postoperative days
-    rf"(?:(?:first|initial){SP}+)?{NUMLIST}{SP}*{DASH}?{SP}*(?:post{DASH}?operative{SP}+)?{TUNIT}"
-    rf"(?:{SP}+postoperative(?:ly)?)?{POSTQ}?",
+    rf"(?:(?:first|initial){SP}+)?{NUMLIST}{SP}*{DASH}?{SP}*(?:post{DASH}?operative{SP}+)?(?<![A-Za-z]){TUNIT}"
+    rf"(?:{SP}+postoperative(?:ly)?)?{POSTQ_SPAN}?",
     # day 7, Day 1, days 3 and 7, week 4, postoperative day 2, POD 1, month 6
-    rf"(?:post{DASH}?operative{SP}+|post{DASH}?infusion{SP}+|POD{SP}*)?(?:days?|weeks?|months?|hours?|visits?)"
-    rf"{SP}*{NUM}(?:{JOIN}{NUM})*{POSTQ}?",
+    rf"(?:post{DASH}?operative{SP}+|post{DASH}?infusion{SP}+|post{DASH}?partum{SP}+|POD{SP}*)?"
+    rf"(?:days?|weeks?|months?|hours?|visits?){SP}*{NUM}{_NOT_UNIT}(?:{JOIN}{NUM}{_NOT_UNIT})*{POSTQ_SPAN}?",
     r"POD" + rf"{SP}*{NUM}",
     # first postoperative day, first week, the sixth month, third day after the infusion
     rf"(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|fourteenth)"
