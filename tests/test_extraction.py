@@ -245,3 +245,23 @@ def test_tagger_short_form_of_a_non_effect_is_no_adverse_event():
     kept = {text[s:e] for s, e, *_ in _drop_defined_otherwise(doc, text, model, [])}
     assert "ASSR" not in kept  # defined as a response, which no effect candidate covers
     assert {"TEN", "SJS", "toxic epidermal necrolysis"} <= kept  # defined as an effect / not defined here
+
+
+@pytest.mark.parametrize("text,absent", [
+    ("Ramsay sedation scores were higher 5 minutes after dosing.", "sedation"),
+    ("Sedation was rated on the Richmond agitation-sedation scale.", "agitation"),
+    ("Psychosis was rated with the BPRS-positive symptoms subscale.", "positive symptoms"),
+    ("Ketamine appears to induce rapid anti-fatigue effects.", "fatigue"),
+    ("Ketamine shows promise in treating addiction.", "addiction"),
+    ("Propofol sedation is routinely used for endoscopy.", "sedation"),
+])
+def test_adverse_events_not_by_context(extractor, text, absent):
+    """Instrument words, what a drug treats and a procedure's sedation are not effects of the drug."""
+    found = [m.text for m in extractor.one(text).mentions if m.label == "ADVERSE_EVENT"]
+    assert absent not in found
+
+
+def test_adverse_events_still_found(extractor):
+    found = [m.text for m in extractor.one("Ketamine caused nausea and sedation in 3 patients.").mentions
+             if m.label == "ADVERSE_EVENT"]
+    assert "nausea" in found and "sedation" in found

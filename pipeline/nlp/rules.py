@@ -78,8 +78,8 @@ _POST_WORDS = (r"infusion|dose|dosing|treatment|injection|administration|operati
                r"intervention|ECT|ketamine|esketamine|randomi[sz]ation|baseline|medication|delivery")
 # One-word post-qualifiers kept in the span ("24 h post-dose", "4 h postpartum", "24 h after"); "following" is a
 # preposition that the gold leaves out ("1 week following treatment" -> "1 week"), so it only anchors the time.
-POSTQ_SPAN = (rf"(?:{SP}+(?:post{DASH}?(?:{_POST_WORDS})|post(?:{DASH}|{SP})?(?:first|initial|last|final)[ \-](?:dose|infusion|"
-              r"treatment|injection|administration)|postoperatively|postpartum|after|later|postinfusion|postdose|"
+POSTQ_SPAN = (rf"(?:{SP}+(?:post{DASH}?(?:{_POST_WORDS})|post(?:{DASH}|{SP})?(?:first|initial|last|final)[ \-]"
+              r"(?:dose|infusion|treatment|injection|administration)|postoperatively|postpartum|after|later|postinfusion|postdose|"
               r"afterwards))")
 POSTQ = rf"(?:{POSTQ_SPAN}|{SP}+following)"
 NUMLIST = rf"(?:{NUM}|{WORDNUM})(?:{JOIN}(?:{NUM}|{WORDNUM}))*"
@@ -135,7 +135,9 @@ _BEFORE_EXCLUDE = re.compile(r"(?:\bevery|\beach|\baged?|\bper|\bq|\btimes|\bonc
                              re.IGNORECASE)
 _LENGTH_LEAD = re.compile(r"\b(?:(?:over|for|lasting|across|spanning|within a period of|at least)"
                           r"(?:\s+(?:the|a|an|up to|at least|approximately|about|around|nearly|almost|more than|"
-                          r"less than|first|next|entire|whole|full|all|subsequent|just|only|further|course of))*|during)\s*$", re.IGNORECASE)
+                          r"less than|first|next|entire|whole|full|all|subsequent|just|only|further|"
+                          r"course of))*|during)\s*$",
+                          re.IGNORECASE)
 _LASTING = re.compile(r"\b(?:persist\w*|sustain\w*|last(?:s|ed|ing)|maintain\w*|remain\w*|endur\w*|durab\w*)\b"
                       r"(?:(?!treatment|therapy|dosing|infusions|sessions)[^.;]){0,25}$", re.IGNORECASE)
 _ANCHORED = re.compile(rf"(?:{POSTQ}|{SP}+post{DASH}?operative(?:ly)?)$|^{SP}*(?:after|following|post\b|"
@@ -145,8 +147,8 @@ _TIMING_PREP = re.compile(r"(?:\bafter|\bat|\bwithin|\bby|\bin|\bon|\buntil|\bfo
 _AFTER_EXCLUDE = re.compile(rf"^(?:{DASH}|{SP})*(?:long|old|infusions?|trial|study|period|course|program|"
                             r"treatment|intervention|phase|follow-up|followup|open-label|regimen|washout|history|"
                             r"of (?:follow-up|illness)|duration|window|apart|intervals?|(?:a|per) (?:day|week)|"
-                            r"before|prior|earlier|ago|beforehand|after (?:the )?induction|in between|(?:(?:intranasal|intravenous|oral|IV|first|"
-                            r"second)\s+)?dos(?:e|es|ing))\b|"
+                            r"before|prior|earlier|ago|beforehand|after (?:the )?induction|in between|"
+                            r"(?:(?:intranasal|intravenous|oral|IV|first|second)\s+)?dos(?:e|es|ing))\b|"
                             # a rate: "30-40 min/day"
                             rf"^{SP}*/{SP}*(?:day|d|week|wk|session)\b|"
                             # a day that is the baseline or a dosing day: "day 1 (baseline)", "day 1, predose"
@@ -261,7 +263,8 @@ def find_timepoints(text: str, taken: list[tuple[int, int]] = ()) -> list[RuleHi
             hours = timepoint_hours(span)
             if hours:  # no hours, or 0: "week 0" is baseline, which the guidelines leave out
                 prev = hits[-1] if hits else None
-                if prev and _RANGE_GAP.fullmatch(text[prev.end:s]) and not re.search(POSTQ_SPAN + "$", text[prev.start:prev.end]):
+                qualified = prev is not None and re.search(POSTQ_SPAN + "$", text[prev.start:prev.end])
+                if prev and _RANGE_GAP.fullmatch(text[prev.end:s]) and not qualified:
                     hits[-1] = RuleHit(prev.start, e, "TIMEPOINT", {"hours": hours})  # "2 h to 2 weeks": one range
                 else:
                     hits.append(RuleHit(s, e, "TIMEPOINT", {"hours": hours}))
@@ -282,7 +285,6 @@ def _keep(span: str, before: str, after: str) -> bool:
     if re.search(r"years?$", span, re.IGNORECASE) and not re.search(r"(?:after|at|within|by)\s*$", before, re.I) \
             and not _ANCHORED.search(after):
         return False  # "aged 18-65 years", "46.2 years": ages and histories
-    if re.fullmatch(rf"{NUM}{SP}*(?:d|mo)", span, re.IGNORECASE) and not re.match(r"\s*(?:post|after)", after) \
-            and not _TIMING_PREP.search(before):
-        return False  # "5 d" alone is too often something else
-    return True
+    # "5 d" alone is too often something else
+    return not (re.fullmatch(rf"{NUM}{SP}*(?:d|mo)", span, re.IGNORECASE)
+                and not re.match(r"\s*(?:post|after)", after) and not _TIMING_PREP.search(before))
