@@ -111,7 +111,7 @@ def test_durations_ages_and_schedules_are_not_timepoints():
 @pytest.mark.parametrize("text,found", [
     ("MADRS 24 h after infusion.", ["24 h after"]),
     ("Effects persisted for up to 1 week.", ["1 week"]),
-    ("Scores were recorded for 1 week following treatment.", ["1 week following"]),
+    ("Scores were recorded for 1 week following treatment.", ["1 week"]),
     ("Insomnia on the first three postoperative days.", ["first three postoperative days"]),
     ("Remission after 6 weeks of treatment.", ["6 weeks"]),
     ("Anxiety fell within an hour of dosing.", ["an hour"]),
@@ -124,6 +124,26 @@ def test_durations_ages_and_schedules_are_not_timepoints():
     ("Use in the preceding 30 days; a median of 30 days; 2.4 versus 4.75 days.", []),
     ("Esketamine was given 10 minutes after induction of anaesthesia.", []),
     ("Offspring were studied from postnatal day 2.", []),
+    # boundaries: "following" stays out, postpartum and "post first dose" qualifiers stay in, ranges are one span
+    ("MADRS at 24 hr following a single dose.", ["24 hr"]),
+    ("EPDS at postpartum day 7 and 4 weeks postpartum.", ["postpartum day 7", "4 weeks postpartum"]),
+    ("MADRS at 24 hours post first dose.", ["24 hours post first dose"]),
+    ("Lower scores from 2 h to 2 weeks.", ["2 h to 2 weeks"]),
+    ("Pain on postoperative day 7 and postoperative day 30.", ["postoperative day 7", "postoperative day 30"]),
+    ("Scores on Day 1, Day 4, 1 week (Day 7).", ["Day 1", "Day 4", "1 week", "Day 7"]),
+    ("Two test days 2 weeks apart.", []),
+    # lengths, schedules and dosing days
+    ("With a follow-up of eight weeks, 8 to 12 weeks, and 16 to 20 weeks.", []),
+    ("Ketamine (0.5 mg/kg, 40 minutes) plus venlafaxine.", []),
+    ("A screening phase (24 to 48 hours) and a treatment phase (day 1 to 25).", []),
+    ("Responders at the end of the induction phase (week 4).", ["week 4"]),
+    ("Esketamine was infused intravenously over 40 minutes after childbirth.", []),
+    ("Patients received placebo on day 1; 0.40 mg/kg on day 4.", []),
+    ("Administration took 40 minutes, then an observation time of 2 hours.", []),
+    ("Participants were randomised to 8 weeks of oral ketamine.", []),
+    ("Training for 30-40 min/day; test days with five days in between.", []),
+    ("Change from baseline (day 1, predose) to day 2.", ["day 2"]),
+    ("Sleep was rated on preoperative day 1.", []),
 ])
 def test_timepoints_follow_the_guidelines(text, found):
     assert [text[h.start:h.end] for h in rules.find_timepoints(text)] == found
@@ -225,3 +245,23 @@ def test_tagger_short_form_of_a_non_effect_is_no_adverse_event():
     kept = {text[s:e] for s, e, *_ in _drop_defined_otherwise(doc, text, model, [])}
     assert "ASSR" not in kept  # defined as a response, which no effect candidate covers
     assert {"TEN", "SJS", "toxic epidermal necrolysis"} <= kept  # defined as an effect / not defined here
+
+
+@pytest.mark.parametrize("text,absent", [
+    ("Ramsay sedation scores were higher 5 minutes after dosing.", "sedation"),
+    ("Sedation was rated on the Richmond agitation-sedation scale.", "agitation"),
+    ("Psychosis was rated with the BPRS-positive symptoms subscale.", "positive symptoms"),
+    ("Ketamine appears to induce rapid anti-fatigue effects.", "fatigue"),
+    ("Ketamine shows promise in treating addiction.", "addiction"),
+    ("Propofol sedation is routinely used for endoscopy.", "sedation"),
+])
+def test_adverse_events_not_by_context(extractor, text, absent):
+    """Instrument words, what a drug treats and a procedure's sedation are not effects of the drug."""
+    found = [m.text for m in extractor.one(text).mentions if m.label == "ADVERSE_EVENT"]
+    assert absent not in found
+
+
+def test_adverse_events_still_found(extractor):
+    found = [m.text for m in extractor.one("Ketamine caused nausea and sedation in 3 patients.").mentions
+             if m.label == "ADVERSE_EVENT"]
+    assert "nausea" in found and "sedation" in found

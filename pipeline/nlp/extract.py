@@ -236,6 +236,14 @@ def _context_patterns() -> dict[str, re.Pattern]:
         "measure": re.compile(rf"\b(?:{_alternation(cues['measure_heads'])})$", flags),
         "change": re.compile(rf"\b(?:{_alternation(cues['change_words'])})\b", flags),
         "function": re.compile(rf"^(?:{_alternation(cues['function_words'])})$", flags),
+        "eponym": re.compile(rf"\b(?:{_alternation(cues['instrument_eponyms'])})"
+                             r"\s*(?:\([^()]{1,12}\))?[\s\-\u2010]*$", flags),
+        "instrument_compound": re.compile(rf"^[\-\u2010]?[A-Za-z]+[\s\-\u2010]+"
+                                          rf"(?:{_alternation(cues['instrument_heads'])})\b", flags),
+        "treated_before": re.compile(rf"(?:^|[\s(])(?:{_alternation(cues['treated_before'])})[\s-]*$", flags),
+        "treated_after": re.compile(rf"^\s*(?:{_alternation(cues['treated_after'])})\b", flags),
+        "generic": re.compile(rf"^(?:{_alternation(cues['generic_words'])})$", flags),
+        "glued": re.compile(r"[A-Za-z0-9)][\-\u2010]$"),
     }
 
 
@@ -254,7 +262,13 @@ def _not_by_context(text: str, start: int, end: int, label: str, canonical: str 
     if label == "OUTCOME" and re.fullmatch(r"(?i)responses?", span) and \
             (pat["response_before"].search(before) or pat["response_after"].match(after)):
         return True
-    return label == "ADVERSE_EVENT" and bool(pat["instrument"].match(after) or pat["purpose"].match(after))
+    if label != "ADVERSE_EVENT":
+        return False
+    if pat["instrument"].match(after) or pat["purpose"].match(after) or pat["instrument_compound"].match(after):
+        return True  # "Athens Insomnia Scale", "agitation-sedation scale"
+    if pat["eponym"].search(before) or pat["glued"].search(before):
+        return True  # "Ramsay sedation scores", "BPRS-positive symptoms", "5D-ASC", "anti-fatigue"
+    return bool(pat["treated_before"].search(before) or pat["treated_after"].match(after))
 
 
 def _drop_by_context(text: str, cands: list) -> list:
@@ -299,6 +313,8 @@ def _bare_modifier(text: str, cand: tuple) -> bool:
         return True
     if cand[2] == "ADVERSE_EVENT" and pat["measure"].search(span) and not pat["change"].search(span):
         return True  # "respiratory rate" names a measure; "increased respiratory rate" an effect
+    if cand[2] == "ADVERSE_EVENT" and pat["generic"].match(span):
+        return True  # "changes", "reaction", "side": no specific effect
     modifies = re.match(r"[ \t]+[A-Za-z]", text[cand[1]:cand[1] + 2]) is not None
     return cand[2] == "OUTCOME" and bool(pat["adjective"].match(span)) and modifies
 

@@ -74,22 +74,30 @@ def find_doses(text: str) -> list[RuleHit]:
 
 # ---- TIMEPOINT --------------------------------------------------------------------------------------------------
 TUNIT = (r"(?:min(?:ute)?s?|h|hr|hrs|hours?|d|days?|wk|wks|weeks?|months?|mo|years?)")
-POSTQ = (rf"(?:{SP}+(?:post{DASH}?(?:infusion|dose|dosing|treatment|injection|administration|operatively|op|"
-         r"operation|surgery|partum|intervention|ECT|ketamine|esketamine|randomi[sz]ation|baseline)|postoperatively|after|later|"
-         r"following|postinfusion|postdose|afterwards))")
+_POST_WORDS = (r"infusion|dose|dosing|treatment|injection|administration|operatively|op|operation|surgery|partum|"
+               r"intervention|ECT|ketamine|esketamine|randomi[sz]ation|baseline|medication|delivery")
+# One-word post-qualifiers kept in the span ("24 h post-dose", "4 h postpartum", "24 h after"); "following" is a
+# preposition that the gold leaves out ("1 week following treatment" -> "1 week"), so it only anchors the time.
+POSTQ_SPAN = (rf"(?:{SP}+(?:post{DASH}?(?:{_POST_WORDS})|post(?:{DASH}|{SP})?(?:first|initial|last|final)[ \-]"
+              r"(?:dose|infusion|treatment|injection|administration)|postoperatively|postpartum|after|later|postinfusion|postdose|"
+              r"afterwards))")
+POSTQ = rf"(?:{POSTQ_SPAN}|{SP}+following)"
 NUMLIST = rf"(?:{NUM}|{WORDNUM})(?:{JOIN}(?:{NUM}|{WORDNUM}))*"
+# a number of a "day 4, 7" list is not the count of a next time ("Day 4, 1 week", "days 2 weeks apart")
+_NOT_UNIT = rf"(?![\d]|[.,]\d)(?!{SP}*{DASH}?{SP}*(?:min(?:ute)?s?|h|hrs?|hours?|d|days?|wks?|weeks?|months?|years?)\b)"
 TP_PATTERNS = [
     # 24 h, 40 minutes, 2, 24 and 48 hours post-infusion, one week later, 5 d postoperatively
     # first 2 weeks, first three postoperative days
-    rf"(?:(?:first|initial){SP}+)?{NUMLIST}{SP}*{DASH}?{SP}*(?:post{DASH}?operative{SP}+)?{TUNIT}"
-    rf"(?:{SP}+postoperative(?:ly)?)?{POSTQ}?",
+    rf"(?:(?:first|initial){SP}+)?{NUMLIST}{SP}*{DASH}?{SP}*(?:post{DASH}?operative{SP}+)?(?<![A-Za-z]){TUNIT}"
+    rf"(?:{SP}+postoperative(?:ly)?)?{POSTQ_SPAN}?",
     # day 7, Day 1, days 3 and 7, week 4, postoperative day 2, POD 1, month 6
-    rf"(?:post{DASH}?operative{SP}+|post{DASH}?infusion{SP}+|POD{SP}*)?(?:days?|weeks?|months?|hours?|visits?)"
-    rf"{SP}*{NUM}(?:{JOIN}{NUM})*{POSTQ}?",
+    rf"(?:post{DASH}?operative{SP}+|post{DASH}?infusion{SP}+|post{DASH}?partum{SP}+|POD{SP}*)?"
+    rf"(?:days?|weeks?|months?|hours?|visits?){SP}*{NUM}{_NOT_UNIT}(?:{JOIN}{NUM}{_NOT_UNIT})*{POSTQ_SPAN}?",
     r"POD" + rf"{SP}*{NUM}",
     # first postoperative day, first week, the sixth month, third day after the infusion
     rf"(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|fourteenth)"
-    rf"(?:{SP}+(?:post{DASH}?operative|post{DASH}?infusion|treatment))?{SP}+(?:days?|weeks?|months?|hours?)",
+    rf"(?:{SP}+(?:post{DASH}?operative|post{DASH}?infusion|treatment))?{SP}+(?:days?|weeks?|months?|hours?)"
+    rf"(?:{SP}+(?:postpartum|post{DASH}?(?:{_POST_WORDS})))?",
     # 3rd day, 28th postoperative day
     rf"\d+(?:st|nd|rd|th){SP}+(?:post{DASH}?operative{SP}+)?(?:days?|weeks?|months?)",
     # postoperative 48 h, 72 postoperative hours
@@ -111,11 +119,25 @@ _BEFORE_EXCLUDE = re.compile(r"(?:\bevery|\beach|\baged?|\bper|\bq|\btimes|\bonc
                              r"\bseparated by|\bintervals? of|\b(?:median|mean|average|minimum|maximum|total) of|"
                              r"\bpostnatal|\bgestational|\bembryonic|\bhospital|\d\s*(?:versus|vs\.?)|±|[<>]|\bn\s*=|"
                              r"\b(?:hours?|times|minutes?)|\btakes?(?: approximately| about)?|"
-                             r"\b(?:infused|administered|given|injected|delivered)(?:\s+\w+)?\s+in)\s*$",
+                             r"\b(?:infused|administered|given|injected|delivered)(?:\s+\w+)?\s+in|"
+                             # lengths: "a follow-up of 8 weeks", "an observation time of 2 hours", "took 40 minutes",
+                             # "longer than 18 months", "randomised to 8 weeks of ...", "screening phase (24-48 h)"
+                             r"\bfollow[- ]?up of|\bobservation(?: time| period)? of|\btook(?: approximately| about)?|"
+                             r"\b(?:longer|shorter) than|\b(?:randomi[sz]ed|assigned|allocated) to|"
+                             r"\bbaseline\s*\(|\bpre-?operative(?:ly)?|\bfollowed by|"
+                             # a dosing day: "placebo over 40 minutes on day 1", "0.40 mg/kg on day 4"
+                             r"(?:mg/kg|mg|minutes|min|(?:received|given|administered)(?:\s+\w+){0,2})\s+on|"
+                             # the length of an infusion beside its dose: "(0.5 mg/kg, 40 minutes)"
+                             r"\([^()]*\d\s*(?:mg|µg|μg|mcg)[^()]*[,;]|"
+                             # when a dose was given, not a time relative to it: "infused over 40 min after childbirth"
+                             r"\b(?:infused|administered|given|injected|delivered)\b(?:(?!\band\b)(?:[^.;,]|\.\d)){0,50}"
+                             r"\b(?:over|within)(?:\s+(?:the|approximately|about))?)\s*$",
                              re.IGNORECASE)
 _LENGTH_LEAD = re.compile(r"\b(?:(?:over|for|lasting|across|spanning|within a period of|at least)"
                           r"(?:\s+(?:the|a|an|up to|at least|approximately|about|around|nearly|almost|more than|"
-                          r"less than|first|next|entire|whole|full|all|subsequent))*|during)\s*$", re.IGNORECASE)
+                          r"less than|first|next|entire|whole|full|all|subsequent|just|only|further|"
+                          r"course of))*|during)\s*$",
+                          re.IGNORECASE)
 _LASTING = re.compile(r"\b(?:persist\w*|sustain\w*|last(?:s|ed|ing)|maintain\w*|remain\w*|endur\w*|durab\w*)\b"
                       r"(?:(?!treatment|therapy|dosing|infusions|sessions)[^.;]){0,25}$", re.IGNORECASE)
 _ANCHORED = re.compile(rf"(?:{POSTQ}|{SP}+post{DASH}?operative(?:ly)?)$|^{SP}*(?:after|following|post\b|"
@@ -125,7 +147,15 @@ _TIMING_PREP = re.compile(r"(?:\bafter|\bat|\bwithin|\bby|\bin|\bon|\buntil|\bfo
 _AFTER_EXCLUDE = re.compile(rf"^(?:{DASH}|{SP})*(?:long|old|infusions?|trial|study|period|course|program|"
                             r"treatment|intervention|phase|follow-up|followup|open-label|regimen|washout|history|"
                             r"of (?:follow-up|illness)|duration|window|apart|intervals?|(?:a|per) (?:day|week)|"
-                            r"before|prior|earlier|ago|beforehand|after (?:the )?induction)\b", re.IGNORECASE)
+                            r"before|prior|earlier|ago|beforehand|after (?:the )?induction|in between|"
+                            r"(?:(?:intranasal|intravenous|oral|IV|first|second)\s+)?dos(?:e|es|ing))\b|"
+                            # a rate: "30-40 min/day"
+                            rf"^{SP}*/{SP}*(?:day|d|week|wk|session)\b|"
+                            # a day that is the baseline or a dosing day: "day 1 (baseline)", "day 1, predose"
+                            rf"^{SP}*\({SP}*(?:baseline|pre{DASH}?\w+)", re.IGNORECASE)
+# a length in brackets after a phase or an infusion: "screening phase (24 to 48 hours)", "infusion (40 minutes)",
+# "treatment phase (day 1 to 25)"; but "end of the induction phase (week 4)" is a time point
+_PHASE_LENGTH = re.compile(r"\b(?:phase|period|stage|infusions?)\s*\(\s*$", re.IGNORECASE)
 
 
 def _unit_hours(unit: str) -> float | None:
@@ -189,7 +219,7 @@ def complete_timepoint(text: str, start: int, end: int) -> tuple[int, int]:
 def _excluded(span: str, before: str, after: str) -> bool:
     """A length, schedule, age or statistic rather than a time relative to dosing (see the patterns above)."""
     anchored = bool(_ANCHORED.search(span) or _ANCHORED.search(after))
-    if _BEFORE_EXCLUDE.search(before[-30:]):
+    if _BEFORE_EXCLUDE.search(before):
         return True
     if not re.search(rf"{POSTQ}$", span, re.IGNORECASE) and _AFTER_EXCLUDE.match(after):
         return True  # "a 24 h infusion"; but in "24 h after infusion" the noun belongs to "after"
@@ -212,9 +242,14 @@ def _excluded(span: str, before: str, after: str) -> bool:
     return False
 
 
+_LIST_GAP = re.compile(rf"{SP}*(?:,{SP}*(?:and|or)?|and|or|;){SP}*", re.IGNORECASE)
+_RANGE_GAP = re.compile(rf"{SP}*(?:to|{DASH}){SP}*", re.IGNORECASE)
+
+
 def find_timepoints(text: str, taken: list[tuple[int, int]] = ()) -> list[RuleHit]:
     """Times tied to an effect or measurement; infusion lengths, schedules and study lengths are left out."""
-    hits = []
+    hits: list[RuleHit] = []
+    dropped_end = -1  # end of the last candidate left out: a list goes with its first item ("8, 12 and 16 weeks")
     for m in TP_RX.finditer(text):
         s, e = m.start(), m.end()
         if any(a < e and s < b for a, b in taken):
@@ -222,18 +257,34 @@ def find_timepoints(text: str, taken: list[tuple[int, int]] = ()) -> list[RuleHi
         if s > 0 and (text[s - 1].isalnum() or text[s - 1] in "-/."):
             continue
         before, after, span = text[max(0, s - 45):s], text[e:e + 25], text[s:e]
-        if _excluded(span, before, after):
-            continue
-        if re.search(rf"\d{DASH}(?:min|minute|h|hr|hour|day|week|month|year)s?$", span, re.IGNORECASE) or \
-                re.search(rf"^\w+{DASH}(?:year|month|week|day)$", span, re.IGNORECASE):
-            continue  # adjectival "40-min", "4-week", "one-year": a duration qualifying a noun, not a time point
-        if re.search(r"years?$", span, re.IGNORECASE) and not re.search(r"(?:after|at|within|by)\s*$", before, re.I):
-            continue  # "aged 18-65 years", "46.2 years": ages and histories
-        if re.fullmatch(rf"{NUM}{SP}*(?:d|mo)", span, re.IGNORECASE) and not re.match(r"\s*(?:post|after)", after) \
-                and not _TIMING_PREP.search(before):
-            continue  # "5 d" alone is too often something else
-        hours = timepoint_hours(span)
-        if not hours:
-            continue  # no hours, or 0: "week 0" is baseline, which the guidelines leave out
-        hits.append(RuleHit(s, e, "TIMEPOINT", {"hours": hours}))
+        anchored = re.search(POSTQ_SPAN + "$", span, re.IGNORECASE) or _ANCHORED.search(after)
+        in_list = dropped_end >= 0 and _LIST_GAP.fullmatch(text[dropped_end:s]) and not anchored
+        if _keep(span, before, after) and not in_list:
+            hours = timepoint_hours(span)
+            if hours:  # no hours, or 0: "week 0" is baseline, which the guidelines leave out
+                prev = hits[-1] if hits else None
+                qualified = prev is not None and re.search(POSTQ_SPAN + "$", text[prev.start:prev.end])
+                if prev and _RANGE_GAP.fullmatch(text[prev.end:s]) and not qualified:
+                    hits[-1] = RuleHit(prev.start, e, "TIMEPOINT", {"hours": hours})  # "2 h to 2 weeks": one range
+                else:
+                    hits.append(RuleHit(s, e, "TIMEPOINT", {"hours": hours}))
+                continue
+        dropped_end = e
     return hits
+
+
+def _keep(span: str, before: str, after: str) -> bool:
+    if _excluded(span, before, after):
+        return False
+    if _PHASE_LENGTH.search(before) and (re.match(r"[\d.]|(?:" + WORDNUM + r")\b", span, re.IGNORECASE)
+                                         or re.search(rf"\d{SP}*(?:to|{DASH}){SP}*\d", span)):
+        return False
+    if re.search(rf"\d{DASH}(?:min|minute|h|hr|hour|day|week|month|year)s?$", span, re.IGNORECASE) or \
+            re.search(rf"(?:^|\s)\w+{DASH}(?:year|month|week|day)$", span, re.IGNORECASE):
+        return False  # adjectival "40-min", "4-week", "one-year": a duration qualifying a noun, not a time point
+    if re.search(r"years?$", span, re.IGNORECASE) and not re.search(r"(?:after|at|within|by)\s*$", before, re.I) \
+            and not _ANCHORED.search(after):
+        return False  # "aged 18-65 years", "46.2 years": ages and histories
+    # "5 d" alone is too often something else
+    return not (re.fullmatch(rf"{NUM}{SP}*(?:d|mo)", span, re.IGNORECASE)
+                and not re.match(r"\s*(?:post|after)", after) and not _TIMING_PREP.search(before))
