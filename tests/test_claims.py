@@ -12,6 +12,9 @@ import pytest
 
 from pipeline.claims import design, stance
 from pipeline.claims.catalogue import CatalogueError, load_catalogue
+from pipeline.claims.comparisons import is_head_to_head
+from pipeline.claims.facts import article_facts, is_adjunct
+from pipeline.claims.findings import NOT_A_FINDING, enrolled_only, finding_part, section_of
 from pipeline.config import Settings
 from pipeline.nlp.extract import Extractor
 from tests.conftest import ROOT
@@ -29,7 +32,7 @@ RCT = ("Esketamine for treatment-resistant depression: a randomized controlled t
 @pytest.fixture(scope="module")
 def findings():
     ex = Extractor().one(RCT, doc_id="pmid:1")
-    facts = stance.article_facts(RCT, ex, ["Randomized Controlled Trial"])
+    facts = article_facts(RCT, ex, ["Randomized Controlled Trial"])
     return facts, stance.assess(RCT, ex, facts, load_catalogue())
 
 
@@ -64,12 +67,12 @@ def test_protocols_and_animal_studies_are_not_human_evidence():
     protocol = ("Ketamine for depression: a study protocol.\nMETHODS: Patients will be randomized to ketamine. "
                 "RESULTS: We expect that MADRS scores will be significantly lower at 24 h.")
     ex = Extractor().one(protocol)
-    facts = stance.article_facts(protocol, ex)
+    facts = article_facts(protocol, ex)
     assert facts.design == "protocol" and stance.assess(protocol, ex, facts, load_catalogue()) == []
     mice = ("Ketamine increases spine density in mice.\nRESULTS: In mice, ketamine significantly increased BDNF "
             "and dendritic spine density in the prefrontal cortex, and reduced immobility in rats.")
     ex = Extractor().one(mice)
-    facts = stance.article_facts(mice, ex)
+    facts = article_facts(mice, ex)
     fs = stance.assess(mice, ex, facts, load_catalogue())
     assert facts.design == "animal"
     assert {f.claim_id for f in fs} == {"neuroplasticity"} and stance.article_stance(fs, "neuroplasticity") == \
@@ -247,12 +250,12 @@ def test_a_hedge_in_a_merged_conclusion_does_not_silence_the_result():
               "treatment for depression.")
     ex = Extractor().one(merged)
     assert any("( CONCLUSION" in merged[s:e] for s, e in ex.sentences)
-    facts = stance.article_facts(merged, ex)
+    facts = article_facts(merged, ex)
     fs = stance.assess(merged, ex, facts, load_catalogue())
     assert stance.article_stance(fs, "antidepressant_efficacy") == "supports"
     hedged_only = merged.replace("fell significantly more with ketamine than with placebo", "may fall with ketamine")
     ex = Extractor().one(hedged_only)
-    fs = stance.assess(hedged_only, ex, stance.article_facts(hedged_only, ex), load_catalogue())
+    fs = stance.assess(hedged_only, ex, article_facts(hedged_only, ex), load_catalogue())
     assert stance.article_stance(fs, "antidepressant_efficacy") == "none"
 
 
@@ -274,7 +277,7 @@ def test_tolerability_wordings(sentence, expected):
     ("Ketamine was superior to placebo and esketamine was not.", False),
 ])
 def test_head_to_head_of_two_ketamine_forms_is_no_efficacy_evidence(sentence, expected):
-    assert stance.is_head_to_head(sentence) is expected
+    assert is_head_to_head(sentence) is expected
 
 
 @pytest.mark.parametrize("sentence,expected", [
@@ -284,7 +287,7 @@ def test_head_to_head_of_two_ketamine_forms_is_no_efficacy_evidence(sentence, ex
     ("Patients with TRD improved significantly on the MADRS after ketamine.", False),
 ])
 def test_depression_named_only_as_the_enrolled_population(sentence, expected):
-    assert stance.enrolled_only(sentence) is expected
+    assert enrolled_only(sentence) is expected
 
 
 def test_tr_d_abbreviation_and_probability_of_remission():
@@ -302,8 +305,8 @@ def test_a_header_left_inside_a_sentence_starts_its_section():
     ex = Extractor().one(text)
     last = len(ex.sentences) - 1
     assert text[slice(*ex.sentences[last])].startswith("Ketamine was well tolerated")
-    assert stance.section_of(ex, last, text) == "RESULTS"
-    assert stance.finding_part(ex, last, text)
+    assert section_of(ex, last, text) == "RESULTS"
+    assert finding_part(ex, last, text)
 
 
 @pytest.mark.parametrize("sentence,expected", [
@@ -313,7 +316,7 @@ def test_a_header_left_inside_a_sentence_starts_its_section():
     ("Depressive symptoms were assessed weekly.", True),
 ])
 def test_grading_words_and_relative_clauses_do_not_make_a_non_finding(sentence, expected):
-    assert bool(stance.NOT_A_FINDING.search(sentence)) is expected
+    assert bool(NOT_A_FINDING.search(sentence)) is expected
 
 
 def test_a_merged_part_keeps_only_its_own_mentions():
@@ -323,9 +326,9 @@ def test_a_merged_part_keeps_only_its_own_mentions():
               "useful.")
     ex = Extractor().one(merged)
     i = next(k for k, (s, e) in enumerate(ex.sentences) if "( CONCLUSION" in merged[s:e])
-    parts = stance.finding_part(ex, i, merged)
+    parts = finding_part(ex, i, merged)
     assert len(parts) == 1 and "Buprenorphine" not in merged[slice(*parts[0])]
-    fs = stance.assess(merged, ex, stance.article_facts(merged, ex), load_catalogue())
+    fs = stance.assess(merged, ex, article_facts(merged, ex), load_catalogue())
     assert any(f.claim_id == "antidepressant_efficacy" and f.sent_index == i for f in fs)
 
 
@@ -360,7 +363,7 @@ def test_effects_that_went_away_and_harms_that_led_to_stopping(sentence, expecte
     ("Antidepressants were tapered and discontinued before ketamine was given.", False),
 ])
 def test_staying_on_an_antidepressant_is_an_add_on_design(text, expected):
-    assert stance.is_adjunct(text) is expected
+    assert is_adjunct(text) is expected
 
 
 @pytest.mark.parametrize("sentence,expected", [
@@ -369,7 +372,7 @@ def test_staying_on_an_antidepressant_is_an_add_on_design(text, expected):
     ("Ketamine significantly reduced MADRS scores compared with placebo.", False),
 ])
 def test_a_predictor_of_the_benefit_is_not_an_efficacy_finding(sentence, expected):
-    assert bool(stance.NOT_A_FINDING.search(sentence)) is expected
+    assert bool(NOT_A_FINDING.search(sentence)) is expected
 
 
 def test_benefit_in_a_depressed_population_is_on_the_efficacy_topic():

@@ -8,6 +8,7 @@ from collections import defaultdict
 
 from pipeline.claims import design, stance
 from pipeline.claims.catalogue import Catalogue
+from pipeline.claims.facts import article_facts
 from pipeline.nlp.extract import Extraction
 
 METHOD = "rules-v1"
@@ -23,8 +24,7 @@ VERDICT_RULE = ("supported: weighted support >= 2x weighted conflict and >= 3 su
 def evidence_rows(item: tuple, ex: Extraction, catalogue: Catalogue) -> list[dict]:
     doc_id, pmid, version, text = item[0], item[1], item[2], item[3]
     meta = item[5] if len(item) > 5 else {}
-    facts = stance.article_facts(text, ex, meta.get("publication_types"), meta.get("mesh"),
-                                 bool(meta.get("retracted")))
+    facts = article_facts(text, ex, meta.get("publication_types"), meta.get("mesh"), bool(meta.get("retracted")))
     kind = design.psynamic_type(text, meta.get("journal"))
     out = []
     for f in stance.assess(text, ex, facts, catalogue):

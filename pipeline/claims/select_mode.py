@@ -9,6 +9,7 @@ import json
 
 from pipeline.claims import stance
 from pipeline.claims.catalogue import load_catalogue
+from pipeline.claims.facts import article_facts
 from pipeline.claims.train_textcat import is_tune
 from pipeline.evaluate.gold import training_records
 from pipeline.evaluate.score import micro
@@ -26,7 +27,7 @@ def main() -> int:
     for mode in MODES:
         gold, pred = set(), set()
         for rec, ex in zip(records, exs, strict=True):
-            facts = stance.article_facts(rec["text"], ex)
+            facts = article_facts(rec["text"], ex)
             found = stance.assess(rec["text"], ex, facts, catalogue, dict.fromkeys(catalogue.ids, mode))
             for cid, claim in rec["claims"].items():
                 p = stance.article_stance(found, cid)

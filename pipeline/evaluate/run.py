@@ -15,6 +15,7 @@ from pathlib import Path
 from pipeline.claims import design, stance, study_type
 from pipeline.claims.catalogue import load_catalogue
 from pipeline.claims.conclusion import conclusion
+from pipeline.claims.facts import article_facts
 from pipeline.evaluate.gold import GoldError, load_gold, locate_sentence
 from pipeline.evaluate.score import match_spans, micro, prf, score_spans
 from pipeline.nlp.extract import Extraction, Extractor
@@ -167,7 +168,7 @@ def eval_claims(path: Path, records: list[dict], extractor: Extractor, split: st
     pred_pairs: set = set()
     cited = total = 0
     for rec, ex in zip(records, preds, strict=True):
-        facts = stance.article_facts(rec["text"], ex)
+        facts = article_facts(rec["text"], ex)
         findings = stance.assess(rec["text"], ex, facts, catalogue)
         for cid, claim in rec["claims"].items():
             g = claim["stance"]

@@ -1,0 +1,67 @@
+"""What a comparison says about the study drug.
+
+"No difference" against placebo or another control speaks against the drug; between two active treatments, doses
+or subgroups it says nothing either way; two forms of the drug compared with each other (IV ketamine vs intranasal
+esketamine) are no evidence on efficacy. Shared by the stance rules and the durability timing.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pipeline.claims.cues import NEGATIVE, T
+
+CONTROL = re.compile(r"placebo|midazolam|[- ]only (?:group|condition|arm)|\balone\b|\bsaline\b|\bsham\b|"
+                     r"\bcontrol (?:group|arm|condition)s?\b|\bcontrols\b|"
+                     r"\bcompared (?:with|to) (?:the )?(?:standard|usual|treatment as usual)", T)
+NO_DIFFERENCE = re.compile(r"differ|\bneither\b|\bcomparable\b|\bsimilar\b", T)
+GROUPS = re.compile(r"\b(?:between|among|across) (?:the )?(?:two |three |treatment |study )?"
+                    r"(?:groups|arms|conditions)\b|\bgroup differences?\b", T)
+ACTIVE_COMPARISON = re.compile(r"\b(?:between|across) (?:the )?(?:ECT|electroconvulsive|r?TMS|unipolar|bipolar|doses|"
+                               r"dose groups|dosing|sexes|men|women|males|females|routes|"
+                               r"(?:es)?ketamine (?:treatment )?groups|(?:es)?ketamine and|IV and|oral and|"
+                               r"intravenous and|intranasal and)\b|"
+                               r"\b(?:sex|gender|dose)[- ](?:differences?|groups?|dependent)\b|"
+                               r"\b(?:higher|lower) (?:[\w.-]+ ){0,3}doses?\b", T)
+
+KETAMINE_FORM = (r"(?:(?:IV|i\.v\.|intravenous|intranasal|IN|oral|sublingual|intramuscular|IM|racemic|[SR]-|"
+                 r"\(R,S\)-)[ -]?)?(?:(?:es|ar)?ketamine|ESK|KET)")
+HEAD_TO_HEAD = re.compile(rf"\b({KETAMINE_FORM})\b[^.;]{{0,80}}?\b(?:compared (?:with|to)|than|vs\.?|versus|and)\s+"
+                          rf"(?:with\s+|the\s+)?\b({KETAMINE_FORM})\b", T)
+COMPARATIVE = re.compile(r"\bsimilar\b|\bcomparable\b|\bequal(?:ly)?\b|\bdiffer|\bthan\b|\bcompared\b|\bvs\.?|"
+                         r"\bversus\b", T)
+WITHIN_GROUP = re.compile(r"\bboth\b|\beach\b|\bfrom baseline\b|\bpre-? to post|\bcompared (?:with|to) baseline", T)
+
+
+def is_head_to_head(sentence: str) -> bool:
+    """Two forms of the study drug compared with each other (IV ketamine vs intranasal esketamine) and with no
+    control: which form did better says nothing on efficacy; "both reduced symptoms from baseline" still does."""
+    if CONTROL.search(sentence) or WITHIN_GROUP.search(sentence):
+        return False
+    pairs = [m for m in HEAD_TO_HEAD.finditer(sentence) if m.group(1).lower() != m.group(2).lower()]
+    return any(not re.search(r"\band\s+(?:with\s+|the\s+)?\S+$", m.group(0)) or COMPARATIVE.search(sentence)
+               for m in pairs)
+
+
+SIDE_EFFECT_TARGET = re.compile(r"^[^.;]{0,40}\b(?:dissociat\w*|psychotomimetic|psychotic|side[- ]effects?|adverse|"
+                                r"blood pressure|heart rate|vital signs|sedation)", T)
+
+
+def efficacy_negatives(sentence: str, controlled: bool) -> list[str]:
+    """Negative cues that speak against efficacy. "No difference" between two active treatments, doses or
+    subgroups (ECT vs ketamine, unipolar vs bipolar) is no evidence against the drug; in an uncontrolled study
+    "did not differ" compares such groups too; "no differences in dissociative side effects" is about safety."""
+    neg = [m.group() for m in NEGATIVE.finditer(sentence) if not SIDE_EFFECT_TARGET.search(sentence[m.end():])]
+    if CONTROL.search(sentence):
+        return neg
+    if ACTIVE_COMPARISON.search(sentence):
+        return []
+    if not controlled or not GROUPS.search(sentence):
+        return [c for c in neg if not NO_DIFFERENCE.search(c)]
+    return neg
+
+
+def active_no_difference(sentence: str, controlled: bool) -> bool:
+    """"Did not differ between groups" of two active treatments: neither for nor against the drug."""
+    return not CONTROL.search(sentence) and any(NO_DIFFERENCE.search(c) for c in NEGATIVE.findall(sentence)) and \
+        (bool(ACTIVE_COMPARISON.search(sentence)) or not controlled or not GROUPS.search(sentence))

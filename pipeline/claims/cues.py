@@ -1,0 +1,102 @@
+"""Cue patterns that several claim modules read: hedges, statistics, the polarity words of efficacy and
+tolerability, the study drug's names, and the conditions a sentence can be about.
+
+They live apart so that the modules deciding findings, article facts, durability and stance share one definition
+without importing one another.
+"""
+
+import re
+
+T = re.IGNORECASE
+
+HEDGED = re.compile(r"\b(?:may|maybe|might|could|cannot be (?:drawn|concluded|determined|established)|possibly|"
+                    r"potential(?:ly)?|perhaps|appear(?:s|ed)? to|seems? to|uncertain|"
+                    r"inconclusive|insufficient evidence|^\s*(?:keywords|supported by|funding|copyright)\b|"
+                    r"hypothesi[sz]e|we aim|aims? to|aimed to|will be|would|warrant|further (?:studies|research) "
+                    r"(?:are|is) needed)\b", T)
+STATS = re.compile(r"\bp\s*[<=≤]\s*0?\.0[0-5]|\bp\s*<\s*\.0[0-5]|significant(?:ly)?\b(?! (?:difference|change)s? "
+                   r"(?:was|were) (?:not|no))|\bsuperior\b|95%\s*CI", T)
+NEGATIVE = re.compile(r"\bno (?:statistically )?significant|\bnot (?:statistically )?significant(?:ly)?|"
+                      r"\bdid not (?:differ|improve|reduce|show|separate|reach|demonstrate|find|result|significantly|"
+                      r"outperform|produce|lead)|\bdoes not (?:differ|improve|reduce)|\bfailed to\b|\bno (?:difference|"
+                      r"differences|effect|effects|improvement|benefit|advantage|change)\b|\bwas not (?:superior|"
+                      r"effective|associated)|\bwere not (?:superior|effective|different)|\bnot superior|"
+                      r"\bcomparable (?:to|with) (?:placebo|midazolam|control)|\bsimilar (?:to|with) (?:placebo|"
+                      r"midazolam|control)|\bn\.s\.|(?<!became )\bnon-?significant|\bneither\b[^.]{0,60}\bnor\b|"
+                      r"\bno better than|"
+                      r"\bnot (?:a )?useful\b", T)
+POSITIVE = re.compile("|".join([
+    r"\bhigher\b", r"\bin remission\b", r"\bNNTs?\b", r"\bmet (?:a |the )?criteri", r"\bresponded\b", r"\bremitted\b",
+    r"\bsuccess\w*", r"\bsignificant(?:ly)?\b", r"\bp\s*[<≤]\s*0?\.0\d", r"\bsuperior\b",
+    r"\breduc(?:ed|tions?|es|ing)\b", r"\bimprov(?:ed|ements?|es|ing)\b", r"\bdecreas(?:ed|es?|ing)\b",
+    r"(?<!cost-)\beffective(?:ness)?\b", r"\befficac(?:y|ious)\b", r"\brapid(?:ly)?\b", r"\bbenefi(?:t\w*|cial)\b",
+    r"\bfavou?r(?:ed|ing|s)?\b", r"\bresponse rates? (?:was|were|of)", r"\bremission rates? (?:was|were|of)",
+    r"\brates? of (?:response|remission)\b", r"\bachiev(?:ed|ing) (?:a )?(?:treatment )?(?:response|remission)",
+    r"\b(?:were|was) in (?:response|remission)\b", r"\b(?:were|became) (?:responders|remitters)\b", r"\bresolved\b",
+    r"\balleviat", r"\bameliorat", r"\bantidepressant (?:effect|efficacy|response)s?\b", r"\bgreater\b", r"\blower\b",
+    r"\bincreas(?:ed|es) (?:the )?(?:rates? of )?(?:response|remission)", r"\b(?:objective|endpoint) was met\b",
+    r"\bconfirm(?:ed|s|ing)\b", r"\b(?:were|was) increased\b", r"\brates? (?:for \w+ )?(?:was|were) \d",
+    r"\bmore patients\b[^.]{0,80}\b(?:remission|response|responded|remitted)",
+    r"\b(?:response|remission|improvement) was observed\b",
+    r"\banti-?suicidal (?:effect|efficacy|action)s?\b"]), T)
+
+TOL_POSITIVE = re.compile("|".join([
+    r"\bno (?:statistically )?significant (?:difference|increase)", r"\bdid not (?:show|differ|increase)",
+    r"\bstable\b",
+    r"\bmost common (?:adverse|side)", r"\bcomparable\b", r"\bsimilar\b", r"\bno (?:incidents?|cases?|evidence)\b",
+    r"\bwell[- ]tolerated\b", r"\bgenerally (?:safe|tolerated)\b", r"\bsafe\b", r"\bmild\b", r"\btransient(?:ly)?\b",
+    r"\bno serious adverse", r"\bno (?:significant |major |severe )?(?:adverse|side)",
+    r"\bfew(?:er)? (?:adverse|side|discontinu)", r"\bgood (?:safety|tolerability)",
+    r"\bfavou?rable (?:safety|tolerability)",
+    r"\bacceptable\b", r"\btolerable\b", r"\bmanageable\b",
+    r"\bwithout (?:serious )?(?:adverse|side)",
+    r"\battenuated\b", r"\bdecreased thereafter\b", r"\b(?:nearly )?absent\b",
+    r"\bwithout (?:permanent |long-lasting |lasting |persistent )?(?:side|adverse)",
+    r"\bwithout (?:provoking |causing )?(?:complications|significant (?:adverse|side))",
+    r"\bno (?:significant )?effect on[^.]{0,40}adverse", r"\bno dropouts?\b", r"\bno (?:patients|participants) "
+    r"(?:discontinued|withdrew|dropped)", r"\bnone of which\b", r"\bminimal\b", r"\btolerated\b", r"\bbrief\b",
+    r"\bwithout increasing (?:the )?(?:adverse|side|incidence|rate)", r"\bno long-lasting\b",
+    r"\bdecreased risk of\b", r"\breduction of (?:adverse|side)",
+    r"\bno new safety signals?\b", r"\bdid not (?:impair|identify|require)\b", r"\bnot require\b",
+    r"\blow risk\b", r"\bno affective switch", r"\b(?:efficacy|effectiveness|safety) and (?:safety|tolerability)\b",
+    r"\bno difference in (?:the number of )?(?:participants who )?(?:dropp|withdr|discontinu|adverse)",
+    r"\bno serious\b", r"\bnone of the\b[^.]{0,40}\brequired\b", r"\btemporary\b", r"\bonly during\b",
+    r"\bonly (?:\w+ )?(?:\d+|one|two|three|a few)\b[^.]{0,40}\bdiscontinu",
+    r"\blower in the (?:es)?ketamine group",
+    r"\bno (?:statistically )?(?:significant )?differences?\b(?! between (?:responders|remitters))",
+    r"\bsafely\b", r"\bnot harmful\b", r"\bsupport(?:s|ed)? the (?:\w+ )?safety\b",
+    # effects that went away: "resolved", "subsided", "returned to baseline", "self-limited", "short-lasting"
+    r"\b(?:resolv(?:ed|ing)|subsid\w+|abated|normali[sz]ed|wore off|dissipat\w+|disappear\w*|reversible)\b",
+    r"\breturn\w* to (?:baseline|normal|pre-?\w+ (?:levels?|values?))\b", r"\bself[- ]limit\w*",
+    r"\bshort[- ](?:lived|lasting)\b",
+    # a verdict on the whole profile: "a favourable safety profile", "consistent with the known safety profile"
+    r"\b(?:good|favou?rable|acceptable|benign|reassuring) (?:\w+ )?(?:safety|tolerability|side[- ]effects?|"
+    r"adverse[- ]events?|benefit[- ]risk|risk[- ]benefit)(?: profiles?)?\b"]), T)
+
+TOL_NEGATIVE = re.compile("|".join([
+    r"\bsignificant adverse\b", r"\bdropped out due to\b", r"\bnot tolerating\b",
+    r"\badverse events? (?:was|were) (?:higher|more frequent|increased)", r"\bhigher incidence of adverse",
+    r"\bincreased (?:the )?risk (?:for|of) adverse",
+    r"\bserious adverse events? (?:occurred|were (?:reported|observed))", r"\b(?:experienced|had) serious\b",
+    r"\b\d+ serious adverse",
+    r"\bdiscontinu\w+ (?:\w+ ){0,2}(?:due to|because of|for) (?:adverse|side|TEAE|AE|tolerab)",
+    r"\bpoorly tolerated", r"\bpoor tolerability", r"\btolerability was poor", r"\bstopped early\b", r"\bcystitis\b",
+    r"(?<!nicotine )(?<!alcohol )(?<!opioid )(?<!tobacco )\bdependence\b",
+    r"\babuse\b", r"\bpersistent (?:\w+ )?(?:adverse|side|effects|symptoms|impairment|dissociat|AEs?\b)",
+    r"\bschizophrenia-like\b", r"\bincrease in (?:\w+ )?psychopathology",
+    r"\bpsychosis\b", r"\bcognitive (?:impairment|deficits)\b", r"\bdeath", r"\bdied\b", r"\bwithdrew due to",
+    r"\bsignificant (?:[\w,]+ ){0,5}side effects\b",
+    r"\b(?:due to|because of|owing to) (?:acute |the )?(?:side effects|adverse)",
+    r"\b(?:led to|leading to|resulted in|resulting in|caused|causing|required|requiring) (?:\w+ ){0,3}?"
+    r"(?:discontinu\w*|withdrawal|dropout|hospitali[sz]\w*|treatment)\b"]), T)
+
+DRUG_WORDS = re.compile(r"ketamine|esketamine|arketamine|\bESK\b|\bKET\b|spravato", T)
+
+OTHER_CONDITION = re.compile(r"\bPTSD|post-?traumatic|\banxiety|\bOCD\b|obsessive|phobi|\bpain\b|analgesi|craving|"
+                             r"alcohol|cocaine|opioid|\bsuicid|\bSI\b|\bBSSI\b|\bSSI\b|\bBSS\b|C-SSRS|\bMSSI|delirium|\bsleep|"
+                             r"cognit|schizophren|psychos|\beating|anorexi|adverse|side[- ]effects?|dissociat|CADSS|"
+                             r"BPRS|\bTEAEs?|psychotomimetic|sedation|blood pressure|hopeless|\bBHS\b|memory|fatigue|"
+                             r"hemodynamic|heart rate|vital signs|"
+                             r"\bBFI\b|\bstress\b", T)
+DEPRESSION_WORDS = re.compile(r"depress|\bMADRS(?!-SI)|\bHAM-?D|\bHDRS|\bBDI|\bQIDS|\bPHQ|\bEPDS|\bmood\b|"
+                              r"antidepress|\bTR-?D\b|\bMDD\b|anhedoni", T)

@@ -1,0 +1,107 @@
+"""What an article says about itself as a whole, read once before its sentences are judged.
+
+Design and sample size, the populations it studied (not merely named in the background), an add-on to an oral
+antidepressant, whether it studies ketamine, is on depression, has a control, looks for predictors, gives a
+single dose, or is a narrative review. A claim applies only to articles whose facts fit it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pipeline.claims import design
+from pipeline.claims.comparisons import CONTROL
+from pipeline.claims.cues import DRUG_WORDS, HEDGED, T
+from pipeline.nlp.extract import STUDY_DRUGS, Extraction
+
+ANTIDEPRESSANT_DRUG = (r"(?:antidepressants?|SSRIs?|SNRIs?|OADs?|escitalopram|sertraline|fluoxetine|venlafaxine|"
+                       r"duloxetine|mirtazapine|bupropion|citalopram|paroxetine|vortioxetine)\b"
+                       r"(?! (?:effects?|propert|response|efficacy|actions?|activity))")
+ADJUNCT = re.compile(r"\b(?:adjunct\w*|add-on|added to|augment\w*|in combination with|combined with|plus|along with|"
+                     r"together with|concomitant|ongoing|newly (?:initiated|started)|in addition to|"
+                     r"in conjunction with)\b[^.]{0,80}\b" + ANTIDEPRESSANT_DRUG + r"|\boral " + ANTIDEPRESSANT_DRUG +
+                     r"|\b(?:pre-?existing|current|ongoing|stable|existing|concurrent|background) (?:oral )?"
+                     + ANTIDEPRESSANT_DRUG + r"[^.]{0,40}\b(?:maintained|continued|kept|unchanged)\b|"
+                     # staying on an antidepressant: "continued their current antidepressant", "remaining on
+                     # their antidepressant medication", "on a stable dose of an SSRI"
+                     r"\b(?:continu(?:ed|ing)|maintain(?:ed|ing)|remain(?:ed|ing) on|stay(?:ed|ing) on|kept on|"
+                     r"while (?:on|taking|receiving)|on (?:a |their )?stable)\s+(?:(?:their|his|her|a|an|the|"
+                     r"current|ongoing|existing|prescribed|usual|oral|stable|baseline|doses?|regimens?|of)\s+){0,4}"
+                     + ANTIDEPRESSANT_DRUG, T)
+NOT_ADJUNCT = re.compile(r"\b(?:free of|without|not (?:on|taking|receiving)|off|washed out|discontinu\w+|tapered)\s+"
+                         r"(?:\w+\s+){0,2}$|\bapprov\w*\b[^.]*$|\black of\b[^.]*$|"
+                         r"\b(?:non-?response|failed|failure|inadequate response|resistan\w+) (?:to )?"
+                         r"(?:\S+ ){0,3}$", T)
+
+
+def is_adjunct(text: str) -> bool:
+    """The drug is given with an oral antidepressant: an add-on wording, not negated ("free of concomitant
+    antidepressants"), not a regulatory or background remark ("approved in combination with an SSRI")."""
+    for m in ADJUNCT.finditer(text):
+        start = max(text.rfind(".", 0, m.start()), text.rfind("\n", 0, m.start())) + 1
+        if not NOT_ADJUNCT.search(text[start:m.start()]):
+            return True
+    return False
+
+
+@dataclass
+class ArticleFacts:
+    design: str
+    sample_size: int | None
+    populations: list[str]
+    retracted: bool
+    prevention: bool
+    ect_anaesthesia: bool
+    adjunct: bool
+    ketamine_study: bool
+    depression: bool
+    controlled: bool = True
+    predictor_study: bool = False
+    single_dose: bool = False
+    narrative_review: bool = False
+
+
+BACKGROUND_REMARK = re.compile(r"\bapprov\w*|\bpromising\b|\bemerged\b|\bprevious(?:ly)?\b|\bprior (?:studies|"
+                               r"research|work)|\bha(?:s|ve) been (?:shown|established|demonstrated|observed|"
+                               r"reported)|\bhave (?:shown|demonstrated)|\bproduced\b|\bparticularly\b", T)
+
+
+def _studied(population: str, text: str, ex: Extraction) -> bool:
+    """The population is the one studied: named in the title or outside the background, or in a background
+    sentence that is not a remark on earlier work or approvals ("recently approved for TRD")."""
+    rx = design.POPULATION_RX.get(population)
+    if rx is None or not ex.sentences:
+        return True
+    for i, (s, e) in enumerate(ex.sentences):
+        sentence = text[s:e]
+        if not rx.search(sentence):
+            continue
+        if ex.roles[i] != "background" or not (HEDGED.search(sentence) or BACKGROUND_REMARK.search(sentence)):
+            return True
+    return False
+
+
+DEPRESSION = re.compile(r"depress|\bTR-?D\b|\bMDD\b|antidepress", T)
+
+SINGLE_DOSE = re.compile(r"\b(?:a|one|an) (?:[\w-]+ ){0,3}(?:dose|infusion|injection|administration)\b|\bsingle\b", T)
+REPEATED_DOSING = re.compile(
+    r"\brepeat(?:ed)?\b|\b(?:serial|multiple|series of|course of|consecutive)\b|\bsecond (?:infusion|dose|injection)|"
+    r"\b(?:two|three|four|five|six|eight|twelve|\d+) (?:\w+ )?(?:infusions|injections|doses|administrations|sessions|"
+    r"treatments)\b|\b(?:once|twice|thrice|three times)[- ]?(?:a[- ])?(?:weekly|week|daily|day)\b|\bweekly\b|"
+    r"\bdaily (?:dos|infus|inject|administ|for\b)|\bevery (?:\w+ )?(?:day|week|other)|\bmaintenance\b|\binduction\b|"
+    r"\bper week\b", T)
+
+
+def article_facts(text: str, ex: Extraction, publication_types: list[str] | None = None,
+                  mesh: list[str] | None = None, retracted: bool = False) -> ArticleFacts:
+    return ArticleFacts(
+        design=design.classify(text, publication_types, mesh), sample_size=design.sample_size(text),
+        populations=[p for p in design.populations(text) if _studied(p, text, ex)], retracted=retracted,
+        prevention=design.is_prevention(text),
+        ect_anaesthesia=design.is_ect_anaesthesia(text), adjunct=is_adjunct(text),
+        ketamine_study=ex.study_drug in STUDY_DRUGS or bool(DRUG_WORDS.search(text.split("\n", 1)[0])),
+        depression=len(DEPRESSION.findall(text)) >= 2, controlled=bool(CONTROL.search(text)),
+        predictor_study=design.is_predictor_study(text),
+        single_dose=bool(SINGLE_DOSE.search(text)) and not REPEATED_DOSING.search(text),
+        narrative_review=design.is_narrative_review(text))

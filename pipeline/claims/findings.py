@@ -1,0 +1,151 @@
+"""Which sentences are an article's own findings, and which section each is in.
+
+Results and conclusions sentences count (a review's pooled findings live there too), also a result plainly
+reported under METHODS or late in an unstructured abstract; limitations, outcomes and registration sections never
+do. A section header merged into a sentence splits it into parts judged under their own header, and hedged or
+agenda parts are never findings. Some sentences on topic are still no finding on the drug's effect: associations,
+predictors, methods, or depression named only as who was enrolled.
+"""
+
+from __future__ import annotations
+
+import re
+from itertools import pairwise
+
+from pipeline.claims.cues import DEPRESSION_WORDS, HEDGED, OTHER_CONDITION, TOL_NEGATIVE, TOL_POSITIVE, T
+from pipeline.nlp.extract import Extraction
+
+FINDING_ROLES = ("results", "conclusions")
+
+AGENDA = re.compile(r"\bshould\b|\bfuture\b|"
+                    r"\b(?:objectives?|endpoints?) (?:include|included)\b|"
+                    r"\b(?:are|is) (?:still |urgently )?(?:needed|required|warranted)\b|"
+                    r"\bneed for (?:more|larger)\b|\b(?:is|remains) an? (?:\w+ )?need\b|\bto ensure\b|"
+                    r"\bneeds? to be (?:replicated|confirmed)\b|"
+                    r"\bimportan(?:t|ce)\b|\bhypothesi\w+|\bbelieved\b|\bthought to\b|"
+                    r"\bexplor(?:es|ed)\b|\b(?:this|the present) (?:article|review|paper|chapter)\b|"
+                    r"\bwe (?:review|discuss|describe|summari[sz]e)\b|\bcurrently (?:in development|being)\b|"
+                    r"\ba (?:recent )?(?:study|trial) by\b|\bpreviously (?:reported|shown)\b|"
+                    r"\b(?:objective|aim|purpose|goal)s? (?:of this \w+ )?(?:is|was|are|were) to\b|\bto evaluate\b|"
+                    r"\bevaluates\b|\bis developing\b", T)
+
+STAT_REPORT = re.compile(r"\bp\s*[<=≤>]|95\s*%\s*CI|\bsignificant|\d+(?:\.\d+)?\s*%|\bOR\b|\bSMD\b|\bNNT", T)
+METHODS_LABEL = re.compile(r"^(?:METHODS?|MATERIALS|DESIGN|SETTING|PARTICIPANTS|INTERVENTIONS?|BACKGROUND|"
+                           r"INTRODUCTION|OBJECTIVES?|AIMS?|PURPOSE|DATA|SEARCH|STUDY SELECTION|ELIGIBILITY)", T)
+
+NON_FINDING_SECTION = re.compile(r"^(?:LIMITATIONS?|OUTCOMES?|MEASURES|ANALYSIS|METHODS?|PURPOSE|DIVERSITY|"
+                                 r"[A-Z ]*REGISTRATION|PROSPERO|TRIAL REGISTRATION)", T)
+REPORTED = re.compile(r"\b(?:was|were) (?:also )?(?:observed|found|noted|seen)\b|\b(?:revealed|resulted in|led to)\b|"
+                      r"\bwe found\b|\b(?:improved|occurred|demonstrated|showed|exhibited)\b", T)
+
+FINDING_SECTION = re.compile(r"^(?:RESULTS?|FINDINGS|CONCLUSIONS?|DISCUSSION|INTERPRETATION)\b", T)
+RESULT_IN_METHODS = re.compile(r"\b(?:occurred|(?:was|were) stopped|had (?:a )?(?:significantly )?"
+                               r"(?:lower|higher|greater|fewer|more)|(?:was|were) (?:significantly )?(?:lower|higher|"
+                               r"greater|reduced|improved|increased|decreased) (?:in|than|compared|at|with|after)|"
+                               r"reported (?:reduced|improved)|were responders)\b", T)
+METHOD_WORDS = re.compile(r"\b(?:will|would|to (?:assess|evaluate|determine|compare)|(?:was|were) (?:assessed|defined|"
+                          r"considered|measured|recorded|randomi[sz]ed|assigned)|primary (?:outcome|endpoint)|"
+                          r"outcomes? (?:included|was|were))\b", T)
+
+
+def is_finding(ex: Extraction, i: int, sentence: str, section: str | None = None) -> bool:
+    """Results and conclusions (also under a RESULTS header the role tagger called methods); in a METHODS section,
+    a sentence that plainly reports a result ("No serious adverse events occurred"); in an unstructured part, also
+    a sentence that reports statistics or, in the second half of the abstract, a verdict on tolerability ("It is
+    safe and well tolerated")."""
+    role = ex.roles[i]
+    if section is None:
+        section = ex.sections[i] if i < len(ex.sections) else None
+    if section and NON_FINDING_SECTION.match(section):
+        return False
+    if role in FINDING_ROLES or (section and FINDING_SECTION.match(section)):
+        return True
+    if role == "title" or i < 2:
+        return False
+    if section and METHODS_LABEL.match(section):
+        return bool(RESULT_IN_METHODS.search(sentence)) and not METHOD_WORDS.search(sentence)
+    if i >= 0.4 * len(ex.sentences) and (TOL_POSITIVE.search(sentence) or TOL_NEGATIVE.search(sentence)) and \
+            re.search(r"toler|safe|adverse|side|dissociat|discontinu", sentence, T):
+        return True
+    if section is None and i >= 0.4 * len(ex.sentences) and REPORTED.search(sentence):
+        return True
+    return bool(STAT_REPORT.search(sentence)) and not re.search(r"\bwere (?:randomi[sz]ed|assigned|recruited|"
+                                                                 r"enrolled|included)\b", sentence, T)
+
+
+SECTION_WORD = (r"RESULTS?|CONCLUSIONS?|FINDINGS|INTERPRETATION|DISCUSSION|RELEVANCE|LIMITATIONS?|METHODS?|DESIGN|"
+                r"BACKGROUND|OBJECTIVES?|AIMS?|PURPOSE|INTRODUCTION|SETTINGS?|PARTICIPANTS|INTERVENTIONS?|MEASURES|"
+                r"OUTCOMES?|REGISTRATION|SELECTION|SOURCES|SYNTHESIS")
+INLINE_HEADER = re.compile(rf"(?<![A-Z])\s\(?\s*(?=(?:[A-Z][\w-]* ){{0,3}}?(?:{SECTION_WORD}):\s)")
+FINDING_HEADER = re.compile(rf"^(?:[A-Z][\w-]* ){{0,3}}?(?:RESULTS?|CONCLUSIONS?|FINDINGS|INTERPRETATION|DISCUSSION)"
+                            rf"(?: AND (?:{SECTION_WORD}))?:")
+
+
+HEADER_LABEL = re.compile(rf"(?:{SECTION_WORD})(?: AND (?:{SECTION_WORD}))?(?=:)")
+
+
+def section_of(ex: Extraction, i: int, text: str) -> str | None:
+    """The section a sentence is in. A header left in the middle of an earlier sentence of the same section
+    ("... 2.0 ug/kg RESULTS: A total of 173 ...") starts a new section that the next sentences belong to."""
+    own = ex.sections[i] if i < len(ex.sections) else None
+    for j in range(i - 1, -1, -1):
+        if (ex.sections[j] if j < len(ex.sections) else None) != own:
+            break
+        s, e = ex.sentences[j]
+        parts = INLINE_HEADER.split(text[s:e])
+        if len(parts) > 1 and (label := HEADER_LABEL.search(parts[-1])):
+            return label.group()
+    return own
+
+
+def finding_part(ex: Extraction, i: int, text: str) -> list[tuple[int, int]]:
+    """The parts of sentence `i` that report findings, unhedged, as character spans (none: not a finding). A lost
+    character can merge a results sentence with the next section ("... lower in group A ( CONCLUSION: Both drugs
+    appear to ..."): each part is judged under its own header, so the conclusion's hedge does not silence the
+    result before it."""
+    s, e = ex.sentences[i]
+    sentence = text[s:e]
+    cuts = [0] + [m.end() for m in INLINE_HEADER.finditer(sentence)] + [len(sentence)]
+    keep = []
+    for k, (a, b) in enumerate(pairwise(cuts)):
+        part = sentence[a:b]
+        if k == 0 and not is_finding(ex, i, part, section_of(ex, i, text)):
+            continue
+        if k > 0 and not FINDING_HEADER.match(part):
+            continue
+        if not HEDGED.search(part) and not AGENDA.search(part):
+            keep.append((s + a, s + b))
+    return keep
+
+
+NOT_A_FINDING = re.compile("|".join([
+    r"\bassociations? (?:(?:was|were) )?(?:\w+ ){0,3}?between\b",
+    # a predictor of the size of the benefit, not the benefit: "X was associated with a greater reduction"
+    r"\b(?:was|were|is|are) (?:\w+ )?associated with (?:\w+ ){0,3}?(?:improvement|reductions?|decreases?|change)",
+    r"\bassociated with (?:changes|response|treatment response|remission|the (?:rapid )?"
+    r"antidepressant|its|their|the (?:magnitude|degree|extent))\b", r"\bsociodemographic\b",
+    r"\bcharacteristics\b", r"\bclinical features\b", r"\bresponders (?:showed|had|exhibited)",
+    r"\bcompared (?:with|to) healthy",
+    r"\bhealthy (?:controls|volunteers)", r"\bcorrelat\w*", r"\bpredict\w*",
+    r"\bmoderat(?:e|ed|ion|or)s?\b(?![- ](?:certainty|quality))",
+    r"\bmediat\w*", r"\bregression\b", r"\bassociated with (?:greater|higher|lower|better|worse|more|less)\b",
+    r"(?<!\()\bdefined as\b", r"\bend ?points?\(s\)", r"\bwill\b", r"\bto assess\b", r"\bwas assessed\b",
+    r"(?<!who )\bwere assessed\b", r"\bwere measured\b", r"\bwe examined\b", r"\bwe (?:used|compared)\b",
+    r"\bcost|\bQALYs?\b|\bICERs?\b"]), T)
+
+NULL_TREATMENT_ASSOCIATION = re.compile(r"\b(?:was|were) not associated with (?:higher|greater|better|lower) "
+                                        r"(?:rates? of )?(?:clinical )?(?:remission|response|improvement)", T)
+
+ENROLLED = re.compile(r"\b(?:patients|participants|individuals|adults|people|subjects|women|men|veterans|"
+                      r"adolescents|those) (?:with|suffering from|diagnosed with) (?:[\w-]+ ){0,2}?(?:TRD|MDD|"
+                      r"treatment[- ]resistant depression|(?:major )?depressi\w*(?: disorder)?)\b"
+                      r"(?: (?:and|or) (?:comorbid |co-occurring |active )?[\w-]+(?: (?:ideation|disorders?))?)?|"
+                      r"\b(?:TRD|MDD|depressed) (?:patients|participants|individuals|adults)\b", T)
+OTHER_OUTCOME = re.compile(r"\battention\b|\bexecutive\b|go/no-go|neurocognit|psychomotor|processing speed|"
+                           r"verbal fluency|\bcognit|memory\b", T)
+
+
+def enrolled_only(sentence: str) -> bool:
+    """Depression is named only as who was enrolled, and the result is on another condition or on cognition."""
+    rest = ENROLLED.sub(" ", sentence)
+    return not DEPRESSION_WORDS.search(rest) and bool(OTHER_CONDITION.search(rest) or OTHER_OUTCOME.search(rest))
