@@ -125,6 +125,8 @@ def test_claim_tables_and_report_from_the_sample(tmp_path):
     assert set(summary.index) == set(load_catalogue().ids)
     assert ev["evidence_id"].is_unique and set(ev["stance"]) <= {"supports", "conflicts"}
     assert set(ev["role"]) <= {"results", "conclusions", "methods", "background"}
+    classes = set(json.loads((ROOT / "models" / "study_type.json").read_text())["classes"])
+    assert ev["study_type"].notna().all() and set(ev["study_type"]) <= classes  # a missing key would publish nulls
     retracted = ev[ev["pmid"] == "99000020"]
     assert retracted.empty or retracted["retracted"].all()
     assert all("99000020" not in list(summary.loc[c, "supporting_pmids"]) for c in summary.index)

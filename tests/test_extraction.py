@@ -223,7 +223,10 @@ def test_a_configured_pretrained_pipeline_adds_spans_where_ours_leave_a_gap(tmp_
     assert [(m.label, m.text) for m in added] == [("ADVERSE_EVENT", "takotsubo cardiomyopathy")]
     assert not any(m.text == "takotsubo cardiomyopathy" for m in plain.mentions)
     assert len(ex.mentions) == len(plain.mentions) + 1  # nausea and ketamine were ours already: not doubled
-    assert all(m.model_version.endswith("+pretrained:toy") for m in ex.mentions)
+    tag = ex.mentions[0].model_version.split("+pretrained:")[1]
+    assert tag.startswith("toy-") and all(m.model_version.endswith(tag) for m in ex.mentions)
+    monkeypatch.setenv("KEV_PRETRAINED_LABELS", "DISEASE=ADVERSE_EVENT,CHEMICAL=DRUG")
+    assert not Extractor(with_model=False).one(text).mentions[0].model_version.endswith(tag)  # a new map re-extracts
     monkeypatch.setenv("KEV_PRETRAINED_LABELS", "DISEASE=SYMPTOM")
     with pytest.raises(PretrainedError, match="DISEASE=SYMPTOM"):
         Extractor(with_model=False)

@@ -43,7 +43,9 @@ def test_linear_model_scores_and_argmax():
 
 def test_committed_model_reads_a_registry_protocol_and_records_its_cross_validation():
     data = json.loads(study_type.MODEL_PATH.read_text())
-    assert data["cross_validated"]["accuracy"] > data["cross_validated"]["rules_accuracy"]
+    cv = data["cross_validated"]
+    assert cv["accuracy"] > cv["rules_accuracy"] and cv["accuracy_without_registry_records"] > cv["rules_accuracy"]
+    assert not study_type.REGISTRY.search("Luminescence") and study_type.REGISTRY.search("https://isrctn.com/x")
     text = ("Psilocybin for alcohol use disorder\nThis randomized placebo-controlled trial will enrol 90 adults; "
             "participants will receive two doses and will be followed for 12 weeks.")
     assert design.psynamic_type(text, "https://clinicaltrials.gov/show/NCT01234567") == "protocol"
@@ -62,6 +64,12 @@ def test_committed_model_reads_a_registry_protocol_and_records_its_cross_validat
     ("A systematic review: a total of 20 studies with 1,234 participants were included.", 1234),
     ("A meta-analysis of 20 studies.", None),
     ("We present a case report of a 45-year-old man with depression.", 1),
+    ("Of 50 patients, 30 patients completed the study.", 50),  # a part of a total is not added to it
+    ("We enrolled 35 participants, 20 women and 15 men.", 35),  # nor is a breakdown
+    ("Two hundred patients were randomized.", 200),
+    ("Overall, 45% of patients responded.", None),
+    ("In total, 12 of 20 patients responded.", 20),
+    ("Patients could receive rescue medication in case of an emergency.", None),
 ])
 def test_sample_size_counts_participants_the_psynamic_way(text, n):
     assert design.sample_size(text) == n
@@ -74,3 +82,37 @@ def test_trainer_never_reads_held_out_documents():
 
     records = load(corpus)
     assert len(records) > 500 and not {r["doc_id"] for r in records} & holdout_ids(corpus)
+
+
+def test_a_new_study_type_model_changes_the_model_version(tmp_path, monkeypatch):
+    """claim_evidence.study_type comes from the extraction pass: a retrained model must re-extract every article."""
+    from pipeline.nlp.extract import model_version_of
+
+    before = model_version_of()
+    copy = tmp_path / "study_type.json"
+    copy.write_text(study_type.MODEL_PATH.read_text().replace('"C": 10.0', '"C": 11.0'))
+    monkeypatch.setattr(study_type, "MODEL_PATH", copy)
+    assert model_version_of() != before
+
+
+def test_the_json_model_predicts_what_scikit_learn_predicts():
+    """Rounded to 5 decimals and applied by our arithmetic, the model keeps scikit-learn's decisions."""
+    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    from pipeline.claims.train_study_type import C, fit
+
+    texts = DOCS * 3 + ["A randomized placebo-controlled trial of ketamine", "An online survey of psilocybin users",
+                        "This protocol describes a trial that will enrol patients"]
+    labels = ["rct", "real_world", "protocol", "real_world"] * 3 + ["rct", "real_world", "protocol"]
+    records = [{"text": t, "indicators": {"volunteers": 1.0} if "users" in t else {}, "types": [y]}
+               for t, y in zip(texts, labels, strict=True)]
+    model = fit(records)
+    counts = [study_type.words(r["text"]) for r in records]
+    feats = [study_type.features(c, model.idf, r["indicators"]) for c, r in zip(counts, records, strict=True)]
+    vec = DictVectorizer(sort=True)
+    clf = LogisticRegression(C=C, max_iter=5000).fit(vec.fit_transform(feats), labels)
+    new = ["Ketamine users: a survey", "Protocol for a randomized trial that will test ketamine", "A trial of ketamine"]
+    ours = [model.predict(study_type.features(study_type.words(t), model.idf, {})) for t in new]
+    theirs = clf.predict(vec.transform([study_type.features(study_type.words(t), model.idf, {}) for t in new]))
+    assert ours == list(theirs)

@@ -17,7 +17,8 @@ DESIGN_WEIGHT = {"systematic_review": 1.5, "rct": 1.0, "cohort": 0.6, "qualitati
 VERDICT_RULE = ("supported: weighted support >= 2x weighted conflict and >= 3 supporting articles; contradicted: the "
                 "reverse; contested: both sides have weight; insufficient: fewer than 3 counted articles. Weight = "
                 "design weight (systematic review 1.5, RCT 1.0, cohort 0.6, other 0.4, animal 0.3, case report "
-                "0.2) x (0.5 + 0.5 x min(1, log10(n)/3)) for sample size n (0.5 when unknown); a mixed article "
+                "0.2) x (0.5 + 0.5 x min(1, log10(n)/3)) for sample size n (0.5 when unknown, and for a systematic "
+                "review, whose pooled participants are other studies'); a mixed article "
                 "counts half to each side; retracted articles are listed, not counted.")
 
 
@@ -25,9 +26,10 @@ def evidence_rows(item: tuple, ex: Extraction, catalogue: Catalogue) -> list[dic
     doc_id, pmid, version, text = item[0], item[1], item[2], item[3]
     meta = item[5] if len(item) > 5 else {}
     facts = article_facts(text, ex, meta.get("publication_types"), meta.get("mesh"), bool(meta.get("retracted")))
-    kind = design.psynamic_type(text, meta.get("journal"))
+    found = stance.assess(text, ex, facts, catalogue)
+    kind = design.psynamic_type(text, meta.get("journal")) if found else None
     out = []
-    for f in stance.assess(text, ex, facts, catalogue):
+    for f in found:
         out.append({
             "evidence_id": stance.evidence_id(pmid or doc_id, version, f.claim_id, f.start, f.end),
             "claim_id": f.claim_id, "doc_id": doc_id, "pmid": pmid, "version": version,
@@ -45,6 +47,10 @@ def evidence_rows(item: tuple, ex: Extraction, catalogue: Catalogue) -> list[dic
 
 
 def weight(design: str, n: int | None) -> float:
+    """Design weight times a size factor. A review's size factor stays neutral (0.5): its pooled participants are
+    other studies' (often already in the table), and the review's own weight (1.5) stands for pooling them."""
+    if design == "systematic_review":
+        n = None
     size = 0.5 if not n else 0.5 + 0.5 * min(1.0, math.log10(max(n, 1)) / 3)
     return round(DESIGN_WEIGHT.get(design, 0.4) * size, 4)
 

@@ -25,8 +25,10 @@ from pipeline.config import ROOT
 MODEL_PATH = ROOT / "models" / "study_type.json"
 TRAINED_ON = "psynamic/doc_labels.jsonl"
 TOKEN = re.compile(r"(?u)\b\w\w+\b")
-REGISTRY = re.compile(r"clinicaltrials\.gov|trialsearch\.who|who\.int/trial|isrctn|anzctr|drks\.de|"
-                      r"trialregister|chictr|clinicaltrialsregister|ctri\.nic|irct\.ir|jrct|umin", re.IGNORECASE)
+# Trial-registry records (ClinicalTrials.gov, WHO ICTRP, ...) carry the registry's address where a journal would be.
+REGISTRY = re.compile(r"clinicaltrials\.gov|trialsearch\.who\.int|who\.int/trialsearch|isrctn\.com|anzctr\.org\.au|"
+                      r"drks\.de|trialregister\.nl|chictr\.org|clinicaltrialsregister\.eu|ctri\.nic\.in|irct\.(?:ir|behdasht)|"
+                      r"jrct\.niph\.go\.jp|umin\.ac\.jp", re.IGNORECASE)
 VOLUNTEERS = re.compile(r"\bhealthy (?:human )?(?:volunteers|subjects|participants|adults|individuals|humans|males|"
                         r"men|women)\b|\b(?:recreational|regular|chronic|current|former|abstinent) (?:\w+ )?users\b|"
                         r"\bnon-?users\b", re.IGNORECASE)

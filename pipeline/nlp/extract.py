@@ -132,16 +132,21 @@ def model_version_of(model_dir: Path | None = MODEL_DIR) -> str:
 
 
 def _pretrained_tag() -> str:
-    """A configured pretrained pipeline (KEV_PRETRAINED) shapes mentions too: its name joins the model version."""
+    """A configured pretrained pipeline (KEV_PRETRAINED) shapes mentions too: its name, version and label map join
+    the model version, so upgrading it or changing the map re-extracts."""
     name = os.environ.get("KEV_PRETRAINED")
-    return f"+pretrained:{Path(name).name}" if name else ""
+    return f"+pretrained:{pretrained.describe(name)}" if name else ""
 
 
 def _sources_hash() -> str:
-    """Vocabularies and label sources change extraction as much as the model does."""
+    """Vocabularies, label sources and the study-type model change the stage's rows as much as the tagger does:
+    a new one re-extracts every article on the next run (`study_type` in claim_evidence comes from the same pass)."""
+    from pipeline.claims import study_type
+
     h = hashlib.sha256(json.dumps(label_sources(), sort_keys=True).encode())
-    for f in sorted(lexicon.VOCAB_DIR.glob("*.yaml")):
-        h.update(f.read_bytes())
+    for f in [*sorted(lexicon.VOCAB_DIR.glob("*.yaml")), study_type.MODEL_PATH]:
+        if f.exists():
+            h.update(f.read_bytes())
     return h.hexdigest()[:8]
 
 
@@ -473,7 +478,7 @@ def article_routes(text: str, mentions: list[Mention], main: str | None, drugs: 
     own = [m for m in found if m.role != "background"]
     found = own or found  # "most trials gave ketamine by IV infusion" in the background is others' route
     if design.is_review(text):
-        title_end = text.find("\n") if "\n" in text else len(text)
+        title_end = text.find("\n")  # no title line, no subject route
         return sorted({m.canonical for m in found if m.end <= title_end})
     routes = {m.canonical for m in found}
     if routes - {"other"} and all(m.text.lower().startswith("inject") for m in found if m.canonical == "other"):
