@@ -47,7 +47,7 @@ def test_second_dev_set_is_all_dev_new_documents_and_never_trained_on():
     corpus_path("psynamic", "docs.jsonl")
     dev2 = load_gold(DEV2_FILE)
     ids = {r["doc_id"] for r in dev2.records}
-    assert len(ids) == len(dev2.records) >= 40 and {r["split"] for r in dev2.records} == {"dev"}
+    assert len(ids) == len(dev2.records) >= 80 and {r["split"] for r in dev2.records} == {"dev"}
     assert not ids & holdout_ids()
     assert not ids & {r["doc_id"] for f in (GOLD_FILE, EXTRA_FILE) for r in load_gold(f).records}
     from pipeline.evaluate.gold import training_records
