@@ -75,13 +75,15 @@ def test_sample_size_counts_participants_the_psynamic_way(text, n):
     assert design.sample_size(text) == n
 
 
-def test_trainer_never_reads_held_out_documents():
+def test_trainer_never_reads_held_out_or_unseen_documents():
     corpus = corpus_path("psynamic", "doc_labels.jsonl").parent.parent
-    from pipeline.claims.train_study_type import load
+    from pipeline.claims.train_study_type import load, unseen_ids
     from pipeline.evaluate.gold import holdout_ids
 
     records = load(corpus)
-    assert len(records) > 500 and not {r["doc_id"] for r in records} & holdout_ids(corpus)
+    ids = {r["doc_id"] for r in records}
+    assert len(records) > 500 and not ids & holdout_ids(corpus)
+    assert unseen_ids() and not ids & unseen_ids()  # nor the unseen second dev set
 
 
 def test_a_new_study_type_model_changes_the_model_version(tmp_path, monkeypatch):
