@@ -18,7 +18,6 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 from pipeline.config import ROOT
 
@@ -78,23 +77,22 @@ class LinearModel:
         return self.classes[max(range(len(s)), key=s.__getitem__)]
 
 
-def load_model(path: Path = MODEL_PATH) -> LinearModel | None:
-    if not path.exists():
-        return None
-    data = json.loads(path.read_text())
-    return LinearModel(data["classes"], data["idf"], data["coef"], data["intercept"])
+@lru_cache(maxsize=1)
+def _stored() -> dict | None:
+    """The model file, read once per process (weights and the trainer's cross-validation)."""
+    return json.loads(MODEL_PATH.read_text()) if MODEL_PATH.exists() else None
 
 
 @lru_cache(maxsize=1)
 def _model() -> LinearModel | None:
-    return load_model()
+    data = _stored()
+    return LinearModel(data["classes"], data["idf"], data["coef"], data["intercept"]) if data else None
 
 
 def cross_validated() -> dict | None:
     """The trainer's cross-validated scores stored with the model (None without a model)."""
-    if not MODEL_PATH.exists():
-        return None
-    return json.loads(MODEL_PATH.read_text()).get("cross_validated")
+    data = _stored()
+    return data.get("cross_validated") if data else None
 
 
 def predict(text: str, journal: str | None, rule_design: str, rule_type: str) -> str | None:

@@ -207,7 +207,7 @@ def agreement_file(gold_path: Path) -> Path:
     """`agreement.json` for the dev set, `<name>_agreement.json` beside any other gold file."""
     if gold_path.resolve() == GOLD_FILE.resolve():
         return AGREEMENT_FILE
-    return gold_path.with_name(gold_path.name.replace("_gold.jsonl", "") + "_agreement.json")
+    return gold_path.with_name(gold_path.name.removesuffix(".jsonl").removesuffix("_gold") + "_agreement.json")
 
 
 def load_agreement(path: Path = AGREEMENT_FILE) -> dict | None:

@@ -119,16 +119,21 @@ def model_version(nlp: Language) -> str:
     """Names what shaped a mention: the NER model's name and version, and the label-source configuration."""
     meta = nlp.meta
     base = f"{meta.get('name', 'blank')}-{meta.get('version', '0')}" if "tagger" in nlp.pipe_names else "rules"
-    return f"{base}+{_sources_hash()}{_pretrained_tag()}"
+    return base + _configuration_tag()
 
 
 def model_version_of(model_dir: Path | None = MODEL_DIR) -> str:
     """The same string without loading the model (for deciding what needs re-extraction)."""
     meta_file = Path(model_dir) / "meta.json" if model_dir else None
     if meta_file is None or not meta_file.exists():
-        return f"rules+{_sources_hash()}{_pretrained_tag()}"
+        return "rules" + _configuration_tag()
     meta = json.loads(meta_file.read_text())
-    return f"{meta.get('name', 'blank')}-{meta.get('version', '0')}+{_sources_hash()}{_pretrained_tag()}"
+    return f"{meta.get('name', 'blank')}-{meta.get('version', '0')}" + _configuration_tag()
+
+
+def _configuration_tag() -> str:
+    """What besides the tagger shapes the rows: vocabularies, label sources, study-type model, pretrained pipeline."""
+    return f"+{_sources_hash()}{_pretrained_tag()}"
 
 
 def _pretrained_tag() -> str:
