@@ -196,6 +196,16 @@ def test_kev_eval_json_shape_on_a_guidelines_file(tmp_path):
     # "NS" is "not significant" unless the abstract defines it
     ("Ketamine infusion in depression\nPatients received ketamine by intravenous infusion. Anxiety changes were NS "
      "at day 7.", ["intravenous"]),
+    # roman numerals ("DSM-IV", "DSM‐IV", "phase IV") and a capitals title's "IN" are no routes
+    ("Ketamine in depression\nPatients meeting DSM-IV or DSM\u2010IV criteria entered a phase IV study of oral "
+     "ketamine.", ["oral"]),
+    ("KETAMINE IN AUTISM\nPatients received ketamine by intravenous infusion.", ["intravenous"]),
+    # a short form the abstract defines otherwise is not a route; "oral fluid" is saliva
+    ("Ketamine and sleep\nKetamine improved sleep quality (SQ). SQ improved after intravenous ketamine. Cortisol "
+     "was measured in oral fluid.", ["intravenous"]),
+    # a title that names another drug and no ketamine form makes that drug the study drug
+    ("Psilocybin for depression\nPatients received 25 mg oral psilocybin; two had failed intravenous ketamine "
+     "before, and ketamine was mentioned again.", ["oral"]),
 ])
 def test_article_routes(extractor, text, routes):
     assert extractor.one(text).routes == routes

@@ -169,13 +169,44 @@ def _resolve(spans: list[tuple[int, int, str, str | None, dict, str]]) -> list:
     return sorted((sp for v in out.values() for sp in v), key=lambda x: (x[0], x[2]))
 
 
+ROMAN_NUMERAL_BEFORE = re.compile(r"(?:[A-Za-z0-9][-\u2010\u2011]|\b(?:phase|stage|grade|type|class|axis|level|"
+                                  r"criteria|study|part|group|NYHA|DSM|ICD)\s+)$", re.IGNORECASE)
+SHOUTED_WORD = re.compile(r"[A-Z]{2,}")
+
+
+def _redefined_short_forms(doc: Doc, routes: Iterable) -> set[str]:
+    """Short forms the abstract defines as something other than a route: "sleep quality (SQ)" is no subcutaneous."""
+    spans = [(h.start, h.end) for h in routes]
+    return {short.text for short in doc._.abbreviations
+            if not _overlaps((short._.long_form.start_char, short._.long_form.end_char), spans)}
+
+
+def _route_abbreviation(text: str, start: int, end: int) -> bool:
+    """Is an upper-case route abbreviation ("IV", "IN", "PO") one? Not the numeral of "DSM-IV" or "phase IV", nor
+    the preposition of a title in capitals ("ANXIETY IN AUTISM")."""
+    surface = text[start:end]
+    if not surface.isupper() or not surface.isalpha():
+        return True
+    if ROMAN_NUMERAL_BEFORE.search(text, max(0, start - 12), start):
+        return False
+    before = text[max(0, start - 30):start].split()
+    after = text[end:end + 30].split()
+    return not (before and after and SHOUTED_WORD.fullmatch(before[-1].strip(",.:;()"))
+                and SHOUTED_WORD.fullmatch(after[0].strip(",.:;()")))
+
+
 def _candidates(doc: Doc, text: str, sources: dict[str, str]) -> list[tuple[int, int, str, str | None, dict, str]]:
     """(start, end, label, canonical, attrs, source) from rules and model, per the configured source per label."""
     rule: list = []
     lex = lexicon.combined().find_labelled(text)
     for h in lex.get("DRUG", ()):
         rule.append((h.start, h.end, "DRUG", h.canonical, {}, "rules"))
+    not_before = lexicon.route_not_before()
+    redefined = _redefined_short_forms(doc, lex.get("ROUTE", ()))
     for h in lex.get("ROUTE", ()):
+        if (not _route_abbreviation(text, h.start, h.end) or text[h.start:h.end] in redefined
+                or (h.canonical in not_before and not_before[h.canonical].match(text, h.end))):
+            continue
         rule.append((h.start, h.end, "ROUTE", h.canonical, {"norm": h.canonical}, "rules"))
     doses = rules.find_doses(text)
     for h in doses:
@@ -407,13 +438,19 @@ def _link(mention: tuple[int, int], drugs: list[tuple[int, int, str]], sent: tup
 
 
 def study_drug(mentions: list[Mention]) -> str | None:
-    """The article's study drug: the most mentioned drug, title mentions counting thrice, ketamine forms first."""
+    """The article's study drug: the most mentioned drug, title mentions counting thrice, ketamine forms first,
+    unless the title names drugs and no ketamine form ("Psilocybin in depression", ketamine a comparator)."""
     counts: Counter = Counter()
+    titled: set[str] = set()
     for m in mentions:
         if m.label == "DRUG" and m.canonical:
             counts[m.canonical] += 3 if m.role == "title" else 1
+            if m.role == "title":
+                titled.add(m.canonical)
     if not counts:
         return None
+    if titled and not titled & set(STUDY_DRUGS):
+        counts = Counter({k: v for k, v in counts.items() if k in titled})
     ket = {k: v for k, v in counts.items() if k in STUDY_DRUGS}
     return max(ket or counts, key=lambda k: ((ket or counts)[k], -list(counts).index(k)))
 

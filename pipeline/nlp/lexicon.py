@@ -141,6 +141,13 @@ def routes() -> Lexicon:
 
 
 @cache
+def route_not_before() -> dict[str, re.Pattern]:
+    """Per route, the next words that make its name no route (`not_before` in routes.yaml)."""
+    return {norm: re.compile(r"\s+(?:" + "|".join(re.escape(w) for w in spec["not_before"]) + r")\b", re.IGNORECASE)
+            for norm, spec in load_yaml("routes.yaml").items() if spec.get("not_before")}
+
+
+@cache
 def implied_routes() -> Lexicon:
     data = load_yaml("routes.yaml")
     return Lexicon([(str(w), norm, False) for norm, spec in data.items() for w in spec.get("implied", []) or []])
