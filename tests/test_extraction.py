@@ -203,6 +203,9 @@ def test_kev_eval_json_shape_on_a_guidelines_file(tmp_path):
     # a short form the abstract defines otherwise is not a route; "oral fluid" is saliva
     ("Ketamine and sleep\nKetamine improved sleep quality (SQ). SQ improved after intravenous ketamine. Cortisol "
      "was measured in oral fluid.", ["intravenous"]),
+    # an abbreviated co-medication ("oral AD") and a cannulation are no routes of the study drug
+    ("Esketamine in TRD\nPatients received intranasal esketamine plus a new oral antidepressant (AD); the oral AD "
+     "was continued. Esketamine was given before intravenous cannulation.", ["intranasal"]),
     # a title that names another drug and no ketamine form makes that drug the study drug
     ("Psilocybin for depression\nPatients received 25 mg oral psilocybin; two had failed intravenous ketamine "
      "before, and ketamine was mentioned again.", ["oral"]),

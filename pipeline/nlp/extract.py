@@ -507,8 +507,12 @@ def extract_doc(doc: Doc, doc_id: str, pmid: str | None = None, version: int = 1
                       sec_for)
 
 
-OTHER_MEDICATION = re.compile(r"\s+(?:antidepressants?|medications?|SSRIs?|placebo|premedication|midazolam|"
-                              r"benzodiazepines?|opioids?|analgesi\w+|antipsychotics?)\b", re.IGNORECASE)
+# What a route word before these gives is not the study drug: another medication ("oral antidepressant", "oral AD")
+# or no drug at all ("intravenous cannulation", "an intravenous ethanol clamp").
+OTHER_MEDICATION = re.compile(r"\s+(?:antidepressants?|(?-i:ADs?)|medications?|SSRIs?|placebo|premedication|"
+                              r"midazolam|benzodiazepines?|opioids?|analgesi\w+|antipsychotics?|ethanol|alcohol|"
+                              r"glucose|contrast|cannulation|cannulae?|catheters?|catheterization|lines?|access)\b",
+                              re.IGNORECASE)
 
 
 def article_routes(text: str, mentions: list[Mention], main: str | None, drugs: list, sents: list) -> list[str]:
