@@ -379,3 +379,60 @@ def test_a_predictor_of_the_benefit_is_not_an_efficacy_finding(sentence, expecte
 
 def test_benefit_in_a_depressed_population_is_on_the_efficacy_topic():
     assert stance.GENERIC_EFFICACY.search("Patients with TRD benefitted from a second induction with esketamine.")
+
+
+@pytest.mark.parametrize("sentence", [
+    "Recent studies have shown that inflammatory markers are higher in depression.",
+    "Several randomized trials have demonstrated that ketamine reduced depressive symptoms.",
+    "Glutathione as an adjuvant to ketamine has not been well studied.",
+    "Four randomized trials reported on the efficacy of ketamine on functioning.",
+    "The findings emphasize the need for rigorous frameworks to support the effective use of ketamine.",
+    "Esketamine is already an established treatment that is fast-acting and well tolerated.",
+])
+def test_others_work_needs_and_known_facts_are_not_findings(sentence):
+    text = f"Ketamine in depression: a cohort study.\nMETHODS: We followed 40 patients. RESULTS: {sentence}"
+    ex = Extractor().one(text)
+    assert not any(finding_part(ex, i, text) for i in range(len(ex.sentences)) if sentence[:20] in
+                   text[ex.sentences[i][0]:ex.sentences[i][1]])
+
+
+def test_a_finding_with_a_trailing_call_for_research_stays_a_finding():
+    text = ("Ketamine for depression: a randomized trial.\nMETHODS: Forty patients were randomized. RESULTS: Ketamine "
+            "did not show an antidepressant advantage over midazolam, highlighting the need for further research.")
+    ex = Extractor().one(text)
+    assert finding_part(ex, len(ex.sentences) - 1, text)
+
+
+@pytest.mark.parametrize("profile,sentence,expected", [
+    ("efficacy", "Adjunctive esketamine does not provide any advantage in improving response and remission rates.",
+     "conflicts"),
+    ("efficacy", "Adding ketamine gave no added benefit on the MADRS.", "conflicts"),
+    ("tolerability", "No safety concerns arose in this study regarding the combination treatment.", "supports"),
+])
+def test_no_advantage_and_no_safety_concerns(profile, sentence, expected):
+    assert stance._polarity(profile, sentence)[0] == expected
+
+
+def test_difficult_to_treat_depression_is_treatment_resistant():
+    assert "trd" in design.populations("Esketamine with vagus nerve stimulation in difficult-to-treat depression.")
+
+
+def test_rapid_needs_an_early_time_point_somewhere_in_the_findings():
+    base = ("Ketamine in major depressive disorder: a randomized trial.\nMETHODS: Forty patients with major "
+            "depressive disorder were randomized to ketamine or placebo. RESULTS: {result} CONCLUSIONS: Ketamine "
+            "produced a rapid and significant reduction in depressive symptoms.")
+    catalogue = load_catalogue()
+    for result, expected in (("MADRS scores were significantly lower with ketamine at 4 h (p < 0.01).", "supports"),
+                             ("MADRS scores were significantly lower with ketamine at week 2 (p < 0.01).", "none")):
+        text = base.format(result=result)
+        ex = Extractor().one(text)
+        fs = stance.assess(text, ex, article_facts(text, ex), catalogue)
+        assert stance.article_stance(fs, "rapid_onset") == expected, result
+
+
+def test_an_unstructured_abstract_opens_with_context_even_with_numbers():
+    text = ("Safety of esketamine versus quetiapine.\nIn ESCAPE-TRD, esketamine significantly increased remission "
+            "at week 8 versus quetiapine. Here we explore adverse events in that trial. Patients were randomised. "
+            "Adverse events were mostly mild and transient. Esketamine was well tolerated.")
+    ex = Extractor().one(text)
+    assert ex.roles[1] == "background" and not finding_part(ex, 1, text)

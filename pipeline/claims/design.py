@@ -215,6 +215,7 @@ def sample_size(text: str) -> int | None:
 
 POPULATION_RX = {
     "trd": re.compile(r"(?:treatment|therapy|medication)[- ](?:resistant|refractory)|\bTR-?D\b|refractory depress|"
+                      r"difficult[- ]to[- ]treat depress|"
                       r"failed (?:to respond to )?(?:at least )?(?:two|2|three|3) (?:or more )?antidepressant", T),
     "suicidal": re.compile(r"suicidal ideation|suicidality|suicide attempt|suicidal (?:patients|thoughts)", T),
     "bipolar": re.compile(r"bipolar", T),

@@ -27,7 +27,18 @@ AGENDA = re.compile(r"\bshould\b|\bfuture\b|"
                     r"\bwe (?:review|discuss|describe|summari[sz]e)\b|\bcurrently (?:in development|being)\b|"
                     r"\ba (?:recent )?(?:study|trial) by\b|\bpreviously (?:reported|shown)\b|"
                     r"\b(?:objective|aim|purpose|goal)s? (?:of this \w+ )?(?:is|was|are|were) to\b|\bto evaluate\b|"
-                    r"\bevaluates\b|\bis developing\b", T)
+                    r"\bevaluates\b|\bis developing\b|"
+                    # others' work and the state of the field (GUIDELINES: statements citing other work)
+                    r"\b(?:recent|previous|prior|earlier|several|many|some|other|numerous) (?:\w+ )?(?:studies|trials|"
+                    r"research|reports)\b[^.;]{0,40}?\b(?:have|has) (?:\w+ )?(?:shown|demonstrated|reported|found|"
+                    r"suggested|indicated|established)\b|\bstudies have (?:\w+ )?(?:shown|demonstrated|reported|found|"
+                    r"suggested)\b|\bha(?:s|ve) not been (?:well |adequately |fully |systematically )?(?:studied|"
+                    r"investigated|explored|examined)\b|"
+                    # what is needed, what studies reported on, what is already known
+                    r"^[^,;]*?\b(?:needs? to be|(?:emphasi[sz]e|highlight|underscore|underline)s? the need)\b|"
+                    r"\breported on\b|"
+                    r"\b(?:is|are) (?:already|currently|now) (?:an? |the )?(?:only |established|approved|widely|"
+                    r"available|used|recogni[sz]ed)", T)
 
 STAT_REPORT = re.compile(r"\bp\s*[<=≤>]|95\s*%\s*CI|\bsignificant|\d+(?:\.\d+)?\s*%|\bOR\b|\bSMD\b|\bNNT", T)
 METHODS_LABEL = re.compile(r"^(?:METHODS?|MATERIALS|DESIGN|SETTING|PARTICIPANTS|INTERVENTIONS?|BACKGROUND|"

@@ -42,8 +42,10 @@ ANIMAL_SENTENCE = re.compile(r"\banimal models?\b|\bpreclinical\b|\b(?:in|of) (?
 OTHER_TREATMENT = re.compile(r"psychedelic|psilocybin|\bLSD\b|ayahuasca|\bDMT\b|\bMDMA\b|\bmusic\b|\bECT\b|"
                              r"electroconvulsive|\br?TMS\b|magnetic stimulation|buprenorphine|\bopioids?\b", T)
 RAPID = re.compile(r"\bwithin (?:hours|minutes|a day|one day|24 ?h(?:ours?)?|the first day)\b|"
-                   r"\brapid(?:ly)?\b(?!-acting)|"
-                   r"\bimmediate(?:ly)?\b(?! (?:memory|recall))|\bas early as\b", T)
+                   r"\bimmediate(?:ly)?\b(?! (?:memory|recall))", T)
+# "rapid" alone is no time point (GUIDELINES: a rapid reduction "with an early time point"): it counts where the
+# article's findings give one elsewhere ("improved at 4 h" ... "a rapid and robust response")
+RAPID_WORD = re.compile(r"\brapid(?:ly)?\b(?!-acting)|\bas early as\b", T)
 
 # a harm that the sentence says did not happen is good news: "no participant withdrew because of side effects"
 HARM = re.compile(r"\b(?:adverse|side[- ]effects?|serious|discontinu\w*|withdr(?:ew|awals?)|drop(?:ped)?[- ]?outs?|"
@@ -231,7 +233,8 @@ def assess(text: str, ex: Extraction, facts: ArticleFacts, catalogue: Catalogue,
                 continue
             if claim.max_hours is not None:
                 early = [h for h in hours + _range_starts(mentions) if h <= claim.max_hours]
-                if not early and not RAPID.search(sentence):
+                if not early and not RAPID.search(sentence) and not (
+                        RAPID_WORD.search(sentence) and _early_finding(ex, claim.max_hours)):
                     if stance == "supports" and hours and min(hours) > claim.max_hours and \
                             re.search(r"\bonly (?:after|at|by)\b", sentence, T):
                         stance = "conflicts"  # improvement that only appears after days
@@ -270,6 +273,12 @@ def _study_topic(text: str, sentence: str, mentions: list[Mention], claim: Claim
     if any(m.label == "OUTCOME" and not any(rx.search(m.text) for rx in claim.topic) for m in mentions):
         return False
     return bool(GENERIC_EFFICACY.search(sentence) or re.search(r"\bdecreas|\breduc", sentence, T))
+
+
+def _early_finding(ex: Extraction, max_hours: float) -> bool:
+    """Does a results or conclusions sentence of the article give a time point of at most `max_hours`?"""
+    return any(m.label == "TIMEPOINT" and m.attrs.get("hours") and m.attrs["hours"] <= max_hours
+               and m.role in ("results", "conclusions") for m in ex.mentions)
 
 
 def _range_starts(mentions: list[Mention]) -> list[float]:

@@ -55,7 +55,9 @@ METHOD_CUES = re.compile(r"\b(?:were randomi[sz]ed|randomly assigned|were enroll
                          re.IGNORECASE)
 BACKGROUND_CUES = re.compile(r"\b(?:we aimed|this study aimed|the aim|the objective|the purpose|to investigate|"
                              r"to evaluate|to assess|to examine|to determine|is a (?:common|major|serious)|remains|"
-                             r"has been (?:shown|reported)|have been (?:shown|reported))\b", re.IGNORECASE)
+                             r"has been (?:shown|reported)|have been (?:shown|reported)|studies have (?:\w+ )?"
+                             r"(?:shown|demonstrated|reported|found|suggested)|ha(?:s|ve) not been (?:well )?"
+                             r"(?:studied|investigated|explored))\b", re.IGNORECASE)
 
 
 def label_role(label: str | None, nlm_category: str | None = None) -> str | None:
@@ -93,7 +95,9 @@ def sentence_roles(sentences: list[str], section_roles: list[str | None]) -> lis
         if current:
             roles.append(current)
             continue
-        if CONCLUSION_CUES.search(sent):
+        if i == 1 and n > 4:
+            roles.append("background")  # an unstructured abstract opens with its context, even one with numbers
+        elif CONCLUSION_CUES.search(sent):
             roles.append("conclusions")
         elif BACKGROUND_CUES.search(sent) and i <= max(2, n // 3):
             roles.append("background")
