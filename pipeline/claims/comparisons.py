@@ -47,11 +47,24 @@ SIDE_EFFECT_TARGET = re.compile(r"^[^.;]{0,40}\b(?:dissociat\w*|psychotomimetic|
                                 r"blood pressure|heart rate|vital signs|sedation)", T)
 
 
+P_VALUE = re.compile(r"\bp\s*(=|>|≥|<|≤)\s*(0?\.\d+)", T)
+SIGNIFICANT = re.compile(r"(?<!not )(?<!non-)(?<!non)\bsignificant(?:ly)?\b", T)
+
+
+def only_non_significant(sentence: str) -> bool:
+    """Every p value the sentence reports is 0.05 or more, and nothing is called significant: the numbers say
+    no difference ("response to therapy, RR = 0.89, p = 0.51") whatever words name the outcomes."""
+    ps = [(op, float(v)) for op, v in P_VALUE.findall(sentence)]
+    return bool(ps) and all(op in "=>≥" and v >= 0.05 for op, v in ps) and not SIGNIFICANT.search(sentence)
+
+
 def efficacy_negatives(sentence: str, controlled: bool) -> list[str]:
     """Negative cues that speak against efficacy. "No difference" between two active treatments, doses or
     subgroups (ECT vs ketamine, unipolar vs bipolar) is no evidence against the drug; in an uncontrolled study
     "did not differ" compares such groups too; "no differences in dissociative side effects" is about safety."""
     neg = [m.group() for m in NEGATIVE.finditer(sentence) if not SIDE_EFFECT_TARGET.search(sentence[m.end():])]
+    if only_non_significant(sentence):
+        neg.append("no difference (p >= 0.05)")
     if CONTROL.search(sentence):
         return neg
     if ACTIVE_COMPARISON.search(sentence):
@@ -63,5 +76,6 @@ def efficacy_negatives(sentence: str, controlled: bool) -> list[str]:
 
 def active_no_difference(sentence: str, controlled: bool) -> bool:
     """"Did not differ between groups" of two active treatments: neither for nor against the drug."""
-    return not CONTROL.search(sentence) and any(NO_DIFFERENCE.search(c) for c in NEGATIVE.findall(sentence)) and \
+    no_difference = any(NO_DIFFERENCE.search(c) for c in NEGATIVE.findall(sentence)) or only_non_significant(sentence)
+    return not CONTROL.search(sentence) and no_difference and \
         (bool(ACTIVE_COMPARISON.search(sentence)) or not controlled or not GROUPS.search(sentence))

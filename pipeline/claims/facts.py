@@ -64,7 +64,9 @@ class ArticleFacts:
 
 BACKGROUND_REMARK = re.compile(r"\bapprov\w*|\bpromising\b|\bemerged\b|\bprevious(?:ly)?\b|\bprior (?:studies|"
                                r"research|work)|\bha(?:s|ve) been (?:shown|established|demonstrated|observed|"
-                               r"reported)|\bhave (?:shown|demonstrated)|\bproduced\b|\bparticularly\b", T)
+                               r"reported)|\bhave (?:shown|demonstrated)|\bproduced\b|\bparticularly\b|"
+                               # what the drug is in general: "Ketamine, an NMDA antagonist, is used for TRD"
+                               r"\b(?:is|are) (?:\w+ ){0,2}?(?:used|effective|indicated|known|licensed)\b", T)
 
 
 def _studied(population: str, text: str, ex: Extraction) -> bool:
