@@ -436,3 +436,29 @@ def test_an_unstructured_abstract_opens_with_context_even_with_numbers():
             "Adverse events were mostly mild and transient. Esketamine was well tolerated.")
     ex = Extractor().one(text)
     assert ex.roles[1] == "background" and not finding_part(ex, 1, text)
+
+
+def test_each_part_of_a_merged_sentence_is_judged_on_its_own():
+    text = ("Music and ketamine for treatment-resistant depression: a randomised clinical trial.\nMETHODS: Forty "
+            "patients with treatment-resistant depression received six ketamine infusions with or without music. "
+            "RESULTS: Outcomes did not differ between the music and control groups ( CONCLUSIONS: This trial found "
+            "large and sustained benefits of ketamine for severe TRD.")
+    ex = Extractor().one(text)
+    fs = stance.assess(text, ex, article_facts(text, ex), load_catalogue())
+    assert stance.article_stance(fs, "trd_efficacy") == "supports"
+    assert len({(f.claim_id, f.sent_index) for f in fs}) == len(fs)  # one finding per claim and sentence
+
+
+@pytest.mark.parametrize("sentence,expected", [
+    ("Ketamine versus ECT: response to therapy, RR = 0.89, p = 0.51; remission, RR = 0.92, p = 0.68.", True),
+    ("MADRS improved with ketamine (p = 0.002) but not with placebo (p = 0.41).", False),
+    ("Ketamine significantly reduced MADRS scores (p = 0.06 for remission).", False),
+])
+def test_only_non_significant_p_values(sentence, expected):
+    from pipeline.claims.comparisons import only_non_significant
+    assert only_non_significant(sentence) is expected
+
+
+def test_a_mechanism_of_the_benefit_is_not_an_efficacy_finding():
+    assert NOT_A_FINDING.search("Changing self-worth is one key mechanism whereby the combination exerts its "
+                                "antidepressant benefit.")

@@ -142,7 +142,9 @@ NOT_A_FINDING = re.compile("|".join([
     r"\bmediat\w*", r"\bregression\b", r"\bassociated with (?:greater|higher|lower|better|worse|more|less)\b",
     r"(?<!\()\bdefined as\b", r"\bend ?points?\(s\)", r"\bwill\b", r"\bto assess\b", r"\bwas assessed\b",
     r"(?<!who )\bwere assessed\b", r"\bwere measured\b", r"\bwe examined\b", r"\bwe (?:used|compared)\b",
-    r"\bcost|\bQALYs?\b|\bICERs?\b"]), T)
+    r"\bcost|\bQALYs?\b|\bICERs?\b",
+    # how the benefit comes about, not whether there is one
+    r"\bmechanisms? (?:whereby|by which|through which|underlying|of)\b"]), T)
 
 NULL_TREATMENT_ASSOCIATION = re.compile(r"\b(?:was|were) not associated with (?:higher|greater|better|lower) "
                                         r"(?:rates? of )?(?:clinical )?(?:remission|response|improvement)", T)

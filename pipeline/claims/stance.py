@@ -176,8 +176,9 @@ def assess(text: str, ex: Extraction, facts: ArticleFacts, catalogue: Catalogue,
         by_sent.setdefault(m.sent_index, []).append(m)
     findings: list[Finding] = []
     claims = [c for c in catalogue.claims if _applies(c, facts)]
-    candidates = [(i, s, e, parts) for i, (s, e) in enumerate(ex.sentences)
-                  if (parts := finding_part(ex, i, text))]
+    # each part of a sentence merged across a section header ("... did not differ between groups ( CONCLUSIONS:
+    # This trial found large benefits") is judged on its own; the later part's stance stands for the sentence
+    candidates = [(i, s, e, [part]) for i, (s, e) in enumerate(ex.sentences) for part in finding_part(ex, i, text)]
     scores = [d.cats for d in clf.pipe(text[s:e] for _, s, e, _ in candidates)] if clf and candidates else \
         [{} for _ in candidates]
     for (i, s, e, parts), cats in zip(candidates, scores, strict=True):
@@ -253,7 +254,7 @@ def assess(text: str, ex: Extraction, facts: ArticleFacts, catalogue: Catalogue,
                     not any(f.claim_id == claim.id and f.sent_index == i for f in findings):
                 findings.append(_finding(claim.id, i, s, e, learned, [f"classifier {cats[claim.id]:.2f}"],
                                          sentence, facts, mentions, hours))
-    return findings
+    return list({(f.claim_id, f.sent_index): f for f in findings}.values())
 
 
 def _other_conditions(passage: str, claim: Claim) -> list[str]:
@@ -295,7 +296,7 @@ def _range_starts(mentions: list[Mention]) -> list[float]:
     return out
 
 
-RCT_EFFICACY = re.compile(r"respon|remi|improv|reduc|effective|efficacy|superior|antidepressant effect", T)
+RCT_EFFICACY = re.compile(r"respon|remi|improv|reduc|effective|efficacy|superior|antidepressant effect|benefi", T)
 
 
 def _learned(cats: dict, claim_id: str, threshold: float = 0.5) -> str | None:
