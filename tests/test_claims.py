@@ -287,6 +287,9 @@ def test_head_to_head_of_two_ketamine_forms_is_no_efficacy_evidence(sentence, ex
     ("Patients with TRD and suicidal ideation showed improved memory after ketamine.", True),
     ("Ketamine significantly reduced depressive symptoms in patients with TRD.", False),
     ("Patients with TRD improved significantly on the MADRS after ketamine.", False),
+    ("A single study showed a significant decrease in SDS total scores in TRD with esketamine.", True),
+    ("Quality of life improved significantly among patients with treatment-resistant depression.", True),
+    ("Depressive symptoms decreased significantly in TRD with esketamine.", False),
 ])
 def test_depression_named_only_as_the_enrolled_population(sentence, expected):
     assert enrolled_only(sentence) is expected

@@ -153,9 +153,12 @@ ENROLLED = re.compile(r"\b(?:patients|participants|individuals|adults|people|sub
                       r"adolescents|those) (?:with|suffering from|diagnosed with) (?:[\w-]+ ){0,2}?(?:TRD|MDD|"
                       r"treatment[- ]resistant depression|(?:major )?depressi\w*(?: disorder)?)\b"
                       r"(?: (?:and|or) (?:comorbid |co-occurring |active )?[\w-]+(?: (?:ideation|disorders?))?)?|"
-                      r"\b(?:TRD|MDD|depressed) (?:patients|participants|individuals|adults)\b", T)
+                      r"\b(?:TRD|MDD|depressed) (?:patients|participants|individuals|adults)\b|"
+                      r"\b(?:in|among) (?:severe |adults with |patients with )?(?:TRD|MDD|treatment[- ]resistant "
+                      r"depression)\b", T)
 OTHER_OUTCOME = re.compile(r"\battention\b|\bexecutive\b|go/no-go|neurocognit|psychomotor|processing speed|"
-                           r"verbal fluency|\bcognit|memory\b", T)
+                           r"verbal fluency|\bcognit|memory\b|\bfunctioning\b|\bfunctional\b|\bdisability\b|"
+                           r"\bSDS\b|quality of life|\bQoL\b", T)
 
 
 def enrolled_only(sentence: str) -> bool:
