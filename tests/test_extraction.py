@@ -144,6 +144,10 @@ def test_durations_ages_and_schedules_are_not_timepoints():
     ("Training for 30-40 min/day; test days with five days in between.", []),
     ("Change from baseline (day 1, predose) to day 2.", ["day 2"]),
     ("Sleep was rated on preoperative day 1.", []),
+    # an adjectival time that says when something was measured, not how long something lasted
+    ("Scores fell at acute timepoints (24\u2010hour; 5\u2010day).", ["24\u2010hour", "5\u2010day"]),
+    ("MADRS at the 12-month follow-up and at 24-hour follow-up.", ["12-month follow-up", "24-hour follow-up"]),
+    ("A 4-week induction phase with a 12-week follow-up, and at the 2-week follow-up period.", []),
 ])
 def test_timepoints_follow_the_guidelines(text, found):
     assert [text[h.start:h.end] for h in rules.find_timepoints(text)] == found

@@ -221,8 +221,10 @@ def _excluded(span: str, before: str, after: str) -> bool:
     anchored = bool(_ANCHORED.search(span) or _ANCHORED.search(after))
     if _BEFORE_EXCLUDE.search(before):
         return True
-    if not re.search(rf"{POSTQ}$", span, re.IGNORECASE) and _AFTER_EXCLUDE.match(after):
-        return True  # "a 24 h infusion"; but in "24 h after infusion" the noun belongs to "after"
+    follow_up_visit = _ADJECTIVAL_WHEN.search(before) and re.match(rf"{SP}*follow{DASH}?ups?\b", after, re.I) \
+        and not _ADJECTIVAL_LENGTH.match(after)
+    if not re.search(rf"{POSTQ}$", span, re.IGNORECASE) and _AFTER_EXCLUDE.match(after) and not follow_up_visit:
+        return True  # "a 24 h infusion", "a 12-week follow-up"; but "24 h after infusion", "at the 12-month follow-up"
     if re.search(r"(?:after|following)$", span, re.IGNORECASE) and re.match(r"\s+(?:the\s+)?induction", after):
         return True  # "given 10 minutes after induction": when the dose was given, not a time relative to it
     if re.match(r"an?\s", span, re.IGNORECASE) and not _TIMING_PREP.search(before):
@@ -261,6 +263,9 @@ def find_timepoints(text: str, taken: list[tuple[int, int]] = ()) -> list[RuleHi
         in_list = dropped_end >= 0 and _LIST_GAP.fullmatch(text[dropped_end:s]) and not anchored
         if _keep(span, before, after) and not in_list:
             hours = timepoint_hours(span)
+            visit = re.match(rf"{SP}*follow{DASH}?ups?\b", after, re.IGNORECASE)
+            if visit and re.search(rf"{DASH}(?:hour|day|week|month|year)$", span, re.IGNORECASE):
+                e += visit.end()  # "the 12-month follow-up" is one time point
             if hours:  # no hours, or 0: "week 0" is baseline, which the guidelines leave out
                 prev = hits[-1] if hits else None
                 qualified = prev is not None and re.search(POSTQ_SPAN + "$", text[prev.start:prev.end])
@@ -273,6 +278,12 @@ def find_timepoints(text: str, taken: list[tuple[int, int]] = ()) -> list[RuleHi
     return hits
 
 
+_ADJECTIVAL_WHEN = re.compile(r"(?:\b(?:at|by)\s+(?:the\s+)?|\btime ?points?\s*\((?:[^)]*;)?\s*)$", re.IGNORECASE)
+_ADJECTIVAL_LENGTH = re.compile(rf"\s*(?:follow{DASH}?up\s+)?(?:phase|period|course|trial|study|treatment|"
+                                rf"induction|infusion|regimen|program|window|interval|duration|open{DASH}label|"
+                                rf"double)", re.IGNORECASE)
+
+
 def _keep(span: str, before: str, after: str) -> bool:
     if _excluded(span, before, after):
         return False
@@ -281,7 +292,9 @@ def _keep(span: str, before: str, after: str) -> bool:
         return False
     if re.search(rf"\d{DASH}(?:min|minute|h|hr|hour|day|week|month|year)s?$", span, re.IGNORECASE) or \
             re.search(rf"(?:^|\s)\w+{DASH}(?:year|month|week|day)$", span, re.IGNORECASE):
-        return False  # adjectival "40-min", "4-week", "one-year": a duration qualifying a noun, not a time point
+        # adjectival "40-min", "4-week", "one-year": a duration qualifying a noun, not a time point, unless it
+        # names when something was measured ("at the 12-month follow-up", "at acute timepoints (24-hour; 5-day)")
+        return bool(_ADJECTIVAL_WHEN.search(before)) and not _ADJECTIVAL_LENGTH.match(after)
     if re.search(r"years?$", span, re.IGNORECASE) and not re.search(r"(?:after|at|within|by)\s*$", before, re.I) \
             and not _ANCHORED.search(after):
         return False  # "aged 18-65 years", "46.2 years": ages and histories
