@@ -410,6 +410,7 @@ def test_a_finding_with_a_trailing_call_for_research_stays_a_finding():
     ("efficacy", "Adjunctive esketamine does not provide any advantage in improving response and remission rates.",
      "conflicts"),
     ("efficacy", "Adding ketamine gave no added benefit on the MADRS.", "conflicts"),
+    ("efficacy", "This meta-analysis suggests a marginal efficacy of oral ketamine for depression.", "conflicts"),
     ("tolerability", "No safety concerns arose in this study regarding the combination treatment.", "supports"),
 ])
 def test_no_advantage_and_no_safety_concerns(profile, sentence, expected):
