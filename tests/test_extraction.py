@@ -148,6 +148,11 @@ def test_durations_ages_and_schedules_are_not_timepoints():
     ("Scores fell at acute timepoints (24\u2010hour; 5\u2010day).", ["24\u2010hour", "5\u2010day"]),
     ("MADRS at the 12-month follow-up and at 24-hour follow-up.", ["12-month follow-up", "24-hour follow-up"]),
     ("A 4-week induction phase with a 12-week follow-up, and at the 2-week follow-up period.", []),
+    ("Compared to 24\u2010hours, 5\u2010days and 3\u2010months post\u2010infusion.",
+     ["24\u2010hours", "5\u2010days", "3\u2010months post\u2010infusion"]),
+    ("Between baseline and post-infusion day 4 (pre-specified time point).", ["post-infusion day 4"]),
+    ("A suicide crisis in the last two weeks; a duration less than 2 weeks; 20 minutes per session.", []),
+    ("Most studies used 40 min intravenous infusions.", []),
 ])
 def test_timepoints_follow_the_guidelines(text, found):
     assert [text[h.start:h.end] for h in rules.find_timepoints(text)] == found

@@ -124,6 +124,9 @@ _BEFORE_EXCLUDE = re.compile(r"(?:\bevery|\beach|\baged?|\bper|\bq|\btimes|\bonc
                              # "longer than 18 months", "randomised to 8 weeks of ...", "screening phase (24-48 h)"
                              r"\bfollow[- ]?up of|\bobservation(?: time| period)? of|\btook(?: approximately| about)?|"
                              r"\b(?:longer|shorter) than|\b(?:randomi[sz]ed|assigned|allocated) to|"
+                             # look-back windows and length limits: "in the last two weeks", "a duration less than"
+                             r"\b(?:in|during|over|within) the last|\bduration (?:of )?(?:less|more|greater|shorter|"
+                             r"longer) than|"
                              r"\bbaseline\s*\(|\bpre-?operative(?:ly)?|\bfollowed by|"
                              # a dosing day: "placebo over 40 minutes on day 1", "0.40 mg/kg on day 4"
                              r"(?:mg/kg|mg|minutes|min|(?:received|given|administered)(?:\s+\w+){0,2})\s+on|"
@@ -146,13 +149,15 @@ _TIMING_PREP = re.compile(r"(?:\bafter|\bat|\bwithin|\bby|\bin|\bon|\buntil|\bfo
                           r"\band|\bor)(?:\s+the)?\s*$", re.IGNORECASE)
 _AFTER_EXCLUDE = re.compile(rf"^(?:{DASH}|{SP})*(?:long|old|infusions?|trial|study|period|course|program|"
                             r"treatment|intervention|phase|follow-up|followup|open-label|regimen|washout|history|"
-                            r"of (?:follow-up|illness)|duration|window|apart|intervals?|(?:a|per) (?:day|week)|"
+                            r"of (?:follow-up|illness)|duration|window|apart|intervals?|"
+                            r"(?:a|per) (?:day|week|session|infusion|dose|treatment)|"
                             r"before|prior|earlier|ago|beforehand|after (?:the )?induction|in between|"
-                            r"(?:(?:intranasal|intravenous|oral|IV|first|second)\s+)?dos(?:e|es|ing))\b|"
+                            r"(?:(?:intranasal|intravenous|oral|IV|first|second)\s+)?(?:dos(?:e|es|ing)|"
+                            r"infusions?))\b|"
                             # a rate: "30-40 min/day"
                             rf"^{SP}*/{SP}*(?:day|d|week|wk|session)\b|"
                             # a day that is the baseline or a dosing day: "day 1 (baseline)", "day 1, predose"
-                            rf"^{SP}*\({SP}*(?:baseline|pre{DASH}?\w+)", re.IGNORECASE)
+                            rf"^{SP}*\({SP}*(?:baseline|pre{DASH}?(?!specified)\w+)", re.IGNORECASE)
 # a length in brackets after a phase or an infusion: "screening phase (24 to 48 hours)", "infusion (40 minutes)",
 # "treatment phase (day 1 to 25)"; but "end of the induction phase (week 4)" is a time point
 _PHASE_LENGTH = re.compile(r"\b(?:phase|period|stage|infusions?)\s*\(\s*$", re.IGNORECASE)
@@ -290,7 +295,7 @@ def _keep(span: str, before: str, after: str) -> bool:
     if _PHASE_LENGTH.search(before) and (re.match(r"[\d.]|(?:" + WORDNUM + r")\b", span, re.IGNORECASE)
                                          or re.search(rf"\d{SP}*(?:to|{DASH}){SP}*\d", span)):
         return False
-    if re.search(rf"\d{DASH}(?:min|minute|h|hr|hour|day|week|month|year)s?$", span, re.IGNORECASE) or \
+    if re.search(rf"\d{DASH}(?:min|minute|h|hr|hour|day|week|month|year)$", span, re.IGNORECASE) or \
             re.search(rf"(?:^|\s)\w+{DASH}(?:year|month|week|day)$", span, re.IGNORECASE):
         # adjectival "40-min", "4-week", "one-year": a duration qualifying a noun, not a time point, unless it
         # names when something was measured ("at the 12-month follow-up", "at acute timepoints (24-hour; 5-day)")
