@@ -290,3 +290,13 @@ def test_adverse_events_still_found(extractor):
     found = [m.text for m in extractor.one("Ketamine caused nausea and sedation in 3 patients.").mentions
              if m.label == "ADVERSE_EVENT"]
     assert "nausea" in found and "sedation" in found
+
+
+def test_a_vital_sign_with_its_change_is_an_adverse_effect(extractor):
+    text = ("Ketamine safety\nDiastolic blood pressure increased after esketamine. We recorded mean changes in "
+            "systolic blood pressure. There was no significant increase in heart rate. Blood pressure was measured "
+            "at baseline.")
+    found = {(m.text, m.canonical, m.negated) for m in extractor.one(text).mentions if m.label == "ADVERSE_EVENT"}
+    assert found == {("Diastolic blood pressure increased", "blood pressure increased", False),
+                     ("changes in systolic blood pressure", "blood pressure changes", False),
+                     ("increase in heart rate", "heart rate increased", True)}

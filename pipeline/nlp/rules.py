@@ -306,3 +306,42 @@ def _keep(span: str, before: str, after: str) -> bool:
     # "5 d" alone is too often something else
     return not (re.fullmatch(rf"{NUM}{SP}*(?:d|mo)", span, re.IGNORECASE)
                 and not re.match(r"\s*(?:post|after)", after) and not _TIMING_PREP.search(before))
+
+
+# ---- ADVERSE_EVENT: a vital sign with its change ---------------------------------------------------------------
+# GUIDELINES: "a body system with its change" is an adverse effect ("increased heart rate", "changes in systolic
+# blood pressure", "diastolic blood pressure increased"); the vital sign alone is a measure, not an effect.
+_VITAL = (r"(?:(?:systolic|diastolic|mean arterial|arterial)\s+)?(?:blood\s+pressures?|BP|SBP|DBP|MAP|arterial "
+          r"pressure)|heart\s+rates?|HR|pulse(?:\s+rates?)?|oxygen\s+saturation|SpO2")
+_UP = r"increase[sd]?|increasing|elevat(?:ed|ions?)|rises?|rose|raised|higher|high"
+_DOWN = r"decrease[sd]?|decreasing|reduc(?:ed|tions?)|drops?|dropped|falls?|fell|lower(?:ed)?|low"
+_CHANGE = r"changes?|fluctuations?|instability|variations?"
+_VITAL_CHANGE = re.compile(
+    rf"\b(?P<pre>{_UP}|{_DOWN}|{_CHANGE})(?:\s+(?:in|of))?(?:\s+(?:the|mean|transient|significant))*\s+"
+    rf"(?P<vital1>{_VITAL})\b|"
+    rf"\b(?P<vital2>{_VITAL})\s+(?:was\s+|were\s+)?(?:(?:significantly|transiently|slightly)\s+)?"
+    rf"(?P<post>increased|rose|elevated|decreased|dropped|fell|changes?|fluctuations?)\b",
+    re.IGNORECASE)
+
+
+def _vital_name(vital: str) -> str:
+    v = vital.lower()
+    if re.search(r"heart|\bhr\b|pulse", v):
+        return "heart rate"
+    if re.search(r"oxygen|spo2", v):
+        return "oxygen saturation"
+    return "blood pressure"
+
+
+def find_vital_changes(text: str) -> list[RuleHit]:
+    """'increased heart rate' -> heart rate increased; 'changes in SBP' -> blood pressure changes."""
+    hits = []
+    for m in _VITAL_CHANGE.finditer(text):
+        word = (m.group("pre") or m.group("post")).lower()
+        vital = m.group("vital1") or m.group("vital2")
+        if vital.isupper() and len(vital) <= 3 and not re.fullmatch(r"BP|SBP|DBP|HR|MAP", vital):
+            continue
+        direction = ("increased" if re.fullmatch(_UP, word, re.IGNORECASE) else
+                     "decreased" if re.fullmatch(_DOWN, word, re.IGNORECASE) else "changes")
+        hits.append(RuleHit(m.start(), m.end(), "ADVERSE_EVENT", {"canonical": f"{_vital_name(vital)} {direction}"}))
+    return hits
