@@ -300,3 +300,18 @@ def test_a_vital_sign_with_its_change_is_an_adverse_effect(extractor):
     assert found == {("Diastolic blood pressure increased", "blood pressure increased", False),
                      ("changes in systolic blood pressure", "blood pressure changes", False),
                      ("increase in heart rate", "heart rate increased", True)}
+
+
+def test_a_change_to_the_extraction_code_changes_the_model_version(tmp_path, monkeypatch):
+    """Rows made by rules that are no longer the pipeline's must be re-extracted on the next run."""
+    import shutil
+
+    import pipeline.nlp.extract as extract
+
+    before = extract.model_version_of()
+    code = tmp_path / "nlp"
+    shutil.copytree(ROOT / "pipeline" / "nlp", code, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(extract, "CODE_DIRS", (code, ROOT / "pipeline" / "claims"))
+    assert extract.model_version_of() == before  # the same code, the same version
+    (code / "rules.py").write_text((code / "rules.py").read_text() + "\n# changed\n")
+    assert extract.model_version_of() != before

@@ -143,15 +143,22 @@ def _pretrained_tag() -> str:
     return f"+pretrained:{pretrained.describe(name)}" if name else ""
 
 
+CODE_DIRS = (ROOT / "pipeline" / "nlp", ROOT / "pipeline" / "claims")
+
+
 def _sources_hash() -> str:
-    """Vocabularies, label sources and the study-type model change the stage's rows as much as the tagger does:
-    a new one re-extracts every article on the next run (`study_type` in claim_evidence comes from the same pass)."""
+    """Vocabularies, label sources, the study-type model and the extraction and claims code change the stage's rows
+    as much as the tagger does: a new one re-extracts every article on the next run (`study_type` in
+    claim_evidence comes from the same pass), so no row is left from rules that are no longer the pipeline's."""
     from pipeline.claims import study_type
 
     h = hashlib.sha256(json.dumps(label_sources(), sort_keys=True).encode())
     for f in [*sorted(lexicon.VOCAB_DIR.glob("*.yaml")), study_type.MODEL_PATH]:
         if f.exists():
             h.update(f.read_bytes())
+    for d in CODE_DIRS:
+        for f in sorted(d.rglob("*.py"), key=lambda f: f.relative_to(d).as_posix()):
+            h.update(f.relative_to(d).as_posix().encode() + f.read_bytes())
     return h.hexdigest()[:8]
 
 
