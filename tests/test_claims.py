@@ -466,3 +466,42 @@ def test_only_non_significant_p_values(sentence, expected):
 def test_a_mechanism_of_the_benefit_is_not_an_efficacy_finding():
     assert NOT_A_FINDING.search("Changing self-worth is one key mechanism whereby the combination exerts its "
                                 "antidepressant benefit.")
+
+
+@pytest.mark.parametrize("claim_id,sentence,expected", [
+    ("antidepressant_efficacy", "Ketamine significantly improved depressive symptoms but had no effect on cognitive "
+     "performance.", "supports"),
+    ("antidepressant_efficacy", "IN ketamine induced rapid antidepressant effects compared to placebo but did not "
+     "significantly alter SI scores.", "supports"),
+    ("suicidal_ideation", "IN ketamine induced rapid antidepressant effects compared to placebo but did not "
+     "significantly alter SI scores.", "conflicts"),
+])
+def test_each_clause_of_a_contrast_speaks_for_its_own_topic(claim_id, sentence, expected):
+    text = ("Ketamine in major depressive disorder: a randomized placebo-controlled trial.\nMETHODS: Forty patients "
+            "with major depressive disorder and suicidal ideation were randomized to ketamine or placebo. "
+            f"RESULTS: {sentence}")
+    ex = Extractor().one(text)
+    fs = stance.assess(text, ex, article_facts(text, ex), load_catalogue())
+    assert stance.article_stance(fs, claim_id) == expected
+
+
+def test_literature_in_the_present_tense_and_responders_are_not_findings():
+    assert NOT_A_FINDING.search("Patients with robust improvements at 230 min (responders) exhibited increased "
+                                "cortical excitability.")
+    text = ("Psychoplastogens for depression.\nRESULTS: Advanced imaging studies suggest that brain 5-HT levels are "
+            "reduced in depression.")
+    ex = Extractor().one(text)
+    assert not finding_part(ex, 1, text)
+
+
+def test_a_predictor_study_speaks_on_efficacy_only_through_tested_results():
+    text = ("Current suicide risk predicts treatment response to ketamine in treatment-resistant depression.\n"
+            "METHODS: Seventy patients with treatment-resistant depression received ketamine infusions. RESULTS: "
+            "Depressive symptoms improved after ketamine. The time effect of the ketamine infusions on depressive "
+            "symptoms was significant (p < 0.001).")
+    ex = Extractor().one(text)
+    facts = article_facts(text, ex)
+    assert facts.predictor_study
+    fs = [f for f in stance.assess(text, ex, facts, load_catalogue()) if f.claim_id == "antidepressant_efficacy"]
+    assert [text[f.start:f.end] for f in fs] == ["The time effect of the ketamine infusions on depressive symptoms "
+                                                 "was significant (p < 0.001)."]

@@ -35,7 +35,11 @@ AGENDA = re.compile(r"\bshould\b|\bfuture\b|"
                     r"suggested)\b|\bha(?:s|ve) not been (?:well |adequately |fully |systematically )?(?:studied|"
                     r"investigated|explored|examined)\b|"
                     # what is needed, what studies reported on, what is already known
-                    r"^[^,;]*?\b(?:needs? to be|(?:emphasi[sz]e|highlight|underscore|underline)s? the need)\b|"
+                    r"^(?:\w+,\s*)?[^,;]*?\b(?:needs? to be|(?:emphasi[sz]e|highlight|underscore|underline)s? the "
+                    r"need)\b|"
+                    # the literature in the present tense: "imaging studies suggest that ..." (a review's own pooled
+                    # findings are told in the past: "studies reported improvements")
+                    r"\bstudies (?:suggest|indicate|show|demonstrate|propose)\b|"
                     r"\breported on\b|"
                     r"\b(?:is|are) (?:already|currently|now) (?:an? |the )?(?:only |established|approved|widely|"
                     r"available|used|recogni[sz]ed)", T)
@@ -135,7 +139,7 @@ NOT_A_FINDING = re.compile("|".join([
     r"\b(?:was|were|is|are) (?:\w+ )?associated with (?:\w+ ){0,3}?(?:improvement|reductions?|decreases?|change)",
     r"\bassociated with (?:changes|response|treatment response|remission|the (?:rapid )?"
     r"antidepressant|its|their|the (?:magnitude|degree|extent))\b", r"\bsociodemographic\b",
-    r"\bcharacteristics\b", r"\bclinical features\b", r"\bresponders (?:showed|had|exhibited)",
+    r"\bcharacteristics\b", r"\bclinical features\b", r"\bresponders\)? (?:showed|had|exhibited|displayed)",
     r"\bcompared (?:with|to) healthy",
     r"\bhealthy (?:controls|volunteers)", r"\bcorrelat\w*", r"\bpredict\w*",
     r"\bmoderat(?:e|ed|ion|or)s?\b(?![- ](?:certainty|quality))",

@@ -33,7 +33,13 @@ from pipeline.claims.cues import (
 )
 from pipeline.claims.durability import benefit_window, late_benefit, short_lived
 from pipeline.claims.facts import ArticleFacts
-from pipeline.claims.findings import NOT_A_FINDING, NULL_TREATMENT_ASSOCIATION, enrolled_only, finding_part
+from pipeline.claims.findings import (
+    NOT_A_FINDING,
+    NULL_TREATMENT_ASSOCIATION,
+    OTHER_OUTCOME,
+    enrolled_only,
+    finding_part,
+)
 from pipeline.config import ROOT
 from pipeline.nlp.extract import STUDY_DRUGS, Extraction, Mention
 from pipeline.nlp.rules import timepoint_hours
@@ -141,8 +147,6 @@ def _applies(claim: Claim, facts: ArticleFacts) -> bool:
         return False
     if not claim.ect_ok and facts.ect_anaesthesia:
         return False
-    if claim.profile in ("efficacy", "durability") and facts.predictor_study:
-        return False
     if claim.population and claim.population not in facts.populations:
         return False
     if claim.adjunct and not facts.adjunct:
@@ -223,7 +227,10 @@ def assess(text: str, ex: Extraction, facts: ArticleFacts, catalogue: Catalogue,
                 continue
             if claim.profile == "tolerability" and facts.prevention and PERIOPERATIVE_OUTCOME.search(sentence):
                 continue  # in a surgical trial, delirium and cognition are the outcomes it tries to prevent
-            stance, cues = _polarity(claim.profile, sentence, claim.topic, facts.controlled)
+            judged = _claim_clauses(sentence, parts[0][0], claim, mentions) if claim.profile == "efficacy" else sentence
+            if claim.profile in ("efficacy", "durability") and facts.predictor_study and not STATS.search(judged):
+                continue  # a study of what predicts the response: only its tested results speak on efficacy
+            stance, cues = _polarity(claim.profile, judged, claim.topic, facts.controlled)
             if claim.profile == "durability":
                 window = benefit_window(text, s, sentence, mentions, facts)
                 if window[0] is not None:
@@ -255,6 +262,32 @@ def assess(text: str, ex: Extraction, facts: ArticleFacts, catalogue: Catalogue,
                 findings.append(_finding(claim.id, i, s, e, learned, [f"classifier {cats[claim.id]:.2f}"],
                                          sentence, facts, mentions, hours))
     return list({(f.claim_id, f.sent_index): f for f in findings}.values())
+
+
+CLAUSE_BREAK = re.compile(r",?\s+(?:but|whereas|while|although|though)\s+|;\s+|,\s+however,?\s+", T)
+
+
+def _claim_clauses(sentence: str, offset: int, claim: Claim, mentions: list[Mention]) -> str:
+    """The clauses of a contrastive sentence that speak of the claim: in "ketamine improved depressive symptoms but
+    had no effect on cognition" the second clause says nothing on depression, in "quetiapine showed no efficacy,
+    while esketamine ..." the first says nothing on the study drug. All clauses when none or all qualify."""
+    cuts = [0, *(x for m in CLAUSE_BREAK.finditer(sentence) for x in (m.start(), m.end())), len(sentence)]
+    clauses = [(cuts[k], cuts[k + 1]) for k in range(0, len(cuts), 2)]
+    if len(clauses) == 1:
+        return sentence
+    suicidality = claim.id == "suicidal_ideation"
+    kept = []
+    for a, b in clauses:
+        clause = sentence[a:b]
+        on_claim = any(rx.search(clause) for rx in claim.topic) if suicidality else \
+            bool(DEPRESSION_WORDS.search(clause))
+        elsewhere = (DEPRESSION_WORDS.search(clause) or OTHER_OUTCOME.search(clause)) if suicidality else \
+            (OTHER_CONDITION.search(clause) or OTHER_OUTCOME.search(clause))
+        other_drug = not DRUG_WORDS.search(clause) and any(
+            m.label == "DRUG" and m.canonical not in STUDY_DRUGS and a <= m.start - offset < b for m in mentions)
+        if not ((elsewhere and not on_claim) or other_drug):
+            kept.append(clause)
+    return " ".join(kept) if kept else sentence
 
 
 def _other_conditions(passage: str, claim: Claim) -> list[str]:
