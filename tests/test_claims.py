@@ -505,3 +505,18 @@ def test_a_predictor_study_speaks_on_efficacy_only_through_tested_results():
     fs = [f for f in stance.assess(text, ex, facts, load_catalogue()) if f.claim_id == "antidepressant_efficacy"]
     assert [text[f.start:f.end] for f in fs] == ["The time effect of the ketamine infusions on depressive symptoms "
                                                  "was significant (p < 0.001)."]
+
+
+@pytest.mark.parametrize("sentence", [
+    "For Responders and Remitters, maximal improvements were achieved by Day 1.",
+    "Patient remitters showed increased connectivity that decreased following treatment.",
+    "Antidepressant responders (>=50% decrease in MADRS scores) received four further open-label infusions.",
+])
+def test_groups_defined_by_their_response_are_no_efficacy_findings(sentence):
+    assert NOT_A_FINDING.search(sentence)
+
+
+def test_mood_disorders_are_a_depression_population():
+    text = ("Midazolam vs saline in trials of ketamine as a rapid-acting antidepressant.\nIn this analysis of 367 "
+            "patients with mood disorders, ketamine improved depression ratings.")
+    assert article_facts(text, Extractor().one(text)).depression

@@ -84,7 +84,7 @@ def _studied(population: str, text: str, ex: Extraction) -> bool:
     return False
 
 
-DEPRESSION = re.compile(r"depress|\bTR-?D\b|\bMDD\b|antidepress", T)
+DEPRESSION = re.compile(r"depress|\bTR-?D\b|\bMDD\b|antidepress|\bmood disorders?\b", T)
 
 SINGLE_DOSE = re.compile(r"\b(?:a|one|an) (?:[\w-]+ ){0,3}(?:dose|infusion|injection|administration)\b|\bsingle\b", T)
 REPEATED_DOSING = re.compile(

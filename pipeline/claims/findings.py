@@ -139,7 +139,11 @@ NOT_A_FINDING = re.compile("|".join([
     r"\b(?:was|were|is|are) (?:\w+ )?associated with (?:\w+ ){0,3}?(?:improvement|reductions?|decreases?|change)",
     r"\bassociated with (?:changes|response|treatment response|remission|the (?:rapid )?"
     r"antidepressant|its|their|the (?:magnitude|degree|extent))\b", r"\bsociodemographic\b",
-    r"\bcharacteristics\b", r"\bclinical features\b", r"\bresponders\)? (?:showed|had|exhibited|displayed)",
+    r"\bcharacteristics\b", r"\bclinical features\b",
+    # groups defined by their response: "remitters showed ...", "for responders, maximal improvements ..."
+    r"\b(?:non-?)?(?:responders|remitters)\)? (?:showed|had|exhibited|displayed)",
+    r"\bfor (?:the )?(?:responders|remitters)\b",
+    r"\bresponders \([^)]*\) (?:received|were given|underwent|entered|continued)\b",
     r"\bcompared (?:with|to) healthy",
     r"\bhealthy (?:controls|volunteers)", r"\bcorrelat\w*", r"\bpredict\w*",
     r"\bmoderat(?:e|ed|ion|or)s?\b(?![- ](?:certainty|quality))",
