@@ -520,3 +520,16 @@ def test_mood_disorders_are_a_depression_population():
     text = ("Midazolam vs saline in trials of ketamine as a rapid-acting antidepressant.\nIn this analysis of 367 "
             "patients with mood disorders, ketamine improved depression ratings.")
     assert article_facts(text, Extractor().one(text)).depression
+
+
+def test_an_unstructured_abstract_second_half_is_not_background():
+    text = ("Ketamine in youth: a systematic review.\nMood disorders in youth are increasing. This systematic review "
+            "evaluated ketamine in youth. The PRISMA guidelines were used. Sixteen studies were identified. Studies "
+            "reported immediate improvements in depression. Ketamine was well tolerated.")
+    ex = Extractor().one(text)
+    assert ex.roles[1] == "background" and ex.roles[5] == "results"
+
+
+def test_therapeutic_effects_better_than_placebo_are_on_the_efficacy_topic():
+    assert stance.GENERIC_EFFICACY.search("The therapeutic effects of ketamine at 24 h were significantly better "
+                                          "than placebo.")

@@ -75,6 +75,8 @@ PLASTICITY_DOWN = re.compile(r"\bno (?:significant )?(?:change|difference|effect
                              r"increase|affect)|\bunchanged\b|\bdecreas\w*|\breduc\w*|\bnot (?:altered|changed)", T)
 
 GENERIC_EFFICACY = re.compile(r"\bimprov|\bbenefi|(?<!cost-)\beffective|\buseful\b|\bSMD\b|\beffect sizes?\b|\brespon|"
+                              r"\btherapeutic (?:effects?|efficacy|benefits?)\b|"
+                              r"\bbetter than (?:placebo|control|saline)|"
                               r"\bremission|\bremitt|\bsymptom|\bscore|\bCGI\b|\banhedoni|\brelief|\befficac|\bNNT", T)
 
 

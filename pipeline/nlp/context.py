@@ -109,6 +109,8 @@ def sentence_roles(sentences: list[str], section_roles: list[str | None]) -> lis
             roles.append("background")
         elif i == n - 1:
             roles.append("conclusions")
+        elif roles[-1] == "background" and i > n // 2:
+            roles.append("results")  # an unstructured abstract's second half is not its background
         else:
             roles.append(roles[-1] if roles[-1] != "title" else "background")
     return roles
