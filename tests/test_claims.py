@@ -272,6 +272,14 @@ def test_tolerability_wordings(sentence, expected):
 
 
 @pytest.mark.parametrize("sentence,expected", [
+    ("Lower cognitive impairment at baseline was associated with the antisuicidal effect of ketamine.", None),
+    ("Ketamine caused cognitive impairment at week 4.", "conflicts"),
+])
+def test_a_harm_present_before_treatment_is_no_tolerability_finding(sentence, expected):
+    assert stance._polarity("tolerability", sentence)[0] == expected
+
+
+@pytest.mark.parametrize("sentence,expected", [
     ("Remission was more frequent with IV ketamine than with intranasal esketamine (p = 0.02).", True),
     ("Intravenous ketamine and intranasal esketamine showed similar response rates.", True),
     ("Both IV ketamine and IN esketamine significantly reduced depressive symptoms from baseline.", False),

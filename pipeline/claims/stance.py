@@ -98,9 +98,14 @@ class Finding:
 NEGATED_BEFORE = re.compile(r"\b(?:no|not|none|without|neither|nor|absence of|free of)\b[^.;,]{0,90}$", T)
 
 
+AT_BASELINE = re.compile(r"^\s*(?:\w+\s+)?(?:at|before) (?:baseline|treatment|enrol?lment)\b", T)
+
+
 def _unnegated(rx: re.Pattern, sentence: str) -> list[str]:
-    """Matches of `rx` not governed by a negation ("no serious adverse events occurred" is good news)."""
-    return [m.group() for m in rx.finditer(sentence) if not NEGATED_BEFORE.search(sentence[:m.start()])]
+    """Matches of `rx` not governed by a negation ("no serious adverse events occurred" is good news), nor a state
+    before treatment ("lower cognitive impairment at baseline was associated with ...")."""
+    return [m.group() for m in rx.finditer(sentence) if not NEGATED_BEFORE.search(sentence[:m.start()])
+            and not AT_BASELINE.match(sentence[m.end():])]
 
 
 def _negated_harms(sentence: str) -> list[str]:
