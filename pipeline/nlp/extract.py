@@ -222,10 +222,10 @@ def _candidates(doc: Doc, text: str, sources: dict[str, str]) -> list[tuple[int,
         rule.append((h.start, h.end, "TIMEPOINT", None, dict(h.attrs), "rules"))
     for h in lex.get("OUTCOME", ()):
         rule.append((h.start, h.end, "OUTCOME", h.canonical, {}, "rules"))
+    for h in rules.find_vital_changes(text):  # first: on the same span its normal form beats a learned surface
+        rule.append((h.start, h.end, "ADVERSE_EVENT", h.attrs["canonical"], {}, "rules"))
     for h in lex.get("ADVERSE_EVENT", ()):
         rule.append((h.start, h.end, "ADVERSE_EVENT", h.canonical, {}, "rules"))
-    for h in rules.find_vital_changes(text):
-        rule.append((h.start, h.end, "ADVERSE_EVENT", h.attrs["canonical"], {}, "rules"))
     rule += _abbreviations(doc, rule)
     kept = _drop_by_context(text, rule)
     excluded = [c for c in rule if c not in kept]
