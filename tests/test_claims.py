@@ -272,6 +272,21 @@ def test_tolerability_wordings(sentence, expected):
 
 
 @pytest.mark.parametrize("sentence,expected", [
+    ("Ketamine produced behaviors similar to the positive and negative symptoms of schizophrenia.", None),
+    ("BPRS and Brief Psychiatric Rating Scale scores were the outcome measures.", None),
+    ("Adverse events were similar between groups and brief.", "supports"),
+])
+def test_scale_names_and_model_psychosis_are_no_tolerability_verdict(sentence, expected):
+    assert stance._polarity("tolerability", sentence)[0] == expected
+
+
+def test_a_dissociative_drug_is_a_drug_class_not_a_tolerability_topic():
+    claim = next(c for c in load_catalogue().claims if c.id == "tolerability")
+    assert not any(rx.search("A dissociative drug did not increase fronto-limbic connectivity.") for rx in claim.topic)
+    assert any(rx.search("Dissociative symptoms resolved within 2 hours.") for rx in claim.topic)
+
+
+@pytest.mark.parametrize("sentence,expected", [
     ("Lower cognitive impairment at baseline was associated with the antisuicidal effect of ketamine.", None),
     ("Ketamine caused cognitive impairment at week 4.", "conflicts"),
 ])

@@ -44,7 +44,9 @@ POSITIVE = re.compile("|".join([
 TOL_POSITIVE = re.compile("|".join([
     r"\bno (?:statistically )?significant (?:difference|increase)", r"\bdid not (?:show|differ|increase)",
     r"\bstable\b",
-    r"\bmost common (?:adverse|side)", r"\bcomparable\b", r"\bsimilar\b", r"\bno (?:incidents?|cases?|evidence)\b",
+    r"\bmost common (?:adverse|side)", r"\bcomparable\b",
+    r"\bsimilar\b(?! to (?:the |those of )?(?:positive|negative|psychotic|schizophreni|symptoms))",
+    r"\bno (?:incidents?|cases?|evidence)\b",
     r"\bwell[- ]tolerated\b", r"\bgenerally (?:safe|tolerated)\b", r"\bsafe\b", r"\bmild\b", r"\btransient(?:ly)?\b",
     r"\bno serious adverse", r"\bno (?:significant |major |severe )?(?:adverse|side)",
     r"\bfew(?:er)? (?:adverse|side|discontinu)", r"\bgood (?:safety|tolerability)",
@@ -55,7 +57,7 @@ TOL_POSITIVE = re.compile("|".join([
     r"\bwithout (?:permanent |long-lasting |lasting |persistent )?(?:side|adverse)",
     r"\bwithout (?:provoking |causing )?(?:complications|significant (?:adverse|side))",
     r"\bno (?:significant )?effect on[^.]{0,40}adverse", r"\bno dropouts?\b", r"\bno (?:patients|participants) "
-    r"(?:discontinued|withdrew|dropped)", r"\bnone of which\b", r"\bminimal\b", r"\btolerated\b", r"\bbrief\b",
+    r"(?:discontinued|withdrew|dropped)", r"\bnone of which\b", r"\bminimal\b", r"\btolerated\b", r"(?-i:\bbrief\b)",
     r"\bwithout increasing (?:the )?(?:adverse|side|incidence|rate)", r"\bno long-lasting\b",
     r"\bdecreased risk of\b", r"\breduction of (?:adverse|side)",
     r"\bno new safety signals?\b", r"\bno (?:new |major |significant )?safety (?:concerns?|issues?)\b",
