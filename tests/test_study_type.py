@@ -118,3 +118,42 @@ def test_the_json_model_predicts_what_scikit_learn_predicts():
     ours = [model.predict(study_type.features(study_type.words(t), model.idf, {})) for t in new]
     theirs = clf.predict(vec.transform([study_type.features(study_type.words(t), model.idf, {}) for t in new]))
     assert ours == list(theirs)
+
+
+@pytest.mark.parametrize(("text", "cue"), [
+    ("In a double-blind, randomized, placebo-controlled crossover study, 20 volunteers took MDMA.",
+     "randomised+controlled"),
+    ("In a double-blind, placebo-controlled study, 20 healthy volunteers took MDMA and placebo.", "controlled"),
+    ("A single-blind, placebo-controlled study with a non-randomized design in 15 participants.", "controlled"),
+    ("Fourteen of 67 patients were randomly selected; ratings were compared.", None),  # selection is no assignment
+    ("Patients were randomized to two doses of ketamine.", "randomised"),  # randomised, not controlled
+])
+def test_randomised_and_controlled_are_read_together(text, cue):
+    """PsyNamic's RCT needs both: randomised assignment and a control (placebo, sham, active control)."""
+    found = study_type.indicators(text, None, "other", "other")
+    assert {k for k in ("randomised", "controlled", "randomised+controlled") if k in found} == ({cue} if cue else set())
+
+
+def test_guideline_cues_are_indicators():
+    ind = study_type.indicators("Ketamine-induced mania in a patient with bipolar disorder\nWe report a 45-year-old "
+                                "woman. We pooled data from three trials and surveyed 30 current ecstasy users and "
+                                "non-users online.", None, "case_report", "case_report")
+    assert {"case", "title:case", "pooled", "survey", "users"} <= ind.keys()
+    assert "healthy" in study_type.indicators("Twenty healthy male volunteers received LSD.", None, "rct", "rct")
+    assert "future" in study_type.indicators("Participants will be randomized to psilocybin.", None, "rct", "rct")
+
+
+def test_committed_model_follows_the_guideline_on_controls_and_pooling():
+    """A placebo-controlled experiment that does not randomise, and a pooled analysis of randomised trials, are
+    "other" (the model before these cues called the first two "rct" and the pooled one "systematic_review")."""
+    assert json.loads(study_type.MODEL_PATH.read_text())["cross_validated"]["accuracy"] >= 0.84
+    for text in [
+        "Cognitive effects of intramuscular ketamine in healthy volunteers\nDoses of ketamine (0.2, 0.4 mg/kg) and "
+        "placebo were administered to 20 volunteers under double-blind, placebo-controlled conditions. Ketamine "
+        "impaired episodic memory.",
+        "Ketamine effects on memory in depression\nIn a double-blind, placebo-controlled study, 24 patients with "
+        "treatment-resistant depression received ketamine and placebo infusions. Depression scores improved.",
+        "Safety pharmacology of LSD in healthy subjects\nWe conducted a pooled analysis of four double-blind, "
+        "randomized, placebo-controlled, crossover studies that included a total of 83 healthy subjects.",
+    ]:
+        assert design.psynamic_type(text) == "other"
