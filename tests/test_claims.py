@@ -418,8 +418,20 @@ def test_benefit_in_a_depressed_population_is_on_the_efficacy_topic():
 def test_others_work_needs_and_known_facts_are_not_findings(sentence):
     text = f"Ketamine in depression: a cohort study.\nMETHODS: We followed 40 patients. RESULTS: {sentence}"
     ex = Extractor().one(text)
-    assert not any(finding_part(ex, i, text) for i in range(len(ex.sentences)) if sentence[:20] in
-                   text[ex.sentences[i][0]:ex.sentences[i][1]])
+    index = [i for i, (s, e) in enumerate(ex.sentences) if sentence[:20] in text[s:e]]
+    assert len(index) == 1 and not finding_part(ex, index[0], text)
+
+
+@pytest.mark.parametrize("sentence", [
+    "Of the 12 studies that reported on response, 10 found a significant benefit of ketamine over placebo.",
+    "Five studies show a significant reduction in depressive symptoms within 24 h (SMD -0.9).",
+    "Ketamine significantly reduced MADRS scores at 24 h and this highlights the need to study other groups.",
+])
+def test_a_review_s_pooled_numbers_stay_findings(sentence):
+    text = f"Ketamine in depression: a systematic review.\nMETHODS: We searched MEDLINE. RESULTS: {sentence}"
+    ex = Extractor().one(text)
+    index = [i for i, (s, e) in enumerate(ex.sentences) if sentence[:20] in text[s:e]]
+    assert len(index) == 1 and finding_part(ex, index[0], text)
 
 
 def test_a_finding_with_a_trailing_call_for_research_stays_a_finding():
@@ -450,7 +462,9 @@ def test_rapid_needs_an_early_time_point_somewhere_in_the_findings():
             "produced a rapid and significant reduction in depressive symptoms.")
     catalogue = load_catalogue()
     for result, expected in (("MADRS scores were significantly lower with ketamine at 4 h (p < 0.01).", "supports"),
-                             ("MADRS scores were significantly lower with ketamine at week 2 (p < 0.01).", "none")):
+                             ("MADRS scores were significantly lower with ketamine at week 2 (p < 0.01).", "none"),
+                             ("Dissociation peaked at 40 min. MADRS scores were significantly lower with ketamine "
+                              "at week 2 (p < 0.01).", "none")):
         text = base.format(result=result)
         ex = Extractor().one(text)
         fs = stance.assess(text, ex, article_facts(text, ex), catalogue)
@@ -473,11 +487,14 @@ def test_each_part_of_a_merged_sentence_is_judged_on_its_own():
     ex = Extractor().one(text)
     fs = stance.assess(text, ex, article_facts(text, ex), load_catalogue())
     assert stance.article_stance(fs, "trd_efficacy") == "supports"
-    assert len({(f.claim_id, f.sent_index) for f in fs}) == len(fs)  # one finding per claim and sentence
+    merged = [f for f in fs if f.claim_id == "trd_efficacy" and "( CONCLUSIONS" in text[f.start:f.end]]
+    assert len(merged) == 1 and merged[0].stance == "supports"  # the later part's stance stands for the sentence
 
 
 @pytest.mark.parametrize("sentence,expected", [
     ("Ketamine versus ECT: response to therapy, RR = 0.89, p = 0.51; remission, RR = 0.92, p = 0.68.", True),
+    ("Ketamine was superior to placebo (SMD -0.82; I2 = 12%, p = 0.33 for heterogeneity).", False),
+    ("Baseline MADRS scores were similar between the groups (p = 0.43).", False),
     ("MADRS improved with ketamine (p = 0.002) but not with placebo (p = 0.41).", False),
     ("Ketamine significantly reduced MADRS scores (p = 0.06 for remission).", False),
 ])
@@ -489,6 +506,18 @@ def test_only_non_significant_p_values(sentence, expected):
 def test_a_mechanism_of_the_benefit_is_not_an_efficacy_finding():
     assert NOT_A_FINDING.search("Changing self-worth is one key mechanism whereby the combination exerts its "
                                 "antidepressant benefit.")
+    assert not NOT_A_FINDING.search("Esketamine, with a novel mechanism of action, rapidly reduced depressive "
+                                    "symptoms in TRD.")
+
+
+@pytest.mark.parametrize("profile,sentence,expected", [
+    ("efficacy", "Estimated marginal means of MADRS scores were lower with ketamine than placebo (p < 0.001).",
+     "supports"),
+    ("efficacy", "Twice-weekly ketamine infusions offered no additional benefit over once-weekly infusions.", None),
+    ("tolerability", "Cognitive impairment occurred before treatment completion in 4 patients.", "conflicts"),
+])
+def test_wordings_the_review_found(profile, sentence, expected):
+    assert stance._polarity(profile, sentence)[0] == expected
 
 
 @pytest.mark.parametrize("claim_id,sentence,expected", [

@@ -148,6 +148,7 @@ def test_durations_ages_and_schedules_are_not_timepoints():
     ("Scores fell at acute timepoints (24\u2010hour; 5\u2010day).", ["24\u2010hour", "5\u2010day"]),
     ("MADRS at the 12-month follow-up and at 24-hour follow-up.", ["12-month follow-up", "24-hour follow-up"]),
     ("A 4-week induction phase with a 12-week follow-up, and at the 2-week follow-up period.", []),
+    ("At the 12-month follow up period; timepoints (24-hour, 5-day and 1-month).", ["24-hour", "5-day", "1-month"]),
     ("Compared to 24\u2010hours, 5\u2010days and 3\u2010months post\u2010infusion.",
      ["24\u2010hours", "5\u2010days", "3\u2010months post\u2010infusion"]),
     ("Between baseline and post-infusion day 4 (pre-specified time point).", ["post-infusion day 4"]),
@@ -209,6 +210,9 @@ def test_kev_eval_json_shape_on_a_guidelines_file(tmp_path):
     ("Ketamine in depression\nPatients meeting DSM-IV or DSM\u2010IV criteria entered a phase IV study of oral "
      "ketamine.", ["oral"]),
     ("KETAMINE IN AUTISM\nPatients received ketamine by intravenous infusion.", ["intravenous"]),
+    ("Ketamine in depression\nPatients meeting DSM\u2013IV criteria received oral ketamine.", ["oral"]),
+    ("Ketamine\nIn this open-label study IV ketamine (0.5 mg/kg) was given.", ["intravenous"]),
+    ("KETAMINE IV VERSUS ECT FOR DEPRESSION\nKetamine was given.", ["intravenous"]),
     # a short form the abstract defines otherwise is not a route; "oral fluid" is saliva
     ("Ketamine and sleep\nKetamine improved sleep quality (SQ). SQ improved after intravenous ketamine. Cortisol "
      "was measured in oral fluid.", ["intravenous"]),
@@ -300,6 +304,10 @@ def test_a_vital_sign_with_its_change_is_an_adverse_effect(extractor):
     assert found == {("Diastolic blood pressure increased", "blood pressure increased", False),
                      ("changes in systolic blood pressure", "blood pressure changes", False),
                      ("increase in heart rate", "heart rate increased", True)}
+    assert not rules.find_vital_changes("A lower HR for suicide attempts (HR 0.61); uncontrolled high blood "
+                                        "pressure was an exclusion; changes in pulse oximetry.")
+    hit = rules.find_vital_changes("Significant increases in systolic and diastolic blood pressure.")
+    assert [h.attrs["canonical"] for h in hit] == ["blood pressure increased"]
 
 
 def test_a_change_to_the_extraction_code_changes_the_model_version(tmp_path, monkeypatch):

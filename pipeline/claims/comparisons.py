@@ -22,7 +22,10 @@ ACTIVE_COMPARISON = re.compile(r"\b(?:between|across) (?:the )?(?:ECT|electrocon
                                r"(?:es)?ketamine (?:treatment )?groups|(?:es)?ketamine and|IV and|oral and|"
                                r"intravenous and|intranasal and)\b|"
                                r"\b(?:sex|gender|dose)[- ](?:differences?|groups?|dependent)\b|"
-                               r"\b(?:higher|lower) (?:[\w.-]+ ){0,3}doses?\b", T)
+                               r"\b(?:higher|lower) (?:[\w.-]+ ){0,3}doses?\b|"
+                               # doses or schedules of the drug against each other: "no additional benefit over
+                               # once-weekly infusions", "0.5 mg/kg over 0.2 mg/kg"
+                               r"\bover (?:once|twice|a single|one|two|three|\d|lower|higher|fewer|more)\b", T)
 
 KETAMINE_FORM = (r"(?:(?:IV|i\.v\.|intravenous|intranasal|IN|oral|sublingual|intramuscular|IM|racemic|[SR]-|"
                  r"\(R,S\)-)[ -]?)?(?:(?:es|ar)?ketamine|ESK|KET)")
@@ -48,13 +51,17 @@ SIDE_EFFECT_TARGET = re.compile(r"^[^.;]{0,40}\b(?:dissociat\w*|psychotomimetic|
 
 
 P_VALUE = re.compile(r"\bp\s*(=|>|≥|<|≤)\s*(0?\.\d+)", T)
-SIGNIFICANT = re.compile(r"(?<!not )(?<!non-)(?<!non)\bsignificant(?:ly)?\b", T)
+SIGNIFICANT = re.compile(r"(?<!not )(?<!non-)(?<!non)\bsignificant(?:ly)?\b|\bsuperior\b", T)
+# p values that test something other than the drug's effect
+OTHER_TEST = re.compile(r"heterogeneity|\bI2\b|\bI²|interaction|subgroup|baseline", T)
 
 
 def only_non_significant(sentence: str) -> bool:
-    """Every p value the sentence reports is 0.05 or more, and nothing is called significant: the numbers say
-    no difference ("response to therapy, RR = 0.89, p = 0.51") whatever words name the outcomes."""
-    ps = [(op, float(v)) for op, v in P_VALUE.findall(sentence)]
+    """Every p value the sentence reports for the effect is 0.05 or more, and nothing is called significant or
+    superior: the numbers say no difference ("response to therapy, RR = 0.89, p = 0.51") whatever words name the
+    outcomes. P values of heterogeneity, interactions, subgroups or baseline balance do not count."""
+    ps = [(m.group(1), float(m.group(2))) for m in P_VALUE.finditer(sentence)
+          if not OTHER_TEST.search(sentence[max(0, m.start() - 80):m.start()])]
     return bool(ps) and all(op in "=>≥" and v >= 0.05 for op, v in ps) and not SIGNIFICANT.search(sentence)
 
 
@@ -75,7 +82,12 @@ def efficacy_negatives(sentence: str, controlled: bool) -> list[str]:
 
 
 def active_no_difference(sentence: str, controlled: bool) -> bool:
-    """"Did not differ between groups" of two active treatments: neither for nor against the drug."""
-    no_difference = any(NO_DIFFERENCE.search(c) for c in NEGATIVE.findall(sentence)) or only_non_significant(sentence)
-    return not CONTROL.search(sentence) and no_difference and \
-        (bool(ACTIVE_COMPARISON.search(sentence)) or not controlled or not GROUPS.search(sentence))
+    """"Did not differ between groups" of two active treatments, or any negative cue between doses or schedules
+    ("no additional benefit over once-weekly infusions"): neither for nor against the drug."""
+    if CONTROL.search(sentence):
+        return False
+    negatives = NEGATIVE.findall(sentence)
+    if negatives and ACTIVE_COMPARISON.search(sentence):
+        return True
+    no_difference = any(NO_DIFFERENCE.search(c) for c in negatives) or only_non_significant(sentence)
+    return no_difference and (not controlled or not GROUPS.search(sentence))

@@ -25,7 +25,8 @@ NEGATIVE = re.compile(r"\bno (?:statistically )?significant|\bnot (?:statistical
                       r"midazolam|control)|\bn\.s\.|(?<!became )\bnon-?significant|\bneither\b[^.]{0,60}\bnor\b|"
                       r"\bno better than|\b(?:does|did|do) not (?:provide|offer|confer|add) (?:any )?(?:additional |"
                       r"further |significant )?(?:advantage|benefit)|\bno (?:added|additional) (?:benefit|advantage)|"
-                      r"\bnot (?:a )?useful\b|\bmarginal(?! (?:significance|statistical))\b", T)
+                      r"\bnot (?:a )?useful\b|\bmarginal (?:efficacy|benefits?|improvements?|antidepressant)|"
+                      r"\b(?:were|was) marginal\b", T)
 POSITIVE = re.compile("|".join([
     r"\bhigher\b", r"\bin remission\b", r"\bNNTs?\b", r"\bmet (?:a |the )?criteri", r"\bresponded\b", r"\bremitted\b",
     r"\bsuccess\w*", r"\bsignificant(?:ly)?\b", r"\bp\s*[<≤]\s*0?\.0\d", r"\bsuperior\b",

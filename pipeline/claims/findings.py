@@ -27,22 +27,22 @@ AGENDA = re.compile(r"\bshould\b|\bfuture\b|"
                     r"\bwe (?:review|discuss|describe|summari[sz]e)\b|\bcurrently (?:in development|being)\b|"
                     r"\ba (?:recent )?(?:study|trial) by\b|\bpreviously (?:reported|shown)\b|"
                     r"\b(?:objective|aim|purpose|goal)s? (?:of this \w+ )?(?:is|was|are|were) to\b|\bto evaluate\b|"
-                    r"\bevaluates\b|\bis developing\b|"
-                    # others' work and the state of the field (GUIDELINES: statements citing other work)
-                    r"\b(?:recent|previous|prior|earlier|several|many|some|other|numerous) (?:\w+ )?(?:studies|trials|"
-                    r"research|reports)\b[^.;]{0,40}?\b(?:have|has) (?:\w+ )?(?:shown|demonstrated|reported|found|"
-                    r"suggested|indicated|established)\b|\bstudies have (?:\w+ )?(?:shown|demonstrated|reported|found|"
-                    r"suggested)\b|\bha(?:s|ve) not been (?:well |adequately |fully |systematically )?(?:studied|"
-                    r"investigated|explored|examined)\b|"
-                    # what is needed, what studies reported on, what is already known
-                    r"^(?:\w+,\s*)?[^,;]*?\b(?:needs? to be|(?:emphasi[sz]e|highlight|underscore|underline)s? the "
-                    r"need)\b|"
-                    # the literature in the present tense: "imaging studies suggest that ..." (a review's own pooled
-                    # findings are told in the past: "studies reported improvements")
-                    r"\bstudies (?:suggest|indicate|show|demonstrate|propose)\b|"
-                    r"\breported on\b|"
-                    r"\b(?:is|are) (?:already|currently|now) (?:an? |the )?(?:only |established|approved|widely|"
-                    r"available|used|recogni[sz]ed)", T)
+                    r"\bevaluates\b|\bis developing\b", T)
+# Others' work, the state of the field and calls for research (GUIDELINES: statements citing other work), unless
+# the part reports numbers: then it is a review's own pooled result ("of the 12 studies that reported on response,
+# 10 found a significant benefit") or a finding with a trailing call ("... and this highlights the need for ...").
+# The literature in the present tense ("imaging studies suggest that ...") is others' work too: a review tells its
+# own pooled findings in the past ("studies reported improvements").
+OTHERS_WORK = re.compile("|".join([
+    r"\b(?:recent|previous|prior|earlier|several|many|some|other|numerous) (?:\w+ )?(?:studies|trials|research|"
+    r"reports)\b[^.;]{0,40}?\b(?:have|has) (?:\w+ )?(?:shown|demonstrated|reported|found|suggested|indicated|"
+    r"established)\b",
+    r"\bstudies have (?:\w+ )?(?:shown|demonstrated|reported|found|suggested)\b",
+    r"\bha(?:s|ve) not been (?:well |adequately |fully |systematically )?(?:studied|investigated|explored|examined)\b",
+    r"^(?:\w+,\s*)?[^,;]*?\b(?:needs? to be|(?:emphasi[sz]e|highlight|underscore|underline)s? the need)\b",
+    r"\bstudies (?:suggest|indicate|show|demonstrate|propose)\b", r"\breported on\b",
+    r"\b(?:is|are) (?:already|currently|now) (?:an? |the )?(?:only |established|approved|widely|available|used|"
+    r"recogni[sz]ed)"]), T)
 
 STAT_REPORT = re.compile(r"\bp\s*[<=≤>]|95\s*%\s*CI|\bsignificant|\d+(?:\.\d+)?\s*%|\bOR\b|\bSMD\b|\bNNT", T)
 METHODS_LABEL = re.compile(r"^(?:METHODS?|MATERIALS|DESIGN|SETTING|PARTICIPANTS|INTERVENTIONS?|BACKGROUND|"
@@ -128,7 +128,8 @@ def finding_part(ex: Extraction, i: int, text: str) -> list[tuple[int, int]]:
             continue
         if k > 0 and not FINDING_HEADER.match(part):
             continue
-        if not HEDGED.search(part) and not AGENDA.search(part):
+        if not HEDGED.search(part) and not AGENDA.search(part) and \
+                not (OTHERS_WORK.search(part) and not STAT_REPORT.search(part)):
             keep.append((s + a, s + b))
     return keep
 
@@ -152,7 +153,7 @@ NOT_A_FINDING = re.compile("|".join([
     r"(?<!who )\bwere assessed\b", r"\bwere measured\b", r"\bwe examined\b", r"\bwe (?:used|compared)\b",
     r"\bcost|\bQALYs?\b|\bICERs?\b",
     # how the benefit comes about, not whether there is one
-    r"\bmechanisms? (?:whereby|by which|through which|underlying|of)\b"]), T)
+    r"\bmechanisms? (?:whereby|by which|through which|underlying)\b"]), T)
 
 NULL_TREATMENT_ASSOCIATION = re.compile(r"\b(?:was|were) not associated with (?:higher|greater|better|lower) "
                                         r"(?:rates? of )?(?:clinical )?(?:remission|response|improvement)", T)

@@ -98,7 +98,7 @@ class Finding:
 NEGATED_BEFORE = re.compile(r"\b(?:no|not|none|without|neither|nor|absence of|free of)\b[^.;,]{0,90}$", T)
 
 
-AT_BASELINE = re.compile(r"^\s*(?:\w+\s+)?(?:at|before) (?:baseline|treatment|enrol?lment)\b", T)
+AT_BASELINE = re.compile(r"^\s*(?:at|before) (?:baseline|treatment|enrol?lment)\b(?! (?:completion|end))", T)
 
 
 def _unnegated(rx: re.Pattern, sentence: str) -> list[str]:
@@ -249,7 +249,7 @@ def assess(text: str, ex: Extraction, facts: ArticleFacts, catalogue: Catalogue,
             if claim.max_hours is not None:
                 early = [h for h in hours + _range_starts(mentions) if h <= claim.max_hours]
                 if not early and not RAPID.search(sentence) and not (
-                        RAPID_WORD.search(sentence) and _early_finding(ex, claim.max_hours)):
+                        RAPID_WORD.search(sentence) and _early_finding(text, ex, claim.max_hours)):
                     if stance == "supports" and hours and min(hours) > claim.max_hours and \
                             re.search(r"\bonly (?:after|at|by)\b", sentence, T):
                         stance = "conflicts"  # improvement that only appears after days
@@ -316,10 +316,16 @@ def _study_topic(text: str, sentence: str, mentions: list[Mention], claim: Claim
     return bool(GENERIC_EFFICACY.search(sentence) or re.search(r"\bdecreas|\breduc", sentence, T))
 
 
-def _early_finding(ex: Extraction, max_hours: float) -> bool:
-    """Does a results or conclusions sentence of the article give a time point of at most `max_hours`?"""
-    return any(m.label == "TIMEPOINT" and m.attrs.get("hours") and m.attrs["hours"] <= max_hours
-               and m.role in ("results", "conclusions") for m in ex.mentions)
+def _early_finding(text: str, ex: Extraction, max_hours: float) -> bool:
+    """Does a results or conclusions sentence on depressive symptoms give a time point of at most `max_hours`?
+    ("MADRS fell at 4 h"; not "dissociation peaked at 40 min")."""
+    for m in ex.mentions:
+        if m.label == "TIMEPOINT" and m.attrs.get("hours") and m.attrs["hours"] <= max_hours and \
+                m.role in ("results", "conclusions"):
+            s, e = ex.sentences[m.sent_index]
+            if DEPRESSION_WORDS.search(text[s:e]) and not OTHER_CONDITION.search(text[s:e]):
+                return True
+    return False
 
 
 def _range_starts(mentions: list[Mention]) -> list[float]:

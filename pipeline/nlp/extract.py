@@ -144,21 +144,27 @@ def _pretrained_tag() -> str:
 
 
 CODE_DIRS = (ROOT / "pipeline" / "nlp", ROOT / "pipeline" / "claims")
+# Scripts that train or select models change rows only through the files they write, which are hashed themselves.
+TRAINING_SCRIPTS = {"train.py", "learn_vocab.py", "select_sources.py", "train_textcat.py", "train_study_type.py",
+                    "select_mode.py"}
 
 
 def _sources_hash() -> str:
-    """Vocabularies, label sources, the study-type model and the extraction and claims code change the stage's rows
-    as much as the tagger does: a new one re-extracts every article on the next run (`study_type` in
-    claim_evidence comes from the same pass), so no row is left from rules that are no longer the pipeline's."""
-    from pipeline.claims import study_type
+    """Vocabularies, label sources, the study-type model, the claim modes and the extraction and claims code change
+    the stage's rows as much as the tagger does: a new one re-extracts every article on the next run
+    (`study_type` in claim_evidence comes from the same pass), so no row is left from rules that are no longer the
+    pipeline's. Code is hashed by relative path and content with line endings normalised, so every clone of one
+    commit agrees."""
+    from pipeline.claims import stance, study_type
 
     h = hashlib.sha256(json.dumps(label_sources(), sort_keys=True).encode())
-    for f in [*sorted(lexicon.VOCAB_DIR.glob("*.yaml")), study_type.MODEL_PATH]:
+    for f in [*sorted(lexicon.VOCAB_DIR.glob("*.yaml")), study_type.MODEL_PATH, stance.MODES_FILE]:
         if f.exists():
-            h.update(f.read_bytes())
-    for d in CODE_DIRS:
-        for f in sorted(d.rglob("*.py"), key=lambda f: f.relative_to(d).as_posix()):
-            h.update(f.relative_to(d).as_posix().encode() + f.read_bytes())
+            h.update(f.read_bytes().replace(b"\r\n", b"\n") + b"\0")
+    code = [(d, f) for d in CODE_DIRS for f in d.rglob("*.py") if f.name not in TRAINING_SCRIPTS]
+    code.append((ROOT / "pipeline", ROOT / "pipeline" / "mentions.py"))
+    for d, f in sorted(code, key=lambda x: x[1].relative_to(x[0].parent).as_posix()):
+        h.update(f.relative_to(d.parent).as_posix().encode() + b"\0" + f.read_bytes().replace(b"\r\n", b"\n") + b"\0")
     return h.hexdigest()[:8]
 
 
@@ -176,8 +182,8 @@ def _resolve(spans: list[tuple[int, int, str, str | None, dict, str]]) -> list:
     return sorted((sp for v in out.values() for sp in v), key=lambda x: (x[0], x[2]))
 
 
-ROMAN_NUMERAL_BEFORE = re.compile(r"(?:[A-Za-z0-9][-\u2010\u2011]|\b(?:phase|stage|grade|type|class|axis|level|"
-                                  r"criteria|study|part|group|NYHA|DSM|ICD)\s+)$", re.IGNORECASE)
+ROMAN_NUMERAL_BEFORE = re.compile(rf"(?:[A-Za-z0-9]{rules.DASH}|\b(?:phase|stage|grade|type|class|axis|level|criteria|"
+                                  r"NYHA|DSM|ICD)\s+)$", re.IGNORECASE)
 SHOUTED_WORD = re.compile(r"[A-Z]{2,}")
 
 
@@ -196,6 +202,8 @@ def _route_abbreviation(text: str, start: int, end: int) -> bool:
         return True
     if ROMAN_NUMERAL_BEFORE.search(text, max(0, start - 12), start):
         return False
+    if surface != "IN":
+        return True
     before = text[max(0, start - 30):start].split()
     after = text[end:end + 30].split()
     return not (before and after and SHOUTED_WORD.fullmatch(before[-1].strip(",.:;()"))

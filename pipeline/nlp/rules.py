@@ -226,7 +226,7 @@ def _excluded(span: str, before: str, after: str) -> bool:
     anchored = bool(_ANCHORED.search(span) or _ANCHORED.search(after))
     if _BEFORE_EXCLUDE.search(before):
         return True
-    follow_up_visit = _ADJECTIVAL_WHEN.search(before) and re.match(rf"{SP}*follow{DASH}?ups?\b", after, re.I) \
+    follow_up_visit = _ADJECTIVAL_WHEN.search(before) and re.match(rf"{SP}*follow(?:{DASH}|{SP})?ups?\b", after, re.I) \
         and not _ADJECTIVAL_LENGTH.match(after)
     if not re.search(rf"{POSTQ}$", span, re.IGNORECASE) and _AFTER_EXCLUDE.match(after) and not follow_up_visit:
         return True  # "a 24 h infusion", "a 12-week follow-up"; but "24 h after infusion", "at the 12-month follow-up"
@@ -268,7 +268,7 @@ def find_timepoints(text: str, taken: list[tuple[int, int]] = ()) -> list[RuleHi
         in_list = dropped_end >= 0 and _LIST_GAP.fullmatch(text[dropped_end:s]) and not anchored
         if _keep(span, before, after) and not in_list:
             hours = timepoint_hours(span)
-            visit = re.match(rf"{SP}*follow{DASH}?ups?\b", after, re.IGNORECASE)
+            visit = re.match(rf"{SP}*follow(?:{DASH}|{SP})?ups?\b", after, re.IGNORECASE)
             if visit and re.search(rf"{DASH}(?:hour|day|week|month|year)$", span, re.IGNORECASE):
                 e += visit.end()  # "the 12-month follow-up" is one time point
             if hours:  # no hours, or 0: "week 0" is baseline, which the guidelines leave out
@@ -283,8 +283,8 @@ def find_timepoints(text: str, taken: list[tuple[int, int]] = ()) -> list[RuleHi
     return hits
 
 
-_ADJECTIVAL_WHEN = re.compile(r"(?:\b(?:at|by)\s+(?:the\s+)?|\btime ?points?\s*\((?:[^)]*;)?\s*)$", re.IGNORECASE)
-_ADJECTIVAL_LENGTH = re.compile(rf"\s*(?:follow{DASH}?up\s+)?(?:phase|period|course|trial|study|treatment|"
+_ADJECTIVAL_WHEN = re.compile(r"(?:\b(?:at|by)\s+(?:the\s+)?|\btime ?points?\s*\([^)]*)$", re.IGNORECASE)
+_ADJECTIVAL_LENGTH = re.compile(rf"\s*(?:follow(?:{DASH}|{SP})?up\s+)?(?:phase|period|course|trial|study|treatment|"
                                 rf"induction|infusion|regimen|program|window|interval|duration|open{DASH}label|"
                                 rf"double)", re.IGNORECASE)
 
@@ -311,10 +311,12 @@ def _keep(span: str, before: str, after: str) -> bool:
 # ---- ADVERSE_EVENT: a vital sign with its change ---------------------------------------------------------------
 # GUIDELINES: "a body system with its change" is an adverse effect ("increased heart rate", "changes in systolic
 # blood pressure", "diastolic blood pressure increased"); the vital sign alone is a measure, not an effect.
-_VITAL = (r"(?:(?:systolic|diastolic|mean arterial|arterial)\s+)?(?:blood\s+pressures?|BP|SBP|DBP|MAP|arterial "
-          r"pressure)|heart\s+rates?|HR|pulse(?:\s+rates?)?|oxygen\s+saturation|SpO2")
-_UP = r"increase[sd]?|increasing|elevat(?:ed|ions?)|rises?|rose|raised|higher|high"
-_DOWN = r"decrease[sd]?|decreasing|reduc(?:ed|tions?)|drops?|dropped|falls?|fell|lower(?:ed)?|low"
+_PRESSURE_KIND = r"(?:systolic|diastolic|mean arterial|arterial)"
+_VITAL = (rf"(?:{_PRESSURE_KIND}(?:\s*(?:and|or|/|,)\s*{_PRESSURE_KIND})*\s+)?(?:blood\s+pressures?|BP|SBP|DBP|MAP|"
+          r"arterial pressure)|heart\s+rates?|HR(?!\s*(?:for|of|[=(:]|\d))|pulse(?!\s+oximet)(?:\s+rates?)?|"
+          r"oxygen\s+saturation|SpO2")
+_UP = r"increase[sd]?|increasing|elevat(?:ed|ions?)|rises?|rose|raised|higher"
+_DOWN = r"decrease[sd]?|decreasing|reduc(?:ed|tions?)|drops?|dropped|falls?|fell|lower(?:ed)?"
 _CHANGE = r"changes?|fluctuations?|instability|variations?"
 _VITAL_CHANGE = re.compile(
     rf"\b(?P<pre>{_UP}|{_DOWN}|{_CHANGE})(?:\s+(?:in|of))?(?:\s+(?:the|mean|transient|significant))*\s+"
@@ -325,6 +327,7 @@ _VITAL_CHANGE = re.compile(
 
 
 def _vital_name(vital: str) -> str:
+    """The vital sign a surface names, for the canonical term ("SBP" -> blood pressure)."""
     v = vital.lower()
     if re.search(r"heart|\bhr\b|pulse", v):
         return "heart rate"
