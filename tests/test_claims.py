@@ -116,6 +116,17 @@ def test_sample_size_and_bins():
     assert design.participants_bin(39) == "21-40" and design.participants_bin(1500) == ">=1000"
 
 
+@pytest.mark.parametrize("text,n", [
+    ("One hundred twenty-seven patients with major depressive disorder were included.", 127),
+    ("This study of 33 unmedicated participants with MDD and 26 healthy controls examined attention.", 59),
+    ("Aggression was evaluated in 12 male MDMA users, in comparison with 20 healthy male subjects.", 32),
+    ("Forty-two current ecstasy/polydrug users, 18 previous users, and 50 non-users completed it.", 110),
+    ("Of 50 patients, 30 patients completed the study.", 50),
+])
+def test_sample_size_reads_number_words_qualified_groups_and_comparisons(text, n):
+    assert design.sample_size(f"Title\n{text}") == n
+
+
 def test_claim_tables_and_report_from_the_sample(tmp_path):
     from pipeline import report
 

@@ -116,11 +116,12 @@ def _to_int(token: str) -> int | None:
     token = token.replace(",", "").strip().lower()
     if token.isdigit():
         return int(token)
-    parts = re.split(r"[- ]", token)
-    if not all(p in NUMBER_WORDS for p in parts):
+    parts = [p for p in re.split(r"[- ]+", token) if p != "and"]
+    if not parts or not all(p in NUMBER_WORDS for p in parts):
         return None
-    if len(parts) == 2 and parts[1] == "hundred":  # "two hundred" multiplies; "twenty-two" adds
-        return NUMBER_WORDS[parts[0]] * 100
+    if "hundred" in parts[1:]:  # "two hundred" multiplies, "one hundred twenty-seven" then adds
+        k = parts.index("hundred")
+        return sum(NUMBER_WORDS[p] for p in parts[:k]) * 100 + sum(NUMBER_WORDS[p] for p in parts[k + 1:])
     return sum(NUMBER_WORDS[p] for p in parts)
 
 
@@ -130,10 +131,12 @@ PEOPLE = (r"patients|participants|subjects|adults|individuals|women|men|veterans
           r"inmates|prisoners|clients|survivors|athletes|physicians|nurses|psychiatrists|therapists|"
           r"clinicians|attendees|ravers|consumers|recipients|decedents|deaths|calls|visits|admissions|exposures")
 _WORDS = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
-_NUM = rf"(?:\d{{1,3}}(?:,\d{{3}})+|\d+|(?:{_WORDS})(?:[- ](?:{_WORDS}))?)"
-COUNT_RX = re.compile(rf"(?<![\w.,\u00b1])({_NUM}) (?:(?!of\b|\d)[\w-]+ ){{0,4}}?(?:{PEOPLE})\b", re.IGNORECASE)
+_NUM = rf"(?:\d{{1,3}}(?:,\d{{3}})+|\d+|(?:{_WORDS})(?:[- ](?:and )?(?:{_WORDS})){{0,3}})"
+COUNT_RX = re.compile(rf"(?<![\w.,\u00b1])({_NUM}) (?:(?!of\b|\d)[\w/-]+ ){{0,4}}?(?:{PEOPLE})\b", re.IGNORECASE)
 # "24 users and 30 controls", "45 ecstasy, 48 cannabis and 40 legal drug users": groups of one sample add up.
-JOIN = re.compile(r"^\s*,?\s*(?:and|or|as well as|plus|versus|vs\.?|,)?\s*$", re.IGNORECASE)
+# A short qualifier of the first group may stand before the join ("33 participants with MDD and 26 controls").
+JOIN = re.compile(r"^\s*(?:(?:with|without|on|from) (?:[\w-]+ ?){1,3})?\s*,?\s*(?:and|or|as well as|plus|versus|"
+                  r"vs\.?|,|in comparison (?:with|to)|compared (?:with|to))?\s*$", re.IGNORECASE)
 LIST_ITEM = re.compile(rf"(?<![\w.,])({_NUM}) (?:[\w-]+ ){{0,3}}?[\w-]+(?:,| and| or)\s(?=(?:and |or )?{_NUM} )",
                        re.IGNORECASE)
 NOT_A_GROUP = re.compile(r"\b(?:weeks?|days?|months?|years?|hours?|minutes?|sessions?|doses?|infusions?|mg|studies|"
@@ -145,7 +148,9 @@ TOTAL_RX = re.compile(rf"\b(?:a total of|total of|overall,?|in total,?)\s+({_NUM
                       r"(?:studies|trials|articles|records|RCTs|publications|papers|reports|sites|centers|centres|"
                       r"sessions|doses|infusions|days|weeks|months|years|samples))", re.IGNORECASE)
 PARENS = re.compile(r"\s*\([^()]*\)")
-PART_OF = re.compile(r"\b(?:of|among|out of|from)\s+$", re.IGNORECASE)  # "Of 50 patients, 30 patients completed"
+# "Of 50 patients, 30 patients completed", "among 120 users": the later count is part of this one; "a study of 33
+# participants" is not a part.
+PART_OF = re.compile(r"(?:^|[,;:\n]\s*)(?:of|from)\s+$|\b(?:among|out of)\s+$", re.IGNORECASE)
 CASE_WORD = re.compile(r"\bcase report\b|\bwe (?:report|describe|present) (?:a|the) case\b|(?<!\bin )\bcase of an?\b|"
                        r"\ban? \d{1,2}-year-old (?:man|woman|male|female|patient|boy|girl)\b", re.IGNORECASE)
 
