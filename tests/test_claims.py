@@ -122,6 +122,10 @@ def test_sample_size_and_bins():
     ("Aggression was evaluated in 12 male MDMA users, in comparison with 20 healthy male subjects.", 32),
     ("Forty-two current ecstasy/polydrug users, 18 previous users, and 50 non-users completed it.", 110),
     ("Of 50 patients, 30 patients completed the study.", 50),
+    ("Adults entering venues were surveyed in 2019-2022 (n = 1952).", 1952),
+    ("We enrolled 14 previous users of MDMA who were abstaining from use and 15 controls who never used it.", 29),
+    ("Cross-over studies in 24 and 16 healthy subjects.", 40),
+    ("Of 40 patients, 20 patients of whom 8 responders were seen.", 40),
 ])
 def test_sample_size_reads_number_words_qualified_groups_and_comparisons(text, n):
     assert design.sample_size(f"Title\n{text}") == n

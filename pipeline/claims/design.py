@@ -109,7 +109,7 @@ NUMBER_WORDS = {"twelve": 12, "fifteen": 15, "sixteen": 16, "eighteen": 18, "twe
                 "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "ten": 10,
                 "eleven": 11, "thirteen": 13, "fourteen": 14, "seventeen": 17, "nineteen": 19, "six": 6,
                 "seven": 7, "eight": 8, "nine": 9, "five": 5, "four": 4, "three": 3, "two": 2, "one": 1}
-N_EQ = re.compile(r"\b[nN]\s*=\s*(\d{1,3}(?:,\d{3})*|\d+)")
+N_EQ = re.compile(r"\b[nN]\s*=\s*(\d{1,3}(?:,\d{3})+|\d+)")
 
 
 def _to_int(token: str) -> int | None:
@@ -134,10 +134,12 @@ _WORDS = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
 _NUM = rf"(?:\d{{1,3}}(?:,\d{{3}})+|\d+|(?:{_WORDS})(?:[- ](?:and )?(?:{_WORDS})){{0,3}})"
 COUNT_RX = re.compile(rf"(?<![\w.,\u00b1])({_NUM}) (?:(?!of\b|\d)[\w/-]+ ){{0,4}}?(?:{PEOPLE})\b", re.IGNORECASE)
 # "24 users and 30 controls", "45 ecstasy, 48 cannabis and 40 legal drug users": groups of one sample add up.
-# A short qualifier of the first group may stand before the join ("33 participants with MDD and 26 controls").
-JOIN = re.compile(r"^\s*(?:(?:with|without|on|from) (?:[\w-]+ ?){1,3})?\s*,?\s*(?:and|or|as well as|plus|versus|"
-                  r"vs\.?|,|in comparison (?:with|to)|compared (?:with|to))?\s*$", re.IGNORECASE)
-LIST_ITEM = re.compile(rf"(?<![\w.,])({_NUM}) (?:[\w-]+ ){{0,3}}?[\w-]+(?:,| and| or)\s(?=(?:and |or )?{_NUM} )",
+# A qualifier of the first group may stand before an explicit join ("33 participants with MDD and 26 controls",
+# "14 previous users of MDMA who were abstaining and 15 controls"), never a relative "of whom".
+_JOIN_WORD = r"(?:and|or|as well as|plus|versus|vs\.?|in comparison (?:with|to)|compared (?:with|to))"
+JOIN = re.compile(rf"^\s*(?:,?\s*{_JOIN_WORD}?|,|(?:with|without|on|from|of|who)\b(?! whom| which| them)"
+                  rf"[^,.;()]{{1,60}}?\s*,?\s*{_JOIN_WORD})\s*$", re.IGNORECASE)
+LIST_ITEM = re.compile(rf"(?<![\w.,])({_NUM})(?: (?:[\w-]+ ){{0,3}}?[\w-]+)?(?:,| and| or)\s(?=(?:and |or )?{_NUM} )",
                        re.IGNORECASE)
 NOT_A_GROUP = re.compile(r"\b(?:weeks?|days?|months?|years?|hours?|minutes?|sessions?|doses?|infusions?|mg|studies|"
                         r"trials|articles|records|items|times|sites|centers|centres|screened|eligible|excluded|"
