@@ -323,3 +323,12 @@ def test_a_change_to_the_extraction_code_changes_the_model_version(tmp_path, mon
     assert extract.model_version_of() == before  # the same code, the same version
     (code / "rules.py").write_text((code / "rules.py").read_text() + "\n# changed\n")
     assert extract.model_version_of() != before
+
+
+def test_half_a_measure_or_an_instrument_is_no_adverse_effect():
+    from pipeline.nlp.extract import _bare_modifier
+
+    text = "Vital signs including blood pressure will be monitored, with QIDS scores. Nausea rates were higher."
+    spans = {w: (text.index(w), text.index(w) + len(w), "ADVERSE_EVENT") for w in ("blood", "QIDS", "Nausea")}
+    assert _bare_modifier(text, spans["blood"]) and _bare_modifier(text, spans["QIDS"])
+    assert not _bare_modifier(text, spans["Nausea"])  # a named effect stays, whatever follows it

@@ -373,6 +373,13 @@ def _bare_modifier(text: str, cand: tuple) -> bool:
         return True  # "respiratory rate" names a measure; "increased respiratory rate" an effect
     if cand[2] == "ADVERSE_EVENT" and pat["generic"].match(span):
         return True  # "changes", "reaction", "side": no specific effect
+    if cand[2] == "ADVERSE_EVENT" and " " not in span and _lookup(lexicon.adverse_events(), span) is None:
+        following = re.match(r"\s+([A-Za-z-]+)", text[cand[1]:cand[1] + 40])
+        if following and pat["measure"].search(f"{span} {following.group(1)}"):
+            return True  # "blood" of "blood pressure": half of a measure
+        hit = _lookup(lexicon.outcomes(), span)
+        if hit and not hit.startswith(("learned:", "concept:")):
+            return True  # "QIDS": a named instrument measures, it is no effect
     modifies = re.match(r"[ \t]+[A-Za-z]", text[cand[1]:cand[1] + 2]) is not None
     return cand[2] == "OUTCOME" and bool(pat["adjective"].match(span)) and modifies
 
