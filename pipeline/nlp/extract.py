@@ -187,9 +187,9 @@ ROMAN_NUMERAL_BEFORE = re.compile(rf"(?:[A-Za-z0-9]{rules.DASH}|\b(?:phase|stage
 SHOUTED_WORD = re.compile(r"[A-Z]{2,}")
 
 
-def _redefined_short_forms(doc: Doc, routes: Iterable) -> set[str]:
-    """Short forms the abstract defines as something other than a route: "sleep quality (SQ)" is no subcutaneous."""
-    spans = [(h.start, h.end) for h in routes]
+def _defined_otherwise(doc: Doc, spans: list[tuple[int, int]]) -> set[str]:
+    """Short forms the abstract defines by a long form that none of `spans` covers: "sleep quality (SQ)" is no
+    subcutaneous route, "auditory steady-state response (ASSR)" no adverse effect."""
     return {short.text for short in doc._.abbreviations
             if not _overlaps((short._.long_form.start_char, short._.long_form.end_char), spans)}
 
@@ -217,7 +217,7 @@ def _candidates(doc: Doc, text: str, sources: dict[str, str]) -> list[tuple[int,
     for h in lex.get("DRUG", ()):
         rule.append((h.start, h.end, "DRUG", h.canonical, {}, "rules"))
     not_before = lexicon.route_not_before()
-    redefined = _redefined_short_forms(doc, lex.get("ROUTE", ()))
+    redefined = _defined_otherwise(doc, [(h.start, h.end) for h in lex.get("ROUTE", ())])
     for h in lex.get("ROUTE", ()):
         if (not _route_abbreviation(text, h.start, h.end) or text[h.start:h.end] in redefined
                 or (h.canonical in not_before and not_before[h.canonical].match(text, h.end))):
@@ -349,12 +349,7 @@ def _drop_defined_otherwise(doc: Doc, text: str, model: list, rule: list) -> lis
     short form is no effect either. Short forms the abstract does not define (SJS, TEN) are left to the tagger."""
     if not doc._.abbreviations or not any(c[2] == "ADVERSE_EVENT" for c in model):
         return model
-    effects = [c[:2] for c in rule + model if c[2] == "ADVERSE_EVENT"]
-    not_effects = set()
-    for short in doc._.abbreviations:
-        long = short._.long_form
-        if not _overlaps((long.start_char, long.end_char), effects):
-            not_effects.add(short.text)
+    not_effects = _defined_otherwise(doc, [c[:2] for c in rule + model if c[2] == "ADVERSE_EVENT"])
     return [c for c in model if c[2] != "ADVERSE_EVENT" or text[c[0]:c[1]] not in not_effects]
 
 
