@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from datetime import date
+from functools import cache
 
 import pandas as pd
 import pytest
@@ -29,9 +30,21 @@ RCT = ("Esketamine for treatment-resistant depression: a randomized controlled t
        "CONCLUSIONS: Ketamine was effective and well tolerated in TRD.")
 
 
+@cache
+def _extractor() -> Extractor:
+    """One pipeline for the module's hand-written abstracts (building one per test only repeats the load)."""
+    return Extractor()
+
+
+def _assess(text: str) -> list:
+    """The finding sentences of a hand-written abstract, for every claim of the catalogue."""
+    ex = _extractor().one(text)
+    return stance.assess(text, ex, article_facts(text, ex), load_catalogue())
+
+
 @pytest.fixture(scope="module")
 def findings():
-    ex = Extractor().one(RCT, doc_id="pmid:1")
+    ex = _extractor().one(RCT, doc_id="pmid:1")
     facts = article_facts(RCT, ex, ["Randomized Controlled Trial"])
     return facts, stance.assess(RCT, ex, facts, load_catalogue())
 
@@ -66,12 +79,12 @@ def test_background_and_hedged_sentences_are_never_evidence(findings):
 def test_protocols_and_animal_studies_are_not_human_evidence():
     protocol = ("Ketamine for depression: a study protocol.\nMETHODS: Patients will be randomized to ketamine. "
                 "RESULTS: We expect that MADRS scores will be significantly lower at 24 h.")
-    ex = Extractor().one(protocol)
+    ex = _extractor().one(protocol)
     facts = article_facts(protocol, ex)
     assert facts.design == "protocol" and stance.assess(protocol, ex, facts, load_catalogue()) == []
     mice = ("Ketamine increases spine density in mice.\nRESULTS: In mice, ketamine significantly increased BDNF "
             "and dendritic spine density in the prefrontal cortex, and reduced immobility in rats.")
-    ex = Extractor().one(mice)
+    ex = _extractor().one(mice)
     facts = article_facts(mice, ex)
     fs = stance.assess(mice, ex, facts, load_catalogue())
     assert facts.design == "animal"
@@ -265,14 +278,13 @@ def test_a_hedge_in_a_merged_conclusion_does_not_silence_the_result():
               "with major depressive disorder received ketamine or placebo. RESULTS: MADRS scores fell significantly "
               "more with ketamine than with placebo at day 7 ( CONCLUSION: Ketamine appears to be an effective "
               "treatment for depression.")
-    ex = Extractor().one(merged)
+    ex = _extractor().one(merged)
     assert any("( CONCLUSION" in merged[s:e] for s, e in ex.sentences)
     facts = article_facts(merged, ex)
     fs = stance.assess(merged, ex, facts, load_catalogue())
     assert stance.article_stance(fs, "antidepressant_efficacy") == "supports"
     hedged_only = merged.replace("fell significantly more with ketamine than with placebo", "may fall with ketamine")
-    ex = Extractor().one(hedged_only)
-    fs = stance.assess(hedged_only, ex, article_facts(hedged_only, ex), load_catalogue())
+    fs = _assess(hedged_only)
     assert stance.article_stance(fs, "antidepressant_efficacy") == "none"
 
 
@@ -345,7 +357,7 @@ def test_a_header_left_inside_a_sentence_starts_its_section():
     text = ("Ketamine in major depressive disorder: a randomized trial.\nMETHODS: Patients with major depressive "
             "disorder received ketamine 0.5 mg/kg or saline over 40 min RESULTS: Forty patients completed the study. "
             "Ketamine was well tolerated by most patients.")
-    ex = Extractor().one(text)
+    ex = _extractor().one(text)
     last = len(ex.sentences) - 1
     assert text[slice(*ex.sentences[last])].startswith("Ketamine was well tolerated")
     assert section_of(ex, last, text) == "RESULTS"
@@ -367,7 +379,7 @@ def test_a_merged_part_keeps_only_its_own_mentions():
               "patients with major depressive disorder received ketamine or buprenorphine. RESULTS: Depression "
               "scores fell significantly from baseline in the first group ( CONCLUSION: Buprenorphine appears to be "
               "useful.")
-    ex = Extractor().one(merged)
+    ex = _extractor().one(merged)
     i = next(k for k, (s, e) in enumerate(ex.sentences) if "( CONCLUSION" in merged[s:e])
     parts = finding_part(ex, i, merged)
     assert len(parts) == 1 and "Buprenorphine" not in merged[slice(*parts[0])]
@@ -432,7 +444,7 @@ def test_benefit_in_a_depressed_population_is_on_the_efficacy_topic():
 ])
 def test_others_work_needs_and_known_facts_are_not_findings(sentence):
     text = f"Ketamine in depression: a cohort study.\nMETHODS: We followed 40 patients. RESULTS: {sentence}"
-    ex = Extractor().one(text)
+    ex = _extractor().one(text)
     index = [i for i, (s, e) in enumerate(ex.sentences) if sentence[:20] in text[s:e]]
     assert len(index) == 1 and not finding_part(ex, index[0], text)
 
@@ -444,7 +456,7 @@ def test_others_work_needs_and_known_facts_are_not_findings(sentence):
 ])
 def test_a_review_s_pooled_numbers_stay_findings(sentence):
     text = f"Ketamine in depression: a systematic review.\nMETHODS: We searched MEDLINE. RESULTS: {sentence}"
-    ex = Extractor().one(text)
+    ex = _extractor().one(text)
     index = [i for i, (s, e) in enumerate(ex.sentences) if sentence[:20] in text[s:e]]
     assert len(index) == 1 and finding_part(ex, index[0], text)
 
@@ -452,7 +464,7 @@ def test_a_review_s_pooled_numbers_stay_findings(sentence):
 def test_a_finding_with_a_trailing_call_for_research_stays_a_finding():
     text = ("Ketamine for depression: a randomized trial.\nMETHODS: Forty patients were randomized. RESULTS: Ketamine "
             "did not show an antidepressant advantage over midazolam, highlighting the need for further research.")
-    ex = Extractor().one(text)
+    ex = _extractor().one(text)
     assert finding_part(ex, len(ex.sentences) - 1, text)
 
 
@@ -475,22 +487,19 @@ def test_rapid_needs_an_early_time_point_somewhere_in_the_findings():
     base = ("Ketamine in major depressive disorder: a randomized trial.\nMETHODS: Forty patients with major "
             "depressive disorder were randomized to ketamine or placebo. RESULTS: {result} CONCLUSIONS: Ketamine "
             "produced a rapid and significant reduction in depressive symptoms.")
-    catalogue = load_catalogue()
     for result, expected in (("MADRS scores were significantly lower with ketamine at 4 h (p < 0.01).", "supports"),
                              ("MADRS scores were significantly lower with ketamine at week 2 (p < 0.01).", "none"),
                              ("Dissociation peaked at 40 min. MADRS scores were significantly lower with ketamine "
                               "at week 2 (p < 0.01).", "none")):
         text = base.format(result=result)
-        ex = Extractor().one(text)
-        fs = stance.assess(text, ex, article_facts(text, ex), catalogue)
-        assert stance.article_stance(fs, "rapid_onset") == expected, result
+        assert stance.article_stance(_assess(text), "rapid_onset") == expected, result
 
 
 def test_an_unstructured_abstract_opens_with_context_even_with_numbers():
     text = ("Safety of esketamine versus quetiapine.\nIn ESCAPE-TRD, esketamine significantly increased remission "
             "at week 8 versus quetiapine. Here we explore adverse events in that trial. Patients were randomised. "
             "Adverse events were mostly mild and transient. Esketamine was well tolerated.")
-    ex = Extractor().one(text)
+    ex = _extractor().one(text)
     assert ex.roles[1] == "background" and not finding_part(ex, 1, text)
 
 
@@ -499,8 +508,7 @@ def test_each_part_of_a_merged_sentence_is_judged_on_its_own():
             "patients with treatment-resistant depression received six ketamine infusions with or without music. "
             "RESULTS: Outcomes did not differ between the music and control groups ( CONCLUSIONS: This trial found "
             "large and sustained benefits of ketamine for severe TRD.")
-    ex = Extractor().one(text)
-    fs = stance.assess(text, ex, article_facts(text, ex), load_catalogue())
+    fs = _assess(text)
     assert stance.article_stance(fs, "trd_efficacy") == "supports"
     merged = [f for f in fs if f.claim_id == "trd_efficacy" and "( CONCLUSIONS" in text[f.start:f.end]]
     assert len(merged) == 1 and merged[0].stance == "supports"  # the later part's stance stands for the sentence
@@ -547,8 +555,7 @@ def test_each_clause_of_a_contrast_speaks_for_its_own_topic(claim_id, sentence, 
     text = ("Ketamine in major depressive disorder: a randomized placebo-controlled trial.\nMETHODS: Forty patients "
             "with major depressive disorder and suicidal ideation were randomized to ketamine or placebo. "
             f"RESULTS: {sentence}")
-    ex = Extractor().one(text)
-    fs = stance.assess(text, ex, article_facts(text, ex), load_catalogue())
+    fs = _assess(text)
     assert stance.article_stance(fs, claim_id) == expected
 
 
@@ -557,7 +564,7 @@ def test_literature_in_the_present_tense_and_responders_are_not_findings():
                                 "cortical excitability.")
     text = ("Psychoplastogens for depression.\nRESULTS: Advanced imaging studies suggest that brain 5-HT levels are "
             "reduced in depression.")
-    ex = Extractor().one(text)
+    ex = _extractor().one(text)
     assert not finding_part(ex, 1, text)
 
 
@@ -566,7 +573,7 @@ def test_a_predictor_study_speaks_on_efficacy_only_through_tested_results():
             "METHODS: Seventy patients with treatment-resistant depression received ketamine infusions. RESULTS: "
             "Depressive symptoms improved after ketamine. The time effect of the ketamine infusions on depressive "
             "symptoms was significant (p < 0.001).")
-    ex = Extractor().one(text)
+    ex = _extractor().one(text)
     facts = article_facts(text, ex)
     assert facts.predictor_study
     fs = [f for f in stance.assess(text, ex, facts, load_catalogue()) if f.claim_id == "antidepressant_efficacy"]
@@ -586,14 +593,14 @@ def test_groups_defined_by_their_response_are_no_efficacy_findings(sentence):
 def test_mood_disorders_are_a_depression_population():
     text = ("Midazolam vs saline in trials of ketamine as a rapid-acting antidepressant.\nIn this analysis of 367 "
             "patients with mood disorders, ketamine improved depression ratings.")
-    assert article_facts(text, Extractor().one(text)).depression
+    assert article_facts(text, _extractor().one(text)).depression
 
 
 def test_an_unstructured_abstract_second_half_is_not_background():
     text = ("Ketamine in youth: a systematic review.\nMood disorders in youth are increasing. This systematic review "
             "evaluated ketamine in youth. The PRISMA guidelines were used. Sixteen studies were identified. Studies "
             "reported immediate improvements in depression. Ketamine was well tolerated.")
-    ex = Extractor().one(text)
+    ex = _extractor().one(text)
     assert ex.roles[1] == "background" and ex.roles[5] == "results"
 
 
