@@ -130,14 +130,14 @@ def test_sample_size_and_bins():
 
 
 @pytest.mark.parametrize("text,n", [
-    ("One hundred twenty-seven patients with major depressive disorder were included.", 127),
-    ("This study of 33 unmedicated participants with MDD and 26 healthy controls examined attention.", 59),
+    ("One hundred twenty-seven adults with bipolar depression took part.", 127),
+    ("This trial of 33 drug-free participants with TRD and 26 healthy controls measured sleep.", 59),
     ("Aggression was evaluated in 12 male MDMA users, in comparison with 20 healthy male subjects.", 32),
     ("Forty-two current ecstasy/polydrug users, 18 previous users, and 50 non-users completed it.", 110),
     ("Of 50 patients, 30 patients completed the study.", 50),
     ("Adults entering venues were surveyed in 2019-2022 (n = 1952).", 1952),
-    ("We enrolled 14 previous users of MDMA who were abstaining from use and 15 controls who never used it.", 29),
-    ("Cross-over studies in 24 and 16 healthy subjects.", 40),
+    ("We recruited 14 former users of ecstasy who had stopped using it and 15 controls without any use.", 29),
+    ("Crossover experiments enrolled 24 and 16 healthy subjects.", 40),
     ("Of 40 patients, 20 patients of whom 8 responders were seen.", 40),
 ])
 def test_sample_size_reads_number_words_qualified_groups_and_comparisons(text, n):
@@ -299,7 +299,7 @@ def test_tolerability_wordings(sentence, expected):
 
 
 @pytest.mark.parametrize("sentence,expected", [
-    ("Ketamine produced behaviors similar to the positive and negative symptoms of schizophrenia.", None),
+    ("Ketamine evoked behaviour similar to the negative symptoms seen in schizophrenia.", None),
     ("BPRS and Brief Psychiatric Rating Scale scores were the outcome measures.", None),
     ("Adverse events were similar between groups and brief.", "supports"),
 ])
@@ -324,7 +324,7 @@ def test_a_harm_present_before_treatment_is_no_tolerability_finding(sentence, ex
 @pytest.mark.parametrize("sentence,expected", [
     ("Remission was more frequent with IV ketamine than with intranasal esketamine (p = 0.02).", True),
     ("Intravenous ketamine and intranasal esketamine showed similar response rates.", True),
-    ("Both IV ketamine and IN esketamine significantly reduced depressive symptoms from baseline.", False),
+    ("Both IV ketamine and IN esketamine lowered MADRS scores significantly from baseline.", False),
     ("Ketamine and esketamine significantly reduced depressive symptoms.", False),
     ("Ketamine was superior to placebo and esketamine was not.", False),
 ])
@@ -422,8 +422,8 @@ def test_staying_on_an_antidepressant_is_an_add_on_design(text, expected):
 
 
 @pytest.mark.parametrize("sentence,expected", [
-    ("A higher baseline MADRS score was associated with a greater reduction in the MADRS total score.", True),
-    ("Caudate connectivity was associated with improvement in depression severity following ketamine.", True),
+    ("Higher baseline HAM-D scores were associated with a greater decrease in HAM-D scores.", True),
+    ("Striatal connectivity was associated with improvement in mood after ketamine.", True),
     ("Ketamine significantly reduced MADRS scores compared with placebo.", False),
 ])
 def test_a_predictor_of_the_benefit_is_not_an_efficacy_finding(sentence, expected):
@@ -473,7 +473,7 @@ def test_a_finding_with_a_trailing_call_for_research_stays_a_finding():
      "conflicts"),
     ("efficacy", "Adding ketamine gave no added benefit on the MADRS.", "conflicts"),
     ("efficacy", "This meta-analysis suggests a marginal efficacy of oral ketamine for depression.", "conflicts"),
-    ("tolerability", "No safety concerns arose in this study regarding the combination treatment.", "supports"),
+    ("tolerability", "No safety concerns emerged with the combined treatment.", "supports"),
 ])
 def test_no_advantage_and_no_safety_concerns(profile, sentence, expected):
     assert stance._polarity(profile, sentence)[0] == expected
@@ -515,7 +515,7 @@ def test_each_part_of_a_merged_sentence_is_judged_on_its_own():
 
 
 @pytest.mark.parametrize("sentence,expected", [
-    ("Ketamine versus ECT: response to therapy, RR = 0.89, p = 0.51; remission, RR = 0.92, p = 0.68.", True),
+    ("Ketamine versus ECT: response, RR = 0.91, p = 0.47; remission, RR = 0.95, p = 0.72.", True),
     ("Ketamine was superior to placebo (SMD -0.82; I2 = 12%, p = 0.33 for heterogeneity).", False),
     ("Baseline MADRS scores were similar between the groups (p = 0.43).", False),
     ("MADRS improved with ketamine (p = 0.002) but not with placebo (p = 0.41).", False),
@@ -544,12 +544,12 @@ def test_wordings_the_review_found(profile, sentence, expected):
 
 
 @pytest.mark.parametrize("claim_id,sentence,expected", [
-    ("antidepressant_efficacy", "Ketamine significantly improved depressive symptoms but had no effect on cognitive "
-     "performance.", "supports"),
-    ("antidepressant_efficacy", "IN ketamine induced rapid antidepressant effects compared to placebo but did not "
-     "significantly alter SI scores.", "supports"),
-    ("suicidal_ideation", "IN ketamine induced rapid antidepressant effects compared to placebo but did not "
-     "significantly alter SI scores.", "conflicts"),
+    ("antidepressant_efficacy", "Esketamine significantly lowered depression scores but had no effect on "
+     "memory.", "supports"),
+    ("antidepressant_efficacy", "Nasal ketamine reduced depressive symptoms more than placebo but did not "
+     "significantly change SI ratings.", "supports"),
+    ("suicidal_ideation", "Nasal ketamine reduced depressive symptoms more than placebo but did not "
+     "significantly change SI ratings.", "conflicts"),
 ])
 def test_each_clause_of_a_contrast_speaks_for_its_own_topic(claim_id, sentence, expected):
     text = ("Ketamine in major depressive disorder: a randomized placebo-controlled trial.\nMETHODS: Forty patients "
@@ -560,10 +560,9 @@ def test_each_clause_of_a_contrast_speaks_for_its_own_topic(claim_id, sentence, 
 
 
 def test_literature_in_the_present_tense_and_responders_are_not_findings():
-    assert NOT_A_FINDING.search("Patients with robust improvements at 230 min (responders) exhibited increased "
-                                "cortical excitability.")
-    text = ("Psychoplastogens for depression.\nRESULTS: Advanced imaging studies suggest that brain 5-HT levels are "
-            "reduced in depression.")
+    assert NOT_A_FINDING.search("Patients who improved most by 4 h (responders) exhibited higher EEG power.")
+    text = ("Psychoplastogens for depression.\nRESULTS: Imaging studies suggest that serotonin signalling is lower in "
+            "depression.")
     ex = _extractor().one(text)
     assert not finding_part(ex, 1, text)
 
@@ -582,7 +581,7 @@ def test_a_predictor_study_speaks_on_efficacy_only_through_tested_results():
 
 
 @pytest.mark.parametrize("sentence", [
-    "For Responders and Remitters, maximal improvements were achieved by Day 1.",
+    "For responders and remitters, the largest gains came by day 2.",
     "Patient remitters showed increased connectivity that decreased following treatment.",
     "Antidepressant responders (>=50% decrease in MADRS scores) received four further open-label infusions.",
 ])

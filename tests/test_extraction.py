@@ -127,13 +127,13 @@ def test_durations_ages_and_schedules_are_not_timepoints():
     # boundaries: "following" stays out, postpartum and "post first dose" qualifiers stay in, ranges are one span
     ("MADRS at 24 hr following a single dose.", ["24 hr"]),
     ("EPDS at postpartum day 7 and 4 weeks postpartum.", ["postpartum day 7", "4 weeks postpartum"]),
-    ("MADRS at 24 hours post first dose.", ["24 hours post first dose"]),
+    ("QIDS at 24 hours post first dose.", ["24 hours post first dose"]),
     ("Lower scores from 2 h to 2 weeks.", ["2 h to 2 weeks"]),
     ("Pain on postoperative day 7 and postoperative day 30.", ["postoperative day 7", "postoperative day 30"]),
     ("Scores on Day 1, Day 4, 1 week (Day 7).", ["Day 1", "Day 4", "1 week", "Day 7"]),
     ("Two test days 2 weeks apart.", []),
     # lengths, schedules and dosing days
-    ("With a follow-up of eight weeks, 8 to 12 weeks, and 16 to 20 weeks.", []),
+    ("With a follow-up of six weeks, 6 to 10 weeks, and 14 to 18 weeks.", []),
     ("Ketamine (0.5 mg/kg, 40 minutes) plus venlafaxine.", []),
     ("A screening phase (24 to 48 hours) and a treatment phase (day 1 to 25).", []),
     ("Responders at the end of the induction phase (week 4).", ["week 4"]),
@@ -151,7 +151,7 @@ def test_durations_ages_and_schedules_are_not_timepoints():
     ("At the 12-month follow up period; timepoints (24-hour, 5-day and 1-month).", ["24-hour", "5-day", "1-month"]),
     ("Compared to 24\u2010hours, 5\u2010days and 3\u2010months post\u2010infusion.",
      ["24\u2010hours", "5\u2010days", "3\u2010months post\u2010infusion"]),
-    ("Between baseline and post-infusion day 4 (pre-specified time point).", ["post-infusion day 4"]),
+    ("From baseline to post-infusion day 4 (pre-specified endpoint).", ["post-infusion day 4"]),
     ("A suicide crisis in the last two weeks; a duration less than 2 weeks; 20 minutes per session.", []),
     ("Most studies used 40 min intravenous infusions.", []),
 ])

@@ -55,9 +55,9 @@ def test_committed_model_reads_a_registry_protocol_and_records_its_cross_validat
 
 
 @pytest.mark.parametrize(("text", "n"), [
-    ("24 MDMA users and 30 matched normal controls were tested.", 54),
-    ("We compared 45 ecstasy polydrug, 48 cannabis polydrug and 40 legal drug users, who reported.", 133),
-    ("Fifteen male users (mean exposure, 723 tablets; 12.0 weeks) and 12 age-matched control subjects underwent.", 27),
+    ("24 ecstasy users and 30 matched controls took the tests.", 54),
+    ("We compared 45 ecstasy, 48 cannabis and 40 alcohol users in an online survey.", 133),
+    ("Fifteen male users (mean use, 500 tablets; 10.5 weeks) and 12 matched control subjects were scanned.", 27),
     ("Ninety\u2010two participants aged 21-70 are enrolled.", 92),
     ("Of 120 patients screened, 60 patients were randomized.", 60),
     ("At 12 weeks, 24 patients and 3 controls remained.", 27),
@@ -121,10 +121,10 @@ def test_the_json_model_predicts_what_scikit_learn_predicts():
 
 
 @pytest.mark.parametrize(("text", "cue"), [
-    ("In a double-blind, randomized, placebo-controlled crossover study, 20 volunteers took MDMA.",
+    ("Twenty volunteers took MDMA; the crossover design was randomized, blinded and placebo-controlled.",
      "randomised+controlled"),
     ("In a double-blind, placebo-controlled study, 20 healthy volunteers took MDMA and placebo.", "controlled"),
-    ("A single-blind, placebo-controlled study with a non-randomized design in 15 participants.", "controlled"),
+    ("Fifteen participants took part in a non-randomized, single-blind, placebo-controlled trial.", "controlled"),
     ("Fourteen of 67 patients were randomly selected; ratings were compared.", None),  # selection is no assignment
     ("Patients were randomized to two doses of ketamine.", "randomised"),  # randomised, not controlled
 ])
@@ -148,12 +148,11 @@ def test_committed_model_follows_the_guideline_on_controls_and_pooling():
     "other" (the model before these cues called the first two "rct" and the pooled one "systematic_review")."""
     assert json.loads(study_type.MODEL_PATH.read_text())["cross_validated"]["accuracy"] >= 0.84
     for text in [
-        "Cognitive effects of intramuscular ketamine in healthy volunteers\nDoses of ketamine (0.2, 0.4 mg/kg) and "
-        "placebo were administered to 20 volunteers under double-blind, placebo-controlled conditions. Ketamine "
-        "impaired episodic memory.",
+        "Memory after intramuscular ketamine in healthy volunteers\nTwenty volunteers received ketamine (0.2 or 0.4 "
+        "mg/kg) and placebo under double-blind, placebo-controlled conditions. Ketamine impaired episodic memory.",
         "Ketamine effects on memory in depression\nIn a double-blind, placebo-controlled study, 24 patients with "
         "treatment-resistant depression received ketamine and placebo infusions. Depression scores improved.",
-        "Safety pharmacology of LSD in healthy subjects\nWe conducted a pooled analysis of four double-blind, "
-        "randomized, placebo-controlled, crossover studies that included a total of 83 healthy subjects.",
+        "Safety of LSD in healthy subjects\nThis pooled analysis combines the data of four randomized, double-blind, "
+        "placebo-controlled crossover trials in 83 healthy subjects overall.",
     ]:
         assert design.psynamic_type(text) == "other"

@@ -58,7 +58,7 @@ OTHER_TEST = re.compile(r"heterogeneity|\bI2\b|\bI²|interaction|subgroup|baseli
 
 def only_non_significant(sentence: str) -> bool:
     """Every p value the sentence reports for the effect is 0.05 or more, and nothing is called significant or
-    superior: the numbers say no difference ("response to therapy, RR = 0.89, p = 0.51") whatever words name the
+    superior: the numbers say no difference ("response, RR = 0.91, p = 0.47") whatever words name the
     outcomes. P values of heterogeneity, interactions, subgroups or baseline balance do not count."""
     ps = [(m.group(1), float(m.group(2))) for m in P_VALUE.finditer(sentence)
           if not OTHER_TEST.search(sentence[max(0, m.start() - 80):m.start()])]
