@@ -332,3 +332,12 @@ def test_half_a_measure_or_an_instrument_is_no_adverse_effect():
     spans = {w: (text.index(w), text.index(w) + len(w), "ADVERSE_EVENT") for w in ("blood", "QIDS", "Nausea")}
     assert _bare_modifier(text, spans["blood"]) and _bare_modifier(text, spans["QIDS"])
     assert not _bare_modifier(text, spans["Nausea"])  # a named effect stays, whatever follows it
+
+
+def test_the_committed_learned_vocabulary_holds_terms_not_passages():
+    from pipeline.nlp.learn_vocab import is_term
+
+    learned = lexicon.load_yaml("learned.yaml")
+    assert all(is_term(t) for terms in learned.values() for t in terms)
+    assert not is_term("impairments in fluency, attention, learning, or memory")
+    assert is_term("quick inventory of depressive symptomatology")
