@@ -235,6 +235,7 @@ def publish_sync(settings: Settings, result: SyncResult, run: dict, stage: Stage
         rejects += [r for r in stage.rejects if (r["doc_id"], r["source"], r["stage"], r["reason"]) not in seen]
         tables["entities"] = to_table("entities", stage.entities)
         tables["doses"] = to_table("doses", stage.doses)
+        tables["studies"] = to_table("studies", stage.studies)
         catalogue = load_catalogue()
         old = store.read_table(out, "claim_evidence")
         changes = diff_rows(old.to_pylist() if old is not None else [], stage.evidence, run["run_id"])

@@ -17,6 +17,7 @@ from pathlib import Path
 from pipeline.claims.catalogue import Catalogue, load_catalogue
 from pipeline.claims.evidence import evidence_rows
 from pipeline.nlp.extract import Extraction, Extractor, mention_row
+from pipeline.studies import facts_of, study_row, study_type_of
 from pipeline.tables import store
 
 Item = tuple  # (doc_id, pmid, version, text, sections[, meta]): meta has publication_types, mesh, retracted
@@ -29,16 +30,21 @@ class StageResult:
     entities: list[dict] = field(default_factory=list)
     doses: list[dict] = field(default_factory=list)
     evidence: list[dict] = field(default_factory=list)
+    studies: list[dict] = field(default_factory=list)
     rejects: list[dict] = field(default_factory=list)
     processed: dict[str, str] = field(default_factory=dict)  # doc_id -> content hash + model version
     model_version: str = ""
 
 
 def rows(ex: Extraction, item: Item | None = None, catalogue: Catalogue | None = None
-         ) -> tuple[list[dict], list[dict], list[dict]]:
-    """Entity, dose and (with a catalogue) claim-evidence rows of one article."""
-    evidence = evidence_rows(item, ex, catalogue) if item is not None and catalogue is not None else []
-    return [mention_row(m) for m in ex.mentions], [asdict(d) for d in ex.doses], evidence
+         ) -> tuple[list[dict], list[dict], list[dict], list[dict]]:
+    """Entity, dose, claim-evidence (with a catalogue) and study rows of one article (the last two need its item)."""
+    ents, doses = [mention_row(m) for m in ex.mentions], [asdict(d) for d in ex.doses]
+    if item is None:
+        return ents, doses, [], []
+    facts, kind = facts_of(item, ex), study_type_of(item)
+    evidence = evidence_rows(item, ex, catalogue, facts, kind) if catalogue is not None else []
+    return ents, doses, evidence, [study_row(item, ex, facts, kind)]
 
 
 def _safe_run(extractor: Extractor, items: list[Item]) -> Iterator[tuple[Item, Extraction | None, str | None]]:
@@ -103,7 +109,7 @@ def article_item(a: dict) -> Item:
     return (a["doc_id"], a["pmid"], a["version"], a["text"], a["sections"] or [], meta)
 
 
-DERIVED = ("entities", "doses", "claim_evidence")
+DERIVED = ("entities", "doses", "claim_evidence", "studies")
 
 
 def previous_rows(out: Path) -> dict[str, list[dict]]:
@@ -119,19 +125,20 @@ def extract_articles(articles: list[dict], previous: dict[str, list[dict]], prev
                      model_version: str, workers: int = 1, with_model: bool = True, run_id: str = "",
                      catalogue: Catalogue | None = None, runner: Runner | None = None) -> StageResult:
     """Re-extract new or changed articles (or all, when the model or the claim catalogue changed); keep the rows of
-    unchanged ones; drop rows of articles no longer present. `previous` holds the published entities, doses and
-    claim_evidence rows."""
+    unchanged ones; drop rows of articles no longer present. `previous` holds the published entities, doses,
+    claim_evidence and studies rows; an article without a study row (output from before that table) is redone."""
     catalogue = catalogue or load_catalogue()
     done = previous_state.get("extracted", {})
     current = {a["doc_id"]: f"{a['content_hash']}|{model_version}|{catalogue.version}" for a in articles}
-    todo = [a for a in articles if done.get(a["doc_id"]) != current[a["doc_id"]]]
+    studied = {r["doc_id"] for r in previous.get("studies", [])}
+    todo = [a for a in articles if done.get(a["doc_id"]) != current[a["doc_id"]] or a["doc_id"] not in studied]
     redo = {a["doc_id"] for a in todo}
 
     def keep(rows: list[dict]) -> list[dict]:
         return [r for r in rows if r["doc_id"] in current and r["doc_id"] not in redo]
 
     result = StageResult(keep(previous.get("entities", [])), keep(previous.get("doses", [])),
-                         keep(previous.get("claim_evidence", [])))
+                         keep(previous.get("claim_evidence", [])), keep(previous.get("studies", [])))
     result.processed = {k: v for k, v in done.items() if k in current and k not in redo}
     result.model_version = model_version
     items = [article_item(a) for a in todo]
@@ -141,10 +148,11 @@ def extract_articles(articles: list[dict], previous: dict[str, list[dict]], prev
             result.rejects.append({"doc_id": doc_id, "source": "articles", "stage": "extract", "reason": err,
                                    "snippet": None, "first_run_id": run_id})
             continue
-        ents, doses, evidence = out
+        ents, doses, evidence, studies = out
         result.entities += ents
         result.doses += doses
         result.evidence += evidence
+        result.studies += studies
         result.processed[doc_id] = current[doc_id]
     if len(todo) > 1 and len(result.rejects) == len(todo):
         raise RuntimeError(f"extraction failed for all {len(todo)} records, a fault of the pipeline rather than "
@@ -152,4 +160,5 @@ def extract_articles(articles: list[dict], previous: dict[str, list[dict]], prev
     result.entities.sort(key=lambda r: (r["doc_id"], r["start"], r["end"], r["label"]))
     result.doses.sort(key=lambda r: (r["doc_id"], r["start"]))
     result.evidence.sort(key=lambda r: (r["claim_id"], r["doc_id"], r["start"]))
+    result.studies.sort(key=lambda r: r["doc_id"])
     return result

@@ -9,7 +9,8 @@ import pytest
 
 from pipeline.config import Settings
 from pipeline.ingest import run_stages
-from pipeline.mentions import extract_items
+from pipeline.mentions import extract_articles, extract_items, previous_rows
+from pipeline.tables import store
 from tests.pubmed_factory import record, write_set
 
 ABSTRACT = ("Patients received ketamine 0.5 mg/kg intravenously. MADRS scores fell at 24 h (p < 0.01). "
@@ -43,6 +44,38 @@ def test_tables_quarantine_and_incremental_reextraction(folder, tmp_path):
     assert second["stage"].entities == first["stage"].entities
     assert (out / "entities.parquet").read_bytes() == before  # nothing changed, nothing re-extracted differently
     assert len(pd.read_parquet(out / "rejects.parquet")) == len(rejects)
+
+
+def test_one_study_row_per_extracted_article(folder, tmp_path):
+    out = tmp_path / "out"
+    run_once(f"xml:{folder}", out)
+    studies = pd.read_parquet(out / "studies.parquet")
+    assert sorted(studies["doc_id"]) == [f"pmid:{i}" for i in range(1, 6)]  # the quarantined record has none
+    row = studies.iloc[0]
+    assert row["study_drug"] == "ketamine" and list(row["routes"]) == ["intravenous"] and row["n_doses"] == 1
+    assert row["model_version"] and row["study_type"] and row["design"]
+
+
+def test_output_without_study_rows_is_reextracted_once(folder, tmp_path):
+    """An output folder published before studies.parquet existed gets its study rows on the next run, and the
+    run after that re-extracts nothing."""
+    out = tmp_path / "out"
+    first, _ = run_once(f"xml:{folder}", out)
+    articles = pd.read_parquet(out / "articles.parquet").to_dict("records")
+    state, version = store.read_state(out), first["stage"].model_version
+    seen: list[str] = []
+
+    def counting(items, catalogue):
+        seen.extend(it[0] for it in items)
+        return extract_items(items, catalogue=catalogue)
+
+    old = {**previous_rows(out), "studies": []}
+    again = extract_articles(articles, old, state, version, runner=counting)
+    assert sorted(seen) == [f"pmid:{i}" for i in range(1, 7)] and len(again.studies) == 5
+    assert again.entities == first["stage"].entities
+    seen.clear()
+    extract_articles(articles, previous_rows(out), state, version, runner=counting)
+    assert seen == ["pmid:6"]  # only the quarantined record is tried again
 
 
 def test_process_parallel_rows_equal_single_process():

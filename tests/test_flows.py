@@ -20,7 +20,7 @@ from tests.conftest import ROOT
 from tests.pubmed_factory import record, write_set
 
 ENV = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_LOGGING_LEVEL": "WARNING"}
-TABLES = ("articles", "entities", "doses", "claim_evidence", "claim_summary")
+TABLES = ("articles", "entities", "doses", "studies", "claim_evidence", "claim_summary")
 
 
 def kev(*args: str, env: dict | None = None, timeout: int = 300) -> subprocess.CompletedProcess:

@@ -6,9 +6,9 @@ import json
 import math
 from collections import defaultdict
 
-from pipeline.claims import design, stance
+from pipeline.claims import stance
 from pipeline.claims.catalogue import Catalogue
-from pipeline.claims.facts import article_facts
+from pipeline.claims.facts import ArticleFacts
 from pipeline.nlp.extract import Extraction
 
 METHOD = "rules-v1"
@@ -22,12 +22,11 @@ VERDICT_RULE = ("supported: weighted support >= 2x weighted conflict and >= 3 su
                 "counts half to each side; retracted articles are listed, not counted.")
 
 
-def evidence_rows(item: tuple, ex: Extraction, catalogue: Catalogue) -> list[dict]:
+def evidence_rows(item: tuple, ex: Extraction, catalogue: Catalogue, facts: ArticleFacts,
+                  study_type: str | None) -> list[dict]:
+    """One row per finding sentence of the article, with the article's facts and PsyNamic study type."""
     doc_id, pmid, version, text = item[0], item[1], item[2], item[3]
-    meta = item[5] if len(item) > 5 else {}
-    facts = article_facts(text, ex, meta.get("publication_types"), meta.get("mesh"), bool(meta.get("retracted")))
     found = stance.assess(text, ex, facts, catalogue)
-    kind = design.psynamic_type(text, meta.get("journal")) if found else None
     out = []
     for f in found:
         out.append({
@@ -38,9 +37,9 @@ def evidence_rows(item: tuple, ex: Extraction, catalogue: Catalogue) -> list[dic
             "role": ex.roles[f.sent_index], "stance": f.stance, "confidence": f.confidence,
             "cues": json.dumps(f.cues, ensure_ascii=False), "timepoint_hours": f.timepoint_hours,
             "outcome": f.outcome, "dose": f.dose, "route": f.route, "design": facts.design,
-            "study_type": kind, "sample_size": facts.sample_size, "populations": facts.populations,
+            "study_type": study_type, "sample_size": facts.sample_size, "populations": facts.populations,
             "retracted": facts.retracted,
-            "method": METHOD, "model_version": ex.mentions[0].model_version if ex.mentions else "",
+            "method": METHOD, "model_version": ex.model_version,
             "catalogue_version": catalogue.version,
         })
     return out

@@ -94,6 +94,7 @@ class Extraction:
     study_drug: str | None
     routes: list[str]
     sections: list[str | None] = field(default_factory=list)
+    model_version: str = ""
 
 
 @cache
@@ -523,7 +524,7 @@ def extract_doc(doc: Doc, doc_id: str, pmid: str | None = None, version: int = 1
                           **mass_values(a["value"], a.get("value_max"), a["unit"]),
                           **schedule(text[m.end:until]), model_version=mv))
     return Extraction(mentions, doses, sents, roles, main, article_routes(text, mentions, main, drugs, sents),
-                      sec_for)
+                      sec_for, mv)
 
 
 # What a route word before these gives is not the study drug: another medication ("oral antidepressant", "oral AD")

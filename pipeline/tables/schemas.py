@@ -120,6 +120,24 @@ DOSES = pa.schema([
     pa.field("model_version", pa.string(), nullable=False),
 ])
 
+STUDIES = pa.schema([
+    pa.field("doc_id", pa.string(), nullable=False),
+    pa.field("pmid", pa.string()),
+    pa.field("version", pa.int32(), nullable=False),
+    pa.field("study_drug", pa.string()),
+    pa.field("drugs", pa.list_(pa.string())),
+    pa.field("routes", pa.list_(pa.string())),
+    pa.field("design", pa.string(), nullable=False),
+    pa.field("study_type", pa.string(), nullable=False),
+    pa.field("sample_size", pa.int64()),
+    pa.field("populations", pa.list_(pa.string())),
+    pa.field("depression", pa.bool_(), nullable=False),
+    pa.field("adjunct", pa.bool_(), nullable=False),
+    pa.field("retracted", pa.bool_(), nullable=False),
+    pa.field("n_doses", pa.int32(), nullable=False),
+    pa.field("model_version", pa.string(), nullable=False),
+])
+
 CLAIM_EVIDENCE = pa.schema([
     pa.field("evidence_id", pa.string(), nullable=False),
     pa.field("claim_id", pa.string(), nullable=False),
@@ -183,10 +201,11 @@ CLAIM_DIFF = pa.schema([
 ])
 
 SCHEMAS: dict[str, pa.Schema] = {"articles": ARTICLES, "rejects": REJECTS, "runs": RUNS, "entities": ENTITIES,
-                                 "doses": DOSES, "claim_evidence": CLAIM_EVIDENCE, "claim_summary": CLAIM_SUMMARY,
-                                 "claim_diff": CLAIM_DIFF}
+                                 "doses": DOSES, "studies": STUDIES, "claim_evidence": CLAIM_EVIDENCE,
+                                 "claim_summary": CLAIM_SUMMARY, "claim_diff": CLAIM_DIFF}
 KEYS: dict[str, tuple[str, ...]] = {"articles": ("doc_id",), "rejects": ("doc_id", "source", "stage", "reason"),
                                     "runs": ("run_id",), "entities": ("mention_id",), "doses": ("mention_id",),
+                                    "studies": ("doc_id",),
                                     "claim_evidence": ("evidence_id",), "claim_summary": ("claim_id",),
                                     "claim_diff": ("run_id", "claim_id", "doc_id")}
 

@@ -1,0 +1,37 @@
+"""One row per article on the study it reports: drug, routes, design, type, size and populations.
+
+Why a table of its own: an analyst counting studies ("randomised trials of intranasal esketamine in TRD") needs
+these facts for every article, while `claim_evidence` only has rows for articles with a finding on a claim. The
+values are the same ones the claims stage weighs evidence with, computed in the same pass.
+"""
+
+from __future__ import annotations
+
+from pipeline.claims import design
+from pipeline.claims.facts import ArticleFacts, article_facts
+from pipeline.nlp.extract import Extraction
+
+
+def facts_of(item: tuple, ex: Extraction) -> ArticleFacts:
+    """The article facts from an item's text and its PubMed metadata (publication types, MeSH, retraction)."""
+    meta = item[5] if len(item) > 5 else {}
+    return article_facts(item[3], ex, meta.get("publication_types"), meta.get("mesh"), bool(meta.get("retracted")))
+
+
+def study_type_of(item: tuple) -> str:
+    """PsyNamic's study type of the article (the trained model, else the rules)."""
+    meta = item[5] if len(item) > 5 else {}
+    return design.psynamic_type(item[3], meta.get("journal"))
+
+
+def study_row(item: tuple, ex: Extraction, facts: ArticleFacts, study_type: str) -> dict:
+    doc_id, pmid, version = item[0], item[1], item[2]
+    drugs = sorted({m.canonical for m in ex.mentions if m.label == "DRUG" and m.canonical and not m.negated})
+    return {
+        "doc_id": doc_id, "pmid": pmid, "version": version, "study_drug": ex.study_drug, "drugs": drugs,
+        "routes": list(ex.routes), "design": facts.design, "study_type": study_type,
+        "sample_size": facts.sample_size, "populations": list(facts.populations),
+        "depression": facts.depression, "adjunct": facts.adjunct, "retracted": facts.retracted,
+        "n_doses": len(ex.doses),
+        "model_version": ex.mentions[0].model_version if ex.mentions else "",
+    }
