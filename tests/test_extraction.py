@@ -85,10 +85,25 @@ def test_mention_ids_are_stable(extractor):
     ("0.2-0.5 mg/kg", 0.2, 0.5, "mg/kg"), ("0, 75, and 100 mg", 0, 100, "mg"), ("28-mg", 28, None, "mg"),
     ("0.5 mg kg-1", 0.5, None, "mg/kg"), ("100 microg/kg", 100, None, "µg/kg"), ("0.6 mg/min", 0.6, None, "mg/min"),
     ("0.15 mg/kg/h", 0.15, None, "mg/kg/h"), ("2.5 μg·kg", 2.5, None, "µg/kg"),
+    ("0·5 mg/kg", 0.5, None, "mg/kg"),  # the Lancet's decimal point, not "5 mg/kg"
+    ("0.11 mg/kg to 2.0 mg/kg", 0.11, 2.0, "mg/kg"), ("0.5 mg/kg-1.0 mg/kg", 0.5, 1.0, "mg/kg"),  # unit repeated
+    ("0.5\u200amg kg-1 h-1", 0.5, None, "mg/kg/h"),  # a hair space
 ])
 def test_dose_forms(text, value, value_max, unit):
     hits = rules.find_doses(f"given {text} daily")
     assert [(h.attrs["value"], h.attrs["value_max"], h.attrs["unit"]) for h in hits] == [(value, value_max, unit)]
+
+
+def test_doses_that_are_no_range_stay_apart():
+    hits = rules.find_doses("either 0.5 mg/kg or 0.25 mg/kg; 1 mg/kg to 20 mg, then 0.5 mg/kg to 0.2 mg/kg")
+    assert [(h.attrs["value"], h.attrs["value_max"]) for h in hits] == [(0.5, None), (0.25, None), (1, None),
+                                                                        (20, None), (0.5, None), (0.2, None)]
+
+
+def test_any_typographic_space_joins_a_number_to_its_unit():
+    text = "better at 20\u200amin and at 10, 20 and 30\u2009min, and at 2\u00a0h"
+    assert [text[h.start:h.end] for h in rules.find_timepoints(text)] == \
+        ["20\u200amin", "10, 20 and 30\u2009min", "2\u00a0h"]
 
 
 def test_lab_concentrations_are_not_doses():
@@ -288,6 +303,22 @@ def test_adverse_events_not_by_context(extractor, text, absent):
     """Instrument words, what a drug treats and a procedure's sedation are not effects of the drug."""
     found = [m.text for m in extractor.one(text).mentions if m.label == "ADVERSE_EVENT"]
     assert absent not in found
+
+
+def test_the_condition_a_title_targets_is_no_adverse_effect(extractor):
+    """GUIDELINES: the disease being treated is not annotated; a title's "premedication for sedation" or "on
+    emergence agitation" makes it the treated condition everywhere in the abstract, unless the drug induces it."""
+    def effects(text):
+        return [m.text for m in extractor.one(text).mentions if m.label == "ADVERSE_EVENT"]
+
+    body = "\nEmergence agitation occurred in 12% with esketamine. Nausea occurred in 3 children."
+    assert effects("Esketamine premedication for the prevention of emergence agitation in children" + body) == \
+        ["Nausea"]
+    assert effects("Effect of esketamine on emergence agitation after tonsillectomy" + body) == ["Nausea"]
+    kept = effects("Effect of ketamine dose on self-rated dissociation\nDissociation rose with dose.")
+    assert kept == ["dissociation", "Dissociation"]  # "effect on" an effect of the drug: not a target
+    kept = effects("Nicotine fails to attenuate ketamine-induced cognitive deficits\nCognitive deficits persisted.")
+    assert "Cognitive deficits" in kept
 
 
 def test_adverse_events_still_found(extractor):

@@ -267,7 +267,27 @@ def _candidates(doc: Doc, text: str, sources: dict[str, str]) -> list[tuple[int,
     for c in extra:  # a configured pretrained pipeline only adds spans where ours of its label leave a gap
         if not _overlaps((c[0], c[1]), [(x[0], x[1]) for x in chosen if x[2] == c[2]]):
             chosen.append(c)
-    return _resolve(chosen)
+    return _drop_title_targets(text, _resolve(chosen))
+
+
+def _drop_title_targets(text: str, cands: list) -> list:
+    """The condition the title says the study treats or prevents ("esketamine on postoperative delirium", as an
+    adverse-effect or outcome candidate there) is the disease being treated wherever the abstract names it, so none
+    of its mentions is an adverse effect."""
+    title_end = text.find("\n")
+    pat = _context_patterns()
+    targets = []
+    for c in cands:
+        if c[2] not in ("ADVERSE_EVENT", "OUTCOME") or c[1] > title_end or re.search(r"(?i)induced\W*$", text[:c[0]]):
+            continue
+        m = pat["title_target"].search(text, 0, c[0])
+        if m and (not m.group("on") or pat["title_target_on"].search(text[m.start():c[1]])):
+            targets.append(c)
+    if not targets:
+        return cands
+    names = {text[s:e].lower() for s, e, *_ in targets} | {c[3] for c in targets if c[3]}
+    return [c for c in cands if c[2] != "ADVERSE_EVENT" or not (
+        c[3] in names or any(text[c[0]:c[1]].lower() in n or n in text[c[0]:c[1]].lower() for n in names))]
 
 
 def _alternation(words: Iterable[str]) -> str:
@@ -301,6 +321,11 @@ def _context_patterns() -> dict[str, re.Pattern]:
                                           rf"(?:{_alternation(cues['instrument_heads'])})\b", flags),
         "treated_before": re.compile(rf"(?:^|[\s(])(?:{_alternation(cues['treated_before'])})[\s-]*$", flags),
         "treated_after": re.compile(rf"^\s*(?:{_alternation(cues['treated_after'])})\b", flags),
+        # the cue, then at most three words ("on the incidence of", "for postoperative"), then the candidate
+        "title_target": re.compile(rf"\b(?:(?:{_alternation(cues['title_target_before'])})|"
+                                   rf"(?P<on>on))\s+(?:(?:the|incidence|occurrence|risk|of|and|"
+                                   r"[\w-]+(?:ive|al|ic|ed|ary))\s+){0,3}$", flags),
+        "title_target_on": re.compile(rf"\b(?:{_alternation(cues['title_target_after_on'])})", flags),
         "generic": re.compile(rf"^(?:{_alternation(cues['generic_words'])})$", flags),
         "glued": re.compile(r"[A-Za-z0-9)][\-\u2010]$"),
     }

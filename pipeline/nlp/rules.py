@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-SP = r"[ \u00a0\u2009\u202f]"
+SP = r"[ \u00a0\u2002-\u200a\u202f\u205f]"  # the spaces abstracts use between a number and its unit
 DASH = r"[-\u2010\u2011\u2012\u2013\u2014]"
-NUM = r"(?:\d+(?:[.,]\d+)?|\.\d+)"
+NUM = r"(?:\d+(?:[.,\u00b7]\d+)?|\.\d+)"  # "0·5": the Lancet's decimal point
 WORDNUM = (r"(?:(?:twenty|thirty|forty)[- ](?:one|two|three|four|five|six|seven|eight|nine)|"
            r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fourteen|fifteen|twenty|thirty|"
            r"forty|sixty|ninety|a|an|several|few)")
@@ -22,9 +22,9 @@ JOIN = rf"(?:{SP}*(?:,{SP}*(?:and|or){SP}+|,|{DASH}|/|{SP}+(?:to|and|or|and/or){
 # ---- DOSE -------------------------------------------------------------------------------------------------------
 MASS = r"(?:mg|mgs|µg|μg|ug|mcg|microg|micrograms?|milligrams?|g|ng)"
 PER = r"(?:kg|m2|m²|min|minute|h|hr|hour|d|day|dose|week|wk)"
-UNIT = (rf"{MASS}(?:{SP}*(?:/|·|\bper{SP}+){SP}*{PER}(?:{SP}*[-−\u2212]?1)?)*"
-        rf"(?:{SP}+(?:kg|h)(?:{SP}*[-−\u2212]1))*")
-DOSE_RX = re.compile(rf"(?<![\w.]){NUM}(?:{JOIN}{NUM}(?:{DASH}?{SP}*{MASS}(?![\w/]))?)*"
+UNIT = (rf"{MASS}(?:{SP}*(?:/|·|\bper{SP}+){SP}*{PER}(?:{SP}*[-−\u2212]?1(?!\d|[.,\u00b7]\d))?)*"
+        rf"(?:{SP}+(?:kg|h)(?:{SP}*[-−\u2212]1(?!\d|[.,\u00b7]\d)))*")
+DOSE_RX = re.compile(rf"(?<![\w.\u00b7]){NUM}(?:{JOIN}{NUM}(?:{DASH}?{SP}*{MASS}(?![\w/]))?)*"
                      rf"{SP}*{DASH}?{SP}*{UNIT}(?![\w/])", re.IGNORECASE)
 _NUM_RX = re.compile(NUM)
 
@@ -51,7 +51,7 @@ def normalise_unit(raw: str) -> str:
 
 def _numbers(s: str) -> list[float]:
     return [float(x.replace(",", ".")) if x.count(",") == 1 and len(x.split(",")[1]) != 3 else
-            float(x.replace(",", "")) for x in _NUM_RX.findall(s)]
+            float(x.replace(",", "")) for x in _NUM_RX.findall(s.replace("\u00b7", "."))]
 
 
 def find_doses(text: str) -> list[RuleHit]:
@@ -69,7 +69,24 @@ def find_doses(text: str) -> list[RuleHit]:
             continue
         hits.append(RuleHit(m.start(), m.end(), "DOSE",
                             {"value": nums[0], "value_max": nums[-1] if len(nums) > 1 else None, "unit": unit}))
-    return hits
+    return _join_ranges(text, hits)
+
+
+_RANGE_JOIN = re.compile(rf"{SP}*(?:to|{DASH}){SP}*$", re.IGNORECASE)
+
+
+def _join_ranges(text: str, hits: list[RuleHit]) -> list[RuleHit]:
+    """A range that repeats its unit ("0.11 mg/kg to 2.0 mg/kg") is one dose, as "0.11 to 2.0 mg/kg" is."""
+    out: list[RuleHit] = []
+    for h in hits:
+        prev = out[-1] if out else None
+        if (prev is not None and prev.attrs["unit"] == h.attrs["unit"] and prev.attrs["value_max"] is None
+                and _RANGE_JOIN.match(text, prev.end, h.start) and h.attrs["value"] > prev.attrs["value"]):
+            out[-1] = RuleHit(prev.start, h.end, "DOSE", {**prev.attrs, "value_max": h.attrs["value_max"]
+                                                          or h.attrs["value"]})
+            continue
+        out.append(h)
+    return out
 
 
 # ---- TIMEPOINT --------------------------------------------------------------------------------------------------
@@ -176,7 +193,7 @@ def timepoint_hours(span: str) -> float | None:
     s = span.lower()
     if s.startswith("within"):
         return 24.0 if "hour" in s or "day" in s else 1.0
-    nums = [float(x.replace(",", ".")) for x in _NUM_RX.findall(s)]
+    nums = [float(x.replace(",", ".")) for x in _NUM_RX.findall(s.replace("\u00b7", "."))]
     compound = re.search(r"\b(twenty|thirty|forty)[- ](one|two|three|four|five|six|seven|eight|nine)\b", s)
     if compound:
         nums.append(float(NUMWORDS[compound.group(1)] + NUMWORDS[compound.group(2)]))
