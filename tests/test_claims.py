@@ -520,10 +520,17 @@ def test_each_part_of_a_merged_sentence_is_judged_on_its_own():
     ("Baseline MADRS scores were similar between the groups (p = 0.43).", False),
     ("MADRS improved with ketamine (p = 0.002) but not with placebo (p = 0.41).", False),
     ("Ketamine significantly reduced MADRS scores (p = 0.06 for remission).", False),
+    ("Adverse events did not differ across groups (p=0·69).", True),  # the Lancet's middle-dot decimal
+    ("More hallucinations with ketamine (p=0·01) than placebo (p=0·40).", False),
 ])
 def test_only_non_significant_p_values(sentence, expected):
     from pipeline.claims.comparisons import only_non_significant
     assert only_non_significant(sentence) is expected
+
+
+def test_a_middle_dot_p_value_is_a_statistic():
+    from pipeline.claims.cues import STATS
+    assert STATS.search("more nightmares (p=0·03)") and not STATS.search("nightmares (p=0·30)")
 
 
 def test_a_mechanism_of_the_benefit_is_not_an_efficacy_finding():
@@ -606,3 +613,11 @@ def test_an_unstructured_abstract_second_half_is_not_background():
 def test_therapeutic_effects_better_than_placebo_are_on_the_efficacy_topic():
     assert stance.GENERIC_EFFICACY.search("The therapeutic effects of ketamine at 24 h were significantly better "
                                           "than placebo.")
+
+
+def test_a_comparators_tolerability_is_no_evidence_on_ketamine():
+    """A sentence about another drug alone (here a perioperative analgesic) says nothing about ketamine."""
+    text = ("Ketamine versus tramadol for shivering after spinal anaesthesia: a randomized trial\n"
+            "RESULTS: Ketamine reduced shivering (p < 0.05). Tramadol had the best efficacy with minimal side effects.")
+    sentences = {text[f.start:f.end] for f in _assess(text) if f.claim_id == "tolerability"}
+    assert not any(s.startswith("Tramadol") for s in sentences)

@@ -50,7 +50,7 @@ SIDE_EFFECT_TARGET = re.compile(r"^[^.;]{0,40}\b(?:dissociat\w*|psychotomimetic|
                                 r"blood pressure|heart rate|vital signs|sedation)", T)
 
 
-P_VALUE = re.compile(r"\bp\s*(=|>|≥|<|≤)\s*(0?\.\d+)", T)
+P_VALUE = re.compile(r"\bp\s*(=|>|≥|<|≤)\s*(0?[.·]\d+)", T)  # "p=0·69": the Lancet writes a middle dot
 SIGNIFICANT = re.compile(r"(?<!not )(?<!non-)(?<!non)\bsignificant(?:ly)?\b|\bsuperior\b", T)
 # p values that test something other than the drug's effect
 OTHER_TEST = re.compile(r"heterogeneity|\bI2\b|\bI²|interaction|subgroup|baseline", T)
@@ -60,7 +60,7 @@ def only_non_significant(sentence: str) -> bool:
     """Every p value the sentence reports for the effect is 0.05 or more, and nothing is called significant or
     superior: the numbers say no difference ("response, RR = 0.91, p = 0.47") whatever words name the
     outcomes. P values of heterogeneity, interactions, subgroups or baseline balance do not count."""
-    ps = [(m.group(1), float(m.group(2))) for m in P_VALUE.finditer(sentence)
+    ps = [(m.group(1), float(m.group(2).replace("·", "."))) for m in P_VALUE.finditer(sentence)
           if not OTHER_TEST.search(sentence[max(0, m.start() - 80):m.start()])]
     return bool(ps) and all(op in "=>≥" and v >= 0.05 for op, v in ps) and not SIGNIFICANT.search(sentence)
 

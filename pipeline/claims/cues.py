@@ -14,7 +14,7 @@ HEDGED = re.compile(r"\b(?:may|maybe|might|could|cannot be (?:drawn|concluded|de
                     r"inconclusive|insufficient evidence|^\s*(?:keywords|supported by|funding|copyright)\b|"
                     r"hypothesi[sz]e|we aim|aims? to|aimed to|will be|would|warrant|further (?:studies|research) "
                     r"(?:are|is) needed)\b", T)
-STATS = re.compile(r"\bp\s*[<=≤]\s*0?\.0[0-5]|\bp\s*<\s*\.0[0-5]|significant(?:ly)?\b(?! (?:difference|change)s? "
+STATS = re.compile(r"\bp\s*[<=≤]\s*0?[.·]0[0-5]|significant(?:ly)?\b(?! (?:difference|change)s? "
                    r"(?:was|were) (?:not|no))|\bsuperior\b|95%\s*CI", T)
 NEGATIVE = re.compile(r"\bno (?:statistically )?significant|\bnot (?:statistically )?significant(?:ly)?|"
                       r"\bdid not (?:differ|improve|reduce|show|separate|reach|demonstrate|find|result|significantly|"
@@ -29,7 +29,7 @@ NEGATIVE = re.compile(r"\bno (?:statistically )?significant|\bnot (?:statistical
                       r"\b(?:were|was) marginal\b", T)
 POSITIVE = re.compile("|".join([
     r"\bhigher\b", r"\bin remission\b", r"\bNNTs?\b", r"\bmet (?:a |the )?criteri", r"\bresponded\b", r"\bremitted\b",
-    r"\bsuccess\w*", r"\bsignificant(?:ly)?\b", r"\bp\s*[<≤]\s*0?\.0\d", r"\bsuperior\b",
+    r"\bsuccess\w*", r"\bsignificant(?:ly)?\b", r"\bp\s*[<≤]\s*0?[.·]0\d", r"\bsuperior\b",
     r"\breduc(?:ed|tions?|es|ing)\b", r"\bimprov(?:ed|ements?|es|ing)\b", r"\bdecreas(?:ed|es?|ing)\b",
     r"(?<!cost-)\beffective(?:ness)?\b", r"\befficac(?:y|ious)\b", r"\brapid(?:ly)?\b", r"\bbenefi(?:t\w*|cial)\b",
     r"\bfavou?r(?:ed|ing|s)?\b", r"\bresponse rates? (?:was|were|of)", r"\bremission rates? (?:was|were|of)",

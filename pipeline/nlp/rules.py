@@ -101,7 +101,8 @@ POSTQ_SPAN = (rf"(?:{SP}+(?:post{DASH}?(?:{_POST_WORDS})|post(?:{DASH}|{SP})?(?:
 POSTQ = rf"(?:{POSTQ_SPAN}|{SP}+following)"
 NUMLIST = rf"(?:{NUM}|{WORDNUM})(?:{JOIN}(?:{NUM}|{WORDNUM}))*"
 # a number of a "day 4, 7" list is not the count of a next time ("Day 4, 1 week", "days 2 weeks apart")
-_NOT_UNIT = rf"(?![\d]|[.,]\d)(?!{SP}*{DASH}?{SP}*(?:min(?:ute)?s?|h|hrs?|hours?|d|days?|wks?|weeks?|months?|years?)\b)"
+_NOT_UNIT = (rf"(?![\d]|[.,\u00b7]\d)"
+             rf"(?!{SP}*{DASH}?{SP}*(?:min(?:ute)?s?|h|hrs?|hours?|d|days?|wks?|weeks?|months?|years?)\b)")
 TP_PATTERNS = [
     # 24 h, 40 minutes, 2, 24 and 48 hours post-infusion, one week later, 5 d postoperatively
     # first 2 weeks, first three postoperative days
