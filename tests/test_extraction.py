@@ -365,6 +365,15 @@ def test_half_a_measure_or_an_instrument_is_no_adverse_effect():
     assert not _bare_modifier(text, spans["Nausea"])  # a named effect stays, whatever follows it
 
 
+def test_a_generic_word_is_no_outcome():
+    from pipeline.nlp.extract import _bare_modifier
+
+    text = "The incidence of delirium and depressive symptoms fell; symptoms of anxiety and MADRS improved."
+    spans = {w: (text.index(w), text.index(w) + len(w), "OUTCOME") for w in ("incidence", "symptoms", "MADRS")}
+    assert _bare_modifier(text, spans["incidence"]) and _bare_modifier(text, spans["symptoms"])
+    assert not _bare_modifier(text, spans["MADRS"])
+
+
 def test_the_committed_learned_vocabulary_holds_terms_not_passages():
     from pipeline.nlp.learn_vocab import is_term
 

@@ -327,6 +327,7 @@ def _context_patterns() -> dict[str, re.Pattern]:
                                    r"[\w-]+(?:ive|al|ic|ed|ary))\s+){0,3}$", flags),
         "title_target_on": re.compile(rf"\b(?:{_alternation(cues['title_target_after_on'])})", flags),
         "generic": re.compile(rf"^(?:{_alternation(cues['generic_words'])})$", flags),
+        "generic_outcome": re.compile(rf"^(?:{_alternation(cues['generic_outcome_words'])})$", flags),
         "glued": re.compile(r"[A-Za-z0-9)][\-\u2010]$"),
     }
 
@@ -394,6 +395,8 @@ def _bare_modifier(text: str, cand: tuple) -> bool:
         return True  # "respiratory rate" names a measure; "increased respiratory rate" an effect
     if cand[2] == "ADVERSE_EVENT" and pat["generic"].match(span):
         return True  # "changes", "reaction", "side": no specific effect
+    if cand[2] == "OUTCOME" and pat["generic_outcome"].match(span):
+        return True  # "incidence", "symptoms": what was counted, not which outcome
     if cand[2] == "ADVERSE_EVENT" and " " not in span and _lookup(lexicon.adverse_events(), span) is None:
         following = re.match(r"\s+([A-Za-z-]+)", text[cand[1]:cand[1] + 40])
         if following and pat["measure"].search(f"{span} {following.group(1)}"):
