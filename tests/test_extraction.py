@@ -381,3 +381,17 @@ def test_the_committed_learned_vocabulary_holds_terms_not_passages():
     assert all(is_term(t) for terms in learned.values() for t in terms)
     assert not is_term("impairments in fluency, attention, learning, or memory")
     assert is_term("quick inventory of depressive symptomatology")
+
+
+@pytest.mark.parametrize("text", [
+    "Dissociation was most pronounced in response to mirror gazing.",
+    "Ketamine reduced the auditory evoked gamma-band response.",
+    "The dose-response curve was flat.",
+])
+def test_a_response_that_is_no_clinical_response(extractor, text):
+    assert not [m for m in extractor.one("T\n" + text).mentions if m.label == "OUTCOME" and "esponse" in m.text]
+
+
+def test_a_clinical_response_stays_an_outcome(extractor):
+    found = [m.text for m in extractor.one("T\nResponse to ketamine was 50% at 24 h.").mentions if m.label == "OUTCOME"]
+    assert found == ["Response"]

@@ -345,8 +345,9 @@ def _not_by_context(text: str, start: int, end: int, label: str, canonical: str 
             and pat["enrolment_cue"].search(before) and pat["enrolment"].search(before):
         return True
     if label == "OUTCOME" and re.fullmatch(r"(?i)responses?", span) and \
-            (pat["response_before"].search(before) or pat["response_after"].match(after)):
-        return True
+            (pat["response_before"].search(before) or pat["response_after"].match(after)
+             or (re.search(r"(?i)\bin\s+$", before) and re.match(r"\s+to\b", after))):
+        return True  # "dose-response", "response prevention", "in response to mirror gazing"
     if label != "ADVERSE_EVENT":
         return False
     if pat["instrument"].match(after) or pat["purpose"].match(after) or pat["instrument_compound"].match(after):
