@@ -441,6 +441,7 @@ def test_benefit_in_a_depressed_population_is_on_the_efficacy_topic():
     "Four randomized trials reported on the efficacy of ketamine on functioning.",
     "The findings emphasize the need for rigorous frameworks to support the effective use of ketamine.",
     "Esketamine is already an established treatment that is fast-acting and well tolerated.",
+    "Training and regulation are necessary to use these therapies safely in routine care.",
 ])
 def test_others_work_needs_and_known_facts_are_not_findings(sentence):
     text = f"Ketamine in depression: a cohort study.\nMETHODS: We followed 40 patients. RESULTS: {sentence}"

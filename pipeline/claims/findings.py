@@ -19,7 +19,7 @@ FINDING_ROLES = ("results", "conclusions")
 
 AGENDA = re.compile(r"\bshould\b|\bfuture\b|"
                     r"\b(?:objectives?|endpoints?) (?:include|included)\b|"
-                    r"\b(?:are|is) (?:still |urgently )?(?:needed|required|warranted)\b|"
+                    r"\b(?:are|is) (?:still |urgently )?(?:needed|required|warranted|necessary)\b|"
                     r"\bneed for (?:more|larger)\b|\b(?:is|remains) an? (?:\w+ )?need\b|\bto ensure\b|"
                     r"\bneeds? to be (?:replicated|confirmed)\b|"
                     r"\bimportan(?:t|ce)\b|\bhypothesi\w+|\bbelieved\b|\bthought to\b|"
