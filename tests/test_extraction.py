@@ -365,6 +365,16 @@ def test_half_a_measure_or_an_instrument_is_no_adverse_effect():
     assert not _bare_modifier(text, spans["Nausea"])  # a named effect stays, whatever follows it
 
 
+def test_a_bare_adjective_is_no_adverse_effect():
+    from pipeline.nlp.extract import _bare_modifier
+
+    text = "Ketamine, a dissociative drug, caused intense hemodynamic changes and agitation."
+    spans = {w: (text.index(w), text.index(w) + len(w), "ADVERSE_EVENT")
+             for w in ("dissociative", "intense", "hemodynamic", "agitation")}
+    assert all(_bare_modifier(text, spans[w]) for w in ("dissociative", "intense", "hemodynamic"))
+    assert not _bare_modifier(text, spans["agitation"])
+
+
 def test_a_generic_word_is_no_outcome():
     from pipeline.nlp.extract import _bare_modifier
 
