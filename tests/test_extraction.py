@@ -405,3 +405,13 @@ def test_a_response_that_is_no_clinical_response(extractor, text):
 def test_a_clinical_response_stays_an_outcome(extractor):
     found = [m.text for m in extractor.one("T\nResponse to ketamine was 50% at 24 h.").mentions if m.label == "OUTCOME"]
     assert found == ["Response"]
+
+
+@pytest.mark.parametrize("text,canonical", [
+    ("special K", "ketamine"), ("Molly", "mdma"), ("magic mushrooms", "psilocybin"), ("pink cocaine", "tusi"),
+    ("Tramadol", "tramadol"), ("acetaminophen", "paracetamol"), ("18-MC", "18-methoxycoronaridine"),
+])
+def test_street_names_and_comparators_are_drugs(extractor, text, canonical):
+    found = [(m.text, m.canonical) for m in extractor.one(f"T\nParticipants used {text} weekly.").mentions
+             if m.label == "DRUG"]
+    assert found == [(text, canonical)]
