@@ -38,13 +38,13 @@ class StageResult:
 
 def rows(ex: Extraction, item: Item | None = None, catalogue: Catalogue | None = None
          ) -> tuple[list[dict], list[dict], list[dict], list[dict]]:
-    """Entity, dose, claim-evidence (with a catalogue) and study rows of one article (the last two need its item)."""
+    """Entity and dose rows of one article; with its item and a claim catalogue (the claims stage) also its
+    claim-evidence and study rows, which share the article facts. Extraction alone (`kev bench extract`) skips them."""
     ents, doses = [mention_row(m) for m in ex.mentions], [asdict(d) for d in ex.doses]
-    if item is None:
+    if item is None or catalogue is None:
         return ents, doses, [], []
     facts, kind = facts_of(item, ex), study_type_of(item)
-    evidence = evidence_rows(item, ex, catalogue, facts, kind) if catalogue is not None else []
-    return ents, doses, evidence, [study_row(item, ex, facts, kind)]
+    return ents, doses, evidence_rows(item, ex, catalogue, facts, kind), [study_row(item, ex, facts, kind)]
 
 
 def _safe_run(extractor: Extractor, items: list[Item]) -> Iterator[tuple[Item, Extraction | None, str | None]]:
