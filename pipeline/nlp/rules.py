@@ -76,7 +76,7 @@ _RANGE_JOIN = re.compile(rf"{SP}*(?:to|{DASH}){SP}*$", re.IGNORECASE)
 
 
 def _join_ranges(text: str, hits: list[RuleHit]) -> list[RuleHit]:
-    """A range that repeats its unit ("0.11 mg/kg to 2.0 mg/kg") is one dose, as "0.11 to 2.0 mg/kg" is."""
+    """A range that repeats its unit ("0.1 mg/kg to 2.5 mg/kg") is one dose, as "0.11 to 2.0 mg/kg" is."""
     out: list[RuleHit] = []
     for h in hits:
         prev = out[-1] if out else None
