@@ -1,7 +1,8 @@
 """`kev report`: the claims report (Markdown and HTML) from the published tables, nothing recomputed.
 
 Per claim: the verdict and the rule behind it, the counts, and every evidence sentence with its entities highlighted
-(displaCy's entity renderer, manual mode) and a PubMed link. All abstract text is escaped.
+(displaCy's entity renderer, manual mode) and a PubMed link; before the claims, what the literature in the tables
+is (articles by design and study drug, and by route, from `studies.parquet`). All abstract text is escaped.
 """
 
 from __future__ import annotations
@@ -48,6 +49,37 @@ def _latest_changes(out: Path) -> list[dict]:
     return [r for r in pq.read_table(path).to_pylist() if r["run_id"] == last]
 
 
+DRUG_COLUMNS = ("ketamine", "esketamine", "arketamine")
+
+
+def _studies(out: Path) -> tuple[list[str], str]:
+    """Articles by design and study drug, and by route: Markdown lines and an HTML section (none before the table)."""
+    path = Path(out) / "studies.parquet"
+    if not path.exists():
+        return [], ""
+    rows = pq.read_table(path, columns=["design", "study_drug", "routes"]).to_pylist()
+    cols = [*DRUG_COLUMNS, "other or none"]
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(cols, 0))
+    routes: dict[str, int] = defaultdict(int)
+    for r in rows:
+        counts[r["design"]][r["study_drug"] if r["study_drug"] in DRUG_COLUMNS else "other or none"] += 1
+        for route in r["routes"] or []:
+            routes[route] += 1
+    designs = sorted(counts, key=lambda d: (-sum(counts[d].values()), d))
+    md = [f"## Studies in the tables ({len(rows)} articles)", "", "| design | " + " | ".join(cols) + " |",
+          "|---|" + "---|" * len(cols)]
+    md += [f"| {d} | " + " | ".join(str(counts[d][c]) for c in cols) + " |" for d in designs]
+    by_route = ", ".join(f"{k} {v}" for k, v in sorted(routes.items(), key=lambda kv: (-kv[1], kv[0])))
+    md += ["", f"Routes of the study drug (an article may have several): {by_route or 'none found'}.", ""]
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in cols)
+    body = "".join(f"<tr><td>{html.escape(d)}</td>" + "".join(f"<td>{counts[d][c]}</td>" for c in cols) + "</tr>"
+                   for d in designs)
+    section = (f"<section id='studies'><h2>Studies in the tables ({len(rows)} articles)</h2><table><tr><th>design"
+               f"</th>{head}</tr>{body}</table><p>Routes of the study drug: {html.escape(by_route or 'none found')}"
+               "</p></section>")
+    return md, section
+
+
 def build(out: Path) -> tuple[str, str]:
     out = Path(out)
     summary = pq.read_table(out / "claim_summary.parquet").to_pylist()
@@ -63,7 +95,9 @@ def build(out: Path) -> tuple[str, str]:
         by_claim[r["claim_id"]].append(r)
     md = ["# Claims report", "", "Generated from the published tables. Verdict rule: "
           + (summary[0]["verdict_rule"] if summary else ""), ""]
-    body = []
+    studies_md, studies_html = _studies(out)
+    md += studies_md
+    body = [studies_html] if studies_html else []
     changes = _latest_changes(out)
     if changes:
         md += ["## Changes since the previous run", ""]

@@ -162,6 +162,10 @@ def test_claim_tables_and_report_from_the_sample(tmp_path):
     md, page = report.build(tmp_path)
     assert "## rapid_onset" in md and "pubmed.ncbi.nlm.nih.gov/" in md
     assert "<mark" in page and "<script" not in page
+    studies = pd.read_parquet(tmp_path / "studies.parquet")
+    assert f"## Studies in the tables ({len(studies)} articles)" in md and "id='studies'" in page
+    rct = next(line for line in md.splitlines() if line.startswith("| rct |")).split(" | ")
+    assert int(rct[1]) == ((studies["design"] == "rct") & (studies["study_drug"] == "ketamine")).sum() > 0
 
 
 def test_kev_eval_claims_shape(tmp_path):
