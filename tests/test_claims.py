@@ -434,6 +434,27 @@ def test_a_predictor_of_the_benefit_is_not_an_efficacy_finding(sentence, expecte
     assert bool(NOT_A_FINDING.search(sentence)) is expected
 
 
+def test_the_treatment_associated_with_the_benefit_is_a_finding():
+    from pipeline.claims.findings import TREATMENT_ASSOCIATION
+
+    assert TREATMENT_ASSOCIATION.search("Ketamine was also associated with reduction in comorbid depressive symptoms.")
+    assert not TREATMENT_ASSOCIATION.search("Higher baseline HAM-D scores were associated with a greater decrease.")
+    text = ("Ketamine for chronic PTSD with depression: a randomized trial\nMETHODS: Adults with PTSD and depression "
+            "received ketamine or midazolam. RESULTS: Ketamine was also associated with reduction in comorbid "
+            "depressive symptoms (p < 0.01).")
+    assert stance.article_stance(_assess(text), "antidepressant_efficacy") == "supports"
+
+
+def test_a_covariate_is_neither_topic_nor_time_point():
+    text = ("Ketamine for chronic PTSD: a randomized trial\nRESULTS: PTSD symptoms fell more with ketamine and the "
+            "difference remained significant after adjusting for baseline and 24-hour depressive symptom severity.")
+    ex = _extractor().one(text)
+    i = len(ex.sentences) - 1
+    kept = " ".join(text[a:b] for a, b in stance._without_covariates(text, [ex.sentences[i]]))
+    assert "adjusting" not in kept and "PTSD symptoms fell" in kept
+    assert stance.article_stance(_assess(text), "rapid_onset") == "none"
+
+
 def test_benefit_in_a_depressed_population_is_on_the_efficacy_topic():
     assert stance.GENERIC_EFFICACY.search("Patients with TRD benefitted from a second induction with esketamine.")
 

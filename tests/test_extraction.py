@@ -100,6 +100,16 @@ def test_doses_that_are_no_range_stay_apart():
                                                                         (20, None), (0.5, None), (0.2, None)]
 
 
+@pytest.mark.parametrize("text,found", [
+    ("scores were associated with 6-week PHQ-9 scores", ["6-week"]),
+    ("the 4-week clinical treatment response was higher", ["4-week"]),
+    ("baseline and 24-hour depressive symptom severity", ["24-hour"]),
+    ("a 6-week treatment period followed", []), ("a 4-week open-label phase", []), ("a 4-week or 8-week course", []),
+])
+def test_an_adjectival_time_that_qualifies_a_measure_is_a_time_point(text, found):
+    assert [text[h.start:h.end] for h in rules.find_timepoints(text)] == found
+
+
 def test_any_typographic_space_joins_a_number_to_its_unit():
     text = "better at 20\u200amin and at 10, 20 and 30\u2009min, and at 2\u00a0h"
     assert [text[h.start:h.end] for h in rules.find_timepoints(text)] == \

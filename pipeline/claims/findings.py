@@ -155,8 +155,13 @@ NOT_A_FINDING = re.compile("|".join([
     # how the benefit comes about, not whether there is one
     r"\bmechanisms? (?:whereby|by which|through which|underlying)\b"]), T)
 
-NULL_TREATMENT_ASSOCIATION = re.compile(r"\b(?:was|were) not associated with (?:higher|greater|better|lower) "
-                                        r"(?:rates? of )?(?:clinical )?(?:remission|response|improvement)", T)
+# The treatment itself associated (or not) with the benefit is a finding, not a predictor: "ketamine was also
+# associated with reduction in depressive symptoms", "infusions were not associated with higher remission".
+TREATMENT_ASSOCIATION = re.compile(r"\b(?:was|were) not associated with (?:higher|greater|better|lower) "
+                                   r"(?:rates? of )?(?:clinical )?(?:remission|response|improvement)|"
+                                   r"\b(?:(?:es|ar)?ketamine|infusions?|treatment)\s+(?:was|were) (?:also )?"
+                                   r"associated with (?:a |an )?(?:significant |rapid |greater )?"
+                                   r"(?:improvements?|reductions?|decreases?) (?:in|of)\b", T)
 
 ENROLLED = re.compile(r"\b(?:patients|participants|individuals|adults|people|subjects|women|men|veterans|"
                       r"adolescents|those) (?:with|suffering from|diagnosed with) (?:[\w-]+ ){0,2}?(?:TRD|MDD|"

@@ -35,8 +35,8 @@ from pipeline.claims.durability import benefit_window, late_benefit, short_lived
 from pipeline.claims.facts import ArticleFacts
 from pipeline.claims.findings import (
     NOT_A_FINDING,
-    NULL_TREATMENT_ASSOCIATION,
     OTHER_OUTCOME,
+    TREATMENT_ASSOCIATION,
     enrolled_only,
     finding_part,
 )
@@ -193,6 +193,7 @@ def assess(text: str, ex: Extraction, facts: ArticleFacts, catalogue: Catalogue,
     scores = [d.cats for d in clf.pipe(text[s:e] for _, s, e, _ in candidates)] if clf and candidates else \
         [{} for _ in candidates]
     for (i, s, e, parts), cats in zip(candidates, scores, strict=True):
+        parts = _without_covariates(text, parts)
         sentence = " ".join(text[a:b] for a, b in parts)
         mentions = [m for m in by_sent.get(i, []) if any(a <= m.start < b for a, b in parts)]
         kinds = {m.attrs.get("kind") for m in mentions if m.label == "OUTCOME"}
@@ -226,7 +227,7 @@ def assess(text: str, ex: Extraction, facts: ArticleFacts, catalogue: Catalogue,
             if not on_topic and claim.title_topic:
                 on_topic = _study_topic(text, sentence, mentions, claim)
             if not on_topic or (claim.profile in ("efficacy", "durability") and NOT_A_FINDING.search(sentence)
-                                and not NULL_TREATMENT_ASSOCIATION.search(sentence)):
+                                and not TREATMENT_ASSOCIATION.search(sentence)):
                 continue
             if claim.human_only and ANIMAL_SENTENCE.search(sentence):
                 continue
@@ -272,6 +273,25 @@ def assess(text: str, ex: Extraction, facts: ArticleFacts, catalogue: Catalogue,
 
 
 CLAUSE_BREAK = re.compile(r",?\s+(?:but|whereas|while|although|though)\s+|;\s+|,\s+however,?\s+", T)
+
+
+COVARIATE = re.compile(r"\b(?:after |when |while )?(?:adjust(?:ing|ed|ment)|controll?(?:ing|ed)|correct(?:ing|ed)|"
+                       r"accounting) for\b[^;)]*?(?=[;)]|\.(?!\d)|$)", re.IGNORECASE)
+
+
+def _without_covariates(text: str, parts: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The parts of a sentence without its covariate clauses ("after adjusting for baseline and 24-hour depressive
+    symptom severity"): what a model adjusts for is neither the finding's topic nor its time point."""
+    out = []
+    for a, b in parts:
+        pos = a
+        for m in COVARIATE.finditer(text, a, b):
+            if m.start() > pos:
+                out.append((pos, m.start()))
+            pos = m.end()
+        if pos < b:
+            out.append((pos, b))
+    return out or parts
 
 
 def _claim_clauses(sentence: str, offset: int, claim: Claim, mentions: list[Mention]) -> str:

@@ -284,7 +284,7 @@ def find_timepoints(text: str, taken: list[tuple[int, int]] = ()) -> list[RuleHi
         before, after, span = text[max(0, s - 45):s], text[e:e + 25], text[s:e]
         anchored = re.search(POSTQ_SPAN + "$", span, re.IGNORECASE) or _ANCHORED.search(after)
         in_list = dropped_end >= 0 and _LIST_GAP.fullmatch(text[dropped_end:s]) and not anchored
-        if _keep(span, before, after) and not in_list:
+        if _keep(span, before, after, text[e:e + 60]) and not in_list:
             hours = timepoint_hours(span)
             visit = re.match(rf"{SP}*follow(?:{DASH}|{SP})?ups?\b", after, re.IGNORECASE)
             if visit and re.search(rf"{DASH}(?:hour|day|week|month|year)$", span, re.IGNORECASE):
@@ -307,7 +307,13 @@ _ADJECTIVAL_LENGTH = re.compile(rf"\s*(?:follow(?:{DASH}|{SP})?up\s+)?(?:phase|p
                                 rf"double)", re.IGNORECASE)
 
 
-def _keep(span: str, before: str, after: str) -> bool:
+_ADJECTIVAL_MEASURE = re.compile(r"\s*\(?\s*(?:(?:clinical|treatment|all-cause|primary|secondary)\s+)*"
+                                 r"(?:results?|outcomes?|scores?|responses?|remission|relapse|mortality|survival|"
+                                 r"depressive|depression|PHQ-9|MADRS|HAM-?D|HDRS|BDI|QIDS|(?-i:PPD|RR|SMD|OR))\b",
+                                 re.IGNORECASE)
+
+
+def _keep(span: str, before: str, after: str, further: str = "") -> bool:
     if _excluded(span, before, after):
         return False
     if _PHASE_LENGTH.search(before) and (re.match(r"[\d.]|(?:" + WORDNUM + r")\b", span, re.IGNORECASE)
@@ -317,7 +323,9 @@ def _keep(span: str, before: str, after: str) -> bool:
             re.search(rf"(?:^|\s)\w+{DASH}(?:year|month|week|day)$", span, re.IGNORECASE):
         # adjectival "40-min", "4-week", "one-year": a duration qualifying a noun, not a time point, unless it
         # names when something was measured ("at the 12-month follow-up", "at acute timepoints (24-hour; 5-day)")
-        return bool(_ADJECTIVAL_WHEN.search(before)) and not _ADJECTIVAL_LENGTH.match(after)
+        # or qualifies the measurement itself ("4-week clinical response", "24-hour depressive symptom severity")
+        return (bool(_ADJECTIVAL_WHEN.search(before)) and not _ADJECTIVAL_LENGTH.match(after)) or \
+            bool(_ADJECTIVAL_MEASURE.match(further or after))
     if re.search(r"years?$", span, re.IGNORECASE) and not re.search(r"(?:after|at|within|by)\s*$", before, re.I) \
             and not _ANCHORED.search(after):
         return False  # "aged 18-65 years", "46.2 years": ages and histories
