@@ -80,7 +80,7 @@ def _chunks(items: list[Item], size: int) -> Iterator[list[Item]]:
 def extract_items(items: Iterable[Item], workers: int = 1, with_model: bool = True, chunk: int = 64,
                   extractor: Extractor | None = None, catalogue: Catalogue | None = None
                   ) -> Iterator[tuple[str, tuple | None, str | None]]:
-    """(doc_id, (entity rows, dose rows, evidence rows) or None, error or None) per item, in input order."""
+    """(doc_id, (entity, dose, evidence, study rows) or None, error or None) per item, in input order."""
     items = list(items)
     if workers <= 1 or len(items) < 2 * chunk:
         ex = extractor or Extractor(with_model=with_model)

@@ -33,5 +33,5 @@ def study_row(item: tuple, ex: Extraction, facts: ArticleFacts, study_type: str)
         "sample_size": facts.sample_size, "populations": list(facts.populations),
         "depression": facts.depression, "adjunct": facts.adjunct, "retracted": facts.retracted,
         "n_doses": len(ex.doses),
-        "model_version": ex.mentions[0].model_version if ex.mentions else "",
+        "model_version": ex.model_version,
     }

@@ -88,6 +88,7 @@ def test_mention_ids_are_stable(extractor):
     ("0·5 mg/kg", 0.5, None, "mg/kg"),  # the Lancet's decimal point, not "5 mg/kg"
     ("0.12 mg/kg to 2.5 mg/kg", 0.12, 2.5, "mg/kg"), ("0.5 mg/kg-1.0 mg/kg", 0.5, 1.0, "mg/kg"),  # unit repeated
     ("0.5\u200amg kg-1 h-1", 0.5, None, "mg/kg/h"),  # a hair space
+    ("0.5 mg/kg-1 mg/kg", 0.5, 1, "mg/kg"),  # "-1" before a unit is the range's end, not an exponent
 ])
 def test_dose_forms(text, value, value_max, unit):
     hits = rules.find_doses(f"given {text} daily")
@@ -95,9 +96,11 @@ def test_dose_forms(text, value, value_max, unit):
 
 
 def test_doses_that_are_no_range_stay_apart():
-    hits = rules.find_doses("either 0.5 mg/kg or 0.25 mg/kg; 1 mg/kg to 20 mg, then 0.5 mg/kg to 0.2 mg/kg")
-    assert [(h.attrs["value"], h.attrs["value_max"]) for h in hits] == [(0.5, None), (0.25, None), (1, None),
-                                                                        (20, None), (0.5, None), (0.2, None)]
+    hits = rules.find_doses("either 0.5 mg/kg or 0.25 mg/kg; 1 mg/kg to 20 mg, then 0.5 mg/kg to 0.2 mg/kg; "
+                            "the dose was increased from 0.5 mg/kg to 0.75 mg/kg; 0.5 mg/kg 1 h before surgery")
+    assert [(h.attrs["value"], h.attrs["value_max"]) for h in hits] == [
+        (0.5, None), (0.25, None), (1, None), (20, None), (0.5, None), (0.2, None), (0.5, None), (0.75, None),
+        (0.5, None)]
 
 
 @pytest.mark.parametrize("text,found", [
@@ -105,6 +108,7 @@ def test_doses_that_are_no_range_stay_apart():
     ("the 4-week clinical treatment response was higher", ["4-week"]),
     ("baseline and 24-hour depressive symptom severity", ["24-hour"]),
     ("a 6-week treatment period followed", []), ("a 4-week open-label phase", []), ("a 4-week or 8-week course", []),
+    ("a 2-week depressive episode", []), ("a 12-week relapse prevention program", []),
 ])
 def test_an_adjectival_time_that_qualifies_a_measure_is_a_time_point(text, found):
     assert [text[h.start:h.end] for h in rules.find_timepoints(text)] == found
@@ -329,6 +333,11 @@ def test_the_condition_a_title_targets_is_no_adverse_effect(extractor):
     assert kept == ["dissociation", "Dissociation"]  # "effect on" an effect of the drug: not a target
     kept = effects("Nicotine fails to attenuate ketamine-induced cognitive deficits\nCognitive deficits persisted.")
     assert "Cognitive deficits" in kept
+    body = "\nHallucinations occurred in 12%. Laryngospasm occurred in 2 children. Oversedation was rare."
+    for title in ("Risk factors for laryngospasm during ketamine sedation", "Midazolam for prevention of "
+                  "ketamine-associated hallucinations", "Midazolam to prevent hallucinations induced by ketamine"):
+        assert {"Hallucinations", "Laryngospasm"} <= set(effects(title + body)), title  # studied or drug-caused
+    assert "Oversedation" in effects("Esketamine premedication for sedation in children" + body)  # a longer effect
 
 
 def test_adverse_events_still_found(extractor):
@@ -383,6 +392,9 @@ def test_a_bare_adjective_is_no_adverse_effect():
              for w in ("dissociative", "intense", "hemodynamic", "agitation")}
     assert all(_bare_modifier(text, spans[w]) for w in ("dissociative", "intense", "hemodynamic"))
     assert not _bare_modifier(text, spans["agitation"])
+    text = "Two patients became psychotic or manic; withdrawal followed."
+    for w in ("psychotic", "manic", "withdrawal"):  # a predicate adjective names the effect; so does a noun
+        assert not _bare_modifier(text, (text.index(w), text.index(w) + len(w), "ADVERSE_EVENT")), w
 
 
 def test_a_generic_word_is_no_outcome():

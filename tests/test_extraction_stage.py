@@ -74,8 +74,10 @@ def test_output_without_study_rows_is_reextracted_once(folder, tmp_path):
     assert sorted(seen) == [f"pmid:{i}" for i in range(1, 7)] and len(again.studies) == 5
     assert again.entities == first["stage"].entities
     seen.clear()
-    extract_articles(articles, previous_rows(out), state, version, runner=counting)
-    assert seen == ["pmid:6"]  # only the quarantined record is tried again
+    recovered = {"entities": again.entities, "doses": again.doses, "claim_evidence": again.evidence,
+                 "studies": again.studies}
+    extract_articles(articles, recovered, {**state, "extracted": again.processed}, version, runner=counting)
+    assert seen == ["pmid:6"]  # on the recovered state only the quarantined record is tried again
 
 
 def test_process_parallel_rows_equal_single_process():

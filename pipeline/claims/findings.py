@@ -19,7 +19,8 @@ FINDING_ROLES = ("results", "conclusions")
 
 AGENDA = re.compile(r"\bshould\b|\bfuture\b|"
                     r"\b(?:objectives?|endpoints?) (?:include|included)\b|"
-                    r"\b(?:are|is) (?:still |urgently )?(?:needed|required|warranted|necessary)\b|"
+                    r"\b(?:are|is) (?:still |urgently )?(?:needed|required|warranted)\b|\bare (?:still )?necessary\b|"
+                    r"\bis (?:still )?necessary to\b|"
                     r"\bneed for (?:more|larger)\b|\b(?:is|remains) an? (?:\w+ )?need\b|\bto ensure\b|"
                     r"\bneeds? to be (?:replicated|confirmed)\b|"
                     r"\bimportan(?:t|ce)\b|\bhypothesi\w+|\bbelieved\b|\bthought to\b|"
@@ -159,9 +160,12 @@ NOT_A_FINDING = re.compile("|".join([
 # associated with reduction in depressive symptoms", "infusions were not associated with higher remission".
 TREATMENT_ASSOCIATION = re.compile(r"\b(?:was|were) not associated with (?:higher|greater|better|lower) "
                                    r"(?:rates? of )?(?:clinical )?(?:remission|response|improvement)|"
-                                   r"\b(?:(?:es|ar)?ketamine|infusions?|treatment)\s+(?:was|were) (?:also )?"
-                                   r"associated with (?:a |an )?(?:significant |rapid |greater )?"
-                                   r"(?:improvements?|reductions?|decreases?) (?:in|of)\b", T)
+                                   # the drug is the subject ("Higher doses of ketamine were ..." is a predictor)
+                                   r"(?:^\W*|[;:]\s*|\b(?:and|but|also|overall|moreover|furthermore|"
+                                   r"additionally),?\s+)(?:treatment with )?(?:es|ar)?ketamine(?: treatment| "
+                                   r"infusions?| administration)? (?:was|were) (?:also )?associated with "
+                                   r"(?:a |an )?(?:significant |rapid )?(?:improvements?|reductions?|decreases?) "
+                                   r"(?:in|of)\b", T)
 
 ENROLLED = re.compile(r"\b(?:patients|participants|individuals|adults|people|subjects|women|men|veterans|"
                       r"adolescents|those) (?:with|suffering from|diagnosed with) (?:[\w-]+ ){0,2}?(?:TRD|MDD|"

@@ -193,9 +193,10 @@ def assess(text: str, ex: Extraction, facts: ArticleFacts, catalogue: Catalogue,
     scores = [d.cats for d in clf.pipe(text[s:e] for _, s, e, _ in candidates)] if clf and candidates else \
         [{} for _ in candidates]
     for (i, s, e, parts), cats in zip(candidates, scores, strict=True):
-        parts = _without_covariates(text, parts)
-        sentence = " ".join(text[a:b] for a, b in parts)
-        mentions = [m for m in by_sent.get(i, []) if any(a <= m.start < b for a, b in parts)]
+        covariates = [c for a, b in parts for c in covariate_spans(text, a, b)]
+        sentence = " ".join(_masked(text, a, b, covariates) for a, b in parts)
+        mentions = [m for m in by_sent.get(i, []) if any(a <= m.start < b for a, b in parts)
+                    and not any(x <= m.start < y for x, y in covariates)]
         kinds = {m.attrs.get("kind") for m in mentions if m.label == "OUTCOME"}
         hours = [m.attrs["hours"] for m in mentions if m.label == "TIMEPOINT" and m.attrs.get("hours")]
         other_drug_only = not DRUG_WORDS.search(sentence) and (bool(OTHER_TREATMENT.search(sentence)) or any(
@@ -275,23 +276,28 @@ def assess(text: str, ex: Extraction, facts: ArticleFacts, catalogue: Catalogue,
 CLAUSE_BREAK = re.compile(r",?\s+(?:but|whereas|while|although|though)\s+|;\s+|,\s+however,?\s+", T)
 
 
-COVARIATE = re.compile(r"\b(?:after |when |while )?(?:adjust(?:ing|ed|ment)|controll?(?:ing|ed)|correct(?:ing|ed)|"
-                       r"accounting) for\b[^;)]*?(?=[;)]|\.(?!\d)|$)", re.IGNORECASE)
+# "after adjusting for baseline severity", "(controlling for age; ...)": up to the next comma, semicolon, bracket,
+# full stop or verb ("MADRS adjusted for baseline was lower"), and no longer than a clause.
+COVARIATE = re.compile(r"\b(?:after |when |while )?(?:adjust(?:ing|ed)|controll?(?:ing|ed)|accounting) for\b"
+                       r"[^,;()]{0,100}?(?=[,;()]|\.(?!\d)|$|\s(?:was|were|is|are|remained|did|showed|had)\b)",
+                       re.IGNORECASE)
 
 
-def _without_covariates(text: str, parts: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """The parts of a sentence without its covariate clauses ("after adjusting for baseline and 24-hour depressive
-    symptom severity"): what a model adjusts for is neither the finding's topic nor its time point."""
-    out = []
-    for a, b in parts:
-        pos = a
-        for m in COVARIATE.finditer(text, a, b):
-            if m.start() > pos:
-                out.append((pos, m.start()))
-            pos = m.end()
-        if pos < b:
-            out.append((pos, b))
-    return out or parts
+def covariate_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """What a model adjusts for ("after adjusting for baseline and 24-hour depressive symptom severity") is neither
+    the finding's topic nor its time point: these clauses are masked out of the sentence before it is judged."""
+    spans = [(m.start(), m.end()) for m in COVARIATE.finditer(text, start, end)]
+    rest = "".join(ch for k, ch in enumerate(text[start:end], start) if not any(a <= k < b for a, b in spans))
+    return spans if sum(ch.isalpha() for ch in rest) >= 10 else []
+
+
+def _masked(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> str:
+    """text[start:end] with the spans blanked out (same length, so mention offsets still index into it)."""
+    chars = list(text[start:end])
+    for a, b in spans:
+        for k in range(max(a, start), min(b, end)):
+            chars[k - start] = " "
+    return "".join(chars)
 
 
 def _claim_clauses(sentence: str, offset: int, claim: Claim, mentions: list[Mention]) -> str:

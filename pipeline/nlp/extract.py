@@ -273,21 +273,34 @@ def _candidates(doc: Doc, text: str, sources: dict[str, str]) -> list[tuple[int,
 def _drop_title_targets(text: str, cands: list) -> list:
     """The condition the title says the study treats or prevents ("esketamine on postoperative delirium", as an
     adverse-effect or outcome candidate there) is the disease being treated wherever the abstract names it, so none
-    of its mentions is an adverse effect."""
+    of its mentions is an adverse effect. Not when the title studies it ("risk factors for laryngospasm") or pins it
+    on a drug ("ketamine-associated hallucinations", "hallucinations induced by ketamine")."""
     title_end = text.find("\n")
     pat = _context_patterns()
     targets = []
     for c in cands:
-        if c[2] not in ("ADVERSE_EVENT", "OUTCOME") or c[1] > title_end or re.search(r"(?i)induced\W*$", text[:c[0]]):
+        if c[2] not in ("ADVERSE_EVENT", "OUTCOME") or c[1] > title_end:
             continue
         m = pat["title_target"].search(text, 0, c[0])
-        if m and (not m.group("on") or pat["title_target_on"].search(text[m.start():c[1]])):
-            targets.append(c)
+        if not m or (m.group("on") and not pat["title_target_on"].search(text[m.start():c[1]])):
+            continue
+        if pat["title_studies"].search(text, 0, m.start()) or pat["title_caused"].search(text[m.start():c[0]]) \
+                or pat["title_caused_after"].match(text, c[1], title_end):
+            continue
+        targets.append(c)
     if not targets:
         return cands
     names = {text[s:e].lower() for s, e, *_ in targets} | {c[3] for c in targets if c[3]}
-    return [c for c in cands if c[2] != "ADVERSE_EVENT" or not (
-        c[3] in names or any(text[c[0]:c[1]].lower() in n or n in text[c[0]:c[1]].lower() for n in names))]
+
+    def named(c: tuple) -> bool:
+        """The target, a part of it ("delirium" of "postoperative delirium") or its short form ("EA"); not a
+        longer effect that contains it ("excessive sedation", "oversedation")."""
+        mention = text[c[0]:c[1]]
+        short_form = mention.isupper() and len(mention) <= 6
+        return (short_form and c[3] in names) or any(
+            re.search(rf"(?<![\w-]){re.escape(mention.lower())}(?![\w-])", n) for n in names)
+
+    return [c for c in cands if c[2] != "ADVERSE_EVENT" or not named(c)]
 
 
 def _alternation(words: Iterable[str]) -> str:
@@ -313,6 +326,9 @@ def _context_patterns() -> dict[str, re.Pattern]:
         "purpose": re.compile(rf"^\s*(?:{_alternation(cues['purpose_after'])})\b", flags),
         "adjective": re.compile(rf"^[A-Za-z-]+(?:{_alternation(cues['adjective_suffixes'])})$", flags),
         "bare_adjective": re.compile(rf"^(?:{_alternation(cues['bare_adjectives'])})$", flags),
+        "effect_noun": re.compile(rf"^(?:{_alternation(cues['effect_nouns_like_adjectives'])})$", flags),
+        "copula": re.compile(r"\b(?:was|were|is|are|be|been|being|became|become|becomes|becoming|appeared|felt|"
+                             r"feel|feeling|remained|got|get|getting|turned)\s+(?:\w+\s+){0,2}$", flags),
         "measure": re.compile(rf"\b(?:{_alternation(cues['measure_heads'])})$", flags),
         "change": re.compile(rf"\b(?:{_alternation(cues['change_words'])})\b", flags),
         "function": re.compile(rf"^(?:{_alternation(cues['function_words'])})$", flags),
@@ -327,6 +343,11 @@ def _context_patterns() -> dict[str, re.Pattern]:
                                    rf"(?P<on>on))\s+(?:(?:the|incidence|occurrence|risk|of|and|"
                                    r"[\w-]+(?:ive|al|ic|ed|ary))\s+){0,3}$", flags),
         "title_target_on": re.compile(rf"\b(?:{_alternation(cues['title_target_after_on'])})", flags),
+        "title_studies": re.compile(rf"\b(?:{_alternation(cues['title_studies_before'])})\s*$", flags),
+        "title_caused": re.compile(r"(?:associated|related|induced|caused)\b", flags),
+        "title_caused_after": re.compile(r"\s+(?:induced|caused|provoked|precipitated) by\b|\s+(?:associated with|"
+                                         r"related to|after|following|due to|during)\s+(?:\w+\s+){0,2}?"
+                                         r"(?:(?:es|ar)?ketamine|anesthesia|anaesthesia|sedation)\b", flags),
         "generic": re.compile(rf"^(?:{_alternation(cues['generic_words'])})$", flags),
         "generic_outcome": re.compile(rf"^(?:{_alternation(cues['generic_outcome_words'])})$", flags),
         "glued": re.compile(r"[A-Za-z0-9)][\-\u2010]$"),
@@ -402,7 +423,9 @@ def _bare_modifier(text: str, cand: tuple) -> bool:
     if cand[2] == "OUTCOME" and pat["generic_outcome"].match(span):
         return True  # "incidence", "symptoms": what was counted, not which outcome
     if cand[2] == "ADVERSE_EVENT" and " " not in span and _lookup(lexicon.adverse_events(), span) is None:
-        if pat["adjective"].match(span) or pat["bare_adjective"].match(span):
+        predicate = pat["copula"].search(text, max(0, cand[0] - 40), cand[0])  # "became psychotic": the effect
+        if (pat["adjective"].match(span) or pat["bare_adjective"].match(span)) and not predicate \
+                and not pat["effect_noun"].match(span):
             return True  # GUIDELINES: a bare adjective ("hemodynamic", "intense") names no effect
         following = re.match(r"\s+([A-Za-z-]+)", text[cand[1]:cand[1] + 40])
         if following and pat["measure"].search(f"{span} {following.group(1)}"):

@@ -22,8 +22,9 @@ JOIN = rf"(?:{SP}*(?:,{SP}*(?:and|or){SP}+|,|{DASH}|/|{SP}+(?:to|and|or|and/or){
 # ---- DOSE -------------------------------------------------------------------------------------------------------
 MASS = r"(?:mg|mgs|µg|μg|ug|mcg|microg|micrograms?|milligrams?|g|ng)"
 PER = r"(?:kg|m2|m²|min|minute|h|hr|hour|d|day|dose|week|wk)"
-UNIT = (rf"{MASS}(?:{SP}*(?:/|·|\bper{SP}+){SP}*{PER}(?:{SP}*[-−\u2212]?1(?!\d|[.,\u00b7]\d))?)*"
-        rf"(?:{SP}+(?:kg|h)(?:{SP}*[-−\u2212]1(?!\d|[.,\u00b7]\d)))*")
+_EXP = rf"{SP}*[-−\u2212]1(?!\d|[.,\u00b7]\d|{SP}*{MASS}\b)"  # "kg-1", not "kg-1.0 mg/kg" or "kg-1 mg/kg"
+UNIT = (rf"{MASS}(?:{SP}*(?:/|·|\bper{SP}+){SP}*{PER}(?:{_EXP})?)*"
+        rf"(?:{SP}+(?:kg|h)(?:{_EXP}))*")
 DOSE_RX = re.compile(rf"(?<![\w.\u00b7]){NUM}(?:{JOIN}{NUM}(?:{DASH}?{SP}*{MASS}(?![\w/]))?)*"
                      rf"{SP}*{DASH}?{SP}*{UNIT}(?![\w/])", re.IGNORECASE)
 _NUM_RX = re.compile(NUM)
@@ -73,6 +74,9 @@ def find_doses(text: str) -> list[RuleHit]:
 
 
 _RANGE_JOIN = re.compile(rf"{SP}*(?:to|{DASH}){SP}*$", re.IGNORECASE)
+# "increased from 0.5 mg/kg to 0.75 mg/kg": two doses in turn, not a range
+_TITRATED = re.compile(r"\b(?:increas|titrat|escalat|rais|reduc|decreas|taper|adjust|chang|switch)\w*\s+"
+                       r"(?:[\w-]+\s+){0,3}?from\s*$", re.IGNORECASE)
 
 
 def _join_ranges(text: str, hits: list[RuleHit]) -> list[RuleHit]:
@@ -81,7 +85,8 @@ def _join_ranges(text: str, hits: list[RuleHit]) -> list[RuleHit]:
     for h in hits:
         prev = out[-1] if out else None
         if (prev is not None and prev.attrs["unit"] == h.attrs["unit"] and prev.attrs["value_max"] is None
-                and _RANGE_JOIN.match(text, prev.end, h.start) and h.attrs["value"] > prev.attrs["value"]):
+                and _RANGE_JOIN.match(text, prev.end, h.start) and h.attrs["value"] > prev.attrs["value"]
+                and not _TITRATED.search(text, max(0, prev.start - 60), prev.start)):
             out[-1] = RuleHit(prev.start, h.end, "DOSE", {**prev.attrs, "value_max": h.attrs["value_max"]
                                                           or h.attrs["value"]})
             continue
@@ -308,9 +313,9 @@ _ADJECTIVAL_LENGTH = re.compile(rf"\s*(?:follow(?:{DASH}|{SP})?up\s+)?(?:phase|p
 
 
 _ADJECTIVAL_MEASURE = re.compile(r"\s*\(?\s*(?:(?:clinical|treatment|all-cause|primary|secondary)\s+)*"
-                                 r"(?:results?|outcomes?|scores?|responses?|remission|relapse|mortality|survival|"
-                                 r"depressive|depression|PHQ-9|MADRS|HAM-?D|HDRS|BDI|QIDS|(?-i:PPD|RR|SMD|OR))\b",
-                                 re.IGNORECASE)
+                                 r"(?:results?|outcomes?|scores?|responses?|remission rates?|relapse rates?|mortality|"
+                                 r"survival|(?:depressive|depression) (?:symptoms?|symptom severity|severity|scores?)|"
+                                 r"PHQ-9|MADRS|HAM-?D|HDRS|BDI|QIDS|(?-i:PPD|RR|SMD|OR))\b", re.IGNORECASE)
 
 
 def _keep(span: str, before: str, after: str, further: str = "") -> bool:
@@ -324,8 +329,8 @@ def _keep(span: str, before: str, after: str, further: str = "") -> bool:
         # adjectival "40-min", "4-week", "one-year": a duration qualifying a noun, not a time point, unless it
         # names when something was measured ("at the 12-month follow-up", "at acute timepoints (24-hour; 5-day)")
         # or qualifies the measurement itself ("4-week clinical response", "24-hour depressive symptom severity")
-        return (bool(_ADJECTIVAL_WHEN.search(before)) and not _ADJECTIVAL_LENGTH.match(after)) or \
-            bool(_ADJECTIVAL_MEASURE.match(further or after))
+        return (bool(_ADJECTIVAL_WHEN.search(before)) or bool(_ADJECTIVAL_MEASURE.match(further or after))) \
+            and not _ADJECTIVAL_LENGTH.match(after)
     if re.search(r"years?$", span, re.IGNORECASE) and not re.search(r"(?:after|at|within|by)\s*$", before, re.I) \
             and not _ANCHORED.search(after):
         return False  # "aged 18-65 years", "46.2 years": ages and histories
