@@ -83,3 +83,19 @@ def test_sigkill_at_any_moment_leaves_a_complete_readable_set(tmp_path):
     store.publish(tmp_path, {}, {"i": -1}, "final")
     assert not list((tmp_path / store.SNAPSHOTS).glob(".tmp-*"))
     assert len([p for p in (tmp_path / store.SNAPSHOTS).iterdir()]) <= store.KEEP_SNAPSHOTS
+
+
+def test_the_data_dictionary_documents_every_column():
+    """docs/tables.md has a section per table that names each column of its declared schema."""
+    import re
+
+    from pipeline.review.decisions import SCHEMA as DECISIONS
+    from pipeline.tables.schemas import SCHEMAS
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "tables.md").read_text()
+    sections = {m.group(1): m.group(2) for m in re.finditer(r"^## (\w+)\.parquet(.*?)(?=^## |\Z)", doc, re.M | re.S)}
+    for name, schema in {**SCHEMAS, "review_decisions": DECISIONS}.items():
+        assert name in sections, f"docs/tables.md has no section for {name}.parquet"
+        named = set(re.findall(r"`(\w+)`", sections[name]))
+        missing = [f.name for f in schema if f.name not in named]
+        assert not missing, f"{name}.parquet columns missing from docs/tables.md: {missing}"
