@@ -465,6 +465,14 @@ def test_benefit_in_a_depressed_population_is_on_the_efficacy_topic():
     assert stance.GENERIC_EFFICACY.search("Patients with TRD benefitted from a second induction with esketamine.")
 
 
+def _finding_parts(text: str, sentence: str) -> list:
+    """The finding parts of the one sentence of `text` that holds `sentence`."""
+    ex = _extractor().one(text)
+    index = [i for i, (s, e) in enumerate(ex.sentences) if sentence[:20] in text[s:e]]
+    assert len(index) == 1
+    return finding_part(ex, index[0], text)
+
+
 @pytest.mark.parametrize("sentence", [
     "Recent studies have shown that inflammatory markers are higher in depression.",
     "Several randomized trials have demonstrated that ketamine reduced depressive symptoms.",
@@ -475,10 +483,8 @@ def test_benefit_in_a_depressed_population_is_on_the_efficacy_topic():
     "Training and regulation are necessary to use these therapies safely in routine care.",
 ])
 def test_others_work_needs_and_known_facts_are_not_findings(sentence):
-    text = f"Ketamine in depression: a cohort study.\nMETHODS: We followed 40 patients. RESULTS: {sentence}"
-    ex = _extractor().one(text)
-    index = [i for i, (s, e) in enumerate(ex.sentences) if sentence[:20] in text[s:e]]
-    assert len(index) == 1 and not finding_part(ex, index[0], text)
+    assert not _finding_parts(f"Ketamine in depression: a cohort study.\nMETHODS: We followed 40 patients. "
+                              f"RESULTS: {sentence}", sentence)
 
 
 @pytest.mark.parametrize("sentence", [
@@ -487,10 +493,8 @@ def test_others_work_needs_and_known_facts_are_not_findings(sentence):
     "Ketamine significantly reduced MADRS scores at 24 h and this highlights the need to study other groups.",
 ])
 def test_a_review_s_pooled_numbers_stay_findings(sentence):
-    text = f"Ketamine in depression: a systematic review.\nMETHODS: We searched MEDLINE. RESULTS: {sentence}"
-    ex = _extractor().one(text)
-    index = [i for i, (s, e) in enumerate(ex.sentences) if sentence[:20] in text[s:e]]
-    assert len(index) == 1 and finding_part(ex, index[0], text)
+    assert _finding_parts(f"Ketamine in depression: a systematic review.\nMETHODS: We searched MEDLINE. "
+                          f"RESULTS: {sentence}", sentence)
 
 
 def test_a_finding_with_a_trailing_call_for_research_stays_a_finding():

@@ -287,17 +287,20 @@ def covariate_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """What a model adjusts for ("after adjusting for baseline and 24-hour depressive symptom severity") is neither
     the finding's topic nor its time point: these clauses are masked out of the sentence before it is judged."""
     spans = [(m.start(), m.end()) for m in COVARIATE.finditer(text, start, end)]
-    rest = "".join(ch for k, ch in enumerate(text[start:end], start) if not any(a <= k < b for a, b in spans))
-    return spans if sum(ch.isalpha() for ch in rest) >= 10 else []
+    if not spans:
+        return []
+    return spans if sum(ch.isalpha() for ch in _masked(text, start, end, spans)) >= 10 else []
 
 
 def _masked(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> str:
     """text[start:end] with the spans blanked out (same length, so mention offsets still index into it)."""
-    chars = list(text[start:end])
-    for a, b in spans:
-        for k in range(max(a, start), min(b, end)):
-            chars[k - start] = " "
-    return "".join(chars)
+    out, pos = [], start
+    for a, b in sorted(spans):
+        a, b = max(a, pos), min(b, end)
+        if a < b:
+            out += [text[pos:a], " " * (b - a)]
+            pos = b
+    return "".join(out) + text[pos:end]
 
 
 def _claim_clauses(sentence: str, offset: int, claim: Claim, mentions: list[Mention]) -> str:
