@@ -11,12 +11,12 @@ from __future__ import annotations
 import multiprocessing as mp
 import traceback
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.claims.catalogue import Catalogue, load_catalogue
 from pipeline.claims.evidence import evidence_rows
-from pipeline.nlp.extract import Extraction, Extractor, mention_row
+from pipeline.nlp.extract import Extraction, Extractor, flat_row, mention_row
 from pipeline.studies import facts_of, study_row, study_type_of
 from pipeline.tables import store
 
@@ -40,7 +40,7 @@ def rows(ex: Extraction, item: Item | None = None, catalogue: Catalogue | None =
          ) -> tuple[list[dict], list[dict], list[dict], list[dict]]:
     """Entity and dose rows of one article; with its item and a claim catalogue (the claims stage) also its
     claim-evidence and study rows, which share the article facts. Extraction alone (`kev bench extract`) skips them."""
-    ents, doses = [mention_row(m) for m in ex.mentions], [asdict(d) for d in ex.doses]
+    ents, doses = [mention_row(m) for m in ex.mentions], [flat_row(d) for d in ex.doses]
     if item is None or catalogue is None:
         return ents, doses, [], []
     facts, kind = facts_of(item, ex), study_type_of(item)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from datetime import date
@@ -657,3 +658,19 @@ def test_a_comparators_tolerability_is_no_evidence_on_ketamine():
             "RESULTS: Ketamine reduced shivering (p < 0.05). Tramadol had the best efficacy with minimal side effects.")
     sentences = {text[f.start:f.end] for f in _assess(text) if f.claim_id == "tolerability"}
     assert not any(s.startswith("Tramadol") for s in sentences)
+
+
+def test_cue_lists_hoist_their_word_boundary_without_changing_a_match():
+    """`at_word_start` is a speed-up only: every span equals the plain alternation's, lookbehinds and scoped flags
+    included; a branch that does not start at a word boundary is refused rather than silently changed."""
+    from pipeline.claims.cues import TOL_POSITIVE, at_word_start
+
+    branches = [r"\bmild\b", r"(?<!nicotine )\bdependence\b", r"\b(?-i:brief)\b", r"\bno (?:serious )?adverse"]
+    fast, plain = at_word_start(branches), re.compile("|".join(branches), re.IGNORECASE)
+    for text in ["Mild and brief", "nicotine dependence; drug dependence", "BRIEF but brief", "premild",
+                 "No serious adverse events, no adverse events"]:
+        assert [m.span() for m in fast.finditer(text)] == [m.span() for m in plain.finditer(text)]
+    assert [m.group() for m in fast.finditer("nicotine dependence; drug dependence")] == ["dependence"]
+    assert TOL_POSITIVE.search("Brief dissociation") is None and TOL_POSITIVE.search("brief dissociation")
+    with pytest.raises(ValueError, match="word boundary"):
+        at_word_start([r"\bmild", r"cost"])

@@ -12,7 +12,15 @@ from __future__ import annotations
 import re
 from itertools import pairwise
 
-from pipeline.claims.cues import DEPRESSION_WORDS, HEDGED, OTHER_CONDITION, TOL_NEGATIVE, TOL_POSITIVE, T
+from pipeline.claims.cues import (
+    DEPRESSION_WORDS,
+    HEDGED,
+    OTHER_CONDITION,
+    TOL_NEGATIVE,
+    TOL_POSITIVE,
+    T,
+    at_word_start,
+)
 from pipeline.nlp.extract import Extraction
 
 FINDING_ROLES = ("results", "conclusions")
@@ -135,7 +143,7 @@ def finding_part(ex: Extraction, i: int, text: str) -> list[tuple[int, int]]:
     return keep
 
 
-NOT_A_FINDING = re.compile("|".join([
+NOT_A_FINDING = at_word_start([
     r"\bassociations? (?:(?:was|were) )?(?:\w+ ){0,3}?between\b",
     # a predictor of the size of the benefit, not the benefit: "X was associated with a greater reduction"
     r"\b(?:was|were|is|are) (?:\w+ )?associated with (?:\w+ ){0,3}?(?:improvement|reductions?|decreases?|change)",
@@ -154,7 +162,7 @@ NOT_A_FINDING = re.compile("|".join([
     r"(?<!who )\bwere assessed\b", r"\bwere measured\b", r"\bwe examined\b", r"\bwe (?:used|compared)\b",
     r"\bcost|\bQALYs?\b|\bICERs?\b",
     # how the benefit comes about, not whether there is one
-    r"\bmechanisms? (?:whereby|by which|through which|underlying)\b"]), T)
+    r"\bmechanisms? (?:whereby|by which|through which|underlying)\b"])
 
 # The treatment itself associated (or not) with the benefit is a finding, not a predictor: "ketamine was also
 # associated with reduction in depressive symptoms", "infusions were not associated with higher remission".

@@ -10,7 +10,7 @@ import os
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from functools import cache
 from pathlib import Path
 
@@ -83,6 +83,9 @@ class Dose:
     n_doses: int | None
     course: str | None
     model_version: str = ""
+
+
+_FIELD_NAMES = {cls: tuple(f.name for f in fields(cls)) for cls in (Mention, Dose)}
 
 
 @dataclass
@@ -730,8 +733,15 @@ class Extractor:
         return next(self.run([item]))
 
 
+def flat_row(obj: Mention | Dose) -> dict:
+    """A dataclass as a dict, shallow: `dataclasses.asdict` deep-copies every field and cost 0.07 ms a mention,
+    a sixth of the claims stage's time; these rows only hold scalars, lists of strings and the attrs dict, which
+    `mention_row` serialises anyway."""
+    return {name: getattr(obj, name) for name in _FIELD_NAMES[type(obj)]}
+
+
 def mention_row(m: Mention) -> dict:
-    d = asdict(m)
+    d = flat_row(m)
     d["mention_id"] = m.mention_id
     d["attrs"] = json.dumps(m.attrs, sort_keys=True, ensure_ascii=False)
     return d
