@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 import sys
 from datetime import date
@@ -660,17 +659,14 @@ def test_a_comparators_tolerability_is_no_evidence_on_ketamine():
     assert not any(s.startswith("Tramadol") for s in sentences)
 
 
-def test_cue_lists_hoist_their_word_boundary_without_changing_a_match():
-    """`at_word_start` is a speed-up only: every span equals the plain alternation's, lookbehinds and scoped flags
-    included; a branch that does not start at a word boundary is refused rather than silently changed."""
-    from pipeline.claims.cues import TOL_POSITIVE, at_word_start
 
-    branches = [r"\bmild\b", r"(?<!nicotine )\bdependence\b", r"\b(?-i:brief)\b", r"\bno (?:serious )?adverse"]
-    fast, plain = at_word_start(branches), re.compile("|".join(branches), re.IGNORECASE)
-    for text in ["Mild and brief", "nicotine dependence; drug dependence", "BRIEF but brief", "premild",
-                 "No serious adverse events, no adverse events"]:
-        assert [m.span() for m in fast.finditer(text)] == [m.span() for m in plain.finditer(text)]
-    assert [m.group() for m in fast.finditer("nicotine dependence; drug dependence")] == ["dependence"]
-    assert TOL_POSITIVE.search("Brief dissociation") is None and TOL_POSITIVE.search("brief dissociation")
-    with pytest.raises(ValueError, match="word boundary"):
-        at_word_start([r"\bmild", r"cost"])
+def test_long_cue_lists_test_their_word_boundary_once():
+    """re factors a `\\b` shared by every branch out of an alternation; one branch led by a lookbehind instead of
+    `\\b` undoes that and makes each search of the list 3-4x slower (write `\\b(?<!cost-)effective`)."""
+    from re import _constants, _parser
+
+    from pipeline.claims import cues
+
+    for pattern in (cues.POSITIVE, cues.TOL_POSITIVE, cues.TOL_NEGATIVE, cues.NEGATIVE, NOT_A_FINDING):
+        first = _parser.parse(pattern.pattern, pattern.flags)[0]
+        assert first == (_constants.AT, _constants.AT_BOUNDARY), pattern.pattern[:60]

@@ -37,7 +37,7 @@ ANIMAL = re.compile(r"\b(?:rats?|mice|mouse|murine|rodents?|zebrafish|primates?|
 HUMAN = re.compile(r"\b(?:patients?|participants?|volunteers?|adults?|subjects? with|women|men|adolescents?)\b", T)
 CASE_SERIES = re.compile(r"\bcase series\b|\bwe (?:report|describe|present) (?:two|three|four|five|\d+) "
                          r"(?:cases|patients)\b", T)
-CASE = re.compile(r"\bcase report\b|\bwe (?:report|describe|present) (?:a|the) case\b|(?<!\bin )\bcase of an?\b|"
+CASE = re.compile(r"\bcase report\b|\bwe (?:report|describe|present) (?:a|the) case\b|\b(?<!\bin )case of an?\b|"
                   r"\ban? \d{1,2}-year-old (?:man|woman|male|female|patient|boy|girl)\b", T)
 RCT = re.compile(r"\brandomi[sz]ed\b|\brandomly (?:assigned|allocated)\b|\bdouble[- ]blind|\bplacebo[- ]controlled\b|"
                  r"\bcrossover\b|\bcross-over\b", T)
@@ -153,7 +153,7 @@ PARENS = re.compile(r"\s*\([^()]*\)")
 # "Of 50 patients, 30 patients completed", "among 120 users": the later count is part of this one; "a study of 33
 # participants" is not a part.
 PART_OF = re.compile(r"(?:^|[,;:\n]\s*)(?:of|from)\s+$|\b(?:among|out of)\s+$", re.IGNORECASE)
-CASE_WORD = re.compile(r"\bcase report\b|\bwe (?:report|describe|present) (?:a|the) case\b|(?<!\bin )\bcase of an?\b|"
+CASE_WORD = re.compile(r"\bcase report\b|\bwe (?:report|describe|present) (?:a|the) case\b|\b(?<!\bin )case of an?\b|"
                        r"\ban? \d{1,2}-year-old (?:man|woman|male|female|patient|boy|girl)\b", re.IGNORECASE)
 
 

@@ -12,15 +12,7 @@ from __future__ import annotations
 import re
 from itertools import pairwise
 
-from pipeline.claims.cues import (
-    DEPRESSION_WORDS,
-    HEDGED,
-    OTHER_CONDITION,
-    TOL_NEGATIVE,
-    TOL_POSITIVE,
-    T,
-    at_word_start,
-)
+from pipeline.claims.cues import DEPRESSION_WORDS, HEDGED, OTHER_CONDITION, TOL_NEGATIVE, TOL_POSITIVE, T
 from pipeline.nlp.extract import Extraction
 
 FINDING_ROLES = ("results", "conclusions")
@@ -143,7 +135,7 @@ def finding_part(ex: Extraction, i: int, text: str) -> list[tuple[int, int]]:
     return keep
 
 
-NOT_A_FINDING = at_word_start([
+NOT_A_FINDING = re.compile("|".join([
     r"\bassociations? (?:(?:was|were) )?(?:\w+ ){0,3}?between\b",
     # a predictor of the size of the benefit, not the benefit: "X was associated with a greater reduction"
     r"\b(?:was|were|is|are) (?:\w+ )?associated with (?:\w+ ){0,3}?(?:improvement|reductions?|decreases?|change)",
@@ -158,11 +150,11 @@ NOT_A_FINDING = at_word_start([
     r"\bhealthy (?:controls|volunteers)", r"\bcorrelat\w*", r"\bpredict\w*",
     r"\bmoderat(?:e|ed|ion|or)s?\b(?![- ](?:certainty|quality))",
     r"\bmediat\w*", r"\bregression\b", r"\bassociated with (?:greater|higher|lower|better|worse|more|less)\b",
-    r"(?<!\()\bdefined as\b", r"\bend ?points?\(s\)", r"\bwill\b", r"\bto assess\b", r"\bwas assessed\b",
-    r"(?<!who )\bwere assessed\b", r"\bwere measured\b", r"\bwe examined\b", r"\bwe (?:used|compared)\b",
+    r"\b(?<!\()defined as\b", r"\bend ?points?\(s\)", r"\bwill\b", r"\bto assess\b", r"\bwas assessed\b",
+    r"\b(?<!who )were assessed\b", r"\bwere measured\b", r"\bwe examined\b", r"\bwe (?:used|compared)\b",
     r"\bcost|\bQALYs?\b|\bICERs?\b",
     # how the benefit comes about, not whether there is one
-    r"\bmechanisms? (?:whereby|by which|through which|underlying)\b"])
+    r"\bmechanisms? (?:whereby|by which|through which|underlying)\b"]), T)
 
 # The treatment itself associated (or not) with the benefit is a finding, not a predictor: "ketamine was also
 # associated with reduction in depressive symptoms", "infusions were not associated with higher remission".

@@ -74,7 +74,7 @@ PLASTICITY_UP = re.compile(r"\bincreas\w*|\benhanc\w*|\bpromot\w*|\brestor\w*|\b
 PLASTICITY_DOWN = re.compile(r"\bno (?:significant )?(?:change|difference|effect)|\bdid not (?:alter|change|"
                              r"increase|affect)|\bunchanged\b|\bdecreas\w*|\breduc\w*|\bnot (?:altered|changed)", T)
 
-GENERIC_EFFICACY = re.compile(r"\bimprov|\bbenefi|(?<!cost-)\beffective|\buseful\b|\bSMD\b|\beffect sizes?\b|\brespon|"
+GENERIC_EFFICACY = re.compile(r"\bimprov|\bbenefi|\b(?<!cost-)effective|\buseful\b|\bSMD\b|\beffect sizes?\b|\brespon|"
                               r"\btherapeutic (?:effects?|efficacy|benefits?)\b|"
                               r"\bbetter than (?:placebo|control|saline)|"
                               r"\bremission|\bremitt|\bsymptom|\bscore|\bCGI\b|\banhedoni|\brelief|\befficac|\bNNT", T)

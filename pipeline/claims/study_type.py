@@ -33,7 +33,7 @@ REGISTRY = re.compile(r"clinicaltrials\.gov|trialsearch\.who\.int|who\.int/trial
 IC = re.IGNORECASE
 # PsyNamic's guideline: an RCT is randomised AND controlled; a placebo-controlled experiment that never says it
 # randomised is "other", and so is "randomly selected" or "non-randomized". Only assignment counts as randomised.
-RANDOMISED = re.compile(r"(?<!non-)(?<!non)(?<!not )\brandomi[sz]ed\b(?! statistic)|"
+RANDOMISED = re.compile(r"\b(?<!non-)(?<!non)(?<!not )randomi[sz]ed\b(?! statistic)|"
                         r"\brandomi[sz]ation\b(?! (?:statistic|test|procedure))|"
                         r"\brandomly (?:assigned|allocated|divided|distributed|received|administered)|"
                         r"\brandom (?:order|assignment|allocation|sequence)", IC)

@@ -107,27 +107,30 @@ def label_sources(path: Path = SOURCES_FILE) -> dict[str, str]:
     return dict(DEFAULT_SOURCES)
 
 
-def use_openblas_ops() -> None:
-    """Run the tagger's matrix products on numpy's OpenBLAS, one thread, instead of thinc's default BLIS.
+def load_on_openblas(model_dir: Path) -> Language:
+    """Load the trained pipeline with its matrix products on numpy's OpenBLAS, one thread, not thinc's default BLIS.
 
     Why: the tagger's two products (embedding mixer, window encoder) are the largest single cost of extraction,
     and on these machines single-threaded OpenBLAS multiplies 2.8x faster than BLIS (112 vs 40 GFLOPS on a
-    20000x320 by 320x192 product): `kev bench extract` 176 -> 202 abstracts/s with the same mentions. One
-    thread, because parallelism here is per process (`--workers`) and the benchmark is per core. Models built
-    after this call (spaCy takes thinc's current ops at load time) use it; the setting is per process.
+    20000x320 by 320x192 product): `kev bench extract` 176 -> 203 abstracts/s with the previous tagger, the same
+    tags. The ops are bound to this pipeline's layers at load (other models keep thinc's default). The one-thread
+    BLAS limit is process-wide and stays: kev parallelises by process (`--workers`), and the benchmark is per core.
+    Unlike BLIS, OpenBLAS rounds a document's activations slightly differently with different batch neighbours
+    (1e-5); the tags are the same on single and batched documents (tested), and an article is re-extracted only
+    when its text or the model changes.
     """
-    from thinc.api import NumpyOps, set_current_ops
+    from thinc.api import use_ops
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(1, user_api="blas")
-    set_current_ops(NumpyOps(use_blis=False))
+    with use_ops("numpy", use_blis=False):
+        return spacy.load(model_dir)
 
 
 def build_nlp(model_dir: Path | None = MODEL_DIR, with_model: bool = True) -> Language:
     """The spaCy pipeline: scispaCy tokenizer, abbreviation detector, sentence splitter and (if trained) the NER."""
     if with_model and model_dir is not None and (Path(model_dir) / "meta.json").exists():
-        use_openblas_ops()
-        nlp = spacy.load(model_dir)
+        nlp = load_on_openblas(model_dir)
     else:
         nlp = spacy.blank("en")
         nlp.tokenizer = make_scispacy_tokenizer()(nlp)
