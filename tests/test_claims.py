@@ -670,3 +670,46 @@ def test_long_cue_lists_test_their_word_boundary_once():
     for pattern in (cues.POSITIVE, cues.TOL_POSITIVE, cues.TOL_NEGATIVE, cues.NEGATIVE, NOT_A_FINDING):
         first = _parser.parse(pattern.pattern, pattern.flags)[0]
         assert first == (_constants.AT, _constants.AT_BOUNDARY), pattern.pattern[:60]
+
+
+@pytest.mark.parametrize("sentence,expected", [
+    ("Fractional anisotropy was larger in responders compared to non-responders (p < 0.05).", True),
+    ("Higher interleukin levels were linked to remitters rather than responders.", True),
+    ("Responders to the higher ketamine dose exhibited more stable vigilance over time.", True),
+    ("Half the studies found a positive relationship between dissociation and therapeutic response.", True),
+    ("At baseline, the midazolam group had significantly higher BSSI scores.", True),
+    ("RESULTS: At baseline, groups differed in age.", True),
+    ("Esketamine showed lower disproportionality for suicidal ideation (ROR = 0.76).", True),
+    ("A statistical trend toward superior improvement in suicidality was seen in one subgroup.", True),
+    ("MADRS scores fell from 32 at baseline to 14 at 24 h after ketamine (p < 0.001).", False),
+    ("Response rates were higher with ketamine than with placebo (52% vs 21%).", False),
+])
+def test_what_sets_groups_apart_before_or_beside_treatment_is_not_an_efficacy_finding(sentence, expected):
+    """Responders against non-responders, baseline differences, reporting odds ratios and trends say nothing on
+    whether the drug relieved depression."""
+    assert bool(NOT_A_FINDING.search(sentence)) is expected
+
+
+def test_treatment_resistance_of_another_disorder_is_no_trd_population():
+    assert "trd" not in design.populations("Esketamine augmentation in treatment-resistant obsessive-compulsive "
+                                           "disorder: a chart review.")
+    assert "trd" not in design.populations("Ketamine in treatment-refractory schizophrenia.")
+    assert "trd" in design.populations("Ketamine in treatment-resistant bipolar depression.")
+    assert "trd" in design.populations("Ketamine for treatment-resistant patients with major depression.")
+
+
+@pytest.mark.parametrize("sentence,expected", [
+    ("Adverse events were more frequent with ketamine than with placebo, and no serious adverse events occurred.",
+     "supports"),
+    ("Ketamine was associated with a significant increase in transient psychopathology (SMD = 1.5).", "conflicts"),
+    ("Adverse events were more frequent with ketamine than with placebo.", "conflicts"),
+])
+def test_harms_that_came_with_no_serious_event_speak_for_tolerability(sentence, expected):
+    assert stance._polarity("tolerability", sentence)[0] == expected
+
+
+def test_what_the_present_work_examines_is_its_aim():
+    from pipeline.claims.findings import AGENDA
+
+    assert AGENDA.search("The present work examines the antidepressant effect of ketamine in depression.")
+    assert AGENDA.search("This review investigates how esketamine relieves depressive symptoms.")

@@ -221,7 +221,10 @@ def sample_size(text: str) -> int | None:
 
 
 POPULATION_RX = {
-    "trd": re.compile(r"(?:treatment|therapy|medication)[- ](?:resistant|refractory)|\bTR-?D\b|refractory depress|"
+    # treatment-resistant depression, not "treatment-resistant OCD" or schizophrenia
+    "trd": re.compile(r"(?:treatment|therapy|medication)[- ](?:resistant|refractory)(?![- ]+(?:obsessive|OCD|"
+                      r"schizophreni|psychos|pain|epilep|anxiety|PTSD|post-?traumatic|hypertension|status))|"
+                      r"\bTR-?D\b|refractory depress|"
                       r"difficult[- ]to[- ]treat depress|"
                       r"failed (?:to respond to )?(?:at least )?(?:two|2|three|3) (?:or more )?antidepressant", T),
     "suicidal": re.compile(r"suicidal ideation|suicidality|suicide attempt|suicidal (?:patients|thoughts)", T),

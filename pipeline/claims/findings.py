@@ -28,7 +28,7 @@ AGENDA = re.compile(r"\bshould\b|\bfuture\b|"
                     r"\bwe (?:review|discuss|describe|summari[sz]e)\b|\bcurrently (?:in development|being)\b|"
                     r"\ba (?:recent )?(?:study|trial) by\b|\bpreviously (?:reported|shown)\b|"
                     r"\b(?:objective|aim|purpose|goal)s? (?:of this \w+ )?(?:is|was|are|were) to\b|\bto evaluate\b|"
-                    r"\bevaluates\b|\bis developing\b", T)
+                    r"\b(?:evaluates|examines|investigates)\b|\bis developing\b", T)
 # Others' work, the state of the field and calls for research (GUIDELINES: statements citing other work), unless
 # the part reports numbers: then it is a review's own pooled result ("of the 12 studies that reported on response,
 # 10 found a significant benefit") or a finding with a trailing call ("... and this highlights the need for ...").
@@ -136,7 +136,7 @@ def finding_part(ex: Extraction, i: int, text: str) -> list[tuple[int, int]]:
 
 
 NOT_A_FINDING = re.compile("|".join([
-    r"\bassociations? (?:(?:was|were) )?(?:\w+ ){0,3}?between\b",
+    r"\b(?:associations?|relationships?) (?:(?:was|were) )?(?:\w+ ){0,3}?between\b",
     # a predictor of the size of the benefit, not the benefit: "X was associated with a greater reduction"
     r"\b(?:was|were|is|are) (?:\w+ )?associated with (?:\w+ ){0,3}?(?:improvement|reductions?|decreases?|change)",
     r"\bassociated with (?:changes|response|treatment response|remission|the (?:rapid )?"
@@ -145,6 +145,12 @@ NOT_A_FINDING = re.compile("|".join([
     # groups defined by their response: "remitters showed ...", "for responders, maximal improvements ..."
     r"\b(?:non-?)?(?:responders|remitters)\)? (?:showed|had|exhibited|displayed)",
     r"\bfor (?:the )?(?:responders|remitters)\b",
+    # responders set against non-responders: what tells them apart, not whether the drug worked
+    r"\b(?:responders|remitters)\b[^.;]{0,40}?\b(?:compared (?:with|to)|versus|vs\.?|and) (?:the |in )?"
+    r"non-?(?:responders|remitters)\b",
+    r"\bnon-?(?:responders|remitters)\b[^.;]{0,40}?\b(?:compared (?:with|to)|versus|vs\.?) (?:the |in )?"
+    r"(?:responders|remitters)\b", r"\b(?:responders|remitters) rather than (?:non-?)?(?:responders|remitters)\b",
+    r"\b(?:responders|remitters) to (?:\S+ ){1,4}?(?:showed|had|exhibited|displayed)\b",
     r"\bresponders \([^)]*\) (?:received|were given|underwent|entered|continued)\b",
     r"\bcompared (?:with|to) healthy",
     r"\bhealthy (?:controls|volunteers)", r"\bcorrelat\w*", r"\bpredict\w*",
@@ -153,6 +159,9 @@ NOT_A_FINDING = re.compile("|".join([
     r"\b(?<!\()defined as\b", r"\bend ?points?\(s\)", r"\bwill\b", r"\bto assess\b", r"\bwas assessed\b",
     r"\b(?<!who )were assessed\b", r"\bwere measured\b", r"\bwe examined\b", r"\bwe (?:used|compared)\b",
     r"\bcost|\bQALYs?\b|\bICERs?\b",
+    # how the groups stood before treatment; pharmacovigilance signals (reports, not effects); a mere trend
+    r"\b(?:(?<=^)|(?<=^results: )|(?<=^results:))at baseline\b",
+    r"\bdisproportionality\b|\breporting odds ratios?\b|\bRORs?\b", r"\btrend (?:toward|towards)\b",
     # how the benefit comes about, not whether there is one
     r"\bmechanisms? (?:whereby|by which|through which|underlying)\b"]), T)
 

@@ -129,7 +129,10 @@ def _nearest(sentence: str, topic: tuple[re.Pattern, ...], up: re.Pattern, down:
 def _polarity(profile: str, sentence: str, topic: tuple[re.Pattern, ...] = (),
               controlled: bool = True) -> tuple[str | None, list[str]]:
     if profile == "tolerability":
-        neg, pos = _unnegated(TOL_NEGATIVE, sentence), TOL_POSITIVE.findall(sentence) + _negated_harms(sentence)
+        absent = _negated_harms(sentence)
+        neg, pos = _unnegated(TOL_NEGATIVE, sentence), TOL_POSITIVE.findall(sentence) + absent
+        if neg and absent:  # "adverse events were more frequent than with placebo, and none was serious"
+            return "supports", absent[:3]
     elif profile == "durability":
         neg, pos = DUR_LONG.findall(sentence), DUR_SHORT.findall(sentence)
     elif profile == "plasticity":
