@@ -274,6 +274,9 @@ def test_kev_eval_json_shape_on_a_guidelines_file(tmp_path):
     # an abbreviated co-medication ("oral AD") and a cannulation are no routes of the study drug
     ("Esketamine in TRD\nPatients received intranasal esketamine plus a new oral antidepressant (AD); the oral AD "
      "was continued. Esketamine was given before intravenous cannulation.", ["intranasal"]),
+    # "oral and written information" is how patients were told, not how the drug was given
+    ("Ketamine in depression\nAll patients received oral and written information, then intravenous ketamine.",
+     ["intravenous"]),
     # a title that names another drug and no ketamine form makes that drug the study drug
     ("Psilocybin for depression\nPatients received 25 mg oral psilocybin; two had failed intravenous ketamine "
      "before, and ketamine was mentioned again.", ["oral"]),
