@@ -673,43 +673,58 @@ def test_long_cue_lists_test_their_word_boundary_once():
 
 
 @pytest.mark.parametrize("sentence,expected", [
-    ("Fractional anisotropy was larger in responders compared to non-responders (p < 0.05).", True),
-    ("Higher interleukin levels were linked to remitters rather than responders.", True),
-    ("Responders to the higher ketamine dose exhibited more stable vigilance over time.", True),
-    ("Half the studies found a positive relationship between dissociation and therapeutic response.", True),
-    ("At baseline, the midazolam group had significantly higher BSSI scores.", True),
-    ("RESULTS: At baseline, groups differed in age.", True),
-    ("Esketamine showed lower disproportionality for suicidal ideation (ROR = 0.76).", True),
-    ("A statistical trend toward superior improvement in suicidality was seen in one subgroup.", True),
-    ("MADRS scores fell from 32 at baseline to 14 at 24 h after ketamine (p < 0.001).", False),
-    ("Response rates were higher with ketamine than with placebo (52% vs 21%).", False),
+    ("Hippocampal volume was greater in responders compared to non-responders.", True),
+    ("Cortical thickness was greater in non responders versus responders.", True),
+    ("Plasma cytokines differed between responders and non-responders at day 3.", True),
+    ("Low IL-6 characterised remitters rather than responders.", True),
+    ("Responders to the 0.5 mg/kg arm exhibited lower theta power.", True),
+    ("We found a relationship between dissociation and later symptom change.", True),
+    ("At baseline, the placebo arm had more women.", True),
+    ("RESULTS: At baseline, the two arms were similar in age and severity.", True),
+    ("At baseline, HAM-D was 27 in both arms and dropped to 11 with ketamine versus 22 with saline at day 1.", False),
+    ("Spontaneous reports showed a lower reporting odds ratio for self-harm with esketamine (ROR 0.41).", True),
+    ("There was a trend toward fewer relapses with ketamine (p = 0.07).", True),
+    ("HAM-D was lower with ketamine at 24 h (p < 0.01), with a trend toward benefit at day 14.", False),
+    ("Ketamine lowered HAM-D in both responders and non-responders (p < 0.01).", False),
+    ("HAM-D scores fell from 29 at baseline to 12 at 4 h after ketamine (p < 0.001).", False),
+    ("Remission rates were higher with ketamine than with saline (38% vs 12%).", False),
 ])
 def test_what_sets_groups_apart_before_or_beside_treatment_is_not_an_efficacy_finding(sentence, expected):
-    """Responders against non-responders, baseline differences, reporting odds ratios and trends say nothing on
-    whether the drug relieved depression."""
+    """Responders against non-responders, baseline differences, reporting odds ratios and a lone trend say
+    nothing on whether the drug relieved depression; a baseline that goes on to a change, or a trend beside a
+    significant result, is still a finding."""
     assert bool(NOT_A_FINDING.search(sentence)) is expected
 
 
-def test_treatment_resistance_of_another_disorder_is_no_trd_population():
-    assert "trd" not in design.populations("Esketamine augmentation in treatment-resistant obsessive-compulsive "
-                                           "disorder: a chart review.")
-    assert "trd" not in design.populations("Ketamine in treatment-refractory schizophrenia.")
-    assert "trd" in design.populations("Ketamine in treatment-resistant bipolar depression.")
-    assert "trd" in design.populations("Ketamine for treatment-resistant patients with major depression.")
+@pytest.mark.parametrize("text,expected", [
+    ("Intranasal esketamine in treatment-refractory OCD: an open pilot.", False),
+    ("Ketamine in treatment-refractory schizophrenia.", False),
+    ("Low-dose ketamine for treatment-resistant patients with chronic pain.", False),
+    ("Ketamine in treatment-refractory neuropathic pain.", False),
+    ("Ketamine in treatment-resistant bipolar depression.", True),
+    ("Ketamine for treatment-resistant patients with major depression.", True),
+    ("Ketamine in treatment-resistant PTSD and depression.", True),
+])
+def test_treatment_resistance_of_another_disorder_is_no_trd_population(text, expected):
+    assert ("trd" in design.populations(text)) is expected
 
 
 @pytest.mark.parametrize("sentence,expected", [
-    ("Adverse events were more frequent with ketamine than with placebo, and no serious adverse events occurred.",
+    ("Side effects were commoner on ketamine than on saline, and there were no serious adverse events.",
      "supports"),
-    ("Ketamine was associated with a significant increase in transient psychopathology (SMD = 1.5).", "conflicts"),
-    ("Adverse events were more frequent with ketamine than with placebo.", "conflicts"),
+    ("The infusion brought a significant increase in overall psychopathology, which was transient.", "conflicts"),
+    ("Adverse events were more frequent with ketamine than with saline.", "conflicts"),
+    ("Three serious adverse events occurred with ketamine, and no discontinuations were recorded.", "conflicts"),
+    ("Ketamine increased the risk of adverse events (RR 1.8) but not of discontinuation.", "conflicts"),
 ])
 def test_harms_that_came_with_no_serious_event_speak_for_tolerability(sentence, expected):
+    """More adverse events, none serious, is a tolerable drug; a serious harm or a harm beside fewer dropouts is
+    not."""
     assert stance._polarity("tolerability", sentence)[0] == expected
 
 
 def test_what_the_present_work_examines_is_its_aim():
     from pipeline.claims.findings import AGENDA
 
-    assert AGENDA.search("The present work examines the antidepressant effect of ketamine in depression.")
-    assert AGENDA.search("This review investigates how esketamine relieves depressive symptoms.")
+    assert AGENDA.search("This paper examines how ketamine might act on depressive symptoms.")
+    assert AGENDA.search("The present review investigates how esketamine relieves low mood.")

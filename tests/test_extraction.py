@@ -277,6 +277,8 @@ def test_kev_eval_json_shape_on_a_guidelines_file(tmp_path):
     # "oral and written information" is how patients were told, not how the drug was given
     ("Ketamine in depression\nAll patients received oral and written information, then intravenous ketamine.",
      ["intravenous"]),
+    ("Ketamine in depression\nAfter written and oral informed consent, patients received intravenous ketamine.",
+     ["intravenous"]),
     # a title that names another drug and no ketamine form makes that drug the study drug
     ("Psilocybin for depression\nPatients received 25 mg oral psilocybin; two had failed intravenous ketamine "
      "before, and ketamine was mentioned again.", ["oral"]),

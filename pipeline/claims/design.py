@@ -221,9 +221,13 @@ def sample_size(text: str) -> int | None:
 
 
 POPULATION_RX = {
-    # treatment-resistant depression, not "treatment-resistant OCD" or schizophrenia
-    "trd": re.compile(r"(?:treatment|therapy|medication)[- ](?:resistant|refractory)(?![- ]+(?:obsessive|OCD|"
-                      r"schizophreni|psychos|pain|epilep|anxiety|PTSD|post-?traumatic|hypertension|status))|"
+    # treatment-resistant depression (or treatment-resistant patients of a depression study), not "treatment-
+    # resistant OCD", "treatment-refractory chronic pain" or "treatment-resistant patients with schizophrenia"
+    "trd": re.compile(r"(?:treatment|therapy|medication)[- ](?:resistant|refractory)(?:\s*\(?TRD\)?)?"
+                      r"(?:\s+(?:[\w-]+\s+){0,3}?(?:depress|MDD\b|TRD\b|mood)|"
+                      r"\s+(?:patients|individuals|subjects|participants|adults|inpatients|outpatients|cases|"
+                      r"veterans|adolescents|youth)\b(?!\s+(?:with|suffering from|diagnosed with)\s+(?:[\w-]+\s+){0,2}?"
+                      r"(?:schizophreni|OCD\b|obsessive|pain|epilep|anxiety|PTSD|post-?traumatic|psychos|eating)))|"
                       r"\bTR-?D\b|refractory depress|"
                       r"difficult[- ]to[- ]treat depress|"
                       r"failed (?:to respond to )?(?:at least )?(?:two|2|three|3) (?:or more )?antidepressant", T),

@@ -146,10 +146,11 @@ NOT_A_FINDING = re.compile("|".join([
     r"\b(?:non-?)?(?:responders|remitters)\)? (?:showed|had|exhibited|displayed)",
     r"\bfor (?:the )?(?:responders|remitters)\b",
     # responders set against non-responders: what tells them apart, not whether the drug worked
-    r"\b(?:responders|remitters)\b[^.;]{0,40}?\b(?:compared (?:with|to)|versus|vs\.?|and) (?:the |in )?"
-    r"non-?(?:responders|remitters)\b",
-    r"\bnon-?(?:responders|remitters)\b[^.;]{0,40}?\b(?:compared (?:with|to)|versus|vs\.?) (?:the |in )?"
-    r"(?:responders|remitters)\b", r"\b(?:responders|remitters) rather than (?:non-?)?(?:responders|remitters)\b",
+    r"\b(?:responders|remitters)\b[^.;]{0,40}?\b(?:compared (?:with|to)|versus|vs\.?) (?:the |in )?"
+    r"non[- ]?(?:responders|remitters)\b",
+    r"\bnon[- ]?(?:responders|remitters)\b[^.;]{0,40}?\b(?:compared (?:with|to)|versus|vs\.?) (?:the |in )?"
+    r"(?:responders|remitters)\b", r"\bbetween (?:the )?(?:non[- ]?)?(?:responders|remitters) and\b",
+    r"\b(?:responders|remitters) rather than (?:non[- ]?)?(?:responders|remitters)\b",
     r"\b(?:responders|remitters) to (?:\S+ ){1,4}?(?:showed|had|exhibited|displayed)\b",
     r"\bresponders \([^)]*\) (?:received|were given|underwent|entered|continued)\b",
     r"\bcompared (?:with|to) healthy",
@@ -159,9 +160,14 @@ NOT_A_FINDING = re.compile("|".join([
     r"\b(?<!\()defined as\b", r"\bend ?points?\(s\)", r"\bwill\b", r"\bto assess\b", r"\bwas assessed\b",
     r"\b(?<!who )were assessed\b", r"\bwere measured\b", r"\bwe examined\b", r"\bwe (?:used|compared)\b",
     r"\bcost|\bQALYs?\b|\bICERs?\b",
-    # how the groups stood before treatment; pharmacovigilance signals (reports, not effects); a mere trend
-    r"\b(?:(?<=^)|(?<=^results: )|(?<=^results:))at baseline\b",
-    r"\bdisproportionality\b|\breporting odds ratios?\b|\bRORs?\b", r"\btrend (?:toward|towards)\b",
+    # how the groups stood before treatment (unless the sentence goes on to a change or a later time); reports to
+    # pharmacovigilance (signals, not effects); a trend that is the sentence's only result
+    r"\b(?:(?<=^)|(?<=^results: )|(?<=^results:)|(?<=^results:  )|(?<=^findings: ))at baseline\b"
+    r"(?![^.;]*\b(?:fell|f[ae]ll|decreas|reduc|improv|declin|drop|rose|chang|after|post|versus|vs\b|compared|"
+    r"at (?:day|week|month|\d)|by (?:day|week|month|\d)|\d+(?:\.\d+)?\s*(?:h|hours?|min|days?|weeks?)\b))",
+    r"\bdisproportionality\b|\breporting odds ratios?\b|\bRORs?\b",
+    r"\b(?:(?<=^)|(?<=^a )|(?<=^results: a )|(?<=^there was a )|(?<=^a statistical )|(?<=^there was a statistical ))"
+    r"trend(?:ed)? (?:toward|towards|to)\b",
     # how the benefit comes about, not whether there is one
     r"\bmechanisms? (?:whereby|by which|through which|underlying)\b"]), T)
 

@@ -131,8 +131,10 @@ def _polarity(profile: str, sentence: str, topic: tuple[re.Pattern, ...] = (),
     if profile == "tolerability":
         absent = _negated_harms(sentence)
         neg, pos = _unnegated(TOL_NEGATIVE, sentence), TOL_POSITIVE.findall(sentence) + absent
-        if neg and absent:  # "adverse events were more frequent than with placebo, and none was serious"
-            return "supports", absent[:3]
+        # more, but no serious, adverse events is how the annotators read a tolerable drug (GUIDELINES: "no serious
+        # adverse events" supports); a serious harm in the same sentence still conflicts
+        if neg and any(a.lower() == "serious" for a in absent) and not any("serious" in n.lower() for n in neg):
+            return "supports", pos[:3]
     elif profile == "durability":
         neg, pos = DUR_LONG.findall(sentence), DUR_SHORT.findall(sentence)
     elif profile == "plasticity":
