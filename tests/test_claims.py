@@ -728,3 +728,19 @@ def test_what_the_present_work_examines_is_its_aim():
 
     assert AGENDA.search("This paper examines how ketamine might act on depressive symptoms.")
     assert AGENDA.search("The present review investigates how esketamine relieves low mood.")
+
+
+def test_only_a_capital_or_is_an_odds_ratio():
+    """Case-insensitively every "or" reported statistics, and with it any unlabelled sentence was a finding."""
+    from pipeline.claims.findings import STAT_REPORT
+
+    assert not STAT_REPORT.search("Future trials of efficacy or safety must account for these differences.")
+    assert STAT_REPORT.search("Remission was more likely with esketamine (OR 2.4, 1.5 to 3.9).")
+
+
+def test_a_reviews_pooled_report_is_a_finding_in_an_unlabelled_abstract():
+    from pipeline.claims.findings import REPORTED
+
+    assert REPORTED.search("All included studies reported less anhedonia after ketamine or esketamine.")
+    assert REPORTED.search("Seven of the trials found a faster response with ketamine.")
+    assert not REPORTED.search("Studies on anhedonia after ketamine are scarce.")

@@ -45,14 +45,18 @@ OTHERS_WORK = re.compile("|".join([
     r"\b(?:is|are) (?:already|currently|now) (?:an? |the )?(?:only |established|approved|widely|available|used|"
     r"recogni[sz]ed)"]), T)
 
-STAT_REPORT = re.compile(r"\bp\s*[<=≤>]|95\s*%\s*CI|\bsignificant|\d+(?:\.\d+)?\s*%|\bOR\b|\bSMD\b|\bNNT", T)
+# "OR" is an odds ratio only in capitals: case-insensitively every "or" would report statistics
+STAT_REPORT = re.compile(r"\bp\s*[<=≤>]|95\s*%\s*CI|\bsignificant|\d+(?:\.\d+)?\s*%|(?-i:\bOR\b)|\bSMD\b|\bNNT", T)
 METHODS_LABEL = re.compile(r"^(?:METHODS?|MATERIALS|DESIGN|SETTING|PARTICIPANTS|INTERVENTIONS?|BACKGROUND|"
                            r"INTRODUCTION|OBJECTIVES?|AIMS?|PURPOSE|DATA|SEARCH|STUDY SELECTION|ELIGIBILITY)", T)
 
 NON_FINDING_SECTION = re.compile(r"^(?:LIMITATIONS?|OUTCOMES?|MEASURES|ANALYSIS|METHODS?|PURPOSE|DIVERSITY|"
                                  r"[A-Z ]*REGISTRATION|PROSPERO|TRIAL REGISTRATION)", T)
 REPORTED = re.compile(r"\b(?:was|were) (?:also )?(?:observed|found|noted|seen)\b|\b(?:revealed|resulted in|led to)\b|"
-                      r"\bwe found\b|\b(?:improved|occurred|demonstrated|showed|exhibited)\b", T)
+                      r"\bwe found\b|\b(?:improved|occurred|demonstrated|showed|exhibited)\b|"
+                      # a review's pooled finding: "all studies reported alleviation of anhedonia"
+                      r"\b(?:all|most|both|each|\d+|two|three|four|five|six|seven|eight|nine|ten) (?:of the )?"
+                      r"(?:included |eligible )?(?:studies|trials|RCTs) (?:reported|found)\b", T)
 
 FINDING_SECTION = re.compile(r"^(?:RESULTS?|FINDINGS|CONCLUSIONS?|DISCUSSION|INTERPRETATION)\b", T)
 RESULT_IN_METHODS = re.compile(r"\b(?:occurred|(?:was|were) stopped|had (?:a )?(?:significantly )?"
