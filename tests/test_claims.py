@@ -744,3 +744,15 @@ def test_a_reviews_pooled_report_is_a_finding_in_an_unlabelled_abstract():
     assert REPORTED.search("All included studies reported less anhedonia after ketamine or esketamine.")
     assert REPORTED.search("Seven of the trials found a faster response with ketamine.")
     assert not REPORTED.search("Studies on anhedonia after ketamine are scarce.")
+
+
+def test_a_background_sentence_with_significance_words_is_no_finding_without_test_statistics():
+    text = ("Oral ketamine in depression.\nDepression is common. Treatments act slowly. A significant antidepressant "
+            "effect of ketamine remains to be shown for the oral route. We gave 40 patients oral ketamine daily for "
+            "two weeks. Scores were rated weekly. Scores fell from 30 to 15 (p < 0.001). Mood improved in most. "
+            "Oral ketamine was effective.")
+    ex = _extractor().one(text)
+    i = next(k for k, (s, e) in enumerate(ex.sentences) if text[s:e].startswith("A significant"))
+    assert ex.roles[i] == "background"
+    assert not finding_part(ex, i, text)
+    assert finding_part(ex, i + 3, text)

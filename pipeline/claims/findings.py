@@ -52,6 +52,7 @@ METHODS_LABEL = re.compile(r"^(?:METHODS?|MATERIALS|DESIGN|SETTING|PARTICIPANTS|
 
 NON_FINDING_SECTION = re.compile(r"^(?:LIMITATIONS?|OUTCOMES?|MEASURES|ANALYSIS|METHODS?|PURPOSE|DIVERSITY|"
                                  r"[A-Z ]*REGISTRATION|PROSPERO|TRIAL REGISTRATION)", T)
+HARD_STATS = re.compile(r"\bp\s*[<=≤>]|95\s*%\s*CI|(?-i:\bOR\b)|\bSMD\b|\bNNT\b|\bd\s*=", T)
 REPORTED = re.compile(r"\b(?:was|were) (?:also )?(?:observed|found|noted|seen)\b|\b(?:revealed|resulted in|led to)\b|"
                       r"\bwe found\b|\b(?:improved|occurred|demonstrated|showed|exhibited)\b|"
                       # a review's pooled finding: "all studies reported alleviation of anhedonia"
@@ -89,6 +90,8 @@ def is_finding(ex: Extraction, i: int, sentence: str, section: str | None = None
         return True
     if section is None and i >= 0.4 * len(ex.sentences) and REPORTED.search(sentence):
         return True
+    if role == "background" and not HARD_STATS.search(sentence):
+        return False  # "ketamine has shown significant rapid effects": the field's state, not this study's result
     return bool(STAT_REPORT.search(sentence)) and not re.search(r"\bwere (?:randomi[sz]ed|assigned|recruited|"
                                                                  r"enrolled|included)\b", sentence, T)
 
