@@ -744,6 +744,16 @@ def test_a_reviews_pooled_report_is_a_finding_in_an_unlabelled_abstract():
     assert REPORTED.search("All included studies reported less anhedonia after ketamine or esketamine.")
     assert REPORTED.search("Seven of the trials found a faster response with ketamine.")
     assert not REPORTED.search("Studies on anhedonia after ketamine are scarce.")
+    assert not REPORTED.search("Two studies reported on ketamine misuse.")
+    assert not REPORTED.search("Of the 1,024 studies found, 12 were included.")
+    assert REPORTED.search("There were no cases of psychosis during the trial.")
+
+
+def test_a_lowercase_in_is_no_second_ketamine_form():
+    from pipeline.claims.comparisons import is_head_to_head
+
+    assert not is_head_to_head("Response was faster in ketamine than ketamine augmentation arms.")
+    assert is_head_to_head("IN ketamine acted faster than IV ketamine.")
 
 
 def test_a_background_sentence_with_significance_words_is_no_finding_without_test_statistics():

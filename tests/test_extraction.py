@@ -468,3 +468,9 @@ def test_street_names_and_comparators_are_drugs(extractor, text, canonical):
     found = [(m.text, m.canonical) for m in extractor.one(f"T\nParticipants used {text} weekly.").mentions
              if m.label == "DRUG"]
     assert found == [(text, canonical)]
+
+
+def test_a_lowercase_in_is_no_route_that_ties_a_dose_to_the_next_drug(extractor):
+    """Route short forms count in capitals only: "in propofol" is not "IN (intranasal) propofol"."""
+    ex = extractor.one("Ketamine and propofol\nPatients received ketamine 0.5 mg/kg in propofol anaesthesia for ECT.")
+    assert [(d.text, d.drug) for d in ex.doses] == [("0.5 mg/kg", "ketamine")]

@@ -27,7 +27,8 @@ ACTIVE_COMPARISON = re.compile(r"\b(?:between|across) (?:the )?(?:ECT|electrocon
                                # once-weekly infusions", "0.5 mg/kg over 0.2 mg/kg"
                                r"\bover (?:once|twice|a single|one|two|three|\d|lower|higher|fewer|more)\b", T)
 
-KETAMINE_FORM = (r"(?:(?:IV|i\.v\.|intravenous|intranasal|IN|oral|sublingual|intramuscular|IM|racemic|[SR]-|"
+# route short forms in capitals only: "in ketamine" is no intranasal form
+KETAMINE_FORM = (r"(?:(?:(?-i:IV|IN|IM)|i\.v\.|intravenous|intranasal|oral|sublingual|intramuscular|racemic|[SR]-|"
                  r"\(R,S\)-)[ -]?)?(?:(?:es|ar)?ketamine|ESK|KET)")
 HEAD_TO_HEAD = re.compile(rf"\b({KETAMINE_FORM})\b[^.;]{{0,80}}?\b(?:compared (?:with|to)|than|vs\.?|versus|and)\s+"
                           rf"(?:with\s+|the\s+)?\b({KETAMINE_FORM})\b", T)

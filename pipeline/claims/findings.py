@@ -46,18 +46,20 @@ OTHERS_WORK = re.compile("|".join([
     r"recogni[sz]ed)"]), T)
 
 # "OR" is an odds ratio only in capitals: case-insensitively every "or" would report statistics
-STAT_REPORT = re.compile(r"\bp\s*[<=≤>]|95\s*%\s*CI|\bsignificant|\d+(?:\.\d+)?\s*%|(?-i:\bOR\b)|\bSMD\b|\bNNT", T)
+STAT_REPORT = re.compile(r"\bp\s*[<=≤>]|95\s*%\s*CI|\bsignificant|\d+(?:\.\d+)?\s*%|(?-i:\ba?ORs?\b)|\bSMD\b|\bNNT",
+                         T)
 METHODS_LABEL = re.compile(r"^(?:METHODS?|MATERIALS|DESIGN|SETTING|PARTICIPANTS|INTERVENTIONS?|BACKGROUND|"
                            r"INTRODUCTION|OBJECTIVES?|AIMS?|PURPOSE|DATA|SEARCH|STUDY SELECTION|ELIGIBILITY)", T)
 
 NON_FINDING_SECTION = re.compile(r"^(?:LIMITATIONS?|OUTCOMES?|MEASURES|ANALYSIS|METHODS?|PURPOSE|DIVERSITY|"
                                  r"[A-Z ]*REGISTRATION|PROSPERO|TRIAL REGISTRATION)", T)
-HARD_STATS = re.compile(r"\bp\s*[<=≤>]|95\s*%\s*CI|(?-i:\bOR\b)|\bSMD\b|\bNNT\b|\bd\s*=", T)
+HARD_STATS = re.compile(r"\bp\s*[<=≤>]|95\s*%\s*CI|(?-i:\ba?ORs?\b)|\bSMD\b|\bNNTs?\b|\bd\s*=", T)
 REPORTED = re.compile(r"\b(?:was|were) (?:also )?(?:observed|found|noted|seen)\b|\b(?:revealed|resulted in|led to)\b|"
                       r"\bwe found\b|\b(?:improved|occurred|demonstrated|showed|exhibited)\b|"
                       # a review's pooled finding: "all studies reported alleviation of anhedonia"
-                      r"\b(?:all|most|both|each|\d+|two|three|four|five|six|seven|eight|nine|ten) (?:of the )?"
-                      r"(?:included |eligible )?(?:studies|trials|RCTs) (?:reported|found)\b", T)
+                      r"\b(?:all|most|both|each|(?<![\d,.])\d+|two|three|four|five|six|seven|eight|nine|ten) "
+                      r"(?:of the )?(?:included |eligible )?(?:studies|trials|RCTs) (?:reported|found)\b(?!,| on\b)|"
+                      r"\bthere were no (?:incidents?|cases?|reports?)\b", T)
 
 FINDING_SECTION = re.compile(r"^(?:RESULTS?|FINDINGS|CONCLUSIONS?|DISCUSSION|INTERPRETATION)\b", T)
 RESULT_IN_METHODS = re.compile(r"\b(?:occurred|(?:was|were) stopped|had (?:a )?(?:significantly )?"

@@ -517,7 +517,9 @@ def _sentence_index(starts: list[int], pos: int) -> int:
     return lo
 
 
-ADJACENT_AFTER = re.compile(r"^\s*(?:of\s+)?(?:(?:oral|intravenous|intranasal|IV|IN|i\.v\.)\s+)?$", re.IGNORECASE)
+# route short forms in capitals only: "0.5 mg/kg in propofol anaesthesia" is no intranasal propofol dose
+ADJACENT_AFTER = re.compile(r"^\s*(?:of\s+)?(?:(?:oral|intravenous|intranasal|(?-i:IV|IN)|i\.v\.)\s+)?$",
+                            re.IGNORECASE)
 
 
 def _link(mention: tuple[int, int], drugs: list[tuple[int, int, str]], sent: tuple[int, int], text: str
