@@ -45,15 +45,15 @@ OTHERS_WORK = re.compile("|".join([
     r"\b(?:is|are) (?:already|currently|now) (?:an? |the )?(?:only |established|approved|widely|available|used|"
     r"recogni[sz]ed)"]), T)
 
-# "OR" is an odds ratio only in capitals: case-insensitively every "or" would report statistics
-STAT_REPORT = re.compile(r"\bp\s*[<=≤>]|95\s*%\s*CI|\bsignificant|\d+(?:\.\d+)?\s*%|(?-i:\ba?ORs?\b)|\bSMD\b|\bNNT",
-                         T)
+# Test statistics; "OR" is an odds ratio only in capitals (case-insensitively every "or" would be one)
+TEST_STATISTICS = r"\bp\s*[<=≤>]|95\s*%\s*CI|(?-i:\ba?ORs?\b)|\bSMD\b|\bNNT"
+HARD_STATS = re.compile(rf"{TEST_STATISTICS}|\bd\s*=", T)  # and Cohen's d
+STAT_REPORT = re.compile(rf"{TEST_STATISTICS}|\bsignificant|\d+(?:\.\d+)?\s*%", T)
 METHODS_LABEL = re.compile(r"^(?:METHODS?|MATERIALS|DESIGN|SETTING|PARTICIPANTS|INTERVENTIONS?|BACKGROUND|"
                            r"INTRODUCTION|OBJECTIVES?|AIMS?|PURPOSE|DATA|SEARCH|STUDY SELECTION|ELIGIBILITY)", T)
 
 NON_FINDING_SECTION = re.compile(r"^(?:LIMITATIONS?|OUTCOMES?|MEASURES|ANALYSIS|METHODS?|PURPOSE|DIVERSITY|"
                                  r"[A-Z ]*REGISTRATION|PROSPERO|TRIAL REGISTRATION)", T)
-HARD_STATS = re.compile(r"\bp\s*[<=≤>]|95\s*%\s*CI|(?-i:\ba?ORs?\b)|\bSMD\b|\bNNTs?\b|\bd\s*=", T)
 REPORTED = re.compile(r"\b(?:was|were) (?:also )?(?:observed|found|noted|seen)\b|\b(?:revealed|resulted in|led to)\b|"
                       r"\bwe found\b|\b(?:improved|occurred|demonstrated|showed|exhibited)\b|"
                       # a review's pooled finding: "all studies reported alleviation of anhedonia"
