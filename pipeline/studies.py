@@ -21,7 +21,7 @@ def facts_of(item: tuple, ex: Extraction) -> ArticleFacts:
 def study_type_of(item: tuple) -> str:
     """PsyNamic's study type of the article (the trained model, else the rules)."""
     meta = item[5] if len(item) > 5 else {}
-    return design.psynamic_type(item[3], meta.get("journal"))
+    return design.psynamic_type(item[3], meta.get("journal"), meta.get("publication_types"))
 
 
 def study_row(item: tuple, ex: Extraction, facts: ArticleFacts, study_type: str) -> dict:

@@ -92,6 +92,32 @@ def test_protocols_and_animal_studies_are_not_human_evidence():
         "supports"
 
 
+@pytest.mark.parametrize("title,pub_types", [
+    ("Erratum: Ketamine for treatment-resistant depression: a randomized trial.", None),
+    ("Retraction notice to \"Ketamine for depression: a randomized controlled trial\".", None),
+    ("Ketamine for treatment-resistant depression: a randomized trial.", ["Published Erratum"]),
+    ("Ketamine works fast: what next?", ["Editorial"]),
+])
+def test_notices_and_editorials_are_no_trials_and_no_evidence(title, pub_types):
+    text = (title + "\nIn the randomized controlled trial of ketamine in 120 patients with treatment-resistant "
+            "depression, MADRS scores were significantly lower with ketamine than placebo at 24 h (p < 0.001).")
+    ex = _extractor().one(text)
+    facts = article_facts(text, ex, pub_types)
+    assert facts.design == "other" and facts.notice
+    assert design.psynamic_type(text, None, pub_types) == "other"
+    assert stance.assess(text, ex, facts, load_catalogue()) == []
+
+
+def test_a_title_that_only_starts_with_a_notice_word_is_no_notice():
+    text = ("Correction of hyponatremia during ketamine infusions: a randomized controlled trial in depression.\n"
+            "In 120 patients with depression, ketamine significantly lowered MADRS scores at 24 h versus placebo "
+            "(p < 0.001).")
+    ex = _extractor().one(text)
+    facts = article_facts(text, ex)
+    assert facts.design == "rct" and not design.is_notice(text)
+    assert stance.assess(text, ex, facts, load_catalogue())  # the same sentence is evidence in a trial
+
+
 def test_evidence_ids_are_stable():
     a = stance.evidence_id("123", 1, "rapid_onset", 10, 90)
     assert a == stance.evidence_id("123", 1, "rapid_onset", 10, 90) != stance.evidence_id("123", 2, "rapid_onset",

@@ -71,6 +71,14 @@ def test_sentences_handle_units_with_periods_and_iv(ex):
     assert ex.roles[0] == "title" and "results" in ex.roles and "conclusions" in ex.roles
 
 
+def test_combined_section_labels_take_their_latest_part(extractor):
+    text = ("Esketamine in depression\nBACKGROUND: Depression is common. METHODS AND RESULTS: Forty patients received "
+            "esketamine and MADRS scores fell by 12 points (p < 0.01). DISCUSSION AND CONCLUSIONS: Esketamine "
+            "relieved depression. RESULTS/OUTCOMES: Remission was 40%. CONCLUSIONS/INTERPRETATIONS: It works.")
+    ex2 = next(iter(extractor.run([("t", None, 1, text, None)])))
+    assert ex2.roles == ["title", "background", "results", "conclusions", "results", "conclusions"]
+
+
 def test_abbreviations_defined_in_the_abstract_are_resolved(ex):
     esk = [m for m in spans(ex, "DRUG") if m.text == "ESK"]
     assert len(esk) == 3 and all(m.canonical == "esketamine" for m in esk)

@@ -20,6 +20,11 @@ PUB_TYPES = [
     ("cohort", {"Observational Study", "Multicenter Study", "Clinical Trial", "Clinical Trial, Phase I",
                 "Clinical Trial, Phase II", "Comparative Study", "Controlled Clinical Trial"}),
 ]
+# Notices about other articles (errata, retractions, expressions of concern) and editorials or comments: they name
+# a trial's design and results without being one, so their design is "other" and their sentences are no findings.
+NOTICE_TYPES = {"Published Erratum", "Retraction of Publication", "Expression of Concern", "Editorial", "Comment"}
+NOTICE_TITLE = re.compile(r"^\W*(?:(?:erratum|errata|corrigendum|correction|retraction|retracted|editorial)\s*"
+                          r"(?::|to\b|for\b|notice\b|$)|notice of retraction|expression of concern)", re.IGNORECASE)
 ANIMAL_MESH = {"Animals", "Rats", "Mice", "Rats, Sprague-Dawley", "Rats, Wistar", "Mice, Inbred C57BL", "Zebrafish",
                "Disease Models, Animal", "Cells, Cultured", "In Vitro Techniques"}
 
@@ -48,8 +53,16 @@ QUALITATIVE = re.compile(r"\bqualitative\b|\bsemi-structured interviews?\b|\bthe
                          r"\binterpretative phenomenological\b", T)
 
 
-def psynamic_type(text: str, journal: str | None = None) -> str:
-    """PsyNamic's study type (what `kev eval` scores): the trained model, else the rules."""
+def is_notice(text: str, publication_types: list[str] | frozenset[str] | None = None) -> bool:
+    """An erratum, retraction notice, expression of concern, editorial or comment (by PubMed's publication types,
+    or by its title when the input has none)."""
+    return bool(set(publication_types or ()) & NOTICE_TYPES) or bool(NOTICE_TITLE.search(text.split("\n", 1)[0]))
+
+
+def psynamic_type(text: str, journal: str | None = None, publication_types: list[str] | None = None) -> str:
+    """PsyNamic's study type (what `kev eval` scores): the trained model, else the rules; a notice is "other"."""
+    if is_notice(text, publication_types):
+        return "other"
     rule = classify(text)
     rule_type = psynamic_study_type(text, rule)
     return study_type.predict(text, journal, rule, rule_type) or rule_type
@@ -67,6 +80,8 @@ def classify(text: str, publication_types: list[str] | None = None, mesh: list[s
 @lru_cache(maxsize=64)
 def _classify(text: str, pts: frozenset[str], mesh_set: frozenset[str]) -> str:
     """`classify`, remembered: the same abstract is classified for its facts, its routes and its study type."""
+    if is_notice(text, pts):
+        return "other"
     for design, names in PUB_TYPES[:4]:
         if pts & names:
             return design

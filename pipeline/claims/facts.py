@@ -60,6 +60,7 @@ class ArticleFacts:
     predictor_study: bool = False
     single_dose: bool = False
     narrative_review: bool = False
+    notice: bool = False
 
 
 BACKGROUND_REMARK = re.compile(r"\bapprov\w*|\bpromising\b|\bemerged\b|\bprevious(?:ly)?\b|\bprior (?:studies|"
@@ -106,4 +107,4 @@ def article_facts(text: str, ex: Extraction, publication_types: list[str] | None
         depression=len(DEPRESSION.findall(text)) >= 2, controlled=bool(CONTROL.search(text)),
         predictor_study=design.is_predictor_study(text),
         single_dose=bool(SINGLE_DOSE.search(text)) and not REPEATED_DOSING.search(text),
-        narrative_review=design.is_narrative_review(text))
+        narrative_review=design.is_narrative_review(text), notice=design.is_notice(text, publication_types))

@@ -42,6 +42,8 @@ SECTION_ROLES = {
 NLM_ROLES = {"BACKGROUND": "background", "OBJECTIVE": "background", "METHODS": "methods", "RESULTS": "results",
              "CONCLUSIONS": "conclusions"}
 _LABEL_ROLE = {label: role for role, labels in SECTION_ROLES.items() for label in labels}
+ROLE_ORDER = ("background", "methods", "results", "conclusions")
+LABEL_PARTS = re.compile(r"\s*(?:/|,|&|\bAND\b)\s*")
 INLINE_LABEL = re.compile(r"^\s*([A-Z][A-Z ,'&/-]{2,60}?)\s*:\s")
 RESULT_CUES = re.compile(r"\b(?:p\s*[<=>]|95%\s*CI|significant(?:ly)?|reduced|improved|increased|decreased|"
                          r"was associated|were associated|respond(?:ed|ers)|remission was|odds ratio|hazard ratio|"
@@ -65,7 +67,13 @@ def label_role(label: str | None, nlm_category: str | None = None) -> str | None
         return NLM_ROLES[nlm_category.upper()]
     if not label:
         return None
-    return _LABEL_ROLE.get(label.strip().upper().rstrip(":"))
+    key = label.strip().upper().rstrip(":").strip()
+    if key in _LABEL_ROLE:
+        return _LABEL_ROLE[key]
+    # a combined label ("METHODS AND RESULTS", "RESULTS/OUTCOMES", "DISCUSSION AND CONCLUSIONS") takes the role of
+    # its latest known part: the section holds that part's sentences too, and its findings must not read as methods
+    roles = [_LABEL_ROLE[p] for p in LABEL_PARTS.split(key) if p in _LABEL_ROLE]
+    return max(roles, key=ROLE_ORDER.index) if roles else None
 
 
 def inline_label(sentence: str) -> str | None:
