@@ -192,6 +192,8 @@ def cmd_review(args: argparse.Namespace) -> int:
     if args.action == "export":
         from pipeline.tables import store
 
+        if not store.current_dir(out):
+            raise FileNotFoundError(f"{out}: no published tables here (run the pipeline first, or pass --out)")
         evidence = store.read_table(out, "claim_evidence")
         dest = Path(args.dest or out / "review" / "stance_training.jsonl")
         n = decisions.write_training(out, evidence.to_pylist() if evidence is not None else [], dest)

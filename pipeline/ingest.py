@@ -238,9 +238,10 @@ def publish_sync(settings: Settings, result: SyncResult, run: dict, stage: Stage
         tables["studies"] = to_table("studies", stage.studies)
         catalogue = load_catalogue()
         old = store.read_table(out, "claim_evidence")
-        changes = diff_rows(old.to_pylist() if old is not None else [], stage.evidence, run["run_id"])
-        previous_diff = store.read_table(out, "claim_diff")
         reviewed = apply_reviews(stage.evidence, review_decisions.effective(review_decisions.all_decisions(out)))
+        # like with like: the published rows carry their reviews, so the new ones are compared after theirs
+        changes = diff_rows(old.to_pylist() if old is not None else [], reviewed, run["run_id"])
+        previous_diff = store.read_table(out, "claim_diff")
         tables["claim_evidence"] = to_table("claim_evidence", reviewed)
         tables["claim_summary"] = to_table("claim_summary", summary_rows(reviewed, catalogue))
         tables["claim_diff"] = to_table("claim_diff", (previous_diff.to_pylist() if previous_diff is not None else [])

@@ -27,6 +27,11 @@ def shown_stance(row: dict) -> str:
     return row.get("final_stance") or row["stance"]
 
 
+def _md(text: object) -> str:
+    """Text for the Markdown report: HTML special characters escaped (a Markdown viewer renders raw HTML)."""
+    return html.escape(str(text), quote=False)
+
+
 def _link(row: dict) -> str:
     return f"https://pubmed.ncbi.nlm.nih.gov/{row['pmid']}/" if row.get("pmid") else ""
 
@@ -102,7 +107,7 @@ def build(out: Path) -> tuple[str, str]:
     if changes:
         md += ["## Changes since the previous run", ""]
         md += [f"- {c['claim_id']}: {c['change']} {c['pmid'] or c['doc_id']} ({c['old_stance'] or '-'} → "
-               f"{c['new_stance'] or '-'})" for c in changes]
+               f"{c['new_stance'] or '-'})" for c in changes]  # ids and vocabulary only
         md.append("")
         body.append("<section><h2>Changes since the previous run</h2><ul>" + "".join(
             f"<li>{html.escape(c['claim_id'])}: {html.escape(c['change'])} "
@@ -119,12 +124,12 @@ def build(out: Path) -> tuple[str, str]:
         items = []
         for r in rows:
             art = articles.get(r["doc_id"], {})
-            ref = f"[PMID {r['pmid']}]({_link(r)})" if r["pmid"] else r["doc_id"]
+            ref = f"[PMID {_md(r['pmid'])}]({_link(r)})" if r["pmid"] else _md(r["doc_id"])
             flag = " **(retracted)**" if r["retracted"] else ""
             reviewed = "" if (r.get("review_status") or "unreviewed") == "unreviewed" else f", {r['review_status']}"
             md.append(f"- {STANCE_MARK[shown_stance(r)]} ({r['confidence']:.2f}, {r['design']}{reviewed}"
                       f"{', n=' + str(r['sample_size']) if r['sample_size'] else ''}) {ref}{flag}: "
-                      f"{r['sentence'].strip()}")
+                      f"{_md(r['sentence'].strip())}")
             link = (f'<a href="{html.escape(_link(r))}">PMID {html.escape(r["pmid"])}</a>' if r["pmid"]
                     else html.escape(r["doc_id"]))
             items.append(
@@ -138,7 +143,11 @@ def build(out: Path) -> tuple[str, str]:
             f'<span class="verdict">{html.escape(c["verdict"])}</span></h2>'
             f'<blockquote>{html.escape(c["statement"])}</blockquote>'
             f'<p>{c["n_supporting"]} supporting, {c["n_conflicting"]} conflicting, {c["n_mixed"]} mixed articles '
-            f'(weighted {c["weighted_support"]} vs {c["weighted_conflict"]})</p><ul>{"".join(items)}</ul></section>')
+            f'(weighted {c["weighted_support"]} vs {c["weighted_conflict"]})'
+            + (f' · evidence reviewed: {c["n_reviewed"]} of {c["n_evidence"]}' if c.get("n_evidence") else "")
+            + (" · retracted (not counted): " + html.escape(", ".join(c["retracted_pmids"]))
+               if c["retracted_pmids"] else "")
+            + f'</p><ul>{"".join(items)}</ul></section>')
     page = ("<!doctype html><html><head><meta charset='utf-8'><title>Claims report</title><style>"
             "body{font-family:sans-serif;max-width:60em;margin:auto}li{margin:.6em 0}.conflicts .stance{color:#b00}"
             ".supports .stance{color:#070}.meta{color:#555;font-size:.9em}.verdict{font-weight:normal}</style>"

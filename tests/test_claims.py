@@ -228,8 +228,14 @@ def test_claim_diff_between_two_nights_and_run_provenance(tmp_path):
     second = run_files(f"xml:{SAMPLE_DIR}", out, date(2024, 7, 31))
     diff = pd.read_parquet(out / "claim_diff.parquet")
     latest = diff[diff["run_id"] == second]
-    assert not latest.empty and set(latest["change"]) <= {"added", "dropped", "flipped"}
+    assert not latest.empty and set(latest["change"]) <= {"added", "dropped", "flipped", "retracted"}
     assert "99000007" in set(latest[latest["change"] == "dropped"]["pmid"])  # deleted record: its citations go
+    # the retracted trial leaves the summary's lists: every claim it was counted for has a `retracted` row
+    summary = pd.read_parquet(out / "claim_summary.parquet")
+    retracted_claims = {c for c, pm in zip(summary["claim_id"], summary["retracted_pmids"], strict=True)
+                        if "99000020" in list(pm)}
+    assert retracted_claims and set(latest[latest["pmid"] == "99000020"]["claim_id"]) == retracted_claims
+    assert set(latest[latest["pmid"] == "99000020"]["change"]) == {"retracted"}
     runs = pd.read_parquet(out / "runs.parquet")
     assert runs["catalogue_version"].notna().all() and runs["model_version"].str.contains(r"\+").all()
     assert runs.iloc[-1]["n_claim_changes"] == len(latest)

@@ -138,3 +138,18 @@ def test_parser_memory_stays_flat_on_a_large_stream():
 def test_italic_letters_inside_chemical_names_stay_joined():
     el = etree.fromstring("<T>(2<i>R</i>,6<i>R</i>)-hydroxynorketamine and <i>N</i>-methyl</T>")
     assert flat_text(el) == "(2R,6R)-hydroxynorketamine and N-methyl"
+
+
+def test_json_lines_records_with_a_bad_pmid_are_rejected_and_the_file_goes_on(tmp_path):
+    import json
+
+    from pipeline.sources.files import iter_jsonl
+
+    path = tmp_path / "docs.jsonl"
+    lines = [{"doc_id": "a", "pmid": "123", "title": "T", "abstract": "A."},
+             {"doc_id": "b", "pmid": '99" onmouseover="x', "title": "T", "abstract": "A."},
+             {"doc_id": "c", "pmid": " 456 ", "title": "T", "abstract": "A."}]
+    path.write_text("".join(json.dumps(r) + "\n" for r in lines))
+    recs = list(iter_jsonl(path))
+    assert [type(r).__name__ for r in recs] == ["Article", "Reject", "Article"]
+    assert "not a PubMed id" in recs[1].reason and recs[2].pmid == "456"

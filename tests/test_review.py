@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -194,3 +195,109 @@ def test_two_reviewers_kappa_and_an_append_only_log(tmp_path, out):
     assert "Cohen&#39;s κ" in html or "Cohen's κ" in html
     rows = decisions.training_rows(o, pd.read_parquet(o / "claim_evidence.parquet").to_dict("records"))
     assert {r["label"] for r in rows} <= {"supports", "conflicts", "rejected"} and len(rows) >= 4
+
+
+def test_non_ascii_tokens_are_refused_not_errors(out):
+    eid = pd.read_parquet(out / "claim_evidence.parquet").iloc[0]["evidence_id"]
+    with Server(out) as url:
+        assert status(f"{url}/evidence/{eid}/decide", "decision=confirm&reviewer=m&csrf=é".encode()) == 403
+    with Server(out, token="s3cret") as url:
+        assert status(url + "/?token=%C3%A9") == 401
+
+
+def test_concurrent_decisions_are_all_recorded_and_exported(tmp_path, out):
+    shutil.copytree(out, tmp_path / "o", symlinks=True)
+    o = tmp_path / "o"
+    ev = pd.read_parquet(o / "claim_evidence.parquet").head(6)
+    before = len(decisions.all_decisions(o))  # earlier tests of the module may have decided on `out`
+    errors: list[BaseException] = []
+
+    def decide(i: int) -> None:
+        r = ev.iloc[i % len(ev)]
+        try:
+            decisions.record(o, r["evidence_id"], r["claim_id"], f"r{i}", "confirm")
+        except BaseException as exc:  # noqa: BLE001 - any failure of a concurrent writer fails the test
+            errors.append(exc)
+
+    threads = [threading.Thread(target=decide, args=(i,)) for i in range(24)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len(pd.read_parquet(o / "review_decisions.parquet")) == before + 24
+    assert not list(o.glob("*.tmp"))
+
+
+def test_kappa_does_not_depend_on_who_decided_first(tmp_path, out):
+    model = {"e1": "supports", "e2": "supports", "e3": "conflicts", "e4": "supports"}
+    a = ["supports", "rejected", "conflicts", "supports"]
+    b = ["supports", "supports", "conflicts", "rejected"]
+
+    def log(order: list[int]) -> list[dict]:
+        rows = []
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            pair = [("alice", x), ("bob", y)] if i in order else [("bob", y), ("alice", x)]
+            for who, v in pair:
+                rows.append({"evidence_id": f"e{i + 1}", "reviewer": who, "decision": "reject" if v == "rejected"
+                             else "stance", "new_stance": None if v == "rejected" else v})
+        return rows
+
+    assert decisions.kappa(log([0, 1, 2, 3]), model) == decisions.kappa(log([0, 2, 3]), model)
+
+
+def test_a_decision_does_not_carry_over_to_a_revised_sentence(tmp_path):
+    src = tmp_path / "docs.jsonl"
+    title = "Ketamine for treatment-resistant depression"
+    before = ("RESULTS: In 60 patients with treatment-resistant depression, MADRS scores were significantly lower "
+              "with ketamine than placebo at 24 h (p < 0.001). CONCLUSIONS: Ketamine relieved depression.")
+    after = before.replace("(p < 0.001)", "(p = 0.049)")
+    assert len(after) == len(before)
+    out = tmp_path / "out"
+    src.write_text(json.dumps({"doc_id": "pmid:99900010", "pmid": "99900010", "title": title,
+                               "abstract": before}) + "\n")
+    run_stages(f"jsonl:{src}", Settings(out=out), date(2025, 1, 1))
+    ev = pd.read_parquet(out / "claim_evidence.parquet")
+    row = ev[ev["sentence"].str.contains("MADRS")].iloc[0]
+    decisions.record(out, row["evidence_id"], row["claim_id"], "alice", "reject", sentence=row["sentence"])
+    run_stages(f"jsonl:{src}", Settings(out=out), date(2025, 1, 2))  # same text: the decision still holds
+    ev = pd.read_parquet(out / "claim_evidence.parquet").set_index("evidence_id")
+    assert ev.loc[row["evidence_id"], "review_status"] == "rejected"
+    src.write_text(json.dumps({"doc_id": "pmid:99900010", "pmid": "99900010", "title": title,
+                               "abstract": after}) + "\n")  # revised in place, same offsets, same version
+    run_stages(f"jsonl:{src}", Settings(out=out), date(2025, 1, 3))
+    ev = pd.read_parquet(out / "claim_evidence.parquet").set_index("evidence_id")
+    assert ev.loc[row["evidence_id"], "review_status"] == "outdated"
+    assert ev.loc[row["evidence_id"], "final_stance"] == ev.loc[row["evidence_id"], "stance"]
+    summary = pd.read_parquet(out / "claim_summary.parquet").set_index("claim_id")
+    assert summary.loc[row["claim_id"], "n_reviewed"] == 0
+
+
+def test_review_export_without_tables_says_so(tmp_path, capsys):
+    from pipeline.cli import main
+
+    assert main(["review", "export", "--out", str(tmp_path / "missing")]) == 2
+    assert "no published tables" in capsys.readouterr().err
+
+
+def test_a_log_from_before_sentence_hashes_is_migrated(tmp_path):
+    db = decisions.db_path(tmp_path)
+    db.parent.mkdir(parents=True)
+    with sqlite3.connect(db) as con:
+        con.execute("""CREATE TABLE decisions (decision_id INTEGER PRIMARY KEY AUTOINCREMENT, evidence_id TEXT NOT NULL,
+            claim_id TEXT NOT NULL, reviewer TEXT NOT NULL, decision TEXT NOT NULL, new_stance TEXT, note TEXT,
+            created_at TEXT NOT NULL)""")
+        con.execute("INSERT INTO decisions (evidence_id, claim_id, reviewer, decision, created_at) "
+                    "VALUES ('e1', 'rapid_onset', 'old', 'confirm', '2025-01-01T00:00:00+00:00')")
+    decisions.record(tmp_path, "e1", "rapid_onset", "new", "reject", sentence="Ketamine worked.")
+    rows = decisions.all_decisions(tmp_path)
+    assert [r["sentence_sha1"] for r in rows] == [None, decisions.sentence_hash("Ketamine worked.")]
+    assert decisions.is_current(rows[0], "any wording") and not decisions.is_current(rows[1], "Ketamine failed.")
+
+
+def test_the_markdown_report_escapes_abstract_text(out):
+    from pipeline import report
+
+    md, page = report.build(out)
+    assert "alert(&#x27;abstract&#x27;)" in page or "alert('abstract')" in md.replace("&lt;", "<")
+    assert "<script>" not in md and "&lt;script&gt;alert('abstract')" in md

@@ -10,6 +10,7 @@ from pipeline.claims import stance
 from pipeline.claims.catalogue import Catalogue
 from pipeline.claims.facts import ArticleFacts
 from pipeline.nlp.extract import Extraction
+from pipeline.review.decisions import is_current
 
 METHOD = "rules-v1"
 DESIGN_WEIGHT = {"systematic_review": 1.5, "rct": 1.0, "cohort": 0.6, "qualitative": 0.2, "case_report": 0.2,
@@ -55,12 +56,16 @@ def weight(design: str, n: int | None) -> float:
 
 
 def apply_reviews(evidence: list[dict], reviews: dict[str, dict]) -> list[dict]:
-    """Reviewer decisions override the model: `final_stance` is the confirmed or changed stance, None if rejected."""
+    """Reviewer decisions override the model: `final_stance` is the confirmed or changed stance, None if rejected.
+    A decision made on another wording of the sentence (a record revised in place) is `outdated` and does not
+    count: the sentence needs a new review."""
     out = []
     for r in evidence:
         d = reviews.get(r["evidence_id"])
         if d is None:
             status, final = "unreviewed", r["stance"]
+        elif not is_current(d, r["sentence"]):
+            status, final = "outdated", r["stance"]
         elif d["decision"] == "reject":
             status, final = "rejected", None
         elif d["decision"] == "stance" and d["new_stance"] != r["stance"]:
@@ -120,22 +125,34 @@ def summary_rows(evidence: list[dict], catalogue: Catalogue) -> list[dict]:
             "weighted_conflict": round(w_con, 3), "verdict": verdict, "verdict_rule": VERDICT_RULE,
             "n_evidence": sum(1 for r in evidence if r["claim_id"] == claim.id),
             "n_reviewed": sum(1 for r in evidence if r["claim_id"] == claim.id
-                              and r.get("review_status", "unreviewed") != "unreviewed"),
+                              and r.get("review_status", "unreviewed") not in ("unreviewed", "outdated")),
             "catalogue_version": catalogue.version, "method": METHOD,
         })
     return rows
 
 
 def diff_rows(old: list[dict], new: list[dict], run_id: str) -> list[dict]:
-    """Citations added, dropped or flipped per claim since the previous run (article-level stances)."""
-    before, after = article_stances(old), article_stances(new)
+    """Citations added, dropped, flipped or retracted per claim since the previous run: the article-level stances
+    the summary counts (reviewed stances, retracted articles left out), so every change of the summary's lists
+    has its row."""
+    before, after = _counted_stances(old), _counted_stances(new)
+    retracted_now = {(r["claim_id"], r["doc_id"]) for r in new if r.get("retracted")}
     pmid = {(r["claim_id"], r["doc_id"]): r["pmid"] for r in old + new}
     rows = []
     for key in sorted(set(before) | set(after)):
         was, now = before.get(key), after.get(key)
         if was == now:
             continue
-        change = "added" if was is None else "dropped" if now is None else "flipped"
+        if was is None:
+            change = "added"
+        elif now is None:
+            change = "retracted" if key in retracted_now else "dropped"
+        else:
+            change = "flipped"
         rows.append({"run_id": run_id, "claim_id": key[0], "doc_id": key[1], "pmid": pmid.get(key),
                      "change": change, "old_stance": was, "new_stance": now})
     return rows
+
+
+def _counted_stances(evidence: list[dict]) -> dict[tuple[str, str], str]:
+    return article_stances([r for r in evidence if not r.get("retracted")])

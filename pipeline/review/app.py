@@ -59,7 +59,7 @@ def create_app(out: Path, token: str | None = None) -> FastAPI:
     async def guard(request: Request, call_next):
         if token is not None:
             given = request.query_params.get("token") or request.cookies.get("kev_token") or ""
-            if not hmac.compare_digest(given, token):
+            if not hmac.compare_digest(given.encode(), token.encode()):
                 return Response("access token required", status_code=401)
         response = await call_next(request)
         if token is not None and request.query_params.get("token"):
@@ -86,6 +86,8 @@ def create_app(out: Path, token: str | None = None) -> FastAPI:
         years = {r["doc_id"]: r["pub_year"] for r in _rows(out, "articles", ["doc_id", "pub_year"])}
         for r in rows:
             d = reviews.get(r["evidence_id"])
+            if d and not dec.is_current(d, r["sentence"]):
+                d = None  # made on another wording of the sentence: it needs a new review
             r["review"] = dec.verdict(d, r["stance"]) if d else None
             r["reviewers"] = sorted(d["reviewers"]) if d else []
             r["year"] = years.get(r["doc_id"])
@@ -145,20 +147,22 @@ def create_app(out: Path, token: str | None = None) -> FastAPI:
     @app.post("/evidence/{evidence_id}/decide")
     def decide(request: Request, evidence_id: str, decision: str = Form(...), csrf: str = Form(""),
                reviewer: str = Form(""), new_stance: str = Form(""), note: str = Form("")):
-        if not hmac.compare_digest(csrf, request.cookies.get("kev_csrf", "")) or not csrf:
+        if not csrf or not hmac.compare_digest(csrf.encode(), request.cookies.get("kev_csrf", "").encode()):
             raise HTTPException(403, "missing or wrong CSRF token: reload the page")
         rows = {r["evidence_id"]: r for r in _rows(out, "claim_evidence")}
         row = rows.get(evidence_id)
         if row is None:
             raise HTTPException(404, "no such evidence")
         try:
-            dec.record(out, evidence_id, row["claim_id"], reviewer, decision, new_stance or None, note)
+            dec.record(out, evidence_id, row["claim_id"], reviewer, decision, new_stance or None, note,
+                       row["sentence"])
         except dec.DecisionError as exc:
             raise HTTPException(400, str(exc)) from exc
-        reviewed = set(dec.effective(dec.all_decisions(out)))
+        latest = dec.effective(dec.all_decisions(out))
         pending = sorted((r for r in rows.values() if r["claim_id"] == row["claim_id"]
-                          and r["evidence_id"] not in reviewed), key=lambda r: (-r["confidence"], r["doc_id"],
-                                                                                r["start"]))
+                          and not (r["evidence_id"] in latest
+                                   and dec.is_current(latest[r["evidence_id"]], r["sentence"]))),
+                         key=lambda r: (-r["confidence"], r["doc_id"], r["start"]))
         target = f"/evidence/{pending[0]['evidence_id']}" if pending else f"/claims/{row['claim_id']}"
         response = RedirectResponse(target, status_code=303)
         response.set_cookie("kev_reviewer", reviewer.strip()[:80], samesite="strict")

@@ -2,14 +2,19 @@
 
 OUT/review/decisions.sqlite is the log; OUT/review_decisions.parquet its export (replaced atomically on every
 write). A decision is `confirm`, `reject` or `stance` (with the new stance); the latest decision on an evidence_id
-is its effective review. Agreement between reviewers is Cohen's kappa over evidence both judged.
+is its effective review. Each decision keeps a hash of the sentence it was made on: PubMed revises records in
+place, and a decision must not carry over to another wording at the same offsets. Agreement between reviewers is
+Cohen's kappa over evidence both judged.
 """
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import json
 import os
 import sqlite3
+import tempfile
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +33,7 @@ SCHEMA = pa.schema([
     pa.field("new_stance", pa.string()),
     pa.field("note", pa.string()),
     pa.field("created_at", pa.timestamp("us", tz="UTC"), nullable=False),
+    pa.field("sentence_sha1", pa.string()),
 ])
 
 
@@ -45,7 +51,10 @@ def _connect(out: Path) -> sqlite3.Connection:
     con = sqlite3.connect(path, timeout=30)
     con.execute("""CREATE TABLE IF NOT EXISTS decisions (
         decision_id INTEGER PRIMARY KEY AUTOINCREMENT, evidence_id TEXT NOT NULL, claim_id TEXT NOT NULL,
-        reviewer TEXT NOT NULL, decision TEXT NOT NULL, new_stance TEXT, note TEXT, created_at TEXT NOT NULL)""")
+        reviewer TEXT NOT NULL, decision TEXT NOT NULL, new_stance TEXT, note TEXT, created_at TEXT NOT NULL,
+        sentence_sha1 TEXT)""")
+    if "sentence_sha1" not in {r[1] for r in con.execute("PRAGMA table_info(decisions)")}:
+        con.execute("ALTER TABLE decisions ADD COLUMN sentence_sha1 TEXT")  # a log written by an older release
     # append-only: the log refuses updates and deletes
     con.execute("CREATE TRIGGER IF NOT EXISTS no_update BEFORE UPDATE ON decisions "
                 "BEGIN SELECT RAISE(ABORT, 'review decisions are append-only'); END")
@@ -54,8 +63,12 @@ def _connect(out: Path) -> sqlite3.Connection:
     return con
 
 
+def sentence_hash(sentence: str) -> str:
+    return hashlib.sha1(sentence.encode("utf-8")).hexdigest()
+
+
 def record(out: Path, evidence_id: str, claim_id: str, reviewer: str, decision: str,
-           new_stance: str | None = None, note: str | None = None) -> int:
+           new_stance: str | None = None, note: str | None = None, sentence: str | None = None) -> int:
     reviewer = (reviewer or "").strip()
     if not reviewer or len(reviewer) > 80:
         raise DecisionError("a reviewer name (1-80 characters) is required")
@@ -65,10 +78,11 @@ def record(out: Path, evidence_id: str, claim_id: str, reviewer: str, decision: 
         raise DecisionError(f"a stance change needs new_stance, one of {', '.join(STANCES)}")
     with _connect(out) as con:
         cur = con.execute(
-            "INSERT INTO decisions (evidence_id, claim_id, reviewer, decision, new_stance, note, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO decisions (evidence_id, claim_id, reviewer, decision, new_stance, note, created_at, "
+            "sentence_sha1) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (evidence_id, claim_id, reviewer, decision, new_stance if decision == "stance" else None,
-             (note or "").strip()[:2000] or None, datetime.now(UTC).isoformat()))
+             (note or "").strip()[:2000] or None, datetime.now(UTC).isoformat(),
+             sentence_hash(sentence) if sentence is not None else None))
         decision_id = cur.lastrowid
     export(out)
     return decision_id
@@ -83,14 +97,28 @@ def all_decisions(out: Path) -> list[dict]:
 
 
 def export(out: Path) -> Path:
-    """Write review_decisions.parquet from the log (aside, then an atomic rename)."""
-    rows = all_decisions(out)
-    for r in rows:
-        r["created_at"] = datetime.fromisoformat(r["created_at"])
-    path = Path(out) / "review_decisions.parquet"
-    tmp = path.with_suffix(".parquet.tmp")
-    pq.write_table(pa.Table.from_pylist(rows, schema=SCHEMA), tmp)
-    os.replace(tmp, path)
+    """Write review_decisions.parquet from the log (aside under a unique name, then an atomic rename).
+
+    Exports hold a lock from reading the log to the rename, so concurrent decisions never share a temporary file
+    and an export that read an older log can never replace a newer one."""
+    out = Path(out)
+    if not out.is_dir():
+        raise FileNotFoundError(f"{out}: no output folder (run the pipeline first, or pass --out)")
+    db_path(out).parent.mkdir(parents=True, exist_ok=True)
+    path = out / "review_decisions.parquet"
+    with open(db_path(out).with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        rows = all_decisions(out)
+        for r in rows:
+            r["created_at"] = datetime.fromisoformat(r["created_at"])
+        fd, tmp = tempfile.mkstemp(dir=out, prefix=".review_decisions.", suffix=".parquet.tmp")
+        os.close(fd)
+        try:
+            pq.write_table(pa.Table.from_pylist(rows, schema=SCHEMA), tmp)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
     return path
 
 
@@ -111,12 +139,19 @@ def verdict(d: dict, model_stance: str) -> str:
     return d["new_stance"] if d["decision"] == "stance" else model_stance
 
 
+def is_current(d: dict, sentence: str) -> bool:
+    """The decision was made on this wording of the sentence (decisions from before hashes were kept count)."""
+    return not d.get("sentence_sha1") or d["sentence_sha1"] == sentence_hash(sentence)
+
+
 def kappa(decisions: list[dict], model_stance: dict[str, str]) -> dict:
-    """Cohen's kappa between the first two reviewers on every evidence both judged (latest decision each)."""
+    """Cohen's kappa on every evidence two reviewers judged (latest decision each). The raters of a pair are taken
+    in name order, so the score never depends on who happened to decide first; with more than two reviewers on an
+    item, the first two by name."""
     by: dict[str, dict[str, str]] = {}
     for d in decisions:
         by.setdefault(d["evidence_id"], {})[d["reviewer"]] = verdict(d, model_stance.get(d["evidence_id"], ""))
-    pairs = [tuple(list(v.values())[:2]) for v in by.values() if len(v) >= 2]
+    pairs = [tuple(v[name] for name in sorted(v)[:2]) for v in by.values() if len(v) >= 2]
     if not pairs:
         return {"n": 0, "kappa": None, "agreement": None}
     agree = sum(a == b for a, b in pairs) / len(pairs)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -55,9 +56,11 @@ def article_from_json(rec: dict, source: str) -> Article:
     if not title and not abstract:
         raise ValueError("record has neither title nor abstract")
     pmid = rec.get("pmid")
+    if pmid and not re.fullmatch(r"\d{1,9}", str(pmid).strip()):
+        raise ValueError(f"pmid {str(pmid)[:40]!r} is not a PubMed id (digits only)")
     year = rec.get("year")
     return Article(
-        doc_id=str(doc_id), pmid=str(pmid) if pmid else None, version=int(rec.get("version") or 1),
+        doc_id=str(doc_id), pmid=str(pmid).strip() if pmid else None, version=int(rec.get("version") or 1),
         title=title, abstract=abstract, journal=rec.get("journal"), doi=rec.get("doi"),
         pub_year=int(year) if year else None,
         keywords=_keywords(rec.get("keywords")),
