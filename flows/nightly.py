@@ -76,17 +76,19 @@ def run_pipeline(source: str, settings: Settings, today: date | None, workers: i
     """The stages in order; every flow below is this with other arguments."""
     run_id = new_run_id()
     started = datetime.now(UTC)
-    try:
-        result = sync_task(source, settings, run_id, today, backfill)
-        # quote(): large payloads pass through untouched (Prefect would otherwise walk every row to track inputs)
-        stage = (extract_stage(settings, result, run_id, workers, fan=True) if fan
-                 else extract_task(settings, quote(result), run_id, workers))
-        run = run_row(run_id, str(flow_run.get_id() or ""), started, source, settings, result, "completed")
-        run["n_rejected"] += len(stage.rejects)
-        snapshot = publish_task(settings, quote(result), run, quote(stage))
-    except Exception as exc:
-        record_failure(settings, run_id, started, source, exc)
-        raise
+    # one run at a time per output folder, from reading the tables to publishing (a backfill waits for the nightly)
+    with store.run_lock(settings.out, settings.lock_timeout, run_id):
+        try:
+            result = sync_task(source, settings, run_id, today, backfill)
+            # quote(): large payloads pass through untouched (Prefect would otherwise walk every row to track them)
+            stage = (extract_stage(settings, result, run_id, workers, fan=True) if fan
+                     else extract_task(settings, quote(result), run_id, workers))
+            run = run_row(run_id, str(flow_run.get_id() or ""), started, source, settings, result, "completed")
+            run["n_rejected"] += len(stage.rejects)
+            snapshot = publish_task(settings, quote(result), run, quote(stage))
+        except Exception as exc:
+            record_failure(settings, run_id, started, source, exc)
+            raise
     report_task(settings)
     get_run_logger().info("published %d articles, %d entities, %d doses, %d claim evidence rows (%s) to %s",
                           len(result.articles), len(stage.entities), len(stage.doses), len(stage.evidence),

@@ -45,6 +45,9 @@ class Settings:
     overlap_days: int = 3
     start_date: date = date(1990, 1, 1)
     reconcile_deletions: bool = True
+    # a reconcile that would delete more than this share of the live records (and more than 10) deletes none
+    reconcile_max_deletions: float = 0.05
+    lock_timeout: float = 3600.0
     extra: dict = field(default_factory=dict)
 
     def entrez(self) -> EntrezSettings:

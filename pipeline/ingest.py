@@ -11,7 +11,9 @@ A source spec names where records come from:
 from __future__ import annotations
 
 import gzip
+import hashlib
 import io
+import logging
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -28,11 +30,12 @@ from pipeline.mentions import StageResult
 from pipeline.pubmed_xml import iter_records
 from pipeline.records import Article, Deletion, Reject
 from pipeline.review import decisions as review_decisions
-from pipeline.sources.entrez import EntrezClient, all_ids, fetch_batches, split_windows
+from pipeline.sources.entrez import EntrezClient, all_ids, fetch_batches, fetch_id_batches, split_windows
 from pipeline.sources.files import iter_jsonl, iter_xml
 from pipeline.tables import store
-from pipeline.tables.schemas import to_table
+from pipeline.tables.schemas import row_problem, to_table
 
+log = logging.getLogger(__name__)
 Event = Article | Deletion | Reject
 
 
@@ -70,6 +73,20 @@ def article_row(a: Article) -> dict:
     return d
 
 
+def reject_key(row: dict) -> tuple[str, str, str]:
+    """One quarantined record, however often or by whichever path it arrives: its id (or, without one, a hash of
+    its text), the stage and the reason. The source stays the first one seen."""
+    ident = row["doc_id"] or "#" + hashlib.sha1((row.get("snippet") or row["source"]).encode()).hexdigest()[:16]
+    return ident, row["stage"], row["reason"]
+
+
+def _quarantine(rejects: dict[tuple, dict], row: dict, met: set[tuple]) -> None:
+    """Keep the record's first reject row; `met` collects the distinct records quarantined in this run."""
+    key = reject_key(row)
+    rejects.setdefault(key, row)
+    met.add(key)
+
+
 def merge(existing: dict[str, dict], events: Iterable[Event], run_id: str,
           rejects: dict[tuple, dict]) -> Counts:
     """Apply events in order to `existing` (doc_id -> row), in place.
@@ -78,12 +95,11 @@ def merge(existing: dict[str, dict], events: Iterable[Event], run_id: str,
     unless it names an older version than the one held.
     """
     counts = Counts()
+    met: set[tuple] = set()
     for ev in events:
         if isinstance(ev, Reject):
-            key = (ev.doc_id, ev.source, "parse", ev.reason)
-            rejects.setdefault(key, {"doc_id": ev.doc_id, "source": ev.source, "stage": "parse",
-                                     "reason": ev.reason, "snippet": ev.snippet, "first_run_id": run_id})
-            counts.rejected += 1
+            _quarantine(rejects, {"doc_id": ev.doc_id, "source": ev.source, "stage": "parse", "reason": ev.reason,
+                                  "snippet": ev.snippet, "first_run_id": run_id}, met)
         elif isinstance(ev, Deletion):
             held = existing.get(ev.doc_id)
             if held is not None and (ev.version is None or ev.version >= held["version"]):
@@ -94,7 +110,19 @@ def merge(existing: dict[str, dict], events: Iterable[Event], run_id: str,
             if held is not None and ev.version < held["version"]:
                 counts.stale += 1
                 continue
-            row = article_row(ev)
+            try:
+                row = article_row(ev)
+            except (TypeError, ValueError) as exc:
+                _quarantine(rejects, {"doc_id": ev.doc_id, "source": ev.source, "stage": "parse",
+                                      "reason": f"{type(exc).__name__}: {exc}"[:300], "snippet": None,
+                                      "first_run_id": run_id}, met)
+                continue
+            if held is None or held["content_hash"] != row["content_hash"]:
+                problem = row_problem("articles", row)
+                if problem:
+                    _quarantine(rejects, {"doc_id": ev.doc_id, "source": ev.source, "stage": "parse",
+                                          "reason": problem, "snippet": ev.title[:500], "first_run_id": run_id}, met)
+                    continue
             if held is None:
                 counts.new += 1
             elif held["content_hash"] == row["content_hash"]:
@@ -103,6 +131,7 @@ def merge(existing: dict[str, dict], events: Iterable[Event], run_id: str,
             else:
                 counts.revised += 1
             existing[ev.doc_id] = row
+    counts.rejected = len(met)
     return counts
 
 
@@ -124,31 +153,61 @@ def _raw_batches(batches: Iterable[bytes], raw_dir: Path) -> Iterator[Event]:
         path = raw_dir / f"batch-{i:05d}.xml.gz"
         with gzip.open(path, "wb") as fh:
             fh.write(body)
-        yield from iter_records(io.BytesIO(body), source=f"entrez:{path.name}")
+        # the source names the kept file under OUT: raw/<date>-<run_id>/<edat|mdat|reconcile>/batch-NNNNN.xml.gz
+        yield from iter_records(io.BytesIO(body), source=f"entrez:{path.relative_to(raw_dir.parents[2])}")
 
 
 def _live_events(settings: Settings, client: EntrezClient, state: dict, today: date, raw_dir: Path,
-                 held_live: set[str], windows: list[str], backfill: tuple[date, date] | None = None
-                 ) -> Iterator[Event]:
+                 held: dict[str, str | None], windows: list[str], backfill: tuple[date, date] | None = None,
+                 known: set[str] | frozenset[str] = frozenset()) -> Iterator[Event]:
     """New records by entry date, revised ones by modification date, each from its watermark minus the overlap;
-    or, for a backfill, every record entered in the given window (no revisions, no deletions)."""
+    or, for a backfill, every record entered in the given window (no revisions, no deletions).
+
+    `held`: the live-sourced PMIDs with their entry dates (what a reconcile may delete); `known`: every PMID held
+    or quarantined (what it need not fetch)."""
     plans = [("edat", *backfill)] if backfill else []
+    query_changed = bool(state.get("query")) and state.get("query") != settings.query
+    if query_changed:
+        windows.append("query changed: entry dates from start_date")
     for datetype in ("edat", "mdat") if not backfill else ():
-        mark = state.get("watermarks", {}).get(datetype)
+        mark = None if query_changed and datetype == "edat" else state.get("watermarks", {}).get(datetype)
         start = (date.fromisoformat(mark) - timedelta(days=settings.overlap_days)) if mark else settings.start_date
         plans.append((datetype, start, today))
+    seen: set[str] = set()
     for datetype, start, end in plans:
         for w_start, w_end, result in split_windows(client, settings.query, datetype, start, end):
             windows.append(f"{datetype}:{w_start}..{w_end}:{result.count}")
             if result.count:
-                yield from _raw_batches(fetch_batches(client, result), raw_dir / datetype)
-    if backfill:
+                for ev in _raw_batches(fetch_batches(client, result), raw_dir / datetype):
+                    seen.add(getattr(ev, "pmid", None) or "")
+                    yield ev
+    if backfill or not settings.reconcile_deletions or not (held or known):
         return
-    if settings.reconcile_deletions and held_live:
-        live = all_ids(client, settings.query, settings.start_date, today)
-        windows.append(f"reconcile:{settings.start_date}..{today}:{len(live)}")
-        for pmid in sorted(held_live - live):
+    yield from _reconcile(settings, client, today, raw_dir, held, known | seen, windows)
+
+
+def _reconcile(settings: Settings, client: EntrezClient, today: date, raw_dir: Path, held: dict[str, str | None],
+               known: set[str], windows: list[str]) -> Iterator[Event]:
+    """Make the held set equal what the query matches in [start_date, today]: delete what vanished, fetch what is
+    missing. Only records entered inside that window are judged (the MDAT window and backfills bring in older
+    ones, which the list cannot see); one without an entry date is kept; a deletion of more than
+    `reconcile_max_deletions` of the held records (and more than 10) is refused, not done."""
+    live = all_ids(client, settings.query, settings.start_date, today)
+    first, last = settings.start_date.isoformat(), today.isoformat()
+    windows.append(f"reconcile:{first}..{last}:{len(live)}")
+    gone = sorted(p for p, entered in held.items() if p not in live and entered and first <= entered <= last)
+    limit = max(10, int(settings.reconcile_max_deletions * len(held)))
+    if len(gone) > limit:
+        log.warning("reconcile would delete %d of %d records (limit %d): deleting none; check the query and the "
+                    "E-utilities answers", len(gone), len(held), limit)
+        windows.append(f"reconcile:refused {len(gone)} deletions (limit {limit})")
+    else:
+        for pmid in gone:
             yield Deletion(pmid, None, "entrez:reconcile")
+    missing = sorted(live - known)
+    if missing:  # matched but held nowhere: lost to an earlier fault, or a widened query
+        windows.append(f"reconcile:fetched {len(missing)} missing")
+        yield from _raw_batches(fetch_id_batches(client, missing), raw_dir / "reconcile")
 
 
 def sync(source: str, settings: Settings, run_id: str, today: date | None = None,
@@ -163,15 +222,17 @@ def sync(source: str, settings: Settings, run_id: str, today: date | None = None
     existing = {r["doc_id"]: r for r in existing_table.to_pylist()} if existing_table is not None else {}
     before = {k: r["content_hash"] for k, r in existing.items()}
     rej_table = store.read_table(out, "rejects")
-    rejects = {(r["doc_id"], r["source"], r["stage"], r["reason"]): r
+    rejects = {reject_key(r): r
                for r in (rej_table.to_pylist() if rej_table is not None else [])}
     state = store.read_state(out)
     windows: list[str] = []
     if source == "entrez":
         client = EntrezClient(settings.entrez())
-        held_live = {r["pmid"] for r in existing.values() if r["source"].startswith("entrez") and r["pmid"]}
+        held = {r["pmid"]: r["entry_date"] for r in existing.values() if r["source"].startswith("entrez") and r["pmid"]}
+        known = {r["pmid"] for r in existing.values() if r["pmid"]} | \
+            {k[0].removeprefix("pmid:") for k in rejects if k[0] and k[0].startswith("pmid:")}
         raw_dir = out / "raw" / f"{today:%Y-%m-%d}-{run_id}"
-        events = _live_events(settings, client, state, today, raw_dir, held_live, windows, backfill)
+        events = _live_events(settings, client, state, today, raw_dir, held, windows, backfill, known)
         counts = merge(existing, events, run_id, rejects)
         if not backfill:
             state = {**state, "watermarks": {"edat": today.isoformat(), "mdat": today.isoformat()},
@@ -231,8 +292,10 @@ def publish_sync(settings: Settings, result: SyncResult, run: dict, stage: Stage
     state = dict(result.state)
     tables: dict[str, pa.Table] = {}
     if stage is not None:
-        seen = {(r["doc_id"], r["source"], r["stage"], r["reason"]) for r in rejects}
-        rejects += [r for r in stage.rejects if (r["doc_id"], r["source"], r["stage"], r["reason"]) not in seen]
+        # an article extracted this run has left quarantine (a revision fixed what failed before)
+        rejects = [r for r in rejects if not (r["stage"] == "extract" and r["doc_id"] in stage.processed)]
+        seen = {reject_key(r) for r in rejects}
+        rejects += [r for r in stage.rejects if reject_key(r) not in seen]
         tables["entities"] = to_table("entities", stage.entities)
         tables["doses"] = to_table("doses", stage.doses)
         tables["studies"] = to_table("studies", stage.studies)
@@ -276,12 +339,13 @@ def run_stages(source: str, settings: Settings, today: date | None = None, worke
 
     run_id = new_run_id()
     started = datetime.now(UTC)
-    result = sync(source, settings, run_id, today)
-    stage = extract_articles(result.articles, previous_rows(settings.out), store.read_state(settings.out),
-                             model_version_of(MODEL_DIR), workers=workers, run_id=run_id)
-    run = run_row(run_id, None, started, source, settings, result, "completed")
-    run["n_rejected"] += len(stage.rejects)
-    publish_sync(settings, result, run, stage)
+    with store.run_lock(settings.out, settings.lock_timeout, run_id):
+        result = sync(source, settings, run_id, today)
+        stage = extract_articles(result.articles, previous_rows(settings.out), store.read_state(settings.out),
+                                 model_version_of(MODEL_DIR), workers=workers, run_id=run_id)
+        run = run_row(run_id, None, started, source, settings, result, "completed")
+        run["n_rejected"] += len(stage.rejects)
+        publish_sync(settings, result, run, stage)
     return {"run": run, "stage": stage}
 
 
@@ -291,7 +355,8 @@ def ingest(source: str, settings: Settings, flow_run_id: str | None = None, toda
     `run_stages` and the flows run every stage, so derived tables never lag behind the articles."""
     run_id = new_run_id()
     started = datetime.now(UTC)
-    result = sync(source, settings, run_id, today)
-    run = run_row(run_id, flow_run_id, started, source, settings, result, "completed")
-    publish_sync(settings, result, run)
+    with store.run_lock(settings.out, settings.lock_timeout, run_id):
+        result = sync(source, settings, run_id, today)
+        run = run_row(run_id, flow_run_id, started, source, settings, result, "completed")
+        publish_sync(settings, result, run)
     return result, run

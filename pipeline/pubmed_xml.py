@@ -92,6 +92,17 @@ def _int(s: str | None) -> int | None:
         return None
 
 
+def _day(s: str | None) -> int | None:
+    """A day of the month, or None for anything else (a typo such as "200" must not sink the record)."""
+    d = _int(s)
+    return d if d is not None and 1 <= d <= 31 else None
+
+
+def _year(s: str | None) -> int | None:
+    y = _int(s)
+    return y if y is not None and 1000 <= y <= 2999 else None
+
+
 def _month(s: str | None) -> int | None:
     if not s:
         return None
@@ -113,7 +124,7 @@ def _medline_date(s: str) -> tuple[int | None, int | None]:
 def _date(el: etree._Element | None) -> str | None:
     if el is None:
         return None
-    y, mo, d = _int(el.findtext("Year")), _month(el.findtext("Month")), _int(el.findtext("Day"))
+    y, mo, d = _year(el.findtext("Year")), _month(el.findtext("Month")), _day(el.findtext("Day"))
     if y is None:
         return None
     if mo is None:
@@ -227,8 +238,8 @@ def parse_article(el: etree._Element, source: str = "") -> Article:
         if medline_date:
             year, month = _medline_date(medline_date)
         else:
-            year, month, day = _int(pub_date.findtext("Year")), _month(pub_date.findtext("Month")), \
-                _int(pub_date.findtext("Day"))
+            year, month, day = _year(pub_date.findtext("Year")), _month(pub_date.findtext("Month")), \
+                _day(pub_date.findtext("Day"))
     pubmed_data = el.find("PubmedData")
     ids = _ids(pubmed_data.find("ArticleIdList") if pubmed_data is not None else None)
     doi = ids.get("doi") or next((e.text.strip() for e in art.iterfind("ELocationID[@EIdType='doi']") if e.text),
@@ -265,9 +276,9 @@ def parse_book(el: etree._Element, source: str = "") -> Article:
         raise ParseError("book record has no title")
     abstract, sections = _abstract(doc.find("Abstract"), len(title) + 1)
     pub_date = book.find("PubDate") if book is not None else None
-    year = _int(pub_date.findtext("Year")) if pub_date is not None else None
+    year = _year(pub_date.findtext("Year")) if pub_date is not None else None
     month = _month(pub_date.findtext("Month")) if pub_date is not None else None
-    day = _int(pub_date.findtext("Day")) if pub_date is not None else None
+    day = _day(pub_date.findtext("Day")) if pub_date is not None else None
     book_data = el.find("PubmedBookData")
     ids = _ids(book_data.find("ArticleIdList") if book_data is not None else None)
     ids.update({k: v for k, v in _ids(doc.find("ArticleIdList")).items() if k not in ids})

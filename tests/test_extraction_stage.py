@@ -44,6 +44,13 @@ def test_tables_quarantine_and_incremental_reextraction(folder, tmp_path):
     assert second["stage"].entities == first["stage"].entities
     assert (out / "entities.parquet").read_bytes() == before  # nothing changed, nothing re-extracted differently
     assert len(pd.read_parquet(out / "rejects.parquet")) == len(rejects)
+    # the record is revised into one that extracts: it leaves quarantine and gains its rows
+    fixed = write_set(tmp_path / "fixed" / "b.xml", [record(6, date(2025, 1, 6), date(2025, 2, 1),
+                                                            abstract=ABSTRACT)]).parent
+    run_once(f"xml:{fixed}", out)
+    rejects = pd.read_parquet(out / "rejects.parquet")
+    assert "pmid:6" not in set(rejects[rejects["stage"] == "extract"]["doc_id"])
+    assert "pmid:6" in set(pd.read_parquet(out / "entities.parquet")["doc_id"])
 
 
 def test_one_study_row_per_extracted_article(folder, tmp_path):

@@ -159,3 +159,73 @@ def test_rate_limit_is_shared_across_processes(nights):
         assert [p.wait(timeout=60) for p in procs] == [0, 0]
         statuses = [r.status for r in server.log]
     assert len(statuses) == 12 and set(statuses) == {200}
+
+
+def test_a_record_entered_before_start_date_survives_the_reconcile(tmp_path):
+    """The first night's MDAT window brings in an old record revised lately; the reconcile lists entry dates from
+    start_date only, so it must not take the old record's absence from that list as a deletion."""
+    folder = write_set(tmp_path / "src" / "a.xml", [record(1, JAN), record(2, JAN),
+                                                    record(9, date(1985, 6, 1), date(2025, 1, 15))]).parent
+    out = tmp_path / "out"
+    with ReplayServer(folder) as server:
+        s = settings(server, out)
+        _, run1 = ingest("entrez", s, today=date(2025, 1, 31))
+        _, run2 = ingest("entrez", s, today=date(2025, 2, 10))
+    assert run1["n_new"] == 3 and run2["n_deleted"] == 0
+    assert sorted(table(out).index) == ["1", "2", "9"]
+
+
+def test_a_short_id_list_fails_the_run_and_deletes_nothing(nights, tmp_path):
+    out = tmp_path / "out"
+    with ReplayServer(nights[0]) as server:
+        s = settings(server, out)
+        ingest("entrez", s, today=date(2025, 1, 31))
+        server.faults.push("short", 100)  # every esearch IdList loses half its ids; Count stays
+        with pytest.raises(EntrezError, match="incomplete list"):
+            ingest("entrez", s, today=date(2025, 2, 1))
+        assert sorted(table(out).index) == ["1", "2", "3", "4", "5"]
+        server.faults.clear()
+        _, run = ingest("entrez", s, today=date(2025, 2, 1))
+    assert run["n_deleted"] == 0 and sorted(table(out).index) == ["1", "2", "3", "4", "5"]
+
+
+def test_the_reconcile_fetches_matches_that_the_windows_missed(nights, tmp_path):
+    """A record indexed late with an old entry date falls outside every watermark window; the reconcile's list
+    has it, so it is fetched by id."""
+    out = tmp_path / "out"
+    with ReplayServer(nights[0]) as server:
+        s = settings(server, out)
+        ingest("entrez", s, today=date(2025, 1, 31))
+        late = write_set(tmp_path / "late" / "a.xml", [record(i, JAN) for i in range(1, 6)]
+                         + [record(8, date(2024, 3, 1))]).parent
+        server.load(late)
+        _, run = ingest("entrez", s, today=date(2025, 2, 28))
+    assert run["n_new"] == 1 and "8" in table(out).index
+    assert "reconcile:fetched 1 missing" in pd.read_parquet(out / "runs.parquet").iloc[-1]["windows"]
+
+
+def test_a_mass_deletion_is_refused(tmp_path):
+    out = tmp_path / "out"
+    full = write_set(tmp_path / "full" / "a.xml", [record(i, JAN) for i in range(1, 31)]).parent
+    few = write_set(tmp_path / "few" / "a.xml", [record(i, JAN) for i in range(1, 6)]).parent
+    with ReplayServer(full) as server:
+        s = settings(server, out, batch_size=50)
+        ingest("entrez", s, today=date(2025, 1, 31))
+        server.load(few)  # 25 of 30 vanish at once: an answer to distrust, not 25 deletions
+        _, run = ingest("entrez", s, today=date(2025, 2, 1))
+        assert run["n_deleted"] == 0 and len(table(out)) == 30
+        assert "refused 25 deletions" in pd.read_parquet(out / "runs.parquet").iloc[-1]["windows"]
+        _, run = ingest("entrez", replace(s, reconcile_max_deletions=1.0), today=date(2025, 2, 1))
+    assert run["n_deleted"] == 25 and len(table(out)) == 5
+
+
+def test_a_changed_query_searches_entry_dates_from_start_date(nights, tmp_path):
+    out = tmp_path / "out"
+    with ReplayServer(nights[0]) as server:
+        s = settings(server, out)
+        ingest("entrez", s, today=date(2025, 1, 31))
+        first_night = len(server.log)
+        ingest("entrez", replace(s, query="psilocybin[tiab]"), today=date(2025, 2, 1))
+        edat = [r for r in list(server.log)[first_night:] if r.util == "esearch" and r.params.get("datetype") == "edat"]
+    windows = pd.read_parquet(out / "runs.parquet").iloc[-1]["windows"]
+    assert "query changed" in windows and edat[0].params["mindate"] == "2024/01/01"

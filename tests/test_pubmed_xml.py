@@ -153,3 +153,68 @@ def test_json_lines_records_with_a_bad_pmid_are_rejected_and_the_file_goes_on(tm
     recs = list(iter_jsonl(path))
     assert [type(r).__name__ for r in recs] == ["Article", "Reject", "Article"]
     assert "not a PubMed id" in recs[1].reason and recs[2].pmid == "456"
+
+
+def test_json_lines_fields_of_the_wrong_type_are_rejected_with_their_reason(tmp_path):
+    import json
+
+    from pipeline.sources.files import iter_jsonl
+
+    path = tmp_path / "docs.jsonl"
+    lines = [{"doc_id": "a", "title": "Ketamine", "abstract": 12345},
+             {"doc_id": "b", "title": "Ketamine", "abstract": "A.", "doi": 7},
+             {"doc_id": "c", "title": "Ketamine", "abstract": "A.", "year": "2024"},
+             {"doc_id": "d", "title": "Ketamine", "abstract": "A.", "year": "soon"}]
+    path.write_text("".join(json.dumps(r) + "\n" for r in lines))
+    recs = list(iter_jsonl(path))
+    assert [type(r).__name__ for r in recs] == ["Reject", "Reject", "Article", "Reject"]
+    assert "`abstract` must be a string" in recs[0].reason and "`doi`" in recs[1].reason
+    assert recs[2].pub_year == 2024 and "`year`" in recs[3].reason
+
+
+def test_out_of_range_numbers_never_sink_the_batch(tmp_path):
+    """A Day of 200 is dropped from the date (the record stays); a PMID version past int32 quarantines its record
+    with the schema's reason; the other records of the file are published."""
+    from datetime import date
+
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    from pipeline.config import Settings
+    from pipeline.ingest import ingest
+    from tests.pubmed_factory import record, write_set
+
+    day = date(2025, 1, 10)
+    bad_day = record(2, day).replace("<PubDate><Year>2025</Year></PubDate>",
+                                     "<PubDate><Year>2025</Year><Month>Jan</Month><Day>200</Day></PubDate>")
+    huge_version = record(3, day).replace('<PMID Version="1">', '<PMID Version="99999999999">')
+    assert bad_day != record(2, day) and huge_version != record(3, day)
+    folder = write_set(tmp_path / "src" / "a.xml", [record(1, day), bad_day, huge_version, record(4, day)]).parent
+    result, run = ingest(f"xml:{folder}", Settings(out=tmp_path / "out"))
+    articles = pq.read_table(tmp_path / "out" / "articles.parquet").to_pandas().set_index("pmid")
+    assert sorted(articles.index) == ["1", "2", "4"] and run["n_rejected"] == 1
+    assert articles.loc["2", "pub_month"] == 1 and pd.isna(articles.loc["2", "pub_day"])
+    rejects = pq.read_table(tmp_path / "out" / "rejects.parquet").to_pylist()
+    assert [r["doc_id"] for r in rejects] == ["pmid:3"] and "schema" in rejects[0]["reason"]
+
+
+def test_a_reject_is_listed_once_per_record_however_it_arrives(tmp_path):
+    """Two different records without a PMID are two rows; the same broken record read by two spellings of its
+    path is one."""
+    import pyarrow.parquet as pq
+
+    from pipeline.config import SAMPLE_DIR, Settings
+    from pipeline.ingest import ingest
+
+    nopmid = ("<PubmedArticle><MedlineCitation><Article><ArticleTitle>{}</ArticleTitle></Article></MedlineCitation>"
+              "</PubmedArticle>")
+    path = tmp_path / "two.xml"
+    path.write_text('<?xml version="1.0"?>\n<PubmedArticleSet>' + nopmid.format("First") + nopmid.format("Second")
+                    + "</PubmedArticleSet>\n")
+    out = tmp_path / "out"
+    _, run = ingest(f"xml:{path}", Settings(out=out))
+    assert run["n_rejected"] == 2 and pq.read_table(out / "rejects.parquet").num_rows == 2
+    out2 = tmp_path / "out2"
+    ingest("sample", Settings(out=out2))
+    _, run = ingest(f"xml:{SAMPLE_DIR}", Settings(out=out2))
+    assert run["n_rejected"] == 1 and pq.read_table(out2 / "rejects.parquet").num_rows == 1

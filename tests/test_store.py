@@ -99,3 +99,38 @@ def test_the_data_dictionary_documents_every_column():
         named = set(re.findall(r"`(\w+)`", sections[name]))
         missing = [f.name for f in schema if f.name not in named]
         assert not missing, f"{name}.parquet columns missing from docs/tables.md: {missing}"
+
+
+def test_runs_on_one_folder_take_turns_and_lose_nothing(tmp_path):
+    """Two runs at once on one output folder (a nightly and a backfill): each merges over what the other
+    published, so the folder ends with both sets; a run that cannot get the folder in time says who holds it."""
+    import threading
+    from datetime import date
+
+    from pipeline.config import Settings
+    from pipeline.ingest import ingest
+    from tests.pubmed_factory import record, write_set
+
+    day = date(2025, 1, 10)
+    a = write_set(tmp_path / "a" / "a.xml", [record(i, day) for i in range(1, 41)]).parent
+    b = write_set(tmp_path / "b" / "b.xml", [record(i, day) for i in range(41, 81)]).parent
+    out = tmp_path / "out"
+    errors: list[BaseException] = []
+
+    def run(folder: Path) -> None:
+        try:
+            ingest(f"xml:{folder}", Settings(out=out))
+        except BaseException as exc:  # noqa: BLE001 - a failed run fails the test
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(f,)) for f in (a, b)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert pq.read_table(out / "articles.parquet").num_rows == 80
+    assert len(pq.read_table(out / "runs.parquet")) == 2
+    with store.run_lock(out, holder="test-holder"), pytest.raises(RuntimeError, match="test-holder"):
+        ingest(f"xml:{a}", Settings(out=out, lock_timeout=0.5))
+    assert len(pq.read_table(out / "runs.parquet")) == 2  # the refused run read and wrote nothing

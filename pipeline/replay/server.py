@@ -31,7 +31,7 @@ ESEARCH_DOCTYPE = ('<!DOCTYPE eSearchResult PUBLIC "-//NLM//DTD esearch 20060628
                    '"https://eutils.ncbi.nlm.nih.gov/eutils/dtd/20060628/esearch.dtd">')
 EFETCH_HEAD = ('<?xml version="1.0" ?>\n<!DOCTYPE PubmedArticleSet PUBLIC "-//NLM//DTD PubMedArticle, 1st January '
                '2025//EN" "https://dtd.nlm.nih.gov/ncbi/pubmed/out/pubmed_250101.dtd">\n<PubmedArticleSet>\n')
-FAULT_KINDS = ("429", "500", "slow", "truncate", "reset")
+FAULT_KINDS = ("429", "500", "slow", "truncate", "reset", "short")
 
 
 @dataclass
@@ -190,7 +190,8 @@ class ReplayServer:
             q.append(now)
             return len(q) > limit
 
-    def search(self, params: dict[str, str]) -> tuple[int, bytes]:
+    def search(self, params: dict[str, str], short: bool = False) -> tuple[int, bytes]:
+        """`short`: the IdList leaves out half of the ids while Count stays (the fault a reconcile must survive)."""
         if params.get("db", "pubmed") != "pubmed":
             return 200, _error_xml("eSearchResult", f"Database '{params.get('db')}' is not served by the replay")
         with self._lock:
@@ -208,6 +209,8 @@ class ReplayServer:
         root = etree.Element("eSearchResult")
         etree.SubElement(root, "Count").text = str(len(ids))
         shown = ids[retstart:min(retstart + retmax, 10_000)] if retstart < 10_000 else []
+        if short:
+            shown = shown[: len(shown) // 2]
         etree.SubElement(root, "RetMax").text = str(len(shown))
         etree.SubElement(root, "RetStart").text = str(retstart)
         if params.get("usehistory", "").lower() == "y":
@@ -295,7 +298,7 @@ def _handler(server: ReplayServer) -> type[BaseHTTPRequestHandler]:
                 msg = '{"error":"API rate limit exceeded","count":"4"}' if status == 429 else "Internal Server Error"
                 body, ctype = msg.encode(), "application/json" if status == 429 else "text/plain"
             elif util == "esearch":
-                status, body = server.search(params)
+                status, body = server.search(params, short=fault == "short")
                 ctype = "text/xml; charset=UTF-8"
             elif util == "efetch":
                 status, body = server.fetch(params)

@@ -198,10 +198,29 @@ def fetch_batches(client: EntrezClient, result: SearchResult) -> Iterator[bytes]
         yield client.efetch(result, retstart, client.settings.batch_size)
 
 
+def fetch_id_batches(client: EntrezClient, pmids: list[str]) -> Iterator[bytes]:
+    """PubMed XML for a list of PMIDs, by POST in batches (records the date windows did not bring)."""
+    size = client.settings.batch_size
+    for i in range(0, len(pmids), size):
+        yield client.request("efetch", {"db": "pubmed", "id": ",".join(pmids[i:i + size]), "retmode": "xml"},
+                             post=True, validate=is_well_formed_xml)
+
+
 def all_ids(client: EntrezClient, term: str, start: date, end: date) -> set[str]:
-    """Every PMID the query matches (by entry-date windows under the 10,000 cap): the basis for live deletions."""
+    """Every PMID the query matches (by entry-date windows under the 10,000 cap): the basis for live deletions.
+
+    A list shorter than its own Count is asked for again, then refused: deleting on an incomplete list would drop
+    records that still match."""
     ids: set[str] = set()
     for w_start, w_end, result in split_windows(client, term, "edat", start, end):
-        if result.count:
-            ids.update(client.esearch(term, "edat", w_start, w_end, retmax=ESEARCH_CAP, usehistory=False).ids)
+        if not result.count:
+            continue
+        for _ in range(2):
+            listed = client.esearch(term, "edat", w_start, w_end, retmax=ESEARCH_CAP, usehistory=False)
+            if len(set(listed.ids)) >= listed.count:
+                break
+        else:
+            raise EntrezError(f"esearch listed {len(set(listed.ids))} of {listed.count} PMIDs entered "
+                              f"{w_start}..{w_end}: an incomplete list cannot be reconciled; nothing was published")
+        ids.update(listed.ids)
     return ids

@@ -45,6 +45,14 @@ def article_from_json(rec: dict, source: str) -> Article:
     doc_id = rec.get("doc_id")
     if not doc_id:
         raise ValueError("record has no doc_id")
+    for key in ("doc_id", "pmid", "title", "abstract", "text", "journal", "doi"):
+        if rec.get(key) is not None and not isinstance(rec[key], str | int if key in ("doc_id", "pmid") else str):
+            raise ValueError(f"`{key}` must be a string, not {type(rec[key]).__name__}")
+    for key in ("year", "version"):
+        value = rec.get(key)
+        if value is not None and not (isinstance(value, int) and not isinstance(value, bool)
+                                      or isinstance(value, str) and value.strip().isdigit()):
+            raise ValueError(f"`{key}` must be a whole number, not {value!r:.40}")
     title = rec.get("title") or ""
     abstract = rec.get("abstract") or ""
     text = rec.get("text")

@@ -225,6 +225,16 @@ def to_table(name: str, rows: list[dict]) -> pa.Table:
     return table
 
 
+def row_problem(name: str, row: dict) -> str | None:
+    """Why one row does not fit the table's schema (None when it fits): checked as records arrive, so a single
+    bad value quarantines its record instead of failing the whole publish."""
+    try:
+        to_table(name, [row])
+    except SchemaError as exc:
+        return str(exc)[:300]
+    return None
+
+
 def validate(name: str, table: pa.Table) -> None:
     schema = SCHEMAS[name]
     if not table.schema.equals(schema, check_metadata=False):

@@ -7,13 +7,20 @@
 
 A crash or SIGKILL before the swap leaves a half-written `.tmp-*` folder that nobody reads and the next publish
 removes; after the swap the new set is complete. Tables a run did not rewrite are carried over by hard link.
+A run holds `OUT/.kev-run.lock` from reading the tables to publishing them (`run_lock`): two runs on one folder
+(a nightly and a backfill) take turns instead of each publishing its merge over the other's.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
+import logging
 import os
 import shutil
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pyarrow as pa
@@ -24,6 +31,46 @@ from pipeline.tables.schemas import SCHEMAS, SchemaError, validate
 SNAPSHOTS = ".snapshots"
 CURRENT = "current"
 KEEP_SNAPSHOTS = 3
+LOCK = ".kev-run.lock"
+log = logging.getLogger(__name__)
+
+
+@contextlib.contextmanager
+def run_lock(out: Path, timeout: float = 3600.0, holder: str = "") -> Iterator[None]:
+    """Hold the output folder for one run (read, merge, publish); another run waits up to `timeout` seconds.
+
+    An advisory lock on a file (fcntl): the kernel releases it when the holder dies, so a killed run never leaves
+    the folder locked."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    with open(out / LOCK, "a+") as fh:
+        deadline = time.monotonic() + timeout
+        waited = False
+        while True:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                fh.seek(0)
+                other = fh.read().strip() or "another run"
+                if time.monotonic() >= deadline:
+                    raise RuntimeError(f"{out} is held by {other} (lock {out / LOCK}); gave up after {timeout:.0f} s, "
+                                       "nothing was read or published") from None
+                if not waited:
+                    log.warning("%s is held by %s: waiting for it to finish", out, other)
+                    waited = True
+                time.sleep(0.5)
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"pid {os.getpid()} {holder}".strip())
+        fh.flush()
+        try:
+            yield
+        finally:
+            fh.seek(0)
+            fh.truncate()
+            fh.flush()
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def current_dir(out: Path) -> Path | None:
