@@ -123,10 +123,43 @@ def test_mention_ids_are_stable(extractor):
     ("0.12 mg/kg to 2.5 mg/kg", 0.12, 2.5, "mg/kg"), ("0.5 mg/kg-1.0 mg/kg", 0.5, 1.0, "mg/kg"),  # unit repeated
     ("0.5\u200amg kg-1 h-1", 0.5, None, "mg/kg/h"),  # a hair space
     ("0.5 mg/kg-1 mg/kg", 0.5, 1, "mg/kg"),  # "-1" before a unit is the range's end, not an exponent
+    ("0.1 mg kg", 0.1, None, "mg/kg"), ("0.5\u2009mg\u2009kg(-1)", 0.5, None, "mg/kg"),  # per kg, exponent dropped
+    ("0.25 mg/(kg·h)", 0.25, None, "mg/(kg·h)"),  # as written
+    ("0. 25 mg/kg", 0.25, None, "mg/kg"),  # a stray space in the decimal: not 25 mg/kg
 ])
 def test_dose_forms(text, value, value_max, unit):
     hits = rules.find_doses(f"given {text} daily")
     assert [(h.attrs["value"], h.attrs["value_max"], h.attrs["unit"]) for h in hits] == [(value, value_max, unit)]
+
+
+@pytest.mark.parametrize("text", ["a mean of 42.5 ± 4.58 µg", "plasma 58 g dL-1 and 3 µg⋅g-1 in tissue",
+                                  "20 mg L-1", "12 mg/dL"])
+def test_spreads_and_concentrations_are_no_doses(text):
+    assert rules.find_doses(text) == []
+
+
+@pytest.mark.parametrize("unit,norm", [("mg/kg/hr", "mg/kg/h"), ("mg/kg/hour", "mg/kg/h"), ("mg/(kg·h)", "mg/kg/h"),
+                                       ("mcg", "µg"), ("mgs/kg", "mg/kg"), ("mg/day", "mg/d")])
+def test_units_have_one_spelling_for_grouping(unit, norm):
+    assert mass_values(1, None, unit)["unit_norm"] == norm
+
+
+def test_dose_routes_and_schedules_read_the_whole_sentence(extractor):
+    text = ("Esketamine nasal spray in depression\nPatients received intranasal esketamine 56 mg plus an oral "
+            "antidepressant. Ketamine (0.25 mg/kg) was injected intravenously. Intravenous dosage: 0.5 mg/kg and "
+            "orally: 2.0 mg/kg. "
+            "Patients received six infusions of ketamine 0.5 mg/kg over 2 weeks. A single 40-minute intravenous "
+            "infusion of ketamine 0.5 mg/kg was given.")
+    doses = next(iter(extractor.run([("t", None, 1, text, None)]))).doses
+    got = [(d.text, d.route, d.n_doses, d.course, d.infusion_minutes) for d in doses]
+    assert got == [("56 mg", "intranasal", None, None, None), ("0.25 mg/kg", "intravenous", None, None, None),
+                   ("0.5 mg/kg", "intravenous", None, None, None), ("2.0 mg/kg", "oral", None, None, None),
+                   ("0.5 mg/kg", "intravenous", 6, "2 weeks", None), ("0.5 mg/kg", "intravenous", None, None, 40)]
+
+
+def test_a_day_list_takes_whole_numbers_only():
+    found = [m.group() for m in rules.TP_RX.finditer("MADRS 18.9 at day 14 and 15.2 at day 28; days 1, 7 and 14")]
+    assert found == ["day 14", "day 28", "days 1, 7 and 14"]
 
 
 def test_doses_that_are_no_range_stay_apart():
@@ -482,3 +515,9 @@ def test_a_lowercase_in_is_no_route_that_ties_a_dose_to_the_next_drug(extractor)
     """Route short forms count in capitals only: "in propofol" is not "IN (intranasal) propofol"."""
     ex = extractor.one("Ketamine and propofol\nPatients received ketamine 0.5 mg/kg in propofol anaesthesia for ECT.")
     assert [(d.text, d.drug) for d in ex.doses] == [("0.5 mg/kg", "ketamine")]
+
+
+def test_diplopia_is_its_own_effect():
+    hits = lexicon.adverse_events().find("diplopia and blurred vision")
+    assert [h.canonical for h in hits] == ["diplopia", "blurred vision"]
+    assert lexicon.ae_mesh()["diplopia"] == "D004172"

@@ -75,6 +75,7 @@ class Dose:
     value: float
     value_max: float | None
     unit: str
+    unit_norm: str
     per_kg: bool
     value_mg: float | None
     value_mg_per_kg: float | None
@@ -595,15 +596,29 @@ def extract_doc(doc: Doc, doc_id: str, pmid: str | None = None, version: int = 1
             continue
         ss, se = sents[m.sent_index]
         until = min([se] + [x for x in dose_starts if x > m.start])
-        route = next((r.canonical for r in mentions if r.label == "ROUTE" and r.sent_index == m.sent_index
-                      and (r.drug in (None, m.drug))), None)
+        since = max([ss] + [x.end for x in mentions if x.label == "DOSE" and x.end <= m.start])
+        route = _dose_route(m, mentions, text)
         a = m.attrs
         doses.append(Dose(doc_id, pmid, version, m.mention_id, m.sent_index, m.start, m.end, m.text,
                           m.drug or main, m.drug is None, route, a["value"], a.get("value_max"), a["unit"],
                           **mass_values(a["value"], a.get("value_max"), a["unit"]),
-                          **schedule(text[m.end:until]), model_version=mv))
+                          **schedule(text[m.end:until], text[since:m.start]), model_version=mv))
     return Extraction(mentions, doses, sents, roles, main, article_routes(text, mentions, main, drugs, sents),
                       sec_for, mv)
+
+
+def _dose_route(dose: Mention, mentions: list[Mention], text: str) -> str | None:
+    """The route of a dose: a named route of its sentence and drug, not a co-medication's ("plus an oral
+    antidepressant"), the nearest one before it, else the nearest after ("intravenous: 0.5 mg/kg; oral: 2 mg/kg");
+    a bare "injected" only when no route is named ("0.25 mg/kg injected intravenously" is intravenous)."""
+    routes = [r for r in mentions if r.label == "ROUTE" and r.sent_index == dose.sent_index and r.canonical
+              and not r.negated and r.drug in (None, dose.drug) and not OTHER_MEDICATION.match(text, r.end)]
+    named = [r for r in routes if r.canonical != "other"] or routes
+    before = [r for r in named if r.end <= dose.start]
+    if before:
+        return before[-1].canonical
+    after = [r for r in named if r.start >= dose.end]
+    return after[0].canonical if after else (named[0].canonical if named else None)
 
 
 # What a route word before these gives is not the study drug: another medication ("oral antidepressant", "oral AD")

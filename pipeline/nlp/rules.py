@@ -24,7 +24,8 @@ MASS = r"(?:mg|mgs|µg|μg|ug|mcg|microg|micrograms?|milligrams?|g|ng)"
 PER = r"(?:kg|m2|m²|min|minute|h|hr|hour|d|day|dose|week|wk)"
 _EXP = rf"{SP}*[-−\u2212]1(?!\d|[.,\u00b7]\d|{SP}*{MASS}\b)"  # "kg-1", not "kg-1.0 mg/kg" or "kg-1 mg/kg"
 UNIT = (rf"{MASS}(?:{SP}*(?:/|·|\bper{SP}+){SP}*{PER}(?:{_EXP})?)*"
-        rf"(?:{SP}+(?:kg|h)(?:{_EXP}))*")
+        rf"(?:{SP}+kg(?:{_EXP}|{SP}*\({SP}*[-−\u2212]1{SP}*\))?(?![\w/])|{SP}+h(?:{_EXP}))*"
+        rf"(?:{SP}*/{SP}*\(kg{SP}*[·⋅*{DASH[1:-1]}]{SP}*(?:h|hr|min|d)\))?")  # "mg/(kg·h)"
 DOSE_RX = re.compile(rf"(?<![\w.\u00b7]){NUM}(?:{JOIN}{NUM}(?:{DASH}?{SP}*{MASS}(?![\w/]))?)*"
                      rf"{SP}*{DASH}?{SP}*{UNIT}(?![\w/])", re.IGNORECASE)
 _NUM_RX = re.compile(NUM)
@@ -42,10 +43,12 @@ def normalise_unit(raw: str) -> str:
     """'mg kg-1' -> 'mg/kg', 'μg·kg' -> 'µg/kg', 'microg/kg' -> 'µg/kg'; spacing removed."""
     u = re.sub(rf"{SP}+", " ", raw.strip())
     u = re.sub(r"(?i)\b(?:μg|ug|mcg|microg|micrograms?)", "µg", u)
+    if "/(" in u.replace(" ", ""):  # "mg/(kg·h)" as written
+        return u.replace(" ", "")
     u = re.sub(r"(?i)\bmilligrams?\b", "mg", u)
     u = re.sub(r"(?i)\bmgs\b", "mg", u)
     u = re.sub(rf"{SP}*(?:·|/|\bper\b){SP}*", "/", u)
-    u = re.sub(r"\s*[-−\u2212]1\b", "", u)
+    u = re.sub(r"\s*(?:\(\s*[-−\u2212]1\s*\)|[-−\u2212]1\b)", "", u)
     u = re.sub(r"\s+(kg|h)\b", r"/\1", u)
     return u.replace(" ", "").replace("m²", "m2")
 
@@ -66,13 +69,23 @@ def find_doses(text: str) -> list[RuleHit]:
         if not nums:
             continue
         unit = normalise_unit(unit_raw)
-        if re.search(r"/(?:dl|l|ml)\b", unit, re.IGNORECASE):
-            continue
-        hits.append(RuleHit(m.start(), m.end(), "DOSE",
+        if re.search(r"/(?:dl|l|ml)\b", unit, re.IGNORECASE) or _CONCENTRATION.match(text, m.end()) \
+                or _SPREAD_BEFORE.search(text, max(0, m.start() - 6), m.start()):
+            continue  # a concentration ("58 g dL-1", "3 µg⋅g-1") or a standard deviation ("42.5 ± 4.58 µg")
+        start = m.start()
+        split = _SPLIT_DECIMAL.search(text, max(0, start - 4), start)
+        if split and re.match(r"\d+", span) and len(nums) == 1:
+            start, nums = split.start(), [float("0." + re.match(r"\d+", span).group())]  # "0. 25 mg/kg": a typo
+        hits.append(RuleHit(start, m.end(), "DOSE",
                             {"value": nums[0], "value_max": nums[-1] if len(nums) > 1 else None, "unit": unit}))
     return _join_ranges(text, hits)
 
 
+# after an amount: a per-volume or per-mass denominator makes it a concentration, not a dose
+_CONCENTRATION = re.compile(rf"{SP}*(?:[/·⋅]{SP}*|per{SP}+)?(?:d?l|ml|g|mg|µg|μg|mmol|mol)(?:{SP}*[-−\u2212]1)?\b"
+                            rf"(?!{SP}*(?:of|per|body)\b)|{SP}*⋅", re.IGNORECASE)
+_SPREAD_BEFORE = re.compile(rf"(?:±|\+/-|\+/−){SP}*$")
+_SPLIT_DECIMAL = re.compile(rf"(?<![\d.,])0\.{SP}$")
 _RANGE_JOIN = re.compile(rf"{SP}*(?:to|{DASH}){SP}*$", re.IGNORECASE)
 # "increased from 0.5 mg/kg to 0.75 mg/kg": two doses in turn, not a range
 _TITRATED = re.compile(r"\b(?:increas|titrat|escalat|rais|reduc|decreas|taper|adjust|chang|switch)\w*\s+"
@@ -115,7 +128,7 @@ TP_PATTERNS = [
     rf"(?:{SP}+postoperative(?:ly)?)?{POSTQ_SPAN}?",
     # day 7, Day 1, days 3 and 7, week 4, postoperative day 2, POD 1, month 6
     rf"(?:post{DASH}?operative{SP}+|post{DASH}?infusion{SP}+|post{DASH}?partum{SP}+|POD{SP}*)?"
-    rf"(?:days?|weeks?|months?|hours?|visits?){SP}*{NUM}{_NOT_UNIT}(?:{JOIN}{NUM}{_NOT_UNIT})*{POSTQ_SPAN}?",
+    rf"(?:days?|weeks?|months?|hours?|visits?){SP}*{NUM}{_NOT_UNIT}(?:{JOIN}\d+{_NOT_UNIT})*{POSTQ_SPAN}?",
     r"POD" + rf"{SP}*{NUM}",
     # first postoperative day, first week, the sixth month, third day after the infusion
     rf"(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|fourteenth)"

@@ -110,6 +110,7 @@ DOSES = pa.schema([
     pa.field("value", pa.float64(), nullable=False),
     pa.field("value_max", pa.float64()),
     pa.field("unit", pa.string(), nullable=False),
+    pa.field("unit_norm", pa.string()),
     pa.field("per_kg", pa.bool_(), nullable=False),
     pa.field("value_mg", pa.float64()),
     pa.field("value_mg_per_kg", pa.float64()),
