@@ -329,6 +329,9 @@ def test_a_hedge_in_a_merged_conclusion_does_not_silence_the_result():
     ("The results support the cognitive safety of repeated ketamine infusions.", "supports"),
     ("Ketamine can be used safely in this population.", "supports"),
     ("A single ketamine infusion was not harmful for cognitive function.", "supports"),
+    ("Discontinuation due to adverse events was low (2.6%).", "supports"),  # a harm called rare
+    ("Only 2 patients discontinued due to adverse events.", "supports"),
+    ("Discontinuation due to adverse events was 12% with ketamine.", "conflicts"),
 ])
 def test_tolerability_wordings(sentence, expected):
     assert stance._polarity("tolerability", sentence)[0] == expected
@@ -798,3 +801,26 @@ def test_a_background_sentence_with_significance_words_is_no_finding_without_tes
     assert ex.roles[i] == "background"
     assert not finding_part(ex, i, text)
     assert finding_part(ex, i + 3, text)
+
+
+def test_a_negated_increase_of_a_marker_is_no_plasticity_support():
+    topic = next(c for c in load_catalogue().claims if c.id == "neuroplasticity").topic
+    assert stance._polarity("plasticity", "There was no evidence that ketamine elevates BDNF (p = 0.64).",
+                            topic)[0] == "conflicts"
+    assert stance._polarity("plasticity", "Ketamine elevated BDNF (p = 0.01).", topic)[0] == "supports"
+
+
+def test_improvement_that_is_not_early_speaks_against_rapid_onset():
+    fs = _assess("Ketamine in depression\nRESULTS: Depressive symptoms improved with ketamine, but not within the "
+                 "first 24 h (p < 0.05).")
+    assert stance.article_stance(fs, "rapid_onset") == "conflicts"
+    fs = _assess("Ketamine in depression\nRESULTS: Depressive symptoms improved with ketamine within 24 h "
+                 "(p < 0.05).")
+    assert stance.article_stance(fs, "rapid_onset") == "supports"
+
+
+def test_a_report_that_presents_its_results_is_an_aim_not_a_finding():
+    fs = _assess("Ketamine in depression\nRESULTS: This report presents the effectiveness and safety of "
+                 "intravenous ketamine in treatment-resistant depression. MADRS scores fell from 32 to 18 "
+                 "(p < 0.001).")
+    assert fs and all(f.sent_index != 1 for f in fs)

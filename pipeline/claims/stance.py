@@ -51,6 +51,8 @@ RAPID = re.compile(r"\bwithin (?:hours|minutes|a day|one day|24 ?h(?:ours?)?|the
                    r"\bimmediate(?:ly)?\b(?! (?:memory|recall))", T)
 # "rapid" alone is no time point (GUIDELINES: a rapid reduction "with an early time point"): it counts where the
 # article's findings give one elsewhere ("improved at 4 h" ... "a rapid and robust response")
+NOT_EARLY = re.compile(r"\bnot (?:within|at|by|during|in) (?:the )?(?:first )?(?:\d+|few|several)?\s*(?:h|hrs?|hours?|"
+                       r"minutes?|day)\b|\bnot until\b", T)
 RAPID_WORD = re.compile(r"\brapid(?:ly)?\b(?!-acting)|\bas early as\b", T)
 
 # a harm that the sentence says did not happen is good news: "no participant withdrew because of side effects"
@@ -101,11 +103,23 @@ NEGATED_BEFORE = re.compile(r"\b(?:no|not|none|without|neither|nor|absence of|fr
 AT_BASELINE = re.compile(r"^\s*(?:at|before) (?:baseline|treatment|enrol?lment)\b(?! (?:completion|end))", T)
 
 
+# a harm the sentence calls rare: "discontinuation due to adverse events was low (2.6%)", "only two patients ..."
+RARE_BEFORE = re.compile(r"\b(?:only|few|rare(?:ly)?|infrequent(?:ly)?)\b[^.;,]{0,40}$", T)
+RARE_AFTER = re.compile(r"^[^.;]{0,40}?\b(?:was|were|remained) (?:very |relatively |extremely )?(?:low|rare|"
+                        r"uncommon|infrequent|minimal)\b", T)
+
+
 def _unnegated(rx: re.Pattern, sentence: str) -> list[str]:
     """Matches of `rx` not governed by a negation ("no serious adverse events occurred" is good news), nor a state
     before treatment ("lower cognitive impairment at baseline was associated with ...")."""
     return [m.group() for m in rx.finditer(sentence) if not NEGATED_BEFORE.search(sentence[:m.start()])
             and not AT_BASELINE.match(sentence[m.end():])]
+
+
+def _rare(rx: re.Pattern, sentence: str) -> list[str]:
+    """Matches of `rx` the sentence calls rare or low: good news about tolerability, not bad."""
+    return [m.group() for m in rx.finditer(sentence) if RARE_BEFORE.search(sentence[:m.start()])
+            or RARE_AFTER.match(sentence[m.end():])]
 
 
 def _negated_harms(sentence: str) -> list[str]:
@@ -116,9 +130,11 @@ def _negated_harms(sentence: str) -> list[str]:
 
 def _nearest(sentence: str, topic: tuple[re.Pattern, ...], up: re.Pattern, down: re.Pattern
              ) -> tuple[list[str], list[str]]:
-    """For plasticity: the direction word closest to a marker ("increase BDNF ... decrease EPDS" is an increase)."""
+    """For plasticity: the direction word closest to a marker ("increase BDNF ... decrease EPDS" is an increase);
+    a negated increase is none ("no evidence that ketamine elevates BDNF")."""
     anchors = [m.start() for rx in topic for m in rx.finditer(sentence)]
-    cands = [(abs(m.start() - a), "up", m.group()) for m in up.finditer(sentence) for a in anchors]
+    cands = [(abs(m.start() - a), "down" if NEGATED_BEFORE.search(sentence[:m.start()]) else "up", m.group())
+             for m in up.finditer(sentence) for a in anchors]
     cands += [(abs(m.start() - a), "down", m.group()) for m in down.finditer(sentence) for a in anchors]
     if not cands:
         return [], []
@@ -130,7 +146,9 @@ def _polarity(profile: str, sentence: str, topic: tuple[re.Pattern, ...] = (),
               controlled: bool = True) -> tuple[str | None, list[str]]:
     if profile == "tolerability":
         absent = _negated_harms(sentence)
-        neg, pos = _unnegated(TOL_NEGATIVE, sentence), TOL_POSITIVE.findall(sentence) + absent
+        rare = _rare(TOL_NEGATIVE, sentence)
+        neg = [n for n in _unnegated(TOL_NEGATIVE, sentence) if n not in rare]
+        pos = TOL_POSITIVE.findall(sentence) + absent + rare
         # more, but no serious, adverse events is how the annotators read a tolerable drug (GUIDELINES: "no serious
         # adverse events" supports); a serious harm in the same sentence still conflicts
         if neg and any(a.lower() == "serious" for a in absent) and not any("serious" in n.lower() for n in neg):
@@ -262,6 +280,8 @@ def assess(text: str, ex: Extraction, facts: ArticleFacts, catalogue: Catalogue,
                         stance = "conflicts"  # improvement that only appears after days
                     else:
                         continue
+            if claim.max_hours is not None and stance == "supports" and NOT_EARLY.search(sentence):
+                stance = "conflicts"  # "improved, but not within the first 24 h": improvement only after days
             if claim.profile == "durability":
                 stance = short_lived(stance, hours, sentence)
                 if stance is None:
