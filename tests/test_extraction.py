@@ -521,3 +521,15 @@ def test_diplopia_is_its_own_effect():
     hits = lexicon.adverse_events().find("diplopia and blurred vision")
     assert [h.canonical for h in hits] == ["diplopia", "blurred vision"]
     assert lexicon.ae_mesh()["diplopia"] == "D004172"
+
+
+def test_a_reviews_doses_without_a_drug_are_not_credited_to_its_subject(extractor):
+    review = ("Esketamine for depression: a systematic review\nWe searched MEDLINE for trials of esketamine. "
+              "Doses ranged from 0.2 to 0.5 mg/kg. Esketamine 56 mg was the most studied dose.")
+    doses = {d.text: d for d in next(iter(extractor.run([("r", None, 1, review, None)]))).doses}
+    assert (doses["0.2 to 0.5 mg/kg"].drug, doses["0.2 to 0.5 mg/kg"].drug_inferred) == (None, False)
+    assert (doses["56 mg"].drug, doses["56 mg"].drug_inferred) == ("esketamine", False)
+    trial = review.replace("a systematic review", "a trial").replace("We searched MEDLINE for trials of esketamine",
+                                                                     "Patients received esketamine")
+    doses = {d.text: d for d in next(iter(extractor.run([("t", None, 1, trial, None)]))).doses}
+    assert (doses["0.2 to 0.5 mg/kg"].drug, doses["0.2 to 0.5 mg/kg"].drug_inferred) == ("esketamine", True)

@@ -591,6 +591,8 @@ def extract_doc(doc: Doc, doc_id: str, pmid: str | None = None, version: int = 1
         if m.label in ("DOSE", "ROUTE"):
             m.drug = _link((m.start, m.end), drugs, sents[m.sent_index], text)
     dose_starts = sorted(m.start for m in mentions if m.label == "DOSE")
+    # a review's doses without a drug in their sentence belong to any of the trials it reviews, not its subject
+    inferred = None if design.is_review(text) else main
     for m in mentions:
         if m.label != "DOSE" or "value" not in m.attrs:
             continue
@@ -600,7 +602,8 @@ def extract_doc(doc: Doc, doc_id: str, pmid: str | None = None, version: int = 1
         route = _dose_route(m, mentions, text)
         a = m.attrs
         doses.append(Dose(doc_id, pmid, version, m.mention_id, m.sent_index, m.start, m.end, m.text,
-                          m.drug or main, m.drug is None, route, a["value"], a.get("value_max"), a["unit"],
+                          m.drug or inferred, m.drug is None and inferred is not None, route, a["value"],
+                          a.get("value_max"), a["unit"],
                           **mass_values(a["value"], a.get("value_max"), a["unit"]),
                           **schedule(text[m.end:until], text[since:m.start]), model_version=mv))
     return Extraction(mentions, doses, sents, roles, main, article_routes(text, mentions, main, drugs, sents),
