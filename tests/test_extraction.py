@@ -533,3 +533,13 @@ def test_a_reviews_doses_without_a_drug_are_not_credited_to_its_subject(extracto
                                                                      "Patients received esketamine")
     doses = {d.text: d for d in next(iter(extractor.run([("t", None, 1, trial, None)]))).doses}
     assert (doses["0.2 to 0.5 mg/kg"].drug, doses["0.2 to 0.5 mg/kg"].drug_inferred) == ("esketamine", True)
+
+
+@pytest.mark.parametrize("span,dropped", [("antidepressant-like effects", True), ("therapeutic effects", True),
+                                          ("antidepressant discontinuation syndrome", False), ("nausea", False)])
+def test_a_benefit_is_no_adverse_event(span, dropped):
+    from pipeline.nlp.extract import _bare_modifier
+
+    text = f"Ketamine produced {span} in patients."
+    start = text.index(span)
+    assert _bare_modifier(text, (start, start + len(span), "ADVERSE_EVENT")) is dropped

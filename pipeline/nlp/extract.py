@@ -424,6 +424,10 @@ def _drop_defined_otherwise(doc: Doc, text: str, model: list, rule: list) -> lis
     return [c for c in model if c[2] != "ADVERSE_EVENT" or text[c[0]:c[1]] not in not_effects]
 
 
+BENEFIT = re.compile(r"\b(?:anti-?depressant|anxiolytic|anti-?suicidal|therapeutic|beneficial)(?:-like)?\s+"
+                     r"(?:effects?|actions?|properties|responses?)\b", re.IGNORECASE)
+
+
 def _bare_modifier(text: str, cand: tuple) -> bool:
     """A tagger span of one function word or generic word, an outcome of one adjective that modifies the next word
     ("cognitive behavior therapy", "postoperative sleep"), an adverse event of one adjective the vocabulary does not
@@ -441,6 +445,8 @@ def _bare_modifier(text: str, cand: tuple) -> bool:
         return True  # "respiratory rate" names a measure; "increased respiratory rate" an effect
     if cand[2] == "ADVERSE_EVENT" and pat["generic"].match(span):
         return True  # "changes", "reaction", "side": no specific effect
+    if cand[2] == "ADVERSE_EVENT" and BENEFIT.search(span):
+        return True  # "antidepressant-like effects": the benefit, not a harm
     if cand[2] == "OUTCOME" and pat["generic_outcome"].match(span):
         return True  # "incidence", "symptoms": what was counted, not which outcome
     if cand[2] == "ADVERSE_EVENT" and " " not in span and _lookup(lexicon.adverse_events(), span) is None:
