@@ -824,3 +824,12 @@ def test_a_report_that_presents_its_results_is_an_aim_not_a_finding():
                  "intravenous ketamine in treatment-resistant depression. MADRS scores fell from 32 to 18 "
                  "(p < 0.001).")
     assert fs and all(f.sent_index != 1 for f in fs)
+
+
+def test_a_marker_result_is_no_efficacy_evidence():
+    marker = _assess("Ketamine in depression: an imaging study\nRESULTS: In patients with treatment-resistant "
+                     "depression, ketamine improved FA in the cingulum (p < 0.05).")
+    assert stance.article_stance(marker, "antidepressant_efficacy") == "none"
+    clinical = _assess("Ketamine in depression: an imaging study\nRESULTS: Ketamine decreased FA and depressive "
+                       "symptoms (p < 0.05).")
+    assert stance.article_stance(clinical, "antidepressant_efficacy") == "supports"

@@ -34,6 +34,7 @@ from pipeline.claims.cues import (
 from pipeline.claims.durability import benefit_window, late_benefit, short_lived
 from pipeline.claims.facts import ArticleFacts
 from pipeline.claims.findings import (
+    ENROLLED,
     NOT_A_FINDING,
     OTHER_OUTCOME,
     TREATMENT_ASSOCIATION,
@@ -51,6 +52,13 @@ RAPID = re.compile(r"\bwithin (?:hours|minutes|a day|one day|24 ?h(?:ours?)?|the
                    r"\bimmediate(?:ly)?\b(?! (?:memory|recall))", T)
 # "rapid" alone is no time point (GUIDELINES: a rapid reduction "with an early time point"): it counts where the
 # article's findings give one elsewhere ("improved at 4 h" ... "a rapid and robust response")
+# a result on a biological or imaging marker, and on no clinical outcome, says nothing of efficacy
+MARKER_RESULT = re.compile(r"(?-i:\b(?:FA|BDNF|EEG|MRS|BOLD|GABA|fMRI|PET)\b)|\bfractional anisotropy|\bconnectivity\b|"
+                           r"\bcortisol\b|\bglutamate\b|\bplasma (?:levels?|concentrations?)\b|\bserum\b|"
+                           r"\bbiomarkers?\b|\bmetabolites?\b|\bgr[ae]y matter\b|\bcortical thickness\b|"
+                           r"\b(?:gamma|alpha|theta|delta|beta)[- ](?:power|band|oscillation)", T)
+CLINICAL_OUTCOME = re.compile(r"\bdepress\w*|\bMADRS\b|\bHAM-?D\w*|\bHDRS\w*|\bBDI\b|\bQIDS\b|\bsymptoms?\b|"
+                              r"\bremission\b|\bresponse rates?\b|\bscores?\b|\bmood\b|\bsuicid\w*|\banhedoni\w*", T)
 NOT_EARLY = re.compile(r"\bnot (?:within|at|by|during|in) (?:the )?(?:first )?(?:\d+|few|several)?\s*(?:h|hrs?|hours?|"
                        r"minutes?|day)\b|\bnot until\b", T)
 RAPID_WORD = re.compile(r"\brapid(?:ly)?\b(?!-acting)|\bas early as\b", T)
@@ -289,6 +297,9 @@ def assess(text: str, ex: Extraction, facts: ArticleFacts, catalogue: Catalogue,
             if claim.profile == "efficacy" and stance == "supports" and not STATS.search(sentence) and \
                     facts.design == "rct" and not RCT_EFFICACY.search(sentence):
                 continue
+            if claim.profile in ("efficacy", "durability") and MARKER_RESULT.search(sentence) and \
+                    not CLINICAL_OUTCOME.search(ENROLLED.sub(" ", sentence)):
+                continue  # "non-responders showed decreased FA": a marker, not the symptoms
             findings.append(_finding(claim.id, i, s, e, stance, cues, sentence, facts, mentions, hours))
         for claim in claims:
             if modes.get(claim.id) == "union" and (learned := _learned(cats, claim.id)) is not None and \
