@@ -543,3 +543,13 @@ def test_a_benefit_is_no_adverse_event(span, dropped):
     text = f"Ketamine produced {span} in patients."
     start = text.index(span)
     assert _bare_modifier(text, (start, start + len(span), "ADVERSE_EVENT")) is dropped
+
+
+@pytest.mark.parametrize("text,found", [
+    ("The elimination half-life was 3.5 h.", []), ("Tmax was 1.8 to 4 h.", []),
+    ("Remission came 4 minutes longer after ECT.", []),
+    ("The median time to relapse was 20 days.", ["20 days"]),  # a clinical time the annotators mark
+    ("MADRS fell at 24 h.", ["24 h"]),
+])
+def test_pharmacokinetic_times_are_no_timepoints(text, found):
+    assert [text[h.start:h.end] for h in rules.find_timepoints(text)] == found

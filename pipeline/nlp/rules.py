@@ -199,6 +199,12 @@ _AFTER_EXCLUDE = re.compile(rf"^(?:{DASH}|{SP})*(?:long|old|infusions?|trial|stu
 _PHASE_LENGTH = re.compile(r"\b(?:phase|period|stage|infusions?)\s*\(\s*$", re.IGNORECASE)
 
 
+# a pharmacokinetic time is a property of the drug, not a time of measurement: "half-life of 3.5 h", "Tmax 1.8 to
+# 4 h" (a time to relapse is kept: the annotators mark it, and durability reads it)
+_PK_LEAD = re.compile(r"(?:\bhalf-?li(?:fe|ves)|\bt\s*1/2|\bt½|\bt\s*max|\bmean residence time|\btime to "
+                      r"(?:maximum|peak)(?:\s+\w+)?)\b[^.;]{0,25}$", re.IGNORECASE)
+
+
 def _unit_hours(unit: str) -> float | None:
     u = unit.lower().rstrip("s")
     u = {"hr": "h", "hour": "hour", "wk": "wk", "mo": "mo"}.get(u, u)
@@ -260,8 +266,10 @@ def complete_timepoint(text: str, start: int, end: int) -> tuple[int, int]:
 def _excluded(span: str, before: str, after: str) -> bool:
     """A length, schedule, age or statistic rather than a time relative to dosing (see the patterns above)."""
     anchored = bool(_ANCHORED.search(span) or _ANCHORED.search(after))
-    if _BEFORE_EXCLUDE.search(before):
+    if _BEFORE_EXCLUDE.search(before) or _PK_LEAD.search(before):
         return True
+    if re.match(rf"(?:{SP}|{DASH})*(?:longer|shorter|earlier|later than)\b", after, re.IGNORECASE):
+        return True  # "4 minutes longer": a difference of durations
     follow_up_visit = _ADJECTIVAL_WHEN.search(before) and re.match(rf"{SP}*follow(?:{DASH}|{SP})?ups?\b", after, re.I) \
         and not _ADJECTIVAL_LENGTH.match(after)
     if not re.search(rf"{POSTQ}$", span, re.IGNORECASE) and _AFTER_EXCLUDE.match(after) and not follow_up_visit:
