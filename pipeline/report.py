@@ -106,8 +106,8 @@ def build(out: Path) -> tuple[str, str]:
     changes = _latest_changes(out)
     if changes:
         md += ["## Changes since the previous run", ""]
-        md += [f"- {c['claim_id']}: {c['change']} {c['pmid'] or c['doc_id']} ({c['old_stance'] or '-'} → "
-               f"{c['new_stance'] or '-'})" for c in changes]  # ids and vocabulary only
+        md += [f"- {c['claim_id']}: {c['change']} {_md(c['pmid'] or c['doc_id'])} ({c['old_stance'] or '-'} → "
+               f"{c['new_stance'] or '-'})" for c in changes]
         md.append("")
         body.append("<section><h2>Changes since the previous run</h2><ul>" + "".join(
             f"<li>{html.escape(c['claim_id'])}: {html.escape(c['change'])} "

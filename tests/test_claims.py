@@ -108,6 +108,19 @@ def test_notices_and_editorials_are_no_trials_and_no_evidence(title, pub_types):
     assert stance.assess(text, ex, facts, load_catalogue()) == []
 
 
+@pytest.mark.parametrize("title,pub_types,notice", [
+    ("RETRACTED: Ketamine for depression: a randomized trial.", ["Randomized Controlled Trial",
+                                                                "Retracted Publication"], False),
+    ("RETRACTED: Ketamine for depression: a randomized trial.", None, False),  # the article, not its notice
+    ("Retraction Note: Ketamine for depression.", None, True), ("Comment on: ketamine for depression.", None, True),
+    ("Commentary: ketamine for depression.", None, True),
+    ("Correction for multiple testing in ketamine trials: a simulation study.", None, False),
+    ("Erratum: Ketamine for depression.", ["Randomized Controlled Trial"], False),  # the types decide when given
+])
+def test_which_titles_and_types_are_notices(title, pub_types, notice):
+    assert design.is_notice(title + "\nText.", pub_types) is notice
+
+
 def test_a_title_that_only_starts_with_a_notice_word_is_no_notice():
     text = ("Correction of hyponatremia during ketamine infusions: a randomized controlled trial in depression.\n"
             "In 120 patients with depression, ketamine significantly lowered MADRS scores at 24 h versus placebo "
@@ -332,6 +345,10 @@ def test_a_hedge_in_a_merged_conclusion_does_not_silence_the_result():
     ("Discontinuation due to adverse events was low (2.6%).", "supports"),  # a harm called rare
     ("Only 2 patients discontinued due to adverse events.", "supports"),
     ("Discontinuation due to adverse events was 12% with ketamine.", "conflicts"),
+    ("The only difference was that discontinuation due to adverse events was more common with ketamine.", "conflicts"),
+    ("Only esketamine showed cystitis in 12 of 30 patients.", "conflicts"),
+    ("Serious adverse events were reported in 5 patients, and discontinuation was low.", "conflicts"),
+    ("In the placebo group psychosis was rare, but in the ketamine group psychosis occurred in 20%.", "conflicts"),
 ])
 def test_tolerability_wordings(sentence, expected):
     assert stance._polarity("tolerability", sentence)[0] == expected
@@ -808,6 +825,8 @@ def test_a_negated_increase_of_a_marker_is_no_plasticity_support():
     assert stance._polarity("plasticity", "There was no evidence that ketamine elevates BDNF (p = 0.64).",
                             topic)[0] == "conflicts"
     assert stance._polarity("plasticity", "Ketamine elevated BDNF (p = 0.01).", topic)[0] == "supports"
+    assert stance._polarity("plasticity", "Ketamine but not saline increased serum BDNF levels (p = 0.01).",
+                            topic)[0] == "supports"  # a contrast of arms, not a negated increase
 
 
 def test_improvement_that_is_not_early_speaks_against_rapid_onset():
@@ -816,6 +835,9 @@ def test_improvement_that_is_not_early_speaks_against_rapid_onset():
     assert stance.article_stance(fs, "rapid_onset") == "conflicts"
     fs = _assess("Ketamine in depression\nRESULTS: Depressive symptoms improved with ketamine within 24 h "
                  "(p < 0.05).")
+    assert stance.article_stance(fs, "rapid_onset") == "supports"
+    fs = _assess("Ketamine in depression\nRESULTS: Depressive symptoms improved significantly at 4 h but not at "
+                 "24 h (p < 0.05).")  # early benefit that did not last: rapid onset all the same
     assert stance.article_stance(fs, "rapid_onset") == "supports"
 
 

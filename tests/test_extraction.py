@@ -71,12 +71,13 @@ def test_sentences_handle_units_with_periods_and_iv(ex):
     assert ex.roles[0] == "title" and "results" in ex.roles and "conclusions" in ex.roles
 
 
-def test_combined_section_labels_take_their_latest_part(extractor):
+def test_combined_section_labels_take_results_or_their_latest_part(extractor):
     text = ("Esketamine in depression\nBACKGROUND: Depression is common. METHODS AND RESULTS: Forty patients received "
             "esketamine and MADRS scores fell by 12 points (p < 0.01). DISCUSSION AND CONCLUSIONS: Esketamine "
-            "relieved depression. RESULTS/OUTCOMES: Remission was 40%. CONCLUSIONS/INTERPRETATIONS: It works.")
+            "relieved depression. RESULTS/OUTCOMES: Remission was 40%. CONCLUSIONS/INTERPRETATIONS: It works. "
+            "RESULTS AND DISCUSSION: Response was 50%.")
     ex2 = next(iter(extractor.run([("t", None, 1, text, None)])))
-    assert ex2.roles == ["title", "background", "results", "conclusions", "results", "conclusions"]
+    assert ex2.roles == ["title", "background", "results", "conclusions", "results", "conclusions", "results"]
 
 
 def test_abbreviations_defined_in_the_abstract_are_resolved(ex):
@@ -523,18 +524,6 @@ def test_diplopia_is_its_own_effect():
     assert lexicon.ae_mesh()["diplopia"] == "D004172"
 
 
-def test_a_reviews_doses_without_a_drug_are_not_credited_to_its_subject(extractor):
-    review = ("Esketamine for depression: a systematic review\nWe searched MEDLINE for trials of esketamine. "
-              "Doses ranged from 0.2 to 0.5 mg/kg. Esketamine 56 mg was the most studied dose.")
-    doses = {d.text: d for d in next(iter(extractor.run([("r", None, 1, review, None)]))).doses}
-    assert (doses["0.2 to 0.5 mg/kg"].drug, doses["0.2 to 0.5 mg/kg"].drug_inferred) == (None, False)
-    assert (doses["56 mg"].drug, doses["56 mg"].drug_inferred) == ("esketamine", False)
-    trial = review.replace("a systematic review", "a trial").replace("We searched MEDLINE for trials of esketamine",
-                                                                     "Patients received esketamine")
-    doses = {d.text: d for d in next(iter(extractor.run([("t", None, 1, trial, None)]))).doses}
-    assert (doses["0.2 to 0.5 mg/kg"].drug, doses["0.2 to 0.5 mg/kg"].drug_inferred) == ("esketamine", True)
-
-
 @pytest.mark.parametrize("span,dropped", [("antidepressant-like effects", True), ("therapeutic effects", True),
                                           ("antidepressant discontinuation syndrome", False), ("nausea", False)])
 def test_a_benefit_is_no_adverse_event(span, dropped):
@@ -553,3 +542,39 @@ def test_a_benefit_is_no_adverse_event(span, dropped):
 ])
 def test_pharmacokinetic_times_are_no_timepoints(text, found):
     assert [text[h.start:h.end] for h in rules.find_timepoints(text)] == found
+
+
+
+@pytest.mark.parametrize("sentence,routes", [
+    ("Patients received i.v. midazolam (0.045 mg/kg) before ECT.", ["intravenous"]),  # the dose's own drug
+    ("Patients received 6 weekly subcutaneous esketamine infusions (0.5-1 mg/kg).", ["subcutaneous"]),
+    ("Ketamine was given at 0.5 mg/kg intravenously or 1 mg/kg intramuscularly.", ["intravenous", "intramuscular"]),
+    ("One group received 50 mg ketamine intranasally, another 0.1-0.4 mg/kg ketamine i.v. in the clinic.",
+     ["intranasal", "intravenous"]),
+])
+def test_each_dose_keeps_its_own_route(extractor, sentence, routes):
+    text = "Ketamine in depression\n" + sentence
+    doses = next(iter(extractor.run([("t", None, 1, text, None)]))).doses
+    assert [d.route for d in doses] == routes
+
+
+@pytest.mark.parametrize("after,before,n_doses,minutes,course,frequency", [
+    (" was given.", "R-107 doses of 30, 60, 120 or ", None, None, None, None),
+    (" once.", "Patients who failed two antidepressant treatments received ketamine ", None, None, None, None),
+    (" once.", "After 12 sessions of ECT, ketamine ", None, None, None, None),
+    (" once.", "Patients with depression for 6 months on daily antidepressants received ", None, None, None, None),
+    (". MADRS was rated 4 h after infusion.", "ketamine ", None, None, None, None),
+    (" and 40 min after.", "escitalopram 10 mg/day, and ketamine ", None, None, None, None),
+    (", 3 times a week, plus 5 psychotherapy sessions.", "Patients had 6 ketamine infusions (", 6, None, None,
+     "3 times a week"),
+])
+def test_a_schedule_is_the_doses_own(after, before, n_doses, minutes, course, frequency):
+    got = schedule(after, before)
+    assert (got["n_doses"], got["infusion_minutes"], got["course"], got["frequency"]) == \
+        (n_doses, minutes, course, frequency)
+
+
+@pytest.mark.parametrize("text,found", [("ketamine 0.5 mg⋅kg−1⋅h−1 was infused", "0.5 mg⋅kg−1⋅h−1"),
+                                        ("ketamine 0.5 mg/kg L-NAME", "0.5 mg/kg")])
+def test_operator_dots_and_names_after_a_dose(text, found):
+    assert [text[h.start:h.end] for h in rules.find_doses(text)] == [found]

@@ -175,18 +175,21 @@ def test_a_record_entered_before_start_date_survives_the_reconcile(tmp_path):
     assert sorted(table(out).index) == ["1", "2", "9"]
 
 
-def test_a_short_id_list_fails_the_run_and_deletes_nothing(nights, tmp_path):
+def test_a_short_id_list_skips_the_reconcile_and_deletes_nothing(nights, tmp_path):
+    """An id list shorter than its Count is asked for again, then the reconcile is skipped: the night's new
+    records still publish, and nothing is deleted on a partial list."""
     out = tmp_path / "out"
     with ReplayServer(nights[0]) as server:
         s = settings(server, out)
         ingest("entrez", s, today=date(2025, 1, 31))
+        server.load(nights[1])
         server.faults.push("short", 100)  # every esearch IdList loses half its ids; Count stays
-        with pytest.raises(EntrezError, match="incomplete list"):
-            ingest("entrez", s, today=date(2025, 2, 1))
-        assert sorted(table(out).index) == ["1", "2", "3", "4", "5"]
+        _, run = ingest("entrez", s, today=date(2025, 2, 28))
+        assert run["n_deleted"] == 0 and {"6", "7"} <= set(table(out).index) and "2" in table(out).index
+        assert "reconcile:skipped" in pd.read_parquet(out / "runs.parquet").iloc[-1]["windows"]
         server.faults.clear()
-        _, run = ingest("entrez", s, today=date(2025, 2, 1))
-    assert run["n_deleted"] == 0 and sorted(table(out).index) == ["1", "2", "3", "4", "5"]
+        _, run = ingest("entrez", s, today=date(2025, 2, 28))
+    assert run["n_deleted"] == 1 and "2" not in table(out).index  # a whole list: the deleted record goes
 
 
 def test_the_reconcile_fetches_matches_that_the_windows_missed(nights, tmp_path):

@@ -218,3 +218,19 @@ def test_a_reject_is_listed_once_per_record_however_it_arrives(tmp_path):
     ingest("sample", Settings(out=out2))
     _, run = ingest(f"xml:{SAMPLE_DIR}", Settings(out=out2))
     assert run["n_rejected"] == 1 and pq.read_table(out2 / "rejects.parquet").num_rows == 1
+
+
+def test_a_number_past_int64_is_quarantined_not_fatal(tmp_path):
+    import json
+
+    import pyarrow.parquet as pq
+
+    from pipeline.config import Settings
+    from pipeline.ingest import ingest
+
+    path = tmp_path / "docs.jsonl"
+    path.write_text(json.dumps({"doc_id": "a", "title": "Ketamine", "abstract": "A.", "year": "9" * 20}) + "\n"
+                    + json.dumps({"doc_id": "b", "title": "Ketamine", "abstract": "B."}) + "\n")
+    _, run = ingest(f"jsonl:{path}", Settings(out=tmp_path / "out"))
+    assert run["n_new"] == 1 and run["n_rejected"] == 1
+    assert [r["doc_id"] for r in pq.read_table(tmp_path / "out" / "rejects.parquet").to_pylist()] == ["a"]

@@ -301,3 +301,37 @@ def test_the_markdown_report_escapes_abstract_text(out):
     md, page = report.build(out)
     assert "alert(&#x27;abstract&#x27;)" in page or "alert('abstract')" in md.replace("&lt;", "<")
     assert "<script>" not in md and "&lt;script&gt;alert('abstract')" in md
+
+
+
+def test_a_decision_on_a_sentence_that_changed_while_the_page_was_open_is_refused(tmp_path, out):
+    shutil.copytree(out, tmp_path / "o", symlinks=True)
+    out = tmp_path / "o"
+    ev = pd.read_parquet(out / "claim_evidence.parquet").iloc[0]
+    with Server(out) as url:
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+        page = opener.open(f"{url}/evidence/{ev['evidence_id']}").read().decode()
+        csrf = page.split('name="csrf" value="')[1].split('"')[0]
+        seen = page.split('name="seen" value="')[1].split('"')[0]
+        assert seen == decisions.sentence_hash(ev["sentence"])
+
+        def post(seen_hash: str) -> int:
+            data = f"decision=confirm&reviewer=ann&csrf={csrf}&seen={seen_hash}".encode()
+            try:
+                return opener.open(urllib.request.Request(f"{url}/evidence/{ev['evidence_id']}/decide", data)).status
+            except urllib.error.HTTPError as exc:
+                return exc.code
+
+        before = len(decisions.all_decisions(out))
+        assert post("0" * 40) == 409 and len(decisions.all_decisions(out)) == before
+        assert post(seen) == 200 and len(decisions.all_decisions(out)) == before + 1
+
+
+def test_outdated_decisions_are_no_training_data(tmp_path):
+    decisions.record(tmp_path, "e1", "rapid_onset", "ann", "reject", sentence="Ketamine worked at 24 h.")
+    decisions.record(tmp_path, "e2", "rapid_onset", "ann", "confirm", sentence="Ketamine worked  at 4 h.")
+    evidence = [{"evidence_id": "e1", "claim_id": "rapid_onset", "pmid": "1", "stance": "supports",
+                 "sentence": "Ketamine failed at 24 h."},
+                {"evidence_id": "e2", "claim_id": "rapid_onset", "pmid": "2", "stance": "supports",
+                 "sentence": "Ketamine worked at\u00a04 h."}]  # whitespace alone changes no wording
+    assert [r["evidence_id"] for r in decisions.training_rows(tmp_path, evidence)] == ["e2"]

@@ -23,8 +23,10 @@ PUB_TYPES = [
 # Notices about other articles (errata, retractions, expressions of concern) and editorials or comments: they name
 # a trial's design and results without being one, so their design is "other" and their sentences are no findings.
 NOTICE_TYPES = {"Published Erratum", "Retraction of Publication", "Expression of Concern", "Editorial", "Comment"}
-NOTICE_TITLE = re.compile(r"^\W*(?:(?:erratum|errata|corrigendum|correction|retraction|retracted|editorial)\s*"
-                          r"(?::|to\b|for\b|notice\b|$)|notice of retraction|expression of concern)", re.IGNORECASE)
+NOTICE_TITLE = re.compile(r"^\W*(?:(?:erratum|errata|corrigendum)\s*(?::|to\b|for\b|$)|"
+                          r"correction\s*(?::|to\b|notice\b|$)|retraction\s*(?::|notice\b|note\b|of\b|$)|"
+                          r"notice of retraction|expression of concern|editorial\s*(?::|$)|comment on\b|"
+                          r"commentary\s*(?::|on\b))", re.IGNORECASE)
 ANIMAL_MESH = {"Animals", "Rats", "Mice", "Rats, Sprague-Dawley", "Rats, Wistar", "Mice, Inbred C57BL", "Zebrafish",
                "Disease Models, Animal", "Cells, Cultured", "In Vitro Techniques"}
 
@@ -54,9 +56,12 @@ QUALITATIVE = re.compile(r"\bqualitative\b|\bsemi-structured interviews?\b|\bthe
 
 
 def is_notice(text: str, publication_types: list[str] | frozenset[str] | None = None) -> bool:
-    """An erratum, retraction notice, expression of concern, editorial or comment (by PubMed's publication types,
-    or by its title when the input has none)."""
-    return bool(set(publication_types or ()) & NOTICE_TYPES) or bool(NOTICE_TITLE.search(text.split("\n", 1)[0]))
+    """An erratum, retraction notice, expression of concern, editorial or comment: by PubMed's publication types
+    when the record has them, by its title otherwise (JSON lines, text). A retracted article itself ("RETRACTED:
+    ...") is no notice: it stays listed, as retracted."""
+    if publication_types:
+        return bool(set(publication_types) & NOTICE_TYPES)
+    return bool(NOTICE_TITLE.search(text.split("\n", 1)[0]))
 
 
 def psynamic_type(text: str, journal: str | None = None, publication_types: list[str] | None = None) -> str:

@@ -59,8 +59,9 @@ MARKER_RESULT = re.compile(r"(?-i:\b(?:FA|BDNF|EEG|MRS|BOLD|GABA|fMRI|PET)\b)|\b
                            r"\b(?:gamma|alpha|theta|delta|beta)[- ](?:power|band|oscillation)", T)
 CLINICAL_OUTCOME = re.compile(r"\bdepress\w*|\bMADRS\b|\bHAM-?D\w*|\bHDRS\w*|\bBDI\b|\bQIDS\b|\bsymptoms?\b|"
                               r"\bremission\b|\bresponse rates?\b|\bscores?\b|\bmood\b|\bsuicid\w*|\banhedoni\w*", T)
-NOT_EARLY = re.compile(r"\bnot (?:within|at|by|during|in) (?:the )?(?:first )?(?:\d+|few|several)?\s*(?:h|hrs?|hours?|"
-                       r"minutes?|day)\b|\bnot until\b", T)
+# onset that the sentence says came late: "improved, but not within the first 24 h", "not until day 7" (not "at 4 h
+# but not at 24 h", which is early benefit that did not last)
+NOT_EARLY = re.compile(r"\bnot (?:within|during|in) (?:the )?first\b|\bnot within\b|\bnot until\b", T)
 RAPID_WORD = re.compile(r"\brapid(?:ly)?\b(?!-acting)|\bas early as\b", T)
 
 # a harm that the sentence says did not happen is good news: "no participant withdrew because of side effects"
@@ -111,23 +112,26 @@ NEGATED_BEFORE = re.compile(r"\b(?:no|not|none|without|neither|nor|absence of|fr
 AT_BASELINE = re.compile(r"^\s*(?:at|before) (?:baseline|treatment|enrol?lment)\b(?! (?:completion|end))", T)
 
 
-# a harm the sentence calls rare: "discontinuation due to adverse events was low (2.6%)", "only two patients ..."
-RARE_BEFORE = re.compile(r"\b(?:only|few|rare(?:ly)?|infrequent(?:ly)?)\b[^.;,]{0,40}$", T)
-RARE_AFTER = re.compile(r"^[^.;]{0,40}?\b(?:was|were|remained) (?:very |relatively |extremely )?(?:low|rare|"
+# a harm the sentence calls rare: "discontinuation due to adverse events was low (2.6%)", "only two patients
+# discontinued"; not "the only difference was that discontinuation was more common", "only esketamine showed ..."
+RARE_BEFORE = re.compile(r"\b(?:only|just)\s+(?:\d+|one|two|three|four|five|a few|few)\b[^.;,]{0,30}$|"
+                         r"\b(?:few|rare(?:ly)?|infrequent(?:ly)?)\b[^.;,]{0,20}$", T)
+RARE_AFTER = re.compile(r"^[^.;,]{0,40}?\b(?:was|were|remained) (?:very |relatively |extremely )?(?:low|rare|"
                         r"uncommon|infrequent|minimal)\b", T)
 
 
-def _unnegated(rx: re.Pattern, sentence: str) -> list[str]:
-    """Matches of `rx` not governed by a negation ("no serious adverse events occurred" is good news), nor a state
-    before treatment ("lower cognitive impairment at baseline was associated with ...")."""
-    return [m.group() for m in rx.finditer(sentence) if not NEGATED_BEFORE.search(sentence[:m.start()])
-            and not AT_BASELINE.match(sentence[m.end():])]
-
-
-def _rare(rx: re.Pattern, sentence: str) -> list[str]:
-    """Matches of `rx` the sentence calls rare or low: good news about tolerability, not bad."""
-    return [m.group() for m in rx.finditer(sentence) if RARE_BEFORE.search(sentence[:m.start()])
-            or RARE_AFTER.match(sentence[m.end():])]
+def _tolerability_harms(sentence: str) -> tuple[list[str], list[str]]:
+    """The harms the sentence reports (bad news) and those it calls rare or low (good news), match by match;
+    negated ones are neither ("no serious adverse events occurred" is read by `_negated_harms`)."""
+    harms, rare = [], []
+    for m in TOL_NEGATIVE.finditer(sentence):
+        if NEGATED_BEFORE.search(sentence[:m.start()]) or AT_BASELINE.match(sentence[m.end():]):
+            continue
+        if RARE_BEFORE.search(sentence[:m.start()]) or RARE_AFTER.match(sentence[m.end():]):
+            rare.append(m.group())
+        else:
+            harms.append(m.group())
+    return harms, rare
 
 
 def _negated_harms(sentence: str) -> list[str]:
@@ -136,12 +140,17 @@ def _negated_harms(sentence: str) -> list[str]:
     return [m.group() for m in HARM.finditer(sentence) if HARM_NEGATED_BEFORE.search(sentence[:m.start()])]
 
 
+# "no evidence that ketamine elevates BDNF"; not "ketamine but not saline increased BDNF" (a contrast of arms)
+INCREASE_NEGATED = re.compile(r"(?<!\bbut )(?<!\band )\b(?:no|not|none|neither|nor|without|failed to)\b"
+                              r"(?:(?!\b(?:but|however|whereas|while)\b)[^.;,]){0,50}$", T)
+
+
 def _nearest(sentence: str, topic: tuple[re.Pattern, ...], up: re.Pattern, down: re.Pattern
              ) -> tuple[list[str], list[str]]:
     """For plasticity: the direction word closest to a marker ("increase BDNF ... decrease EPDS" is an increase);
     a negated increase is none ("no evidence that ketamine elevates BDNF")."""
     anchors = [m.start() for rx in topic for m in rx.finditer(sentence)]
-    cands = [(abs(m.start() - a), "down" if NEGATED_BEFORE.search(sentence[:m.start()]) else "up", m.group())
+    cands = [(abs(m.start() - a), "down" if INCREASE_NEGATED.search(sentence[:m.start()]) else "up", m.group())
              for m in up.finditer(sentence) for a in anchors]
     cands += [(abs(m.start() - a), "down", m.group()) for m in down.finditer(sentence) for a in anchors]
     if not cands:
@@ -154,8 +163,7 @@ def _polarity(profile: str, sentence: str, topic: tuple[re.Pattern, ...] = (),
               controlled: bool = True) -> tuple[str | None, list[str]]:
     if profile == "tolerability":
         absent = _negated_harms(sentence)
-        rare = _rare(TOL_NEGATIVE, sentence)
-        neg = [n for n in _unnegated(TOL_NEGATIVE, sentence) if n not in rare]
+        neg, rare = _tolerability_harms(sentence)
         pos = TOL_POSITIVE.findall(sentence) + absent + rare
         # more, but no serious, adverse events is how the annotators read a tolerable drug (GUIDELINES: "no serious
         # adverse events" supports); a serious harm in the same sentence still conflicts

@@ -70,9 +70,12 @@ def label_role(label: str | None, nlm_category: str | None = None) -> str | None
     key = label.strip().upper().rstrip(":").strip()
     if key in _LABEL_ROLE:
         return _LABEL_ROLE[key]
-    # a combined label ("METHODS AND RESULTS", "RESULTS/OUTCOMES", "DISCUSSION AND CONCLUSIONS") takes the role of
-    # its latest known part: the section holds that part's sentences too, and its findings must not read as methods
+    # a combined label ("METHODS AND RESULTS", "RESULTS/OUTCOMES", "DISCUSSION AND CONCLUSIONS") holds the
+    # sentences of its latest part too, and its findings must not read as methods: results when one part is
+    # results ("RESULTS AND DISCUSSION" reports results), else the latest part's role
     roles = [_LABEL_ROLE[p] for p in LABEL_PARTS.split(key) if p in _LABEL_ROLE]
+    if "results" in roles:
+        return "results"
     return max(roles, key=ROLE_ORDER.index) if roles else None
 
 

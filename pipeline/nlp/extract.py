@@ -597,8 +597,6 @@ def extract_doc(doc: Doc, doc_id: str, pmid: str | None = None, version: int = 1
         if m.label in ("DOSE", "ROUTE"):
             m.drug = _link((m.start, m.end), drugs, sents[m.sent_index], text)
     dose_starts = sorted(m.start for m in mentions if m.label == "DOSE")
-    # a review's doses without a drug in their sentence belong to any of the trials it reviews, not its subject
-    inferred = None if design.is_review(text) else main
     for m in mentions:
         if m.label != "DOSE" or "value" not in m.attrs:
             continue
@@ -608,7 +606,7 @@ def extract_doc(doc: Doc, doc_id: str, pmid: str | None = None, version: int = 1
         route = _dose_route(m, mentions, text)
         a = m.attrs
         doses.append(Dose(doc_id, pmid, version, m.mention_id, m.sent_index, m.start, m.end, m.text,
-                          m.drug or inferred, m.drug is None and inferred is not None, route, a["value"],
+                          m.drug or main, m.drug is None, route, a["value"],
                           a.get("value_max"), a["unit"],
                           **mass_values(a["value"], a.get("value_max"), a["unit"]),
                           **schedule(text[m.end:until], text[since:m.start]), model_version=mv))
@@ -617,17 +615,49 @@ def extract_doc(doc: Doc, doc_id: str, pmid: str | None = None, version: int = 1
 
 
 def _dose_route(dose: Mention, mentions: list[Mention], text: str) -> str | None:
-    """The route of a dose: a named route of its sentence and drug, not a co-medication's ("plus an oral
-    antidepressant"), the nearest one before it, else the nearest after ("intravenous: 0.5 mg/kg; oral: 2 mg/kg");
-    a bare "injected" only when no route is named ("0.25 mg/kg injected intravenously" is intravenous)."""
+    """The route of a dose: a route of its sentence and drug, not a co-medication's ("plus an oral
+    antidepressant"), nor one that trails another dose ("50 mg intranasally, or 0.5 mg/kg i.v."); a named route
+    before a generic infusion word ("subcutaneous esketamine infusions"), and before a bare "injected"; the nearest
+    one before the dose, else the nearest after ("intravenous: 0.5 mg/kg; oral: 2 mg/kg")."""
+    earlier = [m.end for m in mentions if m.label == "DOSE" and m.sent_index == dose.sent_index
+               and m.end <= dose.start]
+    # what follows the previous dose up to the last separator before this one is that dose's ("0.5 mg/kg
+    # intravenously or 1 mg/kg ...")
+    own_from = 0
+    if earlier:
+        gap = text[max(earlier):dose.start]
+        seps = list(DOSE_SEPARATOR.finditer(gap))
+        own_from = max(earlier) + (seps[-1].end() if seps else len(gap))
+    later = [m.start for m in mentions if m.label == "DOSE" and m.sent_index == dose.sent_index
+             and m.start >= dose.end]
+    own_to = len(text)
+    if later:
+        seps = list(DOSE_SEPARATOR.finditer(text[dose.end:min(later)]))
+        own_to = dose.end + (seps[0].start() if seps else 0)
     routes = [r for r in mentions if r.label == "ROUTE" and r.sent_index == dose.sent_index and r.canonical
-              and not r.negated and r.drug in (None, dose.drug) and not OTHER_MEDICATION.match(text, r.end)]
-    named = [r for r in routes if r.canonical != "other"] or routes
+              and r.drug in (None, dose.drug) and not _co_medication(text, r, dose.drug)
+              and not (earlier and max(earlier) <= r.start < own_from)
+              and not (later and own_to <= r.start < min(later))]
+    named = [r for r in routes if r.canonical != "other" and not r.text.lower().startswith("infus")] or \
+        [r for r in routes if r.canonical != "other"] or routes
     before = [r for r in named if r.end <= dose.start]
     if before:
         return before[-1].canonical
     after = [r for r in named if r.start >= dose.end]
     return after[0].canonical if after else (named[0].canonical if named else None)
+
+
+DOSE_SEPARATOR = re.compile(r"[,;]|\b(?:or|and|whereas|while|versus|vs\.?|then|followed by)\b", re.IGNORECASE)
+
+
+def _co_medication(text: str, route: Mention, drug: str | None) -> bool:
+    """The route word names another medication's route ("oral antidepressant"), not the dose's own drug's
+    ("i.v. midazolam 0.045 mg/kg"; "intranasal premedication with dexmedetomidine 2 µg/kg")."""
+    m = OTHER_MEDICATION.match(text, route.end)
+    if m is None:
+        return False
+    word = m.group().strip().lower()
+    return word != "premedication" and not (drug and word.startswith(drug))
 
 
 # What a route word before these gives is not the study drug: another medication ("oral antidepressant", "oral AD")

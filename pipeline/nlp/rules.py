@@ -23,7 +23,7 @@ JOIN = rf"(?:{SP}*(?:,{SP}*(?:and|or){SP}+|,|{DASH}|/|{SP}+(?:to|and|or|and/or){
 MASS = r"(?:mg|mgs|µg|μg|ug|mcg|microg|micrograms?|milligrams?|g|ng)"
 PER = r"(?:kg|m2|m²|min|minute|h|hr|hour|d|day|dose|week|wk)"
 _EXP = rf"{SP}*[-−\u2212]1(?!\d|[.,\u00b7]\d|{SP}*{MASS}\b)"  # "kg-1", not "kg-1.0 mg/kg" or "kg-1 mg/kg"
-UNIT = (rf"{MASS}(?:{SP}*(?:/|·|\bper{SP}+){SP}*{PER}(?:{_EXP})?)*"
+UNIT = (rf"{MASS}(?:{SP}*(?:/|·|⋅|\bper{SP}+){SP}*{PER}(?:{_EXP})?)*"
         rf"(?:{SP}+kg(?:{_EXP}|{SP}*\({SP}*[-−\u2212]1{SP}*\))?(?![\w/])|{SP}+h(?:{_EXP}))*"
         rf"(?:{SP}*/{SP}*\(kg{SP}*[·⋅*{DASH[1:-1]}]{SP}*(?:h|hr|min|d)\))?")  # "mg/(kg·h)"
 DOSE_RX = re.compile(rf"(?<![\w.\u00b7]){NUM}(?:{JOIN}{NUM}(?:{DASH}?{SP}*{MASS}(?![\w/]))?)*"
@@ -47,7 +47,7 @@ def normalise_unit(raw: str) -> str:
         return u.replace(" ", "")
     u = re.sub(r"(?i)\bmilligrams?\b", "mg", u)
     u = re.sub(r"(?i)\bmgs\b", "mg", u)
-    u = re.sub(rf"{SP}*(?:·|/|\bper\b){SP}*", "/", u)
+    u = re.sub(rf"{SP}*(?:·|⋅|/|\bper\b){SP}*", "/", u)
     u = re.sub(r"\s*(?:\(\s*[-−\u2212]1\s*\)|[-−\u2212]1\b)", "", u)
     u = re.sub(r"\s+(kg|h)\b", r"/\1", u)
     return u.replace(" ", "").replace("m²", "m2")
@@ -82,8 +82,8 @@ def find_doses(text: str) -> list[RuleHit]:
 
 
 # after an amount: a per-volume or per-mass denominator makes it a concentration, not a dose
-_CONCENTRATION = re.compile(rf"{SP}*(?:[/·⋅]{SP}*|per{SP}+)?(?:d?l|ml|g|mg|µg|μg|mmol|mol)(?:{SP}*[-−\u2212]1)?\b"
-                            rf"(?!{SP}*(?:of|per|body)\b)|{SP}*⋅", re.IGNORECASE)
+_CONCENTRATION = re.compile(rf"{SP}*(?:[/·⋅]{SP}*|per{SP}+)?(?:d?l|ml|g|mg|µg|μg|mmol|mol)(?:{SP}*[-−\u2212]1)?"
+                            rf"(?![\w-])(?!{SP}*(?:of|per|body)\b)", re.IGNORECASE)
 _SPREAD_BEFORE = re.compile(rf"(?:±|\+/-|\+/−){SP}*$")
 _SPLIT_DECIMAL = re.compile(rf"(?<![\d.,])0\.{SP}$")
 _RANGE_JOIN = re.compile(rf"{SP}*(?:to|{DASH}){SP}*$", re.IGNORECASE)

@@ -97,7 +97,10 @@ def create_app(out: Path, token: str | None = None) -> FastAPI:
     def claims(request: Request):
         summary = _rows(out, "claim_summary")
         ev = evidence_rows()
-        all_decisions = dec.all_decisions(out)
+        sentences = {r["evidence_id"]: r["sentence"] for r in ev}
+        # agreement only over decisions made on the sentences as they read now
+        all_decisions = [d for d in dec.all_decisions(out) if d["evidence_id"] in sentences
+                         and dec.is_current(d, sentences[d["evidence_id"]])]
         model = {r["evidence_id"]: r["stance"] for r in ev}
         for s in summary:
             mine = [r for r in ev if r["claim_id"] == s["claim_id"]]
@@ -142,17 +145,22 @@ def create_app(out: Path, token: str | None = None) -> FastAPI:
         ents = _rows(out, "entities", ["doc_id", "start", "end", "label"], doc_id=row["doc_id"])
         history = [d for d in dec.all_decisions(out) if d["evidence_id"] == evidence_id]
         return page(request, "evidence.html", row=row, article=article, history=history,
+                    seen=dec.sentence_hash(row["sentence"]),
                     html=highlight(article["text"], row["start"], row["end"], ents))
 
     @app.post("/evidence/{evidence_id}/decide")
     def decide(request: Request, evidence_id: str, decision: str = Form(...), csrf: str = Form(""),
-               reviewer: str = Form(""), new_stance: str = Form(""), note: str = Form("")):
+               reviewer: str = Form(""), new_stance: str = Form(""), note: str = Form(""),
+               seen: str = Form("")):
         if not csrf or not hmac.compare_digest(csrf.encode(), request.cookies.get("kev_csrf", "").encode()):
             raise HTTPException(403, "missing or wrong CSRF token: reload the page")
         rows = {r["evidence_id"]: r for r in _rows(out, "claim_evidence")}
         row = rows.get(evidence_id)
         if row is None:
             raise HTTPException(404, "no such evidence")
+        if seen and seen != dec.sentence_hash(row["sentence"]):
+            raise HTTPException(409, "the sentence changed since this page was opened (a new run published a revised "
+                                     "record): reload the page and decide again")
         try:
             dec.record(out, evidence_id, row["claim_id"], reviewer, decision, new_stance or None, note,
                        row["sentence"])

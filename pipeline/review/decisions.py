@@ -64,7 +64,8 @@ def _connect(out: Path) -> sqlite3.Connection:
 
 
 def sentence_hash(sentence: str) -> str:
-    return hashlib.sha1(sentence.encode("utf-8")).hexdigest()
+    """SHA-1 of the sentence with its whitespace normalised (a space for a no-break space changes no wording)."""
+    return hashlib.sha1(" ".join(sentence.split()).encode("utf-8")).hexdigest()
 
 
 def record(out: Path, evidence_id: str, claim_id: str, reviewer: str, decision: str,
@@ -167,8 +168,8 @@ def training_rows(out: Path, evidence: list[dict]) -> list[dict]:
     rows = []
     for eid, d in sorted(effective(all_decisions(out)).items()):
         e = by_id.get(eid)
-        if e is None:
-            continue
+        if e is None or not is_current(d, e["sentence"]):
+            continue  # gone, or decided on another wording of the sentence
         rows.append({"evidence_id": eid, "claim_id": e["claim_id"], "pmid": e["pmid"], "sentence": e["sentence"],
                      "model_stance": e["stance"], "label": verdict(d, e["stance"]), "reviewer": d["reviewer"],
                      "note": d["note"]})

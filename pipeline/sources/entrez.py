@@ -32,6 +32,10 @@ ESEARCH_CAP = 10_000  # esearch never returns ids past the first 10,000 of a res
 RETRYABLE_STATUS = {429, 500, 502, 503, 504}
 
 
+class IncompleteList(RuntimeError):
+    """esearch listed fewer PMIDs than its own Count, twice: no list to reconcile against."""
+
+
 class EntrezError(RuntimeError):
     """E-utilities kept failing (or answered with an error); the message says what and how often."""
 
@@ -209,8 +213,8 @@ def fetch_id_batches(client: EntrezClient, pmids: list[str]) -> Iterator[bytes]:
 def all_ids(client: EntrezClient, term: str, start: date, end: date) -> set[str]:
     """Every PMID the query matches (by entry-date windows under the 10,000 cap): the basis for live deletions.
 
-    A list shorter than its own Count is asked for again, then refused: deleting on an incomplete list would drop
-    records that still match."""
+    A list shorter than its own Count is asked for again, then refused (`IncompleteList`): deleting on an
+    incomplete list would drop records that still match."""
     ids: set[str] = set()
     for w_start, w_end, result in split_windows(client, term, "edat", start, end):
         if not result.count:
@@ -220,7 +224,7 @@ def all_ids(client: EntrezClient, term: str, start: date, end: date) -> set[str]
             if len(set(listed.ids)) >= listed.count:
                 break
         else:
-            raise EntrezError(f"esearch listed {len(set(listed.ids))} of {listed.count} PMIDs entered "
-                              f"{w_start}..{w_end}: an incomplete list cannot be reconciled; nothing was published")
+            raise IncompleteList(f"esearch listed {len(set(listed.ids))} of {listed.count} PMIDs entered "
+                                 f"{w_start}..{w_end}")
         ids.update(listed.ids)
     return ids

@@ -220,7 +220,7 @@ def to_table(name: str, rows: list[dict]) -> pa.Table:
     schema = SCHEMAS[name]
     try:
         table = pa.Table.from_pylist(rows, schema=schema)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, KeyError) as exc:
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, KeyError, OverflowError, ValueError) as exc:
         raise SchemaError(f"{name}: rows do not fit the schema: {exc}") from exc
     validate(name, table)
     return table

@@ -12,9 +12,18 @@ FREQ = re.compile(r"\b(once|twice|thrice|three times|two times|four times|\d+\s*
                   r"(daily|day|weekly|week|monthly|month)\b|\b(daily|weekly|biweekly|fortnightly|monthly)\b|"
                   r"\bevery\s+(\d+|other|two|three|four)\s+(days?|weeks?)\b", re.IGNORECASE)
 OVER = re.compile(r"\bover\s+(?:a\s+)?(\d+(?:\.\d+)?)\s*[-\u2010]?\s*(min(?:ute)?s?|h|hours?)\b|"
-                  r"\b(\d+(?:\.\d+)?)\s*[-\u2010]?\s*(min(?:ute)?|hour|h)\s+(?:[a-z]+\s+)?infusions?\b", re.IGNORECASE)
-N_DOSES = re.compile(r"\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve)\s+(?:\w+\s+)?"
+                  r"\b(\d+(?:\.\d+)?)\s*[-\u2010]?\s*(min(?:ute)?|hour|h)\s+(?:(?:intravenous|IV|ketamine|esketamine|"
+                  r"subcutaneous|continuous)\s+)?infusions?\b", re.IGNORECASE)
+N_DOSES = re.compile(r"(?<![\w-])(\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve)\s+"
+                     r"(?:(?!(?:h|hrs?|hours?|min\w*|mg|days?|weeks?)\b)\w+\s+)?"
                      r"(infusions|injections|doses|administrations|sessions|treatments)\b", re.IGNORECASE)
+# before the dose only the drug's own administrations count ("six infusions of ketamine 0.5 mg/kg"), not earlier
+# treatments ("failed two antidepressant treatments", "after 12 sessions of ECT")
+N_DOSES_BEFORE = re.compile(r"(?<![\w-])(\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve)\s+"
+                            r"(?:(?:weekly|daily|intravenous|IV|subcutaneous|intramuscular|repeated|consecutive|ketamine|"
+                            r"esketamine)\s+)?"
+                            r"(infusions|injections|doses|administrations)\b(?:\s+(?:of|with)\s+[\w-]+)?\s*\(?\s*$",
+                            re.IGNORECASE)
 COURSE = re.compile(r"\b(?:for|over)\s+(?:a\s+period\s+of\s+)?(\d+|one|two|three|four|five|six|eight|twelve)\s+"
                     r"(days?|weeks?|months?)\b", re.IGNORECASE)
 
@@ -27,7 +36,8 @@ PER_UNIT = {"kg": "kg", "h": "h", "hr": "h", "hrs": "h", "hour": "h", "hours": "
 def canonical_unit(unit: str) -> str:
     """One spelling per unit, for grouping: "mg/kg/hr", "mg/kg/hour", "mg/kg per hour" and "mg/(kg·h)" are all
     "mg/kg/h"; mass in mg, µg, ng or g."""
-    parts = re.split(r"\s*(?:/|·|⋅|\*|\bper\b)\s*", unit.lower().replace("(", "").replace(")", "").replace("μ", "µ"))
+    bracketed = re.sub(r"\(([^()]*)\)", lambda m: re.sub(r"\s*[-·⋅*.]\s*", "/", m.group(1)), unit.lower())
+    parts = re.split(r"\s*(?:/|·|⋅|\*|\bper\b)\s*", bracketed.replace("μ", "µ"))
     parts = [p for p in parts if p]
     if not parts:
         return unit
@@ -58,26 +68,24 @@ def _num(s: str) -> float:
 
 def schedule(sentence_after: str, sentence_before: str = "") -> dict:
     """Frequency, infusion minutes, number of doses, course length of a dose, from its sentence: the words after it
-    ("0.5 mg/kg over 40 minutes, twice weekly for 4 weeks"), then the clause just before it for what those leave
-    open ("six infusions of ketamine 0.5 mg/kg", "a single 40-minute intravenous infusion of 0.5 mg/kg"); the
-    number of doses prefers the words before, which name the dose's own administrations."""
+    ("0.5 mg/kg over 40 minutes, twice weekly for 4 weeks"); from the words just before it, in its own clause, only
+    its number of administrations and infusion length ("six infusions of ketamine 0.5 mg/kg", "a single 40-minute
+    intravenous infusion of 0.5 mg/kg"): a patient's history there ("depressed for 6 months", "on daily
+    antidepressants") is no schedule."""
     out: dict = {"frequency": None, "infusion_minutes": None, "n_doses": None, "course": None}
     after = sentence_after[:160]
-    before = re.split(r"[;:]|\b(?:and then|followed by|whereas|while)\b", sentence_before[-100:])[-1]
-    for window in (after, before):
-        m = OVER.search(window)
-        if m and out["infusion_minutes"] is None:
-            val, unit = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
-            out["infusion_minutes"] = _num(val) * (60 if unit.lower().startswith("h") else 1)
-        m = FREQ.search(window)
-        if m and out["frequency"] is None:
-            out["frequency"] = re.sub(r"\s+", " ", m.group(0).lower())
-        m = COURSE.search(window)
-        if m and out["course"] is None:
-            out["course"] = f"{int(_num(m.group(1)))} {m.group(2).lower()}"
-    for window in (before, after):
-        found = list(N_DOSES.finditer(window))
-        if found:
-            out["n_doses"] = int(_num(found[-1 if window is before else 0].group(1)))
-            break
+    before = re.split(r"[;:,]|\b(?:and|or|then|followed by|whereas|while|plus)\b", sentence_before[-80:])[-1]
+    m = OVER.search(after) or OVER.search(before)
+    if m:
+        val, unit = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+        out["infusion_minutes"] = _num(val) * (60 if unit.lower().startswith("h") else 1)
+    m = FREQ.search(after)
+    if m:
+        out["frequency"] = re.sub(r"\s+", " ", m.group(0).lower())
+    m = COURSE.search(after)
+    if m:
+        out["course"] = f"{int(_num(m.group(1)))} {m.group(2).lower()}"
+    m = N_DOSES_BEFORE.search(before) or N_DOSES.search(after)
+    if m:
+        out["n_doses"] = int(_num(m.group(1)))
     return out
