@@ -115,6 +115,8 @@ def test_notices_and_editorials_are_no_trials_and_no_evidence(title, pub_types):
     ("Retraction Note: Ketamine for depression.", None, True), ("Comment on: ketamine for depression.", None, True),
     ("Commentary: ketamine for depression.", None, True),
     ("Correction for multiple testing in ketamine trials: a simulation study.", None, False),
+    ("Retraction of dendritic spines after ketamine in mice.", None, False),
+    ("Retraction of publication: ketamine for depression.", None, True),
     ("Erratum: Ketamine for depression.", ["Randomized Controlled Trial"], False),  # the types decide when given
 ])
 def test_which_titles_and_types_are_notices(title, pub_types, notice):
@@ -349,6 +351,10 @@ def test_a_hedge_in_a_merged_conclusion_does_not_silence_the_result():
     ("Only esketamine showed cystitis in 12 of 30 patients.", "conflicts"),
     ("Serious adverse events were reported in 5 patients, and discontinuation was low.", "conflicts"),
     ("In the placebo group psychosis was rare, but in the ketamine group psychosis occurred in 20%.", "conflicts"),
+    ("Only a small number of patients discontinued due to adverse events.", "supports"),
+    ("Few of the 120 randomised participants discontinued due to adverse events.", "supports"),
+    ("Serious adverse events were reported, but were rare.", "supports"),
+    ("Discontinuation due to adverse events, however, was low.", "supports"),
 ])
 def test_tolerability_wordings(sentence, expected):
     assert stance._polarity("tolerability", sentence)[0] == expected

@@ -551,6 +551,14 @@ def test_pharmacokinetic_times_are_no_timepoints(text, found):
     ("Ketamine was given at 0.5 mg/kg intravenously or 1 mg/kg intramuscularly.", ["intravenous", "intramuscular"]),
     ("One group received 50 mg ketamine intranasally, another 0.1-0.4 mg/kg ketamine i.v. in the clinic.",
      ["intranasal", "intravenous"]),
+    ("A single 25 mg oral dose of psilocybin was compared with a single 1 mg dose.", ["oral", "oral"]),
+    ("One trial assessed 50 mg ketamine intranasally, another 0.4 mg/kg i.v., and another 0.5 mg/kg i.v. or "
+     "intramuscularly.", ["intranasal", "intravenous", "intravenous"]),
+    ("Patients received ketamine 0.5 mg/kg i.v., or intranasal esketamine, 56 mg.", ["intravenous", "intranasal"]),
+    ("Dexmedetomidine 0.7 µg/kg was administered IV, followed by 0.2 to 0.5 µg/kg/h.", ["intravenous", "intravenous"]),
+    ("Anaesthesia was maintained with propofol infusion at 4 mg/kg/h and inhalation of sevoflurane.", ["intravenous"]),
+    ("Patients had patient-controlled intravenous analgesia with sufentanil 2 µg/kg.", ["intravenous"]),
+    ("Subjects received oral placebo and psilocybin (0.143 mg/kg) two weeks apart.", ["oral"]),
 ])
 def test_each_dose_keeps_its_own_route(extractor, sentence, routes):
     text = "Ketamine in depression\n" + sentence
@@ -567,6 +575,12 @@ def test_each_dose_keeps_its_own_route(extractor, sentence, routes):
     (" and 40 min after.", "escitalopram 10 mg/day, and ketamine ", None, None, None, None),
     (", 3 times a week, plus 5 psychotherapy sessions.", "Patients had 6 ketamine infusions (", 6, None, None,
      "3 times a week"),
+    (" ketamine.", "Patients received eight infusions of ", 8, None, None, None),
+    (" of psilocybin 3 weeks apart.", "All will receive two separate doses of ", 2, None, None, None),
+    (" of MDMA.", "The same laboratory tested 194 healthy subjects receiving doses of ", None, None, None, None),
+    (" for three weeks.", "escitalopram (administered daily at ", None, None, "3 weeks", "daily"),
+    (" for 3 weeks after.", "brain scans before, during and ", None, None, "3 weeks", None),
+    (" (psilocybin).", "brain scans before, during and for 3 weeks after high-dose ", None, None, None, None),
 ])
 def test_a_schedule_is_the_doses_own(after, before, n_doses, minutes, course, frequency):
     got = schedule(after, before)
@@ -578,3 +592,10 @@ def test_a_schedule_is_the_doses_own(after, before, n_doses, minutes, course, fr
                                         ("ketamine 0.5 mg/kg L-NAME", "0.5 mg/kg")])
 def test_operator_dots_and_names_after_a_dose(text, found):
     assert [text[h.start:h.end] for h in rules.find_doses(text)] == [found]
+
+
+
+def test_dose_levels_are_no_number_of_doses(extractor):
+    text = "Psilocybin in volunteers\nVolunteers received two doses (0.04 and 0.4 mg/kg) of intravenous DMT."
+    doses = next(iter(extractor.run([("t", None, 1, text, None)]))).doses
+    assert [(d.text, d.n_doses) for d in doses] == [("0.04 and 0.4 mg/kg", None)]

@@ -24,7 +24,8 @@ PUB_TYPES = [
 # a trial's design and results without being one, so their design is "other" and their sentences are no findings.
 NOTICE_TYPES = {"Published Erratum", "Retraction of Publication", "Expression of Concern", "Editorial", "Comment"}
 NOTICE_TITLE = re.compile(r"^\W*(?:(?:erratum|errata|corrigendum)\s*(?::|to\b|for\b|$)|"
-                          r"correction\s*(?::|to\b|notice\b|$)|retraction\s*(?::|notice\b|note\b|of\b|$)|"
+                          r"correction\s*(?::|to\b|notice\b|$)|retraction\s*(?::|notice\b|note\b|$)|"
+                          r"retraction of (?:publication|the article|[\"“'‘])|"
                           r"notice of retraction|expression of concern|editorial\s*(?::|$)|comment on\b|"
                           r"commentary\s*(?::|on\b))", re.IGNORECASE)
 ANIMAL_MESH = {"Animals", "Rats", "Mice", "Rats, Sprague-Dawley", "Rats, Wistar", "Mice, Inbred C57BL", "Zebrafish",

@@ -114,10 +114,10 @@ AT_BASELINE = re.compile(r"^\s*(?:at|before) (?:baseline|treatment|enrol?lment)\
 
 # a harm the sentence calls rare: "discontinuation due to adverse events was low (2.6%)", "only two patients
 # discontinued"; not "the only difference was that discontinuation was more common", "only esketamine showed ..."
-RARE_BEFORE = re.compile(r"\b(?:only|just)\s+(?:\d+|one|two|three|four|five|a few|few)\b[^.;,]{0,30}$|"
-                         r"\b(?:few|rare(?:ly)?|infrequent(?:ly)?)\b[^.;,]{0,20}$", T)
-RARE_AFTER = re.compile(r"^[^.;,]{0,40}?\b(?:was|were|remained) (?:very |relatively |extremely )?(?:low|rare|"
-                        r"uncommon|infrequent|minimal)\b", T)
+RARE_BEFORE = re.compile(r"\b(?:only|just)\s+(?:\d+|one|two|three|four|five|a few|few|a small number|a minority)\b"
+                         r"[^.;,]{0,40}$|\b(?:few|rare(?:ly)?|infrequent(?:ly)?)\b[^.;,]{0,40}$", T)
+RARE_AFTER = re.compile(r"^(?:[^.;,]|,(?=\s*(?:but|however|though|although)\b)|,(?<=however,)){0,60}?\b(?:was|were|"
+                        r"remained) (?:very |relatively |extremely )?(?:low|rare|uncommon|infrequent|minimal)\b", T)
 
 
 def _tolerability_harms(sentence: str) -> tuple[list[str], list[str]]:

@@ -605,59 +605,61 @@ def extract_doc(doc: Doc, doc_id: str, pmid: str | None = None, version: int = 1
         since = max([ss] + [x.end for x in mentions if x.label == "DOSE" and x.end <= m.start])
         route = _dose_route(m, mentions, text)
         a = m.attrs
+        timing = schedule(text[m.end:until], text[since:m.start])
+        if a.get("value_max") is not None and timing["n_doses"] == len(re.findall(r"\d+(?:[.,·]\d+)?", m.text)):
+            timing["n_doses"] = None  # "two doses (0.04 and 0.4 mg/kg)": dose levels, not administrations
         doses.append(Dose(doc_id, pmid, version, m.mention_id, m.sent_index, m.start, m.end, m.text,
-                          m.drug or main, m.drug is None, route, a["value"],
+                          m.drug or main, m.drug is None and main is not None, route, a["value"],
                           a.get("value_max"), a["unit"],
                           **mass_values(a["value"], a.get("value_max"), a["unit"]),
-                          **schedule(text[m.end:until], text[since:m.start]), model_version=mv))
+                          **timing, model_version=mv))
     return Extraction(mentions, doses, sents, roles, main, article_routes(text, mentions, main, drugs, sents),
                       sec_for, mv)
 
 
 def _dose_route(dose: Mention, mentions: list[Mention], text: str) -> str | None:
-    """The route of a dose: a route of its sentence and drug, not a co-medication's ("plus an oral
-    antidepressant"), nor one that trails another dose ("50 mg intranasally, or 0.5 mg/kg i.v."); a named route
-    before a generic infusion word ("subcutaneous esketamine infusions"), and before a bare "injected"; the nearest
-    one before the dose, else the nearest after ("intravenous: 0.5 mg/kg; oral: 2 mg/kg")."""
-    earlier = [m.end for m in mentions if m.label == "DOSE" and m.sent_index == dose.sent_index
-               and m.end <= dose.start]
-    # what follows the previous dose up to the last separator before this one is that dose's ("0.5 mg/kg
-    # intravenously or 1 mg/kg ...")
-    own_from = 0
-    if earlier:
-        gap = text[max(earlier):dose.start]
-        seps = list(DOSE_SEPARATOR.finditer(gap))
-        own_from = max(earlier) + (seps[-1].end() if seps else len(gap))
-    later = [m.start for m in mentions if m.label == "DOSE" and m.sent_index == dose.sent_index
-             and m.start >= dose.end]
-    own_to = len(text)
-    if later:
-        seps = list(DOSE_SEPARATOR.finditer(text[dose.end:min(later)]))
-        own_to = dose.end + (seps[0].start() if seps else 0)
+    """The route of a dose: among the routes of its sentence and drug (not a co-medication's, "plus an oral
+    antidepressant"), a named one over a bare "injected", the nearest, where a separator between route and dose
+    (",", "or", "and", ...) counts as far ("50 mg intranasally, another 0.4 mg/kg i.v." gives each its own); a
+    generic "infusions" gives way to a named route of the same phrase ("subcutaneous esketamine infusions")."""
     routes = [r for r in mentions if r.label == "ROUTE" and r.sent_index == dose.sent_index and r.canonical
-              and r.drug in (None, dose.drug) and not _co_medication(text, r, dose.drug)
-              and not (earlier and max(earlier) <= r.start < own_from)
-              and not (later and own_to <= r.start < min(later))]
-    named = [r for r in routes if r.canonical != "other" and not r.text.lower().startswith("infus")] or \
-        [r for r in routes if r.canonical != "other"] or routes
-    before = [r for r in named if r.end <= dose.start]
-    if before:
-        return before[-1].canonical
-    after = [r for r in named if r.start >= dose.end]
-    return after[0].canonical if after else (named[0].canonical if named else None)
+              and r.drug in (None, dose.drug) and not _co_medication(text, r, dose.drug)]
+    routes = [r for r in routes if r.canonical != "other"] or routes
+    if not routes:
+        return None
+
+    def gap(a: int, b: int) -> str:
+        return text[min(a, b):max(a, b)]
+
+    def distance(r: Mention) -> tuple[int, int]:
+        between = gap(r.end, dose.start) if r.end <= dose.start else gap(dose.end, r.start)
+        return (1 if DOSE_SEPARATOR.search(between) else 0, len(between))
+
+    best = min(routes, key=distance)
+    if best.text.lower().startswith("infus"):
+        named = [r for r in routes if r.canonical != best.canonical and not r.text.lower().startswith("infus")
+                 and not DOSE_SEPARATOR.search(gap(r.end, best.start) if r.end <= best.start else
+                                               gap(best.end, r.start)) and abs(r.start - best.start) <= 40]
+        if named:
+            return min(named, key=distance).canonical
+    return best.canonical
 
 
 DOSE_SEPARATOR = re.compile(r"[,;]|\b(?:or|and|whereas|while|versus|vs\.?|then|followed by)\b", re.IGNORECASE)
 
 
+# After a route word, another medication or no drug at all: the route is not a dose's ("plus an oral
+# antidepressant", "intravenous cannulation"). Narrower than OTHER_MEDICATION: a dose in "patient-controlled
+# intravenous analgesia (sufentanil 2 µg/kg + esketamine 25 mg)" is given by that route, and "oral placebo and
+# psilocybin (0.143 mg/kg)" share theirs.
+DOSE_CO_MEDICATION = re.compile(r"\s+(?:antidepressants?|(?-i:ADs?)|medications?|SSRIs?|SNRIs?|antipsychotics?|"
+                                r"benzodiazepines?|ethanol|alcohol|glucose|contrast|cannulation|cannulae?|"
+                                r"catheters?|catheterization|lines?|access)\b", re.IGNORECASE)
+
+
 def _co_medication(text: str, route: Mention, drug: str | None) -> bool:
-    """The route word names another medication's route ("oral antidepressant"), not the dose's own drug's
-    ("i.v. midazolam 0.045 mg/kg"; "intranasal premedication with dexmedetomidine 2 µg/kg")."""
-    m = OTHER_MEDICATION.match(text, route.end)
-    if m is None:
-        return False
-    word = m.group().strip().lower()
-    return word != "premedication" and not (drug and word.startswith(drug))
+    """The route word names another medication's route ("oral antidepressant"), not the dose's own drug's."""
+    return DOSE_CO_MEDICATION.match(text, route.end) is not None
 
 
 # What a route word before these gives is not the study drug: another medication ("oral antidepressant", "oral AD")

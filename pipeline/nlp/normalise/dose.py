@@ -20,10 +20,16 @@ N_DOSES = re.compile(r"(?<![\w-])(\d+|one|two|three|four|five|six|seven|eight|ni
 # before the dose only the drug's own administrations count ("six infusions of ketamine 0.5 mg/kg"), not earlier
 # treatments ("failed two antidepressant treatments", "after 12 sessions of ECT")
 N_DOSES_BEFORE = re.compile(r"(?<![\w-])(\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve)\s+"
-                            r"(?:(?:weekly|daily|intravenous|IV|subcutaneous|intramuscular|repeated|consecutive|ketamine|"
-                            r"esketamine)\s+)?"
-                            r"(infusions|injections|doses|administrations)\b(?:\s+(?:of|with)\s+[\w-]+)?\s*\(?\s*$",
-                            re.IGNORECASE)
+                            r"(?:(?:[a-z]*-?weekly|daily|intravenous|IV|subcutaneous|intramuscular|oral|intranasal|"
+                            r"repeated|consecutive|separate|escalating|bolus|single|ketamine|esketamine|racemic|"
+                            r"additional|further|active)\s+){0,3}"
+                            r"(infusions|injections|doses|administrations)\b"
+                            r"(?:\s+(?:of|with)(?:\s+[\w-]+){0,2})?\s*\(?\s*$", re.IGNORECASE)
+# what is no dosing schedule before a dose: a patient's history ("depressed for 6 months", "on daily antidepressants")
+HISTORY_BEFORE = re.compile(r"\b(?:depress\w*|illness|disorder|symptoms|history|suffer\w*|diagnos\w*|duration|"
+                            r"episode)\b[^,;]{0,25}$", re.IGNORECASE)
+HISTORY_AFTER = re.compile(r"^\s*(?:antidepressants?|medications?|SSRIs?|drugs?|use|users?|smok\w*|drinking)\b",
+                           re.IGNORECASE)
 COURSE = re.compile(r"\b(?:for|over)\s+(?:a\s+period\s+of\s+)?(\d+|one|two|three|four|five|six|eight|twelve)\s+"
                     r"(days?|weeks?|months?)\b", re.IGNORECASE)
 
@@ -68,10 +74,9 @@ def _num(s: str) -> float:
 
 def schedule(sentence_after: str, sentence_before: str = "") -> dict:
     """Frequency, infusion minutes, number of doses, course length of a dose, from its sentence: the words after it
-    ("0.5 mg/kg over 40 minutes, twice weekly for 4 weeks"); from the words just before it, in its own clause, only
-    its number of administrations and infusion length ("six infusions of ketamine 0.5 mg/kg", "a single 40-minute
-    intravenous infusion of 0.5 mg/kg"): a patient's history there ("depressed for 6 months", "on daily
-    antidepressants") is no schedule."""
+    ("0.5 mg/kg over 40 minutes, twice weekly for 4 weeks"), then the words just before it in its own clause ("six
+    infusions of ketamine 0.5 mg/kg", "a single 40-minute intravenous infusion of 0.5 mg/kg", "administered daily
+    at 10 mg"), where a patient's history is no schedule ("depressed for 6 months", "on daily antidepressants")."""
     out: dict = {"frequency": None, "infusion_minutes": None, "n_doses": None, "course": None}
     after = sentence_after[:160]
     before = re.split(r"[;:,]|\b(?:and|or|then|followed by|whereas|while|plus)\b", sentence_before[-80:])[-1]
@@ -79,10 +84,13 @@ def schedule(sentence_after: str, sentence_before: str = "") -> dict:
     if m:
         val, unit = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
         out["infusion_minutes"] = _num(val) * (60 if unit.lower().startswith("h") else 1)
-    m = FREQ.search(after)
+    m = FREQ.search(after) or next((f for f in FREQ.finditer(before) if not HISTORY_AFTER.match(before[f.end():])),
+                                   None)
     if m:
         out["frequency"] = re.sub(r"\s+", " ", m.group(0).lower())
-    m = COURSE.search(after)
+    m = COURSE.search(after) or next((c for c in COURSE.finditer(before) if c.group().lower().startswith("for")
+                                      and not HISTORY_BEFORE.search(before[:c.start()])
+                                      and not re.match(r"\s+(?:after|following|post)\b", before[c.end():])), None)
     if m:
         out["course"] = f"{int(_num(m.group(1)))} {m.group(2).lower()}"
     m = N_DOSES_BEFORE.search(before) or N_DOSES.search(after)
