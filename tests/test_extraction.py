@@ -599,3 +599,15 @@ def test_dose_levels_are_no_number_of_doses(extractor):
     text = "Psilocybin in volunteers\nVolunteers received two doses (0.04 and 0.4 mg/kg) of intravenous DMT."
     doses = next(iter(extractor.run([("t", None, 1, text, None)]))).doses
     assert [(d.text, d.n_doses) for d in doses] == [("0.04 and 0.4 mg/kg", None)]
+
+
+@pytest.mark.parametrize("sentence,drugs", [
+    ("The control group received sufentanil 2 µg/kg + tropisetron 10 mg.", ["sufentanil", "tropisetron"]),
+    ("Volunteers took MDMA 75 mg and alcohol 0.5 g/kg.", ["mdma", "alcohol"]),
+    ("Ketamine 0.5 mg/kg or 1.0 mg/kg was given.", ["ketamine", "ketamine"]),
+    ("Ketamine 0.5 mg/kg, maintenance 0.25 mg/kg/h.", ["ketamine", "ketamine"]),
+    ("The dose was 3.0 mg/kg (range 180-228 mg) of ketamine.", ["ketamine", "ketamine"]),
+])
+def test_a_dose_after_a_drug_the_vocabulary_lacks_is_that_drugs(extractor, sentence, drugs):
+    text = "Ketamine in depression\n" + sentence
+    assert [d.drug for d in next(iter(extractor.run([("t", None, 1, text, None)]))).doses] == drugs

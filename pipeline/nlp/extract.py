@@ -543,6 +543,36 @@ def _link(mention: tuple[int, int], drugs: list[tuple[int, int, str]], sent: tup
     return after[0][2] if after else None
 
 
+# A word that names a drug the vocabulary lacks, right before a dose that follows another dose (match at `pos`:
+# no "^", which would only match at the string's start): "sufentanil 2 µg/kg +
+# tropisetron 10 mg" (tropisetron's, not sufentanil's); words that are no drug name never count.
+UNLISTED_BEFORE = re.compile(r"\s*(?:\+|\bplus\b|\band\b|\bwith\b|[,;/])\s*([A-Za-z][a-z]{4,}(?:-[a-z]+)?)"
+                             r"\s*(?:\(\s*|at\s+)?$")
+NOT_A_DRUG_NAME = frozenset({"range", "ranging", "mean", "median", "average", "approximately", "about", "maximum",
+                             "minimum", "cumulative", "equivalent", "dose", "doses", "dosing", "infusion",
+                             "infusions", "bolus", "boluses", "maintenance", "injection", "injections", "either",
+                             "then", "respectively", "followed", "group", "groups", "another", "additional",
+                             "repeated", "single", "total", "daily", "weekly", "twice", "thrice", "once", "patients",
+                             "subjects", "participants", "placebo", "saline", "every", "after", "before", "higher",
+                             "lower", "increased", "decreased", "escalating", "titrated", "initial", "final",
+                             "first", "second", "third", "intravenous", "intranasal", "subcutaneous",
+                             "intramuscular", "orally", "oral", "nasal", "spray", "sprays", "tablet", "tablets",
+                             "capsule", "capsules", "solution"})
+
+
+def _unlisted_drug(dose: Mention, mentions: list[Mention], text: str) -> str | None:
+    """The drug of a dose that follows another dose and a drug name the vocabulary does not know, or None."""
+    earlier = [m for m in mentions if m.label in ("DOSE", "DRUG") and m.sent_index == dose.sent_index
+               and m.end <= dose.start]
+    if not earlier or max(earlier, key=lambda m: m.end).label != "DOSE":
+        return None
+    hit = UNLISTED_BEFORE.match(text, max(m.end for m in earlier), dose.start)
+    if hit is None or hit.group(1).lower() in NOT_A_DRUG_NAME or \
+            any(m.start <= hit.start(1) < m.end for m in mentions if m.label == "ROUTE"):
+        return None
+    return hit.group(1).lower()
+
+
 def study_drug(mentions: list[Mention]) -> str | None:
     """The article's study drug: the most mentioned drug, title mentions counting thrice, ketamine forms first,
     unless the title names drugs and no ketamine form ("Psilocybin in depression", ketamine a comparator)."""
@@ -596,6 +626,9 @@ def extract_doc(doc: Doc, doc_id: str, pmid: str | None = None, version: int = 1
     for m in mentions:
         if m.label in ("DOSE", "ROUTE"):
             m.drug = _link((m.start, m.end), drugs, sents[m.sent_index], text)
+    for m in mentions:
+        if m.label == "DOSE":
+            m.drug = _unlisted_drug(m, mentions, text) or m.drug
     dose_starts = sorted(m.start for m in mentions if m.label == "DOSE")
     for m in mentions:
         if m.label != "DOSE" or "value" not in m.attrs:
