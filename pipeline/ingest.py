@@ -103,6 +103,9 @@ def merge(existing: dict[str, dict], events: Iterable[Event], run_id: str,
     """
     counts = Counts()
     met: set[tuple] = set()
+    # a PMID is one article: ids of mentions and evidence are built from it, so a second document claiming it
+    # (JSON lines from mixed sources do this) is quarantined instead of breaking the publish
+    owner = {r["pmid"]: k for k, r in existing.items() if r.get("pmid")}
     for ev in events:
         if isinstance(ev, Reject):
             _quarantine(rejects, {"doc_id": ev.doc_id, "source": ev.source, "stage": "parse", "reason": ev.reason,
@@ -111,8 +114,14 @@ def merge(existing: dict[str, dict], events: Iterable[Event], run_id: str,
             held = existing.get(ev.doc_id)
             if held is not None and (ev.version is None or ev.version >= held["version"]):
                 del existing[ev.doc_id]
+                owner.pop(held.get("pmid"), None)
                 counts.deleted += 1
         else:
+            if ev.pmid and owner.get(ev.pmid, ev.doc_id) != ev.doc_id:
+                _quarantine(rejects, {"doc_id": ev.doc_id, "source": ev.source, "stage": "parse",
+                                      "reason": f"pmid {ev.pmid} already belongs to {owner[ev.pmid]}",
+                                      "snippet": ev.title[:500], "first_run_id": run_id}, met)
+                continue
             held = existing.get(ev.doc_id)
             if held is not None and ev.version < held["version"]:
                 counts.stale += 1
@@ -138,6 +147,8 @@ def merge(existing: dict[str, dict], events: Iterable[Event], run_id: str,
             else:
                 counts.revised += 1
             existing[ev.doc_id] = row
+            if ev.pmid:
+                owner[ev.pmid] = ev.doc_id
     counts.rejected = len(met)
     return counts
 

@@ -234,3 +234,24 @@ def test_a_number_past_int64_is_quarantined_not_fatal(tmp_path):
     _, run = ingest(f"jsonl:{path}", Settings(out=tmp_path / "out"))
     assert run["n_new"] == 1 and run["n_rejected"] == 1
     assert [r["doc_id"] for r in pq.read_table(tmp_path / "out" / "rejects.parquet").to_pylist()] == ["a"]
+
+
+def test_a_second_document_with_the_same_pmid_is_quarantined(tmp_path):
+    """Ids of mentions and evidence are built from the PMID: two documents claiming one PMID (mixed JSON-lines
+    sources) must not break the publish; the second is quarantined with the first one's id as its reason."""
+    import json
+
+    import pyarrow.parquet as pq
+
+    from pipeline.config import Settings
+    from pipeline.ingest import run_stages
+
+    path = tmp_path / "docs.jsonl"
+    text = "RESULTS: Ketamine 0.5 mg/kg reduced MADRS scores at 24 h (p < 0.01) in depression."
+    path.write_text("".join(json.dumps({"doc_id": d, "pmid": "123", "title": "Ketamine in depression",
+                                        "abstract": text}) + "\n" for d in ("a", "b")))
+    run = run_stages(f"jsonl:{path}", Settings(out=tmp_path / "out"))["run"]
+    assert run["n_new"] == 1 and run["n_rejected"] == 1
+    rejects = pq.read_table(tmp_path / "out" / "rejects.parquet").to_pylist()
+    assert [(r["doc_id"], r["reason"]) for r in rejects] == [("b", "pmid 123 already belongs to a")]
+    assert pq.read_table(tmp_path / "out" / "entities.parquet").num_rows > 0
