@@ -611,3 +611,12 @@ def test_dose_levels_are_no_number_of_doses(extractor):
 def test_a_dose_after_a_drug_the_vocabulary_lacks_is_that_drugs(extractor, sentence, drugs):
     text = "Ketamine in depression\n" + sentence
     assert [d.drug for d in next(iter(extractor.run([("t", None, 1, text, None)]))).doses] == drugs
+
+
+def test_title_case_section_labels_set_the_role(extractor):
+    text = ("Ketamine in depression\nBackground: Depression is common and disabling. Methods: Forty patients "
+            "received ketamine. Results: MADRS scores fell by 12 points (p < 0.01). Conclusions: Ketamine helped. "
+            "Ketamine: a drug we studied.")
+    roles = next(iter(extractor.run([("t", None, 1, text, None)]))).roles
+    assert roles[:5] == ["title", "background", "methods", "results", "conclusions"]
+    assert roles[5] == "conclusions"  # "Ketamine:" names no section: the role carries on

@@ -44,7 +44,7 @@ NLM_ROLES = {"BACKGROUND": "background", "OBJECTIVE": "background", "METHODS": "
 _LABEL_ROLE = {label: role for role, labels in SECTION_ROLES.items() for label in labels}
 ROLE_ORDER = ("background", "methods", "results", "conclusions")
 LABEL_PARTS = re.compile(r"\s*(?:/|,|&|\bAND\b)\s*")
-INLINE_LABEL = re.compile(r"^\s*([A-Z][A-Z ,'&/-]{2,60}?)\s*:\s")
+INLINE_LABEL = re.compile(r"^\s*([A-Z][A-Za-z ,'&/-]{2,60}?)\s*:\s")
 RESULT_CUES = re.compile(r"\b(?:p\s*[<=>]|95%\s*CI|significant(?:ly)?|reduced|improved|increased|decreased|"
                          r"was associated|were associated|respond(?:ed|ers)|remission was|odds ratio|hazard ratio|"
                          r"mean difference|effect size|SMD|compared with|versus|vs\.?)\b", re.IGNORECASE)
@@ -80,9 +80,14 @@ def label_role(label: str | None, nlm_category: str | None = None) -> str | None
 
 
 def inline_label(sentence: str) -> str | None:
-    """"RESULTS: ..." at a sentence start -> "RESULTS" (JSON-lines abstracts keep section labels inline)."""
+    """"RESULTS: ..." or "Results: ..." at a sentence start -> the label (JSON-lines abstracts keep section labels
+    inline)."""
     m = INLINE_LABEL.match(sentence)
-    return m.group(1).strip() if m and m.group(1).strip().upper() == m.group(1).strip() else None
+    if not m:
+        return None
+    label = m.group(1).strip()
+    # capitals are a label whatever they say; "Results:" or "Main outcome measures:" only when it names a section
+    return label if label.upper() == label or label_role(label) is not None else None
 
 
 def sentence_roles(sentences: list[str], section_roles: list[str | None]) -> list[str]:
