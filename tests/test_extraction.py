@@ -620,3 +620,11 @@ def test_title_case_section_labels_set_the_role(extractor):
     roles = next(iter(extractor.run([("t", None, 1, text, None)]))).roles
     assert roles[:5] == ["title", "background", "methods", "results", "conclusions"]
     assert roles[5] == "conclusions"  # "Ketamine:" names no section: the role carries on
+
+
+@pytest.mark.parametrize("surface,instrument", [
+    ("Montgomery\u2010\u01fasberg Depression Rating Scale", "MADRS"), ("HRSD-24", "HAM-D"), ("PCL-5", "PCL-5"),
+    ("NRS", "NRS"), ("VAS", "VAS"), ("Patient Health Questionnaire-9", "PHQ-9"), ("CAM-ICU", "CAM"),
+])
+def test_instrument_spellings_and_own_instruments(surface, instrument):
+    assert [h.canonical for h in lexicon.outcomes().find(surface)] == [instrument]

@@ -23,12 +23,12 @@ class Hit:
 
 
 _FOLD = str.maketrans({**{h: "-" for h in _HYPHENS}, "\u00a0": " ", "\u2009": " ", "\u202f": " ", "\t": " ",
-                       "\n": " ", "Å": "A", "å": "a"})
+                       "\n": " ", "Å": "A", "å": "a", "Ǻ": "A", "ǻ": "a"})
 _WORD = re.compile(r"\w+")
 
 
 def _fold(s: str) -> str:
-    """Length-preserving normalisation: dash variants -> "-", odd spaces -> " ", Å -> A."""
+    """Length-preserving normalisation: dash variants -> "-", odd spaces -> " ", Å and Ǻ -> A."""
     return s.translate(_FOLD)
 
 
