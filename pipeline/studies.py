@@ -7,6 +7,8 @@ values are the same ones the claims stage weighs evidence with, computed in the 
 
 from __future__ import annotations
 
+import re
+
 from pipeline.claims import design
 from pipeline.claims.facts import ArticleFacts, article_facts
 from pipeline.nlp.extract import Extraction
@@ -24,9 +26,15 @@ def study_type_of(item: tuple) -> str:
     return design.psynamic_type(item[3], meta.get("journal"), meta.get("publication_types"))
 
 
+# a drug the text says was not given: "without lithium", "no benzodiazepines"; not "no differences between ketamine
+# and midazolam", whose sentence-level negation says nothing about the drugs named
+DRUG_DENIED = re.compile(r"\b(?:without|no|not|nor|neither|free of|never)\s+(?:[\w-]+\s+)?$", re.IGNORECASE)
+
+
 def study_row(item: tuple, ex: Extraction, facts: ArticleFacts, study_type: str) -> dict:
-    doc_id, pmid, version = item[0], item[1], item[2]
-    drugs = sorted({m.canonical for m in ex.mentions if m.label == "DRUG" and m.canonical and not m.negated})
+    doc_id, pmid, version, text = item[0], item[1], item[2], item[3]
+    drugs = sorted({m.canonical for m in ex.mentions if m.label == "DRUG" and m.canonical
+                    and not DRUG_DENIED.search(text, max(0, m.start - 30), m.start)})
     return {
         "doc_id": doc_id, "pmid": pmid, "version": version, "study_drug": ex.study_drug, "drugs": drugs,
         "routes": list(ex.routes), "design": facts.design, "study_type": study_type,

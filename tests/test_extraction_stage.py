@@ -92,3 +92,16 @@ def test_process_parallel_rows_equal_single_process():
     one = list(extract_items(items, workers=1))
     two = list(extract_items(items, workers=2, chunk=32))
     assert one == two
+
+
+def test_study_drugs_keep_a_drug_in_a_negated_comparison(tmp_path):
+    from pipeline.claims.facts import article_facts
+    from pipeline.nlp.extract import Extractor
+    from pipeline.studies import study_row
+
+    text = ("Ketamine in depression\nRESULTS: There were no differences between ketamine and "
+            "midazolam in dissociation. Patients were treated without lithium.")
+    item = ("t", None, 1, text, [])
+    ex = Extractor().one(text)
+    row = study_row(item, ex, article_facts(text, ex), "rct")
+    assert "midazolam" in row["drugs"] and "ketamine" in row["drugs"] and "lithium" not in row["drugs"]
