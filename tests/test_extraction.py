@@ -307,6 +307,7 @@ def test_kev_eval_json_shape_on_a_guidelines_file(tmp_path):
     ("Ketamine in depression\nPatients meeting DSM-IV or DSM\u2010IV criteria entered a phase IV study of oral "
      "ketamine.", ["oral"]),
     ("KETAMINE IN AUTISM\nPatients received ketamine by intravenous infusion.", ["intravenous"]),
+    ("Ketamine in depression\nPatients in Group IV and arm IV received oral ketamine.", ["oral"]),
     ("Ketamine in depression\nPatients meeting DSM\u2013IV criteria received oral ketamine.", ["oral"]),
     ("Ketamine\nIn this open-label study IV ketamine (0.5 mg/kg) was given.", ["intravenous"]),
     ("KETAMINE IV VERSUS ECT FOR DEPRESSION\nKetamine was given.", ["intravenous"]),

@@ -205,7 +205,7 @@ def _resolve(spans: list[tuple[int, int, str, str | None, dict, str]]) -> list:
 
 
 ROMAN_NUMERAL_BEFORE = re.compile(rf"(?:[A-Za-z0-9]{rules.DASH}|\b(?:phase|stage|grade|type|class|axis|level|criteria|"
-                                  r"NYHA|DSM|ICD)\s+)$", re.IGNORECASE)
+                                  r"NYHA|DSM|ICD|group|arm|cohort|category|part|study|trial)\s+)$", re.IGNORECASE)
 SHOUTED_WORD = re.compile(r"[A-Z]{2,}")
 
 
@@ -217,8 +217,8 @@ def _defined_otherwise(doc: Doc, spans: list[tuple[int, int]]) -> set[str]:
 
 
 def _route_abbreviation(text: str, start: int, end: int) -> bool:
-    """Is an upper-case route abbreviation ("IV", "IN", "PO") one? Not the numeral of "DSM-IV" or "phase IV", nor
-    the preposition of a title in capitals ("ANXIETY IN AUTISM")."""
+    """Is an upper-case route abbreviation ("IV", "IN", "PO") one? Not the numeral of "DSM-IV", "phase IV" or "Group
+    IV", nor the preposition of a title in capitals ("ANXIETY IN AUTISM"); "IV-KET" is (the annotators mark it)."""
     surface = text[start:end]
     if not surface.isupper() or not surface.isalpha():
         return True
