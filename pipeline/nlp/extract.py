@@ -205,7 +205,7 @@ def _resolve(spans: list[tuple[int, int, str, str | None, dict, str]]) -> list:
 
 
 ROMAN_NUMERAL_BEFORE = re.compile(rf"(?:[A-Za-z0-9]{rules.DASH}|\b(?:phase|stage|grade|type|class|axis|level|criteria|"
-                                  r"NYHA|DSM|ICD|group|arm|cohort|category|part|study|trial)\s+)$", re.IGNORECASE)
+                                  r"NYHA|DSM|ICD|group|arm|cohort|category|part)\s+)$", re.IGNORECASE)
 SHOUTED_WORD = re.compile(r"[A-Z]{2,}")
 
 
