@@ -180,6 +180,7 @@ def test_sample_size_and_bins():
     ("We recruited 14 former users of ecstasy who had stopped using it and 15 controls without any use.", 29),
     ("Crossover experiments enrolled 24 and 16 healthy subjects.", 40),
     ("Of 40 patients, 20 patients of whom 8 responders were seen.", 40),
+    ("The trial ran at four tertiary institutions, 240 patients were randomized.", 240),  # places are no people
 ])
 def test_sample_size_reads_number_words_qualified_groups_and_comparisons(text, n):
     assert design.sample_size(f"Title\n{text}") == n

@@ -165,7 +165,8 @@ JOIN = re.compile(rf"^\s*(?:,?\s*{_JOIN_WORD}?|,|(?:with|without|on|from|of|who)
 LIST_ITEM = re.compile(rf"(?<![\w.,])({_NUM})(?: (?:[\w-]+ ){{0,3}}?[\w-]+)?(?:,| and| or)\s(?=(?:and |or )?{_NUM} )",
                        re.IGNORECASE)
 NOT_A_GROUP = re.compile(r"\b(?:weeks?|days?|months?|years?|hours?|minutes?|sessions?|doses?|infusions?|mg|studies|"
-                        r"trials|articles|records|items|times|sites|centers|centres|screened|eligible|excluded|"
+                        r"trials|articles|records|items|times|sites|centers|centres|institutions|hospitals|clinics|"
+                        r"countries|cities|screened|eligible|excluded|"
                         r"approached|contacted|invited|declined|lost)\b", re.IGNORECASE)
 SCREENED = re.compile(r"^\W*(?:were |was )?(?:screened|assessed for eligibility|approached|contacted|invited|"
                       r"eligible|excluded|declined|dropped out|discontinued|lost)", re.IGNORECASE)
