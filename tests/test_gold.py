@@ -118,3 +118,9 @@ def test_annotate_adds_spans_and_claims_in_the_stored_format(tmp_path):
     assert stats(load_gold(path))["n_docs"] == len(gold.records)
     with pytest.raises(GoldError, match="held-out"):
         annotate(sorted(holdout_ids())[0], path)
+    # an edit that would break the record is refused and the file stays as it was
+    before = path.read_bytes()
+    marked = next(sp for sp in after["spans"] if sp["label"] == "DRUG")
+    with pytest.raises(GoldError, match="overlapping"):
+        annotate(doc["doc_id"], path, add=["DRUG", after["text"][marked["start"]:marked["end"]]])
+    assert path.read_bytes() == before and load_gold(path).records

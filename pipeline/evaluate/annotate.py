@@ -10,6 +10,7 @@ from pipeline.evaluate.gold import (
     LABELS,
     STANCES,
     GoldError,
+    check_record,
     corpus_texts,
     default_split,
     holdout_ids,
@@ -106,6 +107,7 @@ def annotate(doc_id: str, gold_path: Path, add: list[str] | None = None, occ: li
         rec["claims"][cid] = {"stance": stance, "evidence": list(evidence or [])}
         changed = True
     if changed:
+        check_record(rec)  # an edit that breaks the record (an overlapping span) is refused before anything is written
         stored = {k: to_stored(r, r["source"], r["split"]) for k, r in records.items() if k != doc_id}
         stored[doc_id] = to_stored(rec, rec["source"], rec["split"])
         write_stored(stored.values(), gold_path)

@@ -111,7 +111,7 @@ def check_record(rec: dict) -> None:
     for cid, claim in rec["claims"].items():
         if claim["stance"] not in STANCES:
             raise GoldError(f"{doc}: claim {cid} has unknown stance {claim['stance']!r}")
-        for s, e in claim["evidence_offsets"]:
+        for s, e in claim.get("evidence_offsets", []):
             if not (0 <= s < e <= len(text)):
                 raise GoldError(f"{doc}: evidence {s}-{e} of {cid} outside the text")
 
