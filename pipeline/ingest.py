@@ -351,7 +351,8 @@ def publish_failed_run(settings: Settings, run_id: str, flow_run_id: str | None,
     previous = store.read_table(out, "runs")
     row = run_row(run_id, flow_run_id, started, source, settings,
                   SyncResult([], [], Counts(), {}, []), f"failed: {type(exc).__name__}: {exc}"[:500])
-    row["n_articles"] = store.read_table(out, "articles").num_rows if store.current_dir(out) else 0
+    articles = store.read_table(out, "articles") if store.current_dir(out) else None
+    row["n_articles"] = articles.num_rows if articles is not None else 0
     runs = (previous.to_pylist() if previous is not None else []) + [row]
     return store.publish(out, {"runs": to_table("runs", runs)}, store.read_state(out), run_id)
 

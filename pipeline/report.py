@@ -87,6 +87,8 @@ def _studies(out: Path) -> tuple[list[str], str]:
 
 def build(out: Path) -> tuple[str, str]:
     out = Path(out)
+    if not (out / "claim_summary.parquet").exists():
+        raise FileNotFoundError(f"{out}: no published claim tables here (run the pipeline first, or pass --out)")
     summary = pq.read_table(out / "claim_summary.parquet").to_pylist()
     evidence = pq.read_table(out / "claim_evidence.parquet").to_pylist()
     entities = pq.read_table(out / "entities.parquet", columns=["doc_id", "start", "end", "label"]).to_pylist()

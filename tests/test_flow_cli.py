@@ -62,3 +62,28 @@ def test_kev_run_live_mode_against_replay(folder, tmp_path):
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout.splitlines()[0])["n_new"] == 8
     assert "articles.parquet" in r.stdout
+
+
+def test_empty_splits_and_missing_tables_are_errors_not_zeros(tmp_path, capsys):
+    from pipeline.cli import main
+    from tests.conftest import ROOT
+
+    assert main(["eval", "--gold", str(ROOT / "data/gold/train_extra.jsonl"), "--split", "bogus", "--rules-only"]) == 2
+    assert "no documents in split 'bogus'" in capsys.readouterr().err
+    assert main(["report", "--out", str(tmp_path / "missing")]) == 2
+    assert "no published claim tables" in capsys.readouterr().err
+
+
+def test_a_second_failed_run_on_a_folder_without_articles_is_recorded(tmp_path):
+    from datetime import UTC, datetime
+
+    import pyarrow.parquet as pq
+
+    from pipeline.config import Settings
+    from pipeline.ingest import publish_failed_run
+
+    s = Settings(out=tmp_path / "out")
+    for i in range(2):
+        publish_failed_run(s, f"r{i}", None, datetime.now(UTC), "entrez", RuntimeError("E-utilities down"))
+    runs = pq.read_table(tmp_path / "out" / "runs.parquet").to_pylist()
+    assert [r["n_articles"] for r in runs] == [0, 0] and all(r["status"].startswith("failed") for r in runs)

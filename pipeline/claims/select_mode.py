@@ -19,6 +19,9 @@ MODES = ("rules", "model", "union")
 
 
 def main() -> int:
+    if stance.classifier() is None:
+        raise SystemExit(f"no sentence classifier in {stance.CLASSIFIER_DIR}: train it first "
+                         "(python -m pipeline.claims.train_textcat); models/claims_sources.json is left as it is")
     catalogue = load_catalogue()
     records = [r for r in training_records() if is_tune(r["doc_id"])]
     extractor = Extractor()

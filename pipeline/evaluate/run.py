@@ -219,6 +219,10 @@ def evaluate(path: Path | str, extractor: Extractor, split: str | None = "dev") 
     if kind == "dev_gold":
         gold = load_gold(path)
         recs = gold.records if split in (None, "all") else gold.split(split)
+        if not recs:
+            splits = sorted({r["split"] for r in gold.records})
+            raise ValueError(f"{path}: no documents in split {split!r} (its splits: {', '.join(splits)}; "
+                             "--split all scores every document)")
         return [eval_spans(path, recs, extractor, split or "all"), eval_claims(path, recs, extractor, split or "all")]
     if kind == "spans":
         out = [eval_spans(path, records, extractor, None)] if any(r.get("spans") for r in records) else []
