@@ -64,12 +64,18 @@ def test_kev_run_live_mode_against_replay(folder, tmp_path):
     assert "articles.parquet" in r.stdout
 
 
-def test_empty_splits_and_missing_tables_are_errors_not_zeros(tmp_path, capsys):
+def test_an_empty_split_is_an_error_not_zeros(capsys):
     from pipeline.cli import main
-    from tests.conftest import ROOT
+    from tests.conftest import ROOT, corpus_path
 
+    corpus_path("pubmed-2025", "docs.jsonl")  # gold texts come from the shared corpus: skip without it
     assert main(["eval", "--gold", str(ROOT / "data/gold/train_extra.jsonl"), "--split", "bogus", "--rules-only"]) == 2
     assert "no documents in split 'bogus'" in capsys.readouterr().err
+
+
+def test_a_report_without_tables_is_an_error(tmp_path, capsys):
+    from pipeline.cli import main
+
     assert main(["report", "--out", str(tmp_path / "missing")]) == 2
     assert "no published claim tables" in capsys.readouterr().err
 
