@@ -862,3 +862,13 @@ def test_a_marker_result_is_no_efficacy_evidence():
     clinical = _assess("Ketamine in depression: an imaging study\nRESULTS: Ketamine decreased FA and depressive "
                        "symptoms (p < 0.05).")
     assert stance.article_stance(clinical, "antidepressant_efficacy") == "supports"
+
+
+@pytest.mark.parametrize("text,suicidal", [
+    ("Patients with active suicidal ideation received ketamine.", True),
+    ("Veterans at high risk for suicide were enrolled.", True), ("Inpatients after a suicide attempt.", True),
+    ("We did not identify an increased risk of suicidality.", False),
+    ("Suicidal ideation was assessed with the C-SSRS.", False),
+])
+def test_the_suicidal_population_is_who_was_enrolled_not_what_was_measured(text, suicidal):
+    assert ("suicidal" in design.populations(text)) is suicidal

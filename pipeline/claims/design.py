@@ -255,9 +255,16 @@ POPULATION_RX = {
                       r"\bTR-?D\b|refractory depress|"
                       r"difficult[- ]to[- ]treat depress|"
                       r"failed (?:to respond to )?(?:at least )?(?:two|2|three|3) (?:or more )?antidepressant", T),
-    "suicidal": re.compile(r"suicidal ideation|suicidality|suicide attempt|suicidal (?:patients|thoughts)", T),
-    "bipolar": re.compile(r"bipolar", T),
-    "perinatal": re.compile(r"postpartum|post-partum|perinatal|postnatal|peripartum|caesarean|cesarean|pregnan", T),
+    # who was enrolled, not what was measured: "patients with active suicidal ideation", "after a suicide attempt";
+    # not "no increased risk of suicidality", "suicidal ideation was assessed with the C-SSRS"
+    "suicidal": re.compile(r"\b(?:patients|participants|individuals|adults|adolescents|youths?|veterans|"
+                           r"inpatients|outpatients|people|subjects|women|men|children)\s+(?:[\w-]+\s+){0,2}?"
+                           r"(?:with|experiencing|reporting|presenting with|at (?:high |imminent |elevated )?risk "
+                           r"(?:of|for))\s+(?:[\w-]+\s+){0,3}?(?:suicid\w*)|\bsuicidal (?:patients|individuals|"
+                           r"inpatients|adolescents|youths?|adults|veterans|participants|subjects)|"
+                           r"\b(?:after|following) (?:a |their )?suicide attempts?|\bsuicide attempters?\b|"
+                           r"\b(?:acutely|actively|highly) suicidal\b|\bsuicidal crisis|"
+                           r"\bsuicide risk (?:patients|population)", T),
     "mdd": re.compile(r"major depress|\bMDD\b|unipolar", T),
 }
 
