@@ -40,7 +40,7 @@ from pipeline.sources.entrez import (
 )
 from pipeline.sources.files import iter_jsonl, iter_xml
 from pipeline.tables import store
-from pipeline.tables.schemas import row_problem, to_table
+from pipeline.tables.schemas import row_problems, to_table
 
 log = logging.getLogger(__name__)
 Event = Article | Deletion | Reject
@@ -106,6 +106,7 @@ def merge(existing: dict[str, dict], events: Iterable[Event], run_id: str,
     # a PMID is one article: ids of mentions and evidence are built from it, so a second document claiming it
     # (JSON lines from mixed sources do this) is quarantined instead of breaking the publish
     owner = {r["pmid"]: k for k, r in existing.items() if r.get("pmid")}
+    replaced: dict[str, dict | None] = {}  # doc_id -> its row before this merge changed it (None: new)
     for ev in events:
         if isinstance(ev, Reject):
             _quarantine(rejects, {"doc_id": ev.doc_id, "source": ev.source, "stage": "parse", "reason": ev.reason,
@@ -133,12 +134,6 @@ def merge(existing: dict[str, dict], events: Iterable[Event], run_id: str,
                                       "reason": f"{type(exc).__name__}: {exc}"[:300], "snippet": None,
                                       "first_run_id": run_id}, met)
                 continue
-            if held is None or held["content_hash"] != row["content_hash"]:
-                problem = row_problem("articles", row)
-                if problem:
-                    _quarantine(rejects, {"doc_id": ev.doc_id, "source": ev.source, "stage": "parse",
-                                          "reason": problem, "snippet": ev.title[:500], "first_run_id": run_id}, met)
-                    continue
             if held is None:
                 counts.new += 1
             elif held["content_hash"] == row["content_hash"]:
@@ -146,9 +141,19 @@ def merge(existing: dict[str, dict], events: Iterable[Event], run_id: str,
                 continue
             else:
                 counts.revised += 1
+            replaced.setdefault(ev.doc_id, held)
             existing[ev.doc_id] = row
             if ev.pmid:
                 owner[ev.pmid] = ev.doc_id
+    # the new and revised rows checked against the schema at once; only when they do not fit is each one checked,
+    # and a row that does not fit is quarantined with the reason while the record keeps what it had
+    changed = [existing[k] for k in replaced if k in existing]
+    for doc_id, problem in row_problems("articles", changed, "doc_id").items():
+        row = existing.pop(doc_id)
+        if replaced[doc_id] is not None:
+            existing[doc_id] = replaced[doc_id]
+        _quarantine(rejects, {"doc_id": doc_id, "source": row["source"], "stage": "parse", "reason": problem,
+                              "snippet": row["title"][:500], "first_run_id": run_id}, met)
     counts.rejected = len(met)
     return counts
 

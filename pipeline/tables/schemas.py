@@ -226,14 +226,22 @@ def to_table(name: str, rows: list[dict]) -> pa.Table:
     return table
 
 
-def row_problem(name: str, row: dict) -> str | None:
-    """Why one row does not fit the table's schema (None when it fits): checked as records arrive, so a single
-    bad value quarantines its record instead of failing the whole publish."""
+def row_problems(name: str, rows: list[dict], key: str) -> dict[str, str]:
+    """key -> why that row does not fit the table's schema, for the rows that do not: all rows are converted at
+    once, and only when that fails one by one, so a single bad value quarantines its record instead of failing the
+    whole publish, and the common case costs one conversion."""
     try:
-        to_table(name, [row])
-    except SchemaError as exc:
-        return str(exc)[:300]
-    return None
+        to_table(name, rows)
+        return {}
+    except SchemaError:
+        pass
+    out = {}
+    for row in rows:
+        try:
+            to_table(name, [row])
+        except SchemaError as exc:
+            out[row[key]] = str(exc)[:300]
+    return out
 
 
 def validate(name: str, table: pa.Table) -> None:
