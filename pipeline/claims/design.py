@@ -121,10 +121,8 @@ def is_narrative_review(text: str) -> bool:
     return bool(NARRATIVE.search(text) or BIBLIOMETRIC.search(text)) and not REVIEW.search(text)
 
 
-@lru_cache(maxsize=64)
 def is_review(text: str) -> bool:
-    """A review of other work (systematic or narrative): its routes and doses are not its own (remembered: the
-    extraction asks for its doses and for its routes)."""
+    """A review of other work (systematic or narrative): its routes and doses are not its own."""
     return bool(REVIEW.search(text) or NARRATIVE.search(text) or re.search(r"\breview\b", text.split("\n")[0], T))
 
 

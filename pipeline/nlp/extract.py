@@ -656,23 +656,22 @@ def _dose_route(dose: Mention, mentions: list[Mention], text: str) -> str | None
     (",", "or", "and", ...) counts as far ("50 mg intranasally, another 0.4 mg/kg i.v." gives each its own); a
     generic "infusions" gives way to a named route of the same phrase ("subcutaneous esketamine infusions")."""
     routes = [r for r in mentions if r.label == "ROUTE" and r.sent_index == dose.sent_index and r.canonical
-              and r.drug in (None, dose.drug) and not _co_medication(text, r, dose.drug)]
+              and r.drug in (None, dose.drug) and not DOSE_CO_MEDICATION.match(text, r.end)]
     routes = [r for r in routes if r.canonical != "other"] or routes
     if not routes:
         return None
 
-    def gap(a: int, b: int) -> str:
-        return text[min(a, b):max(a, b)]
+    def between(a: Mention, b: Mention) -> str:
+        return text[a.end:b.start] if a.end <= b.start else text[b.end:a.start]
 
     def distance(r: Mention) -> tuple[int, int]:
-        between = gap(r.end, dose.start) if r.end <= dose.start else gap(dose.end, r.start)
-        return (1 if DOSE_SEPARATOR.search(between) else 0, len(between))
+        gap = between(r, dose)
+        return (1 if DOSE_SEPARATOR.search(gap) else 0, len(gap))
 
     best = min(routes, key=distance)
     if best.text.lower().startswith("infus"):
         named = [r for r in routes if r.canonical != best.canonical and not r.text.lower().startswith("infus")
-                 and not DOSE_SEPARATOR.search(gap(r.end, best.start) if r.end <= best.start else
-                                               gap(best.end, r.start)) and abs(r.start - best.start) <= 40]
+                 and not DOSE_SEPARATOR.search(between(r, best)) and abs(r.start - best.start) <= 40]
         if named:
             return min(named, key=distance).canonical
     return best.canonical
@@ -688,11 +687,6 @@ DOSE_SEPARATOR = re.compile(r"[,;]|\b(?:or|and|whereas|while|versus|vs\.?|then|f
 DOSE_CO_MEDICATION = re.compile(r"\s+(?:antidepressants?|(?-i:ADs?)|medications?|SSRIs?|SNRIs?|antipsychotics?|"
                                 r"benzodiazepines?|ethanol|alcohol|glucose|contrast|cannulation|cannulae?|"
                                 r"catheters?|catheterization|lines?|access)\b", re.IGNORECASE)
-
-
-def _co_medication(text: str, route: Mention, drug: str | None) -> bool:
-    """The route word names another medication's route ("oral antidepressant"), not the dose's own drug's."""
-    return DOSE_CO_MEDICATION.match(text, route.end) is not None
 
 
 # What a route word before these gives is not the study drug: another medication ("oral antidepressant", "oral AD")
