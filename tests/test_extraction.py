@@ -623,6 +623,13 @@ def test_title_case_section_labels_set_the_role(extractor):
     assert roles[5] == "conclusions"  # "Ketamine:" names no section: the role carries on
 
 
+def test_section_labels_glued_to_the_previous_sentence_start_their_own(extractor):
+    text = ("Ketamine in depression\nBackground: We tested MDMA-AT.Methods: Forty patients received ketamine "
+            "(0.1-0.44).Results: MADRS scores fell by 12 points (p < 0.01).CONCLUSIONS: Ketamine helped.")
+    roles = next(iter(extractor.run([("t", None, 1, text, None)]))).roles
+    assert roles == ["title", "background", "methods", "results", "conclusions"]
+
+
 @pytest.mark.parametrize("surface,instrument", [
     ("Montgomery\u2010\u01fasberg Depression Rating Scale", "MADRS"), ("HRSD-24", "HAM-D"), ("PCL-5", "PCL-5"),
     ("NRS", "NRS"), ("VAS", "VAS"), ("Patient Health Questionnaire-9", "PHQ-9"), ("CAM-ICU", "CAM"),

@@ -27,6 +27,13 @@ ABBREV_WITH_DOT = {"i.v.", "i.m.", "i.p.", "s.c.", "p.o.", "e.g.", "i.e.", "vs."
 # Unit tokens that swallow the full stop ("h.", "min.", "d.", "wk."): a sentence ends there if a capital follows.
 UNIT_WITH_DOT = re.compile(r"^(?:h|hr|hrs|min|mins|d|wk|wks|mo|yr|yrs|s|sec|mg|kg|ml|l|g)\.$", re.IGNORECASE)
 ENDERS = {".", "?", "!"}
+# A section label glued to the previous sentence ("in MDMA-AT.Results: We found", "(0.44).Conclusions:") is one
+# token to the tokenizer, so no sentence can start at the label: split such a full stop off as an infix.
+GLUED_LABELS = ("Results", "Result", "Conclusions", "Conclusion", "Methods", "Method", "Background", "Objective",
+                "Objectives", "Aim", "Aims", "Purpose", "Introduction", "Discussion", "Limitations", "Significance",
+                "Findings", "Interpretation", "Design", "Setting", "Participants", "Measurements", "Context")
+GLUED_LABEL_INFIX = r"(?<=[A-Za-z0-9)\]%])\.(?=(?:" + "|".join(
+    w for label in GLUED_LABELS for w in (label, label.upper())) + r")$)"
 
 if not Doc.has_extension("sections"):
     Doc.set_extension("sections", default=None)
@@ -37,9 +44,20 @@ def make_scispacy_tokenizer():
     def create(nlp: Language):
         if not hasattr(nlp, "tokenizer"):  # built from a config: scispaCy reads the default tokenizer's matchers
             nlp.tokenizer = registry.tokenizers.get("spacy.Tokenizer.v1")()(nlp)
-        return combined_rule_tokenizer(nlp)
+        tokenizer = combined_rule_tokenizer(nlp)
+        split_glued_labels(tokenizer)
+        return tokenizer
 
     return create
+
+
+def split_glued_labels(tokenizer) -> None:
+    """Add the glued-label infix to a tokenizer (again after loading one from disk, which restores its own)."""
+    finditer = tokenizer.infix_finditer
+    old = getattr(finditer, "__self__", None)
+    if old is not None and GLUED_LABEL_INFIX in old.pattern:
+        return
+    tokenizer.infix_finditer = re.compile(GLUED_LABEL_INFIX + ("|" + old.pattern if old is not None else "")).finditer
 
 
 def doc_text(doc: Doc) -> str:

@@ -22,7 +22,7 @@ from spacy.tokens import Doc
 from pipeline.claims import design
 from pipeline.config import ROOT
 from pipeline.nlp import context, lexicon, pretrained, rules
-from pipeline.nlp.components import doc_text, make_scispacy_tokenizer
+from pipeline.nlp.components import doc_text, make_scispacy_tokenizer, split_glued_labels
 from pipeline.nlp.normalise.dose import mass_values, schedule
 
 MODEL_DIR = ROOT / "models" / "tagger"
@@ -132,6 +132,7 @@ def build_nlp(model_dir: Path | None = MODEL_DIR, with_model: bool = True) -> La
     else:
         nlp = spacy.blank("en")
         nlp.tokenizer = make_scispacy_tokenizer()(nlp)
+    split_glued_labels(nlp.tokenizer)
     nlp.add_pipe("kev_sentences", first=True)
     nlp.add_pipe("kev_abbreviations", after="kev_sentences")
     return nlp
