@@ -56,6 +56,9 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     from flows.nightly import backfill
 
+    if args.source != "entrez" and not args.source.startswith("replay:"):
+        raise ValueError(f"source {args.source!r}: a backfill pulls an entry-date window from PubMed (entrez or "
+                         "replay:DIR); load files with `kev run --source xml:PATH` or `jsonl:PATH`")
     with _source(args.source) as (_, base_url):
         settings = _settings(args, base_url)
         run = backfill(args.start, args.end, out=str(settings.out), config=args.config, base_url=settings.base_url,
@@ -87,6 +90,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 @contextlib.contextmanager
 def _source(spec: str) -> Iterator[tuple[str, str | None]]:
     """`replay:DIR` serves DIR on a loopback replay server for the command's duration and syncs from it live."""
+    from pipeline.ingest import check_source
+
+    check_source(spec)
     if not spec.startswith("replay:"):
         yield spec, None
         return

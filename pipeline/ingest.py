@@ -158,6 +158,24 @@ def merge(existing: dict[str, dict], events: Iterable[Event], run_id: str,
     return counts
 
 
+SOURCE_HELP = "use sample, xml:PATH, jsonl:PATH, entrez, replay:DIR or stored"
+
+
+def check_source(spec: str) -> None:
+    """Refuse a source that cannot be read before a run starts (the flow would fail later, inside a task, with
+    Prefect's traceback around the one line that matters)."""
+    kind, sep, path = spec.partition(":")
+    if spec in ("sample", "entrez", "stored"):
+        return
+    if kind not in ("xml", "jsonl", "replay") or not sep or not path:
+        raise ValueError(f"unknown source {spec!r}: {SOURCE_HELP}")
+    p = Path(path)
+    if kind == "jsonl" and not p.is_file():
+        raise FileNotFoundError(f"source {spec!r}: no such file: {p}")
+    if kind in ("xml", "replay") and not p.exists():
+        raise FileNotFoundError(f"source {spec!r}: no such file or folder: {p}")
+
+
 def _offline_events(spec: str) -> Iterator[Event]:
     kind, _, path = spec.partition(":")
     if kind == "sample":
@@ -166,7 +184,7 @@ def _offline_events(spec: str) -> Iterator[Event]:
         return iter_xml(Path(path))
     if kind == "jsonl":
         return iter_jsonl(Path(path))
-    raise ValueError(f"unknown source {spec!r}: use sample, xml:PATH, jsonl:PATH, entrez, replay:DIR or stored")
+    raise ValueError(f"unknown source {spec!r}: {SOURCE_HELP}")
 
 
 def _raw_batches(batches: Iterable[bytes], raw_dir: Path) -> Iterator[Event]:

@@ -56,6 +56,27 @@ def test_kev_ingest_and_error_messages(folder, tmp_path):
     assert r.returncode == 2 and "unknown source" in r.stderr
 
 
+@pytest.mark.parametrize("command,source,message", [
+    ("run", "/nonexistent.jsonl", "unknown source '/nonexistent.jsonl'"),
+    ("run", "jsonl:/nonexistent.jsonl", "no such file: /nonexistent.jsonl"),
+    ("run", "replay:/nonexistent", "no such file or folder: /nonexistent"),
+    ("backfill", "replay:/nonexistent", "no such file or folder: /nonexistent"),
+])
+def test_kev_run_refuses_an_unreadable_source_before_the_flow_starts(tmp_path, command, source, message):
+    extra = ["--start", "2025-01-01", "--end", "2025-01-02"] if command == "backfill" else []
+    r = kev(command, "--source", source, "--out", str(tmp_path / "o"), *extra)
+    assert r.returncode == 2 and r.stderr.startswith(f"kev {command}: error: ")
+    assert message in r.stderr and "Traceback" not in r.stderr and "Flow run" not in r.stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_backfill_refuses_a_source_that_is_not_live(tmp_path, folder):
+    r = kev("backfill", "--source", f"xml:{folder}", "--out", str(tmp_path / "o"), "--start", "2025-01-01",
+            "--end", "2025-01-02")
+    assert r.returncode == 2 and "a backfill pulls an entry-date window from PubMed" in r.stderr
+    assert not (tmp_path / "o").exists()
+
+
 @pytest.mark.slow
 def test_kev_run_live_mode_against_replay(folder, tmp_path):
     r = kev("run", "--source", f"replay:{folder}", "--out", str(tmp_path / "o"), "--today", "2025-02-01")
