@@ -80,11 +80,25 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     """The nightly schedule on this machine without a work pool (Prefect's `flow.serve`)."""
     from flows.nightly import nightly
+    from pipeline.ingest import check_source
 
-    settings = _settings(args)
-    nightly.serve(name="nightly", cron=args.cron, parameters={"source": args.source, "out": str(settings.out),
-                                                              "workers": args.workers})
+    check_source(args.source)
+    if args.source.startswith("replay:"):
+        raise ValueError("kev serve cannot replay: a replay server lives for one command; serve `replay` with "
+                         "`kev replay` and point --eutils-url at it")
+    nightly.serve(name="nightly", cron=args.cron, parameters=serve_parameters(args))
     return 0
+
+
+def serve_parameters(args: argparse.Namespace) -> dict:
+    """What every scheduled run gets: the command's settings (config, E-utilities URL and query included; they
+    were once dropped, so a served run ignored --config), but no fixed --today, which would pin every night."""
+    if args.today:
+        raise ValueError("kev serve runs every night up to its own today: --today would pin every run")
+    settings = _settings(args)
+    config = str(Path(args.config).resolve()) if args.config else None
+    return {"source": args.source, "out": str(Path(settings.out).resolve()), "workers": args.workers,
+            "config": config, "base_url": args.eutils_url, "query": args.query}
 
 
 @contextlib.contextmanager

@@ -61,6 +61,8 @@ def test_kev_ingest_and_error_messages(folder, tmp_path):
     ("run", "jsonl:/nonexistent.jsonl", "no such file: /nonexistent.jsonl"),
     ("run", "replay:/nonexistent", "no such file or folder: /nonexistent"),
     ("backfill", "replay:/nonexistent", "no such file or folder: /nonexistent"),
+    ("serve", "jsonl:/nonexistent.jsonl", "no such file: /nonexistent.jsonl"),
+    ("serve", f"replay:{ROOT}", "kev serve cannot replay"),
 ])
 def test_kev_run_refuses_an_unreadable_source_before_the_flow_starts(tmp_path, command, source, message):
     extra = ["--start", "2025-01-01", "--end", "2025-01-02"] if command == "backfill" else []

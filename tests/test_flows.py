@@ -77,6 +77,22 @@ def test_serve_starts_serving_the_nightly_flow(tmp_path):
         proc.wait(timeout=30)
 
 
+def test_serve_passes_the_commands_settings_to_every_scheduled_run(tmp_path):
+    from flows.nightly import nightly
+    from pipeline.cli import build_parser, serve_parameters
+
+    (tmp_path / "kev.toml").write_text(f'out = "{tmp_path / "from-config"}"\n')
+    args = build_parser().parse_args(["serve", "--source", "sample", "--config", str(tmp_path / "kev.toml"),
+                                      "--eutils-url", "http://127.0.0.1:9/", "--query", "esketamine[tiab]"])
+    params = serve_parameters(args)
+    assert params["config"] == str(tmp_path / "kev.toml") and params["out"] == str(tmp_path / "from-config")
+    assert params["base_url"] == "http://127.0.0.1:9/" and params["query"] == "esketamine[tiab]"
+    run = nightly(**params)  # the served flow accepts exactly these parameters
+    assert run["n_new"] > 0 and (tmp_path / "from-config" / "articles.parquet").exists()
+    with pytest.raises(ValueError, match="would pin every run"):
+        serve_parameters(build_parser().parse_args(["serve", "--today", "2025-01-01"]))
+
+
 def tables(out) -> dict[str, pd.DataFrame]:
     return {t: pd.read_parquet(out / f"{t}.parquet") for t in TABLES}
 
