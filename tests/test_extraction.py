@@ -623,6 +623,25 @@ def test_title_case_section_labels_set_the_role(extractor):
     assert roles[5] == "conclusions"  # "Ketamine:" names no section: the role carries on
 
 
+def test_a_defined_short_form_of_an_effect_counts_under_its_long_forms_term(extractor):
+    text = ("Esketamine and emergence delirium in children\nBACKGROUND: Emergence delirium (ED) is common after "
+            "sevoflurane anaesthesia. RESULTS: ED occurred in 12% of children given esketamine and 30% given saline. "
+            "Nausea was rare; effects and increases were mild.")
+    effects = [m for m in next(iter(extractor.run([("t", None, 1, text, None)]))).mentions
+               if m.label == "ADVERSE_EVENT"]
+    short = [m for m in effects if m.text == "ED"]
+    assert short and all(m.canonical == "emergence delirium" and m.attrs["mesh"] == "D000071257" for m in short)
+    assert not {"effects", "increases"} & {m.text for m in effects}  # generic words name no effect
+
+
+@pytest.mark.parametrize("surface,canonical", [("taste disturbances", "dysgeusia"), ("memory impairments",
+                                                "memory impairment"), ("seizures", "seizures")])
+def test_an_effect_in_the_other_number_takes_the_vocabulary_term(surface, canonical):
+    from pipeline.nlp.extract import _ae_canonical
+
+    assert _ae_canonical(surface) == canonical
+
+
 def test_section_labels_glued_to_the_previous_sentence_start_their_own(extractor):
     text = ("Ketamine in depression\nBackground: We tested MDMA-AT.Methods: Forty patients received ketamine "
             "(0.1-0.44).Results: MADRS scores fell by 12 points (p < 0.01).CONCLUSIONS: Ketamine helped.")

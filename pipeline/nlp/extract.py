@@ -621,6 +621,7 @@ def extract_doc(doc: Doc, doc_id: str, pmid: str | None = None, version: int = 1
                     attrs, context.is_negated(sent, s - ss, e - ss), hedged[si], None, source, mv)
         _normalise(m)
         mentions.append(m)
+    _short_form_effects(doc, mentions)
     drugs = [(m.start, m.end, m.canonical or m.text.lower()) for m in mentions if m.label == "DRUG"]
     main = study_drug(mentions)
     doses: list[Dose] = []
@@ -649,6 +650,24 @@ def extract_doc(doc: Doc, doc_id: str, pmid: str | None = None, version: int = 1
                           **timing, model_version=mv))
     return Extraction(mentions, doses, sents, roles, main, article_routes(text, mentions, main, drugs, sents),
                       sec_for, mv)
+
+
+def _short_form_effects(doc: Doc, mentions: list[Mention]) -> None:
+    """An effect written as a short form the abstract defines ("Emergence Delirium (ED)") counts under its long
+    form's term: the tagger finds both, and each "ED" was an effect called "ed"."""
+    effects = [m for m in mentions if m.label == "ADVERSE_EVENT"]
+    if not effects or not doc._.abbreviations:
+        return
+    long_forms = {short.text: short._.long_form for short in doc._.abbreviations}
+    for m in effects:
+        long = long_forms.get(m.text)
+        if long is None or m.attrs.get("mesh") or m.canonical in lexicon.ae_mesh():
+            continue
+        owner = next((x for x in effects if x.start < long.end_char and long.start_char < x.end), None)
+        canonical = owner.canonical if owner is not None else _ae_canonical(long.text)
+        if owner is not None or canonical in lexicon.ae_mesh():
+            m.canonical = canonical
+            m.attrs["mesh"] = lexicon.ae_mesh().get(canonical)
 
 
 def _dose_route(dose: Mention, mentions: list[Mention], text: str) -> str | None:
@@ -740,10 +759,7 @@ def _normalise(m: Mention) -> None:
             upper = f"-{m.attrs['value_max']:g}" if m.attrs.get("value_max") is not None else ""
             m.canonical = f"{m.attrs['value']:g}{upper} {m.attrs['unit']}"
     elif m.label == "ADVERSE_EVENT":
-        hit = m.canonical or _lookup(lexicon.adverse_events(), m.text)
-        if hit and hit.startswith("learned:"):
-            hit = hit.split(":", 1)[1]
-        m.canonical = hit or m.text.lower()
+        m.canonical = _ae_canonical(m.canonical or m.text)
         m.attrs["mesh"] = lexicon.ae_mesh().get(m.canonical)
         m.attrs["negated"] = m.negated
     elif m.label == "OUTCOME":
@@ -759,6 +775,24 @@ def _normalise(m: Mention) -> None:
         else:
             m.attrs.update(instrument=None, kind=_outcome_kind(m.text))
             m.canonical = m.text.lower()
+
+
+PLURAL = re.compile(r"(?<![su])s$")
+
+
+def _ae_canonical(text: str) -> str:
+    """The vocabulary's term for an effect, also when written in the other number ("memory impairments" is memory
+    impairment), else the words as written (lower case)."""
+    if text in lexicon.ae_mesh():
+        return text
+    if text.startswith("learned:"):
+        return text.split(":", 1)[1]
+    other = PLURAL.sub("", text) if PLURAL.search(text) else text + "s"
+    for form in (text, other):
+        hit = _lookup(lexicon.adverse_events(), form)
+        if hit:
+            return hit.removeprefix("learned:")
+    return text.lower()
 
 
 def _lookup(lex: lexicon.Lexicon, text: str) -> str | None:
