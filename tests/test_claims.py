@@ -181,6 +181,8 @@ def test_sample_size_and_bins():
     ("Crossover experiments enrolled 24 and 16 healthy subjects.", 40),
     ("Of 40 patients, 20 patients of whom 8 responders were seen.", 40),
     ("The trial ran at four tertiary institutions, 240 patients were randomized.", 240),  # places are no people
+    ("Overall, 336 patients were assigned to the esketamine group and 340 to the quetiapine group.", 676),
+    ("Thirty-one patients were randomized to the low-dose group, and 30 were randomized to the high-dose group.", 61),
 ])
 def test_sample_size_reads_number_words_qualified_groups_and_comparisons(text, n):
     assert design.sample_size(f"Title\n{text}") == n

@@ -179,6 +179,13 @@ CASE_WORD = re.compile(r"\bcase report\b|\bwe (?:report|describe|present) (?:a|t
                        r"\ban? \d{1,2}-year-old (?:man|woman|male|female|patient|boy|girl)\b", re.IGNORECASE)
 
 
+# Arms counted without their noun after the first: "336 patients were assigned to esketamine and 340 to quetiapine".
+ARMS = re.compile(rf"({_NUM})\s+(?:[\w-]+\s+){{0,2}}?(?:were\s+|was\s+)?(?:randomly\s+)?(?:randomi[sz]ed|assigned|"
+                  rf"allocated)\s+(?:to|into)\b[^.;]{{1,80}}?(?:,|;|\band\b|\bwhile\b|\bwhereas\b)\s+({_NUM})\s+"
+                  rf"(?:[\w-]+\s+){{0,2}}?(?:were\s+)?(?:randomly\s+)?(?:(?:randomi[sz]ed|assigned|allocated)\s+)?"
+                  rf"(?:to|into)\b", re.IGNORECASE)
+
+
 def _sentence_counts(sentence: str) -> list[int]:
     """Counts of people in one sentence (parentheses removed): each stated count, and the sum of groups listed
     together."""
@@ -194,6 +201,7 @@ def _sentence_counts(sentence: str) -> list[int]:
         else:
             runs.append([n] if not PART_OF.search(plain[:start]) else [])
     out += [_group_total(run) for run in runs if run]
+    out += [a + b for a, b in ((_to_int(m.group(1)), _to_int(m.group(2))) for m in ARMS.finditer(plain)) if a and b]
     items_all = list(LIST_ITEM.finditer(plain))
     item_starts = {i.start() for i in items_all}
     for m in COUNT_RX.finditer(plain):
@@ -226,6 +234,8 @@ def sample_size(text: str) -> int | None:
     review = bool(REVIEW.search(text))
     for m in TOTAL_RX.finditer(text):
         n = _to_int(m.group(1))
+        if ARMS.match(text, m.start(1)):
+            continue  # "Overall, 336 patients were assigned to esketamine and 340 to quetiapine": one arm
         if n and n < 1_000_000 and (not review or re.match(rf"\s+(?:[\w-]+\s+){{0,3}}?(?:{PEOPLE})\b",
                                                          text[m.end():], re.IGNORECASE)):
             return n
