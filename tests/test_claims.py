@@ -183,6 +183,9 @@ def test_sample_size_and_bins():
     ("The trial ran at four tertiary institutions, 240 patients were randomized.", 240),  # places are no people
     ("Overall, 336 patients were assigned to the esketamine group and 340 to the quetiapine group.", 676),
     ("Thirty-one patients were randomized to the low-dose group, and 30 were randomized to the high-dose group.", 61),
+    ("It ran from May to August 2024 at the People's Hospital. We enrolled 86 patients.", 86),  # years count no one
+    ("From January to July 2022, 36 inpatients with suicidal ideation were enrolled.", 36),
+    ("We enrolled 25 patients. Overall, 14/25 patients responded.", 25),  # a fraction is no total
 ])
 def test_sample_size_reads_number_words_qualified_groups_and_comparisons(text, n):
     assert design.sample_size(f"Title\n{text}") == n

@@ -168,7 +168,8 @@ NOT_A_GROUP = re.compile(r"\b(?:weeks?|days?|months?|years?|hours?|minutes?|sess
                         r"approached|contacted|invited|declined|lost)\b", re.IGNORECASE)
 SCREENED = re.compile(r"^\W*(?:were |was )?(?:screened|assessed for eligibility|approached|contacted|invited|"
                       r"eligible|excluded|declined|dropped out|discontinued|lost)", re.IGNORECASE)
-TOTAL_RX = re.compile(rf"\b(?:a total of|total of|overall,?|in total,?)\s+({_NUM})\b(?!\s*%|\.\d|\s+of\b|\s+(?:\w+\s+)?"
+TOTAL_RX = re.compile(rf"\b(?:a total of|total of|overall,?|in total,?)\s+({_NUM})\b(?!\s*%|\.\d|\s*/\s*\d|\s+of\b|"
+                      r"\s+(?:\w+\s+)?"
                       r"(?:studies|trials|articles|records|RCTs|publications|papers|reports|sites|centers|centres|"
                       r"sessions|doses|infusions|days|weeks|months|years|samples))", re.IGNORECASE)
 PARENS = re.compile(r"\s*\([^()]*\)")
@@ -186,12 +187,23 @@ ARMS = re.compile(rf"({_NUM})\s+(?:[\w-]+\s+){{0,2}}?(?:were\s+|was\s+)?(?:rando
                   rf"(?:to|into)\b", re.IGNORECASE)
 
 
+MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+YEAR_BEFORE = re.compile(rf"(?:\b{MONTHS}|\b(?:in|from|to|since|until|till|between|during|through|and|of|year|early|"
+                         rf"late|mid|spring|summer|autumn|fall|winter)|[-\u2013/])\s*$", re.IGNORECASE)
+
+
+def _is_year(text: str, start: int, value: int | None) -> bool:
+    """"from July 2022 to August 2023 at the Wenzhou People's Hospital", "Between May 2019 and August 2021, 329
+    individuals": a year after a month or a preposition counts no one."""
+    return value is not None and 1900 <= value <= 2099 and bool(YEAR_BEFORE.search(text, max(0, start - 12), start))
+
+
 def _sentence_counts(sentence: str) -> list[int]:
     """Counts of people in one sentence (parentheses removed): each stated count, and the sum of groups listed
     together."""
     plain = sentence
     found = [(m.start(), m.end(), _to_int(m.group(1))) for m in COUNT_RX.finditer(plain)
-             if not SCREENED.match(plain[m.end():])]
+             if not SCREENED.match(plain[m.end():]) and not _is_year(plain, m.start(), _to_int(m.group(1)))]
     found = [f for f in found if f[2]]
     out = [n for _, _, n in found]
     runs: list[list[int]] = []
@@ -209,10 +221,13 @@ def _sentence_counts(sentence: str) -> list[int]:
             continue  # not the list's last group: the list is summed at its end
         items: list[tuple[int, int | None]] = []
         for item in reversed([i for i in items_all if i.end() <= m.start()]):
-            if item.end() != (items[-1][0] if items else m.start()) or NOT_A_GROUP.search(item.group(0)):
+            if item.end() != (items[-1][0] if items else m.start()) or NOT_A_GROUP.search(item.group(0)) \
+                    or _is_year(plain, item.start(), _to_int(item.group(1))):
                 break
             items.append((item.start(), _to_int(item.group(1))))
         n = _to_int(m.group(1))
+        if _is_year(plain, m.start(), n):
+            continue
         if items and n and all(k for _, k in items) and not PART_OF.search(plain[:items[-1][0]]):
             out.append(_group_total([k for _, k in reversed(items)] + [n]))
     return out
