@@ -39,8 +39,12 @@ def _link(row: dict) -> str:
 def _highlight(row: dict, mentions: list[dict]) -> str:
     """The sentence as HTML with its entities marked (displaCy escapes the text)."""
     s, e = row["start"], row["end"]
-    ents = [{"start": m["start"] - s, "end": m["end"] - s, "label": m["label"]}
-            for m in mentions if s <= m["start"] and m["end"] <= e]
+    ents: list[dict] = []
+    # displaCy repeats the text of overlapping entities ("post-infusion infusion"): the longer one is marked
+    for m in sorted((m for m in mentions if s <= m["start"] and m["end"] <= e),
+                    key=lambda m: (m["start"] - m["end"], m["start"])):
+        if all(m["end"] <= x["start"] + s or x["end"] + s <= m["start"] for x in ents):
+            ents.append({"start": m["start"] - s, "end": m["end"] - s, "label": m["label"]})
     doc = {"text": row["sentence"], "ents": sorted(ents, key=lambda x: x["start"]), "title": None}
     return displacy.render(doc, style="ent", manual=True, page=False, options={"colors": COLORS})
 

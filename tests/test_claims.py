@@ -877,3 +877,17 @@ def test_a_marker_result_is_no_efficacy_evidence():
 ])
 def test_the_suicidal_population_is_who_was_enrolled_not_what_was_measured(text, suicidal):
     assert ("suicidal" in design.populations(text)) is suicidal
+
+
+def test_report_marks_overlapping_entities_once():
+    import re
+
+    from pipeline.report import _highlight
+
+    row = {"start": 100, "end": 140, "sentence": "MADRS fell 14 days post-infusion here."}
+    mentions = [{"start": 111, "end": 132, "label": "TIMEPOINT"}, {"start": 124, "end": 132, "label": "ROUTE"},
+                {"start": 100, "end": 105, "label": "OUTCOME"}, {"start": 10, "end": 20, "label": "DRUG"}]
+    html = _highlight(row, mentions)
+    assert html.count("infusion") == 1 and html.count("<mark") == 2
+    assert re.sub(r"<[^>]+>|\s+", "", html).replace("TIMEPOINT", "").replace("OUTCOME", "") == \
+        row["sentence"].replace(" ", "")
