@@ -187,14 +187,15 @@ def _offline_events(spec: str) -> Iterator[Event]:
     raise ValueError(f"unknown source {spec!r}: {SOURCE_HELP}")
 
 
-def _raw_batches(batches: Iterable[bytes], raw_dir: Path) -> Iterator[Event]:
-    """Keep each fetched batch verbatim (gzipped) for audit, then parse it."""
+def _raw_batches(batches: Iterable[bytes], raw_dir: Path, window: str = "") -> Iterator[Event]:
+    """Keep each fetched batch verbatim (gzipped) for audit, then parse it. A date range split into windows (over
+    esearch's 10,000 cap) names each window's batches apart: they once all started at batch-00000 and overwrote."""
     raw_dir.mkdir(parents=True, exist_ok=True)
     for i, body in enumerate(batches):
-        path = raw_dir / f"batch-{i:05d}.xml.gz"
+        path = raw_dir / f"{window + '-' if window else ''}batch-{i:05d}.xml.gz"
         with gzip.open(path, "wb") as fh:
             fh.write(body)
-        # the source names the kept file under OUT: raw/<date>-<run_id>/<edat|mdat|reconcile>/batch-NNNNN.xml.gz
+        # the source names the kept file under OUT: raw/<date>-<run_id>/<edat|mdat>/<window>-batch-NNNNN.xml.gz
         yield from iter_records(io.BytesIO(body), source=f"entrez:{path.relative_to(raw_dir.parents[2])}")
 
 
@@ -219,7 +220,8 @@ def _live_events(settings: Settings, client: EntrezClient, state: dict, today: d
         for w_start, w_end, result in split_windows(client, settings.query, datetype, start, end):
             windows.append(f"{datetype}:{w_start}..{w_end}:{result.count}")
             if result.count:
-                for ev in _raw_batches(fetch_batches(client, result), raw_dir / datetype):
+                window = f"{w_start:%Y%m%d}-{w_end:%Y%m%d}"
+                for ev in _raw_batches(fetch_batches(client, result), raw_dir / datetype, window):
                     seen.add(getattr(ev, "pmid", None) or "")
                     yield ev
     if backfill or not settings.reconcile_deletions or not (held or known):

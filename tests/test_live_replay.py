@@ -232,3 +232,22 @@ def test_a_changed_query_searches_entry_dates_from_start_date(nights, tmp_path):
         edat = [r for r in list(server.log)[first_night:] if r.util == "esearch" and r.params.get("datetype") == "edat"]
     windows = pd.read_parquet(out / "runs.parquet").iloc[-1]["windows"]
     assert "query changed" in windows and edat[0].params["mindate"] == "2024/01/01"
+
+
+def test_every_window_of_a_split_range_keeps_its_raw_files(tmp_path, monkeypatch):
+    """A range over esearch's cap is split into windows; each window's batches are kept under their own names
+    (they all started at batch-00000 and overwrote each other, so rows named files holding other records)."""
+    import gzip
+
+    from pipeline.sources import entrez
+
+    monkeypatch.setattr(entrez, "ESEARCH_CAP", 5)  # 10,000 in production; the windows code is the same
+    days = [date(2025, 1, d) for d in range(1, 13)]
+    folder = write_set(tmp_path / "src" / "a.xml", [record(100 + i, d) for i, d in enumerate(days)]).parent
+    out = tmp_path / "out"
+    with ReplayServer(folder) as server:
+        result, run = ingest("entrez", settings(server, out, start_date=date(2025, 1, 1)), today=date(2025, 1, 12))
+    assert run["n_new"] == 12 and sum(w.startswith("edat:") for w in result.windows) > 1
+    for pmid, source in table(out)["source"].items():
+        with gzip.open(out / source.removeprefix("entrez:"), "rt") as fh:
+            assert f"<PMID Version=\"1\">{pmid}</PMID>" in fh.read(), source

@@ -183,8 +183,10 @@ class EntrezClient:
 
 
 def split_windows(client: EntrezClient, term: str, datetype: str, start: date, end: date,
-                  cap: int = ESEARCH_CAP) -> Iterator[tuple[date, date, SearchResult]]:
-    """Search [start, end] by `datetype`; a window with `cap` (10,000) or more hits is halved until each fits."""
+                  cap: int | None = None) -> Iterator[tuple[date, date, SearchResult]]:
+    """Search [start, end] by `datetype`; a window with `cap` (ESEARCH_CAP, 10,000) or more hits is halved until
+    each fits."""
+    cap = cap or ESEARCH_CAP
     result = client.esearch(term, datetype, start, end)
     if result.count < cap:
         yield start, end, result
