@@ -8,6 +8,7 @@ as `nlp.pipe(n_process=...)` does, costs more than it saves on these machines).
 
 from __future__ import annotations
 
+import logging
 import multiprocessing as mp
 import traceback
 from collections.abc import Callable, Iterable, Iterator
@@ -22,6 +23,7 @@ from pipeline.tables import store
 
 Item = tuple  # (doc_id, pmid, version, text, sections[, meta]): meta has publication_types, mesh, retracted
 _WORKER: Extractor | None = None
+log = logging.getLogger(__name__)
 _CATALOGUE: Catalogue | None = None
 
 
@@ -52,13 +54,31 @@ def _safe_run(extractor: Extractor, items: list[Item]) -> Iterator[tuple[Item, E
     try:
         yield from ((it, ex, None) for it, ex in zip(items, list(extractor.run(items)), strict=True))
         return
-    except Exception:  # noqa: BLE001 - any failure of a third-party pipeline is quarantined, not fatal
-        pass
+    except Exception as exc:  # noqa: BLE001 - any failure of a third-party pipeline is quarantined, not fatal
+        log.warning("a batch of %d failed (%s): extracting its records one by one", len(items), exc)
     for it in items:
         try:
             yield it, extractor.one_item(it), None
         except Exception as exc:  # noqa: BLE001
-            yield it, None, f"{type(exc).__name__}: {exc} | {traceback.format_exc(limit=2).splitlines()[-1]}"
+            yield it, None, _error(exc)
+
+
+def _error(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {exc} | {traceback.format_exc(limit=2).splitlines()[-1]}"
+
+
+def _extract_rows(extractor: Extractor, items: list[Item], catalogue: Catalogue | None
+                  ) -> Iterator[tuple[str, tuple | None, str | None]]:
+    """(doc_id, rows, None), or (doc_id, None, reason) for a record whose extraction or claims assessment breaks:
+    either stage quarantines that record, not the night."""
+    for it, ex, err in _safe_run(extractor, items):
+        if ex is None:
+            yield it[0], None, err
+            continue
+        try:
+            yield it[0], rows(ex, it, catalogue), None
+        except Exception as exc:  # noqa: BLE001 - one record's fault, like an extraction failure
+            yield it[0], None, _error(exc)
 
 
 def _init_worker(with_model: bool, catalogue: Catalogue | None) -> None:
@@ -69,7 +89,7 @@ def _init_worker(with_model: bool, catalogue: Catalogue | None) -> None:
 
 def _work(items: list[Item]) -> list[tuple[str, tuple | None, str | None]]:
     assert _WORKER is not None
-    return [(it[0], rows(ex, it, _CATALOGUE) if ex else None, err) for it, ex, err in _safe_run(_WORKER, items)]
+    return list(_extract_rows(_WORKER, items, _CATALOGUE))
 
 
 def _chunks(items: list[Item], size: int) -> Iterator[list[Item]]:
@@ -83,9 +103,7 @@ def extract_items(items: Iterable[Item], workers: int = 1, with_model: bool = Tr
     """(doc_id, (entity, dose, evidence, study rows) or None, error or None) per item, in input order."""
     items = list(items)
     if workers <= 1 or len(items) < 2 * chunk:
-        ex = extractor or Extractor(with_model=with_model)
-        for it, res, err in _safe_run(ex, items):
-            yield it[0], rows(res, it, catalogue) if res else None, err
+        yield from _extract_rows(extractor or Extractor(with_model=with_model), items, catalogue)
         return
     ctx = mp.get_context("fork")
     with ctx.Pool(workers, initializer=_init_worker, initargs=(with_model, catalogue)) as pool:
@@ -99,7 +117,7 @@ def extract_chunk(items: list[Item], with_model: bool, catalogue: Catalogue | No
     global _WORKER
     if _WORKER is None:
         _WORKER = Extractor(with_model=with_model)
-    return [(it[0], rows(ex, it, catalogue) if ex else None, err) for it, ex, err in _safe_run(_WORKER, items)]
+    return list(_extract_rows(_WORKER, items, catalogue))
 
 
 def article_item(a: dict) -> Item:

@@ -105,3 +105,14 @@ def test_study_drugs_keep_a_drug_in_a_negated_comparison(tmp_path):
     ex = Extractor().one(text)
     row = study_row(item, ex, article_facts(text, ex), "rct")
     assert "midazolam" in row["drugs"] and "ketamine" in row["drugs"] and "lithium" not in row["drugs"]
+
+
+def test_a_record_whose_claims_assessment_breaks_is_quarantined_not_the_batch():
+    from pipeline.claims.catalogue import load_catalogue
+
+    items = [(f"d{i}", None, 1, f"Title {i}\n{ABSTRACT}", [], {"publication_types": []}) for i in range(3)]
+    items[1] = (*items[1][:5], "meta that is no mapping")  # extraction works, the article facts cannot be read
+    got = list(extract_items(items, catalogue=load_catalogue()))
+    assert [doc_id for doc_id, _, _ in got] == ["d0", "d1", "d2"]
+    assert got[0][1] is not None and got[2][1] is not None and got[0][2] is None
+    assert got[1][1] is None and "AttributeError" in got[1][2]
