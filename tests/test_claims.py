@@ -891,3 +891,20 @@ def test_report_marks_overlapping_entities_once():
     assert html.count("infusion") == 1 and html.count("<mark") == 2
     assert re.sub(r"<[^>]+>|\s+", "", html).replace("TIMEPOINT", "").replace("OUTCOME", "") == \
         row["sentence"].replace(" ", "")
+
+
+@pytest.mark.parametrize("text,significant", [
+    ("(p = 0.059)", False), ("p = 0.05)", True), ("p < 0.05.", True), ("p = 0.012", True), ("p = 0.06", False),
+    ("P < .05", True),
+])
+def test_a_p_value_counts_as_significant_only_up_to_five_percent(text, significant):
+    from pipeline.claims.cues import STATS
+
+    assert bool(STATS.search(text)) == significant
+
+
+def test_rct_efficacy_words_are_whole_words():
+    from pipeline.claims.stance import RCT_EFFICACY
+
+    assert not RCT_EFFICACY.search("Remifentanil corresponds to the protocol.")
+    assert RCT_EFFICACY.search("Responders and remission were more frequent.")

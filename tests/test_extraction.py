@@ -655,3 +655,14 @@ def test_section_labels_glued_to_the_previous_sentence_start_their_own(extractor
 ])
 def test_instrument_spellings_and_own_instruments(surface, instrument):
     assert [h.canonical for h in lexicon.outcomes().find(surface)] == [instrument]
+
+
+def test_vital_sign_short_forms_count_in_capitals_only():
+    assert rules.find_vital_changes("Ketamine produced changes in the map of resting-state connectivity.") == []
+    assert [h.attrs["canonical"] for h in rules.find_vital_changes("MAP increased after dosing.")] == \
+        ["blood pressure increased"]
+
+
+def test_an_oral_snri_is_no_route_of_the_study_drug():
+    text = "Esketamine in depression\nPatients received intranasal esketamine and continued an oral SNRI."
+    assert next(iter(Extractor(with_model=False).run([("t", None, 1, text, None)]))).routes == ["intranasal"]

@@ -17,8 +17,8 @@ HEDGED = re.compile(r"\b(?:may|maybe|might|could|cannot be (?:drawn|concluded|de
                     r"inconclusive|insufficient evidence|^\s*(?:keywords|supported by|funding|copyright)\b|"
                     r"hypothesi[sz]e|we aim|aims? to|aimed to|will be|would|warrant|further (?:studies|research) "
                     r"(?:are|is) needed)\b", T)
-STATS = re.compile(r"\bp\s*[<=≤]\s*0?[.·]0[0-5]|significant(?:ly)?\b(?! (?:difference|change)s? "
-                   r"(?:was|were) (?:not|no))|\bsuperior\b|95%\s*CI", T)
+STATS = re.compile(r"\bp\s*[<=≤]\s*0?[.·](?:0[0-4]\d*|050*)(?!\d|[.·]\d)|"
+                   r"significant(?:ly)?\b(?! (?:difference|change)s? (?:was|were) (?:not|no))|\bsuperior\b|95%\s*CI", T)
 NEGATIVE = re.compile(r"\bno (?:statistically )?significant|\bnot (?:statistically )?significant(?:ly)?|"
                       r"\bdid not (?:differ|improve|reduce|show|separate|reach|demonstrate|find|result|significantly|"
                       r"outperform|produce|lead)|\bdoes not (?:differ|improve|reduce)|\bfailed to\b|\bno (?:difference|"

@@ -415,7 +415,8 @@ def _range_starts(mentions: list[Mention]) -> list[float]:
     return out
 
 
-RCT_EFFICACY = re.compile(r"respon|remi|improv|reduc|effective|efficacy|superior|antidepressant effect|benefi", T)
+RCT_EFFICACY = re.compile(r"\b(?:respon(?:se|ses|ded|ders?|d|ding|se rates?)\b|remi(?:ssion|tted|t)|improv|reduc|"
+                          r"effective|efficacy|superior|antidepressant effect|benefi)", T)
 
 
 def _learned(cats: dict, claim_id: str, threshold: float = 0.5) -> str | None:

@@ -704,16 +704,15 @@ DOSE_SEPARATOR = re.compile(r"[,;]|\b(?:or|and|whereas|while|versus|vs\.?|then|f
 # antidepressant", "intravenous cannulation"). Narrower than OTHER_MEDICATION: a dose in "patient-controlled
 # intravenous analgesia (sufentanil 2 µg/kg + esketamine 25 mg)" is given by that route, and "oral placebo and
 # psilocybin (0.143 mg/kg)" share theirs.
-DOSE_CO_MEDICATION = re.compile(r"\s+(?:antidepressants?|(?-i:ADs?)|medications?|SSRIs?|SNRIs?|antipsychotics?|"
-                                r"benzodiazepines?|ethanol|alcohol|glucose|contrast|cannulation|cannulae?|"
-                                r"catheters?|catheterization|lines?|access)\b", re.IGNORECASE)
+_NOT_THE_DRUG = (r"antidepressants?|(?-i:ADs?)|medications?|SSRIs?|SNRIs?|antipsychotics?|benzodiazepines?|ethanol|"
+                 r"alcohol|glucose|contrast|cannulation|cannulae?|catheters?|catheterization|lines?|access")
+DOSE_CO_MEDICATION = re.compile(rf"\s+(?:{_NOT_THE_DRUG})\b", re.IGNORECASE)
 
 
 # What a route word before these gives is not the study drug: another medication ("oral antidepressant", "oral AD")
-# or no drug at all ("intravenous cannulation", "an intravenous ethanol clamp").
-OTHER_MEDICATION = re.compile(r"\s+(?:antidepressants?|(?-i:ADs?)|medications?|SSRIs?|placebo|premedication|"
-                              r"midazolam|benzodiazepines?|opioids?|analgesi\w+|antipsychotics?|ethanol|alcohol|"
-                              r"glucose|contrast|cannulation|cannulae?|catheters?|catheterization|lines?|access)\b",
+# or no drug at all ("intravenous cannulation", "an intravenous ethanol clamp"). Wider than DOSE_CO_MEDICATION
+# (one list: they had drifted apart, "oral SNRI" gave the study an oral route).
+OTHER_MEDICATION = re.compile(rf"\s+(?:{_NOT_THE_DRUG}|placebo|premedication|midazolam|opioids?|analgesi\w+)\b",
                               re.IGNORECASE)
 
 

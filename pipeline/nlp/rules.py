@@ -364,9 +364,10 @@ def _keep(span: str, before: str, after: str, further: str = "") -> bool:
 # GUIDELINES: "a body system with its change" is an adverse effect ("increased heart rate", "changes in systolic
 # blood pressure", "diastolic blood pressure increased"); the vital sign alone is a measure, not an effect.
 _PRESSURE_KIND = r"(?:systolic|diastolic|mean arterial|arterial)"
-_VITAL = (rf"(?:{_PRESSURE_KIND}(?:\s*(?:and|or|/|,)\s*{_PRESSURE_KIND})*\s+)?(?:blood\s+pressures?|BP|SBP|DBP|MAP|"
-          r"arterial pressure)|heart\s+rates?|HR(?!\s*(?:for|of|[=(:]|\d))|pulse(?!\s+oximet)(?:\s+rates?)?|"
-          r"oxygen\s+saturation|SpO2")
+_VITAL = (rf"(?:{_PRESSURE_KIND}(?:\s*(?:and|or|/|,)\s*{_PRESSURE_KIND})*\s+)?(?:blood\s+pressures?|"
+          r"(?-i:BP|SBP|DBP|MAP)|arterial pressure)|heart\s+rates?|(?-i:HR)(?!\s*(?:for|of|[=(:]|\d))|"
+          r"pulse(?!\s+oximet)(?:\s+rates?)?|"
+          r"oxygen\s+saturation|(?i:SpO2)")
 _UP = r"increase[sd]?|increasing|elevat(?:ed|ions?)|rises?|rose|raised|higher"
 _DOWN = r"decrease[sd]?|decreasing|reduc(?:ed|tions?)|drops?|dropped|falls?|fell|lower(?:ed)?"
 _CHANGE = r"changes?|fluctuations?|instability|variations?"
@@ -389,13 +390,12 @@ def _vital_name(vital: str) -> str:
 
 
 def find_vital_changes(text: str) -> list[RuleHit]:
-    """'increased heart rate' -> heart rate increased; 'changes in SBP' -> blood pressure changes."""
+    """'increased heart rate' -> heart rate increased; 'changes in SBP' -> blood pressure changes. The short forms
+    count in capitals only: "changes in the map of connectivity" names no blood pressure."""
     hits = []
     for m in _VITAL_CHANGE.finditer(text):
         word = (m.group("pre") or m.group("post")).lower()
         vital = m.group("vital1") or m.group("vital2")
-        if vital.isupper() and len(vital) <= 3 and not re.fullmatch(r"BP|SBP|DBP|HR|MAP", vital):
-            continue
         direction = ("increased" if re.fullmatch(_UP, word, re.IGNORECASE) else
                      "decreased" if re.fullmatch(_DOWN, word, re.IGNORECASE) else "changes")
         hits.append(RuleHit(m.start(), m.end(), "ADVERSE_EVENT", {"canonical": f"{_vital_name(vital)} {direction}"}))
