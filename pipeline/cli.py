@@ -175,11 +175,11 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from pipeline import bench
 
     if args.what == "extract":
-        result = bench.bench_extract(args.n, args.workers, with_model=not args.rules_only)
+        result = bench.bench_extract(args.n or 2000, args.workers, with_model=not args.rules_only)
     elif args.what == "night":
         result = bench.bench_night()
     else:
-        result = bench.bench_backfill(args.n if args.n != 2000 else 10_000, max(args.workers, 2))
+        result = bench.bench_backfill(args.n or 10_000, max(args.workers, 2))
     if args.json:
         print(json.dumps(result))
     else:
@@ -292,7 +292,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("bench", help="benchmarks: extract, night, backfill")
     sp.add_argument("what", choices=["extract", "night", "backfill"])
-    sp.add_argument("--n", type=int, default=2000, help="number of abstracts (the corpus repeated as needed)")
+    sp.add_argument("--n", type=int, help="number of abstracts, the corpus repeated as needed (default: 2,000 for "
+                                          "extract, 10,000 for backfill)")
     sp.add_argument("--workers", type=int, default=1, help="processes (default 1: one core)")
     sp.add_argument("--rules-only", action="store_true")
     sp.add_argument("--json", action="store_true")

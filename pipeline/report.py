@@ -14,6 +14,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 from spacy import displacy
 
+from pipeline.tables import store
+
 COLORS = {"DRUG": "#a6cee3", "DOSE": "#b2df8a", "ROUTE": "#fdbf6f", "TIMEPOINT": "#cab2d6", "OUTCOME": "#fb9a99",
           "ADVERSE_EVENT": "#ffff99"}
 STANCE_MARK = {"supports": "✔ supports", "conflicts": "✘ conflicts", "rejected": "– rejected by review"}
@@ -54,8 +56,11 @@ def _latest_changes(out: Path) -> list[dict]:
     runs = Path(out) / "runs.parquet"
     if not path.exists() or not runs.exists():
         return []
-    last = pq.read_table(runs, columns=["run_id"]).column("run_id").to_pylist()[-1]
-    return [r for r in pq.read_table(path).to_pylist() if r["run_id"] == last]
+    completed = [r["run_id"] for r in pq.read_table(runs, columns=["run_id", "status"]).to_pylist()
+                 if r["status"] == "completed"]  # a failed run after it changed nothing: its changes stand
+    if not completed:
+        return []
+    return [r for r in pq.read_table(path).to_pylist() if r["run_id"] == completed[-1]]
 
 
 DRUG_COLUMNS = ("ketamine", "esketamine", "arketamine")
@@ -93,6 +98,8 @@ def build(out: Path) -> tuple[str, str]:
     out = Path(out)
     if not (out / "claim_summary.parquet").exists():
         raise FileNotFoundError(f"{out}: no published claim tables here (run the pipeline first, or pass --out)")
+    # every table from one snapshot: a run publishing meanwhile moves `current`, not this folder
+    out = store.current_dir(out) or out
     summary = pq.read_table(out / "claim_summary.parquet").to_pylist()
     evidence = pq.read_table(out / "claim_evidence.parquet").to_pylist()
     entities = pq.read_table(out / "entities.parquet", columns=["doc_id", "start", "end", "label"]).to_pylist()

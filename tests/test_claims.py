@@ -18,6 +18,7 @@ from pipeline.claims.facts import article_facts, is_adjunct
 from pipeline.claims.findings import NOT_A_FINDING, enrolled_only, finding_part, section_of
 from pipeline.config import Settings
 from pipeline.nlp.extract import Extractor
+from pipeline.tables import store
 from tests.conftest import ROOT
 
 RCT = ("Esketamine for treatment-resistant depression: a randomized controlled trial.\n"
@@ -908,3 +909,19 @@ def test_rct_efficacy_words_are_whole_words():
 
     assert not RCT_EFFICACY.search("Remifentanil corresponds to the protocol.")
     assert RCT_EFFICACY.search("Responders and remission were more frequent.")
+
+
+def test_a_failed_run_keeps_the_reports_changes_and_the_report_reads_one_snapshot(tmp_path):
+    from datetime import UTC, datetime
+
+    from pipeline import report
+    from pipeline.ingest import publish_failed_run
+
+    run_files("sample", tmp_path, date(2025, 1, 1))
+    md_before, _ = report.build(tmp_path)
+    assert "## Changes since the previous run" in md_before
+    snapshot = store.current_dir(tmp_path)
+    publish_failed_run(Settings(out=tmp_path), "run-x", None, datetime.now(UTC), "entrez", RuntimeError("boom"))
+    md_after, _ = report.build(tmp_path)
+    assert "## Changes since the previous run" in md_after  # the failed run changed nothing
+    assert store.current_dir(tmp_path) != snapshot

@@ -116,3 +116,13 @@ def test_a_second_failed_run_on_a_folder_without_articles_is_recorded(tmp_path):
         publish_failed_run(s, f"r{i}", None, datetime.now(UTC), "entrez", RuntimeError("E-utilities down"))
     runs = pq.read_table(tmp_path / "out" / "runs.parquet").to_pylist()
     assert [r["n_articles"] for r in runs] == [0, 0] and all(r["status"].startswith("failed") for r in runs)
+
+
+@pytest.mark.slow
+def test_bench_backfill_runs_the_number_asked_for():
+    from tests.conftest import corpus_path
+
+    corpus_path("pubmed-2025", "docs.jsonl")  # the benchmark repeats the shared corpus: skip without it
+    r = kev("bench", "backfill", "--n", "2000", "--json")  # 2,000 was once read as "the default": 10,000
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout.splitlines()[-1])["n_abstracts"] == 2000

@@ -124,3 +124,13 @@ def test_annotate_adds_spans_and_claims_in_the_stored_format(tmp_path):
     with pytest.raises(GoldError, match="overlapping"):
         annotate(doc["doc_id"], path, add=["DRUG", after["text"][marked["start"]:marked["end"]]])
     assert path.read_bytes() == before and load_gold(path).records
+
+
+def test_eval_text_summary_of_a_field_without_gold_labels():
+    from pipeline.evaluate.run import summary_lines
+
+    result = {"gold": "x.jsonl", "kind": "doc_labels", "n_docs": 3,
+              "fields": {"routes": {"precision": 1.0, "recall": 0.5, "f1": 0.667},
+                         "conclusion": {"accuracy": None, "n": 0}}}
+    lines = summary_lines(result)
+    assert "conclusion     accuracy n/a (no gold labels)" in lines[-1] and "f1 0.667" in lines[-2]

@@ -255,7 +255,8 @@ def summary_lines(result: dict) -> list[str]:
                      f"{modes['strict']['f1']:.3f}, overlap P {o['precision']:.3f} R {o['recall']:.3f} "
                      f"F1 {o['f1']:.3f}")
     for name, v in result.get("fields", {}).items():
-        vals = "  ".join(f"{k} {v[k]:.3f}" for k in ("precision", "recall", "f1", "accuracy") if k in v)
+        vals = "  ".join(f"{k} {v[k]:.3f}" if v[k] is not None else f"{k} n/a (no gold labels)"
+                         for k in ("precision", "recall", "f1", "accuracy") if k in v)
         cv = v.get("cross_validated")
         lines.append(f"  {name:14} {vals}" + (f"  (trained on this file; {cv['folds']}-fold cross-validated "
                                                f"accuracy {cv['accuracy']:.3f})" if cv else ""))

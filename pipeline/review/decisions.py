@@ -9,6 +9,7 @@ Cohen's kappa over evidence both judged.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import json
@@ -16,6 +17,7 @@ import os
 import sqlite3
 import tempfile
 from collections import Counter
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -45,7 +47,19 @@ def db_path(out: Path) -> Path:
     return Path(out) / "review" / "decisions.sqlite"
 
 
-def _connect(out: Path) -> sqlite3.Connection:
+@contextlib.contextmanager
+def _connect(out: Path) -> Iterator[sqlite3.Connection]:
+    """One transaction on the log, committed (or rolled back) and closed: `with sqlite3.connect()` alone commits
+    but leaves the connection open, one per decision in a long-running app."""
+    con = _open(out)
+    try:
+        with con:
+            yield con
+    finally:
+        con.close()
+
+
+def _open(out: Path) -> sqlite3.Connection:
     path = db_path(out)
     path.parent.mkdir(parents=True, exist_ok=True)
     con = sqlite3.connect(path, timeout=30)
