@@ -925,3 +925,26 @@ def test_a_failed_run_keeps_the_reports_changes_and_the_report_reads_one_snapsho
     md_after, _ = report.build(tmp_path)
     assert "## Changes since the previous run" in md_after  # the failed run changed nothing
     assert store.current_dir(tmp_path) != snapshot
+
+
+def test_an_evidence_row_names_the_section_a_header_left_in_an_earlier_sentence_started():
+    from pipeline.claims.evidence import evidence_rows
+
+    text = ("Esketamine for depression\nMETHODS: Sixty patients with major depressive disorder were randomized to "
+            "esketamine or placebo and outcome measures included the MADRS RESULTS: Esketamine lowered MADRS "
+            "scores at 24 h (p < 0.01). MADRS response rates at "
+            "day 7 were higher with esketamine than placebo (48% vs 20%, p = 0.01).")
+    ex = _extractor().one(text)
+    rows = evidence_rows(("d", "1", 1, text), ex, load_catalogue(), article_facts(text, ex), None)
+    later = [r for r in rows if r["sentence"].startswith("MADRS response")]
+    assert later and all(r["section"] == "RESULTS" and r["role"] == "results" for r in later)
+    assert ex.sections[later[0]["sent_index"]] == "METHODS"  # the entity rows keep the tagger's reading
+
+
+def test_a_measurements_section_states_outcomes_not_findings():
+    from pipeline.claims.findings import is_finding
+
+    text = ("Ketamine for depression\nBACKGROUND: Depression is common. DESIGN: A trial. MEASUREMENTS: Our primary "
+            "outcome was the fraction of patients who had at least a 50 % reduction in the MADRS within 3 days.")
+    ex = _extractor().one(text)
+    assert not is_finding(ex, 3, text[slice(*ex.sentences[3])], "MEASUREMENTS")

@@ -9,6 +9,8 @@ from collections import defaultdict
 from pipeline.claims import stance
 from pipeline.claims.catalogue import Catalogue
 from pipeline.claims.facts import ArticleFacts
+from pipeline.claims.findings import section_of
+from pipeline.nlp.context import label_role
 from pipeline.nlp.extract import Extraction
 from pipeline.review.decisions import is_current
 
@@ -30,12 +32,14 @@ def evidence_rows(item: tuple, ex: Extraction, catalogue: Catalogue, facts: Arti
     found = stance.assess(text, ex, facts, catalogue)
     out = []
     for f in found:
+        own = ex.sections[f.sent_index] if f.sent_index < len(ex.sections) else None
+        section = section_of(ex, f.sent_index, text)  # a header left inside an earlier sentence starts its section
+        role = (label_role(section) or ex.roles[f.sent_index]) if section != own else ex.roles[f.sent_index]
         out.append({
             "evidence_id": stance.evidence_id(pmid or doc_id, version, f.claim_id, f.start, f.end),
             "claim_id": f.claim_id, "doc_id": doc_id, "pmid": pmid, "version": version,
             "sent_index": f.sent_index, "start": f.start, "end": f.end, "sentence": text[f.start:f.end],
-            "section": ex.sections[f.sent_index] if f.sent_index < len(ex.sections) else None,
-            "role": ex.roles[f.sent_index], "stance": f.stance, "confidence": f.confidence,
+            "section": section, "role": role, "stance": f.stance, "confidence": f.confidence,
             "cues": json.dumps(f.cues, ensure_ascii=False), "timepoint_hours": f.timepoint_hours,
             "outcome": f.outcome, "dose": f.dose, "route": f.route, "design": facts.design,
             "study_type": study_type, "sample_size": facts.sample_size, "populations": facts.populations,

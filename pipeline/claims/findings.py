@@ -53,7 +53,8 @@ STAT_REPORT = re.compile(rf"{TEST_STATISTICS}|\bsignificant|\d+(?:\.\d+)?\s*%", 
 METHODS_LABEL = re.compile(r"^(?:METHODS?|MATERIALS|DESIGN|SETTING|PARTICIPANTS|INTERVENTIONS?|BACKGROUND|"
                            r"INTRODUCTION|OBJECTIVES?|AIMS?|PURPOSE|DATA|SEARCH|STUDY SELECTION|ELIGIBILITY)", T)
 
-NON_FINDING_SECTION = re.compile(r"^(?:LIMITATIONS?|OUTCOMES?|MEASURES|ANALYSIS|METHODS?|PURPOSE|DIVERSITY|"
+NON_FINDING_SECTION = re.compile(r"^(?:LIMITATIONS?|OUTCOMES?|MEASURES|MEASUREMENTS?|MAIN OUTCOMES?(?: AND| MEASURES)|"
+                                 r"ANALYSIS|METHODS?|PURPOSE|DIVERSITY|"
                                  r"[A-Z ]*REGISTRATION|PROSPERO|TRIAL REGISTRATION)", T)
 REPORTED = re.compile(r"\b(?:was|were) (?:also )?(?:observed|found|noted|seen)\b|\b(?:revealed|resulted in|led to)\b|"
                       r"\bwe found\b|\b(?:improved|occurred|demonstrated|showed|exhibited)\b|"
