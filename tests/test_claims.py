@@ -948,3 +948,10 @@ def test_a_measurements_section_states_outcomes_not_findings():
             "outcome was the fraction of patients who had at least a 50 % reduction in the MADRS within 3 days.")
     ex = _extractor().one(text)
     assert not is_finding(ex, 3, text[slice(*ex.sentences[3])], "MEASUREMENTS")
+
+
+def test_spine_surgery_is_no_plasticity_topic():
+    cat = {c.id: c for c in load_catalogue().claims}
+    topics = cat["neuroplasticity"].topic
+    assert not any(t.search("Esketamine reduced postoperative depression after lumbar spine surgery") for t in topics)
+    assert any(t.search("Ketamine restored spine density in the prefrontal cortex") for t in topics)
