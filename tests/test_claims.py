@@ -955,3 +955,24 @@ def test_spine_surgery_is_no_plasticity_topic():
     topics = cat["neuroplasticity"].topic
     assert not any(t.search("Esketamine reduced postoperative depression after lumbar spine surgery") for t in topics)
     assert any(t.search("Ketamine restored spine density in the prefrontal cortex") for t in topics)
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Ketamine and ECT\nMETHODS: This retrospective chart review compared ketamine and ECT. Randomized comparative "
+     "trials are required to understand these modalities.", "cohort"),
+    ("Open-label oral ketamine\nBACKGROUND: We previously completed a double-blind randomised crossover study of "
+     "ketamine. METHODS: Patients took oral ketamine for six weeks.", "cohort"),  # open-label
+    ("Ketamine in TRD\nSixty patients were randomized to ketamine or midazolam; future trials should be larger.",
+     "rct"),
+])
+def test_a_call_for_future_trials_or_an_earlier_trial_does_not_make_a_study_randomised(text, expected):
+    assert design.classify(text) == expected
+
+
+def test_a_study_that_was_conducted_is_methods():
+    from pipeline.nlp.context import sentence_roles
+
+    sents = ["Title", "Eating disorders are common.", "This paper assesses the safety of ketamine.",
+             "A retrospective analysis was conducted on 104 patients receiving higher levels of care.",
+             "Data on safety were analyzed.", "Ketamine was safe."]
+    assert sentence_roles(sents, [None] * len(sents))[3] == "methods"

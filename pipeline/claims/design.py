@@ -104,11 +104,24 @@ def _classify(text: str, pts: frozenset[str], mesh_set: frozenset[str]) -> str:
         return "case_report"
     if QUALITATIVE.search(text):
         return "qualitative"
-    if RCT.search(text) and not NARRATIVE.search(text):
+    if RCT.search(_own_design_words(text)) and not NARRATIVE.search(text):
         return "rct"
     if pts & PUB_TYPES[4][1] or COHORT.search(text):
         return "cohort"
     return "other"
+
+
+NOT_THIS_STUDY = re.compile(r"\bfuture\b|\b(?:are|is) (?:still |urgently )?(?:needed|required|warranted|necessary)\b|"
+                            r"\bshould\b|\bwarrant|\bwe previously\b|\bpreviously (?:published|reported|completed|"
+                            r"conducted)\b|\b(?:previous|prior|earlier) (?:studies|trials|work|research|reports)\b|"
+                            r"\b(?:have|has) (?:been )?(?:shown|demonstrated|reported|suggested)\b|"
+                            r"\b(?:larger|further|more|additional|well-designed) (?:\w+ )?randomi[sz]ed\b", T)
+
+
+def _own_design_words(text: str) -> str:
+    """The sentences that can say what this study is: not a call for future trials ("Randomized comparative trials
+    are required"), nor earlier work ("we previously completed a randomised ...")."""
+    return " ".join(s for s in re.split(r"(?<=[.;!?])\s+", text) if not NOT_THIS_STUDY.search(s))
 
 
 BIBLIOMETRIC = re.compile(r"\bbibliometric|\bscientometric", T)

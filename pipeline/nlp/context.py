@@ -53,7 +53,9 @@ CONCLUSION_CUES = re.compile(r"^\s*(?:in conclusion|in summary|overall|taken tog
                              r"we conclude)", re.IGNORECASE)
 METHOD_CUES = re.compile(r"\b(?:were randomi[sz]ed|randomly assigned|were enrolled|were recruited|were included|"
                          r"we (?:conducted|performed|searched|recruited|enrolled|included|analy[sz]ed|measured|used)|"
-                         r"was assessed|were assessed|were measured|primary (?:outcome|endpoint) was|received)\b",
+                         r"was assessed|were assessed|were measured|primary (?:outcome|endpoint) was|received|"
+                         r"(?:analysis|study|review|survey|trial|audit) (?:was|were) (?:conducted|performed|"
+                         r"carried out|undertaken))\b",
                          re.IGNORECASE)
 BACKGROUND_CUES = re.compile(r"\b(?:we aimed|this study aimed|the aim|the objective|the purpose|to investigate|"
                              r"to evaluate|to assess|to examine|to determine|is a (?:common|major|serious)|remains|"
