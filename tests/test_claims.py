@@ -976,3 +976,13 @@ def test_a_study_that_was_conducted_is_methods():
              "A retrospective analysis was conducted on 104 patients receiving higher levels of care.",
              "Data on safety were analyzed.", "Ketamine was safe."]
     assert sentence_roles(sents, [None] * len(sents))[3] == "methods"
+
+
+def test_a_marker_takes_the_direction_of_its_own_clause():
+    from pipeline.claims.stance import PLASTICITY_DOWN, PLASTICITY_UP, _nearest
+
+    topic = {c.id: c for c in load_catalogue().claims}["neuroplasticity"].topic
+    s = ("Small doses of esketamine can increase the serum concentration of 5-HT,DA,BDNF, and in the short term, "
+         "decrease EPDS scores.")
+    assert _nearest(s, topic, PLASTICITY_UP, PLASTICITY_DOWN) == ([], ["increase"])
+    assert _nearest("Ketamine decreased BDNF levels.", topic, PLASTICITY_UP, PLASTICITY_DOWN) == (["decreased"], [])

@@ -145,14 +145,24 @@ INCREASE_NEGATED = re.compile(r"(?<!\bbut )(?<!\band )\b(?:no|not|none|neither|n
                               r"(?:(?!\b(?:but|however|whereas|while)\b)[^.;,]){0,50}$", T)
 
 
+# a clause of its own between a direction word and a marker: ", and in the short term, decrease EPDS"
+MARKER_CLAUSE = re.compile(r",\s*(?:and|but|while|whereas)\b|;|\b(?:whereas|while|but)\b", T)
+
+
 def _nearest(sentence: str, topic: tuple[re.Pattern, ...], up: re.Pattern, down: re.Pattern
              ) -> tuple[list[str], list[str]]:
     """For plasticity: the direction word closest to a marker ("increase BDNF ... decrease EPDS" is an increase);
     a negated increase is none ("no evidence that ketamine elevates BDNF")."""
     anchors = [m.start() for rx in topic for m in rx.finditer(sentence)]
-    cands = [(abs(m.start() - a), "down" if INCREASE_NEGATED.search(sentence[:m.start()]) else "up", m.group())
+
+    def far(pos: int, a: int) -> int:
+        """Distance, with a clause break between counting as far: "increase 5-HT, DA, BDNF, and in the short
+        term, decrease EPDS scores" is an increase of BDNF."""
+        return abs(pos - a) + (100 if MARKER_CLAUSE.search(sentence, min(pos, a), max(pos, a)) else 0)
+
+    cands = [(far(m.start(), a), "down" if INCREASE_NEGATED.search(sentence[:m.start()]) else "up", m.group())
              for m in up.finditer(sentence) for a in anchors]
-    cands += [(abs(m.start() - a), "down", m.group()) for m in down.finditer(sentence) for a in anchors]
+    cands += [(far(m.start(), a), "down", m.group()) for m in down.finditer(sentence) for a in anchors]
     if not cands:
         return [], []
     _, direction, word = min(cands)
