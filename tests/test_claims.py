@@ -986,3 +986,14 @@ def test_a_marker_takes_the_direction_of_its_own_clause():
          "decrease EPDS scores.")
     assert _nearest(s, topic, PLASTICITY_UP, PLASTICITY_DOWN) == ([], ["increase"])
     assert _nearest("Ketamine decreased BDNF levels.", topic, PLASTICITY_UP, PLASTICITY_DOWN) == (["decreased"], [])
+
+
+@pytest.mark.parametrize("sentence", [
+    "RESULTS: A total of 126 (26% response rate) of the clinics responded to the survey request.",
+    "RESULTS: Each 5-point PSS increase reduced remission odds by 60 % (OR = 0.40, 95 % CI: 0.14-0.81, p = 0.009).",
+])
+def test_survey_replies_and_per_unit_predictors_are_no_efficacy_evidence(sentence):
+    text = ("Ketamine clinics and depression\nBACKGROUND: Ketamine treats treatment-resistant depression. METHODS: "
+            "We surveyed clinics that give ketamine to patients with depression. " + sentence)
+    assert not [f for f in _assess(text) if f.claim_id == "antidepressant_efficacy"
+                and text[f.start:f.end].startswith("RESULTS")]

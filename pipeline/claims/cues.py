@@ -31,7 +31,10 @@ NEGATIVE = re.compile(r"\bno (?:statistically )?significant|\bnot (?:statistical
                       r"\bnot (?:a )?useful\b|\bmarginal (?:efficacy|benefits?|improvements?|antidepressant)|"
                       r"\b(?:were|was) marginal\b", T)
 POSITIVE = re.compile("|".join([
-    r"\bhigher\b", r"\bin remission\b", r"\bNNTs?\b", r"\bmet (?:a |the )?criteri", r"\bresponded\b", r"\bremitted\b",
+    r"\bhigher\b", r"\bin remission\b", r"\bNNTs?\b", r"\bmet (?:a |the )?criteri", r"\bremitted\b",
+    # not "the clinics responded to the survey request"
+    r"\bresponded\b(?! to (?:the|a|an|our|this) (?:\w+ )?(?:survey|questionnaire|request|invitation|e-?mail|call|"
+    r"interview)s?)",
     r"\bsuccess\w*", r"\bsignificant(?:ly)?\b", r"\bp\s*[<≤]\s*0?[.·]0\d", r"\bsuperior\b",
     r"\breduc(?:ed|tions?|es|ing)\b", r"\bimprov(?:ed|ements?|es|ing)\b", r"\bdecreas(?:ed|es?|ing)\b",
     r"\b(?<!cost-)effective(?:ness)?\b", r"\befficac(?:y|ious)\b", r"\brapid(?:ly)?\b", r"\bbenefi(?:t\w*|cial)\b",

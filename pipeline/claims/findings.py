@@ -165,6 +165,8 @@ NOT_A_FINDING = re.compile("|".join([
     r"\b(?:responders|remitters) to (?:\S+ ){1,4}?(?:showed|had|exhibited|displayed)\b",
     r"\bresponders \([^)]*\) (?:received|were given|underwent|entered|continued)\b",
     r"\bcompared (?:with|to) healthy",
+    # a predictor's effect per unit: "each 5-point PSS increase reduced remission odds by 60 %"
+    r"\b(?:each|every|per) (?:\d+(?:\.\d+)?[- ])?(?:points?|units?|SD|standard deviation)\b",
     r"\bhealthy (?:controls|volunteers)", r"\bcorrelat\w*", r"\bpredict\w*",
     r"\bmoderat(?:e|ed|ion|or)s?\b(?![- ](?:certainty|quality))",
     r"\bmediat\w*", r"\bregression\b", r"\bassociated with (?:greater|higher|lower|better|worse|more|less)\b",
