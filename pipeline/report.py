@@ -147,7 +147,9 @@ def build(out: Path) -> tuple[str, str]:
                     else html.escape(r["doc_id"]))
             items.append(
                 f'<li class="{shown_stance(r)}"><span class="stance">{STANCE_MARK[shown_stance(r)]}</span> '
-                f'<span class="meta">{r["confidence"]:.2f} · {html.escape(r["design"])} · {link}'
+                f'<span class="meta">{r["confidence"]:.2f} · {html.escape(r["design"])}'
+                f'{" · n=" + str(r["sample_size"]) if r["sample_size"] else ""}'
+                f'{" · " + html.escape(reviewed[2:]) if reviewed else ""} · {link}'
                 f'{" · retracted" if r["retracted"] else ""} · {html.escape(art.get("title") or "")}</span>'
                 f'<div class="sentence">{_highlight(r, by_doc[r["doc_id"]])}</div></li>')
         md.append("")

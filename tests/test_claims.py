@@ -204,12 +204,14 @@ def test_claim_tables_and_report_from_the_sample(tmp_path):
     classes = set(json.loads((ROOT / "models" / "study_type.json").read_text())["classes"])
     assert ev["study_type"].notna().all() and set(ev["study_type"]) <= classes  # a missing key would publish nulls
     retracted = ev[ev["pmid"] == "99000020"]
-    assert retracted.empty or retracted["retracted"].all()
+    assert not retracted.empty and retracted["retracted"].all()  # listed, flagged
     assert all("99000020" not in list(summary.loc[c, "supporting_pmids"]) for c in summary.index)
     assert summary.loc["antidepressant_efficacy", "n_supporting"] >= 3
     md, page = report.build(tmp_path)
     assert "## rapid_onset" in md and "pubmed.ncbi.nlm.nih.gov/" in md
     assert "<mark" in page and "<script" not in page
+    sizes = {f"n={n}" for n in ev["sample_size"].dropna().astype(int)}
+    assert sizes and all(n in md and n in page for n in sizes)  # the HTML shows the sizes the Markdown does
     studies = pd.read_parquet(tmp_path / "studies.parquet")
     assert f"## Studies in the tables ({len(studies)} articles)" in md and "id='studies'" in page
     rct = next(line for line in md.splitlines() if line.startswith("| rct |")).split(" | ")
