@@ -94,6 +94,10 @@ def _quarantine(rejects: dict[tuple, dict], row: dict, met: set[tuple]) -> None:
     met.add(key)
 
 
+# errors that a record cannot cause by itself being malformed, only the parser's code meeting it
+CODE_FAULTS = ("AttributeError", "TypeError", "NameError", "KeyError", "IndexError")
+
+
 def merge(existing: dict[str, dict], events: Iterable[Event], run_id: str,
           rejects: dict[tuple, dict]) -> Counts:
     """Apply events in order to `existing` (doc_id -> row), in place.
@@ -107,8 +111,11 @@ def merge(existing: dict[str, dict], events: Iterable[Event], run_id: str,
     # (JSON lines from mixed sources do this) is quarantined instead of breaking the publish
     owner = {r["pmid"]: k for k, r in existing.items() if r.get("pmid")}
     replaced: dict[str, dict | None] = {}  # doc_id -> its row before this merge changed it (None: new)
+    n_records = code_faults = 0
     for ev in events:
+        n_records += not isinstance(ev, Deletion)
         if isinstance(ev, Reject):
+            code_faults += ev.reason.startswith(CODE_FAULTS)
             _quarantine(rejects, {"doc_id": ev.doc_id, "source": ev.source, "stage": "parse", "reason": ev.reason,
                                   "snippet": ev.snippet, "first_run_id": run_id}, met)
         elif isinstance(ev, Deletion):
@@ -145,6 +152,10 @@ def merge(existing: dict[str, dict], events: Iterable[Event], run_id: str,
             existing[ev.doc_id] = row
             if ev.pmid:
                 owner[ev.pmid] = ev.doc_id
+    if n_records > 1 and code_faults == n_records:
+        raise RuntimeError(f"every one of the {n_records} records failed to parse with a programming error (e.g. "
+                           f"{next(r['reason'] for r in rejects.values() if r['reason'].startswith(CODE_FAULTS))}): "
+                           "a fault of the parser, not of the records; nothing was published")
     # the new and revised rows checked against the schema at once; only when they do not fit is each one checked,
     # and a row that does not fit is quarantined with the reason while the record keeps what it had
     changed = [existing[k] for k in replaced if k in existing]

@@ -255,3 +255,26 @@ def test_a_second_document_with_the_same_pmid_is_quarantined(tmp_path):
     rejects = pq.read_table(tmp_path / "out" / "rejects.parquet").to_pylist()
     assert [(r["doc_id"], r["reason"]) for r in rejects] == [("b", "pmid 123 already belongs to a")]
     assert pq.read_table(tmp_path / "out" / "entities.parquet").num_rows > 0
+
+
+def test_a_parser_fault_on_every_record_stops_the_run_instead_of_quarantining_the_night(tmp_path, monkeypatch):
+    """A regression in the parser (simulated: every record meets an AttributeError) would otherwise publish an
+    empty night with every record quarantined; one bad record among good ones is still quarantined."""
+    from datetime import date
+
+    import pytest
+
+    from pipeline import pubmed_xml
+    from pipeline.config import Settings
+    from pipeline.ingest import ingest
+    from tests.pubmed_factory import record, write_set
+
+    folder = write_set(tmp_path / "xml" / "a.xml", [record(i, date(2025, 1, i)) for i in range(1, 4)]).parent
+
+    def broken(el, source):
+        raise AttributeError("'NoneType' object has no attribute 'text'")
+
+    monkeypatch.setattr(pubmed_xml, "parse_article", broken)
+    with pytest.raises(RuntimeError, match="a fault of the parser"):
+        ingest(f"xml:{folder}", Settings(out=tmp_path / "out"), today=date(2025, 2, 1))
+    assert not (tmp_path / "out" / "articles.parquet").exists()
