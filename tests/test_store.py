@@ -134,3 +134,15 @@ def test_runs_on_one_folder_take_turns_and_lose_nothing(tmp_path):
     with store.run_lock(out, holder="test-holder"), pytest.raises(RuntimeError, match="test-holder"):
         ingest(f"xml:{a}", Settings(out=out, lock_timeout=0.5))
     assert len(pq.read_table(out / "runs.parquet")) == 2  # the refused run read and wrote nothing
+
+
+def test_composite_keys_are_checked():
+    diff = {"run_id": "r1", "claim_id": "rapid_onset", "doc_id": "pmid:1", "pmid": "1", "change": "added",
+            "old_stance": None, "new_stance": "supports"}
+    with pytest.raises(SchemaError, match=r"duplicate \(run_id, claim_id, doc_id\)"):
+        to_table("claim_diff", [diff, {**diff, "change": "flipped"}])
+    reject = {"doc_id": None, "source": "a.xml", "stage": "parse", "reason": "ParseError: record has no PMID",
+              "snippet": "<PubmedArticle>one", "first_run_id": "r1"}
+    assert to_table("rejects", [reject, {**reject, "snippet": "<PubmedArticle>two"}]).num_rows == 2
+    with pytest.raises(SchemaError, match="duplicate"):
+        to_table("rejects", [reject, dict(reject)])

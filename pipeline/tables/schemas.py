@@ -204,7 +204,9 @@ CLAIM_DIFF = pa.schema([
 SCHEMAS: dict[str, pa.Schema] = {"articles": ARTICLES, "rejects": REJECTS, "runs": RUNS, "entities": ENTITIES,
                                  "doses": DOSES, "studies": STUDIES, "claim_evidence": CLAIM_EVIDENCE,
                                  "claim_summary": CLAIM_SUMMARY, "claim_diff": CLAIM_DIFF}
-KEYS: dict[str, tuple[str, ...]] = {"articles": ("doc_id",), "rejects": ("doc_id", "source", "stage", "reason"),
+# rejects: one row per quarantined record (ingest.reject_key: its id, else its snippet, else its source)
+KEYS: dict[str, tuple[str, ...]] = {"articles": ("doc_id",),
+                                    "rejects": ("doc_id", "snippet", "source", "stage", "reason"),
                                     "runs": ("run_id",), "entities": ("mention_id",), "doses": ("mention_id",),
                                     "studies": ("doc_id",),
                                     "claim_evidence": ("evidence_id",), "claim_summary": ("claim_id",),
@@ -256,3 +258,5 @@ def validate(name: str, table: pa.Table) -> None:
         col = table.column(keys[0])
         if len(col.unique()) != table.num_rows:
             raise SchemaError(f"{name}: duplicate {keys[0]} values")
+    elif table.num_rows and table.select(list(keys)).group_by(list(keys)).aggregate([]).num_rows != table.num_rows:
+        raise SchemaError(f"{name}: duplicate ({', '.join(keys)}) rows")
