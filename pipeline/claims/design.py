@@ -189,8 +189,6 @@ PARENS = re.compile(r"\s*\([^()]*\)")
 # "Of 50 patients, 30 patients completed", "among 120 users": the later count is part of this one; "a study of 33
 # participants" is not a part.
 PART_OF = re.compile(r"(?:^|[,;:\n]\s*)(?:of|from)\s+$|\b(?:among|out of)\s+$", re.IGNORECASE)
-CASE_WORD = re.compile(r"\bcase report\b|\bwe (?:report|describe|present) (?:a|the) case\b|\b(?<!\bin )case of an?\b|"
-                       r"\ban? \d{1,2}-year-old (?:man|woman|male|female|patient|boy|girl)\b", re.IGNORECASE)
 
 
 # Arms counted without their noun after the first: "336 patients were assigned to esketamine and 340 to quetiapine".
@@ -277,7 +275,7 @@ def sample_size(text: str) -> int | None:
     candidates = counts + groups
     if candidates:
         return max(candidates)
-    return 1 if CASE_WORD.search(text) and not review else None
+    return 1 if CASE.search(text) and not review else None
 
 
 POPULATION_RX = {
@@ -394,5 +392,4 @@ def psynamic_study_type(text: str, design: str) -> str:
 
 MECHANISTIC = re.compile(r"\bEEG\b|\bMEG\b|\bPET\b|\bfMRI\b|\bMRI\b|\bneuroimaging|\bpharmacokinetic|\bbrain activity|"
                          r"\bconnectivity|\bgating\b|\bbiomarker|\bcortisol|\bplasma\b|\bmetabolit|\breceptor", T)
-SECONDARY = re.compile(r"\bsecondary analys|\bpost[- ]hoc|\bpooled (?:data|analysis)|\bexploratory analys|"
-                       r"\bre-?analys|\bdata from (?:a|the|two|three)\b|\bsubanalys|\bsub-analys", T)
+SECONDARY = study_type.CUES["secondary"]  # one list with the learned type's indicator (they had drifted apart)
