@@ -17,7 +17,7 @@ from pipeline.claims.catalogue import Catalogue
 from pipeline.config import Settings, load_settings
 from pipeline.ingest import SyncResult, new_run_id, publish_failed_run, publish_sync, run_row, sync
 from pipeline.mentions import StageResult, extract_articles, extract_chunk, previous_rows
-from pipeline.nlp.extract import MODEL_DIR, model_version_of
+from pipeline.nlp.configuration import MODEL_DIR, model_version_of
 from pipeline.tables import store
 
 

@@ -396,7 +396,7 @@ def publish_failed_run(settings: Settings, run_id: str, flow_run_id: str | None,
 def run_stages(source: str, settings: Settings, today: date | None = None, workers: int = 1) -> dict:
     """Every stage without Prefect, in the flow's order (sync, extract and assess, publish): for tests and scripts."""
     from pipeline.mentions import extract_articles, previous_rows
-    from pipeline.nlp.extract import MODEL_DIR, model_version_of
+    from pipeline.nlp.configuration import MODEL_DIR, model_version_of
 
     run_id = new_run_id()
     started = datetime.now(UTC)

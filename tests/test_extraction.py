@@ -366,7 +366,8 @@ def test_a_configured_pretrained_pipeline_adds_spans_where_ours_leave_a_gap(tmp_
 
 
 def test_tagger_short_form_of_a_non_effect_is_no_adverse_event():
-    from pipeline.nlp.extract import _drop_defined_otherwise, build_nlp
+    from pipeline.nlp.candidates import drop_defined_otherwise
+    from pipeline.nlp.extract import build_nlp
 
     nlp = build_nlp(with_model=False)
     text = ("Auditory steady-state response (ASSR) deficits. Ketamine reduced 40-Hz ASSR power and caused "
@@ -374,7 +375,7 @@ def test_tagger_short_form_of_a_non_effect_is_no_adverse_event():
     doc = nlp(text)
     model = [(m.start(), m.end(), "ADVERSE_EVENT", None, {}, "model")
              for m in re.finditer(r"ASSR|TEN|SJS|toxic epidermal necrolysis", text)]
-    kept = {text[s:e] for s, e, *_ in _drop_defined_otherwise(doc, text, model, [])}
+    kept = {text[s:e] for s, e, *_ in drop_defined_otherwise(doc, text, model, [])}
     assert "ASSR" not in kept  # defined as a response, which no effect candidate covers
     assert {"TEN", "SJS", "toxic epidermal necrolysis"} <= kept  # defined as an effect / not defined here
 
@@ -438,46 +439,46 @@ def test_a_change_to_the_extraction_code_changes_the_model_version(tmp_path, mon
     """Rows made by rules that are no longer the pipeline's must be re-extracted on the next run."""
     import shutil
 
-    import pipeline.nlp.extract as extract
+    import pipeline.nlp.configuration as configuration
 
-    before = extract.model_version_of()
+    before = configuration.model_version_of()
     code = tmp_path / "nlp"
     shutil.copytree(ROOT / "pipeline" / "nlp", code, ignore=shutil.ignore_patterns("__pycache__"))
-    monkeypatch.setattr(extract, "CODE_DIRS", (code, ROOT / "pipeline" / "claims"))
-    assert extract.model_version_of() == before  # the same code, the same version
+    monkeypatch.setattr(configuration, "CODE_DIRS", (code, ROOT / "pipeline" / "claims"))
+    assert configuration.model_version_of() == before  # the same code, the same version
     (code / "rules.py").write_text((code / "rules.py").read_text() + "\n# changed\n")
-    assert extract.model_version_of() != before
+    assert configuration.model_version_of() != before
 
 
 def test_half_a_measure_or_an_instrument_is_no_adverse_effect():
-    from pipeline.nlp.extract import _bare_modifier
+    from pipeline.nlp.candidates import bare_modifier
 
     text = "Vital signs including blood pressure will be monitored, with QIDS scores. Nausea rates were higher."
     spans = {w: (text.index(w), text.index(w) + len(w), "ADVERSE_EVENT") for w in ("blood", "QIDS", "Nausea")}
-    assert _bare_modifier(text, spans["blood"]) and _bare_modifier(text, spans["QIDS"])
-    assert not _bare_modifier(text, spans["Nausea"])  # a named effect stays, whatever follows it
+    assert bare_modifier(text, spans["blood"]) and bare_modifier(text, spans["QIDS"])
+    assert not bare_modifier(text, spans["Nausea"])  # a named effect stays, whatever follows it
 
 
 def test_a_bare_adjective_is_no_adverse_effect():
-    from pipeline.nlp.extract import _bare_modifier
+    from pipeline.nlp.candidates import bare_modifier
 
     text = "Ketamine, a dissociative drug, caused intense hemodynamic changes and agitation."
     spans = {w: (text.index(w), text.index(w) + len(w), "ADVERSE_EVENT")
              for w in ("dissociative", "intense", "hemodynamic", "agitation")}
-    assert all(_bare_modifier(text, spans[w]) for w in ("dissociative", "intense", "hemodynamic"))
-    assert not _bare_modifier(text, spans["agitation"])
+    assert all(bare_modifier(text, spans[w]) for w in ("dissociative", "intense", "hemodynamic"))
+    assert not bare_modifier(text, spans["agitation"])
     text = "Two patients became psychotic or manic; withdrawal followed."
     for w in ("psychotic", "manic", "withdrawal"):  # a predicate adjective names the effect; so does a noun
-        assert not _bare_modifier(text, (text.index(w), text.index(w) + len(w), "ADVERSE_EVENT")), w
+        assert not bare_modifier(text, (text.index(w), text.index(w) + len(w), "ADVERSE_EVENT")), w
 
 
 def test_a_generic_word_is_no_outcome():
-    from pipeline.nlp.extract import _bare_modifier
+    from pipeline.nlp.candidates import bare_modifier
 
     text = "The incidence of delirium and depressive symptoms fell; symptoms of anxiety and MADRS improved."
     spans = {w: (text.index(w), text.index(w) + len(w), "OUTCOME") for w in ("incidence", "symptoms", "MADRS")}
-    assert _bare_modifier(text, spans["incidence"]) and _bare_modifier(text, spans["symptoms"])
-    assert not _bare_modifier(text, spans["MADRS"])
+    assert bare_modifier(text, spans["incidence"]) and bare_modifier(text, spans["symptoms"])
+    assert not bare_modifier(text, spans["MADRS"])
 
 
 def test_the_committed_learned_vocabulary_holds_terms_not_passages():
@@ -528,11 +529,11 @@ def test_diplopia_is_its_own_effect():
 @pytest.mark.parametrize("span,dropped", [("antidepressant-like effects", True), ("therapeutic effects", True),
                                           ("antidepressant discontinuation syndrome", False), ("nausea", False)])
 def test_a_benefit_is_no_adverse_event(span, dropped):
-    from pipeline.nlp.extract import _bare_modifier
+    from pipeline.nlp.candidates import bare_modifier
 
     text = f"Ketamine produced {span} in patients."
     start = text.index(span)
-    assert _bare_modifier(text, (start, start + len(span), "ADVERSE_EVENT")) is dropped
+    assert bare_modifier(text, (start, start + len(span), "ADVERSE_EVENT")) is dropped
 
 
 @pytest.mark.parametrize("text,found", [
@@ -637,9 +638,9 @@ def test_a_defined_short_form_of_an_effect_counts_under_its_long_forms_term(extr
 @pytest.mark.parametrize("surface,canonical", [("taste disturbances", "dysgeusia"), ("memory impairments",
                                                 "memory impairment"), ("seizures", "seizures")])
 def test_an_effect_in_the_other_number_takes_the_vocabulary_term(surface, canonical):
-    from pipeline.nlp.extract import _ae_canonical
+    from pipeline.nlp.normalise.mention import ae_canonical
 
-    assert _ae_canonical(surface) == canonical
+    assert ae_canonical(surface) == canonical
 
 
 def test_section_labels_glued_to_the_previous_sentence_start_their_own(extractor):

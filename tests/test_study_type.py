@@ -88,7 +88,7 @@ def test_trainer_never_reads_held_out_or_unseen_documents():
 
 def test_a_new_study_type_model_changes_the_model_version(tmp_path, monkeypatch):
     """claim_evidence.study_type comes from the extraction pass: a retrained model must re-extract every article."""
-    from pipeline.nlp.extract import model_version_of
+    from pipeline.nlp.configuration import model_version_of
 
     before = model_version_of()
     copy = tmp_path / "study_type.json"

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pipeline.claims import design
 from pipeline.claims.comparisons import CONTROL
 from pipeline.claims.cues import DRUG_WORDS, HEDGED, T
-from pipeline.nlp.extract import STUDY_DRUGS, Extraction
+from pipeline.nlp.extract import Extraction
+from pipeline.nlp.labels import STUDY_DRUGS
 
 ANTIDEPRESSANT_DRUG = (r"(?:antidepressants?|SSRIs?|SNRIs?|OADs?|escitalopram|sertraline|fluoxetine|venlafaxine|"
                        r"duloxetine|mirtazapine|bupropion|citalopram|paroxetine|vortioxetine)\b"

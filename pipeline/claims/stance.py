@@ -42,7 +42,8 @@ from pipeline.claims.findings import (
     finding_part,
 )
 from pipeline.config import ROOT
-from pipeline.nlp.extract import STUDY_DRUGS, Extraction, Mention
+from pipeline.nlp.extract import Extraction, Mention
+from pipeline.nlp.labels import STUDY_DRUGS
 from pipeline.nlp.rules import timepoint_hours
 
 ANIMAL_SENTENCE = re.compile(r"\banimal models?\b|\bpreclinical\b|\b(?:in|of) (?:rats|mice|rodents)\b", T)

@@ -142,3 +142,28 @@ class ParenAbbreviationDetector(AbbreviationDetector):
                 short._.long_form = long_form
                 doc._.abbreviations.append(short)
         return doc
+
+
+def sentence_spans(doc: Doc) -> list[tuple[int, int]]:
+    """(start, end) characters of each sentence, read from arrays (cheaper than building Span objects)."""
+    if len(doc) == 0:
+        return [(0, 0)]
+    arr = doc.to_array([SENT_START, IDX, LENGTH]).astype("int64")
+    first = [i for i, v in enumerate(arr[:, 0].tolist()) if v == 1] or [0]
+    if first[0] != 0:
+        first.insert(0, 0)
+    ends = (arr[:, 1] + arr[:, 2]).tolist()
+    idx = arr[:, 1].tolist()
+    bounds = first[1:] + [len(doc)]
+    return [(idx[a], ends[b - 1]) for a, b in zip(first, bounds, strict=True)]
+
+
+def sentence_index(starts: list[int], pos: int) -> int:
+    lo, hi = 0, len(starts) - 1
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if starts[mid] <= pos:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo

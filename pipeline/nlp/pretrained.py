@@ -20,7 +20,8 @@ from pathlib import Path
 import spacy
 from spacy.language import Language
 
-LABELS = ("DRUG", "DOSE", "ROUTE", "TIMEPOINT", "OUTCOME", "ADVERSE_EVENT")
+from pipeline.nlp.labels import LABELS
+
 # Diseases only: a CHEMICAL=DRUG map would let glutamate, cortisol or saline take routes and doses from ketamine
 # (they join the drugs that doses and routes link to); map it explicitly, and measure, if you want it.
 DEFAULT_LABELS = "DISEASE=ADVERSE_EVENT"

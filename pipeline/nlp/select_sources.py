@@ -14,7 +14,7 @@ from pathlib import Path
 from pipeline.evaluate.gold import corpus_dir, training_records
 from pipeline.evaluate.run import _spans, read_jsonl
 from pipeline.evaluate.score import score_spans
-from pipeline.nlp import extract
+from pipeline.nlp import configuration, extract
 from pipeline.nlp.train import NER_LABELS, _bucket, ade_in_training, ebm_in_training
 
 MODES = ("rules", "model", "union")
@@ -37,7 +37,7 @@ def main() -> int:
     sets = selection_sets()
     scores: dict[str, dict[str, dict[str, float]]] = {label: {} for label in NER_LABELS}
     for mode in MODES:
-        extractor.sources = {**extract.DEFAULT_SOURCES, **dict.fromkeys(NER_LABELS, mode)}
+        extractor.sources = {**configuration.DEFAULT_SOURCES, **dict.fromkeys(NER_LABELS, mode)}
         for name, (records, labels) in sets.items():
             preds = list(extractor.run((r["doc_id"], None, 1, r["text"], None) for r in records))
             res = score_spans((r["spans"], _spans(p), r.get("labels") or list(labels))
@@ -48,9 +48,9 @@ def main() -> int:
     chosen = {}
     for label, by_mode in scores.items():
         chosen[label] = max(MODES, key=lambda m: (sum(by_mode[m].values()) / len(by_mode[m]), m == "rules"))
-    out = {"sources": {**extract.DEFAULT_SOURCES, **chosen}, "decided_on": scores,
+    out = {"sources": {**configuration.DEFAULT_SOURCES, **chosen}, "decided_on": scores,
            "rule": "per label, the mode with the best mean overlap F1 over its selection sets (ties: rules)"}
-    Path(extract.SOURCES_FILE).write_text(json.dumps(out, indent=2, sort_keys=True) + "\n")
+    Path(configuration.SOURCES_FILE).write_text(json.dumps(out, indent=2, sort_keys=True) + "\n")
     print(json.dumps(out, indent=2, sort_keys=True))
     return 0
 

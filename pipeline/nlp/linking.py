@@ -1,0 +1,154 @@
+"""Which drug a dose or route belongs to, a dose's route, the article's study drug and the study drug's routes."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import TYPE_CHECKING
+
+from pipeline.claims import design
+from pipeline.nlp import lexicon
+from pipeline.nlp.components import sentence_index
+from pipeline.nlp.labels import STUDY_DRUGS
+
+if TYPE_CHECKING:
+    from pipeline.nlp.extract import Mention
+
+
+# route short forms in capitals only: "0.5 mg/kg in propofol anaesthesia" is no intranasal propofol dose
+ADJACENT_AFTER = re.compile(r"^\s*(?:of\s+)?(?:(?:oral|intravenous|intranasal|(?-i:IV|IN)|i\.v\.)\s+)?$",
+                            re.IGNORECASE)
+
+
+def link_drug(mention: tuple[int, int], drugs: list[tuple[int, int, str]], sent: tuple[int, int], text: str
+          ) -> str | None:
+    """The drug a dose or route belongs to: one right after it ("0.045 mg/kg midazolam", "70 mg of MDMA"), else
+    the nearest DRUG before it in the sentence ("ketamine (0.5 mg/kg)"), else the nearest after."""
+    inside = [d for d in drugs if sent[0] <= d[0] < sent[1]]
+    after = [d for d in inside if d[0] >= mention[1]]
+    if after and ADJACENT_AFTER.match(text[mention[1]:after[0][0]]):
+        return after[0][2]
+    before = [d for d in inside if d[1] <= mention[0]]
+    if before:
+        return before[-1][2]
+    return after[0][2] if after else None
+
+
+# A word that names a drug the vocabulary lacks, right before a dose that follows another dose (match at `pos`:
+# no "^", which would only match at the string's start): "sufentanil 2 µg/kg +
+# tropisetron 10 mg" (tropisetron's, not sufentanil's); words that are no drug name never count.
+UNLISTED_BEFORE = re.compile(r"\s*(?:\+|\bplus\b|\band\b|\bwith\b|[,;/])\s*([A-Za-z][a-z]{4,}(?:-[a-z]+)?)"
+                             r"\s*(?:\(\s*|at\s+)?$")
+
+
+NOT_A_DRUG_NAME = frozenset({"range", "ranging", "mean", "median", "average", "approximately", "about", "maximum",
+                             "minimum", "cumulative", "equivalent", "dose", "doses", "dosing", "infusion",
+                             "infusions", "bolus", "boluses", "maintenance", "injection", "injections", "either",
+                             "then", "respectively", "followed", "group", "groups", "another", "additional",
+                             "repeated", "single", "total", "daily", "weekly", "twice", "thrice", "once", "patients",
+                             "subjects", "participants", "placebo", "saline", "every", "after", "before", "higher",
+                             "lower", "increased", "decreased", "escalating", "titrated", "initial", "final",
+                             "first", "second", "third", "intravenous", "intranasal", "subcutaneous",
+                             "intramuscular", "orally", "oral", "nasal", "spray", "sprays", "tablet", "tablets",
+                             "capsule", "capsules", "solution"})
+
+
+def unlisted_drug(dose: Mention, mentions: list[Mention], text: str) -> str | None:
+    """The drug of a dose that follows another dose and a drug name the vocabulary does not know, or None."""
+    earlier = [m for m in mentions if m.label in ("DOSE", "DRUG") and m.sent_index == dose.sent_index
+               and m.end <= dose.start]
+    if not earlier or max(earlier, key=lambda m: m.end).label != "DOSE":
+        return None
+    hit = UNLISTED_BEFORE.match(text, max(m.end for m in earlier), dose.start)
+    if hit is None or hit.group(1).lower() in NOT_A_DRUG_NAME or \
+            any(m.start <= hit.start(1) < m.end for m in mentions if m.label == "ROUTE"):
+        return None
+    return hit.group(1).lower()
+
+
+def study_drug(mentions: list[Mention]) -> str | None:
+    """The article's study drug: the most mentioned drug, title mentions counting thrice, ketamine forms first,
+    unless the title names drugs and no ketamine form ("Psilocybin in depression", ketamine a comparator)."""
+    counts: Counter = Counter()
+    titled: set[str] = set()
+    for m in mentions:
+        if m.label == "DRUG" and m.canonical:
+            counts[m.canonical] += 3 if m.role == "title" else 1
+            if m.role == "title":
+                titled.add(m.canonical)
+    if not counts:
+        return None
+    if titled and not titled & set(STUDY_DRUGS):
+        counts = Counter({k: v for k, v in counts.items() if k in titled})
+    ket = {k: v for k, v in counts.items() if k in STUDY_DRUGS}
+    return max(ket or counts, key=lambda k: ((ket or counts)[k], -list(counts).index(k)))
+
+
+def dose_route(dose: Mention, mentions: list[Mention], text: str) -> str | None:
+    """The route of a dose: among the routes of its sentence and drug (not a co-medication's, "plus an oral
+    antidepressant"), a named one over a bare "injected", the nearest, where a separator between route and dose
+    (",", "or", "and", ...) counts as far ("50 mg intranasally, another 0.4 mg/kg i.v." gives each its own); a
+    generic "infusions" gives way to a named route of the same phrase ("subcutaneous esketamine infusions")."""
+    routes = [r for r in mentions if r.label == "ROUTE" and r.sent_index == dose.sent_index and r.canonical
+              and r.drug in (None, dose.drug) and not DOSE_CO_MEDICATION.match(text, r.end)]
+    routes = [r for r in routes if r.canonical != "other"] or routes
+    if not routes:
+        return None
+
+    def between(a: Mention, b: Mention) -> str:
+        return text[a.end:b.start] if a.end <= b.start else text[b.end:a.start]
+
+    def distance(r: Mention) -> tuple[int, int]:
+        gap = between(r, dose)
+        return (1 if DOSE_SEPARATOR.search(gap) else 0, len(gap))
+
+    best = min(routes, key=distance)
+    if best.text.lower().startswith("infus"):
+        named = [r for r in routes if r.canonical != best.canonical and not r.text.lower().startswith("infus")
+                 and not DOSE_SEPARATOR.search(between(r, best)) and abs(r.start - best.start) <= 40]
+        if named:
+            return min(named, key=distance).canonical
+    return best.canonical
+
+
+DOSE_SEPARATOR = re.compile(r"[,;]|\b(?:or|and|whereas|while|versus|vs\.?|then|followed by)\b", re.IGNORECASE)
+
+
+# After a route word, another medication or no drug at all: the route is not a dose's ("plus an oral
+# antidepressant", "intravenous cannulation"). Narrower than OTHER_MEDICATION: a dose in "patient-controlled
+# intravenous analgesia (sufentanil 2 µg/kg + esketamine 25 mg)" is given by that route, and "oral placebo and
+# psilocybin (0.143 mg/kg)" share theirs.
+_NOT_THE_DRUG = (r"antidepressants?|(?-i:ADs?)|medications?|SSRIs?|SNRIs?|antipsychotics?|benzodiazepines?|ethanol|"
+                 r"alcohol|glucose|contrast|cannulation|cannulae?|catheters?|catheterization|lines?|access")
+
+
+DOSE_CO_MEDICATION = re.compile(rf"\s+(?:{_NOT_THE_DRUG})\b", re.IGNORECASE)
+
+
+# What a route word before these gives is not the study drug: another medication ("oral antidepressant", "oral AD")
+# or no drug at all ("intravenous cannulation", "an intravenous ethanol clamp"). Wider than DOSE_CO_MEDICATION
+# (one list: they had drifted apart, "oral SNRI" gave the study an oral route).
+OTHER_MEDICATION = re.compile(rf"\s+(?:{_NOT_THE_DRUG}|placebo|premedication|midazolam|opioids?|analgesi\w+)\b",
+                              re.IGNORECASE)
+
+
+def article_routes(text: str, mentions: list[Mention], main: str | None, drugs: list, sents: list) -> list[str]:
+    """Routes of the study drug (what PsyNamic's `routes` means). A review's routes are others', except those its
+    title names as its subject ("... of intravenous ketamine: a systematic review")."""
+    family = set(STUDY_DRUGS) if main in STUDY_DRUGS else {main}  # "S-ketamine" in a ketamine study is its drug
+    found = [m for m in mentions if m.label == "ROUTE" and m.canonical and not m.negated
+             and (m.drug in family or m.drug is None) and not OTHER_MEDICATION.match(text, m.end)]
+    own = [m for m in found if m.role != "background"]
+    found = own or found  # "most trials gave ketamine by IV infusion" in the background is others' route
+    if design.is_review(text):
+        title_end = text.find("\n")  # no title line, no subject route
+        return sorted({m.canonical for m in found if m.end <= title_end})
+    routes = {m.canonical for m in found}
+    if routes - {"other"} and all(m.text.lower().startswith("inject") for m in found if m.canonical == "other"):
+        routes.discard("other")  # a bare "injection" says nothing more once the route is named
+    if not routes and design.classify(text) in ("rct", "cohort", "case_report", "protocol"):
+        for h in lexicon.implied_routes().find(text):
+            si = sentence_index([s for s, _ in sents], h.start)
+            if link_drug((h.start, h.end), drugs, sents[si], text) in family | {None}:
+                routes.add(h.canonical)
+    return sorted(routes)

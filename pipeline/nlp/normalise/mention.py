@@ -1,0 +1,108 @@
+"""A mention's canonical form and attributes the way GUIDELINES.md defines them (drug names, route vocabulary,
+time in hours, dose values, effect terms with MeSH ids, outcome instruments and kinds)."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from spacy.tokens import Doc
+
+from pipeline.nlp import lexicon, rules
+
+if TYPE_CHECKING:
+    from pipeline.nlp.extract import Mention
+
+
+def short_form_effects(doc: Doc, mentions: list[Mention]) -> None:
+    """An effect written as a short form the abstract defines ("Emergence Delirium (ED)") counts under its long
+    form's term: the tagger finds both, and each "ED" was an effect called "ed"."""
+    effects = [m for m in mentions if m.label == "ADVERSE_EVENT"]
+    if not effects or not doc._.abbreviations:
+        return
+    long_forms = {short.text: short._.long_form for short in doc._.abbreviations}
+    for m in effects:
+        long = long_forms.get(m.text)
+        if long is None or m.attrs.get("mesh") or m.canonical in lexicon.ae_mesh():
+            continue
+        owner = next((x for x in effects if x.start < long.end_char and long.start_char < x.end), None)
+        canonical = owner.canonical if owner is not None else ae_canonical(long.text)
+        if owner is not None or canonical in lexicon.ae_mesh():
+            m.canonical = canonical
+            m.attrs["mesh"] = lexicon.ae_mesh().get(canonical)
+
+
+def normalise(m: Mention) -> None:
+    """Fill `canonical` and attributes the way GUIDELINES.md defines them."""
+    if m.label == "DRUG":
+        m.canonical = m.canonical or m.text.lower()
+        m.attrs["norm"] = m.canonical
+    elif m.label == "ROUTE":
+        m.attrs["norm"] = m.canonical = m.canonical or _route_norm(m.text)
+    elif m.label == "TIMEPOINT":
+        if "hours" not in m.attrs:
+            m.attrs["hours"] = rules.timepoint_hours(m.text)
+        m.canonical = None if m.attrs["hours"] is None else f"{m.attrs['hours']:g} h"
+    elif m.label == "DOSE":
+        if "value" not in m.attrs:
+            hits = rules.find_doses(m.text)
+            if hits:
+                m.attrs.update(hits[0].attrs)
+        if "unit" in m.attrs:
+            upper = f"-{m.attrs['value_max']:g}" if m.attrs.get("value_max") is not None else ""
+            m.canonical = f"{m.attrs['value']:g}{upper} {m.attrs['unit']}"
+    elif m.label == "ADVERSE_EVENT":
+        m.canonical = ae_canonical(m.canonical or m.text)
+        m.attrs["mesh"] = lexicon.ae_mesh().get(m.canonical)
+        m.attrs["negated"] = m.negated
+    elif m.label == "OUTCOME":
+        hit = m.canonical or lookup(lexicon.outcomes(), m.text)
+        if hit and hit.startswith("learned:"):
+            hit = None
+        if hit and hit.startswith("concept:"):
+            m.attrs.update(instrument=None, kind=hit.split(":", 1)[1])
+            m.canonical = hit.split(":", 1)[1]
+        elif hit:
+            m.attrs.update(instrument=hit, kind=lexicon.instrument_kinds().get(hit))
+            m.canonical = hit
+        else:
+            m.attrs.update(instrument=None, kind=_outcome_kind(m.text))
+            m.canonical = m.text.lower()
+
+
+PLURAL = re.compile(r"(?<![su])s$")
+
+
+def ae_canonical(text: str) -> str:
+    """The vocabulary's term for an effect, also when written in the other number ("memory impairments" is memory
+    impairment), else the words as written (lower case)."""
+    if text in lexicon.ae_mesh():
+        return text
+    if text.startswith("learned:"):
+        return text.split(":", 1)[1]
+    other = PLURAL.sub("", text) if PLURAL.search(text) else text + "s"
+    for form in (text, other):
+        hit = lookup(lexicon.adverse_events(), form)
+        if hit:
+            return hit.removeprefix("learned:")
+    return text.lower()
+
+
+def lookup(lex: lexicon.Lexicon, text: str) -> str | None:
+    hits = lex.find(text)
+    return hits[0].canonical if len(hits) == 1 and hits[0].end - hits[0].start >= len(text) * 0.6 else None
+
+
+def _route_norm(text: str) -> str:
+    hit = lookup(lexicon.routes(), text)
+    return hit or "other"
+
+
+def _outcome_kind(text: str) -> str:
+    t = text.lower()
+    for key, kind in (("remission", "remission"), ("respon", "response"), ("relapse", "relapse"),
+                      ("suicid", "suicidal ideation"), ("depress", "symptom score"), ("anxiety", "anxiety"),
+                      ("cognit", "cognition"), ("quality of life", "quality of life"), ("pain", "pain")):
+        if key in t:
+            return kind
+    return "other"
