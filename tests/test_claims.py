@@ -16,6 +16,7 @@ from pipeline.claims.catalogue import CatalogueError, load_catalogue
 from pipeline.claims.comparisons import is_head_to_head
 from pipeline.claims.facts import article_facts, is_adjunct
 from pipeline.claims.findings import NOT_A_FINDING, enrolled_only, finding_part, section_of
+from pipeline.claims.sample_size import participants_bin, sample_size
 from pipeline.config import Settings
 from pipeline.nlp.extract import Extractor
 from pipeline.tables import store
@@ -166,9 +167,9 @@ def test_catalogue_is_valid_and_versioned():
 
 
 def test_sample_size_and_bins():
-    assert design.sample_size("In 24 healthy volunteers and 12 controls") == 36  # controls count (PsyNamic)
-    assert design.sample_size("ketamine (n = 20) or placebo (n = 19).") == 39
-    assert design.participants_bin(39) == "21-40" and design.participants_bin(1500) == ">=1000"
+    assert sample_size("In 24 healthy volunteers and 12 controls") == 36  # controls count (PsyNamic)
+    assert sample_size("ketamine (n = 20) or placebo (n = 19).") == 39
+    assert participants_bin(39) == "21-40" and participants_bin(1500) == ">=1000"
 
 
 @pytest.mark.parametrize("text,n", [
@@ -189,7 +190,7 @@ def test_sample_size_and_bins():
     ("We enrolled 25 patients. Overall, 14/25 patients responded.", 25),  # a fraction is no total
 ])
 def test_sample_size_reads_number_words_qualified_groups_and_comparisons(text, n):
-    assert design.sample_size(f"Title\n{text}") == n
+    assert sample_size(f"Title\n{text}") == n
 
 
 def test_claim_tables_and_report_from_the_sample(tmp_path):

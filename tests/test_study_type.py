@@ -8,7 +8,7 @@ import math
 
 import pytest
 
-from pipeline.claims import design, study_type
+from pipeline.claims import design, sample_size, study_type
 from pipeline.claims.train_study_type import idf_of
 from tests.conftest import corpus_path
 
@@ -72,7 +72,7 @@ def test_committed_model_reads_a_registry_protocol_and_records_its_cross_validat
     ("Patients could receive rescue medication in case of an emergency.", None),
 ])
 def test_sample_size_counts_participants_the_psynamic_way(text, n):
-    assert design.sample_size(text) == n
+    assert sample_size.sample_size(text) == n
 
 
 def test_trainer_never_reads_held_out_or_unseen_documents():

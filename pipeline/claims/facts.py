@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pipeline.claims import design
 from pipeline.claims.comparisons import CONTROL
 from pipeline.claims.cues import DRUG_WORDS, HEDGED, T
+from pipeline.claims.sample_size import sample_size
 from pipeline.nlp.extract import Extraction
 from pipeline.nlp.labels import STUDY_DRUGS
 
@@ -100,7 +101,7 @@ REPEATED_DOSING = re.compile(
 def article_facts(text: str, ex: Extraction, publication_types: list[str] | None = None,
                   mesh: list[str] | None = None, retracted: bool = False) -> ArticleFacts:
     return ArticleFacts(
-        design=design.classify(text, publication_types, mesh), sample_size=design.sample_size(text),
+        design=design.classify(text, publication_types, mesh), sample_size=sample_size(text),
         populations=[p for p in design.populations(text) if _studied(p, text, ex)], retracted=retracted,
         prevention=design.is_prevention(text),
         ect_anaesthesia=design.is_ect_anaesthesia(text), adjunct=is_adjunct(text),

@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
-from pipeline.claims import design, stance, study_type
+from pipeline.claims import design, sample_size, stance, study_type
 from pipeline.claims.catalogue import load_catalogue
 from pipeline.claims.conclusion import conclusion
 from pipeline.claims.facts import article_facts
@@ -143,7 +143,8 @@ def eval_doc_labels(path: Path, labels: list[dict], extractor: Extractor) -> dic
             hits["study_types"][0] += design.psynamic_type(text, journals[lab["doc_id"]]) in lab["study_types"]
             hits["study_types"][1] += 1
         if lab.get("participants_bin"):
-            hits["participants_bin"][0] += design.participants_bin(design.sample_size(text)) == lab["participants_bin"]
+            size = sample_size.sample_size(text)
+            hits["participants_bin"][0] += sample_size.participants_bin(size) == lab["participants_bin"]
             hits["participants_bin"][1] += 1
         if lab.get("conclusion"):
             hits["conclusion"][0] += conclusion(text, ex) in lab["conclusion"]
