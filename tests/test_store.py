@@ -89,7 +89,7 @@ def test_the_data_dictionary_documents_every_column():
     """docs/tables.md has a section per table that names each column of its declared schema."""
     import re
 
-    from pipeline.review.decisions import SCHEMA as DECISIONS
+    from pipeline.tables.schemas import REVIEW_DECISIONS as DECISIONS
     from pipeline.tables.schemas import SCHEMAS
 
     doc = (Path(__file__).resolve().parents[1] / "docs" / "tables.md").read_text()

@@ -24,19 +24,11 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pipeline.tables.schemas import REVIEW_DECISIONS
+
 DECISIONS = ("confirm", "reject", "stance")
 STANCES = ("supports", "conflicts")
-SCHEMA = pa.schema([
-    pa.field("decision_id", pa.int64(), nullable=False),
-    pa.field("evidence_id", pa.string(), nullable=False),
-    pa.field("claim_id", pa.string(), nullable=False),
-    pa.field("reviewer", pa.string(), nullable=False),
-    pa.field("decision", pa.string(), nullable=False),
-    pa.field("new_stance", pa.string()),
-    pa.field("note", pa.string()),
-    pa.field("created_at", pa.timestamp("us", tz="UTC"), nullable=False),
-    pa.field("sentence_sha1", pa.string()),
-])
+SCHEMA = REVIEW_DECISIONS  # declared with the other tables' schemas
 
 
 class DecisionError(ValueError):

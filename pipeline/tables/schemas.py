@@ -201,6 +201,21 @@ CLAIM_DIFF = pa.schema([
     pa.field("new_stance", pa.string()),
 ])
 
+# review_decisions.parquet is written by the review app from its append-only log (not by a run): declared here
+# with the others, outside SCHEMAS, which are the tables a run publishes.
+REVIEW_DECISIONS = pa.schema([
+    pa.field("decision_id", pa.int64(), nullable=False),
+    pa.field("evidence_id", pa.string(), nullable=False),
+    pa.field("claim_id", pa.string(), nullable=False),
+    pa.field("reviewer", pa.string(), nullable=False),
+    pa.field("decision", pa.string(), nullable=False),
+    pa.field("new_stance", pa.string()),
+    pa.field("note", pa.string()),
+    pa.field("created_at", pa.timestamp("us", tz="UTC"), nullable=False),
+    pa.field("sentence_sha1", pa.string()),
+])
+
+
 SCHEMAS: dict[str, pa.Schema] = {"articles": ARTICLES, "rejects": REJECTS, "runs": RUNS, "entities": ENTITIES,
                                  "doses": DOSES, "studies": STUDIES, "claim_evidence": CLAIM_EVIDENCE,
                                  "claim_summary": CLAIM_SUMMARY, "claim_diff": CLAIM_DIFF}
