@@ -51,9 +51,10 @@ class Settings:
     extra: dict = field(default_factory=dict)
 
     def entrez(self) -> EntrezSettings:
-        return EntrezSettings(base_url=self.base_url, email=self.email, api_key=self.api_key,
-                              requests_per_second=self.requests_per_second, max_retries=self.max_retries,
-                              backoff_base=self.backoff_base, timeout=self.timeout, batch_size=self.batch_size)
+        """The client's settings: every field the two share (the config file is flat, so they are declared here
+        too), copied by name, so a field added to both cannot be forgotten here."""
+        shared = [f.name for f in fields(EntrezSettings) if hasattr(self, f.name)]
+        return EntrezSettings(**{name: getattr(self, name) for name in shared})
 
 
 def _coerce(name: str, value: object) -> object:
