@@ -261,71 +261,88 @@ def assess(text: str, ex: Extraction, facts: ArticleFacts, catalogue: Catalogue,
                     findings.append(_finding(claim.id, i, s, e, learned, [f"classifier {cats[claim.id]:.2f}"],
                                              sentence, facts, mentions, hours))
                 continue
-            on_topic = any(rx.search(sentence) for rx in claim.topic) or bool(kinds & set(claim.outcome_kinds))
-            depressive = claim.profile in ("efficacy", "durability") and claim.id != "suicidal_ideation"
-            if depressive and not facts.depression:
-                continue  # "improvement in mood" in a dementia case is no evidence on depressive disorders
-            if depressive and DEPRESSION_WORDS.search(sentence) and enrolled_only(sentence):
-                on_topic = False  # "patients with TRD showed improved attention": a cognitive result
-            elif depressive and DEPRESSION_WORDS.search(sentence):
-                on_topic = on_topic or bool(GENERIC_EFFICACY.search(sentence))  # "effective in TRD"
-            elif depressive:
-                # a depression claim: the sentence must be about depression, or about efficacy in a
-                # depression study without naming another condition
-                on_topic = on_topic and facts.depression and not OTHER_CONDITION.search(sentence)
-                if not on_topic and facts.depression and not OTHER_CONDITION.search(sentence):
-                    on_topic = bool(GENERIC_EFFICACY.search(sentence))
-            if not on_topic and claim.title_topic:
-                on_topic = _study_topic(text, sentence, mentions, claim)
-            if not on_topic or (claim.profile in ("efficacy", "durability") and NOT_A_FINDING.search(sentence)
-                                and not TREATMENT_ASSOCIATION.search(sentence)):
+            if not _on_topic(claim, sentence, mentions, kinds, text, facts):
                 continue
-            if claim.human_only and ANIMAL_SENTENCE.search(sentence):
-                continue
-            if claim.profile in ("efficacy", "durability") and is_head_to_head(sentence):
-                continue
-            if claim.profile == "tolerability" and facts.prevention and PERIOPERATIVE_OUTCOME.search(sentence):
-                continue  # in a surgical trial, delirium and cognition are the outcomes it tries to prevent
-            judged = _claim_clauses(sentence, parts[0][0], claim, mentions) if claim.profile == "efficacy" else sentence
-            if claim.profile in ("efficacy", "durability") and facts.predictor_study and not STATS.search(judged):
-                continue  # a study of what predicts the response: only its tested results speak on efficacy
-            stance, cues = _polarity(claim.profile, judged, claim.topic, facts.controlled)
-            if claim.profile == "durability":
-                window = benefit_window(text, s, sentence, mentions, facts)
-                if window[0] is not None:
-                    stance, cues = window
-                elif stance is None:
-                    stance, cues = late_benefit(sentence, hours, facts)
-            if stance is None:
-                continue
-            if claim.max_hours is not None:
-                early = [h for h in hours + _range_starts(mentions) if h <= claim.max_hours]
-                if not early and not RAPID.search(sentence) and not (
-                        RAPID_WORD.search(sentence) and _early_finding(text, ex, claim.max_hours)):
-                    if stance == "supports" and hours and min(hours) > claim.max_hours and \
-                            re.search(r"\bonly (?:after|at|by)\b", sentence, T):
-                        stance = "conflicts"  # improvement that only appears after days
-                    else:
-                        continue
-            if claim.max_hours is not None and stance == "supports" and NOT_EARLY.search(sentence):
-                stance = "conflicts"  # "improved, but not within the first 24 h": improvement only after days
-            if claim.profile == "durability":
-                stance = short_lived(stance, hours, sentence)
-                if stance is None:
-                    continue
-            if claim.profile == "efficacy" and stance == "supports" and not STATS.search(sentence) and \
-                    facts.design == "rct" and not RCT_EFFICACY.search(sentence):
-                continue
-            if claim.profile in ("efficacy", "durability") and MARKER_RESULT.search(sentence) and \
-                    not CLINICAL_OUTCOME.search(ENROLLED.sub(" ", sentence)):
-                continue  # "non-responders showed decreased FA": a marker, not the symptoms
-            findings.append(_finding(claim.id, i, s, e, stance, cues, sentence, facts, mentions, hours))
+            verdict = _judge(claim, sentence, parts, s, mentions, hours, text, ex, facts)
+            if verdict is not None:
+                findings.append(_finding(claim.id, i, s, e, *verdict, sentence, facts, mentions, hours))
         for claim in claims:
             if modes.get(claim.id) == "union" and (learned := _learned(cats, claim.id)) is not None and \
                     not any(f.claim_id == claim.id and f.sent_index == i for f in findings):
                 findings.append(_finding(claim.id, i, s, e, learned, [f"classifier {cats[claim.id]:.2f}"],
                                          sentence, facts, mentions, hours))
     return list({(f.claim_id, f.sent_index): f for f in findings}.values())
+
+
+def _on_topic(claim: Claim, sentence: str, mentions: list[Mention], kinds: set, text: str,
+              facts: ArticleFacts) -> bool:
+    """Does the finding bear on the claim: its topic (words or extracted outcome kinds), for a depression claim a
+    depressive disorder studied and named (or efficacy in such a study), and no predictor or association result."""
+    on_topic = any(rx.search(sentence) for rx in claim.topic) or bool(kinds & set(claim.outcome_kinds))
+    depressive = claim.profile in ("efficacy", "durability") and claim.id != "suicidal_ideation"
+    if depressive and not facts.depression:
+        return False  # "improvement in mood" in a dementia case is no evidence on depressive disorders
+    if depressive and DEPRESSION_WORDS.search(sentence) and enrolled_only(sentence):
+        on_topic = False  # "patients with TRD showed improved attention": a cognitive result
+    elif depressive and DEPRESSION_WORDS.search(sentence):
+        on_topic = on_topic or bool(GENERIC_EFFICACY.search(sentence))  # "effective in TRD"
+    elif depressive:
+        # a depression claim: the sentence must be about depression, or about efficacy in a
+        # depression study without naming another condition
+        on_topic = on_topic and facts.depression and not OTHER_CONDITION.search(sentence)
+        if not on_topic and facts.depression and not OTHER_CONDITION.search(sentence):
+            on_topic = bool(GENERIC_EFFICACY.search(sentence))
+    if not on_topic and claim.title_topic:
+        on_topic = _study_topic(text, sentence, mentions, claim)
+    return on_topic and not (claim.profile in ("efficacy", "durability") and NOT_A_FINDING.search(sentence)
+                             and not TREATMENT_ASSOCIATION.search(sentence))
+
+
+def _judge(claim: Claim, sentence: str, parts: list[tuple[int, int]], start: int, mentions: list[Mention],
+           hours: list[float], text: str, ex: Extraction, facts: ArticleFacts) -> tuple[str, list[str]] | None:
+    """The stance of an on-topic finding and its cues, or None when the claim's conditions rule it out (animal
+    results for a human claim, a head-to-head comparison, a timepoint beyond the claim's hours, a marker-only
+    result, ...)."""
+    if claim.human_only and ANIMAL_SENTENCE.search(sentence):
+        return None
+    if claim.profile in ("efficacy", "durability") and is_head_to_head(sentence):
+        return None
+    if claim.profile == "tolerability" and facts.prevention and PERIOPERATIVE_OUTCOME.search(sentence):
+        return None  # in a surgical trial, delirium and cognition are the outcomes it tries to prevent
+    judged = _claim_clauses(sentence, parts[0][0], claim, mentions) if claim.profile == "efficacy" else sentence
+    if claim.profile in ("efficacy", "durability") and facts.predictor_study and not STATS.search(judged):
+        return None  # a study of what predicts the response: only its tested results speak on efficacy
+    stance, cues = _polarity(claim.profile, judged, claim.topic, facts.controlled)
+    if claim.profile == "durability":
+        window = benefit_window(text, start, sentence, mentions, facts)
+        if window[0] is not None:
+            stance, cues = window
+        elif stance is None:
+            stance, cues = late_benefit(sentence, hours, facts)
+    if stance is None:
+        return None
+    if claim.max_hours is not None:
+        early = [h for h in hours + _range_starts(mentions) if h <= claim.max_hours]
+        if not early and not RAPID.search(sentence) and not (
+                RAPID_WORD.search(sentence) and _early_finding(text, ex, claim.max_hours)):
+            if stance == "supports" and hours and min(hours) > claim.max_hours and \
+                    re.search(r"\bonly (?:after|at|by)\b", sentence, T):
+                stance = "conflicts"  # improvement that only appears after days
+            else:
+                return None
+    if claim.max_hours is not None and stance == "supports" and NOT_EARLY.search(sentence):
+        stance = "conflicts"  # "improved, but not within the first 24 h": improvement only after days
+    if claim.profile == "durability":
+        stance = short_lived(stance, hours, sentence)
+        if stance is None:
+            return None
+    if claim.profile == "efficacy" and stance == "supports" and not STATS.search(sentence) and \
+            facts.design == "rct" and not RCT_EFFICACY.search(sentence):
+        return None
+    if claim.profile in ("efficacy", "durability") and MARKER_RESULT.search(sentence) and \
+            not CLINICAL_OUTCOME.search(ENROLLED.sub(" ", sentence)):
+        return None  # "non-responders showed decreased FA": a marker, not the symptoms
+    return stance, cues
 
 
 CLAUSE_BREAK = re.compile(r",?\s+(?:but|whereas|while|although|though)\s+|;\s+|,\s+however,?\s+", T)
