@@ -126,7 +126,8 @@ def test_sigkill_at_several_points_then_rerun_gives_the_uninterrupted_tables(tmp
 def test_dask_local_cluster_gives_the_single_process_tables(tmp_path):
     single, dask = tmp_path / "single", tmp_path / "dask"
     assert kev("run", "--source", "sample", "--out", str(single)).returncode == 0
-    r = kev("run", "--source", "sample", "--out", str(dask), "--dask", "local", "--workers", "2")
+    r = kev("run", "--source", "sample", "--out", str(dask), "--dask", "local", "--workers", "2",
+            env={"PREFECT_LOGGING_LEVEL": "INFO"})  # the task runs' log lines show where they ran
     assert r.returncode == 0, r.stderr
     assert "Creating a new Dask cluster" in r.stderr  # the flow ran on the Dask task runner,
     assert "extract-chunk" in r.stderr and "Finished in state Completed" in r.stderr  # fanned out as chunk tasks
