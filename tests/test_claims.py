@@ -1000,3 +1000,17 @@ def test_survey_replies_and_per_unit_predictors_are_no_efficacy_evidence(sentenc
             "We surveyed clinics that give ketamine to patients with depression. " + sentence)
     assert not [f for f in _assess(text) if f.claim_id == "antidepressant_efficacy"
                 and text[f.start:f.end].startswith("RESULTS")]
+
+
+@pytest.mark.parametrize("title,sentence", [
+    ("Depressive symptoms in current ketamine users",  # ketamine users: no treatment, no efficacy evidence
+     "RESULTS: Depressive symptoms were significantly lower in current ketamine users (p < .001)."),
+    ("A novel study design to evaluate ketamine for major depressive disorder",  # a design paper has no results
+     "Conclusions: The design allows the rapid reduction of symptoms of major depressive disorder to be shown."),
+    ("Sex differences in ketamine's effects for depression: a systematic review",  # a moderator, not efficacy
+     "RESULTS: Most studies (88.8%) do not support significant sex differences in antidepressant response."),
+])
+def test_no_efficacy_evidence_from_users_design_papers_or_moderators(title, sentence):
+    text = (f"{title}\nBACKGROUND: Ketamine is studied in patients with major depressive disorder and depression. "
+            f"METHODS: We studied adults with depression. {sentence}")
+    assert not [f for f in _assess(text) if f.claim_id == "antidepressant_efficacy"]

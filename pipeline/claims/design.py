@@ -111,6 +111,9 @@ def _classify(text: str, pts: frozenset[str], mesh_set: frozenset[str]) -> str:
     return "other"
 
 
+# a paper on a trial's design ("A novel study design to evaluate ...", "Rationale and design of ..."): no results
+# of its own (its design stays what the words say: PsyNamic types such papers by the trial they describe)
+DESIGN_PAPER = re.compile(r"\b(?:study|trial) design (?:to|for)\b|\brationale and design\b|\bdesign and rationale\b", T)
 NOT_THIS_STUDY = re.compile(r"\bfuture\b|\b(?:are|is) (?:still |urgently )?(?:needed|required|warranted|necessary)\b|"
                             r"\bshould\b|\bwarrant|\bwe previously\b|\bpreviously (?:published|reported|completed|"
                             r"conducted)\b|\b(?:previous|prior|earlier) (?:studies|trials|work|research|reports)\b|"

@@ -47,6 +47,13 @@ def is_adjunct(text: str) -> bool:
     return False
 
 
+# a study of people who use ketamine on their own ("chronic ketamine users", "street ketamine users"): the drug is
+# not a treatment there, so nothing in it speaks on efficacy (its harms still bear on tolerability)
+RECREATIONAL = re.compile(r"\b(?:recreational|non-?medical|illicit|street) (?:use|users?|ketamine)|\bketamine (?:users|"
+                          r"abusers|misuse|abuse|dependence|use disorder)\b|\b(?:chronic|frequent|regular|current|"
+                          r"former) ketamine use(?:rs)?\b", T)
+
+
 @dataclass
 class ArticleFacts:
     design: str
@@ -62,6 +69,8 @@ class ArticleFacts:
     predictor_study: bool = False
     single_dose: bool = False
     narrative_review: bool = False
+    recreational: bool = False
+    design_paper: bool = False
     notice: bool = False
 
 
@@ -109,4 +118,6 @@ def article_facts(text: str, ex: Extraction, publication_types: list[str] | None
         depression=len(DEPRESSION.findall(text)) >= 2, controlled=bool(CONTROL.search(text)),
         predictor_study=design.is_predictor_study(text),
         single_dose=bool(SINGLE_DOSE.search(text)) and not REPEATED_DOSING.search(text),
-        narrative_review=design.is_narrative_review(text), notice=design.is_notice(text, publication_types))
+        narrative_review=design.is_narrative_review(text), notice=design.is_notice(text, publication_types),
+        recreational=bool(RECREATIONAL.search(text.split("\n", 1)[0])),
+        design_paper=bool(design.DESIGN_PAPER.search(text.split("\n", 1)[0])))
