@@ -667,3 +667,16 @@ def test_vital_sign_short_forms_count_in_capitals_only():
 def test_an_oral_snri_is_no_route_of_the_study_drug():
     text = "Esketamine in depression\nPatients received intranasal esketamine and continued an oral SNRI."
     assert next(iter(Extractor(with_model=False).run([("t", None, 1, text, None)]))).routes == ["intranasal"]
+
+
+@pytest.mark.parametrize("sentence,word,negated", [
+    ("Nausea was absent, but dizziness occurred.", "dizziness", False),
+    ("No nausea but dizziness occurred.", "dizziness", False),
+    ("No nausea, vomiting or dizziness occurred.", "dizziness", True),
+    ("No serious adverse events occurred except transient dizziness.", "dizziness", False),
+])
+def test_a_contrast_after_the_negation_cue_ends_its_scope(sentence, word, negated):
+    from pipeline.nlp.context import is_negated
+
+    i = sentence.index(word)
+    assert is_negated(sentence, i, i + len(word)) is negated

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 NEG_BEFORE = re.compile(
-    r"(?:\bno\b|\bnot\b|\bnor\b|\bneither\b|\bwithout\b|\babsence of\b|\babsent\b|\bfree of\b|\bdenied\b|"
+    r"(?P<cue>\bno\b|\bnot\b|\bnor\b|\bneither\b|\bwithout\b|\babsence of\b|\babsent\b|\bfree of\b|\bdenied\b|"
     r"\bnone of\b|\bno evidence of\b|\bno signs? of\b|\bno cases? of\b|\bnever\b|\brather than\b|\bruled out\b|"
     r"\bno (?:serious|significant|clinically significant|major|severe|new|lasting|persistent)\b)"
     r"[^.;:]{0,60}$", re.IGNORECASE)
@@ -138,7 +138,7 @@ def is_negated(sentence: str, start: int, end: int) -> bool:
     """Offsets are within `sentence`. A cue before the mention (not across "but") or a denial after it."""
     before = sentence[max(0, start - 80):start]
     m = NEG_BEFORE.search(before)
-    if m and not CONTRAST.search(before[m.end():]):
+    if m and not CONTRAST.search(before[m.end("cue"):]):  # "Nausea was absent, but dizziness occurred"
         return True
     return bool(NEG_AFTER.search(sentence[end:end + 60]))
 
