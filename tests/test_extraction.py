@@ -680,3 +680,14 @@ def test_a_contrast_after_the_negation_cue_ends_its_scope(sentence, word, negate
 
     i = sentence.index(word)
     assert is_negated(sentence, i, i + len(word)) is negated
+
+
+@pytest.mark.parametrize("sentence,n_doses", [
+    ("Patients received 2 doses (30 mg and 60 mg) of esketamine.", [None, None]),  # two levels, two spans
+    ("Participants received three infusions (0.5 mg/kg, 0.5 mg/kg and 0.75 mg/kg).", [3, None, None]),
+    ("Participants received two doses of ketamine (0.5 mg/kg) one week apart.", [2]),
+])
+def test_dose_levels_listed_as_separate_spans_are_no_number_of_doses(sentence, n_doses):
+    doses = next(iter(Extractor(with_model=False).run([("t", None, 1, "Ketamine in depression\n" + sentence,
+                                                        None)]))).doses
+    assert [d.n_doses for d in doses] == n_doses

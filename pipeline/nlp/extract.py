@@ -179,6 +179,11 @@ def extract_doc(doc: Doc, doc_id: str, pmid: str | None = None, version: int = 1
         timing = schedule(text[m.end:until], text[since:m.start])
         if a.get("value_max") is not None and timing["n_doses"] == len(re.findall(r"\d+(?:[.,·]\d+)?", m.text)):
             timing["n_doses"] = None  # "two doses (0.04 and 0.4 mg/kg)": dose levels, not administrations
+        if timing["n_doses"] and timing["n_doses"] > 1 and re.search(r"\bdoses\s+(?:of\s+\S+\s+)?\(\s*$",
+                                                                      text[since:m.start]):
+            close = text.find(")", m.end)
+            if close != -1 and sum(m.start <= x <= close for x in dose_starts) == timing["n_doses"]:
+                timing["n_doses"] = None  # "2 doses (30 mg and 60 mg)": two spans, the same two levels
         doses.append(Dose(doc_id, pmid, version, m.mention_id, m.sent_index, m.start, m.end, m.text,
                           m.drug or main, m.drug is None and main is not None, route, a["value"],
                           a.get("value_max"), a["unit"],
