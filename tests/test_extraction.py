@@ -691,3 +691,14 @@ def test_dose_levels_listed_as_separate_spans_are_no_number_of_doses(sentence, n
     doses = next(iter(Extractor(with_model=False).run([("t", None, 1, "Ketamine in depression\n" + sentence,
                                                         None)]))).doses
     assert [d.n_doses for d in doses] == n_doses
+
+
+@pytest.mark.parametrize("sentence,drugs", [
+    ("Ketamine 0.5 mg/kg was superior to midazolam 0.045 mg/kg, whereas 0.1 and 0.2 mg/kg were not.",
+     ["ketamine", "midazolam", "ketamine"]),  # back to the sentence's subject across "whereas"; never "whereas"
+    ("Patients received ketamine, whereas controls received midazolam 0.045 mg/kg.", ["midazolam"]),
+])
+def test_a_dose_after_a_contrast_goes_back_to_the_sentences_first_drug(sentence, drugs):
+    doses = next(iter(Extractor(with_model=False).run([("t", None, 1, "Ketamine in depression\n" + sentence,
+                                                        None)]))).doses
+    assert [d.drug for d in doses] == drugs

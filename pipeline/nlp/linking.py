@@ -20,16 +20,24 @@ ADJACENT_AFTER = re.compile(r"^\s*(?:of\s+)?(?:(?:oral|intravenous|intranasal|(?
                             re.IGNORECASE)
 
 
+# a contrast between the nearest drug and a dose: the dose goes back to the sentence's subject ("Ketamine 0.5 mg/kg
+# was superior to midazolam 0.045 mg/kg, whereas 0.1 and 0.2 mg/kg were not")
+BACK_REFERENCE = re.compile(r"[,;]\s*(?:whereas|while|but)\b[^,;]{0,40}$", re.IGNORECASE)
+
+
 def link_drug(mention: tuple[int, int], drugs: list[tuple[int, int, str]], sent: tuple[int, int], text: str
-          ) -> str | None:
+              ) -> str | None:
     """The drug a dose or route belongs to: one right after it ("0.045 mg/kg midazolam", "70 mg of MDMA"), else
-    the nearest DRUG before it in the sentence ("ketamine (0.5 mg/kg)"), else the nearest after."""
+    the nearest DRUG before it in the sentence ("ketamine (0.5 mg/kg)"), unless a contrast stands between them and
+    the sentence began with another drug, else the nearest after."""
     inside = [d for d in drugs if sent[0] <= d[0] < sent[1]]
     after = [d for d in inside if d[0] >= mention[1]]
     if after and ADJACENT_AFTER.match(text[mention[1]:after[0][0]]):
         return after[0][2]
     before = [d for d in inside if d[1] <= mention[0]]
     if before:
+        if before[0][2] != before[-1][2] and BACK_REFERENCE.search(text, before[-1][1], mention[0]):
+            return before[0][2]
         return before[-1][2]
     return after[0][2] if after else None
 
@@ -50,7 +58,13 @@ NOT_A_DRUG_NAME = frozenset({"range", "ranging", "mean", "median", "average", "a
                              "lower", "increased", "decreased", "escalating", "titrated", "initial", "final",
                              "first", "second", "third", "intravenous", "intranasal", "subcutaneous",
                              "intramuscular", "orally", "oral", "nasal", "spray", "sprays", "tablet", "tablets",
-                             "capsule", "capsules", "solution"})
+                             "capsule", "capsules", "solution", "whereas", "while", "although", "though", "however",
+                             "versus", "compared", "including", "between", "those", "these", "which", "where", "when",
+                             "given", "treatment", "therapy", "control", "controls", "arms", "each", "both", "other",
+                             "others", "only", "within", "without", "during", "until", "since", "because", "among",
+                             "above", "below", "under", "over", "three", "seven", "eight"})
+# function words and verb or adverb forms are no drug names ("whereas 0.1 and 0.2 mg/kg were not")
+NOT_A_DRUG_FORM = re.compile(r"(?:ly|ed|ing)$")
 
 
 def unlisted_drug(dose: Mention, mentions: list[Mention], text: str) -> str | None:
@@ -60,7 +74,7 @@ def unlisted_drug(dose: Mention, mentions: list[Mention], text: str) -> str | No
     if not earlier or max(earlier, key=lambda m: m.end).label != "DOSE":
         return None
     hit = UNLISTED_BEFORE.match(text, max(m.end for m in earlier), dose.start)
-    if hit is None or hit.group(1).lower() in NOT_A_DRUG_NAME or \
+    if hit is None or hit.group(1).lower() in NOT_A_DRUG_NAME or NOT_A_DRUG_FORM.search(hit.group(1).lower()) or \
             any(m.start <= hit.start(1) < m.end for m in mentions if m.label == "ROUTE"):
         return None
     return hit.group(1).lower()
