@@ -11,7 +11,6 @@ A source spec names where records come from:
 from __future__ import annotations
 
 import gzip
-import hashlib
 import io
 import logging
 import uuid
@@ -40,7 +39,7 @@ from pipeline.sources.entrez import (
 )
 from pipeline.sources.files import iter_jsonl, iter_xml
 from pipeline.tables import store
-from pipeline.tables.schemas import row_problems, to_table
+from pipeline.tables.schemas import reject_key, row_problems, to_table
 
 log = logging.getLogger(__name__)
 Event = Article | Deletion | Reject
@@ -78,13 +77,6 @@ def article_row(a: Article) -> dict:
                   "qualifiers": [{"name": n, "ui": u, "major_topic": mj} for n, u, mj in m.qualifiers]}
                  for m in a.mesh]
     return d
-
-
-def reject_key(row: dict) -> tuple[str, str, str]:
-    """One quarantined record, however often or by whichever path it arrives: its id (or, without one, a hash of
-    its text), the stage and the reason. The source stays the first one seen."""
-    ident = row["doc_id"] or "#" + hashlib.sha1((row.get("snippet") or row["source"]).encode()).hexdigest()[:16]
-    return ident, row["stage"], row["reason"]
 
 
 def _quarantine(rejects: dict[tuple, dict], row: dict, met: set[tuple]) -> None:

@@ -188,6 +188,11 @@ def test_sample_size_and_bins():
     ("It ran from May to August 2024 at the People's Hospital. We enrolled 86 patients.", 86),  # years count no one
     ("From January to July 2022, 36 inpatients with suicidal ideation were enrolled.", 36),
     ("We enrolled 25 patients. Overall, 14/25 patients responded.", 25),  # a fraction is no total
+    ("We studied a cohort of 2,013 adults.", 2013),  # a count with a comma is no year
+    ("24 users and 1998 controls were seen.", 2022),  # a year-like count right before its people
+    ("Twenty rats were randomly assigned to ketamine and 20 to saline.", None),  # arms of animals count no one
+    ("A total of 120 patients were randomly assigned to ketamine or placebo, and 2 weeks later to an open-label "
+     "extension.", 120),  # a time is no arm
 ])
 def test_sample_size_reads_number_words_qualified_groups_and_comparisons(text, n):
     assert sample_size(f"Title\n{text}") == n
@@ -914,8 +919,9 @@ def test_rct_efficacy_words_are_whole_words():
     assert RCT_EFFICACY.search("Responders and remission were more frequent.")
 
 
-def test_a_failed_run_keeps_the_reports_changes_and_the_report_reads_one_snapshot(tmp_path):
+def test_a_failed_run_keeps_the_reports_changes_and_the_report_reads_one_snapshot(tmp_path, monkeypatch):
     from datetime import UTC, datetime
+    from pathlib import Path
 
     from pipeline import report
     from pipeline.ingest import publish_failed_run
@@ -923,11 +929,13 @@ def test_a_failed_run_keeps_the_reports_changes_and_the_report_reads_one_snapsho
     run_files("sample", tmp_path, date(2025, 1, 1))
     md_before, _ = report.build(tmp_path)
     assert "## Changes since the previous run" in md_before
-    snapshot = store.current_dir(tmp_path)
     publish_failed_run(Settings(out=tmp_path), "run-x", None, datetime.now(UTC), "entrez", RuntimeError("boom"))
+    read, real = [], report.pq.read_table
+    monkeypatch.setattr(report.pq, "read_table", lambda path, **kw: read.append(Path(path)) or real(path, **kw))
     md_after, _ = report.build(tmp_path)
     assert "## Changes since the previous run" in md_after  # the failed run changed nothing
-    assert store.current_dir(tmp_path) != snapshot
+    # every table from the snapshot `current` named when the report began, not through the moving links
+    assert len(read) >= 5 and {p.parent for p in read} == {store.current_dir(tmp_path)}
 
 
 def test_an_evidence_row_names_the_section_a_header_left_in_an_earlier_sentence_started():
@@ -967,6 +975,8 @@ def test_spine_surgery_is_no_plasticity_topic():
      "ketamine. METHODS: Patients took oral ketamine for six weeks.", "cohort"),  # open-label
     ("Ketamine in TRD\nSixty patients were randomized to ketamine or midazolam; future trials should be larger.",
      "rct"),
+    ("Esketamine in late-life depression: a randomized controlled trial\nBACKGROUND: Previous studies have shown "
+     "rapid antidepressant effects of ketamine. METHODS: Patients received esketamine.", "rct"),  # the title's own
 ])
 def test_a_call_for_future_trials_or_an_earlier_trial_does_not_make_a_study_randomised(text, expected):
     assert design.classify(text) == expected
@@ -1014,3 +1024,14 @@ def test_no_efficacy_evidence_from_users_design_papers_or_moderators(title, sent
     text = (f"{title}\nBACKGROUND: Ketamine is studied in patients with major depressive disorder and depression. "
             f"METHODS: We studied adults with depression. {sentence}")
     assert not [f for f in _assess(text) if f.claim_id == "antidepressant_efficacy"]
+
+
+def test_a_closing_clause_on_sex_differences_keeps_the_finding_and_treatment_use_is_no_recreational_use():
+    from pipeline.claims.facts import RECREATIONAL
+
+    text = ("Esketamine for depression\nBACKGROUND: Patients with major depressive disorder and depression. RESULTS: "
+            "Esketamine significantly reduced MADRS scores compared with placebo at day 28 (p < 0.001), with no sex "
+            "differences in response.")
+    assert [f.stance for f in _assess(text) if f.claim_id == "antidepressant_efficacy"] == ["supports"]
+    assert not RECREATIONAL.search("Safety and efficacy of frequent ketamine use in treatment-resistant depression")
+    assert RECREATIONAL.search("Effects of chronic ketamine use on frontal and medial temporal cognition")

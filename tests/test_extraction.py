@@ -674,6 +674,8 @@ def test_an_oral_snri_is_no_route_of_the_study_drug():
     ("No nausea but dizziness occurred.", "dizziness", False),
     ("No nausea, vomiting or dizziness occurred.", "dizziness", True),
     ("No serious adverse events occurred except transient dizziness.", "dizziness", False),
+    ("No serious adverse events occurred, however no patient had hypertension.", "hypertension", True),
+    ("There was no nausea, but after the second infusion no dizziness was seen.", "dizziness", True),
 ])
 def test_a_contrast_after_the_negation_cue_ends_its_scope(sentence, word, negated):
     from pipeline.nlp.context import is_negated

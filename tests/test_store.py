@@ -144,5 +144,8 @@ def test_composite_keys_are_checked():
     reject = {"doc_id": None, "source": "a.xml", "stage": "parse", "reason": "ParseError: record has no PMID",
               "snippet": "<PubmedArticle>one", "first_run_id": "r1"}
     assert to_table("rejects", [reject, {**reject, "snippet": "<PubmedArticle>two"}]).num_rows == 2
-    with pytest.raises(SchemaError, match="duplicate"):
+    with pytest.raises(SchemaError, match="quarantined twice"):
         to_table("rejects", [reject, dict(reject)])
+    held = {**reject, "doc_id": "pmid:1"}  # one record met by two paths is one reject, as ingest dedupes it
+    with pytest.raises(SchemaError, match="quarantined twice"):
+        to_table("rejects", [held, {**held, "source": "b.xml", "snippet": "<PubmedArticle>other"}])

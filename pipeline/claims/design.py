@@ -124,7 +124,7 @@ NOT_THIS_STUDY = re.compile(r"\bfuture\b|\b(?:are|is) (?:still |urgently )?(?:ne
 def _own_design_words(text: str) -> str:
     """The sentences that can say what this study is: not a call for future trials ("Randomized comparative trials
     are required"), nor earlier work ("we previously completed a randomised ...")."""
-    return " ".join(s for s in re.split(r"(?<=[.;!?])\s+", text) if not NOT_THIS_STUDY.search(s))
+    return " ".join(s for s in re.split(r"(?<=[.;!?])\s+|\n", text) if not NOT_THIS_STUDY.search(s))
 
 
 BIBLIOMETRIC = re.compile(r"\bbibliometric|\bscientometric", T)

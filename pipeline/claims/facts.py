@@ -50,8 +50,8 @@ def is_adjunct(text: str) -> bool:
 # a study of people who use ketamine on their own ("chronic ketamine users", "street ketamine users"): the drug is
 # not a treatment there, so nothing in it speaks on efficacy (its harms still bear on tolerability)
 RECREATIONAL = re.compile(r"\b(?:recreational|non-?medical|illicit|street) (?:use|users?|ketamine)|\bketamine (?:users|"
-                          r"abusers|misuse|abuse|dependence|use disorder)\b|\b(?:chronic|frequent|regular|current|"
-                          r"former) ketamine use(?:rs)?\b", T)
+                          r"abusers|misuse|abuse|dependence|use disorder)\b|\b(?:chronic|current|former) ketamine "
+                          r"use\b(?![^.]*\b(?:treatment|therapy|patients with|depress))", T)
 
 
 @dataclass

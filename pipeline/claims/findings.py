@@ -165,8 +165,9 @@ NOT_A_FINDING = re.compile("|".join([
     r"\b(?:responders|remitters) to (?:\S+ ){1,4}?(?:showed|had|exhibited|displayed)\b",
     r"\bresponders \([^)]*\) (?:received|were given|underwent|entered|continued)\b",
     r"\bcompared (?:with|to) healthy",
-    # moderators: "do not support significant sex differences in antidepressant response"
-    r"\b(?:sex|gender) differences?\b|\bdiffer(?:ed)? by (?:sex|gender)\b",
+    # moderators as the sentence's own result: "Most studies do not support significant sex differences in
+    # antidepressant response"; not a closing clause ("..., with no sex differences in response")
+    r"^[^,;]{0,120}?\b(?:sex|gender) differences?\b|^[^,;]{0,120}?\bdiffer(?:ed)? by (?:sex|gender)\b",
     # what survey respondents report doing: "respondents report utilizing ketamine for TRD"
     r"\brespondents\b",
     # a predictor's effect per unit: "each 5-point PSS increase reduced remission odds by 60 %"

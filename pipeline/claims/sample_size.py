@@ -60,10 +60,12 @@ PART_OF = re.compile(r"(?:^|[,;:\n]\s*)(?:of|from)\s+$|\b(?:among|out of)\s+$", 
 
 
 # Arms counted without their noun after the first: "336 patients were assigned to esketamine and 340 to quetiapine".
-ARMS = re.compile(rf"({_NUM})\s+(?:[\w-]+\s+){{0,2}}?(?:were\s+|was\s+)?(?:randomly\s+)?(?:randomi[sz]ed|assigned|"
-                  rf"allocated)\s+(?:to|into)\b[^.;]{{1,80}}?(?:,|;|\band\b|\bwhile\b|\bwhereas\b)\s+({_NUM})\s+"
-                  rf"(?:[\w-]+\s+){{0,2}}?(?:were\s+)?(?:randomly\s+)?(?:(?:randomi[sz]ed|assigned|allocated)\s+)?"
-                  rf"(?:to|into)\b", re.IGNORECASE)
+_NOT_PEOPLE = (r"(?:rats?|mice|mouse|animals|pigs|dogs|monkeys|samples|sessions?|doses?|infusions?|times|h|hours?|"
+               r"min|minutes?|days?|weeks?|months?|years?|mg)\b")
+ARMS = re.compile(rf"({_NUM})(?!\s+{_NOT_PEOPLE})\s+(?:[\w-]+\s+){{0,2}}?(?:were\s+|was\s+)?(?:randomly\s+)?"
+                  rf"(?:randomi[sz]ed|assigned|allocated)\s+(?:to|into)\b[^.;]{{1,80}}?(?:,|;|\band\b|\bwhile\b|"
+                  rf"\bwhereas\b)\s+({_NUM})(?!\s*{_NOT_PEOPLE})\s+(?:[\w-]+\s+){{0,2}}?(?:were\s+)?(?:randomly\s+)?"
+                  rf"(?:(?:randomi[sz]ed|assigned|allocated)\s+)?(?:to|into)\b", re.IGNORECASE)
 
 
 MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
@@ -71,10 +73,13 @@ YEAR_BEFORE = re.compile(rf"(?:\b{MONTHS}|\b(?:in|from|to|since|until|till|betwe
                          rf"late|mid|spring|summer|autumn|fall|winter)|[-\u2013/])\s*$", re.IGNORECASE)
 
 
-def _is_year(text: str, start: int, value: int | None) -> bool:
+NEXT_PEOPLE = re.compile(rf"\s+(?:{PEOPLE})\b", re.IGNORECASE)  # "and 1998 controls": a count, not a year
+
+
+def _is_year(text: str, start: int, token: str) -> bool:
     """"from July 2022 to August 2023 at the Wenzhou People's Hospital", "Between May 2019 and August 2021, 329
-    individuals": a year after a month or a preposition counts no one."""
-    return value is not None and 1900 <= value <= 2099 and bool(YEAR_BEFORE.search(text, max(0, start - 12), start))
+    individuals": a bare year after a month or a preposition counts no one ("a cohort of 2,013 adults" does)."""
+    return bool(re.fullmatch(r"(?:19|20)\d\d", token)) and bool(YEAR_BEFORE.search(text, max(0, start - 12), start))
 
 
 def _sentence_counts(sentence: str) -> list[int]:
@@ -82,7 +87,8 @@ def _sentence_counts(sentence: str) -> list[int]:
     together."""
     plain = sentence
     found = [(m.start(), m.end(), _to_int(m.group(1))) for m in COUNT_RX.finditer(plain)
-             if not SCREENED.match(plain[m.end():]) and not _is_year(plain, m.start(), _to_int(m.group(1)))]
+             if not SCREENED.match(plain[m.end():]) and not (_is_year(plain, m.start(), m.group(1))
+                                                              and not NEXT_PEOPLE.match(plain, m.end(1)))]
     found = [f for f in found if f[2]]
     out = [n for _, _, n in found]
     runs: list[list[int]] = []
@@ -101,11 +107,11 @@ def _sentence_counts(sentence: str) -> list[int]:
         items: list[tuple[int, int | None]] = []
         for item in reversed([i for i in items_all if i.end() <= m.start()]):
             if item.end() != (items[-1][0] if items else m.start()) or NOT_A_GROUP.search(item.group(0)) \
-                    or _is_year(plain, item.start(), _to_int(item.group(1))):
+                    or _is_year(plain, item.start(), item.group(1)):
                 break
             items.append((item.start(), _to_int(item.group(1))))
         n = _to_int(m.group(1))
-        if _is_year(plain, m.start(), n):
+        if _is_year(plain, m.start(), m.group(1)):
             continue
         if items and n and all(k for _, k in items) and not PART_OF.search(plain[:items[-1][0]]):
             out.append(_group_total([k for _, k in reversed(items)] + [n]))

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import re
 
-NEG_BEFORE = re.compile(
-    r"(?P<cue>\bno\b|\bnot\b|\bnor\b|\bneither\b|\bwithout\b|\babsence of\b|\babsent\b|\bfree of\b|\bdenied\b|"
-    r"\bnone of\b|\bno evidence of\b|\bno signs? of\b|\bno cases? of\b|\bnever\b|\brather than\b|\bruled out\b|"
-    r"\bno (?:serious|significant|clinically significant|major|severe|new|lasting|persistent)\b)"
-    r"[^.;:]{0,60}$", re.IGNORECASE)
+_NEG_CUE = (r"\bno\b|\bnot\b|\bnor\b|\bneither\b|\bwithout\b|\babsence of\b|\babsent\b|\bfree of\b|\bdenied\b|"
+            r"\bnone of\b|\bno evidence of\b|\bno signs? of\b|\bno cases? of\b|\bnever\b|\brather than\b|\bruled out\b|"
+            r"\bno (?:serious|significant|clinically significant|major|severe|new|lasting|persistent)\b")
+NEG_CUE = re.compile(_NEG_CUE, re.IGNORECASE)
+NEG_BEFORE = re.compile(rf"(?P<cue>{_NEG_CUE})[^.;:]{{0,60}}$", re.IGNORECASE)
 NEG_AFTER = re.compile(
     r"^[^.;]{0,40}?\b(?:was|were|is|are|has been|have been)\s+(?:not|never)\s+(?:observed|reported|seen|found|"
     r"detected|noted|present|increased|experienced)|^[^.;]{0,30}?\b(?:did|does|do) not (?:occur|emerge|develop|"
@@ -138,8 +138,12 @@ def is_negated(sentence: str, start: int, end: int) -> bool:
     """Offsets are within `sentence`. A cue before the mention (not across "but") or a denial after it."""
     before = sentence[max(0, start - 80):start]
     m = NEG_BEFORE.search(before)
-    if m and not CONTRAST.search(before[m.end("cue"):]):  # "Nausea was absent, but dizziness occurred"
-        return True
+    if m:
+        # the cue closest to the mention decides: a contrast after it ends its scope ("Nausea was absent, but
+        # dizziness occurred"), one before it does not ("no serious events, however no patient had hypertension")
+        last = list(NEG_CUE.finditer(before, m.start("cue")))[-1]
+        if not CONTRAST.search(before[last.end():]):
+            return True
     return bool(NEG_AFTER.search(sentence[end:end + 60]))
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pyarrow as pa
 
 SECTION = pa.struct([("label", pa.string()), ("nlm_category", pa.string()), ("start", pa.int32()),
@@ -219,13 +221,19 @@ REVIEW_DECISIONS = pa.schema([
 SCHEMAS: dict[str, pa.Schema] = {"articles": ARTICLES, "rejects": REJECTS, "runs": RUNS, "entities": ENTITIES,
                                  "doses": DOSES, "studies": STUDIES, "claim_evidence": CLAIM_EVIDENCE,
                                  "claim_summary": CLAIM_SUMMARY, "claim_diff": CLAIM_DIFF}
-# rejects: one row per quarantined record (ingest.reject_key: its id, else its snippet, else its source)
-KEYS: dict[str, tuple[str, ...]] = {"articles": ("doc_id",),
-                                    "rejects": ("doc_id", "snippet", "source", "stage", "reason"),
+# rejects: one row per record, stage and reason; a record without an id is known by its text (`reject_key`)
+KEYS: dict[str, tuple[str, ...]] = {"articles": ("doc_id",), "rejects": ("doc_id", "stage", "reason"),
                                     "runs": ("run_id",), "entities": ("mention_id",), "doses": ("mention_id",),
                                     "studies": ("doc_id",),
                                     "claim_evidence": ("evidence_id",), "claim_summary": ("claim_id",),
                                     "claim_diff": ("run_id", "claim_id", "doc_id")}
+
+
+def reject_key(row: dict) -> tuple[str, str, str]:
+    """One quarantined record, however often or by whichever path it arrives: its id (or, without one, a hash of
+    its text), the stage and the reason. The source stays the first one seen."""
+    ident = row["doc_id"] or "#" + hashlib.sha1((row.get("snippet") or row["source"]).encode()).hexdigest()[:16]
+    return ident, row["stage"], row["reason"]
 
 
 class SchemaError(ValueError):
@@ -269,7 +277,11 @@ def validate(name: str, table: pa.Table) -> None:
         if not f.nullable and table.column(f.name).null_count:
             raise SchemaError(f"{name}.{f.name}: {table.column(f.name).null_count} nulls in a non-null column")
     keys = KEYS[name]
-    if table.num_rows and len(keys) == 1:
+    if name == "rejects":
+        found = [reject_key(r) for r in table.to_pylist()]
+        if len(set(found)) != len(found):
+            raise SchemaError("rejects: a record, stage and reason quarantined twice")
+    elif table.num_rows and len(keys) == 1:
         col = table.column(keys[0])
         if len(col.unique()) != table.num_rows:
             raise SchemaError(f"{name}: duplicate {keys[0]} values")
