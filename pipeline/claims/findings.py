@@ -146,6 +146,11 @@ def finding_part(ex: Extraction, i: int, text: str) -> list[tuple[int, int]]:
     return keep
 
 
+# a moderator as the sentence's own result: "Most studies do not support significant sex differences in
+# antidepressant response"; not a closing clause ("..., with no sex differences in response"). Apart from
+# NOT_A_FINDING, whose branches all start at a word boundary (the engine then tests it once).
+MODERATOR_RESULT = re.compile(r"^[^,;]{0,120}?\b(?:(?:sex|gender) differences?|differ(?:ed)? by (?:sex|gender))\b", T)
+
 NOT_A_FINDING = re.compile("|".join([
     r"\b(?:associations?|relationships?) (?:(?:was|were) )?(?:\w+ ){0,3}?between\b",
     # a predictor of the size of the benefit, not the benefit: "X was associated with a greater reduction"
@@ -165,9 +170,6 @@ NOT_A_FINDING = re.compile("|".join([
     r"\b(?:responders|remitters) to (?:\S+ ){1,4}?(?:showed|had|exhibited|displayed)\b",
     r"\bresponders \([^)]*\) (?:received|were given|underwent|entered|continued)\b",
     r"\bcompared (?:with|to) healthy",
-    # moderators as the sentence's own result: "Most studies do not support significant sex differences in
-    # antidepressant response"; not a closing clause ("..., with no sex differences in response")
-    r"^[^,;]{0,120}?\b(?:sex|gender) differences?\b|^[^,;]{0,120}?\bdiffer(?:ed)? by (?:sex|gender)\b",
     # what survey respondents report doing: "respondents report utilizing ketamine for TRD"
     r"\brespondents\b",
     # a predictor's effect per unit: "each 5-point PSS increase reduced remission odds by 60 %"

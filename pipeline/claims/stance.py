@@ -35,6 +35,7 @@ from pipeline.claims.durability import benefit_window, late_benefit, short_lived
 from pipeline.claims.facts import ArticleFacts
 from pipeline.claims.findings import (
     ENROLLED,
+    MODERATOR_RESULT,
     NOT_A_FINDING,
     OTHER_OUTCOME,
     TREATMENT_ASSOCIATION,
@@ -296,7 +297,8 @@ def _on_topic(claim: Claim, sentence: str, mentions: list[Mention], kinds: set, 
             on_topic = bool(GENERIC_EFFICACY.search(sentence))
     if not on_topic and claim.title_topic:
         on_topic = _study_topic(text, sentence, mentions, claim)
-    return on_topic and not (claim.profile in ("efficacy", "durability") and NOT_A_FINDING.search(sentence)
+    return on_topic and not (claim.profile in ("efficacy", "durability") and (NOT_A_FINDING.search(sentence)
+                                                                              or MODERATOR_RESULT.search(sentence))
                              and not TREATMENT_ASSOCIATION.search(sentence))
 
 
