@@ -22,13 +22,11 @@ from pathlib import Path
 import pyarrow as pa
 
 from pipeline import __version__
-from pipeline.claims.catalogue import load_catalogue
-from pipeline.claims.evidence import apply_reviews, diff_rows, summary_rows
+from pipeline.claims.evidence import claim_tables
 from pipeline.config import SAMPLE_DIR, Settings
 from pipeline.mentions import StageResult
 from pipeline.pubmed_xml import iter_records
 from pipeline.records import Article, Deletion, Reject
-from pipeline.review import decisions as review_decisions
 from pipeline.sources.entrez import (
     EntrezClient,
     IncompleteList,
@@ -351,18 +349,10 @@ def publish_sync(settings: Settings, result: SyncResult, run: dict, stage: Stage
         tables["entities"] = to_table("entities", stage.entities)
         tables["doses"] = to_table("doses", stage.doses)
         tables["studies"] = to_table("studies", stage.studies)
-        catalogue = load_catalogue()
-        old = store.read_table(out, "claim_evidence")
-        reviewed = apply_reviews(stage.evidence, review_decisions.effective(review_decisions.all_decisions(out)))
-        # like with like: the published rows carry their reviews, so the new ones are compared after theirs
-        changes = diff_rows(old.to_pylist() if old is not None else [], reviewed, run["run_id"])
-        previous_diff = store.read_table(out, "claim_diff")
-        tables["claim_evidence"] = to_table("claim_evidence", reviewed)
-        tables["claim_summary"] = to_table("claim_summary", summary_rows(reviewed, catalogue))
-        tables["claim_diff"] = to_table("claim_diff", (previous_diff.to_pylist() if previous_diff is not None else [])
-                                        + changes)
-        runs[-1] = {**run, "model_version": stage.model_version, "catalogue_version": catalogue.version,
-                    "n_claim_changes": len(changes)}
+        claims = claim_tables(out, stage.evidence, run["run_id"])
+        tables.update({name: to_table(name, rows) for name, rows in claims.tables.items()})
+        runs[-1] = {**run, "model_version": stage.model_version, "catalogue_version": claims.catalogue_version,
+                    "n_claim_changes": claims.n_changes}
         state["extracted"] = stage.processed
     tables.update({
         "articles": to_table("articles", result.articles),

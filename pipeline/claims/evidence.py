@@ -5,14 +5,17 @@ from __future__ import annotations
 import json
 import math
 from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
 
 from pipeline.claims import stance
-from pipeline.claims.catalogue import Catalogue
+from pipeline.claims.catalogue import Catalogue, load_catalogue
 from pipeline.claims.facts import ArticleFacts
 from pipeline.claims.findings import section_of
 from pipeline.nlp.context import label_role
 from pipeline.nlp.extract import Extraction
-from pipeline.review.decisions import is_current
+from pipeline.review.decisions import all_decisions, effective, is_current
+from pipeline.tables import store
 
 METHOD = "rules-v1"
 DESIGN_WEIGHT = {"systematic_review": 1.5, "rct": 1.0, "cohort": 0.6, "qualitative": 0.2, "case_report": 0.2,
@@ -160,3 +163,24 @@ def diff_rows(old: list[dict], new: list[dict], run_id: str) -> list[dict]:
 
 def _counted_stances(evidence: list[dict]) -> dict[tuple[str, str], str]:
     return article_stances([r for r in evidence if not r.get("retracted")])
+
+
+@dataclass
+class ClaimTables:
+    tables: dict[str, list[dict]]  # claim_evidence, claim_summary, claim_diff rows
+    catalogue_version: str
+    n_changes: int
+
+
+def claim_tables(out: Path, evidence: list[dict], run_id: str) -> ClaimTables:
+    """The run's claim tables: its evidence with the reviewers' decisions applied, the per-claim summary, and the
+    diff log with this run's changes appended (against the published evidence, reviews applied on both sides)."""
+    catalogue = load_catalogue()
+    old = store.read_table(out, "claim_evidence")
+    reviewed = apply_reviews(evidence, effective(all_decisions(out)))
+    # like with like: the published rows carry their reviews, so the new ones are compared after theirs
+    changes = diff_rows(old.to_pylist() if old is not None else [], reviewed, run_id)
+    previous_diff = store.read_table(out, "claim_diff")
+    return ClaimTables({"claim_evidence": reviewed, "claim_summary": summary_rows(reviewed, catalogue),
+                        "claim_diff": (previous_diff.to_pylist() if previous_diff is not None else []) + changes},
+                       catalogue.version, len(changes))
