@@ -1035,3 +1035,16 @@ def test_a_closing_clause_on_sex_differences_keeps_the_finding_and_treatment_use
     assert [f.stance for f in _assess(text) if f.claim_id == "antidepressant_efficacy"] == ["supports"]
     assert not RECREATIONAL.search("Safety and efficacy of frequent ketamine use in treatment-resistant depression")
     assert RECREATIONAL.search("Effects of chronic ketamine use on frontal and medial temporal cognition")
+
+
+@pytest.mark.parametrize("sentence,kept", [
+    ("RESULTS: A positive Sadness phenotype was associated with reduced odds of remission (OR = 0.32, p = 0.04).",
+     False),  # a predictor of remission
+    ("RESULTS: Ketamine was associated with significantly increased odds of remission (OR 2.1, p = 0.01).",
+     True),  # the drug's own association
+])
+def test_odds_of_remission_speak_on_efficacy_only_when_the_drug_is_their_subject(sentence, kept):
+    text = ("Ketamine in treatment-resistant depression\\nBACKGROUND: Patients with major depressive disorder. "
+            "METHODS: We studied adults with depression given ketamine. " + sentence)
+    found = [f for f in _assess(text) if f.claim_id == "antidepressant_efficacy"]
+    assert bool(found) is kept

@@ -177,6 +177,7 @@ NOT_A_FINDING = re.compile("|".join([
     r"\bhealthy (?:controls|volunteers)", r"\bcorrelat\w*", r"\bpredict\w*",
     r"\bmoderat(?:e|ed|ion|or)s?\b(?![- ](?:certainty|quality))",
     r"\bmediat\w*", r"\bregression\b", r"\bassociated with (?:greater|higher|lower|better|worse|more|less)\b",
+    r"\bassociated with (?:reduced|increased|decreased) (?:odds|likelihood|probability|chances?|rates?)\b",
     r"\b(?<!\()defined as\b", r"\bend ?points?\(s\)", r"\bwill\b", r"\bto assess\b", r"\bwas assessed\b",
     r"\b(?<!who )were assessed\b", r"\bwere measured\b", r"\bwe examined\b", r"\bwe (?:used|compared)\b",
     r"\bcost|\bQALYs?\b|\bICERs?\b",
@@ -199,8 +200,9 @@ TREATMENT_ASSOCIATION = re.compile(r"\b(?:was|were) not associated with (?:highe
                                    r"(?:^\W*|[;:]\s*|\b(?:and|but|also|overall|moreover|furthermore|"
                                    r"additionally),?\s+)(?:treatment with )?(?:es|ar)?ketamine(?: treatment| "
                                    r"infusions?| administration)? (?:was|were) (?:also )?associated with "
-                                   r"(?:a |an )?(?:significant |rapid )?(?:improvements?|reductions?|decreases?) "
-                                   r"(?:in|of)\b", T)
+                                   r"(?:(?:a |an )?(?:significant |rapid )?(?:improvements?|reductions?|decreases?) "
+                                   r"(?:in|of)|(?:significantly )?(?:increased|higher|greater) (?:odds|likelihood|"
+                                   r"probability|chances?|rates?) of (?:remission|response))\b", T)
 
 ENROLLED = re.compile(r"\b(?:patients|participants|individuals|adults|people|subjects|women|men|veterans|"
                       r"adolescents|those) (?:with|suffering from|diagnosed with) (?:[\w-]+ ){0,2}?(?:TRD|MDD|"
