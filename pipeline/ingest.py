@@ -10,13 +10,11 @@ A source spec names where records come from:
 
 from __future__ import annotations
 
-import gzip
-import io
 import logging
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pyarrow as pa
@@ -25,17 +23,12 @@ from pipeline import __version__
 from pipeline.claims.evidence import claim_tables
 from pipeline.config import SAMPLE_DIR, Settings
 from pipeline.mentions import StageResult
-from pipeline.pubmed_xml import iter_records
 from pipeline.records import Article, Deletion, Reject
 from pipeline.sources.entrez import (
     EntrezClient,
-    IncompleteList,
-    all_ids,
-    fetch_batches,
-    fetch_id_batches,
-    split_windows,
 )
 from pipeline.sources.files import iter_jsonl, iter_xml
+from pipeline.sources.live import live_events
 from pipeline.tables import store
 from pipeline.tables.schemas import reject_key, row_problems, to_table
 
@@ -188,77 +181,6 @@ def _offline_events(spec: str) -> Iterator[Event]:
     raise ValueError(f"unknown source {spec!r}: {SOURCE_HELP}")
 
 
-def _raw_batches(batches: Iterable[bytes], raw_dir: Path, window: str = "") -> Iterator[Event]:
-    """Keep each fetched batch verbatim (gzipped) for audit, then parse it. A date range split into windows (over
-    esearch's 10,000 cap) names each window's batches apart: they once all started at batch-00000 and overwrote."""
-    raw_dir.mkdir(parents=True, exist_ok=True)
-    for i, body in enumerate(batches):
-        path = raw_dir / f"{window + '-' if window else ''}batch-{i:05d}.xml.gz"
-        with gzip.open(path, "wb") as fh:
-            fh.write(body)
-        # the source names the kept file under OUT: raw/<date>-<run_id>/<edat|mdat>/<window>-batch-NNNNN.xml.gz
-        yield from iter_records(io.BytesIO(body), source=f"entrez:{path.relative_to(raw_dir.parents[2])}")
-
-
-def _live_events(settings: Settings, client: EntrezClient, state: dict, today: date, raw_dir: Path,
-                 held: dict[str, str | None], windows: list[str], backfill: tuple[date, date] | None = None,
-                 known: set[str] | frozenset[str] = frozenset()) -> Iterator[Event]:
-    """New records by entry date, revised ones by modification date, each from its watermark minus the overlap;
-    or, for a backfill, every record entered in the given window (no revisions, no deletions).
-
-    `held`: the live-sourced PMIDs with their entry dates (what a reconcile may delete); `known`: every PMID held
-    or quarantined (what it need not fetch)."""
-    plans = [("edat", *backfill)] if backfill else []
-    query_changed = bool(state.get("query")) and state.get("query") != settings.query
-    if query_changed:
-        windows.append("query changed: entry dates from start_date")
-    for datetype in ("edat", "mdat") if not backfill else ():
-        mark = None if query_changed and datetype == "edat" else state.get("watermarks", {}).get(datetype)
-        start = (date.fromisoformat(mark) - timedelta(days=settings.overlap_days)) if mark else settings.start_date
-        plans.append((datetype, start, today))
-    seen: set[str] = set()
-    for datetype, start, end in plans:
-        for w_start, w_end, result in split_windows(client, settings.query, datetype, start, end):
-            windows.append(f"{datetype}:{w_start}..{w_end}:{result.count}")
-            if result.count:
-                window = f"{w_start:%Y%m%d}-{w_end:%Y%m%d}"
-                for ev in _raw_batches(fetch_batches(client, result), raw_dir / datetype, window):
-                    seen.add(getattr(ev, "pmid", None) or "")
-                    yield ev
-    if backfill or not settings.reconcile_deletions or not (held or known):
-        return
-    yield from _reconcile(settings, client, today, raw_dir, held, known | seen, windows)
-
-
-def _reconcile(settings: Settings, client: EntrezClient, today: date, raw_dir: Path, held: dict[str, str | None],
-               known: set[str], windows: list[str]) -> Iterator[Event]:
-    """Make the held set equal what the query matches in [start_date, today]: delete what vanished, fetch what is
-    missing. Only records entered inside that window are judged (the MDAT window and backfills bring in older
-    ones, which the list cannot see); one without an entry date is kept; a deletion of more than
-    `reconcile_max_deletions` of the held records (and more than 10) is refused, not done."""
-    first, last = settings.start_date.isoformat(), today.isoformat()
-    try:
-        live = all_ids(client, settings.query, settings.start_date, today)
-    except IncompleteList as exc:  # the night's new records still publish; deletions wait for a whole list
-        log.warning("reconcile skipped: %s", exc)
-        windows.append(f"reconcile:skipped ({exc})")
-        return
-    windows.append(f"reconcile:{first}..{last}:{len(live)}")
-    gone = sorted(p for p, entered in held.items() if p not in live and entered and first <= entered <= last)
-    limit = max(10, int(settings.reconcile_max_deletions * len(held)))
-    if len(gone) > limit:
-        log.warning("reconcile would delete %d of %d records (limit %d): deleting none; check the query and the "
-                    "E-utilities answers", len(gone), len(held), limit)
-        windows.append(f"reconcile:refused {len(gone)} deletions (limit {limit})")
-    else:
-        for pmid in gone:
-            yield Deletion(pmid, None, "entrez:reconcile")
-    missing = sorted(live - known)
-    if missing:  # matched but held nowhere: lost to an earlier fault, or a widened query
-        windows.append(f"reconcile:fetched {len(missing)} missing")
-        yield from _raw_batches(fetch_id_batches(client, missing), raw_dir / "reconcile")
-
-
 def sync(source: str, settings: Settings, run_id: str, today: date | None = None,
          backfill: tuple[date, date] | None = None) -> SyncResult:
     """Read what is published, pull the source, merge; nothing is written to the tables here.
@@ -282,7 +204,7 @@ def sync(source: str, settings: Settings, run_id: str, today: date | None = None
         known = {r["pmid"] for r in existing.values() if r["pmid"]} | \
             {k[0].removeprefix("pmid:") for k in rejects if k[0] and k[0].startswith("pmid:")}
         raw_dir = out / "raw" / f"{today:%Y-%m-%d}-{run_id}"
-        events = _live_events(settings, client, state, today, raw_dir, held, windows, backfill, known)
+        events = live_events(settings, client, state, today, raw_dir, held, windows, backfill, known)
         counts = merge(existing, events, run_id, rejects)
         if not backfill:
             state = {**state, "watermarks": {"edat": today.isoformat(), "mdat": today.isoformat()},
