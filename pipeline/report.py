@@ -8,7 +8,7 @@ is (articles by design and study drug, and by route, from `studies.parquet`). Al
 from __future__ import annotations
 
 import html
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -64,6 +64,8 @@ def _latest_changes(out: Path) -> list[dict]:
 
 
 DRUG_COLUMNS = ("ketamine", "esketamine", "arketamine")
+MAX_CHANGES = 40
+CHANGE_ORDER = {"retracted": 0, "flipped": 1, "dropped": 2, "added": 3}
 
 
 def _studies(out: Path) -> tuple[list[str], str]:
@@ -118,14 +120,23 @@ def build(out: Path) -> tuple[str, str]:
     body = [studies_html] if studies_html else []
     changes = _latest_changes(out)
     if changes:
-        md += ["## Changes since the previous run", ""]
+        # counts first; the changes one by one only up to MAX_CHANGES (a first run adds every citation)
+        counts = Counter((c["claim_id"], c["change"]) for c in changes)
+        tally = "; ".join(f"{claim} {change} {n}" for (claim, change), n in sorted(counts.items()))
+        # what a reader must see first: retractions, flipped and dropped citations, then the new ones
+        shown = sorted(changes, key=lambda c: CHANGE_ORDER.get(c["change"], len(CHANGE_ORDER)))[:MAX_CHANGES]
+        more = (f"... and {len(changes) - len(shown)} more (all of them in claim_diff.parquet)"
+                if len(changes) > len(shown) else "")
+        md += ["## Changes since the previous run", "", f"{len(changes)} changes: {_md(tally)}", ""]
         md += [f"- {c['claim_id']}: {c['change']} {_md(c['pmid'] or c['doc_id'])} ({c['old_stance'] or '-'} → "
-               f"{c['new_stance'] or '-'})" for c in changes]
-        md.append("")
-        body.append("<section><h2>Changes since the previous run</h2><ul>" + "".join(
-            f"<li>{html.escape(c['claim_id'])}: {html.escape(c['change'])} "
-            f"{html.escape(c['pmid'] or c['doc_id'])} ({html.escape(c['old_stance'] or '-')} → "
-            f"{html.escape(c['new_stance'] or '-')})</li>" for c in changes) + "</ul></section>")
+               f"{c['new_stance'] or '-'})" for c in shown]
+        md += [more, ""] if more else [""]
+        body.append(f"<section><h2>Changes since the previous run</h2><p>{len(changes)} changes: "
+                    f"{html.escape(tally)}</p><ul>" + "".join(
+                        f"<li>{html.escape(c['claim_id'])}: {html.escape(c['change'])} "
+                        f"{html.escape(c['pmid'] or c['doc_id'])} ({html.escape(c['old_stance'] or '-')} → "
+                        f"{html.escape(c['new_stance'] or '-')})</li>" for c in shown)
+                    + (f"<li>{html.escape(more)}</li>" if more else "") + "</ul></section>")
     for c in summary:
         rows = sorted(by_claim[c["claim_id"]], key=lambda r: (shown_stance(r), -r["confidence"], r["doc_id"]))
         md += [f"## {c['claim_id']}: {c['verdict']}", "", f"> {c['statement']}", "",

@@ -269,7 +269,12 @@ def test_claim_diff_between_two_nights_and_run_provenance(tmp_path):
     runs = pd.read_parquet(out / "runs.parquet")
     assert runs["catalogue_version"].notna().all() and runs["model_version"].str.contains(r"\+").all()
     assert runs.iloc[-1]["n_claim_changes"] == len(latest)
-    assert "Changes since the previous run" in report.build(out)[0]
+    md = report.build(out)[0]
+    assert "Changes since the previous run" in md and f"{len(latest)} changes: " in md
+    listed = [line for line in md.split("## Changes since the previous run")[1].split("\n## ")[0].splitlines()
+              if line.startswith("- ")]
+    assert listed[0].split()[2] == "retracted"  # retractions first, then flipped, dropped and new citations
+    assert len(listed) == min(len(latest), report.MAX_CHANGES)
     third = run_files(f"xml:{SAMPLE_DIR}", out, date(2024, 7, 31))
     diff = pd.read_parquet(out / "claim_diff.parquet")
     assert diff[diff["run_id"] == third].empty  # the same input again changes no citation
