@@ -51,16 +51,18 @@ def _highlight(row: dict, mentions: list[dict]) -> str:
     return displacy.render(doc, style="ent", manual=True, page=False, options={"colors": COLORS})
 
 
-def _latest_changes(out: Path) -> list[dict]:
+def _latest_changes(out: Path) -> tuple[list[dict], bool]:
+    """The last completed run's changes (a failed run after it changed nothing: its changes stand), and whether
+    that run was the first (every citation is new then)."""
     path = Path(out) / "claim_diff.parquet"
     runs = Path(out) / "runs.parquet"
     if not path.exists() or not runs.exists():
-        return []
+        return [], False
     completed = [r["run_id"] for r in pq.read_table(runs, columns=["run_id", "status"]).to_pylist()
-                 if r["status"] == "completed"]  # a failed run after it changed nothing: its changes stand
+                 if r["status"] == "completed"]
     if not completed:
-        return []
-    return [r for r in pq.read_table(path).to_pylist() if r["run_id"] == completed[-1]]
+        return [], False
+    return [r for r in pq.read_table(path).to_pylist() if r["run_id"] == completed[-1]], len(completed) == 1
 
 
 DRUG_COLUMNS = ("ketamine", "esketamine", "arketamine")
@@ -118,8 +120,13 @@ def build(out: Path) -> tuple[str, str]:
     studies_md, studies_html = _studies(out)
     md += studies_md
     body = [studies_html] if studies_html else []
-    changes = _latest_changes(out)
-    if changes:
+    changes, first_run = _latest_changes(out)
+    if changes and first_run:
+        md += ["## First run", "", f"Every citation below is new: {len(changes)} (`claim_diff.parquet` lists them).",
+               ""]
+        body.append(f"<section><h2>First run</h2><p>Every citation below is new: {len(changes)} "
+                    "(claim_diff.parquet lists them).</p></section>")
+    elif changes:
         # counts first; the changes one by one only up to MAX_CHANGES (a first run adds every citation)
         counts = Counter((c["claim_id"], c["change"]) for c in changes)
         tally = "; ".join(f"{claim} {change} {n}" for (claim, change), n in sorted(counts.items()))

@@ -933,12 +933,12 @@ def test_a_failed_run_keeps_the_reports_changes_and_the_report_reads_one_snapsho
 
     run_files("sample", tmp_path, date(2025, 1, 1))
     md_before, _ = report.build(tmp_path)
-    assert "## Changes since the previous run" in md_before
+    assert "## First run" in md_before and "## Changes since the previous run" not in md_before
     publish_failed_run(Settings(out=tmp_path), "run-x", None, datetime.now(UTC), "entrez", RuntimeError("boom"))
     read, real = [], report.pq.read_table
     monkeypatch.setattr(report.pq, "read_table", lambda path, **kw: read.append(Path(path)) or real(path, **kw))
     md_after, _ = report.build(tmp_path)
-    assert "## Changes since the previous run" in md_after  # the failed run changed nothing
+    assert "## First run" in md_after  # the failed run changed nothing: the completed run's changes stand
     # every table from the snapshot `current` named when the report began, not through the moving links
     assert len(read) >= 5 and {p.parent for p in read} == {store.current_dir(tmp_path)}
 
