@@ -75,15 +75,19 @@ def _studies(out: Path) -> tuple[list[str], str]:
     path = Path(out) / "studies.parquet"
     if not path.exists():
         return [], ""
-    rows = pq.read_table(path, columns=["design", "study_drug", "routes"]).to_pylist()
-    cols = [*DRUG_COLUMNS, "other or none"]
+    names = pq.read_schema(path).names
+    rows = pq.read_table(path, columns=["design", "study_drug", "routes"]
+                         + (["depression"] if "depression" in names else [])).to_pylist()
+    # the query also finds anaesthesia and pain trials that mention depression in passing: say how many are on it
+    cols = [*DRUG_COLUMNS, "other or none", "on depression"]
     counts: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(cols, 0))
     routes: dict[str, int] = defaultdict(int)
     for r in rows:
         counts[r["design"]][r["study_drug"] if r["study_drug"] in DRUG_COLUMNS else "other or none"] += 1
+        counts[r["design"]]["on depression"] += bool(r.get("depression"))
         for route in r["routes"] or []:
             routes[route] += 1
-    designs = sorted(counts, key=lambda d: (-sum(counts[d].values()), d))
+    designs = sorted(counts, key=lambda d: (-sum(counts[d][c] for c in cols[:-1]), d))
     md = [f"## Studies in the tables ({len(rows)} articles)", "", "| design | " + " | ".join(cols) + " |",
           "|---|" + "---|" * len(cols)]
     md += [f"| {d} | " + " | ".join(str(counts[d][c]) for c in cols) + " |" for d in designs]

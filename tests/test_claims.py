@@ -222,6 +222,7 @@ def test_claim_tables_and_report_from_the_sample(tmp_path):
     assert f"## Studies in the tables ({len(studies)} articles)" in md and "id='studies'" in page
     rct = next(line for line in md.splitlines() if line.startswith("| rct |")).split(" | ")
     assert int(rct[1]) == ((studies["design"] == "rct") & (studies["study_drug"] == "ketamine")).sum() > 0
+    assert int(rct[5].strip(" |")) == ((studies["design"] == "rct") & studies["depression"]).sum()  # on depression
 
 
 def test_kev_eval_claims_shape(tmp_path):
