@@ -983,6 +983,8 @@ def test_spine_surgery_is_no_plasticity_topic():
      "rct"),
     ("Esketamine in late-life depression: a randomized controlled trial\nBACKGROUND: Previous studies have shown "
      "rapid antidepressant effects of ketamine. METHODS: Patients received esketamine.", "rct"),  # the title's own
+    ("Ibogaine in alcoholism: a randomized, double-blind, placebo-controlled trial\nAnimal studies and case series "
+     "suggest that one dose reduces drinking. Patients were randomized to ibogaine or placebo.", "rct"),
 ])
 def test_a_call_for_future_trials_or_an_earlier_trial_does_not_make_a_study_randomised(text, expected):
     assert design.classify(text) == expected

@@ -100,11 +100,12 @@ def _classify(text: str, pts: frozenset[str], mesh_set: frozenset[str]) -> str:
     if PRECLINICAL_TITLE.search(title) or (mesh_set & ANIMAL_MESH and "Humans" not in mesh_set) or \
             (animal_words >= 2 and animal_words > len(HUMAN.findall(text))):
         return "animal"
-    if CASE_SERIES.search(text) or CASE.search(text):
+    own = _own_design_words(text)
+    if CASE_SERIES.search(own) or CASE.search(own):
         return "case_report"
     if QUALITATIVE.search(text):
         return "qualitative"
-    if RCT.search(_own_design_words(text)) and not NARRATIVE.search(text):
+    if RCT.search(own) and not NARRATIVE.search(text):
         return "rct"
     if pts & PUB_TYPES[4][1] or COHORT.search(text):
         return "cohort"
@@ -118,6 +119,7 @@ NOT_THIS_STUDY = re.compile(r"\bfuture\b|\b(?:are|is) (?:still |urgently )?(?:ne
                             r"\bshould\b|\bwarrant|\bwe previously\b|\bpreviously (?:published|reported|completed|"
                             r"conducted)\b|\b(?:previous|prior|earlier) (?:studies|trials|work|research|reports)\b|"
                             r"\b(?:have|has) (?:been )?(?:shown|demonstrated|reported|suggested)\b|"
+                            r"\b(?:studies|series|reports|trials) (?:have |has )?(?:suggest|show|indicate)\w*\b|"
                             r"\b(?:larger|further|more|additional|well-designed) (?:\w+ )?randomi[sz]ed\b", T)
 
 
