@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import re
 
-_NEG_CUE = (r"\bno\b|\bnot\b|\bnor\b|\bneither\b|\bwithout\b|\babsence of\b|\babsent\b|\bfree of\b|\bdenied\b|"
-            r"\bnone of\b|\bno evidence of\b|\bno signs? of\b|\bno cases? of\b|\bnever\b|\brather than\b|\bruled out\b|"
-            r"\bno (?:serious|significant|clinically significant|major|severe|new|lasting|persistent)\b")
-NEG_CUE = re.compile(_NEG_CUE, re.IGNORECASE)
-NEG_BEFORE = re.compile(rf"(?P<cue>{_NEG_CUE})[^.;:]{{0,60}}$", re.IGNORECASE)
+# a negation cue; it reaches a mention up to 60 characters on, within the clause (no full stop, ";" or ":"). The
+# longer forms of "no" come first, so a match runs as far as the cue does ("no significant difference ... in").
+NEG_CUE = re.compile(
+    r"\bno evidence of\b|\bno signs? of\b|\bno cases? of\b|"
+    r"\bno (?:serious|significant|clinically significant|major|severe|new|lasting|persistent)\b|"
+    r"\bno\b|\bnot\b|\bnor\b|\bneither\b|\bwithout\b|\babsence of\b|\babsent\b|\bfree of\b|\bdenied\b|"
+    r"\bnone of\b|\bnever\b|\brather than\b|\bruled out\b", re.IGNORECASE)
+NEG_SCOPE = re.compile(r"[^.;:]{0,60}")
 NEG_AFTER = re.compile(
     r"^[^.;]{0,40}?\b(?:was|were|is|are|has been|have been)\s+(?:not|never)\s+(?:observed|reported|seen|found|"
     r"detected|noted|present|increased|experienced)|^[^.;]{0,30}?\b(?:did|does|do) not (?:occur|emerge|develop|"
@@ -137,13 +140,11 @@ def sentence_roles(sentences: list[str], section_roles: list[str | None]) -> lis
 def is_negated(sentence: str, start: int, end: int) -> bool:
     """Offsets are within `sentence`. A cue before the mention (not across "but") or a denial after it."""
     before = sentence[max(0, start - 80):start]
-    m = NEG_BEFORE.search(before)
-    if m:
-        # the cue closest to the mention decides: a contrast after it ends its scope ("Nausea was absent, but
-        # dizziness occurred"), one before it does not ("no serious events, however no patient had hypertension")
-        last = list(NEG_CUE.finditer(before, m.start("cue")))[-1]
-        if not CONTRAST.search(before[last.end():]):
-            return True
+    # the cue closest to the mention decides: a contrast after it ends its scope ("Nausea was absent, but
+    # dizziness occurred"), one before it does not ("no serious events, however no patient had hypertension")
+    cues = list(NEG_CUE.finditer(before))
+    if cues and NEG_SCOPE.fullmatch(before, cues[-1].end()) and not CONTRAST.search(before, cues[-1].end()):
+        return True
     return bool(NEG_AFTER.search(sentence[end:end + 60]))
 
 
