@@ -23,17 +23,14 @@ from pipeline import __version__
 from pipeline.claims.evidence import claim_tables
 from pipeline.config import SAMPLE_DIR, Settings
 from pipeline.mentions import StageResult
-from pipeline.records import Article, Deletion, Reject
-from pipeline.sources.entrez import (
-    EntrezClient,
-)
+from pipeline.records import Article, Deletion, Event, Reject
+from pipeline.sources.entrez import EntrezClient
 from pipeline.sources.files import iter_jsonl, iter_xml
 from pipeline.sources.live import live_events
 from pipeline.tables import store
 from pipeline.tables.schemas import reject_key, row_problems, to_table
 
 log = logging.getLogger(__name__)
-Event = Article | Deletion | Reject
 
 
 @dataclass

@@ -111,3 +111,7 @@ class Reject:
     reason: str
     source: str
     snippet: str = ""
+
+
+# what a source yields, in order: a record, a deletion, or a record that could not be parsed
+Event = Article | Deletion | Reject

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pipeline.config import Settings
 from pipeline.pubmed_xml import iter_records
-from pipeline.records import Article, Deletion, Reject
+from pipeline.records import Deletion, Event
 from pipeline.sources.entrez import (
     EntrezClient,
     IncompleteList,
@@ -24,7 +24,6 @@ from pipeline.sources.entrez import (
 )
 
 log = logging.getLogger(__name__)
-Event = Article | Deletion | Reject
 
 
 def raw_batches(batches: Iterable[bytes], raw_dir: Path, window: str = "") -> Iterator[Event]:
