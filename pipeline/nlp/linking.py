@@ -49,21 +49,19 @@ UNLISTED_BEFORE = re.compile(r"\s*(?:\+|\bplus\b|\band\b|\bwith\b|[,;/])\s*([A-Z
                              r"\s*(?:\(\s*|at\s+)?$")
 
 
-NOT_A_DRUG_NAME = frozenset({"range", "ranging", "mean", "median", "average", "approximately", "about", "maximum",
-                             "minimum", "cumulative", "equivalent", "dose", "doses", "dosing", "infusion",
-                             "infusions", "bolus", "boluses", "maintenance", "injection", "injections", "either",
-                             "then", "respectively", "followed", "group", "groups", "another", "additional",
-                             "repeated", "single", "total", "daily", "weekly", "twice", "thrice", "once", "patients",
-                             "subjects", "participants", "placebo", "saline", "every", "after", "before", "higher",
-                             "lower", "increased", "decreased", "escalating", "titrated", "initial", "final",
-                             "first", "second", "third", "intravenous", "intranasal", "subcutaneous",
-                             "intramuscular", "orally", "oral", "nasal", "spray", "sprays", "tablet", "tablets",
+NOT_A_DRUG_NAME = frozenset({"range", "mean", "median", "average", "about", "maximum", "minimum", "cumulative",
+                             "equivalent", "dose", "doses", "infusion", "infusions", "bolus", "boluses",
+                             "maintenance", "injection", "injections", "either", "then", "group", "groups", "another",
+                             "additional", "single", "total", "twice", "thrice", "once", "patients", "subjects",
+                             "participants", "placebo", "saline", "every", "after", "before", "higher", "lower",
+                             "initial", "final", "first", "second", "third", "intravenous", "intranasal",
+                             "subcutaneous", "intramuscular", "oral", "nasal", "spray", "sprays", "tablet", "tablets",
                              "capsule", "capsules", "solution", "whereas", "while", "although", "though", "however",
-                             "versus", "compared", "including", "between", "those", "these", "which", "where", "when",
-                             "given", "treatment", "therapy", "control", "controls", "arms", "each", "both", "other",
-                             "others", "only", "within", "without", "during", "until", "since", "because", "among",
-                             "above", "below", "under", "over", "three", "seven", "eight"})
-# function words and verb or adverb forms are no drug names ("whereas 0.1 and 0.2 mg/kg were not")
+                             "versus", "between", "those", "these", "which", "where", "when", "given", "treatment",
+                             "therapy", "control", "controls", "arms", "each", "both", "other", "others", "within",
+                             "without", "until", "since", "because", "among", "above", "below", "under", "over",
+                             "three", "seven", "eight"})
+# besides the words above, verb and adverb forms are no drug names ("titrated", "respectively", "including")
 NOT_A_DRUG_FORM = re.compile(r"(?:ly|ed|ing)$")
 
 

@@ -79,7 +79,7 @@ def ae_canonical(text: str) -> str:
     if text in lexicon.ae_mesh():
         return text
     if text.startswith("learned:"):
-        return text.split(":", 1)[1]
+        return text.removeprefix("learned:")
     other = PLURAL.sub("", text) if PLURAL.search(text) else text + "s"
     for form in (text, other):
         hit = lookup(lexicon.adverse_events(), form)
