@@ -22,8 +22,8 @@ from pipeline.studies import facts_of, study_row, study_type_of
 from pipeline.tables import store
 
 Item = tuple  # (doc_id, pmid, version, text, sections[, meta]): meta has publication_types, mesh, retracted
-_WORKER: Extractor | None = None
 log = logging.getLogger(__name__)
+_WORKER: Extractor | None = None
 _CATALOGUE: Catalogue | None = None
 
 

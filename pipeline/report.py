@@ -75,16 +75,14 @@ def _studies(out: Path) -> tuple[list[str], str]:
     path = Path(out) / "studies.parquet"
     if not path.exists():
         return [], ""
-    names = pq.read_schema(path).names
-    rows = pq.read_table(path, columns=["design", "study_drug", "routes"]
-                         + (["depression"] if "depression" in names else [])).to_pylist()
+    rows = pq.read_table(path, columns=["design", "study_drug", "routes", "depression"]).to_pylist()
     # the query also finds anaesthesia and pain trials that mention depression in passing: say how many are on it
     cols = [*DRUG_COLUMNS, "other or none", "on depression"]
     counts: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(cols, 0))
     routes: dict[str, int] = defaultdict(int)
     for r in rows:
         counts[r["design"]][r["study_drug"] if r["study_drug"] in DRUG_COLUMNS else "other or none"] += 1
-        counts[r["design"]]["on depression"] += bool(r.get("depression"))
+        counts[r["design"]]["on depression"] += r["depression"]
         for route in r["routes"] or []:
             routes[route] += 1
     designs = sorted(counts, key=lambda d: (-sum(counts[d][c] for c in cols[:-1]), d))
@@ -131,7 +129,7 @@ def build(out: Path) -> tuple[str, str]:
         body.append(f"<section><h2>First run</h2><p>Every citation below is new: {len(changes)} "
                     "(claim_diff.parquet lists them).</p></section>")
     elif changes:
-        # counts first; the changes one by one only up to MAX_CHANGES (a first run adds every citation)
+        # counts first, then the changes one by one, up to MAX_CHANGES
         counts = Counter((c["claim_id"], c["change"]) for c in changes)
         tally = "; ".join(f"{claim} {change} {n}" for (claim, change), n in sorted(counts.items()))
         # what a reader must see first: retractions, flipped and dropped citations, then the new ones

@@ -109,15 +109,15 @@ REPEATED_DOSING = re.compile(
 
 def article_facts(text: str, ex: Extraction, publication_types: list[str] | None = None,
                   mesh: list[str] | None = None, retracted: bool = False) -> ArticleFacts:
+    title = text.split("\n", 1)[0]
     return ArticleFacts(
         design=design.classify(text, publication_types, mesh), sample_size=sample_size(text),
         populations=[p for p in design.populations(text) if _studied(p, text, ex)], retracted=retracted,
         prevention=design.is_prevention(text),
         ect_anaesthesia=design.is_ect_anaesthesia(text), adjunct=is_adjunct(text),
-        ketamine_study=ex.study_drug in STUDY_DRUGS or bool(DRUG_WORDS.search(text.split("\n", 1)[0])),
+        ketamine_study=ex.study_drug in STUDY_DRUGS or bool(DRUG_WORDS.search(title)),
         depression=len(DEPRESSION.findall(text)) >= 2, controlled=bool(CONTROL.search(text)),
         predictor_study=design.is_predictor_study(text),
         single_dose=bool(SINGLE_DOSE.search(text)) and not REPEATED_DOSING.search(text),
         narrative_review=design.is_narrative_review(text), notice=design.is_notice(text, publication_types),
-        recreational=bool(RECREATIONAL.search(text.split("\n", 1)[0])),
-        design_paper=bool(design.DESIGN_PAPER.search(text.split("\n", 1)[0])))
+        recreational=bool(RECREATIONAL.search(title)), design_paper=bool(design.DESIGN_PAPER.search(title)))

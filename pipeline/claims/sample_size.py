@@ -102,8 +102,8 @@ def _sentence_counts(sentence: str) -> list[int]:
     items_all = list(LIST_ITEM.finditer(plain))
     item_starts = {i.start() for i in items_all}
     for m in COUNT_RX.finditer(plain):
-        if m.start() in item_starts:
-            continue  # not the list's last group: the list is summed at its end
+        if m.start() in item_starts or _is_year(plain, m.start(), m.group(1)):
+            continue  # not the list's last group (the list is summed at its end), or a year
         items: list[tuple[int, int | None]] = []
         for item in reversed([i for i in items_all if i.end() <= m.start()]):
             if item.end() != (items[-1][0] if items else m.start()) or NOT_A_GROUP.search(item.group(0)) \
@@ -111,8 +111,6 @@ def _sentence_counts(sentence: str) -> list[int]:
                 break
             items.append((item.start(), _to_int(item.group(1))))
         n = _to_int(m.group(1))
-        if _is_year(plain, m.start(), m.group(1)):
-            continue
         if items and n and all(k for _, k in items) and not PART_OF.search(plain[:items[-1][0]]):
             out.append(_group_total([k for _, k in reversed(items)] + [n]))
     return out
@@ -133,9 +131,9 @@ def sample_size(text: str) -> int | None:
     text = text.replace("\u2010", "-").replace("\u2011", "-")
     review = bool(REVIEW.search(text))
     for m in TOTAL_RX.finditer(text):
-        n = _to_int(m.group(1))
         if ARMS.match(text, m.start(1)):
             continue  # "Overall, 336 patients were assigned to esketamine and 340 to quetiapine": one arm
+        n = _to_int(m.group(1))
         if n and n < 1_000_000 and (not review or re.match(rf"\s+(?:[\w-]+\s+){{0,3}}?(?:{PEOPLE})\b",
                                                          text[m.end():], re.IGNORECASE)):
             return n
@@ -154,7 +152,6 @@ def sample_size(text: str) -> int | None:
 
 PSYNAMIC_BINS = [(1, 20, "1-20"), (21, 40, "21-40"), (41, 60, "41-60"), (61, 80, "61-80"), (81, 100, "81-100"),
                  (101, 199, "100-199"), (200, 499, "200-499"), (500, 999, "500-999"), (1000, 10**9, ">=1000")]
-
 
 
 def participants_bin(n: int | None) -> str | None:
