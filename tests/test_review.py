@@ -292,6 +292,8 @@ def test_a_log_from_before_sentence_hashes_is_migrated(tmp_path):
     decisions.record(tmp_path, "e1", "rapid_onset", "new", "reject", sentence="Ketamine worked.")
     rows = decisions.all_decisions(tmp_path)
     assert [r["sentence_sha1"] for r in rows] == [None, decisions.sentence_hash("Ketamine worked.")]
+    assert [r["model_stance"] for r in rows] == [None, None]
+    assert decisions.verdict(rows[0], "conflicts") == "conflicts"  # an old confirm: the model's stance now
     assert decisions.is_current(rows[0], "any wording") and not decisions.is_current(rows[1], "Ketamine failed.")
 
 
@@ -335,3 +337,49 @@ def test_outdated_decisions_are_no_training_data(tmp_path):
                 {"evidence_id": "e2", "claim_id": "rapid_onset", "pmid": "2", "stance": "supports",
                  "sentence": "Ketamine worked at\u00a04 h."}]  # whitespace alone changes no wording
     assert [r["evidence_id"] for r in decisions.training_rows(tmp_path, evidence)] == ["e2"]
+
+
+def test_a_confirm_stays_a_vote_for_the_stance_it_confirmed_when_a_later_model_flips_it(tmp_path):
+    from pipeline.claims.evidence import apply_reviews
+
+    sentence = "Ketamine reduced MADRS scores at 24 h (p < 0.01)."
+    decisions.record(tmp_path, "e1", "rapid_onset", "ann", "confirm", sentence=sentence, model_stance="supports")
+    decisions.record(tmp_path, "e2", "rapid_onset", "ann", "confirm", sentence=sentence, model_stance="supports")
+    reviews = decisions.effective(decisions.all_decisions(tmp_path))
+    rows = [{"evidence_id": "e1", "claim_id": "rapid_onset", "pmid": "1", "sentence": sentence, "stance": "supports"},
+            {"evidence_id": "e2", "claim_id": "rapid_onset", "pmid": "2", "sentence": sentence,
+             "stance": "conflicts"}]  # the rules changed and now read e2 the other way
+    applied = {r["evidence_id"]: r for r in apply_reviews(rows, reviews)}
+    assert (applied["e1"]["review_status"], applied["e1"]["final_stance"]) == ("confirmed", "supports")
+    assert (applied["e2"]["review_status"], applied["e2"]["final_stance"]) == ("changed", "supports")
+    labels = {r["evidence_id"]: r["label"] for r in decisions.training_rows(tmp_path, rows)}
+    assert labels == {"e1": "supports", "e2": "supports"}
+    with pytest.raises(decisions.DecisionError):
+        decisions.record(tmp_path, "e3", "rapid_onset", "ann", "confirm", model_stance="mixed")
+
+
+def test_a_confirm_of_a_stance_that_changed_while_the_page_was_open_is_refused(tmp_path, out):
+    shutil.copytree(out, tmp_path / "o", symlinks=True)
+    out = tmp_path / "o"
+    ev = pd.read_parquet(out / "claim_evidence.parquet").iloc[0]
+    other = "conflicts" if ev["stance"] == "supports" else "supports"
+    with Server(out) as url:
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+        page = opener.open(f"{url}/evidence/{ev['evidence_id']}").read().decode()
+        csrf = page.split('name="csrf" value="')[1].split('"')[0]
+        assert page.split('name="shown" value="')[1].split('"')[0] == ev["stance"]
+
+        def post(shown: str) -> int:
+            data = f"decision=confirm&reviewer=ann&csrf={csrf}&shown={shown}".encode()
+            try:
+                return opener.open(urllib.request.Request(f"{url}/evidence/{ev['evidence_id']}/decide", data)).status
+            except urllib.error.HTTPError as exc:
+                return exc.code
+
+        before = len(decisions.all_decisions(out))
+        assert post(other) == 409 and len(decisions.all_decisions(out)) == before
+        assert post(ev["stance"]) == 200
+    logged = decisions.all_decisions(out)[-1]
+    assert (logged["decision"], logged["model_stance"]) == ("confirm", ev["stance"])
+    exported = pd.read_parquet(out / "review_decisions.parquet")
+    assert exported["model_stance"].iloc[-1] == ev["stance"]

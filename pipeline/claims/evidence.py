@@ -14,7 +14,7 @@ from pipeline.claims.facts import ArticleFacts
 from pipeline.claims.findings import section_of
 from pipeline.nlp.context import label_role
 from pipeline.nlp.extract import Extraction
-from pipeline.review.decisions import all_decisions, effective, is_current
+from pipeline.review.decisions import all_decisions, effective, is_current, verdict
 from pipeline.tables import store
 
 METHOD = "rules-v1"
@@ -63,7 +63,8 @@ def weight(design: str, n: int | None) -> float:
 
 
 def apply_reviews(evidence: list[dict], reviews: dict[str, dict]) -> list[dict]:
-    """Reviewer decisions override the model: `final_stance` is the confirmed or changed stance, None if rejected.
+    """Reviewer decisions override the model: `final_stance` is the reviewer's stance (the one confirmed, or the new
+    one; `changed` when it is not the model's now), None if rejected.
     A decision made on another wording of the sentence (a record revised in place) is `outdated` and does not
     count: the sentence needs a new review."""
     out = []
@@ -75,10 +76,9 @@ def apply_reviews(evidence: list[dict], reviews: dict[str, dict]) -> list[dict]:
             status, final = "outdated", r["stance"]
         elif d["decision"] == "reject":
             status, final = "rejected", None
-        elif d["decision"] == "stance" and d["new_stance"] != r["stance"]:
-            status, final = "changed", d["new_stance"]
-        else:
-            status, final = "confirmed", r["stance"]
+        else:  # the reviewer's stance: a new one, or the one confirmed (which a later model may have flipped)
+            final = verdict(d, r["stance"])
+            status = "confirmed" if final == r["stance"] else "changed"
         out.append({**r, "review_status": status, "final_stance": final,
                     "n_reviews": d["n_decisions"] if d else 0})
     return out

@@ -151,7 +151,7 @@ def create_app(out: Path, token: str | None = None) -> FastAPI:
     @app.post("/evidence/{evidence_id}/decide")
     def decide(request: Request, evidence_id: str, decision: str = Form(...), csrf: str = Form(""),
                reviewer: str = Form(""), new_stance: str = Form(""), note: str = Form(""),
-               seen: str = Form("")):
+               seen: str = Form(""), shown: str = Form("")):
         if not csrf or not hmac.compare_digest(csrf.encode(), request.cookies.get("kev_csrf", "").encode()):
             raise HTTPException(403, "missing or wrong CSRF token: reload the page")
         rows = {r["evidence_id"]: r for r in _rows(out, "claim_evidence")}
@@ -161,9 +161,12 @@ def create_app(out: Path, token: str | None = None) -> FastAPI:
         if seen and seen != dec.sentence_hash(row["sentence"]):
             raise HTTPException(409, "the sentence changed since this page was opened (a new run published a revised "
                                      "record): reload the page and decide again")
+        if shown and shown != row["stance"]:
+            raise HTTPException(409, f"the model's stance changed from {shown} to {row['stance']} since this page was "
+                                     "opened (a new run published): reload the page and decide again")
         try:
             dec.record(out, evidence_id, row["claim_id"], reviewer, decision, new_stance or None, note,
-                       row["sentence"])
+                       row["sentence"], row["stance"])
         except dec.DecisionError as exc:
             raise HTTPException(400, str(exc)) from exc
         latest = dec.effective(dec.all_decisions(out))

@@ -3,8 +3,9 @@
 OUT/review/decisions.sqlite is the log; OUT/review_decisions.parquet its export (replaced atomically on every
 write). A decision is `confirm`, `reject` or `stance` (with the new stance); the latest decision on an evidence_id
 is its effective review. Each decision keeps a hash of the sentence it was made on: PubMed revises records in
-place, and a decision must not carry over to another wording at the same offsets. Agreement between reviewers is
-Cohen's kappa over evidence both judged.
+place, and a decision must not carry over to another wording at the same offsets. It also keeps the model's stance
+shown when it was made: a `confirm` confirms that stance, and stays a vote for it when a later model flips it.
+Agreement between reviewers is Cohen's kappa over evidence both judged.
 """
 
 from __future__ import annotations
@@ -58,9 +59,11 @@ def _open(out: Path) -> sqlite3.Connection:
     con.execute("""CREATE TABLE IF NOT EXISTS decisions (
         decision_id INTEGER PRIMARY KEY AUTOINCREMENT, evidence_id TEXT NOT NULL, claim_id TEXT NOT NULL,
         reviewer TEXT NOT NULL, decision TEXT NOT NULL, new_stance TEXT, note TEXT, created_at TEXT NOT NULL,
-        sentence_sha1 TEXT)""")
-    if "sentence_sha1" not in {r[1] for r in con.execute("PRAGMA table_info(decisions)")}:
-        con.execute("ALTER TABLE decisions ADD COLUMN sentence_sha1 TEXT")  # a log written by an older release
+        sentence_sha1 TEXT, model_stance TEXT)""")
+    have = {r[1] for r in con.execute("PRAGMA table_info(decisions)")}
+    for column in ("sentence_sha1", "model_stance"):  # a log written by an older release
+        if column not in have:
+            con.execute(f"ALTER TABLE decisions ADD COLUMN {column} TEXT")
     # append-only: the log refuses updates and deletes
     con.execute("CREATE TRIGGER IF NOT EXISTS no_update BEFORE UPDATE ON decisions "
                 "BEGIN SELECT RAISE(ABORT, 'review decisions are append-only'); END")
@@ -75,7 +78,10 @@ def sentence_hash(sentence: str) -> str:
 
 
 def record(out: Path, evidence_id: str, claim_id: str, reviewer: str, decision: str,
-           new_stance: str | None = None, note: str | None = None, sentence: str | None = None) -> int:
+           new_stance: str | None = None, note: str | None = None, sentence: str | None = None,
+           model_stance: str | None = None) -> int:
+    """Append one decision; `sentence` and `model_stance` are what the reviewer saw (the wording and the model's
+    stance), so the decision never carries over to another wording nor a `confirm` to a flipped stance."""
     reviewer = (reviewer or "").strip()
     if not reviewer or len(reviewer) > 80:
         raise DecisionError("a reviewer name (1-80 characters) is required")
@@ -83,13 +89,15 @@ def record(out: Path, evidence_id: str, claim_id: str, reviewer: str, decision: 
         raise DecisionError(f"decision must be one of {', '.join(DECISIONS)}")
     if decision == "stance" and new_stance not in STANCES:
         raise DecisionError(f"a stance change needs new_stance, one of {', '.join(STANCES)}")
+    if model_stance is not None and model_stance not in STANCES:
+        raise DecisionError(f"model_stance must be one of {', '.join(STANCES)}")
     with _connect(out) as con:
         cur = con.execute(
             "INSERT INTO decisions (evidence_id, claim_id, reviewer, decision, new_stance, note, created_at, "
-            "sentence_sha1) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "sentence_sha1, model_stance) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (evidence_id, claim_id, reviewer, decision, new_stance if decision == "stance" else None,
              (note or "").strip()[:2000] or None, datetime.now(UTC).isoformat(),
-             sentence_hash(sentence) if sentence is not None else None))
+             sentence_hash(sentence) if sentence is not None else None, model_stance))
         decision_id = cur.lastrowid
     export(out)
     return decision_id
@@ -140,10 +148,13 @@ def effective(decisions: list[dict]) -> dict[str, dict]:
 
 
 def verdict(d: dict, model_stance: str) -> str:
-    """A reviewer's decision as a label: supports, conflicts or rejected."""
+    """A reviewer's decision as a label: supports, conflicts or rejected. A `confirm` is the stance it confirmed
+    (the model's stance now only for decisions logged before that was kept)."""
     if d["decision"] == "reject":
         return "rejected"
-    return d["new_stance"] if d["decision"] == "stance" else model_stance
+    if d["decision"] == "stance":
+        return d["new_stance"]
+    return d.get("model_stance") or model_stance
 
 
 def is_current(d: dict, sentence: str) -> bool:

@@ -215,6 +215,7 @@ REVIEW_DECISIONS = pa.schema([
     pa.field("note", pa.string()),
     pa.field("created_at", pa.timestamp("us", tz="UTC"), nullable=False),
     pa.field("sentence_sha1", pa.string()),
+    pa.field("model_stance", pa.string()),
 ])
 
 
