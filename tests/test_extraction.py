@@ -541,6 +541,10 @@ def test_a_benefit_is_no_adverse_event(span, dropped):
     ("Remission came 4 minutes longer after ECT.", []),
     ("The median time to relapse was 20 days.", ["20 days"]),  # a clinical time the annotators mark
     ("MADRS fell at 24 h.", ["24 h"]),
+    ("Its t½ ranged from 2.72 hours to 4.12 hours.", []),  # a range goes with its first end
+    ("MADRS fell from week 0 to week 4.", ["week 4"]),  # not after "week 0", which is baseline, not left out
+    ("The duration of the longest maintenance cycle was 61 weeks.", []),  # a length
+    ("The mean duration of response was 14 days after the infusion.", ["14 days after"]),  # how long it lasted
 ])
 def test_pharmacokinetic_times_are_no_timepoints(text, found):
     assert [text[h.start:h.end] for h in rules.find_timepoints(text)] == found
@@ -561,6 +565,14 @@ def test_pharmacokinetic_times_are_no_timepoints(text, found):
     ("Anaesthesia was maintained with propofol infusion at 4 mg/kg/h and inhalation of sevoflurane.", ["intravenous"]),
     ("Patients had patient-controlled intravenous analgesia with sufentanil 2 µg/kg.", ["intravenous"]),
     ("Subjects received oral placebo and psilocybin (0.143 mg/kg) two weeks apart.", ["oral"]),
+    # a route before a choice of drugs is each one's
+    ("They received a single infusion of either 0.5 mg/kg ketamine or 0.045 mg/kg midazolam.",
+     ["intravenous", "intravenous"]),
+    ("Children received intranasal premedication with either dexmedetomidine (2 µg/kg) or esketamine (1 mg/kg).",
+     ["intranasal", "intranasal"]),
+    ("Patients received intranasal esketamine 56 mg and 10 mg escitalopram.", ["intranasal", None]),  # no choice
+    ("Children received intranasal atomised dexmedetomidine 2.5 µg/kg or intranasal atomised ketamine 5 mg/kg.",
+     ["intranasal", "intranasal"]),
 ])
 def test_each_dose_keeps_its_own_route(extractor, sentence, routes):
     text = "Ketamine in depression\n" + sentence
@@ -583,6 +595,12 @@ def test_each_dose_keeps_its_own_route(extractor, sentence, routes):
     (" for three weeks.", "escitalopram (administered daily at ", None, None, "3 weeks", "daily"),
     (" for 3 weeks after.", "brain scans before, during and ", None, None, "3 weeks", None),
     (" (psilocybin).", "brain scans before, during and for 3 weeks after high-dose ", None, None, None, None),
+    (" was administered through intravenous infusion over a duration of 60 minutes.", "", None, 60.0, None, None),
+    (", infused across 40 min.", "IV ketamine was dosed at ", None, 40.0, None, None),
+    (" every third day for six weeks.", "Eighty volunteers were given ", None, None, "6 weeks", "every third day"),
+    (", with a dosing frequency of 1-3 times/week.", "", None, None, None, "1-3 times/week"),
+    (" (PA-MCP) or placebo.", "participants received 13 doses of either an LSD microdose (", 13, None, None, None),
+    (". Effects were rated across 24 h.", "ketamine ", None, None, None, None),  # a rating window, no infusion
 ])
 def test_a_schedule_is_the_doses_own(after, before, n_doses, minutes, course, frequency):
     got = schedule(after, before)
@@ -670,6 +688,13 @@ def test_an_oral_snri_is_no_route_of_the_study_drug():
 
 
 @pytest.mark.parametrize("sentence,word,negated", [
+    # a "not" or "neither ... nor" that denies something else than the effect's occurrence
+    ("Two participants dropped out due to not tolerating dissociative effects.", "dissociative effects", False),
+    ("Safety outcomes encompass not only hypotension but also hypertension.", "hypotension", False),
+    ("Neither acute dissociative nor psychotomimetic effects were associated with response.",
+     "psychotomimetic effects", False),
+    ("Neither nausea nor vomiting occurred.", "vomiting", True),
+    ("Nausea was not observed.", "Nausea", True),
     ("Nausea was absent, but dizziness occurred.", "dizziness", False),
     ("No nausea but dizziness occurred.", "dizziness", False),
     ("No nausea, vomiting or dizziness occurred.", "dizziness", True),
@@ -704,3 +729,34 @@ def test_a_dose_after_a_contrast_goes_back_to_the_sentences_first_drug(sentence,
     doses = next(iter(Extractor(with_model=False).run([("t", None, 1, "Ketamine in depression\n" + sentence,
                                                         None)]))).doses
     assert [d.drug for d in doses] == drugs
+
+
+@pytest.mark.parametrize("sentence,hedged", [
+    ("Esketamine increased the risk of dizziness (RR = 1.99, 95% CI 1.49-2.65).", False),  # a result
+    ("Ketamine carries a risk of cystitis.", True),
+    ("The abuse potential of ketamine was low.", False),  # the noun, not a hedge
+    ("Potential side effects were monitored.", True),
+    ("The aim of this study is to correlate dissociation with response.", True),
+    ("Ketamine may cause nausea.", True),
+])
+def test_a_risk_with_its_statistics_and_an_abuse_potential_are_no_hedges(sentence, hedged):
+    from pipeline.nlp.context import is_hedged
+
+    assert is_hedged(sentence) is hedged
+
+
+def test_a_schedule_after_a_list_of_levels_is_each_levels():
+    text = ("KET01 in depression\nPatients were randomized to 160 mg/day or 240 mg/day KET01 or placebo for 14 days. "
+            "Others received ketamine 0.5 mg/kg, 0.2 mg/kg or 0.1 mg/kg over 40 minutes twice weekly, then "
+            "escitalopram 10 mg daily.")
+    doses = next(iter(Extractor(with_model=False).run([("t", None, 1, text, None)]))).doses
+    assert [(d.course, d.infusion_minutes, d.frequency) for d in doses] == [
+        ("14 days", None, None), ("14 days", None, None), (None, 40.0, "twice weekly"), (None, 40.0, "twice weekly"),
+        (None, 40.0, "twice weekly"), (None, None, "daily")]
+
+
+def test_nausea_and_vomiting_is_no_postoperative_effect_unless_it_says_so(extractor):
+    text = ("Esketamine at caesarean section\nEsketamine caused maternal nausea and vomiting (RR 2.16). "
+            "Postoperative nausea and vomiting was recorded.")
+    got = [m.canonical for m in extractor.one(text).mentions if m.label == "ADVERSE_EVENT"]
+    assert got == ["nausea and vomiting", "postoperative nausea and vomiting"]

@@ -17,12 +17,24 @@ NEG_AFTER = re.compile(
     r"^[^.;]{0,40}?\b(?:was|were|is|are|has been|have been)\s+(?:not|never)\s+(?:observed|reported|seen|found|"
     r"detected|noted|present|increased|experienced)|^[^.;]{0,30}?\b(?:did|does|do) not (?:occur|emerge|develop|"
     r"increase)|^[^.;]{0,25}?\b(?:was|were) absent", re.IGNORECASE)
+# "not" that denies something else than the effect's occurrence: "not only", "due to not tolerating dissociation"
+NOT_OCCURRENCE = re.compile(r"\s+(?:only|just|merely|tolerat\w*)\b", re.IGNORECASE)
+# "Neither acute dissociative nor psychotomimetic effects were associated with ...": the effects occurred, the
+# association is what is denied
+ASSOCIATION_AFTER = re.compile(r"^[^.;]{0,60}?\b(?:was|were|is|are)\s+(?:significantly\s+)?(?:associated|correlated|"
+                               r"related|linked|predictive)\b", re.IGNORECASE)
 CONTRAST = re.compile(r"\b(?:but|however|although|whereas|except|while)\b", re.IGNORECASE)
 HEDGE = re.compile(
-    r"\b(?:may|might|could|possibly|potential(?:ly)?|perhaps|appears? to|seems? to|if|whether|hypothesi[sz]ed?|"
-    r"hypothesis|expected to|we aim|aims? to|aimed to|to assess|to evaluate|to investigate|to determine|to examine|"
-    r"to compare|warrant|further (?:research|studies|study)|would|should|risk of|concerns? about|unclear)\b",
+    r"\b(?:may|might|could|possibly|potentially|perhaps|appears? to|seems? to|if|whether|hypothesi[sz]ed?|"
+    r"hypothesis|expected to|we aim|aims? to|aimed to|aim of (?:this|the|our) (?:study|trial|work)|to assess|"
+    r"to evaluate|to investigate|to determine|to examine|to compare|to correlate|warrant|"
+    r"further (?:research|studies|study)|would|should|concerns? about|unclear)\b|"
+    # "potential" hedges ("potential side effects"), not as the noun of "abuse potential"
+    r"(?<!abuse )(?<!misuse )(?<!abuse-)(?<!addictive )(?<!addiction )\bpotential\b",
     re.IGNORECASE)
+# "a risk of cystitis" is a possibility; "increased the risk of dizziness (RR = 1.99, 95% CI ...)" a result
+RISK = re.compile(r"\brisk of\b", re.IGNORECASE)
+RESULT_STATISTICS = re.compile(r"\b[pP]\s*[<=≤>]|\b95\s*%|\b(?:RR|OR|HR|aOR|IRR|ROR)\s*[=:(,]|\bCI\b")
 
 SECTION_ROLES = {
     "background": ("BACKGROUND", "INTRODUCTION", "OBJECTIVE", "OBJECTIVES", "AIM", "AIMS", "PURPOSE", "CONTEXT",
@@ -144,9 +156,13 @@ def is_negated(sentence: str, start: int, end: int) -> bool:
     # dizziness occurred"), one before it does not ("no serious events, however no patient had hypertension")
     cues = list(NEG_CUE.finditer(before))
     if cues and NEG_SCOPE.fullmatch(before, cues[-1].end()) and not CONTRAST.search(before, cues[-1].end()):
-        return True
+        cue = cues[-1].group().lower()
+        if cue == "not" and NOT_OCCURRENCE.match(before, cues[-1].end()):
+            return False
+        return not (cue in ("neither", "nor") and ASSOCIATION_AFTER.search(sentence[end:]))
     return bool(NEG_AFTER.search(sentence[end:end + 60]))
 
 
 def is_hedged(sentence: str) -> bool:
-    return HEDGE.search(sentence) is not None
+    return HEDGE.search(sentence) is not None or (RISK.search(sentence) is not None
+                                                   and not RESULT_STATISTICS.search(sentence))

@@ -168,6 +168,7 @@ def extract_doc(doc: Doc, doc_id: str, pmid: str | None = None, version: int = 1
         if m.label == "DOSE":
             m.drug = unlisted_drug(m, mentions, text) or m.drug
     dose_starts = sorted(m.start for m in mentions if m.label == "DOSE")
+    doses_in_order = sorted((m for m in mentions if m.label == "DOSE"), key=lambda m: m.start)
     for m in mentions:
         if m.label != "DOSE" or "value" not in m.attrs:
             continue
@@ -177,6 +178,11 @@ def extract_doc(doc: Doc, doc_id: str, pmid: str | None = None, version: int = 1
         route = dose_route(m, mentions, text)
         a = m.attrs
         timing = schedule(text[m.end:until], text[since:m.start])
+        last = _last_of_list(m, doses_in_order, text, se)
+        if last is not m:  # "160 mg/day or 240 mg/day for 14 days": the list's schedule is each level's
+            after_list = schedule(text[last.end:min([se] + [x for x in dose_starts if x > last.start])])
+            for key in ("frequency", "course", "infusion_minutes"):
+                timing[key] = timing[key] or after_list[key]
         if a.get("value_max") is not None and timing["n_doses"] == len(re.findall(r"\d+(?:[.,·]\d+)?", m.text)):
             timing["n_doses"] = None  # "two doses (0.04 and 0.4 mg/kg)": dose levels, not administrations
         if timing["n_doses"] and timing["n_doses"] > 1 and re.search(r"\bdoses\s+(?:of\s+\S+\s+)?\(\s*$",
@@ -191,6 +197,21 @@ def extract_doc(doc: Doc, doc_id: str, pmid: str | None = None, version: int = 1
                           **timing, model_version=mv))
     return Extraction(mentions, doses, sents, roles, main, article_routes(text, mentions, main, drugs, sents),
                       sec_for, mv)
+
+
+LIST_GAP = re.compile(r"^\s*(?:,|/|\bor\b|\band\b|,\s*(?:or|and)\b)\s*$", re.IGNORECASE)
+
+
+def _last_of_list(dose: Mention, doses: list[Mention], text: str, sentence_end: int) -> Mention:
+    """The last dose of the list this dose opens or continues ("0.5, 1.0 or 1.5 mg/kg"; itself when alone)."""
+    last = dose
+    for nxt in doses:
+        if nxt.start < last.end:
+            continue
+        if nxt.start >= sentence_end or not LIST_GAP.match(text[last.end:nxt.start]):
+            break
+        last = nxt
+    return last
 
 
 class Extractor:

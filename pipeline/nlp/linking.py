@@ -16,7 +16,9 @@ if TYPE_CHECKING:
 
 
 # route short forms in capitals only: "0.5 mg/kg in propofol anaesthesia" is no intranasal propofol dose
-ADJACENT_AFTER = re.compile(r"^\s*(?:of\s+)?(?:(?:oral|intravenous|intranasal|(?-i:IV|IN)|i\.v\.)\s+)?$",
+# and a form word between them: "intranasal atomised ketamine" is ketamine's route, not the previous drug's
+ADJACENT_AFTER = re.compile(r"^\s*(?:of\s+)?(?:(?:oral|intravenous|intranasal|(?-i:IV|IN)|i\.v\.)\s+)?"
+                            r"(?:(?:atomi[sz]ed|nebuli[sz]ed|racemic|low-dose|sub-?an(?:a)?esthetic)\s+)?$",
                             re.IGNORECASE)
 
 
@@ -101,8 +103,10 @@ def dose_route(dose: Mention, mentions: list[Mention], text: str) -> str | None:
     antidepressant"), a named one over a bare "injected", the nearest, where a separator between route and dose
     (",", "or", "and", ...) counts as far ("50 mg intranasally, another 0.4 mg/kg i.v." gives each its own); a
     generic "infusions" gives way to a named route of the same phrase ("subcutaneous esketamine infusions")."""
-    routes = [r for r in mentions if r.label == "ROUTE" and r.sent_index == dose.sent_index and r.canonical
-              and r.drug in (None, dose.drug) and not DOSE_CO_MEDICATION.match(text, r.end)]
+    in_sentence = [r for r in mentions if r.label == "ROUTE" and r.sent_index == dose.sent_index and r.canonical
+                   and not DOSE_CO_MEDICATION.match(text, r.end)]
+    routes = [r for r in in_sentence if r.drug in (None, dose.drug)]
+    routes = routes or [r for r in in_sentence if _shared(r, dose, in_sentence, text)]
     routes = [r for r in routes if r.canonical != "other"] or routes
     if not routes:
         return None
@@ -121,6 +125,23 @@ def dose_route(dose: Mention, mentions: list[Mention], text: str) -> str | None:
         if named:
             return min(named, key=distance).canonical
     return best.canonical
+
+
+# A route that governs a choice of drugs: "a single infusion of either 0.5 mg/kg ketamine or 0.045 mg/kg midazolam",
+# "intranasal premedication with either dexmedetomidine (2 µg/kg), esketamine (1 mg/kg), or ...": each takes it.
+SHARED_ROUTE_GAP = re.compile(r"^(?:[^;.]|\.(?=\d)){0,160}$")
+SHARED_ROUTE_STOP = re.compile(r"\b(?:whereas|while|versus|vs\.?|then|followed by|compared|than)\b", re.IGNORECASE)
+
+
+def _shared(route: Mention, dose: Mention, routes: list[Mention], text: str) -> bool:
+    """The route is another drug's, but named before a choice ("either ... or ...") that holds the dose, with no
+    other route and no contrast in between."""
+    if route.end > dose.start:
+        return False
+    gap = text[route.end:dose.start]
+    return (bool(SHARED_ROUTE_GAP.match(gap)) and re.search(r"\beither\b", gap, re.IGNORECASE) is not None
+            and not SHARED_ROUTE_STOP.search(gap)
+            and not any(route.end <= r.start and r.end <= dose.start for r in routes if r is not route))
 
 
 DOSE_SEPARATOR = re.compile(r"[,;]|\b(?:or|and|whereas|while|versus|vs\.?|then|followed by)\b", re.IGNORECASE)

@@ -293,6 +293,11 @@ def _excluded(span: str, before: str, after: str) -> bool:
     return False
 
 
+# a length stated as such, further back than `before` reaches: "the duration of the longest maintenance cycle was
+# 61 weeks"; not how long an effect lasted ("the duration of response was 14 days" is a TIMEPOINT)
+_LENGTH_STATEMENT = re.compile(r"\b(?:duration|length) of\b(?:(?!respon|effect|benefit|remission|relief|improve|"
+                               r"action|antidepress)[^.;]){0,60}\b(?:was|were|is|are)(?:\s+(?:approximately|about|around|"
+                               r"up to))?\s*$", re.IGNORECASE)
 _LIST_GAP = re.compile(rf"{SP}*(?:,{SP}*(?:and|or)?|and|or|;){SP}*", re.IGNORECASE)
 _RANGE_GAP = re.compile(rf"{SP}*(?:to|{DASH}){SP}*", re.IGNORECASE)
 
@@ -301,6 +306,7 @@ def find_timepoints(text: str, taken: list[tuple[int, int]] = ()) -> list[RuleHi
     """Times tied to an effect or measurement; infusion lengths, schedules and study lengths are left out."""
     hits: list[RuleHit] = []
     dropped_end = -1  # end of the last candidate left out: a list goes with its first item ("8, 12 and 16 weeks")
+    excluded_end = -1  # ... and the last left out as no time point (not as "week 0"): a range goes with it too
     for m in TP_RX.finditer(text):
         s, e = m.start(), m.end()
         if any(a < e and s < b for a, b in taken):
@@ -309,8 +315,14 @@ def find_timepoints(text: str, taken: list[tuple[int, int]] = ()) -> list[RuleHi
             continue
         before, after, span = text[max(0, s - 45):s], text[e:e + 25], text[s:e]
         anchored = re.search(POSTQ_SPAN + "$", span, re.IGNORECASE) or _ANCHORED.search(after)
-        in_list = dropped_end >= 0 and _LIST_GAP.fullmatch(text[dropped_end:s]) and not anchored
-        if _keep(span, before, after, text[e:e + 60]) and not in_list:
+        gap = text[dropped_end:s] if dropped_end >= 0 else ""
+        # a list or a range goes with its first item: "8, 12 and 16 weeks"; "t½ ranged from 2.7 hours to 4.1 hours"
+        in_list = dropped_end >= 0 and (_LIST_GAP.fullmatch(gap) or (excluded_end == dropped_end
+                                                                      and _RANGE_GAP.fullmatch(gap))) and not anchored
+        keep = _keep(span, before, after, text[e:e + 60]) and not _LENGTH_STATEMENT.search(text[max(0, s - 110):s])
+        if not keep:
+            excluded_end = e
+        if keep and not in_list:
             hours = timepoint_hours(span)
             visit = re.match(rf"{SP}*follow(?:{DASH}|{SP})?ups?\b", after, re.IGNORECASE)
             if visit and re.search(rf"{DASH}(?:hour|day|week|month|year)$", span, re.IGNORECASE):

@@ -8,10 +8,14 @@ import re
 from pipeline.nlp.rules import NUMWORDS
 
 MASS_TO_MG = {"mg": 1.0, "µg": 1e-3, "ng": 1e-6, "g": 1000.0}
-FREQ = re.compile(r"\b(once|twice|thrice|three times|two times|four times|\d+\s*(?:times|x))\s+(?:a|per|each)?\s*"
-                  r"(daily|day|weekly|week|monthly|month)\b|\b(daily|weekly|biweekly|fortnightly|monthly)\b|"
-                  r"\bevery\s+(\d+|other|two|three|four)\s+(days?|weeks?)\b", re.IGNORECASE)
-OVER = re.compile(r"\bover\s+(?:a\s+)?(\d+(?:\.\d+)?)\s*[-\u2010]?\s*(min(?:ute)?s?|h|hours?)\b|"
+FREQ = re.compile(r"\b(once|twice|thrice|three times|two times|four times|(?:\d+\s*[-\u2013]\s*)?\d+\s*(?:times|x))"
+                  r"(?:\s*/\s*|\s+(?:a|per|each)\s+|\s+)(daily|day|weekly|week|monthly|month)\b|"
+                  r"\b(daily|weekly|biweekly|fortnightly|monthly)\b|"
+                  r"\bevery\s+(?:(\d+|other|two|three|four)\s+(days?|weeks?)|(?:other|second|third|fourth)\s+(?:day|week))\b",
+                  re.IGNORECASE)
+OVER = re.compile(r"\b(?:over|(?:infused|infusion|delivered|administered|given)\s+across)\s+"
+                  r"(?:a\s+(?:duration|period)\s+of\s+|a\s+)?(\d+(?:\.\d+)?)\s*[-\u2010]?\s*"
+                  r"(min(?:ute)?s?|h|hours?)\b|"
                   r"\b(\d+(?:\.\d+)?)\s*[-\u2010]?\s*(min(?:ute)?|hour|h)\s+(?:(?:intravenous|IV|ketamine|esketamine|"
                   r"subcutaneous|continuous)\s+)?infusions?\b", re.IGNORECASE)
 N_DOSES = re.compile(r"(?<![\w-])(\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve)\s+"
@@ -24,7 +28,7 @@ N_DOSES_BEFORE = re.compile(r"(?<![\w-])(\d+|one|two|three|four|five|six|seven|e
                             r"repeated|consecutive|separate|escalating|bolus|single|ketamine|esketamine|racemic|"
                             r"additional|further|active)\s+){0,3}"
                             r"(infusions|injections|doses|administrations)\b"
-                            r"(?:\s+(?:of|with)(?:\s+[\w-]+){0,2})?\s*\(?\s*$", re.IGNORECASE)
+                            r"(?:\s+(?:of|with)(?:\s+[\w-]+){0,4})?\s*\(?\s*$", re.IGNORECASE)
 # what is no dosing schedule before a dose: a patient's history ("depressed for 6 months", "on daily antidepressants")
 HISTORY_BEFORE = re.compile(r"\b(?:depress\w*|illness|disorder|symptoms|history|suffer\w*|diagnos\w*|duration|"
                             r"episode)\b[^,;]{0,25}$", re.IGNORECASE)
