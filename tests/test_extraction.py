@@ -760,3 +760,16 @@ def test_nausea_and_vomiting_is_no_postoperative_effect_unless_it_says_so(extrac
             "Postoperative nausea and vomiting was recorded.")
     got = [m.canonical for m in extractor.one(text).mentions if m.label == "ADVERSE_EVENT"]
     assert got == ["nausea and vomiting", "postoperative nausea and vomiting"]
+
+
+@pytest.mark.parametrize("text,effects", [
+    # the title's condition goes on after "with": both parts are the disease treated
+    ("Fixed dose ketamine for prehospital management of hyperactive delirium with severe agitation.\n"
+     "Agitation resolved in 90% of patients.", []),
+    ("Trends in ketamine use\nKetamine-related poisonings and law enforcement seizures have increased.", []),
+    ("Ketamine in ECT\nPatients switched to ketamine anesthesia due to suboptimal seizures during ECT.", []),
+    ("Ketamine in space\nKetamine has several indications, including acute suicidality, pain, and sedation.", []),
+    ("Bupropion toxicity\nThe patient developed seizures after a bupropion overdose.", ["seizures"]),
+])
+def test_a_treated_condition_goods_seizures_and_ects_seizures_are_no_effects(extractor, text, effects):
+    assert [m.text for m in extractor.one(text).mentions if m.label == "ADVERSE_EVENT"] == effects

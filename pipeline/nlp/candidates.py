@@ -136,6 +136,10 @@ def _drop_title_targets(text: str, cands: list) -> list:
                 or pat["title_caused_after"].match(text, c[1], title_end):
             continue
         targets.append(c)
+    for c in sorted(cands, key=lambda x: x[0]):  # "... management of hyperactive delirium with severe agitation"
+        if c[2] in ("ADVERSE_EVENT", "OUTCOME") and c[1] <= title_end and c not in targets and any(
+                t[1] <= c[0] and TARGET_CONTINUED.fullmatch(text, t[1], c[0]) for t in targets):
+            targets.append(c)
     if not targets:
         return cands
     names = {text[s:e].lower() for s, e, *_ in targets} | {c[3] for c in targets if c[3]}
@@ -149,6 +153,31 @@ def _drop_title_targets(text: str, cands: list) -> list:
             re.search(rf"(?<![\w-]){re.escape(mention.lower())}(?![\w-])", n) for n in names)
 
     return [c for c in cands if c[2] != "ADVERSE_EVENT" or not named(c)]
+
+
+# the title's target goes on: "delirium with severe agitation", "delirium and agitation"
+TARGET_CONTINUED = re.compile(r"\s+(?:with|and|or|and/or)\s+(?:[\w-]+\s+){0,2}", re.IGNORECASE)
+# what a drug is used for, listed: "indications, including acute suicidality, pain, and sedation"
+INDICATION_LIST = re.compile(r"\bindications?,?\s+(?:including|such as|for|of)\b[^.;:()]{0,60}$", re.IGNORECASE)
+# seizures that are no effect: of goods ("law enforcement seizures", "drug seizures") and the seizure ECT induces
+# ("suboptimal seizures during ECT", "seizure duration"), unless prolonged
+SEIZURE = re.compile(r"seizures?", re.IGNORECASE)
+GOODS_SEIZURE_BEFORE = re.compile(r"\b(?:law enforcement|police|customs|border|drug|drugs)\s+$", re.IGNORECASE)
+GOODS_SEIZURE_AFTER = re.compile(r"^\s+of\s+(?:[\w-]+\s+){0,2}?(?:(?:es|ar)?ketamine|drugs?|cocaine|heroin|"
+                                 r"cannabis|substances?|NPS|MDMA|ecstasy)\b", re.IGNORECASE)
+ECT = re.compile(r"\bECT\b|\belectroconvulsive|\belectroshock", re.IGNORECASE)
+PROLONGED = re.compile(r"\b(?:prolonged|status)\s+$", re.IGNORECASE)
+
+
+def _seizure_no_effect(text: str, start: int, end: int) -> bool:
+    if not SEIZURE.fullmatch(text, start, end):
+        return False
+    if GOODS_SEIZURE_BEFORE.search(text, max(0, start - 30), start) or GOODS_SEIZURE_AFTER.match(text, end):
+        return True
+    s = max(text.rfind(". ", 0, start), text.rfind("\n", 0, start)) + 1
+    e = text.find(". ", end)
+    sentence = text[s:e if e != -1 else len(text)]
+    return bool(ECT.search(sentence)) and not PROLONGED.search(text, max(0, start - 20), start)
 
 
 def _alternation(words: Iterable[str]) -> str:
@@ -224,6 +253,8 @@ def _not_by_context(text: str, start: int, end: int, label: str, canonical: str 
         return True  # "Athens Insomnia Scale", "agitation-sedation scale"
     if pat["eponym"].search(before) or pat["glued"].search(before):
         return True  # "Ramsay sedation scores", "BPRS-positive symptoms", "5D-ASC", "anti-fatigue"
+    if INDICATION_LIST.search(before) or _seizure_no_effect(text, start, end):
+        return True
     return bool(pat["treated_before"].search(before) or pat["treated_after"].match(after))
 
 
