@@ -990,6 +990,18 @@ def test_a_call_for_future_trials_or_an_earlier_trial_does_not_make_a_study_rand
     assert design.classify(text) == expected
 
 
+@pytest.mark.parametrize("text,expected", [
+    ("Esketamine and delirium\nPatients were divided into two groups (n = 47 each) by the random number table "
+     "method.", "rct"),
+    ("Ketamine vs ECT\nPatients were randomly divided into three groups: oral ketamine, IM ketamine and ECT.", "rct"),
+    ("Prehospital ketamine\nMETHODS: Emergency Medical Services records from four agencies were searched for "
+     "prehospital ketamine administration.", "cohort"),  # a chart review, not a literature search
+    ("Ketamine for depression\nMETHODS: PubMed, Embase and PsycINFO were searched up to 2023.", "systematic_review"),
+])
+def test_a_random_number_table_randomises_and_searched_records_are_no_literature_search(text, expected):
+    assert design.classify(text) == expected
+
+
 def test_a_study_that_was_conducted_is_methods():
     from pipeline.nlp.context import sentence_roles
 

@@ -36,7 +36,10 @@ PROTOCOL = re.compile(r"\bprotocol\b|\bwill be (?:randomi[sz]ed|recruited|enroll
                       r"\bethics and dissemination\b|\bthis (?:trial|study) will\b|\bend ?points?\(s\)|"
                       r"\brecruitment status|\bsecondary outcome\(s\)|\bprimary outcome\(s\)|\binclusion criteria:", T)
 REVIEW = re.compile(r"\bsystematic(?:ally)? review|\bmeta[- ]?analy|\bscoping review|\bumbrella review|"
-                    r"\bpooled analysis|\bwe searched\b|\bwere searched\b|\bsearch(?:ed)? (?:of )?(?:PubMed|MEDLINE|"
+                    r"\bpooled analysis|\bwe searched\b|"
+                    # "databases were searched", not "EMS records from four agencies were searched" (a chart review)
+                    r"(?:^|(?<=[.;:\n]))(?:(?!\b(?:records|charts|notes|files)\b)[^.;:\n])*\bwere searched\b|"
+                    r"\bsearch(?:ed)? (?:of )?(?:PubMed|MEDLINE|"
                     r"Embase|Web of Science|Cochrane|PsycINFO)", T)
 NARRATIVE = re.compile(r"\b(?:narrative|literature|critical) review\b|\bthis review\b|\bwe review\b|\bin this review\b|"
                        r"\breview(?:s|ed)? (?:the|current|recent) (?:literature|evidence|findings)", T)
@@ -47,11 +50,12 @@ CASE_SERIES = re.compile(r"\bcase series\b|\bwe (?:report|describe|present) (?:t
                          r"(?:cases|patients)\b", T)
 CASE = re.compile(r"\bcase report\b|\bwe (?:report|describe|present) (?:a|the) case\b|\b(?<!\bin )case of an?\b|"
                   r"\ban? \d{1,2}-year-old (?:man|woman|male|female|patient|boy|girl)\b", T)
-RCT = re.compile(r"\brandomi[sz]ed\b|\brandomly (?:assigned|allocated)\b|\bdouble[- ]blind|\bplacebo[- ]controlled\b|"
-                 r"\bcrossover\b|\bcross-over\b", T)
+RCT = re.compile(r"\brandomi[sz]ed\b|\brandomly (?:assigned|allocated|divided)\b|\bdouble[- ]blind|"
+                 r"\bplacebo[- ]controlled\b|\bcrossover\b|\bcross-over\b|\brandom number table\b", T)
 COHORT = re.compile(r"\bretrospective\b|\bprospective\b|\bcohort\b|\bopen[- ]label\b|\bobservational\b|\bregistry\b|"
                     r"\breal[- ]world\b|\bnaturalistic\b|\bchart review\b|\bcross[- ]sectional\b|\bsurvey\b|"
-                    r"\bsingle[- ]arm\b|\bpilot study\b|\bcase[- ]control\b|\buncontrolled\b", T)
+                    r"\bsingle[- ]arm\b|\bpilot study\b|\bcase[- ]control\b|\buncontrolled\b|"
+                    r"\b(?:records|charts)\b[^.;]{0,60}\bwere (?:searched|reviewed|screened)\b", T)
 QUALITATIVE = re.compile(r"\bqualitative\b|\bsemi-structured interviews?\b|\bthematic analysis\b|"
                          r"\binterpretative phenomenological\b", T)
 
