@@ -1011,6 +1011,16 @@ def test_a_study_that_was_conducted_is_methods():
     assert sentence_roles(sents, [None] * len(sents))[3] == "methods"
 
 
+def test_a_procedure_the_participants_underwent_is_methods_unless_a_result_is_reported():
+    from pipeline.nlp.context import sentence_roles
+
+    sents = ["Title", "Ketamine acts on glutamate.", "Depression is common and disabling.",
+             "All participants underwent rs-fMRI before and 3 days after infusion.",
+             "Patients who underwent ketamine infusions improved significantly (p < 0.01).",
+             "Connectivity rose.", "Ketamine changes connectivity."]
+    assert sentence_roles(sents, [None] * len(sents))[3:5] == ["methods", "results"]
+
+
 def test_a_marker_takes_the_direction_of_its_own_clause():
     from pipeline.claims.stance import PLASTICITY_DOWN, PLASTICITY_UP, _nearest
 

@@ -72,6 +72,9 @@ METHOD_CUES = re.compile(r"\b(?:were randomi[sz]ed|randomly assigned|were enroll
                          r"(?:analysis|study|review|survey|trial|audit) (?:was|were) (?:conducted|performed|"
                          r"carried out|undertaken))\b",
                          re.IGNORECASE)
+# methods words that a results sentence also uses ("patients who underwent ECT improved significantly"): methods
+# only when nothing in the sentence reads as a result
+METHOD_CUES_WEAK = re.compile(r"\b(?:underwent|undergo|(?:was|were) administered)\b", re.IGNORECASE)
 BACKGROUND_CUES = re.compile(r"\b(?:we aimed|this study aimed|the aim|the objective|the purpose|to investigate|"
                              r"to evaluate|to assess|to examine|to determine|is a (?:common|major|serious)|remains|"
                              r"has been (?:shown|reported)|have been (?:shown|reported)|studies have (?:\w+ )?"
@@ -138,6 +141,8 @@ def sentence_roles(sentences: list[str], section_roles: list[str | None]) -> lis
             roles.append("methods")
         elif RESULT_CUES.search(sent):
             roles.append("results")
+        elif METHOD_CUES_WEAK.search(sent) and i < n - 1:
+            roles.append("methods")
         elif i == 1:
             roles.append("background")
         elif i == n - 1:
