@@ -1078,3 +1078,16 @@ def test_odds_of_remission_speak_on_efficacy_only_when_the_drug_is_their_subject
             "METHODS: We studied adults with depression given ketamine. " + sentence)
     found = [f for f in _assess(text) if f.claim_id == "antidepressant_efficacy"]
     assert bool(found) is kept
+
+
+@pytest.mark.parametrize("sentence,expected", [
+    # the drug losing to an active treatment is no efficacy evidence ("superior" read as support)
+    ("Analysis suggests ECT superior to ketamine and their combination for improving depressive severity.", None),
+    ("In inpatients, ketamine was inferior to ECT in response rate (RD -0.15; p = 0.01).", None),
+    ("Ketamine was superior to placebo in reducing MADRS scores (p < 0.01).", "supports"),
+    # a negative cue about the other comparisons says nothing against the one reported
+    ("NMA showed ECT and ketamine improved HDRS versus placebo; other comparisons not significant.", "supports"),
+    ("Ketamine did not improve HDRS versus placebo.", "conflicts"),
+])
+def test_losing_to_an_active_treatment_and_other_comparisons(sentence, expected):
+    assert stance._polarity("efficacy", sentence)[0] == expected

@@ -47,6 +47,10 @@ def is_head_to_head(sentence: str) -> bool:
                for m in pairs)
 
 
+# a negative cue about the other comparisons of the clause: "ketamine improved HDRS versus placebo; other
+# comparisons not significant" says nothing against the comparison it reported
+OTHER_THINGS = re.compile(r"\b(?:all )?other (?:\w+ )?(?:comparisons|outcomes|measures|end ?points|scales|contrasts|"
+                          r"doses|arms|groups|treatments)\b[^,;]*$", T)
 SIDE_EFFECT_TARGET = re.compile(r"^[^.;]{0,40}\b(?:dissociat\w*|psychotomimetic|psychotic|side[- ]effects?|adverse|"
                                 r"blood pressure|heart rate|vital signs|sedation)", T)
 
@@ -70,7 +74,8 @@ def efficacy_negatives(sentence: str, controlled: bool) -> list[str]:
     """Negative cues that speak against efficacy. "No difference" between two active treatments, doses or
     subgroups (ECT vs ketamine, unipolar vs bipolar) is no evidence against the drug; in an uncontrolled study
     "did not differ" compares such groups too; "no differences in dissociative side effects" is about safety."""
-    neg = [m.group() for m in NEGATIVE.finditer(sentence) if not SIDE_EFFECT_TARGET.search(sentence[m.end():])]
+    neg = [m.group() for m in NEGATIVE.finditer(sentence) if not SIDE_EFFECT_TARGET.search(sentence[m.end():])
+           and not OTHER_THINGS.search(sentence[:m.start()].rsplit(";", 1)[-1])]
     if only_non_significant(sentence):
         neg.append("no difference (p >= 0.05)")
     if CONTROL.search(sentence):
@@ -80,6 +85,14 @@ def efficacy_negatives(sentence: str, controlled: bool) -> list[str]:
     if not controlled or not GROUPS.search(sentence):
         return [c for c in neg if not NO_DIFFERENCE.search(c)]
     return neg
+
+
+# the drug did worse than an active treatment: "ECT superior to ketamine", "ketamine was inferior to ECT", "was not
+# non-inferior to ECT": no evidence on efficacy either way (GUIDELINES weigh the drug against control or baseline;
+# the annotators cite none of these). It read as support: "superior" is a positive cue.
+DRUG_LOSES = re.compile(r"\bsuperior to (?:(?:IV|intravenous|oral|intranasal|racemic)\s+)?(?:es|ar)?ketamine\b|"
+                        r"\b(?:es|ar)?ketamine\b[^.;]{0,40}\b(?:was|were|is|are) (?:not non-?)?inferior to\b|"
+                        r"\b(?:es|ar)?ketamine\b[^.;]{0,30}\bless effective than\b", T)
 
 
 def active_no_difference(sentence: str, controlled: bool) -> bool:

@@ -20,7 +20,7 @@ from pathlib import Path
 import spacy
 
 from pipeline.claims.catalogue import Catalogue, Claim
-from pipeline.claims.comparisons import active_no_difference, efficacy_negatives, is_head_to_head
+from pipeline.claims.comparisons import DRUG_LOSES, active_no_difference, efficacy_negatives, is_head_to_head
 from pipeline.claims.cues import (
     DEPRESSION_WORDS,
     DRUG_WORDS,
@@ -186,7 +186,7 @@ def _polarity(profile: str, sentence: str, topic: tuple[re.Pattern, ...] = (),
     elif profile == "plasticity":
         neg, pos = _nearest(sentence, topic, PLASTICITY_UP, PLASTICITY_DOWN)
     else:
-        if active_no_difference(sentence, controlled):
+        if DRUG_LOSES.search(sentence) or active_no_difference(sentence, controlled):
             return None, []
         neg, pos = efficacy_negatives(sentence, controlled), POSITIVE.findall(sentence)
     if neg:
