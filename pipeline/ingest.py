@@ -23,7 +23,7 @@ from pipeline import __version__
 from pipeline.claims.evidence import claim_tables
 from pipeline.config import SAMPLE_DIR, Settings
 from pipeline.mentions import StageResult
-from pipeline.records import Article, Deletion, Event, Reject
+from pipeline.records import CODE_FAULTS, Article, Deletion, Event, Reject
 from pipeline.sources.entrez import EntrezClient
 from pipeline.sources.files import iter_jsonl, iter_xml
 from pipeline.sources.live import live_events
@@ -72,10 +72,6 @@ def _quarantine(rejects: dict[tuple, dict], row: dict, met: set[tuple]) -> None:
     key = reject_key(row)
     rejects.setdefault(key, row)
     met.add(key)
-
-
-# errors that a record cannot cause by itself being malformed, only the parser's code meeting it
-CODE_FAULTS = ("AttributeError", "TypeError", "NameError", "KeyError", "IndexError")
 
 
 def merge(existing: dict[str, dict], events: Iterable[Event], run_id: str,

@@ -9,6 +9,10 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 
+# Exceptions that say the code is wrong, not the record: when every record of a stage fails with one of these, the
+# stage stops the run instead of quarantining the whole night (a record's own fault is a ValueError, a parse error, ...)
+CODE_FAULTS = ("AttributeError", "TypeError", "NameError", "KeyError", "IndexError")
+
 
 @dataclass(frozen=True)
 class Section:

@@ -38,7 +38,7 @@ def test_tables_quarantine_and_incremental_reextraction(folder, tmp_path):
     assert (doses["drug"] == "ketamine").all() and (doses["route"] == "intravenous").all()
     rejects = pd.read_parquet(out / "rejects.parquet")
     bad = rejects[rejects["stage"] == "extract"]
-    assert list(bad["doc_id"]) == ["pmid:6"] and "E088" in bad.iloc[0]["reason"]
+    assert list(bad["doc_id"]) == ["pmid:6"] and bad.iloc[0]["reason"].startswith("TextTooLong: 1,100,")
     before = (out / "entities.parquet").read_bytes()
     second, _ = run_once(f"xml:{folder}", out)
     assert second["stage"].entities == first["stage"].entities
@@ -116,3 +116,32 @@ def test_a_record_whose_claims_assessment_breaks_is_quarantined_not_the_batch():
     assert [doc_id for doc_id, _, _ in got] == ["d0", "d1", "d2"]
     assert got[0][1] is not None and got[2][1] is not None and got[0][2] is None
     assert got[1][1] is None and "AttributeError" in got[1][2]
+
+
+def test_a_night_of_only_oversized_records_quarantines_them_and_publishes(tmp_path):
+    """Two records too long to extract were the night's only work: they are the records' fault (quarantined, the
+    rest published), not a fault of the pipeline that would stop every night after."""
+    out = tmp_path / "out"
+    good = write_set(tmp_path / "a" / "a.xml", [record(i, date(2025, 1, i), abstract=ABSTRACT) for i in (1, 2)])
+    run_stages(f"xml:{good.parent}", Settings(out=out), date(2025, 3, 1))
+    huge = write_set(tmp_path / "b" / "b.xml", [record(i, date(2025, 2, 1), abstract="ketamine " * 130_000)
+                                                for i in (3, 4)])
+    run_stages(f"xml:{huge.parent}", Settings(out=out), date(2025, 3, 2))
+    rejects = pd.read_parquet(out / "rejects.parquet")
+    assert sorted(rejects[rejects["stage"] == "extract"]["doc_id"]) == ["pmid:3", "pmid:4"]
+    assert set(pd.read_parquet(out / "articles.parquet")["doc_id"]) == {f"pmid:{i}" for i in range(1, 5)}
+
+
+def test_a_code_fault_on_every_record_stops_the_run():
+    def broken(items, catalogue):
+        return [(it[0], None, "AttributeError: 'NoneType' object has no attribute 'text'") for it in items]
+
+    articles = [{"doc_id": f"d{i}", "pmid": None, "version": 1, "text": f"T\n{ABSTRACT}", "sections": [],
+                 "content_hash": str(i)} for i in range(3)]
+    with pytest.raises(RuntimeError, match="fault of the pipeline"):
+        extract_articles(articles, {}, {}, "m", runner=broken)
+
+    def one_bad(items, catalogue):
+        return [(it[0], None, "ValueError: [E088] Text of length ...") for it in items]
+
+    assert len(extract_articles(articles, {}, {}, "m", runner=one_bad).rejects) == 3  # the records' own fault
