@@ -311,29 +311,73 @@ def _snippet(el: etree._Element) -> str:
 def iter_records(stream: IO[bytes] | str, source: str = "") -> Iterator[Article | Deletion | Reject]:
     """Yield Articles, Deletions and Rejects from one PubMed XML stream, in document order.
 
-    A record that fails to parse becomes a Reject with its reason and the batch goes on; a stream that is cut off
-    or malformed yields what came before the damage, then one Reject naming the position.
+    A record that fails to parse becomes a Reject with its reason and the batch goes on. A stream that is
+    malformed (a broken tag, bytes that are not UTF-8) yields what came before the damage, then, when the stream
+    can be read again (a file), each later record parsed on its own: only the damaged record is quarantined, by
+    its PMID when it can be read. A stream that cannot be re-read (or is cut off) ends with one Reject naming the
+    position.
     """
     context = etree.iterparse(stream, events=("end",), tag=RECORD_TAGS, resolve_entities=False,
                               load_dtd=False, no_network=True, huge_tree=True, recover=False)
+    done = 0
     try:
         for _, el in context:
-            tag = el.tag
-            try:
-                if tag == "PubmedArticle":
-                    yield parse_article(el, source)
-                elif tag == "PubmedBookArticle":
-                    yield parse_book(el, source)
-                else:
-                    yield from parse_deletions(el, source)
-            except (ParseError, ValueError, AttributeError, TypeError) as exc:
-                pmid_el = el.find(".//PMID")
-                doc_id = f"pmid:{pmid_el.text.strip()}" if pmid_el is not None and pmid_el.text else None
-                yield Reject(doc_id, f"{type(exc).__name__}: {exc}", source, _snippet(el))
+            yield from _parse_record(el, source)
+            done += 1
             el.clear(keep_tail=True)
             parent = el.getparent()
             if parent is not None:
                 while el.getprevious() is not None:
                     del parent[0]
     except etree.XMLSyntaxError as exc:
-        yield Reject(None, f"malformed XML: {exc}", source)
+        data = _reread(stream)
+        chunks = list(RECORD_CHUNK.finditer(data)) if data else []
+        if len(chunks) <= done:
+            yield Reject(None, f"malformed XML: {exc}", source)
+            return
+        for chunk in chunks[done:]:
+            yield from _salvage(chunk.group(), source, exc)
+
+
+def _parse_record(el: etree._Element, source: str) -> Iterator[Article | Deletion | Reject]:
+    try:
+        if el.tag == "PubmedArticle":
+            yield parse_article(el, source)
+        elif el.tag == "PubmedBookArticle":
+            yield parse_book(el, source)
+        else:
+            yield from parse_deletions(el, source)
+    except (ParseError, ValueError, AttributeError, TypeError) as exc:
+        pmid_el = el.find(".//PMID")
+        doc_id = f"pmid:{pmid_el.text.strip()}" if pmid_el is not None and pmid_el.text else None
+        yield Reject(doc_id, f"{type(exc).__name__}: {exc}", source, _snippet(el))
+
+
+RECORD_CHUNK = re.compile(rb"<(PubmedArticle|PubmedBookArticle|DeleteCitation)\b.*?</\1\s*>", re.DOTALL)
+CHUNK_PMID = re.compile(rb"<PMID\b[^>]*>\s*(\d+)\s*</PMID>")
+
+
+def _reread(stream: IO[bytes] | str) -> bytes | None:
+    """The whole stream again (a path, or a seekable file), else None."""
+    try:
+        if isinstance(stream, str):
+            with open(stream, "rb") as fh:
+                return fh.read()
+        stream.seek(0)
+        return stream.read()
+    except (OSError, AttributeError, ValueError, EOFError):
+        return None
+
+
+def _salvage(chunk: bytes, source: str, damage: Exception) -> Iterator[Article | Deletion | Reject]:
+    """One record of a damaged stream, parsed alone; if it is the damaged one, a Reject (by PMID when readable)."""
+    parser = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True, huge_tree=True)
+    try:
+        el = etree.fromstring(chunk, parser)
+    except etree.XMLSyntaxError as exc:
+        pmid = CHUNK_PMID.search(chunk)
+        yield Reject(f"pmid:{pmid.group(1).decode()}" if pmid else None,
+                     f"malformed XML in this record: {exc} (the file's first damage: {damage})", source,
+                     chunk[:500].decode("utf-8", "replace"))
+        return
+    yield from _parse_record(el, source)

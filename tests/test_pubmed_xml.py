@@ -113,6 +113,22 @@ def test_truncated_stream_keeps_what_came_before_and_reports_damage():
     assert isinstance(recs[-1], Reject) and "malformed XML" in recs[-1].reason
 
 
+def test_a_damaged_record_in_a_file_loses_only_itself():
+    """A broken tag or bytes that are not UTF-8 in one record: the records after it are parsed on their own (the
+    stream is read again), and the damaged one is quarantined by its PMID (before: every later record was lost
+    behind one reject without a PMID)."""
+    good = [RECORD.format(v=1, pmid=str(i), pt="Journal Article") for i in range(1, 7)]
+    broken = good[2].replace("</ArticleTitle>", "</ArticleTitl>")
+    latin1 = xml(good[0]).replace(b"</PubmedArticleSet>", b"") + good[1].replace(
+        "</ArticleTitle>", "\udce9</ArticleTitle>").encode("utf-8", "surrogateescape") + b"</PubmedArticleSet>"
+    for body, bad in ((xml(good[0], good[1], broken, *good[3:]), "3"), (latin1, "2")):
+        recs = list(iter_records(io.BytesIO(body)))
+        articles = [r.pmid for r in recs if isinstance(r, Article)]
+        rejects = [r for r in recs if isinstance(r, Reject)]
+        assert [r.doc_id for r in rejects] == [f"pmid:{bad}"] and "malformed XML in this record" in rejects[0].reason
+        assert bad not in articles and len(articles) == (5 if bad == "3" else 1)
+
+
 def test_delete_citation_and_retraction_link():
     rec = RECORD.format(v=1, pmid="5", pt="Journal Article").replace(
         "</Article>", "</Article><CommentsCorrectionsList><CommentsCorrections RefType=\"RetractionIn\">"
