@@ -78,8 +78,10 @@ def merge(existing: dict[str, dict], events: Iterable[Event], run_id: str,
           rejects: dict[tuple, dict]) -> Counts:
     """Apply events in order to `existing` (doc_id -> row), in place.
 
-    An older version never replaces a newer one; the same content is a no-op; a deletion removes the record
-    unless it names an older version than the one held.
+    An older version never replaces a newer one, nor, at the same version, an older revision (PubMed revises
+    records in place at version 1: a baseline loaded after its update files must not undo them); the same content
+    is a no-op; a deletion removes the record unless it names an older version than the one held. A record that
+    parses leaves the parse quarantine it was in.
     """
     counts = Counts()
     met: set[tuple] = set()
@@ -107,7 +109,9 @@ def merge(existing: dict[str, dict], events: Iterable[Event], run_id: str,
                                       "snippet": ev.title[:500], "first_run_id": run_id}, met)
                 continue
             held = existing.get(ev.doc_id)
-            if held is not None and ev.version < held["version"]:
+            if held is not None and (ev.version < held["version"] or (
+                    ev.version == held["version"] and ev.revised_date and held.get("revised_date")
+                    and ev.revised_date < held["revised_date"])):
                 counts.stale += 1
                 continue
             try:
@@ -117,6 +121,8 @@ def merge(existing: dict[str, dict], events: Iterable[Event], run_id: str,
                                       "reason": f"{type(exc).__name__}: {exc}"[:300], "snippet": None,
                                       "first_run_id": run_id}, met)
                 continue
+            for key in [k for k in rejects if k[0] == ev.doc_id and k[1] == "parse"]:
+                del rejects[key]  # an earlier copy failed to parse; this one did
             if held is None:
                 counts.new += 1
             elif held["content_hash"] == row["content_hash"]:

@@ -49,3 +49,34 @@ def test_two_replayed_nights_from_the_sample(tmp_path):
     files = pd.read_parquet(offline / "articles.parquet").set_index("pmid")
     assert sorted(live.index) == sorted(files.index)
     assert (live["content_hash"] == files.loc[live.index, "content_hash"]).all()
+
+
+def test_an_older_revision_at_the_same_version_does_not_undo_a_newer_one_and_a_fixed_record_leaves_quarantine(
+        tmp_path):
+    """PubMed revises records in place at version 1: the baseline loaded after its update must not revert the
+    update's text. A record that failed to parse and later parses leaves the parse quarantine."""
+    from pipeline.replay.factory import record, write_set
+
+    out = tmp_path / "out"
+    update = write_set(tmp_path / "update" / "u.xml", [record(1, date(2024, 1, 1), date(2024, 5, 1),
+                                                              abstract="Revised text.")])
+    baseline = write_set(tmp_path / "baseline" / "b.xml", [record(1, date(2024, 1, 1), date(2024, 2, 1),
+                                                                  abstract="Old text.")])
+    ingest(f"xml:{update.parent}", Settings(out=out))
+    ingest(f"xml:{baseline.parent}", Settings(out=out))
+    t = pd.read_parquet(out / "articles.parquet").set_index("pmid")
+    assert t.loc["1", "abstract"] == "Revised text." and t.loc["1", "revised_date"] == "2024-05-01"
+    newer = write_set(tmp_path / "newer" / "n.xml", [record(1, date(2024, 1, 1), date(2024, 6, 1),
+                                                            abstract="Newest text.")])
+    ingest(f"xml:{newer.parent}", Settings(out=out))
+    assert pd.read_parquet(out / "articles.parquet").set_index("pmid").loc["1", "abstract"] == "Newest text."
+
+    broken = record(2, date(2024, 1, 1)).replace("</ArticleTitle>", "</ArticleTitle><Bad>")
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "x.xml").write_text(f"<?xml version='1.0'?><PubmedArticleSet>{broken}</PubmedArticleSet>")
+    ingest(f"xml:{tmp_path / 'bad'}", Settings(out=out))
+    assert "pmid:2" in set(pd.read_parquet(out / "rejects.parquet")["doc_id"])
+    fixed = write_set(tmp_path / "fixed" / "f.xml", [record(2, date(2024, 1, 1), date(2024, 3, 1))])
+    ingest(f"xml:{fixed.parent}", Settings(out=out))
+    assert "pmid:2" not in set(pd.read_parquet(out / "rejects.parquet")["doc_id"])
+    assert "pmid:2" in set(pd.read_parquet(out / "articles.parquet")["doc_id"])
