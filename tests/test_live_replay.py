@@ -192,6 +192,24 @@ def test_a_short_id_list_skips_the_reconcile_and_deletes_nothing(nights, tmp_pat
     assert run["n_deleted"] == 1 and "2" not in table(out).index  # a whole list: the deleted record goes
 
 
+def test_a_revision_left_out_of_a_whole_efetch_answer_is_fetched_by_id(tmp_path):
+    """efetch answers a window with a valid document that lacks a record esearch counted ("drop"): the window's ids
+    are listed and the missing record fetched by id. A revision lost that way was lost for good: the reconcile
+    fetches only records held nowhere, and the next night's window starts past it."""
+    out = tmp_path / "out"
+    night1 = write_set(tmp_path / "n1" / "a.xml", [record(i, JAN) for i in range(1, 6)]).parent
+    night2 = write_set(tmp_path / "n2" / "a.xml", [record(i, JAN) for i in (1, 2, 3, 5)]
+                       + [record(4, JAN, FEB, abstract="Corrected.")]).parent
+    with ReplayServer(night1) as server:
+        s = settings(server, out)
+        ingest("entrez", s, today=date(2025, 1, 31))
+        server.load(night2)
+        server.faults.push("drop", 3)  # esearch edat (0 hits), esearch mdat, then its efetch: record 4 left out
+        _, run = ingest("entrez", s, today=date(2025, 2, 28))
+    assert table(out).loc["4", "abstract"] == "Corrected." and run["n_revised"] == 1
+    assert "efetch short by 1, refetched 1" in pd.read_parquet(out / "runs.parquet").iloc[-1]["windows"]
+
+
 def test_the_reconcile_fetches_matches_that_the_windows_missed(nights, tmp_path):
     """A record indexed late with an old entry date falls outside every watermark window; the reconcile's list
     has it, so it is fetched by id."""

@@ -6,7 +6,8 @@ GET and POST, and a 429 when a client exceeds 3 requests/s (10 with an api_key).
 evaluated: the loaded files are the query's result set.
 
 Faults are injected per request from a queue (`FaultPlan.push`) or at random rates with a seed: "429", "500",
-"slow" (delay), "truncate" (an efetch body cut mid-record) and "reset" (the socket is closed without an answer).
+"slow" (delay), "truncate" (an efetch body cut mid-record), "reset" (the socket is closed without an answer),
+"short" (an esearch IdList missing half its ids) and "drop" (a well-formed efetch answer missing its last record).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ ESEARCH_DOCTYPE = ('<!DOCTYPE eSearchResult PUBLIC "-//NLM//DTD esearch 20060628
                    '"https://eutils.ncbi.nlm.nih.gov/eutils/dtd/20060628/esearch.dtd">')
 EFETCH_HEAD = ('<?xml version="1.0" ?>\n<!DOCTYPE PubmedArticleSet PUBLIC "-//NLM//DTD PubMedArticle, 1st January '
                '2025//EN" "https://dtd.nlm.nih.gov/ncbi/pubmed/out/pubmed_250101.dtd">\n<PubmedArticleSet>\n')
-FAULT_KINDS = ("429", "500", "slow", "truncate", "reset", "short")
+FAULT_KINDS = ("429", "500", "slow", "truncate", "reset", "short", "drop")
 
 
 @dataclass
@@ -229,7 +230,8 @@ class ReplayServer:
         body = b'<?xml version="1.0" encoding="UTF-8" ?>\n' + ESEARCH_DOCTYPE.encode() + b"\n" + etree.tostring(root)
         return 200, body
 
-    def fetch(self, params: dict[str, str]) -> tuple[int, bytes]:
+    def fetch(self, params: dict[str, str], drop: bool = False) -> tuple[int, bytes]:
+        """`drop`: the answer leaves out its last record and is otherwise whole (nothing in it says so)."""
         if "id" in params:
             ids = [i.strip() for i in params["id"].split(",") if i.strip()]
         else:
@@ -241,6 +243,8 @@ class ReplayServer:
             ids = ids[retstart:retstart + retmax]
         with self._lock:
             chunks = [self.records[i].xml for i in ids if i in self.records]
+        if drop:
+            chunks = chunks[:-1]
         return 200, EFETCH_HEAD.encode() + b"\n".join(chunks) + b"\n</PubmedArticleSet>\n"
 
 
@@ -301,7 +305,7 @@ def _handler(server: ReplayServer) -> type[BaseHTTPRequestHandler]:
                 status, body = server.search(params, short=fault == "short")
                 ctype = "text/xml; charset=UTF-8"
             elif util == "efetch":
-                status, body = server.fetch(params)
+                status, body = server.fetch(params, drop=fault == "drop")
                 ctype = "text/xml; charset=UTF-8"
                 if fault == "truncate" and status == 200:
                     body = body[: max(1, len(body) * 2 // 3)]

@@ -15,6 +15,7 @@ from pipeline.config import Settings
 from pipeline.pubmed_xml import iter_records
 from pipeline.records import Deletion, Event
 from pipeline.sources.entrez import (
+    ESEARCH_CAP,
     EntrezClient,
     IncompleteList,
     all_ids,
@@ -60,12 +61,40 @@ def live_events(settings: Settings, client: EntrezClient, state: dict, today: da
             windows.append(f"{datetype}:{w_start}..{w_end}:{result.count}")
             if result.count:
                 window = f"{w_start:%Y%m%d}-{w_end:%Y%m%d}"
+                got: set[str] = set()
                 for ev in raw_batches(fetch_batches(client, result), raw_dir / datetype, window):
-                    seen.add(getattr(ev, "pmid", None) or "")
+                    got.add(_pmid_of(ev))
                     yield ev
+                if len(got - {""}) < result.count:
+                    yield from _refetch_short(settings, client, datetype, w_start, w_end, result.count, got,
+                                              raw_dir / datetype, window, windows)
+                seen |= got
     if backfill or not settings.reconcile_deletions or not (held or known):
         return
     yield from reconcile(settings, client, today, raw_dir, held, known | seen, windows)
+
+
+def _pmid_of(ev: Event) -> str:
+    return getattr(ev, "pmid", None) or (getattr(ev, "doc_id", None) or "").removeprefix("pmid:")
+
+
+def _refetch_short(settings: Settings, client: EntrezClient, datetype: str, start: date, end: date, count: int,
+                   got: set[str], raw_dir: Path, window: str, windows: list[str]) -> Iterator[Event]:
+    """efetch answered a window with fewer records than esearch counted (a whole, valid answer that left some
+    out): list the window's ids and fetch the missing ones by id. Left unfetched, a revision would be lost for
+    good once the watermark passed it (the reconcile fetches only what is held nowhere)."""
+    short = count - len(got - {""})
+    listed = set(client.esearch(settings.query, datetype, start, end, retmax=ESEARCH_CAP, usehistory=False).ids)
+    missing = sorted(listed - got)
+    if missing:
+        for ev in raw_batches(fetch_id_batches(client, missing), raw_dir, f"{window}-refetch"):
+            got.add(_pmid_of(ev))
+            yield ev
+    still = count - len(got - {""})
+    note = f"{datetype}:{start}..{end}: efetch short by {short}, refetched {len(missing)}" + \
+        (f", still short by {still}" if still > 0 else "")
+    windows.append(note)
+    log.warning("%s", note)
 
 
 def reconcile(settings: Settings, client: EntrezClient, today: date, raw_dir: Path, held: dict[str, str | None],
