@@ -119,7 +119,12 @@ def _source(spec: str) -> Iterator[tuple[str, str | None]]:
 def cmd_replay(args: argparse.Namespace) -> int:
     from pipeline.replay import ReplayServer
 
-    server = ReplayServer(args.data, host=args.host, port=args.port, enforce_rate=not args.no_rate_limit)
+    try:
+        server = ReplayServer(args.data, host=args.host, port=args.port, enforce_rate=not args.no_rate_limit)
+    except OSError as exc:
+        if isinstance(exc, FileNotFoundError):
+            raise
+        raise RuntimeError(f"cannot serve on {args.host}:{args.port}: {exc.strerror or exc}") from exc
     for spec in args.fault or []:
         kind, _, count = spec.partition(":")
         server.faults.push(kind, int(count or 1))
@@ -277,7 +282,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--data", default=str(Path(__file__).resolve().parent.parent / "data" / "sample"))
     sp.add_argument("--host", default="127.0.0.1")
     sp.add_argument("--port", type=int, default=8765)
-    sp.add_argument("--fault", action="append", help="queue faults, e.g. 429:3, 500:2, reset:1, truncate:1, slow:1")
+    sp.add_argument("--fault", action="append",
+                    help="queue faults, e.g. 429:3, 500:2, reset:1, truncate:1, slow:1, short:1, drop:1")
     sp.add_argument("--storm", help="random fault rates, e.g. 429=0.2,500=0.1")
     sp.add_argument("--seed", type=int, default=0)
     sp.add_argument("--no-rate-limit", action="store_true", help="do not answer 429 to clients over NCBI's rate")

@@ -269,3 +269,20 @@ def test_every_window_of_a_split_range_keeps_its_raw_files(tmp_path, monkeypatch
     for pmid, source in table(out)["source"].items():
         with gzip.open(out / source.removeprefix("entrez:"), "rt") as fh:
             assert f"<PMID Version=\"1\">{pmid}</PMID>" in fh.read(), source
+
+
+def test_kev_replay_refuses_a_missing_folder_and_a_port_in_use(tmp_path, capsys):
+    import socket
+
+    from pipeline.cli import main
+    from pipeline.replay.server import load_records
+
+    with pytest.raises(FileNotFoundError, match="no such file or folder to replay"):
+        load_records(tmp_path / "no-such-folder")  # (through `kev replay`: one line, exit 2; it served nothing)
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        port = held.getsockname()[1]
+        assert main(["replay", "--data", str(tmp_path), "--port", str(port)]) == 2
+    err = capsys.readouterr().err
+    assert f"cannot serve on 127.0.0.1:{port}" in err and "Traceback" not in err

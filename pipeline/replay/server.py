@@ -58,6 +58,8 @@ def load_records(folder: Path) -> dict[str, ReplayRecord]:
     Files apply in name order like PubMed's update files: a later copy of a PMID replaces the earlier one and a
     DeleteCitation removes it, so a folder of baseline + updates replays PubMed as of its last file.
     """
+    if not Path(folder).exists():  # rglob of a mistyped path finds nothing: it would replay an empty PubMed
+        raise FileNotFoundError(f"{folder}: no such file or folder to replay")
     records: dict[str, ReplayRecord] = {}
     files = sorted(p for p in Path(folder).rglob("*") if p.name.endswith((".xml", ".xml.gz")))
     for f in files:
