@@ -36,11 +36,24 @@ PROTOCOL = re.compile(r"\bprotocol\b|\bwill be (?:randomi[sz]ed|recruited|enroll
                       r"\bethics and dissemination\b|\bthis (?:trial|study) will\b|\bend ?points?\(s\)|"
                       r"\brecruitment status|\bsecondary outcome\(s\)|\bprimary outcome\(s\)|\binclusion criteria:", T)
 REVIEW = re.compile(r"\bsystematic(?:ally)? review|\bmeta[- ]?analy|\bscoping review|\bumbrella review|"
-                    r"\bpooled analysis|\bwe searched\b|"
-                    # "databases were searched", not "EMS records from four agencies were searched" (a chart review)
-                    r"(?:^|(?<=[.;:\n]))(?:(?!\b(?:records|charts|notes|files)\b)[^.;:\n])*\bwere searched\b|"
-                    r"\bsearch(?:ed)? (?:of )?(?:PubMed|MEDLINE|"
+                    r"\bpooled analysis|\bwe searched\b|\bsearch(?:ed)? (?:of )?(?:PubMed|MEDLINE|"
                     r"Embase|Web of Science|Cochrane|PsycINFO)", T)
+# "databases were searched" is a literature search; "EMS records from four agencies were searched" a chart review
+WERE_SEARCHED = re.compile(r"\bwere searched\b", T)
+RECORDS = re.compile(r"\b(?:records|charts|notes|files)\b", T)
+
+
+def is_systematic_review(text: str) -> bool:
+    """Review words, or a search that is not of records (a regex for the latter backtracked on every position)."""
+    if REVIEW.search(text):
+        return True
+    for m in WERE_SEARCHED.finditer(text):
+        start = max(text.rfind(c, 0, m.start()) for c in ".;:\n") + 1
+        if not RECORDS.search(text, start, m.start()):
+            return True
+    return False
+
+
 NARRATIVE = re.compile(r"\b(?:narrative|literature|critical) review\b|\bthis review\b|\bwe review\b|\bin this review\b|"
                        r"\breview(?:s|ed)? (?:the|current|recent) (?:literature|evidence|findings)", T)
 ANIMAL = re.compile(r"\b(?:rats?|mice|mouse|murine|rodents?|zebrafish|primates?|macaques?|in vitro|cultured|"
@@ -98,7 +111,7 @@ def _classify(text: str, pts: frozenset[str], mesh_set: frozenset[str]) -> str:
     title = text.split("\n", 1)[0]
     if PROTOCOL.search(title) or (PROTOCOL.search(text) and re.search(r"\bwill\b", text)):
         return "protocol"
-    if REVIEW.search(text):
+    if is_systematic_review(text):
         return "systematic_review"
     animal_words = len(ANIMAL.findall(text))
     if PRECLINICAL_TITLE.search(title) or (mesh_set & ANIMAL_MESH and "Humans" not in mesh_set) or \
@@ -140,12 +153,13 @@ PRECLINICAL_TITLE = re.compile(r"\bpreclinical\b|\bin (?:rats|mice|rodents)\b|\b
 def is_narrative_review(text: str) -> bool:
     """A narrative or bibliometric review: it reports others' work, never findings of its own (a systematic
     review's pooled results are its own)."""
-    return bool(NARRATIVE.search(text) or BIBLIOMETRIC.search(text)) and not REVIEW.search(text)
+    return bool(NARRATIVE.search(text) or BIBLIOMETRIC.search(text)) and not is_systematic_review(text)
 
 
 def is_review(text: str) -> bool:
     """A review of other work (systematic or narrative): its routes and doses are not its own."""
-    return bool(REVIEW.search(text) or NARRATIVE.search(text) or re.search(r"\breview\b", text.split("\n")[0], T))
+    title = text.split("\n")[0]
+    return bool(is_systematic_review(text) or NARRATIVE.search(text) or re.search(r"\breview\b", title, T))
 
 
 POPULATION_RX = {

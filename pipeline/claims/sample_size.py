@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from pipeline.claims.design import CASE, REVIEW
+from pipeline.claims.design import CASE, is_systematic_review
 
 NUMBER_WORDS = {"twelve": 12, "fifteen": 15, "sixteen": 16, "eighteen": 18, "twenty": 20, "thirty": 30, "forty": 40,
                 "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "ten": 10,
@@ -129,7 +129,7 @@ def sample_size(text: str) -> int | None:
     count of people (groups listed together summed), else the arms of "n = N" added up; 1 for a case report
     that gives no count. In a review only counts of people (its pooled participants), never of studies."""
     text = text.replace("\u2010", "-").replace("\u2011", "-")
-    review = bool(REVIEW.search(text))
+    review = is_systematic_review(text)
     for m in TOTAL_RX.finditer(text):
         if ARMS.match(text, m.start(1)):
             continue  # "Overall, 336 patients were assigned to esketamine and 340 to quetiapine": one arm

@@ -30,7 +30,8 @@ HEDGE = re.compile(
     r"to evaluate|to investigate|to determine|to examine|to compare|to correlate|warrant|"
     r"further (?:research|studies|study)|would|should|concerns? about|unclear)\b|"
     # "potential" hedges ("potential side effects"), not as the noun of "abuse potential"
-    r"(?<!abuse )(?<!misuse )(?<!abuse-)(?<!addictive )(?<!addiction )\bpotential\b",
+    r"\bpotential\b(?<!abuse potential)(?<!abuse-potential)(?<!misuse potential)(?<!addictive potential)"
+    r"(?<!addiction potential)",
     re.IGNORECASE)
 # "a risk of cystitis" is a possibility; "increased the risk of dizziness (RR = 1.99, 95% CI ...)" a result
 RISK = re.compile(r"\brisk of\b", re.IGNORECASE)
