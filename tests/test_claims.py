@@ -1049,6 +1049,8 @@ def test_survey_replies_and_per_unit_predictors_are_no_efficacy_evidence(sentenc
      "Conclusions: The design allows the rapid reduction of symptoms of major depressive disorder to be shown."),
     ("Sex differences in ketamine's effects for depression: a systematic review",  # a moderator, not efficacy
      "RESULTS: Most studies (88.8%) do not support significant sex differences in antidepressant response."),
+    ("Control Group Outcomes in Trials of Psilocybin, SSRIs, or Esketamine for Depression: A Meta-Analysis",
+     "RESULTS: MADRS response rates in esketamine trials were 23 percentage points higher (p < 0.001)."),  # placebo's
 ])
 def test_no_efficacy_evidence_from_users_design_papers_or_moderators(title, sentence):
     text = (f"{title}\nBACKGROUND: Ketamine is studied in patients with major depressive disorder and depression. "

@@ -54,6 +54,13 @@ RECREATIONAL = re.compile(r"\b(?:recreational|non-?medical|illicit|street) (?:us
                           r"use\b(?![^.]*\b(?:treatment|therapy|patients with|depress))", T)
 
 
+# a study of the control arms ("Control Group Outcomes in Trials of Psilocybin, SSRIs, or Esketamine", "The placebo
+# response in esketamine trials"): its results are the placebo's, not the drug's, on efficacy and harms alike
+CONTROL_ARM_STUDY = re.compile(r"^(?:the |a |an )?(?:magnitude of |size of |predictors of )?(?:the )?(?:placebo|nocebo|"
+                               r"control[- ]groups?|control[- ]arms?)(?: and nocebo)?\s+(?:[\w-]+\s+)?(?:outcomes?|"
+                               r"respons\w*|effects?|rates?)\b", T)
+
+
 @dataclass
 class ArticleFacts:
     design: str
@@ -72,6 +79,7 @@ class ArticleFacts:
     recreational: bool = False
     design_paper: bool = False
     notice: bool = False
+    control_arm_study: bool = False
 
 
 BACKGROUND_REMARK = re.compile(r"\bapprov\w*|\bpromising\b|\bemerged\b|\bprevious(?:ly)?\b|\bprior (?:studies|"
@@ -120,4 +128,5 @@ def article_facts(text: str, ex: Extraction, publication_types: list[str] | None
         predictor_study=design.is_predictor_study(text),
         single_dose=bool(SINGLE_DOSE.search(text)) and not REPEATED_DOSING.search(text),
         narrative_review=design.is_narrative_review(text), notice=design.is_notice(text, publication_types),
-        recreational=bool(RECREATIONAL.search(title)), design_paper=bool(design.DESIGN_PAPER.search(title)))
+        recreational=bool(RECREATIONAL.search(title)), design_paper=bool(design.DESIGN_PAPER.search(title)),
+        control_arm_study=bool(CONTROL_ARM_STUDY.search(title)))

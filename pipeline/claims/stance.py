@@ -199,7 +199,8 @@ def _polarity(profile: str, sentence: str, topic: tuple[re.Pattern, ...] = (),
 def _applies(claim: Claim, facts: ArticleFacts) -> bool:
     if claim.human_only and facts.design == "animal":
         return False
-    if facts.design == "protocol" or facts.design_paper or facts.narrative_review or facts.notice:
+    if facts.design == "protocol" or facts.design_paper or facts.narrative_review or facts.notice or \
+            facts.control_arm_study:
         return False
     if facts.recreational and claim.profile in ("efficacy", "durability"):
         return False
