@@ -770,6 +770,14 @@ def test_nausea_and_vomiting_is_no_postoperative_effect_unless_it_says_so(extrac
     ("Ketamine in ECT\nPatients switched to ketamine anesthesia due to suboptimal seizures during ECT.", []),
     ("Ketamine in space\nKetamine has several indications, including acute suicidality, pain, and sedation.", []),
     ("Bupropion toxicity\nThe patient developed seizures after a bupropion overdose.", ["seizures"]),
+    # what a drug is given for, a few words on, is no effect of it; a rescue for an effect of the session is one
+    ("Clarithromycin and colchicine\nA man was treated with clarithromycin for pneumonia.", []),
+    ("Ergotism\nA woman took an ergot alkaloid for the treatment of migraine headaches and developed cool, painful "
+     "legs.", ["painful legs"]),
+    ("Psilocybin in AUD\nOne participant received an antihypertensive for sustained hypertension during the "
+     "psilocybin session.", ["hypertension"]),
+    ("Dexmedetomidine\nDexmedetomidine for the treatment of ketamine-induced emergence delirium.",
+     ["emergence delirium"]),
 ])
 def test_a_treated_condition_goods_seizures_and_ects_seizures_are_no_effects(extractor, text, effects):
     assert [m.text for m in extractor.one(text).mentions if m.label == "ADVERSE_EVENT"] == effects

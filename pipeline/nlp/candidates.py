@@ -159,6 +159,16 @@ def _drop_title_targets(text: str, cands: list) -> list:
 TARGET_CONTINUED = re.compile(r"\s+(?:with|and|or|and/or)\s+(?:[\w-]+\s+){0,2}", re.IGNORECASE)
 # what a drug is used for, listed: "indications, including acute suicidality, pain, and sedation"
 INDICATION_LIST = re.compile(r"\bindications?,?\s+(?:including|such as|for|of)\b[^.;:()]{0,60}$", re.IGNORECASE)
+# what a drug was given for, a few words on: "treated with clarithromycin for pneumonia", "an ergot alkaloid for the
+# treatment of migraine headaches"; not an effect the words pin on a drug ("for the treatment of ketamine-induced
+# emergence delirium")
+INDICATION_BEFORE = re.compile(r"(?:\b(?:treated|treating|treatment|therapy|prescribed|indicated|administered|received|"
+                               r"receiving|taking|took|started|initiated)\b[^.;:]{0,50}\bfor|"
+                               r"\bfor the (?:treatment|management|prevention) of) "
+                               r"(?:(?![\w-]*(?:induced|associated|related)\b)[\w-]+ ){0,2}$", re.IGNORECASE)
+# a rescue medication for an effect of the session is no indication: "received a benzodiazepine for refractory
+# anxiety during the psilocybin session", "an antihypertensive for sustained hypertension after dosing"
+RESCUED_AFTER = re.compile(r"\s+(?:during|after|following|on|at)\b", re.IGNORECASE)
 # seizures that are no effect: of goods ("law enforcement seizures", "drug seizures") and the seizure ECT induces
 # ("suboptimal seizures during ECT", "seizure duration"), unless prolonged
 SEIZURE = re.compile(r"seizures?", re.IGNORECASE)
@@ -195,7 +205,7 @@ def _context_patterns() -> dict[str, re.Pattern]:
     flags = re.IGNORECASE
     return {
         "enrolment": re.compile(rf"(?:{population})\s+(?:(?:{_alternation(enr['modifiers'])}"
-                                rf"|(?:[\w-]+\s+){{1,4}}and)\s+)*$", flags),
+                                rf"|[A-Za-z-]+(?:ary|al|ic|ous|ive|ile)|(?:[\w-]+\s+){{1,4}}and)\s+)*$", flags),
         "enrolment_cue": re.compile(rf"\b(?:{_alternation(enr['link'])}|{_alternation(enr['leads'])})\b", flags),
         "response_before": re.compile(rf"(?:^|[\s(])(?:{_alternation(resp['before'])})[\s-]*$", flags),
         "response_after": re.compile(rf"^\s*(?:{_alternation(resp['after'])})\b", flags),
@@ -255,7 +265,8 @@ def _not_by_context(text: str, start: int, end: int, label: str, canonical: str 
         return True  # "Ramsay sedation scores", "BPRS-positive symptoms", "5D-ASC", "anti-fatigue"
     if INDICATION_LIST.search(before) or _seizure_no_effect(text, start, end):
         return True
-    return bool(pat["treated_before"].search(before) or pat["treated_after"].match(after))
+    return bool(pat["treated_before"].search(before) or pat["treated_after"].match(after)
+                or (INDICATION_BEFORE.search(before) and not RESCUED_AFTER.match(after)))
 
 
 def _drop_by_context(text: str, cands: list) -> list:
