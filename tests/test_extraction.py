@@ -778,6 +778,8 @@ def test_nausea_and_vomiting_is_no_postoperative_effect_unless_it_says_so(extrac
      "psilocybin session.", ["hypertension"]),
     ("Dexmedetomidine\nDexmedetomidine for the treatment of ketamine-induced emergence delirium.",
      ["emergence delirium"]),
+    ("Nifedipine\nHypotension and sinus arrest with nifedipine in a patient with pulmonary hypertension.",
+     ["Hypotension", "sinus arrest"]),  # who was enrolled, after an adjective
 ])
 def test_a_treated_condition_goods_seizures_and_ects_seizures_are_no_effects(extractor, text, effects):
     assert [m.text for m in extractor.one(text).mentions if m.label == "ADVERSE_EVENT"] == effects
