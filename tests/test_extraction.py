@@ -627,6 +627,9 @@ def test_dose_levels_are_no_number_of_doses(extractor):
     ("Ketamine 0.5 mg/kg or 1.0 mg/kg was given.", ["ketamine", "ketamine"]),
     ("Ketamine 0.5 mg/kg, maintenance 0.25 mg/kg/h.", ["ketamine", "ketamine"]),
     ("The dose was 3.0 mg/kg (range 180-228 mg) of ketamine.", ["ketamine", "ketamine"]),
+    # a development code right before a dose is its drug, not the nearest drug the vocabulary knows
+    ("RE104 acts like psilocybin; volunteers received doses of RE104 (5 to 40 mg).", ["re104"]),
+    ("Patients received COMP360 25 mg in the trial.", ["comp360"]),
 ])
 def test_a_dose_after_a_drug_the_vocabulary_lacks_is_that_drugs(extractor, sentence, drugs):
     text = "Ketamine in depression\n" + sentence

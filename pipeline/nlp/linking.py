@@ -67,8 +67,17 @@ NOT_A_DRUG_NAME = frozenset({"range", "mean", "median", "average", "about", "max
 NOT_A_DRUG_FORM = re.compile(r"(?:ly|ed|ing)$")
 
 
+# a development code right before a dose: "doses of RE104 (5 to 40 mg)", "GH001 12 mg", "KET01 160 mg/day"; the
+# vocabulary cannot know every code, and the dose is that compound's, not the nearest known drug's
+DRUG_CODE_BEFORE = re.compile(r"\b([A-Z]{1,5}-?\d{2,4})\s*(?:\(\s*)?$")
+
+
 def unlisted_drug(dose: Mention, mentions: list[Mention], text: str) -> str | None:
-    """The drug of a dose that follows another dose and a drug name the vocabulary does not know, or None."""
+    """The drug of a dose that follows a drug code, or another dose and a drug name the vocabulary does not know;
+    else None."""
+    code = DRUG_CODE_BEFORE.search(text, max(0, dose.start - 20), dose.start)
+    if code and not any(code.start() <= m.start < dose.start for m in mentions if m.label in ("DRUG", "DOSE")):
+        return code.group(1).lower()
     earlier = [m for m in mentions if m.label in ("DOSE", "DRUG") and m.sent_index == dose.sent_index
                and m.end <= dose.start]
     if not earlier or max(earlier, key=lambda m: m.end).label != "DOSE":
