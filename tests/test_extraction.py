@@ -697,6 +697,8 @@ def test_an_oral_snri_is_no_route_of_the_study_drug():
     ("Neither acute dissociative nor psychotomimetic effects were associated with response.",
      "psychotomimetic effects", False),
     ("Neither nausea nor vomiting occurred.", "vomiting", True),
+    ("Without rigorous screening, fatal arrhythmias may occur.", "fatal arrhythmias", False),  # its own clause
+    ("Ketamine was given without nausea, vomiting or dizziness.", "vomiting", True),  # a list
     ("Nausea was not observed.", "Nausea", True),
     ("Nausea was absent, but dizziness occurred.", "dizziness", False),
     ("No nausea but dizziness occurred.", "dizziness", False),

@@ -19,6 +19,10 @@ NEG_AFTER = re.compile(
     r"increase)|^[^.;]{0,25}?\b(?:was|were) absent", re.IGNORECASE)
 # "not" that denies something else than the effect's occurrence: "not only", "due to not tolerating dissociation"
 NOT_OCCURRENCE = re.compile(r"\s+(?:only|just|merely|tolerat\w*)\b", re.IGNORECASE)
+# the effect is the subject of its own clause: "..., fatal arrhythmias may occur" (not a list: "without nausea,
+# vomiting or dizziness")
+CLAUSE_VERB_AFTER = re.compile(r"\s+(?:may|might|can|could|will|would|occur\w*|develop\w*|emerged?|appeared?|"
+                               r"(?:was|were|is|are)\b)", re.IGNORECASE)
 # "Neither acute dissociative nor psychotomimetic effects were associated with ...": the effects occurred, the
 # association is what is denied
 ASSOCIATION_AFTER = re.compile(r"^[^.;]{0,60}?\b(?:was|were|is|are)\s+(?:significantly\s+)?(?:associated|correlated|"
@@ -165,6 +169,8 @@ def is_negated(sentence: str, start: int, end: int) -> bool:
         cue = cues[-1].group().lower()
         if cue == "not" and NOT_OCCURRENCE.match(before, cues[-1].end()):
             return False
+        if cue == "without" and "," in before[cues[-1].end():] and CLAUSE_VERB_AFTER.match(sentence, end):
+            return False  # "without rigorous screening, fatal arrhythmias may occur": the comma closed its phrase
         return not (cue in ("neither", "nor") and ASSOCIATION_AFTER.search(sentence[end:]))
     return bool(NEG_AFTER.search(sentence[end:end + 60]))
 
