@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import json
 import os
 import sys
@@ -122,9 +123,9 @@ def cmd_replay(args: argparse.Namespace) -> int:
     try:
         server = ReplayServer(args.data, host=args.host, port=args.port, enforce_rate=not args.no_rate_limit)
     except OSError as exc:
-        if isinstance(exc, FileNotFoundError):
-            raise
-        raise RuntimeError(f"cannot serve on {args.host}:{args.port}: {exc.strerror or exc}") from exc
+        if exc.errno in (errno.EADDRINUSE, errno.EADDRNOTAVAIL) or exc.filename is None:
+            raise RuntimeError(f"cannot serve on {args.host}:{args.port}: {exc.strerror or exc}") from exc
+        raise RuntimeError(f"cannot read {exc.filename}: {exc.strerror or exc}") from exc
     for spec in args.fault or []:
         kind, _, count = spec.partition(":")
         server.faults.push(kind, int(count or 1))

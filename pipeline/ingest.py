@@ -89,11 +89,13 @@ def merge(existing: dict[str, dict], events: Iterable[Event], run_id: str,
     # (JSON lines from mixed sources do this) is quarantined instead of breaking the publish
     owner = {r["pmid"]: k for k, r in existing.items() if r.get("pmid")}
     replaced: dict[str, dict | None] = {}  # doc_id -> its row before this merge changed it (None: new)
+    parse_rejected = {k[0] for k in rejects if k[1] == "parse"}  # a scan of all rejects per record would be slow
     n_records = code_faults = 0
     for ev in events:
         n_records += not isinstance(ev, Deletion)
         if isinstance(ev, Reject):
             code_faults += ev.reason.startswith(CODE_FAULTS)
+            parse_rejected.add(ev.doc_id)
             _quarantine(rejects, {"doc_id": ev.doc_id, "source": ev.source, "stage": "parse", "reason": ev.reason,
                                   "snippet": ev.snippet, "first_run_id": run_id}, met)
         elif isinstance(ev, Deletion):
@@ -104,6 +106,7 @@ def merge(existing: dict[str, dict], events: Iterable[Event], run_id: str,
                 counts.deleted += 1
         else:
             if ev.pmid and owner.get(ev.pmid, ev.doc_id) != ev.doc_id:
+                parse_rejected.add(ev.doc_id)
                 _quarantine(rejects, {"doc_id": ev.doc_id, "source": ev.source, "stage": "parse",
                                       "reason": f"pmid {ev.pmid} already belongs to {owner[ev.pmid]}",
                                       "snippet": ev.title[:500], "first_run_id": run_id}, met)
@@ -117,12 +120,14 @@ def merge(existing: dict[str, dict], events: Iterable[Event], run_id: str,
             try:
                 row = article_row(ev)
             except (TypeError, ValueError) as exc:
+                parse_rejected.add(ev.doc_id)
                 _quarantine(rejects, {"doc_id": ev.doc_id, "source": ev.source, "stage": "parse",
                                       "reason": f"{type(exc).__name__}: {exc}"[:300], "snippet": None,
                                       "first_run_id": run_id}, met)
                 continue
-            for key in [k for k in rejects if k[0] == ev.doc_id and k[1] == "parse"]:
-                del rejects[key]  # an earlier copy failed to parse; this one did
+            if ev.doc_id in parse_rejected:  # an earlier copy failed to parse; this one did
+                for key in [k for k in rejects if k[0] == ev.doc_id and k[1] == "parse"]:
+                    del rejects[key]
             if held is None:
                 counts.new += 1
             elif held["content_hash"] == row["content_hash"]:

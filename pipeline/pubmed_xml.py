@@ -331,12 +331,14 @@ def iter_records(stream: IO[bytes] | str, source: str = "") -> Iterator[Article 
                     del parent[0]
     except etree.XMLSyntaxError as exc:
         data = _reread(stream)
-        chunks = list(RECORD_CHUNK.finditer(data)) if data else []
-        if len(chunks) <= done:
+        starts = [m.start() for m in RECORD_START.finditer(data)] if data else []
+        if len(starts) <= done:
             yield Reject(None, f"malformed XML: {exc}", source)
             return
-        for chunk in chunks[done:]:
-            yield from _salvage(chunk.group(), source, exc)
+        # each later record from its start tag to the next one: a damaged end tag cannot swallow the next record,
+        # and a record cut off at the end of the file is quarantined like any other damaged one
+        for a, b in zip(starts[done:], starts[done + 1:] + [len(data)], strict=True):
+            yield from _salvage(data[a:b], source, exc)
 
 
 def _parse_record(el: etree._Element, source: str) -> Iterator[Article | Deletion | Reject]:
@@ -353,7 +355,8 @@ def _parse_record(el: etree._Element, source: str) -> Iterator[Article | Deletio
         yield Reject(doc_id, f"{type(exc).__name__}: {exc}", source, _snippet(el))
 
 
-RECORD_CHUNK = re.compile(rb"<(PubmedArticle|PubmedBookArticle|DeleteCitation)\b.*?</\1\s*>", re.DOTALL)
+RECORD_START = re.compile(rb"<(?:" + "|".join(RECORD_TAGS).encode() + rb")[\s>]")
+RECORD_END = re.compile(rb"</(?:" + "|".join(RECORD_TAGS).encode() + rb")\s*>")
 CHUNK_PMID = re.compile(rb"<PMID\b[^>]*>\s*(\d+)\s*</PMID>")
 
 
@@ -370,10 +373,14 @@ def _reread(stream: IO[bytes] | str) -> bytes | None:
 
 
 def _salvage(chunk: bytes, source: str, damage: Exception) -> Iterator[Article | Deletion | Reject]:
-    """One record of a damaged stream, parsed alone; if it is the damaged one, a Reject (by PMID when readable)."""
+    """One record of a damaged stream (from its start tag to the next record's), parsed alone; if it is the damaged
+    one, a Reject (by its first PMID, the record's own, when readable)."""
     parser = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True, huge_tree=True)
+    ends = list(RECORD_END.finditer(chunk))
     try:
-        el = etree.fromstring(chunk, parser)
+        if not ends:
+            raise etree.XMLSyntaxError("the record has no end tag (cut off)", None, 0, 0)
+        el = etree.fromstring(chunk[:ends[-1].end()], parser)
     except etree.XMLSyntaxError as exc:
         pmid = CHUNK_PMID.search(chunk)
         yield Reject(f"pmid:{pmid.group(1).decode()}" if pmid else None,

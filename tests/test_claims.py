@@ -1090,6 +1090,8 @@ def test_odds_of_remission_speak_on_efficacy_only_when_the_drug_is_their_subject
     # a negative cue about the other comparisons says nothing against the one reported
     ("NMA showed ECT and ketamine improved HDRS versus placebo; other comparisons not significant.", "supports"),
     ("Ketamine did not improve HDRS versus placebo.", "conflicts"),
+    ("Compared with other antidepressant treatments ketamine showed no significant benefit over placebo.",
+     "conflicts"),  # "other treatments" is not the subject of the negative cue
 ])
 def test_losing_to_an_active_treatment_and_other_comparisons(sentence, expected):
     assert stance._polarity("efficacy", sentence)[0] == expected

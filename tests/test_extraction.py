@@ -545,6 +545,7 @@ def test_a_benefit_is_no_adverse_event(span, dropped):
     ("MADRS fell from week 0 to week 4.", ["week 4"]),  # not after "week 0", which is baseline, not left out
     ("The duration of the longest maintenance cycle was 61 weeks.", []),  # a length
     ("The mean duration of response was 14 days after the infusion.", ["14 days after"]),  # how long it lasted
+    ("The duration of analgesia was 4 hours.", ["4 hours"]),
 ])
 def test_pharmacokinetic_times_are_no_timepoints(text, found):
     assert [text[h.start:h.end] for h in rules.find_timepoints(text)] == found
@@ -571,6 +572,8 @@ def test_pharmacokinetic_times_are_no_timepoints(text, found):
     ("Children received intranasal premedication with either dexmedetomidine (2 µg/kg) or esketamine (1 mg/kg).",
      ["intranasal", "intranasal"]),
     ("Patients received intranasal esketamine 56 mg and 10 mg escitalopram.", ["intranasal", None]),  # no choice
+    ("Patients received oral sertraline 50 mg and either 0.5 mg/kg ketamine or midazolam 0.045 mg/kg.",
+     ["oral", None, None]),  # the route is sertraline's: a drug stands between it and the choice
     ("Children received intranasal atomised dexmedetomidine 2.5 µg/kg or intranasal atomised ketamine 5 mg/kg.",
      ["intranasal", "intranasal"]),
 ])
@@ -697,6 +700,8 @@ def test_an_oral_snri_is_no_route_of_the_study_drug():
     ("Neither acute dissociative nor psychotomimetic effects were associated with response.",
      "psychotomimetic effects", False),
     ("Neither nausea nor vomiting occurred.", "vomiting", True),
+    ("Neither hallucinations nor dissociation were reported, and BDNF was associated with response.", "dissociation",
+     True),
     ("Without rigorous screening, fatal arrhythmias may occur.", "fatal arrhythmias", False),  # its own clause
     ("Ketamine was given without nausea, vomiting or dizziness.", "vomiting", True),  # a list
     ("Nausea was not observed.", "Nausea", True),
@@ -758,6 +763,9 @@ def test_a_schedule_after_a_list_of_levels_is_each_levels():
     assert [(d.course, d.infusion_minutes, d.frequency) for d in doses] == [
         ("14 days", None, None), ("14 days", None, None), (None, 40.0, "twice weekly"), (None, 40.0, "twice weekly"),
         (None, 40.0, "twice weekly"), (None, None, "daily")]
+    other = "Psilocybin\nParticipants took psilocybin 25 mg and 20 mg escitalopram daily for 6 weeks."
+    doses = next(iter(Extractor(with_model=False).run([("t", None, 1, other, None)]))).doses
+    assert [(d.drug, d.frequency) for d in doses] == [("psilocybin", None), ("escitalopram", "daily")]
 
 
 def test_nausea_and_vomiting_is_no_postoperative_effect_unless_it_says_so(extractor):
@@ -779,6 +787,8 @@ def test_nausea_and_vomiting_is_no_postoperative_effect_unless_it_says_so(extrac
     ("Clarithromycin and colchicine\nA man was treated with clarithromycin for pneumonia.", []),
     ("Ergotism\nA woman took an ergot alkaloid for the treatment of migraine headaches and developed cool, painful "
      "legs.", ["painful legs"]),
+    ("X\nIn 2020 customs reported many seizures of ketamine and cocaine.", []),
+    ("Ketamine in ECT\nTwo patients had spontaneous seizures on the day after their last ECT session.", ["seizures"]),
     ("Psilocybin in AUD\nOne participant received an antihypertensive for sustained hypertension during the "
      "psilocybin session.", ["hypertension"]),
     ("Dexmedetomidine\nDexmedetomidine for the treatment of ketamine-induced emergence delirium.",

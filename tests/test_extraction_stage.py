@@ -132,16 +132,13 @@ def test_a_night_of_only_oversized_records_quarantines_them_and_publishes(tmp_pa
     assert set(pd.read_parquet(out / "articles.parquet")["doc_id"]) == {f"pmid:{i}" for i in range(1, 5)}
 
 
-def test_a_code_fault_on_every_record_stops_the_run():
+def test_every_record_breaking_stops_the_run_unless_they_are_only_too_long():
     def broken(items, catalogue):
-        return [(it[0], None, "AttributeError: 'NoneType' object has no attribute 'text'") for it in items]
+        return [(it[0], None, "ValueError: not enough values to unpack") for it in items]
 
     articles = [{"doc_id": f"d{i}", "pmid": None, "version": 1, "text": f"T\n{ABSTRACT}", "sections": [],
                  "content_hash": str(i)} for i in range(3)]
     with pytest.raises(RuntimeError, match="fault of the pipeline"):
         extract_articles(articles, {}, {}, "m", runner=broken)
-
-    def one_bad(items, catalogue):
-        return [(it[0], None, "ValueError: [E088] Text of length ...") for it in items]
-
-    assert len(extract_articles(articles, {}, {}, "m", runner=one_bad).rejects) == 3  # the records' own fault
+    long = [{**a, "text": "ketamine " * 20_000} for a in articles]  # over MAX_TEXT_CHARS: the records' own fault
+    assert len(extract_articles(long, {}, {}, "m").rejects) == 3

@@ -273,12 +273,15 @@ def test_every_window_of_a_split_range_keeps_its_raw_files(tmp_path, monkeypatch
 
 def test_kev_replay_refuses_a_missing_folder_and_a_port_in_use(tmp_path, capsys):
     import socket
+    import subprocess
+    import sys
 
     from pipeline.cli import main
-    from pipeline.replay.server import load_records
 
-    with pytest.raises(FileNotFoundError, match="no such file or folder to replay"):
-        load_records(tmp_path / "no-such-folder")  # (through `kev replay`: one line, exit 2; it served nothing)
+    # a subprocess with a timeout: a regression would serve an empty PubMed forever
+    r = subprocess.run([sys.executable, "-m", "pipeline.cli", "replay", "--data", str(tmp_path / "no-such-folder")],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and "no such file or folder to replay" in r.stderr and "Traceback" not in r.stderr
     with socket.socket() as held:
         held.bind(("127.0.0.1", 0))
         held.listen()

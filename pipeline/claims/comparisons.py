@@ -50,7 +50,7 @@ def is_head_to_head(sentence: str) -> bool:
 # a negative cue about the other comparisons of the clause: "ketamine improved HDRS versus placebo; other
 # comparisons not significant" says nothing against the comparison it reported
 OTHER_THINGS = re.compile(r"\b(?:all )?other (?:\w+ )?(?:comparisons|outcomes|measures|end ?points|scales|contrasts|"
-                          r"doses|arms|groups|treatments)\b[^,;]*$", T)
+                          r"doses|arms|groups|treatments)\s+(?:(?:were|was|are|is|did|remained)\s+)?$", T)
 SIDE_EFFECT_TARGET = re.compile(r"^[^.;]{0,40}\b(?:dissociat\w*|psychotomimetic|psychotic|side[- ]effects?|adverse|"
                                 r"blood pressure|heart rate|vital signs|sedation)", T)
 
@@ -91,8 +91,10 @@ def efficacy_negatives(sentence: str, controlled: bool) -> list[str]:
 # non-inferior to ECT": no evidence on efficacy either way (GUIDELINES weigh the drug against control or baseline;
 # the annotators cite none of these). It read as support: "superior" is a positive cue.
 DRUG_LOSES = re.compile(r"\bsuperior to (?:(?:IV|intravenous|oral|intranasal|racemic)\s+)?(?:es|ar)?ketamine\b|"
-                        r"\b(?:es|ar)?ketamine\b[^.;]{0,40}\b(?:was|were|is|are) (?:not non-?)?inferior to\b|"
-                        r"\b(?:es|ar)?ketamine\b[^.;]{0,30}\bless effective than\b", T)
+                        r"\b(?:es|ar)?ketamine\b(?:(?!placebo|saline|midazolam|control|sham)[^.;,]){0,40}\b(?:was|were|"
+                        r"is|are) (?:not non-?)?inferior to\b|"
+                        r"\b(?:es|ar)?ketamine\b(?:(?!placebo|saline|midazolam|control|sham)[^.;,]){0,30}"
+                        r"\bless effective than\b", T)
 
 
 def active_no_difference(sentence: str, controlled: bool) -> bool:

@@ -158,7 +158,7 @@ def _drop_title_targets(text: str, cands: list) -> list:
 # the title's target goes on: "delirium with severe agitation", "delirium and agitation"
 TARGET_CONTINUED = re.compile(r"\s+(?:with|and|or|and/or)\s+(?:[\w-]+\s+){0,2}", re.IGNORECASE)
 # what a drug is used for, listed: "indications, including acute suicidality, pain, and sedation"
-INDICATION_LIST = re.compile(r"\bindications?,?\s+(?:including|such as|for|of)\b[^.;:()]{0,60}$", re.IGNORECASE)
+INDICATION_LIST = re.compile(r"\bindications?,?\s+(?:including|such as|for)\b[^.;:()]{0,60}$", re.IGNORECASE)
 # what a drug was given for, a few words on: "treated with clarithromycin for pneumonia", "an ergot alkaloid for the
 # treatment of migraine headaches"; not an effect the words pin on a drug ("for the treatment of ketamine-induced
 # emergence delirium")
@@ -173,10 +173,17 @@ RESCUED_AFTER = re.compile(r"\s+(?:during|after|following|on|at)\b", re.IGNORECA
 # ("suboptimal seizures during ECT", "seizure duration"), unless prolonged
 SEIZURE = re.compile(r"seizures?", re.IGNORECASE)
 GOODS_SEIZURE_BEFORE = re.compile(r"\b(?:law enforcement|police|customs|border|drug|drugs)\s+$", re.IGNORECASE)
-GOODS_SEIZURE_AFTER = re.compile(r"^\s+of\s+(?:[\w-]+\s+){0,2}?(?:(?:es|ar)?ketamine|drugs?|cocaine|heroin|"
+GOODS_SEIZURE_AFTER = re.compile(r"\s+of\s+(?:[\w-]+\s+){0,2}?(?:(?:es|ar)?ketamine|drugs?|cocaine|heroin|"
                                  r"cannabis|substances?|NPS|MDMA|ecstasy)\b", re.IGNORECASE)
 ECT = re.compile(r"\bECT\b|\belectroconvulsive|\belectroshock", re.IGNORECASE)
-PROLONGED = re.compile(r"\b(?:prolonged|status)\s+$", re.IGNORECASE)
+PROLONGED = re.compile(r"\b(?:prolonged|status|spontaneous|tardive|late|recurrent)\s+$", re.IGNORECASE)
+# the seizure ECT is given to induce: "suboptimal seizures", "ECT-induced seizure", "seizure duration/threshold",
+# "seizures during ECT"; not "spontaneous seizures on the day after their last ECT session"
+ECT_SEIZURE_BEFORE = re.compile(r"\b(?:suboptimal|optimal|adequate|inadequate|therapeutic|induced|ECT|motor|EEG|"
+                                r"generalized|generalised|short|shorter|longer)\s+$", re.IGNORECASE)
+ECT_SEIZURE_AFTER = re.compile(r"\s*(?:duration|threshold|quality|length|adequacy|expression|activity|induction|"
+                               r"during (?:the |an? |each )?(?:acute )?(?:course of )?(?:ECT|electroconvulsive|"
+                               r"treatment|session))", re.IGNORECASE)
 
 
 def _seizure_no_effect(text: str, start: int, end: int) -> bool:
@@ -187,7 +194,8 @@ def _seizure_no_effect(text: str, start: int, end: int) -> bool:
     s = max(text.rfind(". ", 0, start), text.rfind("\n", 0, start)) + 1
     e = text.find(". ", end)
     sentence = text[s:e if e != -1 else len(text)]
-    return bool(ECT.search(sentence)) and not PROLONGED.search(text, max(0, start - 20), start)
+    return bool(ECT.search(sentence)) and not PROLONGED.search(text, max(0, start - 20), start) and bool(
+        ECT_SEIZURE_BEFORE.search(text, max(0, start - 30), start) or ECT_SEIZURE_AFTER.match(text, end))
 
 
 def _alternation(words: Iterable[str]) -> str:

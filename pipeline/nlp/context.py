@@ -25,8 +25,9 @@ CLAUSE_VERB_AFTER = re.compile(r"\s+(?:may|might|can|could|will|would|occur\w*|d
                                r"(?:was|were|is|are)\b)", re.IGNORECASE)
 # "Neither acute dissociative nor psychotomimetic effects were associated with ...": the effects occurred, the
 # association is what is denied
-ASSOCIATION_AFTER = re.compile(r"^[^.;]{0,60}?\b(?:was|were|is|are)\s+(?:significantly\s+)?(?:associated|correlated|"
-                               r"related|linked|predictive)\b", re.IGNORECASE)
+ASSOCIATION_AFTER = re.compile(r"(?:(?!\b(?:was|were|is|are)\b)[^.;,]){0,60}\b(?:was|were|is|are)\s+"
+                               r"(?:significantly\s+)?(?:associated|correlated|related|linked|predictive)\b",
+                               re.IGNORECASE)
 CONTRAST = re.compile(r"\b(?:but|however|although|whereas|except|while)\b", re.IGNORECASE)
 HEDGE = re.compile(
     r"\b(?:may|might|could|possibly|potentially|perhaps|appears? to|seems? to|if|whether|hypothesi[sz]ed?|"
@@ -39,7 +40,7 @@ HEDGE = re.compile(
     re.IGNORECASE)
 # "a risk of cystitis" is a possibility; "increased the risk of dizziness (RR = 1.99, 95% CI ...)" a result
 RISK = re.compile(r"\brisk of\b", re.IGNORECASE)
-RESULT_STATISTICS = re.compile(r"\b[pP]\s*[<=≤>]|\b95\s*%|\b(?:RR|OR|HR|aOR|IRR|ROR)\s*[=:(,]|\bCI\b")
+RESULT_STATISTICS = re.compile(r"\b[pP]\s*[<=≤>]|\b95\s*%|\b(?:RR|OR|HR|aOR|IRR|ROR)\s*(?:[=:(,]|\d)|\bCI\b")
 
 SECTION_ROLES = {
     "background": ("BACKGROUND", "INTRODUCTION", "OBJECTIVE", "OBJECTIVES", "AIM", "AIMS", "PURPOSE", "CONTEXT",
@@ -122,6 +123,7 @@ def sentence_roles(sentences: list[str], section_roles: list[str | None]) -> lis
     and position: the first body sentence is background, the last conclusions, a sentence with statistics results.
     """
     roles: list[str] = []
+    weak: set[int] = set()
     current: str | None = None
     n = len(sentences)
     for i, (sent, sec_role) in enumerate(zip(sentences, section_roles, strict=True)):
@@ -148,14 +150,17 @@ def sentence_roles(sentences: list[str], section_roles: list[str | None]) -> lis
             roles.append("results")
         elif METHOD_CUES_WEAK.search(sent) and i < n - 1:
             roles.append("methods")
+            weak.add(i)  # its own role only: the sentences after it do not inherit it
         elif i == 1:
             roles.append("background")
         elif i == n - 1:
             roles.append("conclusions")
-        elif roles[-1] == "background" and i > n // 2:
-            roles.append("results")  # an unstructured abstract's second half is not its background
         else:
-            roles.append(roles[-1] if roles[-1] != "title" else "background")
+            prev = next(r for j, r in reversed(list(enumerate(roles))) if j not in weak)
+            if prev == "background" and i > n // 2:
+                roles.append("results")  # an unstructured abstract's second half is not its background
+            else:
+                roles.append(prev if prev != "title" else "background")
     return roles
 
 
@@ -171,7 +176,7 @@ def is_negated(sentence: str, start: int, end: int) -> bool:
             return False
         if cue == "without" and "," in before[cues[-1].end():] and CLAUSE_VERB_AFTER.match(sentence, end):
             return False  # "without rigorous screening, fatal arrhythmias may occur": the comma closed its phrase
-        return not (cue in ("neither", "nor") and ASSOCIATION_AFTER.search(sentence[end:]))
+        return not (cue in ("neither", "nor") and ASSOCIATION_AFTER.match(sentence, end))
     return bool(NEG_AFTER.search(sentence[end:end + 60]))
 
 

@@ -208,8 +208,8 @@ def _last_of_list(dose: Mention, doses: list[Mention], text: str, sentence_end: 
     for nxt in doses:
         if nxt.start < last.end:
             continue
-        if nxt.start >= sentence_end or not LIST_GAP.match(text[last.end:nxt.start]):
-            break
+        if nxt.start >= sentence_end or nxt.drug != dose.drug or not LIST_GAP.match(text[last.end:nxt.start]):
+            break  # another sentence, another drug ("psilocybin 25 mg and 20 mg escitalopram daily"), no list
         last = nxt
     return last
 

@@ -115,7 +115,7 @@ def dose_route(dose: Mention, mentions: list[Mention], text: str) -> str | None:
     in_sentence = [r for r in mentions if r.label == "ROUTE" and r.sent_index == dose.sent_index and r.canonical
                    and not DOSE_CO_MEDICATION.match(text, r.end)]
     routes = [r for r in in_sentence if r.drug in (None, dose.drug)]
-    routes = routes or [r for r in in_sentence if _shared(r, dose, in_sentence, text)]
+    routes = routes or [r for r in in_sentence if _shared(r, dose, in_sentence, mentions, text)]
     routes = [r for r in routes if r.canonical != "other"] or routes
     if not routes:
         return None
@@ -142,15 +142,19 @@ SHARED_ROUTE_GAP = re.compile(r"^(?:[^;.]|\.(?=\d)){0,160}$")
 SHARED_ROUTE_STOP = re.compile(r"\b(?:whereas|while|versus|vs\.?|then|followed by|compared|than)\b", re.IGNORECASE)
 
 
-def _shared(route: Mention, dose: Mention, routes: list[Mention], text: str) -> bool:
-    """The route is another drug's, but named before a choice ("either ... or ...") that holds the dose, with no
+def _shared(route: Mention, dose: Mention, routes: list[Mention], mentions: list[Mention], text: str) -> bool:
+    """The route is another drug's, but governs a choice ("either ... or ...") that holds the dose: no drug between
+    the route and "either" ("oral sertraline 50 mg and either ketamine or midazolam" is sertraline's route), no
     other route and no contrast in between."""
     if route.end > dose.start:
         return False
     gap = text[route.end:dose.start]
-    return (bool(SHARED_ROUTE_GAP.match(gap)) and re.search(r"\beither\b", gap, re.IGNORECASE) is not None
-            and not SHARED_ROUTE_STOP.search(gap)
-            and not any(route.end <= r.start and r.end <= dose.start for r in routes if r is not route))
+    either = re.search(r"\beither\b", gap, re.IGNORECASE)
+    if either is None or not SHARED_ROUTE_GAP.match(gap) or SHARED_ROUTE_STOP.search(gap):
+        return False
+    choice = route.end + either.start()
+    return not any(route.end <= m.start < choice for m in mentions if m.label == "DRUG") and \
+        not any(route.end <= r.start and r.end <= dose.start for r in routes if r is not route)
 
 
 DOSE_SEPARATOR = re.compile(r"[,;]|\b(?:or|and|whereas|while|versus|vs\.?|then|followed by)\b", re.IGNORECASE)

@@ -293,11 +293,13 @@ def _excluded(span: str, before: str, after: str) -> bool:
     return False
 
 
-# a length stated as such, further back than `before` reaches: "the duration of the longest maintenance cycle was
-# 61 weeks"; not how long an effect lasted ("the duration of response was 14 days" is a TIMEPOINT)
-_LENGTH_STATEMENT = re.compile(r"\b(?:duration|length) of\b(?:(?!respon|effect|benefit|remission|relief|improve|"
-                               r"action|antidepress)[^.;]){0,60}\b(?:was|were|is|are)(?:\s+(?:approximately|about|around|"
-                               r"up to))?\s*$", re.IGNORECASE)
+# a length of a treatment or study stated as such, further back than `before` reaches: "the duration of the longest
+# maintenance cycle was 61 weeks"; not how long an effect lasted ("the duration of response was 14 days", "the
+# duration of analgesia was 4 hours" are TIMEPOINTs)
+_LENGTH_STATEMENT = re.compile(r"\b(?:duration|length) of\b[^.;]{0,40}?\b(?:cycles?|treatments?|course|follow-?up|"
+                               r"stay|trials?|study|maintenance|phases?|periods?|hospitali[sz]ations?|admissions?|"
+                               r"illness|episodes?|therapy|programs?|interventions?)\b[^.;]{0,20}?\b(?:was|were|is|are)"
+                               r"(?:\s+(?:approximately|about|around|up to))?\s*$", re.IGNORECASE)
 _LIST_GAP = re.compile(rf"{SP}*(?:,{SP}*(?:and|or)?|and|or|;){SP}*", re.IGNORECASE)
 _RANGE_GAP = re.compile(rf"{SP}*(?:to|{DASH}){SP}*", re.IGNORECASE)
 

@@ -161,7 +161,7 @@ def create_app(out: Path, token: str | None = None) -> FastAPI:
         if seen and seen != dec.sentence_hash(row["sentence"]):
             raise HTTPException(409, "the sentence changed since this page was opened (a new run published a revised "
                                      "record): reload the page and decide again")
-        if shown and shown != row["stance"]:
+        if decision == "confirm" and shown and shown != row["stance"]:  # a reject or new stance needs no model
             raise HTTPException(409, f"the model's stance changed from {shown} to {row['stance']} since this page was "
                                      "opened (a new run published): reload the page and decide again")
         try:

@@ -63,7 +63,11 @@ def _open(out: Path) -> sqlite3.Connection:
     have = {r[1] for r in con.execute("PRAGMA table_info(decisions)")}
     for column in ("sentence_sha1", "model_stance"):  # a log written by an older release
         if column not in have:
-            con.execute(f"ALTER TABLE decisions ADD COLUMN {column} TEXT")
+            try:
+                con.execute(f"ALTER TABLE decisions ADD COLUMN {column} TEXT")
+            except sqlite3.OperationalError as exc:  # another connection migrated it first
+                if "duplicate column" not in str(exc):
+                    raise
     # append-only: the log refuses updates and deletes
     con.execute("CREATE TRIGGER IF NOT EXISTS no_update BEFORE UPDATE ON decisions "
                 "BEGIN SELECT RAISE(ABORT, 'review decisions are append-only'); END")
