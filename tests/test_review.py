@@ -90,6 +90,14 @@ def browser():
         b.close()
 
 
+def decide(opener, url: str, evidence_id: str, form: str) -> int:
+    """POST a decision form; the HTTP status (an error status is an answer here, not an exception)."""
+    try:
+        return opener.open(urllib.request.Request(f"{url}/evidence/{evidence_id}/decide", form.encode())).status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
 def shot(page, name: str) -> None:
     if os.environ.get("KEV_SCREENSHOTS"):
         page.screenshot(path=str(ROOT / "docs" / f"review-{name}.png"), full_page=name != "claim")
@@ -318,11 +326,7 @@ def test_a_decision_on_a_sentence_that_changed_while_the_page_was_open_is_refuse
         assert seen == decisions.sentence_hash(ev["sentence"])
 
         def post(seen_hash: str) -> int:
-            data = f"decision=confirm&reviewer=ann&csrf={csrf}&seen={seen_hash}".encode()
-            try:
-                return opener.open(urllib.request.Request(f"{url}/evidence/{ev['evidence_id']}/decide", data)).status
-            except urllib.error.HTTPError as exc:
-                return exc.code
+            return decide(opener, url, ev["evidence_id"], f"decision=confirm&reviewer=ann&csrf={csrf}&seen={seen_hash}")
 
         before = len(decisions.all_decisions(out))
         assert post("0" * 40) == 409 and len(decisions.all_decisions(out)) == before
@@ -370,11 +374,7 @@ def test_a_confirm_of_a_stance_that_changed_while_the_page_was_open_is_refused(t
         assert page.split('name="shown" value="')[1].split('"')[0] == ev["stance"]
 
         def post(shown: str) -> int:
-            data = f"decision=confirm&reviewer=ann&csrf={csrf}&shown={shown}".encode()
-            try:
-                return opener.open(urllib.request.Request(f"{url}/evidence/{ev['evidence_id']}/decide", data)).status
-            except urllib.error.HTTPError as exc:
-                return exc.code
+            return decide(opener, url, ev["evidence_id"], f"decision=confirm&reviewer=ann&csrf={csrf}&shown={shown}")
 
         before = len(decisions.all_decisions(out))
         assert post(other) == 409 and len(decisions.all_decisions(out)) == before
