@@ -43,8 +43,10 @@ WERE_SEARCHED = re.compile(r"\bwere searched\b", T)
 RECORDS = re.compile(r"\b(?:records|charts|notes|files)\b", T)
 
 
+@lru_cache(maxsize=64)
 def is_systematic_review(text: str) -> bool:
-    """Review words, or a search that is not of records (a regex for the latter backtracked on every position)."""
+    """Review words, or a search that is not of records (a regex for the latter backtracked on every position).
+    Remembered: the design, the routes and the narrative-review check all ask for the same abstract."""
     if REVIEW.search(text):
         return True
     for m in WERE_SEARCHED.finditer(text):
