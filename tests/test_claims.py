@@ -1021,6 +1021,15 @@ def test_a_procedure_the_participants_underwent_is_methods_unless_a_result_is_re
     assert sentence_roles(sents, [None] * len(sents))[3:5] == ["methods", "results"]
 
 
+def test_a_reduction_the_drug_counteracts_is_an_increase_and_cytokines_are_markers():
+    from pipeline.claims.stance import MARKER_RESULT
+
+    cat = {c.id: c for c in load_catalogue().claims}
+    sentence = "A single dose of ketamine counteracted stress-related reductions in synaptic markers."
+    assert stance._polarity("plasticity", sentence, cat["neuroplasticity"].topic)[0] == "supports"
+    assert MARKER_RESULT.search("A single ketamine infusion improved the TNF-α-to-IL-2 ratio.")
+
+
 def test_a_marker_takes_the_direction_of_its_own_clause():
     from pipeline.claims.stance import PLASTICITY_DOWN, PLASTICITY_UP, _nearest
 
@@ -1092,6 +1101,20 @@ def test_odds_of_remission_speak_on_efficacy_only_when_the_drug_is_their_subject
     ("Ketamine did not improve HDRS versus placebo.", "conflicts"),
     ("Compared with other antidepressant treatments ketamine showed no significant benefit over placebo.",
      "conflicts"),  # "other treatments" is not the subject of the negative cue
+    # groups that all had the drug: subgroups, monotherapy against add-on, repeated against single infusions
+    ("Patients with anxious depression had significantly fewer depression symptoms compared to those with "
+     "nonanxious depression at days 1 through 5.", None),
+    ("Ketamine monotherapy showed a significantly greater reduction in MADRS than the adjunctive group.", None),
+    ("Repeated infusions improved the antidepressant effect, compared with a single infusion (p < 0.01).", None),
+    ("Patients with anxious depression improved more on ketamine than on placebo (p < 0.01).", "supports"),
 ])
 def test_losing_to_an_active_treatment_and_other_comparisons(sentence, expected):
     assert stance._polarity("efficacy", sentence)[0] == expected
+
+
+def test_an_antisuicidal_effect_is_no_antidepressant_finding():
+    text = ("Ketamine infusions in treatment-resistant bipolar depression\nMETHODS: Patients with depression received "
+            "seven ketamine infusions; MADRS was rated. RESULTS: A significant antisuicidal effect was observed in "
+            "responders at the 7th infusion.")
+    claims = {f.claim_id for f in _assess(text)}
+    assert "suicidal_ideation" in claims and "antidepressant_efficacy" not in claims

@@ -97,6 +97,20 @@ DRUG_LOSES = re.compile(r"\bsuperior to (?:(?:IV|intravenous|oral|intranasal|rac
                         r"\bless effective than\b", T)
 
 
+# groups that all had the drug set against each other: subgroups ("anxious depression ... compared to those with
+# nonanxious depression"), monotherapy against add-on, repeated against a single infusion. Which did better says
+# nothing on the drug against control (GUIDELINES), unless the sentence names a control too.
+WITHIN_DRUG = re.compile(r"\b(?:compared (?:to|with)|than|versus|vs\.?|relative to|in contrast to) (?:those|patients|"
+                         r"participants|individuals|subjects|people)(?: \w+)? (?:with|without|who|in whom)\b|"
+                         r"\bmonotherapy\b[^.;]{0,80}\b(?:adjunct\w*|add-on|augment\w*)\b|"
+                         r"\b(?:adjunct\w*|add-on)\b[^.;]{0,80}\bmonotherapy\b|"
+                         r"\bcompared (?:with|to) (?:a )?single (?:\w+ )?(?:infusion|dose|administration)\b", T)
+
+
+def within_drug_comparison(sentence: str) -> bool:
+    return bool(WITHIN_DRUG.search(sentence)) and not CONTROL.search(sentence)
+
+
 def active_no_difference(sentence: str, controlled: bool) -> bool:
     """"Did not differ between groups" of two active treatments, or any negative cue between doses or schedules
     ("no additional benefit over once-weekly infusions"): neither for nor against the drug."""

@@ -20,7 +20,13 @@ from pathlib import Path
 import spacy
 
 from pipeline.claims.catalogue import Catalogue, Claim
-from pipeline.claims.comparisons import DRUG_LOSES, active_no_difference, efficacy_negatives, is_head_to_head
+from pipeline.claims.comparisons import (
+    DRUG_LOSES,
+    active_no_difference,
+    efficacy_negatives,
+    is_head_to_head,
+    within_drug_comparison,
+)
 from pipeline.claims.cues import (
     DEPRESSION_WORDS,
     DRUG_WORDS,
@@ -58,7 +64,8 @@ RAPID = re.compile(r"\bwithin (?:hours|minutes|a day|one day|24 ?h(?:ours?)?|the
 MARKER_RESULT = re.compile(r"(?-i:\b(?:FA|BDNF|EEG|MRS|BOLD|GABA|fMRI|PET)\b)|\bfractional anisotropy|\bconnectivity\b|"
                            r"\bcortisol\b|\bglutamate\b|\bplasma (?:levels?|concentrations?)\b|\bserum\b|"
                            r"\bbiomarkers?\b|\bmetabolites?\b|\bgr[ae]y matter\b|\bcortical thickness\b|"
-                           r"\b(?:gamma|alpha|theta|delta|beta)[- ](?:power|band|oscillation)", T)
+                           r"\b(?:gamma|alpha|theta|delta|beta)[- ](?:power|band|oscillation)|"
+                           r"(?-i:\bTNF|\bIL-\d+|\bCRP\b)|\binterleukin|\bC-reactive|\bcytokines?\b|\binflammat\w*", T)
 CLINICAL_OUTCOME = re.compile(r"\bdepress\w*|\bMADRS\b|\bHAM-?D\w*|\bHDRS\w*|\bBDI\b|\bQIDS\b|\bsymptoms?\b|"
                               r"\bremission\b|\bresponse rates?\b|\bscores?\b|\bmood\b|\bsuicid\w*|\banhedoni\w*", T)
 # onset that the sentence says came late: "improved, but not within the first 24 h", "not until day 7" (not "at 4 h
@@ -84,6 +91,9 @@ DUR_LONG = re.compile(r"\bsustained\b|\bmaintained\b|\bpersist(?:ed|ent)\b|\blas
                       r"\bup to (?:\d+|one|two|three|six) (?:weeks|months)\b", T)
 PLASTICITY_UP = re.compile(r"\bincreas\w*|\benhanc\w*|\bpromot\w*|\brestor\w*|\belevat\w*|\bupregulat\w*|\brescu\w*|"
                            r"\bhigher\b|\bgrowth\b|\bformation\b|\bstimulat\w*|\bactivat\w*|\bincrease\b", T)
+# a reduction the drug undoes: "ketamine counteracted stress-related reductions in synaptic markers" is an increase
+COUNTERED = re.compile(r"\b(?:counteract\w*|revers\w*|prevent\w*|rescu\w*|attenuat\w*|block\w*|abolish\w*|"
+                       r"normali[sz]\w*)\b[^.;,]{0,30}$", T)
 PLASTICITY_DOWN = re.compile(r"\bno (?:significant )?(?:change|difference|effect)|\bdid not (?:alter|change|"
                              r"increase|affect)|\bunchanged\b|\bdecreas\w*|\breduc\w*|\bnot (?:altered|changed)", T)
 
@@ -164,7 +174,8 @@ def _nearest(sentence: str, topic: tuple[re.Pattern, ...], up: re.Pattern, down:
 
     cands = [(far(m.start(), a), "down" if INCREASE_NEGATED.search(sentence[:m.start()]) else "up", m.group())
              for m in up.finditer(sentence) for a in anchors]
-    cands += [(far(m.start(), a), "down", m.group()) for m in down.finditer(sentence) for a in anchors]
+    cands += [(far(m.start(), a), "up" if COUNTERED.search(sentence, max(0, m.start() - 40), m.start()) else "down",
+               m.group()) for m in down.finditer(sentence) for a in anchors]
     if not cands:
         return [], []
     _, direction, word = min(cands)
@@ -173,6 +184,8 @@ def _nearest(sentence: str, topic: tuple[re.Pattern, ...], up: re.Pattern, down:
 
 def _polarity(profile: str, sentence: str, topic: tuple[re.Pattern, ...] = (),
               controlled: bool = True) -> tuple[str | None, list[str]]:
+    if profile != "plasticity" and within_drug_comparison(sentence):
+        return None, []
     if profile == "tolerability":
         absent = _negated_harms(sentence)
         neg, rare = _tolerability_harms(sentence)
