@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import errno
 import json
 import os
 import sys
@@ -118,14 +117,22 @@ def _source(spec: str) -> Iterator[tuple[str, str | None]]:
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
+    from lxml import etree
+
     from pipeline.replay import ReplayServer
+    from pipeline.replay.server import load_records
 
     try:
-        server = ReplayServer(args.data, host=args.host, port=args.port, enforce_rate=not args.no_rate_limit)
+        records = load_records(Path(args.data))
+    except FileNotFoundError:
+        raise
+    except (OSError, EOFError, etree.XMLSyntaxError) as exc:
+        raise RuntimeError(f"cannot read the replay data in {args.data}: {exc}") from exc
+    try:
+        server = ReplayServer(None, host=args.host, port=args.port, enforce_rate=not args.no_rate_limit)
     except OSError as exc:
-        if exc.errno in (errno.EADDRINUSE, errno.EADDRNOTAVAIL) or exc.filename is None:
-            raise RuntimeError(f"cannot serve on {args.host}:{args.port}: {exc.strerror or exc}") from exc
-        raise RuntimeError(f"cannot read {exc.filename}: {exc.strerror or exc}") from exc
+        raise RuntimeError(f"cannot serve on {args.host}:{args.port}: {exc.strerror or exc}") from exc
+    server.records = records
     for spec in args.fault or []:
         kind, _, count = spec.partition(":")
         server.faults.push(kind, int(count or 1))

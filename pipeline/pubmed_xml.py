@@ -331,13 +331,21 @@ def iter_records(stream: IO[bytes] | str, source: str = "") -> Iterator[Article 
                     del parent[0]
     except etree.XMLSyntaxError as exc:
         data = _reread(stream)
-        starts = [m.start() for m in RECORD_START.finditer(data)] if data else []
-        if len(starts) <= done:
+        ends = list(RECORD_END.finditer(data)) if data else []
+        if data is None or len(ends) < done:
             yield Reject(None, f"malformed XML: {exc}", source)
             return
-        # each later record from its start tag to the next one: a damaged end tag cannot swallow the next record,
-        # and a record cut off at the end of the file is quarantined like any other damaged one
-        for a, b in zip(starts[done:], starts[done + 1:] + [len(data)], strict=True):
+        # resume after the last record read whole, then each record from its start tag to the next one: a damaged
+        # end tag cannot swallow the next record, a damaged start tag cannot hide one, and a record cut off at the
+        # end of the file is quarantined like any other damaged one
+        pos = ends[done - 1].end() if done else 0
+        starts = [m.start() for m in RECORD_START.finditer(data, pos)]
+        head = data[pos:starts[0] if starts else len(data)]
+        if RECORD_END.search(head) or CHUNK_PMID.search(head):  # a record whose start tag is broken
+            yield from _salvage(head, source, exc)
+        elif not starts:
+            yield Reject(None, f"malformed XML: {exc}", source)
+        for a, b in zip(starts, starts[1:] + [len(data)], strict=True):
             yield from _salvage(data[a:b], source, exc)
 
 

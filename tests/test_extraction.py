@@ -541,11 +541,12 @@ def test_a_benefit_is_no_adverse_event(span, dropped):
     ("Remission came 4 minutes longer after ECT.", []),
     ("The median time to relapse was 20 days.", ["20 days"]),  # a clinical time the annotators mark
     ("MADRS fell at 24 h.", ["24 h"]),
-    ("Its t½ ranged from 2.72 hours to 4.12 hours.", []),  # a range goes with its first end
+    ("Its t½ ranged from 3.1 hours to 5.6 hours.", []),  # a range goes with its first end
     ("MADRS fell from week 0 to week 4.", ["week 4"]),  # not after "week 0", which is baseline, not left out
-    ("The duration of the longest maintenance cycle was 61 weeks.", []),  # a length
+    ("The duration of the longest maintenance phase was 40 weeks.", []),  # a length
     ("The mean duration of response was 14 days after the infusion.", ["14 days after"]),  # how long it lasted
     ("The duration of analgesia was 4 hours.", ["4 hours"]),
+    ("The median duration of response after the last treatment was 18 days.", ["18 days"]),
 ])
 def test_pharmacokinetic_times_are_no_timepoints(text, found):
     assert [text[h.start:h.end] for h in rules.find_timepoints(text)] == found
@@ -567,14 +568,14 @@ def test_pharmacokinetic_times_are_no_timepoints(text, found):
     ("Patients had patient-controlled intravenous analgesia with sufentanil 2 µg/kg.", ["intravenous"]),
     ("Subjects received oral placebo and psilocybin (0.143 mg/kg) two weeks apart.", ["oral"]),
     # a route before a choice of drugs is each one's
-    ("They received a single infusion of either 0.5 mg/kg ketamine or 0.045 mg/kg midazolam.",
+    ("Each patient got one infusion of either 0.5 mg/kg ketamine or 0.02 mg/kg midazolam.",
      ["intravenous", "intravenous"]),
-    ("Children received intranasal premedication with either dexmedetomidine (2 µg/kg) or esketamine (1 mg/kg).",
+    ("Children were given intranasal premedication with either dexmedetomidine (1.5 µg/kg) or esketamine (0.5 mg/kg).",
      ["intranasal", "intranasal"]),
     ("Patients received intranasal esketamine 56 mg and 10 mg escitalopram.", ["intranasal", None]),  # no choice
     ("Patients received oral sertraline 50 mg and either 0.5 mg/kg ketamine or midazolam 0.045 mg/kg.",
      ["oral", None, None]),  # the route is sertraline's: a drug stands between it and the choice
-    ("Children received intranasal atomised dexmedetomidine 2.5 µg/kg or intranasal atomised ketamine 5 mg/kg.",
+    ("Toddlers got intranasal atomised dexmedetomidine 1 µg/kg or intranasal atomised ketamine 3 mg/kg.",
      ["intranasal", "intranasal"]),
 ])
 def test_each_dose_keeps_its_own_route(extractor, sentence, routes):
@@ -598,11 +599,11 @@ def test_each_dose_keeps_its_own_route(extractor, sentence, routes):
     (" for three weeks.", "escitalopram (administered daily at ", None, None, "3 weeks", "daily"),
     (" for 3 weeks after.", "brain scans before, during and ", None, None, "3 weeks", None),
     (" (psilocybin).", "brain scans before, during and for 3 weeks after high-dose ", None, None, None, None),
-    (" was administered through intravenous infusion over a duration of 60 minutes.", "", None, 60.0, None, None),
-    (", infused across 40 min.", "IV ketamine was dosed at ", None, 40.0, None, None),
-    (" every third day for six weeks.", "Eighty volunteers were given ", None, None, "6 weeks", "every third day"),
-    (", with a dosing frequency of 1-3 times/week.", "", None, None, None, "1-3 times/week"),
-    (" (PA-MCP) or placebo.", "participants received 13 doses of either an LSD microdose (", 13, None, None, None),
+    (" was given by intravenous infusion over a duration of 45 minutes.", "", None, 45.0, None, None),
+    (", infused across 35 min.", "Racemic ketamine was dosed at ", None, 35.0, None, None),
+    (" every third day for five weeks.", "Forty adults were given ", None, None, "5 weeks", "every third day"),
+    (", with a dosing frequency of 2-3 times/week.", "", None, None, None, "2-3 times/week"),
+    (" (arm A) or placebo.", "subjects took 12 doses of either a psilocybin microdose (", 12, None, None, None),
     (". Effects were rated across 24 h.", "ketamine ", None, None, None, None),  # a rating window, no infusion
 ])
 def test_a_schedule_is_the_doses_own(after, before, n_doses, minutes, course, frequency):
@@ -631,8 +632,9 @@ def test_dose_levels_are_no_number_of_doses(extractor):
     ("Ketamine 0.5 mg/kg, maintenance 0.25 mg/kg/h.", ["ketamine", "ketamine"]),
     ("The dose was 3.0 mg/kg (range 180-228 mg) of ketamine.", ["ketamine", "ketamine"]),
     # a development code right before a dose is its drug, not the nearest drug the vocabulary knows
-    ("RE104 acts like psilocybin; volunteers received doses of RE104 (5 to 40 mg).", ["re104"]),
-    ("Patients received COMP360 25 mg in the trial.", ["comp360"]),
+    ("XY204 acts like psilocybin; volunteers took doses of XY204 (10 to 30 mg).", ["xy204"]),
+    ("Patients received AB360 25 mg in the trial.", ["ab360"]),
+    ("Patients received esketamine, group S25 (0.25 mg/kg) or group S50 (0.5 mg/kg).", ["esketamine", "esketamine"]),
 ])
 def test_a_dose_after_a_drug_the_vocabulary_lacks_is_that_drugs(extractor, sentence, drugs):
     text = "Ketamine in depression\n" + sentence
@@ -695,14 +697,14 @@ def test_an_oral_snri_is_no_route_of_the_study_drug():
 
 @pytest.mark.parametrize("sentence,word,negated", [
     # a "not" or "neither ... nor" that denies something else than the effect's occurrence
-    ("Two participants dropped out due to not tolerating dissociative effects.", "dissociative effects", False),
-    ("Safety outcomes encompass not only hypotension but also hypertension.", "hypotension", False),
-    ("Neither acute dissociative nor psychotomimetic effects were associated with response.",
+    ("One patient stopped early, not tolerating the dissociative effects.", "dissociative effects", False),
+    ("Safety monitoring covered not only hypotension but also tachycardia.", "hypotension", False),
+    ("Neither dissociative symptoms nor psychotomimetic effects were correlated with outcome.",
      "psychotomimetic effects", False),
     ("Neither nausea nor vomiting occurred.", "vomiting", True),
     ("Neither hallucinations nor dissociation were reported, and BDNF was associated with response.", "dissociation",
      True),
-    ("Without rigorous screening, fatal arrhythmias may occur.", "fatal arrhythmias", False),  # its own clause
+    ("Without careful cardiac monitoring, fatal arrhythmias may occur.", "fatal arrhythmias", False),  # its own clause
     ("Ketamine was given without nausea, vomiting or dizziness.", "vomiting", True),  # a list
     ("Nausea was not observed.", "Nausea", True),
     ("Nausea was absent, but dizziness occurred.", "dizziness", False),
@@ -742,7 +744,7 @@ def test_a_dose_after_a_contrast_goes_back_to_the_sentences_first_drug(sentence,
 
 
 @pytest.mark.parametrize("sentence,hedged", [
-    ("Esketamine increased the risk of dizziness (RR = 1.99, 95% CI 1.49-2.65).", False),  # a result
+    ("Esketamine increased the risk of dizziness (RR = 1.72, 95% CI 1.20-2.45).", False),  # a result
     ("Ketamine carries a risk of cystitis.", True),
     ("The abuse potential of ketamine was low.", False),  # the noun, not a hedge
     ("Potential side effects were monitored.", True),
@@ -756,12 +758,12 @@ def test_a_risk_with_its_statistics_and_an_abuse_potential_are_no_hedges(sentenc
 
 
 def test_a_schedule_after_a_list_of_levels_is_each_levels():
-    text = ("KET01 in depression\nPatients were randomized to 160 mg/day or 240 mg/day KET01 or placebo for 14 days. "
+    text = ("AB01 in depression\nPatients were randomized to 100 mg/day or 200 mg/day AB01 or placebo for 21 days. "
             "Others received ketamine 0.5 mg/kg, 0.2 mg/kg or 0.1 mg/kg over 40 minutes twice weekly, then "
             "escitalopram 10 mg daily.")
     doses = next(iter(Extractor(with_model=False).run([("t", None, 1, text, None)]))).doses
     assert [(d.course, d.infusion_minutes, d.frequency) for d in doses] == [
-        ("14 days", None, None), ("14 days", None, None), (None, 40.0, "twice weekly"), (None, 40.0, "twice weekly"),
+        ("21 days", None, None), ("21 days", None, None), (None, 40.0, "twice weekly"), (None, 40.0, "twice weekly"),
         (None, 40.0, "twice weekly"), (None, None, "daily")]
     other = "Psilocybin\nParticipants took psilocybin 25 mg and 20 mg escitalopram daily for 6 weeks."
     doses = next(iter(Extractor(with_model=False).run([("t", None, 1, other, None)]))).doses
@@ -769,7 +771,7 @@ def test_a_schedule_after_a_list_of_levels_is_each_levels():
 
 
 def test_nausea_and_vomiting_is_no_postoperative_effect_unless_it_says_so(extractor):
-    text = ("Esketamine at caesarean section\nEsketamine caused maternal nausea and vomiting (RR 2.16). "
+    text = ("Esketamine at delivery\nEsketamine given at delivery caused maternal nausea and vomiting (RR 1.9). "
             "Postoperative nausea and vomiting was recorded.")
     got = [m.canonical for m in extractor.one(text).mentions if m.label == "ADVERSE_EVENT"]
     assert got == ["nausea and vomiting", "postoperative nausea and vomiting"]
@@ -777,24 +779,27 @@ def test_nausea_and_vomiting_is_no_postoperative_effect_unless_it_says_so(extrac
 
 @pytest.mark.parametrize("text,effects", [
     # the title's condition goes on after "with": both parts are the disease treated
-    ("Fixed dose ketamine for prehospital management of hyperactive delirium with severe agitation.\n"
-     "Agitation resolved in 90% of patients.", []),
-    ("Trends in ketamine use\nKetamine-related poisonings and law enforcement seizures have increased.", []),
-    ("Ketamine in ECT\nPatients switched to ketamine anesthesia due to suboptimal seizures during ECT.", []),
-    ("Ketamine in space\nKetamine has several indications, including acute suicidality, pain, and sedation.", []),
+    ("Ketamine in the treatment of excited delirium with marked agitation in ambulances\n"
+     "Agitation settled in most patients.", []),
+    ("Ketamine trafficking\nPolice records show that law enforcement seizures of powders rose.", []),
+    ("Ketamine anaesthesia in ECT\nAnaesthesia was changed to ketamine because of suboptimal seizures during ECT.", []),
+    ("Ketamine uses\nThe drug has many indications, including pain relief, agitation and sedation.", []),
     ("Bupropion toxicity\nThe patient developed seizures after a bupropion overdose.", ["seizures"]),
     # what a drug is given for, a few words on, is no effect of it; a rescue for an effect of the session is one
-    ("Clarithromycin and colchicine\nA man was treated with clarithromycin for pneumonia.", []),
-    ("Ergotism\nA woman took an ergot alkaloid for the treatment of migraine headaches and developed cool, painful "
-     "legs.", ["painful legs"]),
+    ("Macrolide interaction\nAn elderly woman was treated with azithromycin for pneumonia.", []),
+    ("Ergot toxicity\nA man used an ergot preparation for the treatment of migraine headaches and then developed "
+     "cold, painful legs.", ["painful legs"]),
     ("X\nIn 2020 customs reported many seizures of ketamine and cocaine.", []),
     ("Ketamine in ECT\nTwo patients had spontaneous seizures on the day after their last ECT session.", ["seizures"]),
-    ("Psilocybin in AUD\nOne participant received an antihypertensive for sustained hypertension during the "
-     "psilocybin session.", ["hypertension"]),
-    ("Dexmedetomidine\nDexmedetomidine for the treatment of ketamine-induced emergence delirium.",
+    ("Psilocybin session safety\nA participant received an antihypertensive for persistent hypertension during "
+     "the dosing session.", ["hypertension"]),
+    ("Midazolam\nMidazolam for the treatment of ketamine-induced emergence delirium in children.",
      ["emergence delirium"]),
-    ("Nifedipine\nHypotension and sinus arrest with nifedipine in a patient with pulmonary hypertension.",
-     ["Hypotension", "sinus arrest"]),  # who was enrolled, after an adjective
+    ("Ketamine in urology\nOne patient treated with ketamine for depression developed cystitis.", ["cystitis"]),
+    ("Ketamine\nPatients who received ketamine for depression reported nausea and headache.", ["nausea", "headache"]),
+    ("Ketamine\nPatients experiencing excessive sedation during the infusion were monitored.", ["sedation"]),
+    ("Verapamil\nBradycardia and hypotension after verapamil in a patient with pulmonary hypertension.",
+     ["Bradycardia", "hypotension"]),  # who was enrolled, after an adjective
 ])
 def test_a_treated_condition_goods_seizures_and_ects_seizures_are_no_effects(extractor, text, effects):
     assert [m.text for m in extractor.one(text).mentions if m.label == "ADVERSE_EVENT"] == effects

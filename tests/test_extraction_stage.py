@@ -142,3 +142,10 @@ def test_every_record_breaking_stops_the_run_unless_they_are_only_too_long():
         extract_articles(articles, {}, {}, "m", runner=broken)
     long = [{**a, "text": "ketamine " * 20_000} for a in articles]  # over MAX_TEXT_CHARS: the records' own fault
     assert len(extract_articles(long, {}, {}, "m").rejects) == 3
+
+    def mixed(items, catalogue):  # too long ones as _safe_run reports them, the rest broken
+        return [(it[0], None, "TextTooLong: ..." if len(it[3]) > 100_000 else "ValueError: x") for it in items]
+
+    with pytest.raises(RuntimeError, match="fault of the pipeline"):  # 1 too long, 2 broken: the pipeline's fault
+        extract_articles([long[0], *articles[1:]], {}, {}, "m", runner=mixed)
+    assert len(extract_articles([*long[:2], articles[2]], {}, {}, "m", runner=mixed).rejects) == 3  # 2 long, 1 bad

@@ -282,10 +282,15 @@ def test_kev_replay_refuses_a_missing_folder_and_a_port_in_use(tmp_path, capsys)
     r = subprocess.run([sys.executable, "-m", "pipeline.cli", "replay", "--data", str(tmp_path / "no-such-folder")],
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 2 and "no such file or folder to replay" in r.stderr and "Traceback" not in r.stderr
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "x.xml.gz").write_bytes(b"not gzip")
+    assert main(["replay", "--data", str(tmp_path / "bad")]) == 2
+    assert "cannot read the replay data" in capsys.readouterr().err
     with socket.socket() as held:
         held.bind(("127.0.0.1", 0))
         held.listen()
         port = held.getsockname()[1]
-        assert main(["replay", "--data", str(tmp_path), "--port", str(port)]) == 2
+        (tmp_path / "empty").mkdir()
+        assert main(["replay", "--data", str(tmp_path / "empty"), "--port", str(port)]) == 2
     err = capsys.readouterr().err
     assert f"cannot serve on 127.0.0.1:{port}" in err and "Traceback" not in err

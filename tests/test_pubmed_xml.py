@@ -128,9 +128,11 @@ def test_a_damaged_record_in_a_file_loses_only_itself():
         assert [r.doc_id for r in rejects] == [f"pmid:{bad}"] and "malformed XML in this record" in rejects[0].reason
         assert bad not in articles and len(articles) == (5 if bad == "3" else 1)
     # a damaged end tag does not swallow the next record; a record cut off at the end is quarantined too
+    start_tag = xml(good[0], good[1], good[2].replace("<PubmedArticle>", "<PubmedArticl>"), *good[3:])
     end_tag = xml(good[0], good[1], good[2].replace("</PubmedArticle>", "</PubmedArticl>"), *good[3:])
     cut = xml(good[0], good[1], broken, *good[3:])
     for body, rejected, kept in ((end_tag, ["pmid:3"], ["1", "2", "4", "5", "6"]),
+                                 (start_tag, ["pmid:3"], ["1", "2", "4", "5", "6"]),
                                  (cut[: len(cut) - 200], ["pmid:3", "pmid:6"], ["1", "2", "4", "5"])):
         recs = list(iter_records(io.BytesIO(body)))
         assert [r.doc_id for r in recs if isinstance(r, Reject)] == rejected

@@ -50,7 +50,7 @@ def is_head_to_head(sentence: str) -> bool:
 # a negative cue about the other comparisons of the clause: "ketamine improved HDRS versus placebo; other
 # comparisons not significant" says nothing against the comparison it reported
 OTHER_THINGS = re.compile(r"\b(?:all )?other (?:\w+ )?(?:comparisons|outcomes|measures|end ?points|scales|contrasts|"
-                          r"doses|arms|groups|treatments)\s+(?:(?:were|was|are|is|did|remained)\s+)?$", T)
+                          r"doses|arms|groups|treatments)\b(?:(?!(?:es|ar)?ketamine|ESK\b)[^,;])*$", T)
 SIDE_EFFECT_TARGET = re.compile(r"^[^.;]{0,40}\b(?:dissociat\w*|psychotomimetic|psychotic|side[- ]effects?|adverse|"
                                 r"blood pressure|heart rate|vital signs|sedation)", T)
 
@@ -78,7 +78,7 @@ def efficacy_negatives(sentence: str, controlled: bool) -> list[str]:
            and not OTHER_THINGS.search(sentence[:m.start()].rsplit(";", 1)[-1])]
     if only_non_significant(sentence):
         neg.append("no difference (p >= 0.05)")
-    if CONTROL.search(sentence):
+    if has_control(sentence):
         return neg
     if ACTIVE_COMPARISON.search(sentence):
         return []
@@ -91,30 +91,43 @@ def efficacy_negatives(sentence: str, controlled: bool) -> list[str]:
 # non-inferior to ECT": no evidence on efficacy either way (GUIDELINES weigh the drug against control or baseline;
 # the annotators cite none of these). It read as support: "superior" is a positive cue.
 DRUG_LOSES = re.compile(r"\bsuperior to (?:(?:IV|intravenous|oral|intranasal|racemic)\s+)?(?:es|ar)?ketamine\b|"
-                        r"\b(?:es|ar)?ketamine\b(?:(?!placebo|saline|midazolam|control|sham)[^.;,]){0,40}\b(?:was|were|"
+                        r"\b(?:es|ar)?ketamine\b(?:(?!placebo|saline|midazolam|control|sham)[^.;]){0,40}\b(?:was|were|"
                         r"is|are) (?:not non-?)?inferior to\b|"
-                        r"\b(?:es|ar)?ketamine\b(?:(?!placebo|saline|midazolam|control|sham)[^.;,]){0,30}"
+                        r"\b(?:es|ar)?ketamine\b(?:(?!placebo|saline|midazolam|control|sham)[^.;]){0,40}"
                         r"\bless effective than\b", T)
 
 
 # groups that all had the drug set against each other: subgroups ("anxious depression ... compared to those with
 # nonanxious depression"), monotherapy against add-on, repeated against a single infusion. Which did better says
 # nothing on the drug against control (GUIDELINES), unless the sentence names a control too.
-WITHIN_DRUG = re.compile(r"\b(?:compared (?:to|with)|than|versus|vs\.?|relative to|in contrast to) (?:those|patients|"
-                         r"participants|individuals|subjects|people)(?: \w+)? (?:with|without|who|in whom)\b|"
-                         r"\bmonotherapy\b[^.;]{0,80}\b(?:adjunct\w*|add-on|augment\w*)\b|"
-                         r"\b(?:adjunct\w*|add-on)\b[^.;]{0,80}\bmonotherapy\b|"
+_COMPARED = r"\b(?:compared (?:to|with)|than|versus|vs\.?|relative to)\b"
+_KETAMINE_ALONE = (r"(?:(?:es|ar)?ketamine monotherapy|monotherapy (?:with )?(?:es|ar)?ketamine|"
+                   r"(?:es|ar)?ketamine alone)")
+WITHIN_DRUG = re.compile(rf"(?:{_COMPARED}|\bin contrast to) (?:those|patients|participants|individuals|subjects|"
+                         r"people)(?: \w+)? (?:with|without|who|in whom)\b|"
+                         rf"\b{_KETAMINE_ALONE}[^.;]{{0,80}}{_COMPARED}[^.;]{{0,40}}\b(?:adjunct\w*|add-on|augment\w*)|"
+                         rf"\b(?:adjunct\w*|add-on)\b[^.;]{{0,80}}{_COMPARED}[^.;]{{0,40}}{_KETAMINE_ALONE}|"
                          r"\bcompared (?:with|to) (?:a )?single (?:\w+ )?(?:infusion|dose|administration)\b", T)
+# a comparator without the drug: "patients who did not receive ketamine", "usual care", "treatment as usual"
+NO_DRUG = re.compile(r"\b(?:did not|not|never) (?:receive|use|get|take)\w*\s+(?:\w+\s+)?(?:es|ar)?ketamine|"
+                     r"\bwithout (?:es|ar)?ketamine|\bnon-?users?\b|\b(?:usual|standard) (?:care|an(?:a)?esthesia)|"
+                     r"\btreatment as usual|\bTAU\b", T)
+
+
+def has_control(sentence: str) -> bool:
+    """A control arm or a drug-free comparator ("patients who did not receive ketamine") is named."""
+    return bool(CONTROL.search(sentence) or NO_DRUG.search(sentence))
 
 
 def within_drug_comparison(sentence: str) -> bool:
-    return bool(WITHIN_DRUG.search(sentence)) and not CONTROL.search(sentence)
+    """Groups that all had the drug, set against each other, and no control or drug-free comparator named."""
+    return bool(WITHIN_DRUG.search(sentence)) and not has_control(sentence)
 
 
 def active_no_difference(sentence: str, controlled: bool) -> bool:
     """"Did not differ between groups" of two active treatments, or any negative cue between doses or schedules
     ("no additional benefit over once-weekly infusions"): neither for nor against the drug."""
-    if CONTROL.search(sentence):
+    if has_control(sentence):
         return False
     negatives = NEGATIVE.findall(sentence)
     if negatives and ACTIVE_COMPARISON.search(sentence):

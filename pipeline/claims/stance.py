@@ -66,8 +66,9 @@ MARKER_RESULT = re.compile(r"(?-i:\b(?:FA|BDNF|EEG|MRS|BOLD|GABA|fMRI|PET)\b)|\b
                            r"\bbiomarkers?\b|\bmetabolites?\b|\bgr[ae]y matter\b|\bcortical thickness\b|"
                            r"\b(?:gamma|alpha|theta|delta|beta)[- ](?:power|band|oscillation)|"
                            r"(?-i:\bTNF|\bIL-\d+|\bCRP\b)|\binterleukin|\bC-reactive|\bcytokines?\b|\binflammat\w*", T)
-CLINICAL_OUTCOME = re.compile(r"\bdepress\w*|\bMADRS\b|\bHAM-?D\w*|\bHDRS\w*|\bBDI\b|\bQIDS\b|\bsymptoms?\b|"
-                              r"\bremission\b|\bresponse rates?\b|\bscores?\b|\bmood\b|\bsuicid\w*|\banhedoni\w*", T)
+CLINICAL_OUTCOME = re.compile(r"\bdepress\w*|\bantidepress\w*|\bresponse\b|\bMADRS\b|\bHAM-?D\w*|\bHDRS\w*|"
+                              r"\bBDI\b|\bQIDS\b|\bsymptoms?\b|\bremission\b|\bresponse rates?\b|\bscores?\b|\bmood\b|"
+                              r"\bsuicid\w*|\banhedoni\w*", T)
 # onset that the sentence says came late: "improved, but not within the first 24 h", "not until day 7" (not "at 4 h
 # but not at 24 h", which is early benefit that did not last)
 NOT_EARLY = re.compile(r"\bnot (?:within|during|in) (?:the )?first\b|\bnot within\b|\bnot until\b", T)
@@ -92,8 +93,8 @@ DUR_LONG = re.compile(r"\bsustained\b|\bmaintained\b|\bpersist(?:ed|ent)\b|\blas
 PLASTICITY_UP = re.compile(r"\bincreas\w*|\benhanc\w*|\bpromot\w*|\brestor\w*|\belevat\w*|\bupregulat\w*|\brescu\w*|"
                            r"\bhigher\b|\bgrowth\b|\bformation\b|\bstimulat\w*|\bactivat\w*|\bincrease\b", T)
 # a reduction the drug undoes: "ketamine counteracted stress-related reductions in synaptic markers" is an increase
-COUNTERED = re.compile(r"\b(?:counteract\w*|revers\w*|prevent\w*|rescu\w*|attenuat\w*|block\w*|abolish\w*|"
-                       r"normali[sz]\w*)\b[^.;,]{0,30}$", T)
+COUNTERED = re.compile(r"\b(?:counteract\w*|revers\w*|prevent\w*|rescu\w*|attenuat\w*|abolish\w*|normali[sz]\w*)\b"
+                       r"(?:(?!\band\b|\bbut\b)[^.;,]){0,30}$", T)
 PLASTICITY_DOWN = re.compile(r"\bno (?:significant )?(?:change|difference|effect)|\bdid not (?:alter|change|"
                              r"increase|affect)|\bunchanged\b|\bdecreas\w*|\breduc\w*|\bnot (?:altered|changed)", T)
 

@@ -162,10 +162,12 @@ INDICATION_LIST = re.compile(r"\bindications?,?\s+(?:including|such as|for)\b[^.
 # what a drug was given for, a few words on: "treated with clarithromycin for pneumonia", "an ergot alkaloid for the
 # treatment of migraine headaches"; not an effect the words pin on a drug ("for the treatment of ketamine-induced
 # emergence delirium")
-INDICATION_BEFORE = re.compile(r"(?:\b(?:treated|treating|treatment|therapy|prescribed|indicated|administered|received|"
-                               r"receiving|taking|took|started|initiated)\b[^.;:]{0,50}\bfor|"
-                               r"\bfor the (?:treatment|management|prevention) of) "
-                               r"(?:(?![\w-]*(?:induced|associated|related)\b)[\w-]+ ){0,2}$", re.IGNORECASE)
+INDICATION_BEFORE = re.compile(r"(?:\b(?:treated|prescribed|indicated|administered|received|receiving|taking|took|"
+                               r"started|initiated)\b(?:(?!\b(?:risk|required|needed|monitored|screened)\b)[^.;:]){0,50}"
+                               r"\bfor|\bfor the (?:treatment|management|prevention) of) "
+                               # modifiers only: not "for depression developed cystitis", "for years developed"
+                               r"(?:(?![\w-]*(?:induced|associated|related|ed|ing)\b)(?!(?:years|months|weeks|days)\b)"
+                               r"[\w-]+ ){0,2}$", re.IGNORECASE)
 # a rescue medication for an effect of the session is no indication: "received a benzodiazepine for refractory
 # anxiety during the psilocybin session", "an antihypertensive for sustained hypertension after dosing"
 RESCUED_AFTER = re.compile(r"\s+(?:during|after|following|on|at)\b", re.IGNORECASE)
@@ -180,10 +182,10 @@ PROLONGED = re.compile(r"\b(?:prolonged|status|spontaneous|tardive|late|recurren
 # the seizure ECT is given to induce: "suboptimal seizures", "ECT-induced seizure", "seizure duration/threshold",
 # "seizures during ECT"; not "spontaneous seizures on the day after their last ECT session"
 ECT_SEIZURE_BEFORE = re.compile(r"\b(?:suboptimal|optimal|adequate|inadequate|therapeutic|induced|ECT|motor|EEG|"
-                                r"generalized|generalised|short|shorter|longer)\s+$", re.IGNORECASE)
-ECT_SEIZURE_AFTER = re.compile(r"\s*(?:duration|threshold|quality|length|adequacy|expression|activity|induction|"
-                               r"during (?:the |an? |each )?(?:acute )?(?:course of )?(?:ECT|electroconvulsive|"
-                               r"treatment|session))", re.IGNORECASE)
+                                r"short|shorter|longer)\s+$", re.IGNORECASE)
+ECT_SEIZURE_AFTER = re.compile(r"\s*(?:duration|threshold|quality|length|adequacy|expression|induction|"
+                               r"during (?:the |an? |each )?(?:acute )?(?:course of )?(?:ECT|electroconvulsive))",
+                               re.IGNORECASE)
 
 
 def _seizure_no_effect(text: str, start: int, end: int) -> bool:
@@ -191,9 +193,9 @@ def _seizure_no_effect(text: str, start: int, end: int) -> bool:
         return False
     if GOODS_SEIZURE_BEFORE.search(text, max(0, start - 30), start) or GOODS_SEIZURE_AFTER.match(text, end):
         return True
-    s = max(text.rfind(". ", 0, start), text.rfind("\n", 0, start)) + 1
-    e = text.find(". ", end)
-    sentence = text[s:e if e != -1 else len(text)]
+    s = max(text.rfind(". ", 0, start), text.rfind("; ", 0, start), text.rfind("\n", 0, start)) + 1
+    e = min([x for x in (text.find(". ", end), text.find("; ", end)) if x != -1] or [len(text)])
+    sentence = text[s:e]  # its clause
     return bool(ECT.search(sentence)) and not PROLONGED.search(text, max(0, start - 20), start) and bool(
         ECT_SEIZURE_BEFORE.search(text, max(0, start - 30), start) or ECT_SEIZURE_AFTER.match(text, end))
 
@@ -259,8 +261,9 @@ def _not_by_context(text: str, start: int, end: int, label: str, canonical: str 
     kind = (canonical or "").split(":", 1)[-1] if canonical and canonical.startswith("concept:") else None
     is_instrument = label == "OUTCOME" and canonical is not None and ":" not in canonical
     if not is_instrument and not any(k in span.lower() for k in keeps) and kind not in keeps \
-            and pat["enrolment_cue"].search(before) and pat["enrolment"].search(before):
-        return True
+            and pat["enrolment_cue"].search(before) and pat["enrolment"].search(before) \
+            and not (label == "ADVERSE_EVENT" and RESCUED_AFTER.match(after)):
+        return True  # not "patients experiencing excessive sedation during the infusion"
     if label == "OUTCOME" and re.fullmatch(r"(?i)responses?", span) and \
             (pat["response_before"].search(before) or pat["response_after"].match(after)
              or (re.search(r"(?i)\bin\s+$", before) and re.match(r"\s+to\b", after))):

@@ -25,7 +25,7 @@ CLAUSE_VERB_AFTER = re.compile(r"\s+(?:may|might|can|could|will|would|occur\w*|d
                                r"(?:was|were|is|are)\b)", re.IGNORECASE)
 # "Neither acute dissociative nor psychotomimetic effects were associated with ...": the effects occurred, the
 # association is what is denied
-ASSOCIATION_AFTER = re.compile(r"(?:(?!\b(?:was|were|is|are)\b)[^.;,]){0,60}\b(?:was|were|is|are)\s+"
+ASSOCIATION_AFTER = re.compile(r"(?:(?!\b(?:was|were|is|are)\b)[^.;]){0,80}\b(?:was|were|is|are)\s+"
                                r"(?:significantly\s+)?(?:associated|correlated|related|linked|predictive)\b",
                                re.IGNORECASE)
 CONTRAST = re.compile(r"\b(?:but|however|although|whereas|except|while)\b", re.IGNORECASE)
@@ -81,6 +81,11 @@ METHOD_CUES = re.compile(r"\b(?:were randomi[sz]ed|randomly assigned|were enroll
 # methods words that a results sentence also uses ("patients who underwent ECT improved significantly"): methods
 # only when nothing in the sentence reads as a result
 METHOD_CUES_WEAK = re.compile(r"\b(?:underwent|undergo|(?:was|were) administered)\b", re.IGNORECASE)
+# what a study found, in words the result cues above lack: "a pattern of impairment was observed", "psilocybin
+# induced fully psychedelic effects" (read only after a weak methods sentence, whose role would pass on)
+REPORTED_AFTER_METHODS = re.compile(r"\b(?:was|were) (?:(?:also|partially|further) )?(?:observed|found|seen|noted|"
+                                    r"replicated|detected)\b|\b(?:induced|impaired|peaked|showed|revealed)\b",
+                                    re.IGNORECASE)
 BACKGROUND_CUES = re.compile(r"\b(?:we aimed|this study aimed|the aim|the objective|the purpose|to investigate|"
                              r"to evaluate|to assess|to examine|to determine|is a (?:common|major|serious)|remains|"
                              r"has been (?:shown|reported)|have been (?:shown|reported)|studies have (?:\w+ )?"
@@ -156,7 +161,11 @@ def sentence_roles(sentences: list[str], section_roles: list[str | None]) -> lis
         elif i == n - 1:
             roles.append("conclusions")
         else:
-            prev = next(r for j, r in reversed(list(enumerate(roles))) if j not in weak)
+            prev = roles[-1]
+            if i - 1 in weak:  # a weak methods cue passes on only inside the methods: results go on after it
+                strong = next(r for j, r in reversed(list(enumerate(roles))) if j not in weak)
+                prev = strong if strong in ("results", "conclusions") else \
+                    "results" if REPORTED_AFTER_METHODS.search(sent) else "methods"
             if prev == "background" and i > n // 2:
                 roles.append("results")  # an unstructured abstract's second half is not its background
             else:

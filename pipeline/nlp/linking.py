@@ -69,7 +69,7 @@ NOT_A_DRUG_FORM = re.compile(r"(?:ly|ed|ing)$")
 
 # a development code right before a dose: "doses of RE104 (5 to 40 mg)", "GH001 12 mg", "KET01 160 mg/day"; the
 # vocabulary cannot know every code, and the dose is that compound's, not the nearest known drug's
-DRUG_CODE_BEFORE = re.compile(r"\b([A-Z]{1,5}-?\d{2,4})\s*(?:\(\s*)?$")
+DRUG_CODE_BEFORE = re.compile(r"(?<!group )(?<!arm )(?<!cohort )(?<!Group )\b([A-Z]{2,5}-?\d{2,4})\s*(?:\(\s*)?$")
 
 
 def unlisted_drug(dose: Mention, mentions: list[Mention], text: str) -> str | None:

@@ -296,7 +296,8 @@ def _excluded(span: str, before: str, after: str) -> bool:
 # a length of a treatment or study stated as such, further back than `before` reaches: "the duration of the longest
 # maintenance cycle was 61 weeks"; not how long an effect lasted ("the duration of response was 14 days", "the
 # duration of analgesia was 4 hours" are TIMEPOINTs)
-_LENGTH_STATEMENT = re.compile(r"\b(?:duration|length) of\b[^.;]{0,40}?\b(?:cycles?|treatments?|course|follow-?up|"
+_LENGTH_STATEMENT = re.compile(r"\b(?:duration|length) of\b(?:(?!respon|effect|benefit|remission|relief|improve|action|"
+                               r"antidepress|analges)[^.;]){0,40}?\b(?:cycles?|treatments?|course|follow-?up|"
                                r"stay|trials?|study|maintenance|phases?|periods?|hospitali[sz]ations?|admissions?|"
                                r"illness|episodes?|therapy|programs?|interventions?)\b[^.;]{0,20}?\b(?:was|were|is|are)"
                                r"(?:\s+(?:approximately|about|around|up to))?\s*$", re.IGNORECASE)
