@@ -38,7 +38,7 @@ PROTOCOL = re.compile(r"\bprotocol\b|\bwill be (?:randomi[sz]ed|recruited|enroll
 REVIEW = re.compile(r"\bsystematic(?:ally)? review|\bmeta[- ]?analy|\bscoping review|\bumbrella review|"
                     r"\bpooled analysis|\bwe searched\b|\bsearch(?:ed)? (?:of )?(?:PubMed|MEDLINE|"
                     r"Embase|Web of Science|Cochrane|PsycINFO)", T)
-# "databases were searched" is a literature search; "EMS records from four agencies were searched" a chart review
+# "databases were searched" is a literature search; "ambulance records from three regions were searched" a chart review
 WERE_SEARCHED = re.compile(r"\bwere searched\b", T)
 RECORDS = re.compile(r"\b(?:records|charts|notes|files)\b", T)
 

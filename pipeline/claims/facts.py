@@ -54,8 +54,8 @@ RECREATIONAL = re.compile(r"\b(?:recreational|non-?medical|illicit|street) (?:us
                           r"use\b(?![^.]*\b(?:treatment|therapy|patients with|depress))", T)
 
 
-# a study of the control arms ("Control Group Outcomes in Trials of Psilocybin, SSRIs, or Esketamine", "The placebo
-# response in esketamine trials"): its results are the placebo's, not the drug's, on efficacy and harms alike
+# a study of the control arms ("Control-group outcomes in trials of ...", "The placebo response
+# in esketamine trials"): its results are the placebo's, not the drug's, on efficacy and harms alike
 CONTROL_ARM_STUDY = re.compile(r"^(?:the |a |an )?(?:magnitude of |size of |predictors of )?(?:the )?(?:placebo|nocebo|"
                                r"control[- ]groups?|control[- ]arms?)(?: and nocebo)?\s+(?:[\w-]+\s+)?(?:outcomes?|"
                                r"respons\w*|effects?|rates?)\b", T)

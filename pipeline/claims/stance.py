@@ -92,7 +92,7 @@ DUR_LONG = re.compile(r"\bsustained\b|\bmaintained\b|\bpersist(?:ed|ent)\b|\blas
                       r"\bup to (?:\d+|one|two|three|six) (?:weeks|months)\b", T)
 PLASTICITY_UP = re.compile(r"\bincreas\w*|\benhanc\w*|\bpromot\w*|\brestor\w*|\belevat\w*|\bupregulat\w*|\brescu\w*|"
                            r"\bhigher\b|\bgrowth\b|\bformation\b|\bstimulat\w*|\bactivat\w*|\bincrease\b", T)
-# a reduction the drug undoes: "ketamine counteracted stress-related reductions in synaptic markers" is an increase
+# a reduction the drug undoes: "ketamine counteracted the stress-induced reductions in synaptic markers" is an increase
 COUNTERED = re.compile(r"\b(?:counteract\w*|revers\w*|prevent\w*|rescu\w*|attenuat\w*|abolish\w*|normali[sz]\w*)\b"
                        r"(?:(?!\band\b|\bbut\b)[^.;,]){0,30}$", T)
 PLASTICITY_DOWN = re.compile(r"\bno (?:significant )?(?:change|difference|effect)|\bdid not (?:alter|change|"

@@ -67,7 +67,7 @@ NOT_A_DRUG_NAME = frozenset({"range", "mean", "median", "average", "about", "max
 NOT_A_DRUG_FORM = re.compile(r"(?:ly|ed|ing)$")
 
 
-# a development code right before a dose: "doses of RE104 (5 to 40 mg)", "GH001 12 mg", "KET01 160 mg/day"; the
+# a development code right before a dose: "doses of XY204 (10 to 30 mg)", "GH001 12 mg", "KET01 160 mg/day"; the
 # vocabulary cannot know every code, and the dose is that compound's, not the nearest known drug's
 DRUG_CODE_BEFORE = re.compile(r"(?<!group )(?<!arm )(?<!cohort )(?<!Group )\b([A-Z]{2,5}-?\d{2,4})\s*(?:\(\s*)?$")
 
