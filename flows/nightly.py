@@ -21,7 +21,9 @@ from pipeline.nlp.configuration import MODEL_DIR, model_version_of
 from pipeline.tables import store
 
 
-@task(name="sync", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=10)
+# no task retries: the E-utilities client already retries each request with backoff; a task retry repeated all of
+# them (twice the attempts the failure message reported, and "nothing was published" logged before the retry)
+@task(name="sync", cache_policy=NO_CACHE)
 def sync_task(source: str, settings: Settings, run_id: str, today: date | None,
               backfill: tuple[date, date] | None = None) -> SyncResult:
     return sync(source, settings, run_id, today, backfill)

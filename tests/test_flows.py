@@ -146,7 +146,10 @@ def test_a_failed_night_is_recorded_and_changes_no_table(tmp_path):
     with ReplayServer(folder) as server:
         server.faults.push("500", 100)
         r = kev("run", "--source", "entrez", "--eutils-url", server.url, "--out", str(out), "--config", str(config))
+        requests = len(server.log)
     assert r.returncode == 2 and "failed after" in r.stderr
+    # the message counts every attempt made: the flow does not retry the sync on top of the client's retries
+    assert f"failed after {requests} attempts" in r.stderr
     assert (out / "articles.parquet").read_bytes() == before
     runs = pd.read_parquet(out / "runs.parquet")
     assert runs.iloc[-1]["status"].startswith("failed: EntrezError") and runs.iloc[-1]["n_articles"] == 3
