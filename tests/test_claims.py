@@ -1138,3 +1138,13 @@ def test_an_antisuicidal_effect_is_no_antidepressant_finding():
             "responders after the sixth infusion.")
     claims = {f.claim_id for f in _assess(text)}
     assert "suicidal_ideation" in claims and "antidepressant_efficacy" not in claims
+
+
+def test_a_trailing_aside_does_not_cancel_a_controlled_result():
+    text = ("Ketamine for suicidal depression\nMETHODS: Patients with depression were randomized to ketamine or "
+            "midazolam. RESULTS: Improvement in the mood-scale depression score was greater at day 2 for ketamine "
+            "than for midazolam (estimate=6.1, 95% CI=1.2, 11.0), and this effect mediated 30% of the change in "
+            "suicidal ideation.")
+    found = {(f.claim_id, f.stance) for f in _assess(text)}
+    assert ("antidepressant_efficacy", "supports") in found
+    assert not any(c == "suicidal_ideation" for c, _ in found)  # the aside's outcome is no result of its own

@@ -24,6 +24,7 @@ from pipeline.claims.comparisons import (
     DRUG_LOSES,
     active_no_difference,
     efficacy_negatives,
+    has_control,
     is_head_to_head,
     within_drug_comparison,
 )
@@ -296,6 +297,9 @@ def _on_topic(claim: Claim, sentence: str, mentions: list[Mention], kinds: set, 
               facts: ArticleFacts) -> bool:
     """Does the finding bear on the claim: its topic (words or extracted outcome kinds), for a depression claim a
     depressive disorder studied and named (or efficacy in such a study), and no predictor or association result."""
+    main = _main_result(sentence)
+    if main is not sentence:  # the aside names other outcomes ("... mediated 33.6% of the effect on SSI score")
+        sentence, kinds = main, set()
     on_topic = any(rx.search(sentence) for rx in claim.topic) or bool(kinds & set(claim.outcome_kinds))
     depressive = claim.profile in ("efficacy", "durability") and claim.id != "suicidal_ideation"
     if depressive and not facts.depression:
@@ -315,6 +319,20 @@ def _on_topic(claim: Claim, sentence: str, mentions: list[Mention], kinds: set, 
     return on_topic and not (claim.profile in ("efficacy", "durability") and (NOT_A_FINDING.search(sentence)
                                                                               or MODERATOR_RESULT.search(sentence))
                              and not TREATMENT_ASSOCIATION.search(sentence))
+
+
+# a clause added to a controlled result: "... greater for ketamine than midazolam (95% CI ...), and this effect
+# mediated 33.6% of ..." (the mediation is an aside; the comparison before it is the finding)
+TRAILING_ASIDE = re.compile(r",\s+(?:and\s+)?(?:this|which|these|that)\b", T)
+
+
+def _main_result(sentence: str) -> str:
+    """The sentence, or only its part before a trailing aside when that part already reports a controlled result
+    with statistics."""
+    aside = TRAILING_ASIDE.search(sentence)
+    if aside and has_control(sentence[:aside.start()]) and STATS.search(sentence[:aside.start()]):
+        return sentence[:aside.start()]
+    return sentence
 
 
 def _judge(claim: Claim, sentence: str, parts: list[tuple[int, int]], start: int, mentions: list[Mention],
