@@ -997,6 +997,9 @@ def test_a_call_for_future_trials_or_an_earlier_trial_does_not_make_a_study_rand
     ("Ketamine in the field\nMETHODS: Ambulance service records from three regions were searched for ketamine "
      "use.", "cohort"),  # a chart review, not a literature search
     ("Ketamine for depression\nMETHODS: PubMed, Embase and PsycINFO were searched up to 2023.", "systematic_review"),
+    # a pooled analysis of a group's own trials is randomised data, not a review of the literature
+    ("LSD effects: a pooled analysis\nWe pooled data of four double-blind, randomized, placebo-controlled studies "
+     "in healthy subjects.", "rct"),
 ])
 def test_a_random_number_table_randomises_and_searched_records_are_no_literature_search(text, expected):
     assert design.classify(text) == expected

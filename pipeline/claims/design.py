@@ -35,8 +35,10 @@ T = re.IGNORECASE
 PROTOCOL = re.compile(r"\bprotocol\b|\bwill be (?:randomi[sz]ed|recruited|enrolled|assigned|assessed)\b|"
                       r"\bethics and dissemination\b|\bthis (?:trial|study) will\b|\bend ?points?\(s\)|"
                       r"\brecruitment status|\bsecondary outcome\(s\)|\bprimary outcome\(s\)|\binclusion criteria:", T)
+# not "pooled analysis": mostly a group's pooled own trials ("a pooled analysis of eight placebo-controlled studies"),
+# a secondary analysis of randomised data rather than a review of the literature
 REVIEW = re.compile(r"\bsystematic(?:ally)? review|\bmeta[- ]?analy|\bscoping review|\bumbrella review|"
-                    r"\bpooled analysis|\bwe searched\b|\bsearch(?:ed)? (?:of )?(?:PubMed|MEDLINE|"
+                    r"\bwe searched\b|\bsearch(?:ed)? (?:of )?(?:PubMed|MEDLINE|"
                     r"Embase|Web of Science|Cochrane|PsycINFO)", T)
 # "databases were searched" is a literature search; "ambulance records from three regions were searched" a chart review
 WERE_SEARCHED = re.compile(r"\bwere searched\b", T)
