@@ -167,20 +167,24 @@ def extract_doc(doc: Doc, doc_id: str, pmid: str | None = None, version: int = 1
     for m in mentions:
         if m.label == "DOSE":
             m.drug = unlisted_drug(m, mentions, text) or m.drug
-    dose_starts = sorted(m.start for m in mentions if m.label == "DOSE")
     doses_in_order = sorted((m for m in mentions if m.label == "DOSE"), key=lambda m: m.start)
+    dose_starts = [m.start for m in doses_in_order]
+
+    def until(d: Mention, sentence_end: int) -> int:
+        """Where the words after a dose stop: the next dose or the end of its sentence."""
+        return min([sentence_end] + [x for x in dose_starts if x > d.start])
+
     for m in mentions:
         if m.label != "DOSE" or "value" not in m.attrs:
             continue
         ss, se = sents[m.sent_index]
-        until = min([se] + [x for x in dose_starts if x > m.start])
         since = max([ss] + [x.end for x in mentions if x.label == "DOSE" and x.end <= m.start])
         route = dose_route(m, mentions, text)
         a = m.attrs
-        timing = schedule(text[m.end:until], text[since:m.start])
+        timing = schedule(text[m.end:until(m, se)], text[since:m.start])
         last = _last_of_list(m, doses_in_order, text, se)
         if last is not m:  # "160 mg/day or 240 mg/day for 14 days": the list's schedule is each level's
-            after_list = schedule(text[last.end:min([se] + [x for x in dose_starts if x > last.start])])
+            after_list = schedule(text[last.end:until(last, se)])
             for key in ("frequency", "course", "infusion_minutes"):
                 timing[key] = timing[key] or after_list[key]
         if a.get("value_max") is not None and timing["n_doses"] == len(re.findall(r"\d+(?:[.,·]\d+)?", m.text)):
