@@ -54,14 +54,17 @@ def rows(ex: Extraction, item: Item | None = None, catalogue: Catalogue | None =
 def _safe_run(extractor: Extractor, items: list[Item]) -> Iterator[tuple[Item, Extraction | None, str | None]]:
     """Run a batch; if it fails, run its items one by one so only the record that breaks is quarantined. A text
     longer than MAX_TEXT_CHARS is quarantined before it reaches spaCy (its work grows faster than its length)."""
-    fits = [it for it in items if len(it[3]) <= MAX_TEXT_CHARS]
-    done = _run_fitting(extractor, fits)
+    done = _run_fitting(extractor, [it for it in items if not too_long(it[3])])
     for it in items:  # in input order
-        if len(it[3]) > MAX_TEXT_CHARS:
+        if too_long(it[3]):
             yield it, None, (f"{TOO_LONG}: {len(it[3]):,} characters, over the {MAX_TEXT_CHARS:,} the extractor "
                              "takes (a PubMed title and abstract run to a few thousand)")
         else:
             yield next(done)
+
+
+def too_long(text: str) -> bool:
+    return len(text) > MAX_TEXT_CHARS
 
 
 def _run_fitting(extractor: Extractor, items: list[Item]) -> Iterator[tuple[Item, Extraction | None, str | None]]:
@@ -192,7 +195,7 @@ def extract_articles(articles: list[dict], previous: dict[str, list[dict]], prev
         result.processed[doc_id] = current[doc_id]
     # every record breaking is a fault of the pipeline, not of the records; records merely too long do not count
     # (two of them, a night's only work, once stopped every night after)
-    judged = [a for a in todo if len(a["text"]) <= MAX_TEXT_CHARS]
+    judged = [a for a in todo if not too_long(a["text"])]
     if len(judged) > 1 and sum(not r["reason"].startswith(TOO_LONG) for r in result.rejects) == len(judged):
         raise RuntimeError(f"extraction failed for all {len(todo)} records, a fault of the pipeline rather than "
                            f"of the records; nothing was published. First error: {result.rejects[0]['reason']}")
