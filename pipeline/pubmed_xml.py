@@ -312,10 +312,10 @@ def iter_records(stream: IO[bytes] | str, source: str = "") -> Iterator[Article 
     """Yield Articles, Deletions and Rejects from one PubMed XML stream, in document order.
 
     A record that fails to parse becomes a Reject with its reason and the batch goes on. A stream that is
-    malformed (a broken tag, bytes that are not UTF-8) yields what came before the damage, then, when the stream
-    can be read again (a file), each later record parsed on its own: only the damaged record is quarantined, by
-    its PMID when it can be read. A stream that cannot be re-read (or is cut off) ends with one Reject naming the
-    position.
+    malformed (a broken tag, bytes that are not UTF-8, a record cut off at the end) yields what came before the
+    damage, then, when the stream can be read again (a file), each later record parsed on its own: only the
+    damaged record is quarantined, by its PMID when it can be read. A stream that cannot be read again ends with
+    one Reject naming the position.
     """
     context = etree.iterparse(stream, events=("end",), tag=RECORD_TAGS, resolve_entities=False,
                               load_dtd=False, no_network=True, huge_tree=True, recover=False)
