@@ -15,7 +15,7 @@ from prefect.utilities.annotations import quote
 from pipeline import report
 from pipeline.claims.catalogue import Catalogue
 from pipeline.config import Settings, load_settings
-from pipeline.ingest import SyncResult, new_run_id, publish_failed_run, publish_sync, run_row, sync
+from pipeline.ingest import SyncResult, folder_held, new_run_id, publish_failed_run, publish_sync, run_row, sync
 from pipeline.mentions import StageResult, extract_articles, extract_chunk, previous_rows
 from pipeline.nlp.configuration import MODEL_DIR, model_version_of
 from pipeline.tables import store
@@ -79,7 +79,7 @@ def run_pipeline(source: str, settings: Settings, today: date | None, workers: i
     run_id = new_run_id()
     started = datetime.now(UTC)
     # one run at a time per output folder, from reading the tables to publishing (a backfill waits for the nightly)
-    with store.run_lock(settings.out, settings.lock_timeout, run_id):
+    with folder_held(settings, run_id, str(flow_run.get_id() or ""), started, source):
         try:
             result = sync_task(source, settings, run_id, today, backfill)
             # quote(): large payloads pass through untouched (Prefect would otherwise walk every row to track them)

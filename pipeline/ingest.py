@@ -10,6 +10,7 @@ A source spec names where records come from:
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import uuid
 from collections.abc import Iterable, Iterator
@@ -262,8 +263,7 @@ def publish_sync(settings: Settings, result: SyncResult, run: dict, stage: Stage
     """Validate and publish articles, rejects, the appended runs table and (when given) the extraction tables,
     as one atomic set."""
     out = Path(settings.out)
-    previous_runs = store.read_table(out, "runs")
-    runs = (previous_runs.to_pylist() if previous_runs is not None else []) + [run]
+    runs, parked = runs_with(out, run)
     rejects = list(result.rejects)
     state = dict(result.state)
     tables: dict[str, pa.Table] = {}
@@ -285,20 +285,53 @@ def publish_sync(settings: Settings, result: SyncResult, run: dict, stage: Stage
         "rejects": to_table("rejects", rejects),
         "runs": to_table("runs", runs),
     })
-    return store.publish(out, tables, state, run["run_id"])
+    return _published(store.publish(out, tables, state, run["run_id"]), parked)
+
+
+def runs_with(out: Path, run: dict) -> tuple[list[dict], list[Path]]:
+    """The published runs, then the rows runs parked while they could not get the folder, then `run` (last)."""
+    previous = store.read_table(out, "runs")
+    rows = previous.to_pylist() if previous is not None else []
+    seen = {r["run_id"] for r in rows}
+    parked = store.parked_run_rows(out)
+    rows += [row for _, row in parked if row["run_id"] not in seen]  # a file left by a crash after its publish
+    return rows + [run], [path for path, _ in parked]
+
+
+def _published(snapshot: Path, parked: list[Path]) -> Path:
+    for path in parked:
+        path.unlink(missing_ok=True)
+    return snapshot
+
+
+def failed_run_row(settings: Settings, run_id: str, flow_run_id: str | None, started: datetime, source: str,
+                   exc: Exception) -> dict:
+    row = run_row(run_id, flow_run_id, started, source, settings,
+                  SyncResult([], [], Counts(), {}, []), f"failed: {type(exc).__name__}: {exc}"[:500])
+    articles = store.read_table(Path(settings.out), "articles")
+    row["n_articles"] = articles.num_rows if articles is not None else 0
+    return row
 
 
 def publish_failed_run(settings: Settings, run_id: str, flow_run_id: str | None, started: datetime, source: str,
                        exc: Exception) -> Path:
     """Append a `failed` row to runs.parquet and publish only that table (the rest is carried over untouched)."""
     out = Path(settings.out)
-    previous = store.read_table(out, "runs")
-    row = run_row(run_id, flow_run_id, started, source, settings,
-                  SyncResult([], [], Counts(), {}, []), f"failed: {type(exc).__name__}: {exc}"[:500])
-    articles = store.read_table(out, "articles") if store.current_dir(out) else None
-    row["n_articles"] = articles.num_rows if articles is not None else 0
-    runs = (previous.to_pylist() if previous is not None else []) + [row]
-    return store.publish(out, {"runs": to_table("runs", runs)}, store.read_state(out), run_id)
+    runs, parked = runs_with(out, failed_run_row(settings, run_id, flow_run_id, started, source, exc))
+    return _published(store.publish(out, {"runs": to_table("runs", runs)}, store.read_state(out), run_id), parked)
+
+
+@contextlib.contextmanager
+def folder_held(settings: Settings, run_id: str, flow_run_id: str | None, started: datetime, source: str
+                ) -> Iterator[None]:
+    """The output folder's run lock. A run that gives up waiting may not publish, so its failed row is parked and
+    the next publish of `runs` appends it (usually the holder's own, when it finishes)."""
+    try:
+        with store.run_lock(settings.out, settings.lock_timeout, run_id):
+            yield
+    except store.FolderBusy as exc:
+        store.park_run_row(Path(settings.out), failed_run_row(settings, run_id, flow_run_id, started, source, exc))
+        raise
 
 
 def run_stages(source: str, settings: Settings, today: date | None = None, workers: int = 1) -> dict:
@@ -308,7 +341,7 @@ def run_stages(source: str, settings: Settings, today: date | None = None, worke
 
     run_id = new_run_id()
     started = datetime.now(UTC)
-    with store.run_lock(settings.out, settings.lock_timeout, run_id):
+    with folder_held(settings, run_id, None, started, source):
         result = sync(source, settings, run_id, today)
         stage = extract_articles(result.articles, previous_rows(settings.out), store.read_state(settings.out),
                                  model_version_of(MODEL_DIR), workers=workers, run_id=run_id)
@@ -324,7 +357,7 @@ def ingest(source: str, settings: Settings, flow_run_id: str | None = None, toda
     `run_stages` and the flows run every stage, so derived tables never lag behind the articles."""
     run_id = new_run_id()
     started = datetime.now(UTC)
-    with store.run_lock(settings.out, settings.lock_timeout, run_id):
+    with folder_held(settings, run_id, flow_run_id, started, source):
         result = sync(source, settings, run_id, today)
         run = run_row(run_id, flow_run_id, started, source, settings, result, "completed")
         publish_sync(settings, result, run)

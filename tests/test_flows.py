@@ -153,3 +153,25 @@ def test_a_failed_night_is_recorded_and_changes_no_table(tmp_path):
     assert (out / "articles.parquet").read_bytes() == before
     runs = pd.read_parquet(out / "runs.parquet")
     assert runs.iloc[-1]["status"].startswith("failed: EntrezError") and runs.iloc[-1]["n_articles"] == 3
+
+
+def test_a_run_that_gives_up_waiting_for_the_folder_is_recorded_by_the_next_publish(tmp_path):
+    """It may not publish (the holder is merging), so its failed row is parked and the next run's publish adds it."""
+    from pipeline.tables import store
+
+    out = tmp_path / "out"
+    folder = write_set(tmp_path / "xml" / "a.xml", [record(i, date(2025, 1, i)) for i in range(1, 4)]).parent
+    assert kev("ingest", "--source", f"xml:{folder}", "--out", str(out)).returncode == 0
+    config = tmp_path / "kev.toml"
+    config.write_text("[kev]\nlock_timeout = 0.5\n")
+    with store.run_lock(out, holder="nightly-of-the-test"):
+        r = kev("run", "--source", f"xml:{folder}", "--out", str(out), "--config", str(config))
+    assert r.returncode != 0 and "held by" in r.stderr and "nightly-of-the-test" in r.stderr
+    assert len(pd.read_parquet(out / "runs.parquet")) == 1  # nothing published while the folder was held
+    assert len(list((out / store.PARKED).glob("*.json"))) == 1
+    assert kev("run", "--source", f"xml:{folder}", "--out", str(out)).returncode == 0
+    runs = pd.read_parquet(out / "runs.parquet")
+    assert [s.split(":")[0] for s in runs["status"]] == ["completed", "failed", "completed"]
+    assert "FolderBusy" in runs.iloc[1]["status"] and "nightly-of-the-test" in runs.iloc[1]["status"]
+    assert runs.iloc[1]["n_articles"] == 3 and runs["run_id"].is_unique
+    assert list((out / store.PARKED).glob("*.json")) == []

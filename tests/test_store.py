@@ -133,7 +133,8 @@ def test_runs_on_one_folder_take_turns_and_lose_nothing(tmp_path):
     assert len(pq.read_table(out / "runs.parquet")) == 2
     with store.run_lock(out, holder="test-holder"), pytest.raises(RuntimeError, match="test-holder"):
         ingest(f"xml:{a}", Settings(out=out, lock_timeout=0.5))
-    assert len(pq.read_table(out / "runs.parquet")) == 2  # the refused run read and wrote nothing
+    assert len(pq.read_table(out / "runs.parquet")) == 2  # the refused run published nothing
+    assert len(list((out / store.PARKED).glob("*.json"))) == 1  # but parked its failed row for the next publish
 
 
 def test_composite_keys_are_checked():

@@ -8,7 +8,8 @@
 A crash or SIGKILL before the swap leaves a half-written `.tmp-*` folder that nobody reads and the next publish
 removes; after the swap the new set is complete. Tables a run did not rewrite are carried over by hard link.
 A run holds `OUT/.kev-run.lock` from reading the tables to publishing them (`run_lock`): two runs on one folder
-(a nightly and a backfill) take turns instead of each publishing its merge over the other's.
+(a nightly and a backfill) take turns instead of each publishing its merge over the other's. A run that gives up
+waiting may not publish, so it parks its `runs` row in `OUT/.kev-parked-runs/` for the next publish of `runs`.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import os
 import shutil
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pyarrow as pa
@@ -32,7 +34,12 @@ SNAPSHOTS = ".snapshots"
 CURRENT = "current"
 KEEP_SNAPSHOTS = 3
 LOCK = ".kev-run.lock"
+PARKED = ".kev-parked-runs"
 log = logging.getLogger(__name__)
+
+
+class FolderBusy(RuntimeError):
+    """Another run held the output folder for longer than this run would wait."""
 
 
 @contextlib.contextmanager
@@ -54,7 +61,7 @@ def run_lock(out: Path, timeout: float = 3600.0, holder: str = "") -> Iterator[N
                 fh.seek(0)
                 other = fh.read().strip() or "another run"
                 if time.monotonic() >= deadline:
-                    raise RuntimeError(f"{out} is held by {other} (lock {out / LOCK}); gave up after {timeout:.0f} s, "
+                    raise FolderBusy(f"{out} is held by {other} (lock {out / LOCK}); gave up after {timeout:.0f} s, "
                                        "nothing was read or published") from None
                 if not waited:
                     log.warning("%s is held by %s: waiting for it to finish", out, other)
@@ -71,6 +78,33 @@ def run_lock(out: Path, timeout: float = 3600.0, holder: str = "") -> Iterator[N
             fh.truncate()
             fh.flush()
             fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def park_run_row(out: Path, row: dict) -> Path:
+    """Keep the row of a run that could not publish (JSON, written aside and renamed: never half a file)."""
+    folder = Path(out) / PARKED
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{row['run_id']}.json"
+    tmp = folder / f".{row['run_id']}.tmp"
+    tmp.write_text(json.dumps(row, default=lambda v: v.isoformat(), sort_keys=True))
+    os.replace(tmp, path)
+    return path
+
+
+def parked_run_rows(out: Path) -> list[tuple[Path, dict]]:
+    """The parked `runs` rows, oldest first, their timestamps read back as datetimes."""
+    folder = Path(out) / PARKED
+    if not folder.is_dir():
+        return []
+    stamps = [f.name for f in SCHEMAS["runs"] if pa.types.is_timestamp(f.type)]
+    rows = []
+    for path in folder.glob("*.json"):
+        row = json.loads(path.read_text())
+        for name in stamps:
+            if row.get(name):
+                row[name] = datetime.fromisoformat(row[name])
+        rows.append((path, row))
+    return sorted(rows, key=lambda pr: str(pr[1].get("started_at") or ""))
 
 
 def current_dir(out: Path) -> Path | None:
