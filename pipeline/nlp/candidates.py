@@ -162,12 +162,13 @@ INDICATION_LIST = re.compile(r"\bindications?,?\s+(?:including|such as|for)\b[^.
 # what a drug was given for, a few words on: "treated with clarithromycin for pneumonia", "an ergot alkaloid for the
 # treatment of migraine headaches"; not an effect the words pin on a drug ("for the treatment of ketamine-induced
 # emergence delirium")
-INDICATION_BEFORE = re.compile(r"(?:\b(?:treated|prescribed|indicated|administered|received|receiving|taking|took|"
-                               r"started|initiated)\b(?:(?!\b(?:risk|required|needed|monitored|screened)\b)[^.;:]){0,50}"
-                               r"\bfor|\bfor the (?:treatment|management|prevention) of) "
+INDICATION_BEFORE = re.compile(r"(?:\b(?:(?:treated|prescribed|indicated|administered|received|receiving|taking|took|"
+                               r"started|initiated)\b|\b(?:treatment|therapy) with\b)"
+                               r"(?:(?!\b(?:risk|required|needed|monitored|screened)\b)[^.;:]){0,50}"
+                               r"\bfor|\b(?:for|in) the (?:treatment|management|prevention) of) "
                                # modifiers only: not "for depression developed cystitis", "for years developed"
                                r"(?:(?![\w-]*(?:induced|associated|related|ed|ing)\b)(?!(?:years|months|weeks|days)\b)"
-                               r"[\w-]+ ){0,2}$", re.IGNORECASE)
+                               r"[\w-]+ (?:\([\w-]{1,8}\) )?){0,2}$", re.IGNORECASE)
 # a rescue medication for an effect of the session is no indication: "received a benzodiazepine for refractory
 # anxiety during the psilocybin session", "an antihypertensive for sustained hypertension after dosing"
 RESCUED_AFTER = re.compile(r"\s+(?:during|after|following|on|at)\b", re.IGNORECASE)
