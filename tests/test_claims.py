@@ -985,6 +985,12 @@ def test_spine_surgery_is_no_plasticity_topic():
      "rapid antidepressant effects of ketamine. METHODS: Patients received esketamine.", "rct"),  # the title's own
     ("Ibogaine in alcoholism: a randomized, double-blind, placebo-controlled trial\nAnimal studies and case series "
      "suggest that one dose reduces drinking. Patients were randomized to ibogaine or placebo.", "rct"),
+    # "non-randomized" is no randomisation; a trial the results still need is not this study
+    ("Ketamine clinic outcomes\nWe analysed the charts of 40 patients. Limitations: a small, non-randomized, "
+     "retrospective sample.", "cohort"),
+    ("Ketamine in a day clinic\nIn this open-label study mood improved. The gains need to be confirmed in larger "
+     "double-blind trials.", "cohort"),
+    ("Ketamine in primary care\nPractices were cluster-randomized to ketamine or usual care.", "rct"),
 ])
 def test_a_call_for_future_trials_or_an_earlier_trial_does_not_make_a_study_randomised(text, expected):
     assert design.classify(text) == expected
