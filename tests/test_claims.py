@@ -1117,6 +1117,8 @@ def test_odds_of_remission_speak_on_efficacy_only_when_the_drug_is_their_subject
     # the drug losing to an active treatment is no efficacy evidence ("superior" read as support)
     ("The network analysis ranked ECT superior to ketamine for depressive severity.", None),
     ("Among inpatients, ketamine was inferior to ECT for remission (RD -0.12; p = 0.02).", None),
+    ("Electroconvulsive therapy produced greater and more durable mood gains relative to IV ketamine.", None),
+    ("Ketamine produced greater reductions in MADRS than ECT (p = 0.01).", "supports"),
     ("Ketamine was superior to placebo in reducing MADRS scores (p < 0.01).", "supports"),
     # a negative cue about the other comparisons says nothing against the one reported
     ("Both ECT and ketamine lowered HAM-D scores versus placebo; other comparisons not significant.", "supports"),

@@ -90,11 +90,18 @@ def efficacy_negatives(sentence: str, controlled: bool) -> list[str]:
 # the drug did worse than an active treatment: "ECT superior to ketamine", "ketamine was inferior to ECT", "was not
 # non-inferior to ECT": no evidence on efficacy either way (GUIDELINES weigh the drug against control or baseline;
 # the annotators cite none of these). It read as support: "superior" is a positive cue.
+_NO_DRUG = r"(?:(?!\b(?:es|ar)?ketamine\b)[^.;])"
 DRUG_LOSES = re.compile(r"\bsuperior to (?:(?:IV|intravenous|oral|intranasal|racemic)\s+)?(?:es|ar)?ketamine\b|"
                         r"\b(?:es|ar)?ketamine\b(?:(?!placebo|saline|midazolam|control|sham)[^.;]){0,40}\b(?:was|were|"
                         r"is|are) (?:not non-?)?inferior to\b|"
                         r"\b(?:es|ar)?ketamine\b(?:(?!placebo|saline|midazolam|control|sham)[^.;]){0,40}"
-                        r"\bless effective than\b", T)
+                        r"\bless effective than\b|"
+                        # the active treatment as the subject that did better: "ECT produced greater reductions
+                        # than ketamine", "ECT showed more robust effects compared to ketamine"
+                        rf"\b(?:ECT|electroconvulsive (?:therapy|treatment)|r?TMS)\b{_NO_DRUG}{{0,60}}"
+                        rf"\b(?:more|greater|larger|stronger|better|higher)\b{_NO_DRUG}{{0,60}}"
+                        r"\b(?:than|compared (?:to|with)|relative to|versus|vs\.?) "
+                        r"(?:(?:IV|intravenous|oral|intranasal|racemic)\s+)?(?:es|ar)?ketamine\b", T)
 
 
 # groups that all had the drug set against each other: subgroups ("anxious depression ... compared to those with
