@@ -22,10 +22,25 @@ def _settings(args: argparse.Namespace, base_url: str | None = None):
 
 
 def _print_run(run: dict, out: Path) -> None:
+    from pipeline.tables import store
+
     counts = {k: run[k] for k in ("n_new", "n_revised", "n_unchanged", "n_deleted", "n_rejected", "n_articles")}
-    print(json.dumps({"run_id": run["run_id"], "source": run["source"], **counts}))
+    snapshot = store.current_dir(out)
+    manifest = json.loads((snapshot / "manifest.json").read_text()) if snapshot else {"tables": {}}
+    rows = {name: manifest["tables"][name] for name in ("entities", "doses", "claim_evidence")
+            if name in manifest["tables"]}
+    print(json.dumps({"run_id": run["run_id"], "source": run["source"], **counts, "rows": rows}))
     names = sorted(p.name for p in out.glob("*.parquet"))
     print(f"tables in {out.resolve()}/: {', '.join(names)}")
+    if (out / "report" / "claims.html").exists():
+        print(f"claims report: {(out / 'report' / 'claims.html').resolve()} (and claims.md)")
+
+
+def _published(out: Path) -> None:
+    from pipeline.tables import store
+
+    if store.current_dir(out) is None:
+        raise FileNotFoundError(f"{out}: no published tables here (run the pipeline first, or pass --out)")
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
@@ -56,6 +71,8 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     from flows.nightly import backfill
 
+    if args.start > args.end:
+        raise ValueError(f"--start {args.start} is after --end {args.end}")
     if args.source != "entrez" and not args.source.startswith("replay:"):
         raise ValueError(f"source {args.source!r}: a backfill pulls an entry-date window from PubMed (entrez or "
                          "replay:DIR); load files with `kev run --source xml:PATH` or `jsonl:PATH`")
@@ -72,6 +89,7 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
     from flows.nightly import reprocess
 
     settings = _settings(args)
+    _published(Path(settings.out))  # a mistyped --out would otherwise publish an empty set of tables
     run = reprocess(out=str(settings.out), config=args.config, workers=args.workers)
     _print_run(run, Path(settings.out))
     return 0
@@ -219,22 +237,28 @@ def cmd_claims(args: argparse.Namespace) -> int:
 
 def cmd_review(args: argparse.Namespace) -> int:
     from pipeline.review import decisions
-    from pipeline.review.app import serve
+    from pipeline.review.app import check_binding, serve
+    from pipeline.tables import store
 
     out = Path(args.out or _settings(args).out)
+    _published(out)  # not an empty app (or a new folder) over a mistyped --out
     if args.action == "export":
-        from pipeline.tables import store
-
-        if not store.current_dir(out):
-            raise FileNotFoundError(f"{out}: no published tables here (run the pipeline first, or pass --out)")
         evidence = store.read_table(out, "claim_evidence")
         dest = Path(args.dest or out / "review" / "stance_training.jsonl")
         n = decisions.write_training(out, evidence.to_pylist() if evidence is not None else [], dest)
         print(f"{n} reviewed evidence sentences -> {dest}; log -> {decisions.export(out)}")
         return 0
+    check_binding(args.host, args.token)
     print(f"review app on http://{args.host}:{args.port}/ over {out.resolve()}", flush=True)
     serve(out, args.host, args.port, args.token)
     return 0
+
+
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{value}: at least 1")
+    return number
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -260,11 +284,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("ingest", help="the same stages as `kev run`, without Prefect (scripts, quick checks)")
     common(sp)
-    sp.add_argument("--workers", type=int, default=1)
+    sp.add_argument("--workers", type=_positive, default=1)
     sp.set_defaults(func=cmd_ingest)
     sp = sub.add_parser("run", help="run the nightly Prefect flow (ephemeral API, no server needed)")
     common(sp)
-    sp.add_argument("--workers", type=int, default=1, help="processes for entity extraction (default 1)")
+    sp.add_argument("--workers", type=_positive, default=1, help="processes for entity extraction (default 1)")
     sp.add_argument("--dask", help="fan extraction out over Dask: a scheduler address (tcp://host:8786), or "
                                    "`local` for a local cluster of --workers processes")
     sp.set_defaults(func=cmd_run)
@@ -273,17 +297,17 @@ def build_parser() -> argparse.ArgumentParser:
     sp.set_defaults(source="entrez")
     sp.add_argument("--start", type=date.fromisoformat, required=True)
     sp.add_argument("--end", type=date.fromisoformat, required=True)
-    sp.add_argument("--workers", type=int, default=2)
+    sp.add_argument("--workers", type=_positive, default=2)
     sp.set_defaults(func=cmd_backfill)
     sp = sub.add_parser("reprocess", help="re-extract and re-assess stored articles after a model/catalogue change")
     tables_only(sp)
-    sp.add_argument("--workers", type=int, default=1)
+    sp.add_argument("--workers", type=_positive, default=1)
     sp.set_defaults(func=cmd_reprocess)
     sp = sub.add_parser("serve", help="serve the nightly flow on its schedule from this machine (no work pool)")
     common(sp)
     sp.set_defaults(source="entrez")
     sp.add_argument("--cron", default="0 2 * * *", help="schedule, UTC (default: 02:00 daily)")
-    sp.add_argument("--workers", type=int, default=1)
+    sp.add_argument("--workers", type=_positive, default=1)
     sp.set_defaults(func=cmd_serve)
 
     sp = sub.add_parser("replay", help="serve PubMed XML files as a loopback E-utilities replay")
@@ -308,7 +332,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("what", choices=["extract", "night", "backfill"])
     sp.add_argument("--n", type=int, help="number of abstracts, the corpus repeated as needed (default: 2,000 for "
                                           "extract, 10,000 for backfill)")
-    sp.add_argument("--workers", type=int, default=1, help="processes (default 1: one core)")
+    sp.add_argument("--workers", type=_positive, default=1, help="processes (default 1: one core)")
     sp.add_argument("--rules-only", action="store_true")
     sp.add_argument("--json", action="store_true")
     sp.set_defaults(func=cmd_bench)

@@ -92,4 +92,13 @@ def load_settings(config: Path | str | None = None, **overrides: object) -> Sett
         if os.environ.get(env):
             values[name] = os.environ[env]
     values.update({k: v for k, v in overrides.items() if v is not None})
-    return replace(Settings(), **{k: _coerce(k, v) for k, v in values.items()})
+    coerced = {}
+    for k, v in values.items():
+        try:
+            coerced[k] = _coerce(k, v)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"setting {k} = {v!r}: {exc}") from None
+    settings = replace(Settings(), **coerced)
+    if settings.out.exists() and not settings.out.is_dir():
+        raise ValueError(f"output folder {settings.out} is a file")
+    return settings

@@ -22,7 +22,7 @@ import pyarrow as pa
 
 from pipeline import __version__
 from pipeline.claims.evidence import claim_tables
-from pipeline.config import SAMPLE_DIR, Settings
+from pipeline.config import NCBI_BASE_URL, SAMPLE_DIR, Settings
 from pipeline.mentions import StageResult
 from pipeline.records import CODE_FAULTS, Article, Deletion, Event, Reject
 from pipeline.sources.entrez import EntrezClient
@@ -204,6 +204,9 @@ def sync(source: str, settings: Settings, run_id: str, today: date | None = None
     state = store.read_state(out)
     windows: list[str] = []
     if source == "entrez":
+        if not settings.email and settings.base_url == NCBI_BASE_URL:
+            log.warning("no contact address: NCBI asks every E-utilities client for one (set NCBI_EMAIL or `email` "
+                        "in kev.toml); NCBI may block clients without one")
         client = EntrezClient(settings.entrez())
         held = {r["pmid"]: r["entry_date"] for r in existing.values() if r["source"].startswith("entrez") and r["pmid"]}
         known = {r["pmid"] for r in existing.values() if r["pmid"]} | \
@@ -218,6 +221,12 @@ def sync(source: str, settings: Settings, run_id: str, today: date | None = None
         counts = Counts(unchanged=len(existing))
     else:
         counts = merge(existing, _offline_events(source), run_id, rejects)
+        reasons = [r["reason"] for r in rejects.values() if r["first_run_id"] == run_id]
+        if counts.rejected and not (counts.new or counts.revised or counts.unchanged or counts.stale
+                                    or counts.deleted) and all(r.startswith("JSONDecodeError") for r in reasons):
+            # a file that is not JSON lines at all (a README, a CSV) is a mistake, not 900 malformed records
+            raise ValueError(f"{source}: not one of its {counts.rejected} lines is JSON (the first: "
+                             f"{reasons[0][:120]}); is it the right file? Nothing was published")
     rows = [existing[k] for k in sorted(existing)]
     return SyncResult(rows, [rejects[k] for k in sorted(rejects, key=repr)], net_counts(before, existing, counts),
                       state, windows)

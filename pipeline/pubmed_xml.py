@@ -6,6 +6,7 @@ and frees each record once it is read: memory stays flat whatever the file size.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 from typing import IO
@@ -345,7 +346,8 @@ def iter_records(stream: IO[bytes] | str, source: str = "") -> Iterator[Article 
             yield from _salvage(head, source, exc)
         elif not starts:
             yield Reject(None, f"malformed XML: {exc}", source)
-        for a, b in zip(starts, starts[1:] + [len(data)], strict=True):
+        # each start to the next (or the end); no start tag at all (not PubMed XML): nothing more to salvage
+        for a, b in itertools.pairwise([*starts, len(data)]):
             yield from _salvage(data[a:b], source, exc)
 
 

@@ -126,3 +126,55 @@ def test_bench_backfill_runs_the_number_asked_for():
     r = kev("bench", "backfill", "--n", "2000", "--json")  # 2,000 was once read as "the default": 10,000
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout.splitlines()[-1])["n_abstracts"] == 2000
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["reprocess", "--out", "{tmp}/typo"], "no published tables here"),
+    (["review", "--out", "{tmp}/typo"], "no published tables here"),
+    (["review", "export", "--out", "{tmp}/typo"], "no published tables here"),
+    (["backfill", "--start", "2024-01-01", "--end", "2023-01-01", "--source", "replay:data/sample",
+      "--out", "{tmp}/o"], "is after --end"),
+    (["ingest", "--source", "sample", "--out", "{tmp}/a-file"], "is a file"),
+    (["ingest", "--source", "sample", "--config", "{tmp}/kev.toml", "--out", "{tmp}/o"],
+     "setting requests_per_second = 'fast'"),
+    (["ingest", "--source", "jsonl:README.md", "--out", "{tmp}/o"], "not one of its"),
+])
+def test_mistakes_in_the_command_are_one_line_and_publish_nothing(tmp_path, capsys, argv, message):
+    """A typo in --out served an empty review app or published empty tables; a reversed window, a file given as
+    the output folder, a bad setting's value or a README given as JSON lines each needed reading a traceback."""
+    from pipeline.cli import main
+    from tests.conftest import ROOT
+
+    (tmp_path / "a-file").write_text("x")
+    (tmp_path / "kev.toml").write_text('[kev]\nrequests_per_second = "fast"\n')
+    cwd = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        assert main([a.replace("{tmp}", str(tmp_path)) for a in argv]) == 2
+    finally:
+        os.chdir(cwd)
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "typo").exists() and not list(tmp_path.glob("o/*.parquet"))
+
+
+def test_workers_and_fault_rates_are_checked(capsys):
+    from pipeline.cli import build_parser
+    from pipeline.replay.server import FaultPlan
+
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["run", "--workers", "0"])
+    assert "at least 1" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        FaultPlan().storm({"500": 2.0})
+
+
+def test_a_refused_review_binding_does_not_announce_itself(tmp_path, capsys):
+    from pipeline.cli import main
+    from pipeline.config import Settings
+    from pipeline.ingest import ingest
+
+    ingest("sample", Settings(out=tmp_path / "o"))
+    assert main(["review", "--out", str(tmp_path / "o"), "--host", "0.0.0.0"]) == 2
+    captured = capsys.readouterr()
+    assert "needs --token" in captured.err and "review app on" not in captured.out

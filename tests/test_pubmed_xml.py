@@ -139,6 +139,20 @@ def test_a_damaged_record_in_a_file_loses_only_itself():
         assert [r.pmid for r in recs if isinstance(r, Article)] == kept
 
 
+def test_a_file_that_is_not_pubmed_xml_is_one_reject_and_the_folder_goes_on(tmp_path):
+    """A stray README or HTML error page among the XML files: one reject naming it (it stopped the whole run with
+    "zip() argument 2 is longer than argument 1")."""
+    from pipeline.sources.files import iter_xml
+
+    (tmp_path / "a.xml").write_bytes(xml(RECORD.format(v=1, pmid="1", pt="Journal Article")))
+    (tmp_path / "b.xml").write_text("# Notes\n\nThese files came from the mirror.\n")
+    (tmp_path / "c.xml").write_text("<html><body>503 Service Unavailable</body></html>")
+    recs = list(iter_xml(tmp_path))
+    assert [r.pmid for r in recs if isinstance(r, Article)] == ["1"]
+    rejects = [r for r in recs if isinstance(r, Reject)]
+    assert len(rejects) == 1 and rejects[0].source.endswith("b.xml") and "malformed XML" in rejects[0].reason
+
+
 def test_delete_citation_and_retraction_link():
     rec = RECORD.format(v=1, pmid="5", pt="Journal Article").replace(
         "</Article>", "</Article><CommentsCorrectionsList><CommentsCorrections RefType=\"RetractionIn\">"

@@ -7,6 +7,7 @@ import os
 import shutil
 import socket
 import sqlite3
+import stat
 import subprocess
 import sys
 import threading
@@ -235,6 +236,9 @@ def test_concurrent_decisions_are_all_recorded_and_exported(tmp_path, out):
     assert errors == []
     assert len(pd.read_parquet(o / "review_decisions.parquet")) == before + 24
     assert not list(o.glob("*.tmp"))
+    umask = os.umask(0o022)
+    os.umask(umask)  # readable by analysts of other accounts, like every table (mkstemp made it 0600)
+    assert stat.S_IMODE((o / "review_decisions.parquet").stat().st_mode) == 0o666 & ~umask
 
 
 def test_kappa_does_not_depend_on_who_decided_first(tmp_path, out):

@@ -233,6 +233,14 @@ def evaluate(path: Path | str, extractor: Extractor, split: str | None = "dev") 
     return [eval_doc_labels(path, records, extractor)]
 
 
+def _polarity_line(polarity: str, v: dict) -> str:
+    """"n/a" where neither gold nor prediction has the stance: 0.00 there would read as a failure."""
+    if v["tp"] + v["fp"] + v["fn"] == 0:
+        return f"{polarity} n/a (gold 0, predicted 0)"
+    return (f"{polarity} P {v['precision']:.2f} R {v['recall']:.2f} F1 {v['f1']:.2f} (gold {v['tp'] + v['fn']}, "
+            f"predicted {v['tp'] + v['fp']})")
+
+
 def summary_lines(result: dict) -> list[str]:
     lines = [f"{result['gold']} ({result['kind']}, {result['n_docs']} docs"
              + (f", split {result['split']}" if result.get("split") else "") + ")"]
@@ -246,8 +254,7 @@ def summary_lines(result: dict) -> list[str]:
             lines.append(f"  claims micro   P {pols['precision']:.3f} R {pols['recall']:.3f} F1 {pols['f1']:.3f}"
                          f"   evidence recall {result.get('evidence_recall')}")
             continue
-        lines.append(f"  {cid:24} " + "   ".join(f"{pol} P {v['precision']:.2f} R {v['recall']:.2f} F1 {v['f1']:.2f} "
-                                               f"(gold {v['tp'] + v['fn']})" for pol, v in pols.items()))
+        lines.append(f"  {cid:24} " + "   ".join(_polarity_line(pol, v) for pol, v in pols.items()))
     for name, v in result.get("normalisation", {}).items():
         lines.append(f"  {name:22} accuracy {v['accuracy']:.3f} (n={v['n']})")
     for label, modes in result.get("held_out", {}).get("labels", {}).items():

@@ -44,8 +44,12 @@ def make_scispacy_tokenizer():
     def create(nlp: Language):
         if not hasattr(nlp, "tokenizer"):  # built from a config: scispaCy reads the default tokenizer's matchers
             nlp.tokenizer = registry.tokenizers.get("spacy.Tokenizer.v1")()(nlp)
-        tokenizer = combined_rule_tokenizer(nlp)
-        split_glued_labels(tokenizer)
+        # scispaCy's infix pattern has a "[[" Python 3.7+ warns about on every start ("Possible set union at
+        # position 6328"): its regex, not ours, read the same either way; the warning only hid real ones
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "Possible set union", FutureWarning)
+            tokenizer = combined_rule_tokenizer(nlp)
+            split_glued_labels(tokenizer)
         return tokenizer
 
     return create

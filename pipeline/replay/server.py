@@ -106,6 +106,8 @@ class FaultPlan:
         for kind in rates:
             if kind not in FAULT_KINDS:
                 raise ValueError(f"unknown fault {kind!r}; known: {', '.join(FAULT_KINDS)}")
+        if any(not 0 <= rate <= 1 for rate in rates.values()):
+            raise ValueError(f"fault rates are probabilities between 0 and 1: {rates}")
         with self._lock:
             self.rates = dict(rates)
             self._rng = random.Random(seed)

@@ -182,9 +182,13 @@ def create_app(out: Path, token: str | None = None) -> FastAPI:
     return app
 
 
+def check_binding(host: str, token: str | None) -> None:
+    if host not in ("127.0.0.1", "localhost", "::1") and not token:
+        raise ValueError("binding beyond loopback needs --token (every request must then carry it)")
+
+
 def serve(out: Path, host: str = "127.0.0.1", port: int = 8000, token: str | None = None) -> None:
     import uvicorn
 
-    if host not in ("127.0.0.1", "localhost", "::1") and not token:
-        raise ValueError("binding beyond loopback needs --token (every request must then carry it)")
+    check_binding(host, token)
     uvicorn.run(create_app(out, token), host=host, port=port, log_level="warning")

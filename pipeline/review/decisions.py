@@ -16,7 +16,7 @@ import hashlib
 import json
 import os
 import sqlite3
-import tempfile
+import uuid
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -130,8 +130,8 @@ def export(out: Path) -> Path:
         rows = all_decisions(out)
         for r in rows:
             r["created_at"] = datetime.fromisoformat(r["created_at"])
-        fd, tmp = tempfile.mkstemp(dir=out, prefix=".review_decisions.", suffix=".parquet.tmp")
-        os.close(fd)
+        # a unique name the writer creates (not mkstemp's 0600 file): readable like every other table, by the umask
+        tmp = out / f".review_decisions.{os.getpid()}.{uuid.uuid4().hex}.parquet.tmp"
         try:
             pq.write_table(pa.Table.from_pylist(rows, schema=SCHEMA), tmp)
             os.replace(tmp, path)
