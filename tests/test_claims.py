@@ -1143,6 +1143,17 @@ def test_losing_to_an_active_treatment_and_other_comparisons(sentence, expected)
     assert stance._polarity("efficacy", sentence)[0] == expected
 
 
+@pytest.mark.parametrize("result", [
+    "The MADRS suicidal thoughts item fell significantly more with esketamine than placebo at 4 hours (p = 0.01).",
+    "Suicidal ideation (MADRS item 10) decreased significantly from baseline to 24 hours (p = 0.003).",
+])
+def test_the_madrs_suicide_item_is_suicidality_not_depression(result):
+    text = ("Esketamine for suicidal depression\nMETHODS: Adults with major depressive disorder and suicidal ideation "
+            "received esketamine or placebo. RESULTS: " + result)
+    claims = {f.claim_id for f in _assess(text)}
+    assert "suicidal_ideation" in claims and not claims & {"antidepressant_efficacy", "rapid_onset"}
+
+
 def test_an_antisuicidal_effect_is_no_antidepressant_finding():
     text = ("Ketamine infusions in treatment-resistant bipolar depression\nMETHODS: Patients with depression received "
             "six ketamine infusions; MADRS was rated. RESULTS: A marked antisuicidal effect was seen among "
