@@ -21,7 +21,7 @@ def _settings(args: argparse.Namespace, base_url: str | None = None):
     return load_settings(args.config, out=args.out, base_url=base_url or args.eutils_url, query=args.query)
 
 
-def _print_run(run: dict, out: Path) -> None:
+def _print_run(run: dict, out: Path, report: bool = True) -> None:
     from pipeline.tables import store
 
     counts = {k: run[k] for k in ("n_new", "n_revised", "n_unchanged", "n_deleted", "n_rejected", "n_articles")}
@@ -32,7 +32,7 @@ def _print_run(run: dict, out: Path) -> None:
     print(json.dumps({"run_id": run["run_id"], "source": run["source"], **counts, "rows": rows}))
     names = sorted(p.name for p in out.glob("*.parquet"))
     print(f"tables in {out.resolve()}/: {', '.join(names)}")
-    if (out / "report" / "claims.html").exists():
+    if report and (out / "report" / "claims.html").exists():
         print(f"claims report: {(out / 'report' / 'claims.html').resolve()} (and claims.md)")
 
 
@@ -50,7 +50,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     with _source(args.source) as (source, base_url):
         settings = _settings(args, base_url)
         run = run_stages(source, settings, today=args.today, workers=args.workers)["run"]
-    _print_run(run, Path(settings.out))
+    _print_run(run, Path(settings.out), report=False)  # no report written: one left there may be older
     return 0
 
 
@@ -254,7 +254,8 @@ def cmd_review(args: argparse.Namespace) -> int:
     return 0
 
 
-def _positive(value: str) -> int:
+def integer(value: str) -> int:
+    """A count of at least 1 (argparse names the type by this function's name in its errors)."""
     number = int(value)
     if number < 1:
         raise argparse.ArgumentTypeError(f"{value}: at least 1")
@@ -284,11 +285,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("ingest", help="the same stages as `kev run`, without Prefect (scripts, quick checks)")
     common(sp)
-    sp.add_argument("--workers", type=_positive, default=1)
+    sp.add_argument("--workers", type=integer, default=1)
     sp.set_defaults(func=cmd_ingest)
     sp = sub.add_parser("run", help="run the nightly Prefect flow (ephemeral API, no server needed)")
     common(sp)
-    sp.add_argument("--workers", type=_positive, default=1, help="processes for entity extraction (default 1)")
+    sp.add_argument("--workers", type=integer, default=1, help="processes for entity extraction (default 1)")
     sp.add_argument("--dask", help="fan extraction out over Dask: a scheduler address (tcp://host:8786), or "
                                    "`local` for a local cluster of --workers processes")
     sp.set_defaults(func=cmd_run)
@@ -297,17 +298,17 @@ def build_parser() -> argparse.ArgumentParser:
     sp.set_defaults(source="entrez")
     sp.add_argument("--start", type=date.fromisoformat, required=True)
     sp.add_argument("--end", type=date.fromisoformat, required=True)
-    sp.add_argument("--workers", type=_positive, default=2)
+    sp.add_argument("--workers", type=integer, default=2)
     sp.set_defaults(func=cmd_backfill)
     sp = sub.add_parser("reprocess", help="re-extract and re-assess stored articles after a model/catalogue change")
     tables_only(sp)
-    sp.add_argument("--workers", type=_positive, default=1)
+    sp.add_argument("--workers", type=integer, default=1)
     sp.set_defaults(func=cmd_reprocess)
     sp = sub.add_parser("serve", help="serve the nightly flow on its schedule from this machine (no work pool)")
     common(sp)
     sp.set_defaults(source="entrez")
     sp.add_argument("--cron", default="0 2 * * *", help="schedule, UTC (default: 02:00 daily)")
-    sp.add_argument("--workers", type=_positive, default=1)
+    sp.add_argument("--workers", type=integer, default=1)
     sp.set_defaults(func=cmd_serve)
 
     sp = sub.add_parser("replay", help="serve PubMed XML files as a loopback E-utilities replay")
@@ -332,7 +333,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("what", choices=["extract", "night", "backfill"])
     sp.add_argument("--n", type=int, help="number of abstracts, the corpus repeated as needed (default: 2,000 for "
                                           "extract, 10,000 for backfill)")
-    sp.add_argument("--workers", type=_positive, default=1, help="processes (default 1: one core)")
+    sp.add_argument("--workers", type=integer, default=1, help="processes (default 1: one core)")
     sp.add_argument("--rules-only", action="store_true")
     sp.add_argument("--json", action="store_true")
     sp.set_defaults(func=cmd_bench)

@@ -67,11 +67,20 @@ def _coerce(name: str, value: object) -> object:
     if name == "start_date":
         return value if isinstance(value, date) else date.fromisoformat(str(value))
     if "int" in kind and "float" not in kind:
+        if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+            raise ValueError("expected a whole number")
         return int(value)
     if "float" in kind:
+        if isinstance(value, bool):
+            raise ValueError("expected a number")
         return float(value)
     if "bool" in kind:
-        return value if isinstance(value, bool) else str(value).lower() in ("1", "true", "yes", "on")
+        if isinstance(value, bool):
+            return value
+        word = str(value).strip().lower()
+        if word not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+            raise ValueError("expected true or false")
+        return word in ("1", "true", "yes", "on")
     return value
 
 

@@ -173,6 +173,31 @@ def check_source(spec: str) -> None:
         raise FileNotFoundError(f"source {spec!r}: no such file: {p}")
     if kind in ("xml", "replay") and not p.exists():
         raise FileNotFoundError(f"source {spec!r}: no such file or folder: {p}")
+    if kind == "jsonl":
+        _check_json_lines(spec, p)
+
+
+def _check_json_lines(spec: str, path: Path, n: int = 20) -> None:
+    """A file none of whose first lines is JSON (a README, a CSV) is a mistake, not hundreds of malformed records
+    to quarantine: refused before anything is read into the tables. One bad line among good ones is a record's
+    problem and is quarantined as usual."""
+    import json
+
+    lines = []
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        for line in fh:
+            if line.strip():
+                lines.append(line)
+            if len(lines) == n:
+                break
+    for line in lines:
+        try:
+            json.loads(line)
+            return
+        except ValueError:
+            continue
+    if lines:
+        raise ValueError(f"source {spec!r}: none of its first {len(lines)} lines is JSON: is it the right file?")
 
 
 def _offline_events(spec: str) -> Iterator[Event]:
@@ -221,12 +246,6 @@ def sync(source: str, settings: Settings, run_id: str, today: date | None = None
         counts = Counts(unchanged=len(existing))
     else:
         counts = merge(existing, _offline_events(source), run_id, rejects)
-        reasons = [r["reason"] for r in rejects.values() if r["first_run_id"] == run_id]
-        if counts.rejected and not (counts.new or counts.revised or counts.unchanged or counts.stale
-                                    or counts.deleted) and all(r.startswith("JSONDecodeError") for r in reasons):
-            # a file that is not JSON lines at all (a README, a CSV) is a mistake, not 900 malformed records
-            raise ValueError(f"{source}: not one of its {counts.rejected} lines is JSON (the first: "
-                             f"{reasons[0][:120]}); is it the right file? Nothing was published")
     rows = [existing[k] for k in sorted(existing)]
     return SyncResult(rows, [rejects[k] for k in sorted(rejects, key=repr)], net_counts(before, existing, counts),
                       state, windows)
@@ -302,9 +321,15 @@ def runs_with(out: Path, run: dict) -> tuple[list[dict], list[Path]]:
     previous = store.read_table(out, "runs")
     rows = previous.to_pylist() if previous is not None else []
     seen = {r["run_id"] for r in rows}
-    parked = store.parked_run_rows(out)
-    rows += [row for _, row in parked if row["run_id"] not in seen]  # a file left by a crash after its publish
-    return rows + [run], [path for path, _ in parked]
+    usable = []
+    for path, row in store.parked_run_rows(out):
+        problem = row_problems("runs", [row], "run_id")
+        if problem:
+            store.set_aside(path, next(iter(problem.values())))
+            continue
+        usable.append((path, row))
+    rows += [row for _, row in usable if row["run_id"] not in seen]  # a file left by a crash after its publish
+    return rows + [run], [path for path, _ in usable]
 
 
 def _published(snapshot: Path, parked: list[Path]) -> Path:
@@ -317,7 +342,10 @@ def failed_run_row(settings: Settings, run_id: str, flow_run_id: str | None, sta
                    exc: Exception) -> dict:
     row = run_row(run_id, flow_run_id, started, source, settings,
                   SyncResult([], [], Counts(), {}, []), f"failed: {type(exc).__name__}: {exc}"[:500])
-    articles = store.read_table(Path(settings.out), "articles")
+    try:
+        articles = store.read_table(Path(settings.out), "articles")
+    except Exception:  # noqa: BLE001 - the count is bookkeeping; the run's own failure is what must be reported
+        articles = None
     row["n_articles"] = articles.num_rows if articles is not None else 0
     return row
 

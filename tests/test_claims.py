@@ -991,6 +991,9 @@ def test_spine_surgery_is_no_plasticity_topic():
     ("Ketamine in a day clinic\nIn this open-label study mood improved. The gains need to be confirmed in larger "
      "double-blind trials.", "cohort"),
     ("Ketamine in primary care\nPractices were cluster-randomized to ketamine or usual care.", "rct"),
+    ("Ketamine clinic\nA small, non\u2010randomized retrospective sample of 30 outpatients.", "cohort"),
+    ("Ketamine vs saline\nIn a larger double-blind placebo-controlled crossover trial, 60 patients received "
+     "ketamine or saline.", "rct"),  # this study's own design, not a call for a larger one
 ])
 def test_a_call_for_future_trials_or_an_earlier_trial_does_not_make_a_study_randomised(text, expected):
     assert design.classify(text) == expected
@@ -1118,6 +1121,12 @@ def test_odds_of_remission_speak_on_efficacy_only_when_the_drug_is_their_subject
     ("The network analysis ranked ECT superior to ketamine for depressive severity.", None),
     ("Among inpatients, ketamine was inferior to ECT for remission (RD -0.12; p = 0.02).", None),
     ("Electroconvulsive therapy produced greater and more durable mood gains relative to IV ketamine.", None),
+    ("Response rates were higher with ECT than with ketamine.", None),
+    # a comparison of anything else (harms, baseline) leaves the sentence's own efficacy result
+    ("ECT had more adverse events than ketamine, while ketamine produced greater MADRS reductions (p = 0.02).",
+     "supports"),
+    ("ECT patients had higher baseline MADRS scores than ketamine patients; ketamine reduced MADRS (p < 0.01).",
+     "supports"),
     ("Ketamine produced greater reductions in MADRS than ECT (p = 0.01).", "supports"),
     ("Ketamine was superior to placebo in reducing MADRS scores (p < 0.01).", "supports"),
     # a negative cue about the other comparisons says nothing against the one reported

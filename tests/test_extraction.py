@@ -798,6 +798,8 @@ def test_nausea_and_vomiting_is_no_postoperative_effect_unless_it_says_so(extrac
     ("Vasopressin\nOn therapy with vasopressin for recurrent variceal (GV) bleeding, a woman developed bradycardia.",
      ["bradycardia"]),
     ("Haloperidol\nHaloperidol is widely used in the management of agitation in the ward.", []),
+    # a treatment an effect required is a rescue, not an indication
+    ("Ketamine infusion\nTwo patients required treatment with labetalol for hypertension.", ["hypertension"]),
     ("Ketamine in urology\nOne patient treated with ketamine for depression developed cystitis.", ["cystitis"]),
     ("Ketamine\nPatients who received ketamine for depression reported nausea and headache.", ["nausea", "headache"]),
     ("Ketamine\nPatients experiencing excessive sedation during the infusion were monitored.", ["sedation"]),

@@ -137,7 +137,10 @@ def test_bench_backfill_runs_the_number_asked_for():
     (["ingest", "--source", "sample", "--out", "{tmp}/a-file"], "is a file"),
     (["ingest", "--source", "sample", "--config", "{tmp}/kev.toml", "--out", "{tmp}/o"],
      "setting requests_per_second = 'fast'"),
-    (["ingest", "--source", "jsonl:README.md", "--out", "{tmp}/o"], "not one of its"),
+    (["ingest", "--source", "jsonl:README.md", "--out", "{tmp}/o"], "lines is JSON"),
+    (["run", "--source", "jsonl:README.md", "--out", "{tmp}/o"], "lines is JSON"),  # before the flow starts
+    (["ingest", "--source", "sample", "--config", "{tmp}/bool.toml", "--out", "{tmp}/o"],
+     "setting reconcile_deletions = 'maybe': expected true or false"),
 ])
 def test_mistakes_in_the_command_are_one_line_and_publish_nothing(tmp_path, capsys, argv, message):
     """A typo in --out served an empty review app or published empty tables; a reversed window, a file given as
@@ -147,6 +150,7 @@ def test_mistakes_in_the_command_are_one_line_and_publish_nothing(tmp_path, caps
 
     (tmp_path / "a-file").write_text("x")
     (tmp_path / "kev.toml").write_text('[kev]\nrequests_per_second = "fast"\n')
+    (tmp_path / "bool.toml").write_text('[kev]\nreconcile_deletions = "maybe"\n')
     cwd = os.getcwd()
     os.chdir(ROOT)
     try:
@@ -155,7 +159,7 @@ def test_mistakes_in_the_command_are_one_line_and_publish_nothing(tmp_path, caps
         os.chdir(cwd)
     err = capsys.readouterr().err
     assert message in err and len(err.strip().splitlines()) == 1
-    assert not (tmp_path / "typo").exists() and not list(tmp_path.glob("o/*.parquet"))
+    assert not (tmp_path / "typo").exists() and not (tmp_path / "o").exists()
 
 
 def test_workers_and_fault_rates_are_checked(capsys):
@@ -165,6 +169,9 @@ def test_workers_and_fault_rates_are_checked(capsys):
     with pytest.raises(SystemExit):
         build_parser().parse_args(["run", "--workers", "0"])
     assert "at least 1" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["run", "--workers", "two"])
+    assert "invalid integer value: 'two'" in capsys.readouterr().err
     with pytest.raises(ValueError, match="between 0 and 1"):
         FaultPlan().storm({"500": 2.0})
 

@@ -175,3 +175,19 @@ def test_a_run_that_gives_up_waiting_for_the_folder_is_recorded_by_the_next_publ
     assert "FolderBusy" in runs.iloc[1]["status"] and "nightly-of-the-test" in runs.iloc[1]["status"]
     assert runs.iloc[1]["n_articles"] == 3 and runs["run_id"].is_unique
     assert list((out / store.PARKED).glob("*.json")) == []
+
+
+def test_a_damaged_parked_row_is_set_aside_and_publishing_goes_on(tmp_path):
+    """A parked file cut short (power loss) or of the wrong shape must not stop every publish after it."""
+    from pipeline.config import Settings
+    from pipeline.ingest import ingest
+    from pipeline.tables import store
+
+    out = tmp_path / "out"
+    parked = out / store.PARKED
+    parked.mkdir(parents=True)
+    (parked / "cut.json").write_text("")
+    (parked / "shape.json").write_text(json.dumps({"run_id": "r-x", "status": 3}))
+    ingest("sample", Settings(out=out))
+    assert len(pd.read_parquet(out / "runs.parquet")) == 1
+    assert sorted(p.name for p in parked.iterdir()) == ["cut.bad", "shape.bad"]

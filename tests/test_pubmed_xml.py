@@ -150,7 +150,8 @@ def test_a_file_that_is_not_pubmed_xml_is_one_reject_and_the_folder_goes_on(tmp_
     recs = list(iter_xml(tmp_path))
     assert [r.pmid for r in recs if isinstance(r, Article)] == ["1"]
     rejects = [r for r in recs if isinstance(r, Reject)]
-    assert len(rejects) == 1 and rejects[0].source.endswith("b.xml") and "malformed XML" in rejects[0].reason
+    assert [r.source.rsplit("/", 1)[1] for r in rejects] == ["b.xml", "c.xml"]
+    assert "malformed XML" in rejects[0].reason and "not PubMed XML" in rejects[1].reason
 
 
 def test_delete_citation_and_retraction_link():

@@ -236,9 +236,12 @@ def test_concurrent_decisions_are_all_recorded_and_exported(tmp_path, out):
     assert errors == []
     assert len(pd.read_parquet(o / "review_decisions.parquet")) == before + 24
     assert not list(o.glob("*.tmp"))
-    umask = os.umask(0o022)
-    os.umask(umask)  # readable by analysts of other accounts, like every table (mkstemp made it 0600)
-    assert stat.S_IMODE((o / "review_decisions.parquet").stat().st_mode) == 0o666 & ~umask
+    previous = os.umask(0o022)
+    try:  # readable by analysts of other accounts, like every table (mkstemp made it 0600 whatever the umask)
+        decisions.export(o)
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE((o / "review_decisions.parquet").stat().st_mode) == 0o644
 
 
 def test_kappa_does_not_depend_on_who_decided_first(tmp_path, out):

@@ -91,6 +91,7 @@ def efficacy_negatives(sentence: str, controlled: bool) -> list[str]:
 # non-inferior to ECT": no evidence on efficacy either way (GUIDELINES weigh the drug against control or baseline;
 # the annotators cite none of these). It read as support: "superior" is a positive cue.
 _NO_DRUG = r"(?:(?!\b(?:es|ar)?ketamine\b)[^.;])"
+_ACTIVE = r"(?:ECT|electroconvulsive (?:therapy|treatment)|r?TMS)"
 DRUG_LOSES = re.compile(r"\bsuperior to (?:(?:IV|intravenous|oral|intranasal|racemic)\s+)?(?:es|ar)?ketamine\b|"
                         r"\b(?:es|ar)?ketamine\b(?:(?!placebo|saline|midazolam|control|sham)[^.;]){0,40}\b(?:was|were|"
                         r"is|are) (?:not non-?)?inferior to\b|"
@@ -98,10 +99,18 @@ DRUG_LOSES = re.compile(r"\bsuperior to (?:(?:IV|intravenous|oral|intranasal|rac
                         r"\bless effective than\b|"
                         # the active treatment as the subject that did better: "ECT produced greater reductions
                         # than ketamine", "ECT showed more robust effects compared to ketamine"
-                        rf"\b(?:ECT|electroconvulsive (?:therapy|treatment)|r?TMS)\b{_NO_DRUG}{{0,60}}"
-                        rf"\b(?:more|greater|larger|stronger|better|higher)\b{_NO_DRUG}{{0,60}}"
-                        r"\b(?:than|compared (?:to|with)|relative to|versus|vs\.?) "
-                        r"(?:(?:IV|intravenous|oral|intranasal|racemic)\s+)?(?:es|ar)?ketamine\b", T)
+                        rf"\b{_ACTIVE}\b{_NO_DRUG}{{0,60}}"
+                        rf"\b(?:more|greater|larger|stronger|better|higher)\b{_NO_DRUG}{{0,40}}"
+                        r"\b(?:reductions?|improvements?|effects?|effective|efficacy|responses?|response rates?|"
+                        rf"remissions?|remission rates?|antidepressant|benefits?|gains?)\b{_NO_DRUG}{{0,30}}"
+                        r"\b(?:than(?: with)?|compared (?:to|with)|relative to|versus|vs\.?) "
+                        r"(?:(?:IV|intravenous|oral|intranasal|racemic)\s+)?(?:es|ar)?ketamine\b|"
+                        # "response rates were higher with ECT than with ketamine"
+                        rf"\b(?:responses?|response rates?|remissions?|remission rates?|improvements?|reductions?|"
+                        rf"efficacy|effects?)\b{_NO_DRUG}{{0,40}}\b(?:more|greater|larger|stronger|better|higher)\b"
+                        rf"{_NO_DRUG}{{0,20}}\b(?:with|after|in|for) {_ACTIVE}\b{_NO_DRUG}{{0,20}}"
+                        r"\bthan (?:with |after |in |for )?(?:(?:IV|intravenous|oral|intranasal|racemic)\s+)?"
+                        r"(?:es|ar)?ketamine\b", T)
 
 
 # groups that all had the drug set against each other: subgroups ("anxious depression ... compared to those with

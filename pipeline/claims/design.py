@@ -67,8 +67,9 @@ CASE_SERIES = re.compile(r"\bcase series\b|\bwe (?:report|describe|present) (?:t
                          r"(?:cases|patients)\b", T)
 CASE = re.compile(r"\bcase report\b|\bwe (?:report|describe|present) (?:a|the) case\b|\b(?<!\bin )case of an?\b|"
                   r"\ban? \d{1,2}-year-old (?:man|woman|male|female|patient|boy|girl)\b", T)
-RCT = re.compile(r"\b(?<!non-)(?<!non )(?<!not )randomi[sz]ed\b|\brandomly (?:assigned|allocated|divided)\b|"
-                 r"\bdouble[- ]blind|\bplacebo[- ]controlled\b|\bcrossover\b|\bcross-over\b|\brandom number table\b", T)
+RCT = re.compile(r"\b(?<!non[-\u2010\u2011\u2013 ])(?<!not )randomi[sz]ed\b|"
+                 r"\brandomly (?:assigned|allocated|divided)\b|\bdouble[- ]blind|\bplacebo[- ]controlled\b|"
+                 r"\bcrossover\b|\bcross-over\b|\brandom number table\b", T)
 COHORT = re.compile(r"\bretrospective\b|\bprospective\b|\bcohort\b|\bopen[- ]label\b|\bobservational\b|\bregistry\b|"
                     r"\breal[- ]world\b|\bnaturalistic\b|\bchart review\b|\bcross[- ]sectional\b|\bsurvey\b|"
                     r"\bsingle[- ]arm\b|\bpilot study\b|\bcase[- ]control\b|\buncontrolled\b|"
@@ -142,8 +143,7 @@ NOT_THIS_STUDY = re.compile(r"\bfuture\b|\b(?:are|is) (?:still |urgently )?(?:ne
                             r"\b(?:have|has) (?:been )?(?:shown|demonstrated|reported|suggested)\b|"
                             r"\b(?:studies|series|reports|trials) (?:have |has )?(?:suggest|show|indicate)\w*\b|"
                             r"\bneeds? to be (?:confirmed|replicated|tested|studied|explored|investigated)\b|"
-                            r"\b(?:larger|further|more|additional|well-designed) (?:\w+ )?(?:randomi[sz]ed|"
-                            r"double[- ]blind|placebo[- ]controlled)", T)
+                            r"\b(?:larger|further|more|additional|well-designed) (?:\w+ )?randomi[sz]ed\b", T)
 
 
 def _own_design_words(text: str) -> str:

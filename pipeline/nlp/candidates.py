@@ -163,7 +163,8 @@ INDICATION_LIST = re.compile(r"\bindications?,?\s+(?:including|such as|for)\b[^.
 # treatment of migraine headaches"; not an effect the words pin on a drug ("for the treatment of ketamine-induced
 # emergence delirium")
 INDICATION_BEFORE = re.compile(r"(?:\b(?:(?:treated|prescribed|indicated|administered|received|receiving|taking|took|"
-                               r"started|initiated)\b|\b(?:treatment|therapy) with\b)"
+                               r"started|initiated)\b|(?<!requir)(?<!required )(?<!requiring )(?<!needed )(?<!needing )"
+                               r"\b(?:treatment|therapy) with\b)"
                                r"(?:(?!\b(?:risk|required|needed|monitored|screened)\b)[^.;:]){0,50}"
                                r"\bfor|\b(?:for|in) the (?:treatment|management|prevention) of) "
                                # modifiers only: not "for depression developed cystitis", "for years developed"

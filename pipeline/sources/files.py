@@ -27,11 +27,24 @@ def iter_xml(path: str | Path) -> Iterator[Article | Deletion | Reject]:
     """Records from a PubMed XML file or folder; daily update files apply in name order, deletions included."""
     for f in xml_files(Path(path)):
         opener = gzip.open if f.name.endswith(".gz") else open
+        n = 0
         try:
             with opener(f, "rb") as stream:
-                yield from iter_records(stream, source=str(f))
+                for event in iter_records(stream, source=str(f)):
+                    n += 1
+                    yield event
         except (OSError, EOFError) as exc:
             yield Reject(None, f"unreadable file: {exc}", str(f))
+            continue
+        if n == 0 and not _is_pubmed_set(f, opener):  # an error page saved as .xml, a wrong file
+            yield Reject(None, "not PubMed XML: no PubmedArticleSet in this file", str(f))
+
+
+def _is_pubmed_set(f: Path, opener) -> bool:
+    """An empty `PubmedArticleSet` is PubMed's real answer for ids it no longer has; anything else is no input."""
+    with opener(f, "rb") as stream:
+        head = stream.read(8192)
+    return b"<PubmedArticleSet" in head or b"<PubmedBookArticleSet" in head
 
 
 def _keywords(value: object) -> list[str]:

@@ -61,7 +61,7 @@ def run_lock(out: Path, timeout: float = 3600.0, holder: str = "") -> Iterator[N
                 fh.seek(0)
                 other = fh.read().strip() or "another run"
                 if time.monotonic() >= deadline:
-                    raise FolderBusy(f"{out} is held by {other} (lock {out / LOCK}); gave up after {timeout:.0f} s, "
+                    raise FolderBusy(f"{out} is held by {other} (lock {out / LOCK}); gave up after {timeout:g} s, "
                                        "nothing was read or published") from None
                 if not waited:
                     log.warning("%s is held by %s: waiting for it to finish", out, other)
@@ -86,8 +86,12 @@ def park_run_row(out: Path, row: dict) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{row['run_id']}.json"
     tmp = folder / f".{row['run_id']}.tmp"
-    tmp.write_text(json.dumps(row, default=lambda v: v.isoformat(), sort_keys=True))
+    with open(tmp, "w") as fh:
+        fh.write(json.dumps(row, default=lambda v: v.isoformat(), sort_keys=True))
+        fh.flush()
+        os.fsync(fh.fileno())
     os.replace(tmp, path)
+    _fsync_dir(folder)
     return path
 
 
@@ -99,12 +103,24 @@ def parked_run_rows(out: Path) -> list[tuple[Path, dict]]:
     stamps = [f.name for f in SCHEMAS["runs"] if pa.types.is_timestamp(f.type)]
     rows = []
     for path in folder.glob("*.json"):
-        row = json.loads(path.read_text())
-        for name in stamps:
-            if row.get(name):
-                row[name] = datetime.fromisoformat(row[name])
+        try:
+            row = json.loads(path.read_text())
+            if not isinstance(row, dict) or not row.get("run_id"):
+                raise ValueError("no run_id")
+            for name in stamps:
+                if row.get(name):
+                    row[name] = datetime.fromisoformat(row[name])
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            set_aside(path, exc)  # one damaged file must not stop every publish after it
+            continue
         rows.append((path, row))
     return sorted(rows, key=lambda pr: str(pr[1].get("started_at") or ""))
+
+
+def set_aside(parked: Path, reason: object) -> None:
+    """A parked row that cannot be read or does not fit the schema: renamed `*.bad` and named in the log."""
+    log.warning("parked run row %s is unusable (%s): moved to %s", parked, reason, parked.with_suffix(".bad").name)
+    os.replace(parked, parked.with_suffix(".bad"))
 
 
 def current_dir(out: Path) -> Path | None:
