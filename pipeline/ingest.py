@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import uuid
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
@@ -184,7 +185,7 @@ def _check_json_lines(spec: str, path: Path, n: int = 20) -> None:
     import json
 
     lines = []
-    with open(path, encoding="utf-8", errors="replace") as fh:
+    with open(path, encoding="utf-8-sig", errors="replace") as fh:
         for line in fh:
             if line.strip():
                 lines.append(line)
@@ -192,12 +193,25 @@ def _check_json_lines(spec: str, path: Path, n: int = 20) -> None:
                 break
     for line in lines:
         try:
-            json.loads(line)
-            return
+            if isinstance(json.loads(line), dict):
+                return
         except ValueError:
             continue
     if lines:
-        raise ValueError(f"source {spec!r}: none of its first {len(lines)} lines is JSON: is it the right file?")
+        raise ValueError(f"source {spec!r}: none of its first {len(lines)} lines is a JSON object: is it the "
+                         "right file?")
+
+
+NOT_JSON = ("JSONDecodeError", "ValueError: line is not a JSON object")  # the reasons iter_jsonl gives such lines
+
+
+def _tally(events: Iterable[Event], seen: Counter) -> Iterator[Event]:
+    """Pass events on, counting records and the lines that were not JSON at all."""
+    for ev in events:
+        if not isinstance(ev, Deletion):
+            seen["records"] += 1
+            seen["not_json"] += isinstance(ev, Reject) and ev.reason.startswith(NOT_JSON)
+        yield ev
 
 
 def _offline_events(spec: str) -> Iterator[Event]:
@@ -245,7 +259,12 @@ def sync(source: str, settings: Settings, run_id: str, today: date | None = None
     elif source == "stored":
         counts = Counts(unchanged=len(existing))
     else:
-        counts = merge(existing, _offline_events(source), run_id, rejects)
+        seen = Counter()
+        counts = merge(existing, _tally(_offline_events(source), seen), run_id, rejects)
+        if seen["records"] and seen["records"] == seen["not_json"]:
+            # the CLI refuses such a file before a run; a scheduled run or a deployment gets here: still refused
+            raise ValueError(f"{source}: not one of its {seen['records']} lines is a JSON object: is it the right "
+                             "file? Nothing was published")
     rows = [existing[k] for k in sorted(existing)]
     return SyncResult(rows, [rejects[k] for k in sorted(rejects, key=repr)], net_counts(before, existing, counts),
                       state, windows)
@@ -327,14 +346,21 @@ def runs_with(out: Path, run: dict) -> tuple[list[dict], list[Path]]:
         if problem:
             store.set_aside(path, next(iter(problem.values())))
             continue
-        usable.append((path, row))
-    rows += [row for _, row in usable if row["run_id"] not in seen]  # a file left by a crash after its publish
-    return rows + [run], [path for path, _ in usable]
+        usable.append(path)
+        if row["run_id"] not in seen:  # else a file left by a crash after its publish, or a copy
+            seen.add(row["run_id"])
+            rows.append(row)
+    return rows + [run], usable
 
 
 def _published(snapshot: Path, parked: list[Path]) -> Path:
+    """After the publish: the parked rows it appended are in `runs`; removing their files is best effort (a file
+    left behind is deduplicated by run id next time, never an error of a run that did publish)."""
     for path in parked:
-        path.unlink(missing_ok=True)
+        try:
+            path.unlink(missing_ok=True)
+        except OSError as exc:
+            log.warning("could not remove the parked run row %s (%s); it is already in runs", path, exc)
     return snapshot
 
 

@@ -994,6 +994,8 @@ def test_spine_surgery_is_no_plasticity_topic():
     ("Ketamine clinic\nA small, non\u2010randomized retrospective sample of 30 outpatients.", "cohort"),
     ("Ketamine vs saline\nIn a larger double-blind placebo-controlled crossover trial, 60 patients received "
      "ketamine or saline.", "rct"),  # this study's own design, not a call for a larger one
+    ("Ketamine in a day clinic\nIn this open-label study mood improved. These findings merit replication in "
+     "larger double-blind placebo-controlled trials.", "cohort"),
 ])
 def test_a_call_for_future_trials_or_an_earlier_trial_does_not_make_a_study_randomised(text, expected):
     assert design.classify(text) == expected
@@ -1125,6 +1127,9 @@ def test_odds_of_remission_speak_on_efficacy_only_when_the_drug_is_their_subject
     # a comparison of anything else (harms, baseline) leaves the sentence's own efficacy result
     ("ECT had more adverse events than ketamine, while ketamine produced greater MADRS reductions (p = 0.02).",
      "supports"),
+    ("ECT caused more adverse effects than ketamine, while ketamine produced greater MADRS reductions (p = 0.02).",
+     "supports"),
+    ("ECT was more efficacious than ketamine for depressive symptoms.", None),
     ("ECT patients had higher baseline MADRS scores than ketamine patients; ketamine reduced MADRS (p < 0.01).",
      "supports"),
     ("Ketamine produced greater reductions in MADRS than ECT (p = 0.01).", "supports"),

@@ -800,6 +800,7 @@ def test_nausea_and_vomiting_is_no_postoperative_effect_unless_it_says_so(extrac
     ("Haloperidol\nHaloperidol is widely used in the management of agitation in the ward.", []),
     # a treatment an effect required is a rescue, not an indication
     ("Ketamine infusion\nTwo patients required treatment with labetalol for hypertension.", ["hypertension"]),
+    ("Ketamine infusion\nOne patient needed additional rescue therapy with ondansetron for nausea.", ["nausea"]),
     ("Ketamine in urology\nOne patient treated with ketamine for depression developed cystitis.", ["cystitis"]),
     ("Ketamine\nPatients who received ketamine for depression reported nausea and headache.", ["nausea", "headache"]),
     ("Ketamine\nPatients experiencing excessive sedation during the infusion were monitored.", ["sedation"]),

@@ -137,8 +137,8 @@ def test_bench_backfill_runs_the_number_asked_for():
     (["ingest", "--source", "sample", "--out", "{tmp}/a-file"], "is a file"),
     (["ingest", "--source", "sample", "--config", "{tmp}/kev.toml", "--out", "{tmp}/o"],
      "setting requests_per_second = 'fast'"),
-    (["ingest", "--source", "jsonl:README.md", "--out", "{tmp}/o"], "lines is JSON"),
-    (["run", "--source", "jsonl:README.md", "--out", "{tmp}/o"], "lines is JSON"),  # before the flow starts
+    (["ingest", "--source", "jsonl:README.md", "--out", "{tmp}/o"], "lines is a JSON object"),
+    (["run", "--source", "jsonl:README.md", "--out", "{tmp}/o"], "lines is a JSON object"),  # before the flow starts
     (["ingest", "--source", "sample", "--config", "{tmp}/bool.toml", "--out", "{tmp}/o"],
      "setting reconcile_deletions = 'maybe': expected true or false"),
 ])
@@ -160,6 +160,22 @@ def test_mistakes_in_the_command_are_one_line_and_publish_nothing(tmp_path, caps
     err = capsys.readouterr().err
     assert message in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "typo").exists() and not (tmp_path / "o").exists()
+
+
+def test_a_file_that_is_not_json_lines_is_refused_inside_a_run_too(tmp_path):
+    """A scheduled run or a deployment does not pass the CLI's check: the sync refuses it as well; a byte-order
+    mark does not cost the first record."""
+    from pipeline.config import Settings
+    from pipeline.ingest import ingest
+    from tests.conftest import ROOT
+
+    with pytest.raises(ValueError, match="lines is a JSON object"):
+        ingest(f"jsonl:{ROOT / 'README.md'}", Settings(out=tmp_path / "o"))
+    assert not list((tmp_path / "o").glob("*.parquet"))
+    bom = tmp_path / "bom.jsonl"
+    bom.write_text(json.dumps({"doc_id": "d1", "title": "Ketamine", "abstract": "Text."}) + "\n", encoding="utf-8-sig")
+    result, run = ingest(f"jsonl:{bom}", Settings(out=tmp_path / "b"))
+    assert run["n_new"] == 1 and run["n_rejected"] == 0
 
 
 def test_workers_and_fault_rates_are_checked(capsys):

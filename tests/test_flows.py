@@ -188,6 +188,19 @@ def test_a_damaged_parked_row_is_set_aside_and_publishing_goes_on(tmp_path):
     parked.mkdir(parents=True)
     (parked / "cut.json").write_text("")
     (parked / "shape.json").write_text(json.dumps({"run_id": "r-x", "status": 3}))
+    (parked / "key.json").write_text(json.dumps({"run_id": ["r-y"]}))
     ingest("sample", Settings(out=out))
     assert len(pd.read_parquet(out / "runs.parquet")) == 1
-    assert sorted(p.name for p in parked.iterdir()) == ["cut.bad", "shape.bad"]
+    assert sorted(p.name for p in parked.iterdir()) == ["cut.bad", "key.bad", "shape.bad"]
+    # two copies of one parked row (a copy, or a crash after its publish): appended once, both files removed
+    from datetime import UTC, datetime
+
+    from pipeline.ingest import failed_run_row
+
+    row = failed_run_row(Settings(out=out), "r-busy", None, datetime.now(UTC), "sample", store.FolderBusy("held"))
+    store.park_run_row(out, row)
+    (parked / "copy.json").write_text((parked / "r-busy.json").read_text())
+    ingest("sample", Settings(out=out))
+    runs = pd.read_parquet(out / "runs.parquet")
+    assert list(runs["run_id"]).count("r-busy") == 1 and len(runs) == 3
+    assert not list(parked.glob("*.json"))

@@ -143,7 +143,11 @@ NOT_THIS_STUDY = re.compile(r"\bfuture\b|\b(?:are|is) (?:still |urgently )?(?:ne
                             r"\b(?:have|has) (?:been )?(?:shown|demonstrated|reported|suggested)\b|"
                             r"\b(?:studies|series|reports|trials) (?:have |has )?(?:suggest|show|indicate)\w*\b|"
                             r"\bneeds? to be (?:confirmed|replicated|tested|studied|explored|investigated)\b|"
-                            r"\b(?:larger|further|more|additional|well-designed) (?:\w+ )?randomi[sz]ed\b", T)
+                            r"\b(?:larger|further|more|additional|well-designed) (?:\w+ )?randomi[sz]ed\b|"
+                            # a call for more work names trials in the plural ("merit replication in larger
+                            # double-blind trials"); "in a larger double-blind trial, 60 patients" is this one
+                            r"\b(?:larger|further|more|additional|well-designed|future)\s+(?:[\w-]+,?\s+){0,4}?"
+                            r"(?:trials|studies|RCTs)\b", T)
 
 
 def _own_design_words(text: str) -> str:

@@ -163,13 +163,16 @@ INDICATION_LIST = re.compile(r"\bindications?,?\s+(?:including|such as|for)\b[^.
 # treatment of migraine headaches"; not an effect the words pin on a drug ("for the treatment of ketamine-induced
 # emergence delirium")
 INDICATION_BEFORE = re.compile(r"(?:\b(?:(?:treated|prescribed|indicated|administered|received|receiving|taking|took|"
-                               r"started|initiated)\b|(?<!requir)(?<!required )(?<!requiring )(?<!needed )(?<!needing )"
-                               r"\b(?:treatment|therapy) with\b)"
+                               r"started|initiated)\b|\b(?:treatment|therapy) with\b)"
                                r"(?:(?!\b(?:risk|required|needed|monitored|screened)\b)[^.;:]){0,50}"
                                r"\bfor|\b(?:for|in) the (?:treatment|management|prevention) of) "
                                # modifiers only: not "for depression developed cystitis", "for years developed"
                                r"(?:(?![\w-]*(?:induced|associated|related|ed|ing)\b)(?!(?:years|months|weeks|days)\b)"
                                r"[\w-]+ (?:\([\w-]{1,8}\) )?){0,2}$", re.IGNORECASE)
+# a treatment an effect required is a rescue, not an indication: "required additional treatment with labetalol for
+# hypertension", "needed rescue therapy with ondansetron for nausea"
+REQUIRED_TREATMENT = re.compile(r"\b(?:requir|need|necessitat)\w*\s+(?:[\w-]+\s+){0,3}?(?:treatment|therapy|"
+                                r"medication)\b[^.;:]*$", re.IGNORECASE)
 # a rescue medication for an effect of the session is no indication: "received a benzodiazepine for refractory
 # anxiety during the psilocybin session", "an antihypertensive for sustained hypertension after dosing"
 RESCUED_AFTER = re.compile(r"\s+(?:during|after|following|on|at)\b", re.IGNORECASE)
@@ -279,7 +282,8 @@ def _not_by_context(text: str, start: int, end: int, label: str, canonical: str 
     if INDICATION_LIST.search(before) or _seizure_no_effect(text, start, end):
         return True
     return bool(pat["treated_before"].search(before) or pat["treated_after"].match(after)
-                or (INDICATION_BEFORE.search(before) and not RESCUED_AFTER.match(after)))
+                or (INDICATION_BEFORE.search(before) and not RESCUED_AFTER.match(after)
+                    and not REQUIRED_TREATMENT.search(before)))
 
 
 def _drop_by_context(text: str, cands: list) -> list:

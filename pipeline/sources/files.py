@@ -92,7 +92,7 @@ def article_from_json(rec: dict, source: str) -> Article:
 def iter_jsonl(path: str | Path) -> Iterator[Article | Reject]:
     """Articles from a JSON-lines file; a bad line becomes a Reject naming its line number."""
     path = Path(path)
-    with open(path, encoding="utf-8") as fh:
+    with open(path, encoding="utf-8-sig") as fh:  # a byte-order mark is no part of the first record
         for lineno, line in enumerate(fh, start=1):
             if not line.strip():
                 continue

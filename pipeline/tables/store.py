@@ -105,12 +105,12 @@ def parked_run_rows(out: Path) -> list[tuple[Path, dict]]:
     for path in folder.glob("*.json"):
         try:
             row = json.loads(path.read_text())
-            if not isinstance(row, dict) or not row.get("run_id"):
+            if not isinstance(row, dict) or not isinstance(row.get("run_id"), str) or not row["run_id"]:
                 raise ValueError("no run_id")
             for name in stamps:
                 if row.get(name):
                     row[name] = datetime.fromisoformat(row[name])
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+        except (OSError, ValueError, KeyError, TypeError, RecursionError) as exc:
             set_aside(path, exc)  # one damaged file must not stop every publish after it
             continue
         rows.append((path, row))
@@ -118,9 +118,14 @@ def parked_run_rows(out: Path) -> list[tuple[Path, dict]]:
 
 
 def set_aside(parked: Path, reason: object) -> None:
-    """A parked row that cannot be read or does not fit the schema: renamed `*.bad` and named in the log."""
-    log.warning("parked run row %s is unusable (%s): moved to %s", parked, reason, parked.with_suffix(".bad").name)
-    os.replace(parked, parked.with_suffix(".bad"))
+    """A parked row that cannot be read or does not fit the schema: renamed `*.bad` and named in the log (left
+    where it is, and skipped, when even that fails: it must never block a publish)."""
+    try:
+        os.replace(parked, parked.with_suffix(".bad"))
+        log.warning("parked run row %s is unusable (%s): moved to %s", parked, reason, parked.with_suffix(".bad").name)
+    except OSError as exc:
+        log.warning("parked run row %s is unusable (%s) and could not be moved aside (%s): skipped", parked, reason,
+                    exc)
 
 
 def current_dir(out: Path) -> Path | None:
