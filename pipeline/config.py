@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import tomllib
 from dataclasses import dataclass, field, fields, replace
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from pipeline.sources.entrez import NCBI_BASE_URL, EntrezSettings
@@ -65,6 +65,8 @@ def _coerce(name: str, value: object) -> object:
     if name == "out":
         return Path(value)
     if name == "start_date":
+        if isinstance(value, datetime):  # TOML `start_date = 2020-01-01T00:00:00`
+            return value.date()
         return value if isinstance(value, date) else date.fromisoformat(str(value))
     if "int" in kind and "float" not in kind:
         if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
@@ -74,6 +76,8 @@ def _coerce(name: str, value: object) -> object:
         if isinstance(value, bool):
             raise ValueError("expected a number")
         return float(value)
+    if kind.startswith("str") and not isinstance(value, str):
+        raise ValueError("expected text")
     if "bool" in kind:
         if isinstance(value, bool):
             return value
@@ -110,4 +114,20 @@ def load_settings(config: Path | str | None = None, **overrides: object) -> Sett
     settings = replace(Settings(), **coerced)
     if settings.out.exists() and not settings.out.is_dir():
         raise ValueError(f"output folder {settings.out} is a file")
+    for name, ok, expected in _RANGES:
+        value = getattr(settings, name)
+        if value is not None and not ok(value):
+            raise ValueError(f"setting {name} = {value!r}: expected {expected}")
     return settings
+
+
+_RANGES = [
+    ("batch_size", lambda v: 1 <= v <= 10_000, "1 to 10000 (records per efetch)"),
+    ("max_retries", lambda v: v >= 0, "0 or more"),
+    ("backoff_base", lambda v: 0 <= v < float("inf"), "0 or more seconds"),
+    ("timeout", lambda v: 0 < v < float("inf"), "more than 0 seconds"),
+    ("requests_per_second", lambda v: 0 < v < float("inf"), "more than 0"),
+    ("overlap_days", lambda v: v >= 0, "0 or more days"),
+    ("reconcile_max_deletions", lambda v: 0 <= v <= 1, "a share between 0 and 1"),
+    ("lock_timeout", lambda v: 0 <= v < float("inf"), "0 or more seconds"),
+]

@@ -193,8 +193,8 @@ def build(out: Path) -> tuple[str, str]:
 
 def write(out: Path, dest: Path | None = None) -> list[Path]:
     dest = Path(dest or Path(out) / "report")
+    md, page = build(out)  # first: no folder is made for tables that are not there
     dest.mkdir(parents=True, exist_ok=True)
-    md, page = build(out)
     paths = [dest / "claims.md", dest / "claims.html"]
     for path, content in zip(paths, (md, page), strict=True):
         tmp = path.with_suffix(path.suffix + ".tmp")

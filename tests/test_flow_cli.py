@@ -101,6 +101,7 @@ def test_a_report_without_tables_is_an_error(tmp_path, capsys):
 
     assert main(["report", "--out", str(tmp_path / "missing")]) == 2
     assert "no published claim tables" in capsys.readouterr().err
+    assert not (tmp_path / "missing").exists()  # nor an empty report folder left behind
 
 
 def test_a_second_failed_run_on_a_folder_without_articles_is_recorded(tmp_path):
@@ -141,6 +142,8 @@ def test_bench_backfill_runs_the_number_asked_for():
     (["run", "--source", "jsonl:README.md", "--out", "{tmp}/o"], "lines is a JSON object"),  # before the flow starts
     (["ingest", "--source", "sample", "--config", "{tmp}/bool.toml", "--out", "{tmp}/o"],
      "setting reconcile_deletions = 'maybe': expected true or false"),
+    (["ingest", "--source", "sample", "--config", "{tmp}/range.toml", "--out", "{tmp}/o"],
+     "setting batch_size = 0: expected 1 to 10000"),
 ])
 def test_mistakes_in_the_command_are_one_line_and_publish_nothing(tmp_path, capsys, argv, message):
     """A typo in --out served an empty review app or published empty tables; a reversed window, a file given as
@@ -151,6 +154,7 @@ def test_mistakes_in_the_command_are_one_line_and_publish_nothing(tmp_path, caps
     (tmp_path / "a-file").write_text("x")
     (tmp_path / "kev.toml").write_text('[kev]\nrequests_per_second = "fast"\n')
     (tmp_path / "bool.toml").write_text('[kev]\nreconcile_deletions = "maybe"\n')
+    (tmp_path / "range.toml").write_text('[kev]\nbatch_size = 0\n')
     cwd = os.getcwd()
     os.chdir(ROOT)
     try:
