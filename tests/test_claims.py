@@ -1162,6 +1162,9 @@ def test_losing_to_an_active_treatment_and_other_comparisons(sentence, expected)
     "Suicidal ideation (MADRS item 10) decreased significantly from baseline to 24 hours (p = 0.003).",
 ])
 def test_the_madrs_suicide_item_is_suicidality_not_depression(result):
+    from pipeline.claims.cues import DEPRESSION_WORDS
+
+    assert DEPRESSION_WORDS.search("MADRS suicide item and total scores fell")  # the total is depression's
     text = ("Esketamine for suicidal depression\nMETHODS: Adults with major depressive disorder and suicidal ideation "
             "received esketamine or placebo. RESULTS: " + result)
     claims = {f.claim_id for f in _assess(text)}

@@ -110,6 +110,7 @@ OTHER_CONDITION = re.compile(r"\bPTSD|post-?traumatic|\banxiety|\bOCD\b|obsessiv
                              r"hemodynamic|heart rate|vital signs|"
                              r"\bBFI\b|\bstress\b", T)
 # not the MADRS's suicide item ("MADRS-SI", "MADRS suicidal thoughts item", "MADRS item 10"): that is suicidality's
-DEPRESSION_WORDS = re.compile(r"depress|\bMADRS(?![- ]SI\b)(?!\s+(?:suicid\w*|item\s*10)\b)|"
+DEPRESSION_WORDS = re.compile(r"depress|\bMADRS(?![- ]SI\b)(?!\s+(?:suicid\w*|item\s*10)\b"
+                              r"(?![^.;,()]{0,15}\band\s+total\b))|"
                               r"\bHAM-?D|\bHDRS|\bBDI|\bQIDS|\bPHQ|\bEPDS|\bmood\b|"
                               r"antidepress|\bTR-?D\b|\bMDD\b|anhedoni", T)
