@@ -547,6 +547,12 @@ def test_a_benefit_is_no_adverse_event(span, dropped):
     ("The mean duration of response was 14 days after the infusion.", ["14 days after"]),  # how long it lasted
     ("The duration of analgesia was 4 hours.", ["4 hours"]),
     ("The median duration of response after the last treatment was 18 days.", ["18 days"]),
+    # a lead longer than the usual window, a bound (not a time), a name that starts with a number of days, a %
+    ("Peak plasma concentrations of the drug were reached after roughly 3 h; MADRS fell at 24 h.", ["24 h"]),
+    ("Terminal half-lives of both enantiomers of the drug were 6.2 h and 9 h.", []),
+    ("Surgery lasting ≥ 3 hours; follow-up (≤ 6 months); MADRS fell at week 2.", ["week 2"]),
+    ("Ratings rose in the 5D-ASC (five dimensions of altered states) at 2 h.", ["2 h"]),
+    ("Scores at Month 6, 80% and Month 12, 40% were lower.", ["Month 6", "Month 12"]),
 ])
 def test_pharmacokinetic_times_are_no_timepoints(text, found):
     assert [text[h.start:h.end] for h in rules.find_timepoints(text)] == found
@@ -809,3 +815,21 @@ def test_nausea_and_vomiting_is_no_postoperative_effect_unless_it_says_so(extrac
 ])
 def test_a_treated_condition_goods_seizures_and_ects_seizures_are_no_effects(extractor, text, effects):
     assert [m.text for m in extractor.one(text).mentions if m.label == "ADVERSE_EVENT"] == effects
+
+
+def test_a_learned_outcome_form_keeps_its_instrument_but_not_an_items(extractor):
+    """The learned vocabulary says "an outcome"; the curated one still names the instrument of a variant spelling.
+    A scale's single item is not the scale."""
+    text = ("Esketamine and dissociation\nDissociation was rated with the CADSS-6 and mood with the Beck Depression "
+            "Inventory II and the MADRS-SI at 40 min.")
+    got = {m.text: m.attrs.get("instrument") for m in extractor.one(text).mentions if m.label == "OUTCOME"}
+    assert got == {"CADSS-6": "CADSS", "Beck Depression Inventory II": "BDI", "MADRS-SI": None}
+
+
+def test_a_p_value_makes_an_unstructured_sentence_a_result():
+    """`\\b` after "p =" needed a letter next: "(p = 0.03)" never counted as a result cue."""
+    from pipeline.nlp.context import sentence_roles
+
+    sentences = ["Title", "Ketamine is used for depression.", "We gave ketamine to 20 adults.",
+                 "Scores on the HDRS fell (p = 0.03).", "Mood was better in the ketamine arm (P<.05).", "So it is."]
+    assert sentence_roles(sentences, [None] * 6)[3] == "results"

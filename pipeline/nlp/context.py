@@ -66,9 +66,10 @@ _LABEL_ROLE = {label: role for role, labels in SECTION_ROLES.items() for label i
 ROLE_ORDER = ("background", "methods", "results", "conclusions")
 LABEL_PARTS = re.compile(r"\s*(?:/|,|&|\bAND\b)\s*")
 INLINE_LABEL = re.compile(r"^\s*([A-Z][A-Za-z ,'&/-]{2,60}?)\s*:\s")
-RESULT_CUES = re.compile(r"\b(?:p\s*[<=>]|95%\s*CI|significant(?:ly)?|reduced|improved|increased|decreased|"
+# the word boundaries on the words only: after "p <" or "vs." a `\b` needed a letter next ("p = 0.03" never matched)
+RESULT_CUES = re.compile(r"\bp\s*[<=>≤]|\b95%\s*CI\b|\b(?:significant(?:ly)?|reduced|improved|increased|decreased|"
                          r"was associated|were associated|respond(?:ed|ers)|remission was|odds ratio|hazard ratio|"
-                         r"mean difference|effect size|SMD|compared with|versus|vs\.?)\b", re.IGNORECASE)
+                         r"mean difference|effect size|SMD|compared with|versus|vs)\b", re.IGNORECASE)
 CONCLUSION_CUES = re.compile(r"^\s*(?:in conclusion|in summary|overall|taken together|these (?:findings|results|data)|"
                              r"our (?:findings|results|data)|this study (?:shows|demonstrates|suggests|provides)|"
                              r"we conclude)", re.IGNORECASE)

@@ -119,7 +119,7 @@ POSTQ_SPAN = (rf"(?:{SP}+(?:post{DASH}?(?:{_POST_WORDS})|post(?:{DASH}|{SP})?(?:
 POSTQ = rf"(?:{POSTQ_SPAN}|{SP}+following)"
 NUMLIST = rf"(?:{NUM}|{WORDNUM})(?:{JOIN}(?:{NUM}|{WORDNUM}))*"
 # a number of a "day 4, 7" list is not the count of a next time ("Day 4, 1 week", "days 2 weeks apart")
-_NOT_UNIT = (rf"(?![\d]|[.,\u00b7]\d)"
+_NOT_UNIT = (rf"(?![\d]|[.,\u00b7]\d|{SP}*%)"  # nor a percentage ("day 1 to 31 and 18%")
              rf"(?!{SP}*{DASH}?{SP}*(?:min(?:ute)?s?|h|hrs?|hours?|d|days?|wks?|weeks?|months?|years?)\b)")
 TP_PATTERNS = [
     # 24 h, 40 minutes, 2, 24 and 48 hours post-infusion, one week later, 5 d postoperatively
@@ -142,7 +142,9 @@ TP_PATTERNS = [
     # vague but explicit
     r"within hours|within minutes|within a few hours|within a day",
 ]
-TP_RX = re.compile(r"(?<![\w.\-/])(?:" + "|".join(f"(?:{p})" for p in TP_PATTERNS) + r")(?![\w])", re.IGNORECASE)
+# nor the start of a name: "3D-CAM", "5D-ASC" are no days
+TP_RX = re.compile(r"(?<![\w.\-/])(?:" + "|".join(f"(?:{p})" for p in TP_PATTERNS) + r")(?![\w])(?![-\u2010][A-Za-z])",
+                   re.IGNORECASE)
 UNIT_HOURS = {"min": 1 / 60, "minute": 1 / 60, "h": 1, "hr": 1, "hour": 1, "d": 24, "day": 24, "wk": 168,
               "week": 168, "mo": 720, "month": 720, "year": 8760}
 # What the words before a time say about it. A lead that makes it a length ("for 4 weeks", "over the first 3
@@ -153,7 +155,7 @@ UNIT_HOURS = {"min": 1 / 60, "minute": 1 / 60, "h": 1, "hr": 1, "hour": 1, "d": 
 _BEFORE_EXCLUDE = re.compile(r"(?:\bevery|\beach|\baged?|\bper|\bq|\btimes|\bonce|\btwice|\bthrice|\bconsecutive|"
                              r"\bcontinuous|\bperiod of|\bduration of|\binitial|\bprevious|\bpast|\bpreceding|"
                              r"\bseparated by|\bintervals? of|\b(?:median|mean|average|minimum|maximum|total) of|"
-                             r"\bpostnatal|\bgestational|\bembryonic|\bhospital|\d\s*(?:versus|vs\.?)|±|[<>]|\bn\s*=|"
+                             r"\bpostnatal|\bgestational|\bembryonic|\bhospital|\d\s*(?:versus|vs\.?)|±|[<>≤≥]|\bn\s*=|"
                              r"\b(?:hours?|times|minutes?)|\btakes?(?: approximately| about)?|"
                              r"\b(?:infused|administered|given|injected|delivered)(?:\s+\w+)?\s+in|"
                              # lengths: "a follow-up of 8 weeks", "an observation time of 2 hours", "took 40 minutes",
@@ -202,7 +204,10 @@ _PHASE_LENGTH = re.compile(r"\b(?:phase|period|stage|infusions?)\s*\(\s*$", re.I
 # a pharmacokinetic time is a property of the drug, not a time of measurement: "half-life of 3.5 h", "Tmax 1.8 to
 # 4 h" (a time to relapse is kept: the annotators mark it, and durability reads it)
 _PK_LEAD = re.compile(r"(?:\bhalf-?li(?:fe|ves)|\bt\s*1/2|\bt½|\bt\s*max|\bmean residence time|\btime to "
-                      r"(?:maximum|peak)(?:\s+\w+)?)\b[^.;]{0,25}$", re.IGNORECASE)
+                      r"(?:maximum|peak)(?:\s+\w+)?)\b[^.;]{0,40}$|"
+                      # "maximal concentrations were reached after approximately 2 h", "Cmax was reached at 1 h"
+                      r"\b(?:maximal|maximum|peak)\s+(?:plasma\s+|serum\s+)?concentrations?\b[^.;]{0,40}$|"
+                      r"\bC\s*max\b[^.;]{0,30}$", re.IGNORECASE)
 
 
 def _unit_hours(unit: str) -> float | None:
@@ -322,7 +327,8 @@ def find_timepoints(text: str, taken: list[tuple[int, int]] = ()) -> list[RuleHi
         # a list or a range goes with its first item: "8, 12 and 16 weeks"; "t½ ranged from 2.7 hours to 4.1 hours"
         in_list = dropped_end >= 0 and (_LIST_GAP.fullmatch(gap) or (excluded_end == dropped_end
                                                                       and _RANGE_GAP.fullmatch(gap))) and not anchored
-        keep = _keep(span, before, after, text[e:e + 60]) and not _LENGTH_STATEMENT.search(text[max(0, s - 110):s])
+        keep = _keep(span, before, after, text[e:e + 60]) and not _LENGTH_STATEMENT.search(text[max(0, s - 110):s]) \
+            and not _PK_LEAD.search(text[max(0, s - 90):s])  # a lead longer than `before` sees
         if not keep:
             excluded_end = e
         if keep and not in_list:

@@ -58,6 +58,16 @@ def normalise(m: Mention) -> None:
     elif m.label == "OUTCOME":
         hit = m.canonical or lookup(lexicon.outcomes(), m.text)
         if hit and hit.startswith("learned:"):
+            # a learned form says it is an outcome, not which: the curated vocabulary may still name its instrument
+            # ("CADSS-6" is CADSS, "Beck Depression Inventory II" BDI); not a concept ("partial response rate" is
+            # not "response"), nor a scale's single item ("MADRS-SI" is the suicide item, not the MADRS)
+            curated = lookup(lexicon.outcomes(), m.text)
+            if curated and not curated.startswith("concept:") and not SCALE_ITEM.search(m.text):
+                guessed = _outcome_kind(m.text)  # a construct the words name stays ("pain visual analogue scale")
+                kind = guessed if guessed != "other" else lexicon.instrument_kinds().get(curated)
+                m.attrs.update(instrument=curated, kind=kind)
+                m.canonical = curated
+                return
             hit = None
         if hit and hit.startswith("concept:"):
             m.attrs.update(instrument=None, kind=hit.split(":", 1)[1])
@@ -71,6 +81,7 @@ def normalise(m: Mention) -> None:
 
 
 PLURAL = re.compile(r"(?<![su])s$")
+SCALE_ITEM = re.compile(r"[- ]SI\b|\bitems?\s+\d|\bsuicid\w*\s+(?:thoughts?\s+)?items?\b", re.IGNORECASE)
 
 
 def ae_canonical(text: str) -> str:
