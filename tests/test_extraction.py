@@ -833,3 +833,16 @@ def test_a_p_value_makes_an_unstructured_sentence_a_result():
     sentences = ["Title", "Ketamine is used for depression.", "We gave ketamine to 20 adults.",
                  "Scores on the HDRS fell (p = 0.03).", "Mood was better in the ketamine arm (P<.05).", "So it is."]
     assert sentence_roles(sentences, [None] * 6)[3] == "results"
+
+
+def test_a_header_left_inside_a_sentence_gives_the_mentions_after_it_its_role(extractor):
+    """Truncated abstracts lose full stops before headers ("... 0.5 mg/kg RESULTS: ..."): the mentions after the
+    header, and in the next sentences up to the next label, are in that section (they kept the role before it)."""
+    text = ("Esketamine after surgery\nBACKGROUND: Low mood is common. METHODS: Patients received esketamine 0.5 mg/kg "
+            "RESULTS: Depressive symptoms decreased at 24 h (P < 0.05). Remission was more frequent with esketamine. "
+            "CONCLUSIONS: Esketamine helps.")
+    got = [(m.text, m.section, m.role) for m in extractor.one(text).mentions if m.sent_index > 1]
+    assert got == [("esketamine", "METHODS", "methods"), ("0.5 mg/kg", "METHODS", "methods"),
+                   ("Depressive symptoms", "RESULTS", "results"), ("24 h", "RESULTS", "results"),
+                   ("Remission", "RESULTS", "results"), ("esketamine", "RESULTS", "results"),
+                   ("Esketamine", "CONCLUSIONS", "conclusions")]

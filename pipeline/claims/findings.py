@@ -13,6 +13,7 @@ import re
 from itertools import pairwise
 
 from pipeline.claims.cues import DEPRESSION_WORDS, HEDGED, OTHER_CONDITION, TOL_NEGATIVE, TOL_POSITIVE, T
+from pipeline.nlp.context import HEADER_LABEL, INLINE_HEADER, SECTION_WORD
 from pipeline.nlp.extract import Extraction
 
 FINDING_ROLES = ("results", "conclusions")
@@ -100,15 +101,8 @@ def is_finding(ex: Extraction, i: int, sentence: str, section: str | None = None
                                                                  r"enrolled|included)\b", sentence, T)
 
 
-SECTION_WORD = (r"RESULTS?|CONCLUSIONS?|FINDINGS|INTERPRETATION|DISCUSSION|RELEVANCE|LIMITATIONS?|METHODS?|DESIGN|"
-                r"BACKGROUND|OBJECTIVES?|AIMS?|PURPOSE|INTRODUCTION|SETTINGS?|PARTICIPANTS|INTERVENTIONS?|MEASURES|"
-                r"OUTCOMES?|REGISTRATION|SELECTION|SOURCES|SYNTHESIS")
-INLINE_HEADER = re.compile(rf"(?<![A-Z])\s\(?\s*(?=(?:[A-Z][\w-]* ){{0,3}}?(?:{SECTION_WORD}):\s)")
 FINDING_HEADER = re.compile(rf"^(?:[A-Z][\w-]* ){{0,3}}?(?:RESULTS?|CONCLUSIONS?|FINDINGS|INTERPRETATION|DISCUSSION)"
                             rf"(?: AND (?:{SECTION_WORD}))?:")
-
-
-HEADER_LABEL = re.compile(rf"(?:{SECTION_WORD})(?: AND (?:{SECTION_WORD}))?(?=:)")
 
 
 def section_of(ex: Extraction, i: int, text: str) -> str | None:

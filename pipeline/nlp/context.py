@@ -67,6 +67,13 @@ ROLE_ORDER = ("background", "methods", "results", "conclusions")
 LABEL_PARTS = re.compile(r"\s*(?:/|,|&|\bAND\b)\s*")
 INLINE_LABEL = re.compile(r"^\s*([A-Z][A-Za-z ,'&/-]{2,60}?)\s*:\s")
 # the word boundaries on the words only: after "p <" or "vs." a `\b` needed a letter next ("p = 0.03" never matched)
+# a section header left inside a sentence (a lost full stop or a truncated abstract: "... 0.5 mg/kg RESULTS: A
+# total of ..."): the text after it is in that section
+SECTION_WORD = (r"RESULTS?|CONCLUSIONS?|FINDINGS|INTERPRETATION|DISCUSSION|RELEVANCE|LIMITATIONS?|METHODS?|DESIGN|"
+                r"BACKGROUND|OBJECTIVES?|AIMS?|PURPOSE|INTRODUCTION|SETTINGS?|PARTICIPANTS|INTERVENTIONS?|MEASURES|"
+                r"OUTCOMES?|REGISTRATION|SELECTION|SOURCES|SYNTHESIS")
+INLINE_HEADER = re.compile(rf"(?<![A-Z])\s\(?\s*(?=(?:[A-Z][\w-]* ){{0,3}}?(?:{SECTION_WORD}):\s)")
+HEADER_LABEL = re.compile(rf"(?:{SECTION_WORD})(?: AND (?:{SECTION_WORD}))?(?=:)")
 RESULT_CUES = re.compile(r"\bp\s*[<=>≤]|\b95%\s*CI\b|\b(?:significant(?:ly)?|reduced|improved|increased|decreased|"
                          r"was associated|were associated|respond(?:ed|ers)|remission was|odds ratio|hazard ratio|"
                          r"mean difference|effect size|SMD|compared with|versus|vs)\b", re.IGNORECASE)
@@ -109,6 +116,17 @@ def label_role(label: str | None, nlm_category: str | None = None) -> str | None
     if "results" in roles:
         return "results"
     return max(roles, key=ROLE_ORDER.index) if roles else None
+
+
+def mid_sentence_headers(sentence: str) -> list[tuple[int, str, str]]:
+    """(offset, label, role) of each section header inside a sentence, not at its start."""
+    out = []
+    for m in INLINE_HEADER.finditer(sentence):
+        label = HEADER_LABEL.search(sentence, m.end())
+        role = label_role(label.group()) if label and label.start() - m.end() < 40 else None
+        if role:
+            out.append((m.end(), label.group(), role))
+    return out
 
 
 def inline_label(sentence: str) -> str | None:

@@ -128,6 +128,23 @@ def build_nlp(model_dir: Path | None = MODEL_DIR, with_model: bool = True) -> La
     return nlp
 
 
+def _headers_inside(sent_texts: list[str], sec_for: list[str | None]) -> list[list[tuple[int, str, str]]]:
+    """Per sentence, the section headers in force from an offset on: a header left inside a sentence ("... 0.5
+    mg/kg RESULTS: A total of ...", truncated abstracts) holds for the rest of it and for the next sentences of the
+    same section up to the next label. Offset 0 carries one over from an earlier sentence."""
+    out: list[list[tuple[int, str, str]]] = []
+    carry: tuple[str, str] | None = None
+    for i, sentence in enumerate(sent_texts):
+        if i == 0 or context.inline_label(sentence) or sec_for[i] != sec_for[i - 1]:
+            carry = None  # the title, or a section of its own starts here
+        found = [(0, *carry)] if carry else []
+        found += context.mid_sentence_headers(sentence) if i else []
+        out.append(found)
+        if found:
+            carry = found[-1][1:]
+    return out
+
+
 def extract_doc(doc: Doc, doc_id: str, pmid: str | None = None, version: int = 1,
                 sections: list | None = None, mv: str = "", sources: dict[str, str] | None = None) -> Extraction:
     text = doc_text(doc)
@@ -145,6 +162,7 @@ def extract_doc(doc: Doc, doc_id: str, pmid: str | None = None, version: int = 1
         if sec_for[i] is None:
             sec_for[i] = context.inline_label(st) or sec_for[i - 1]
     roles = context.sentence_roles(sent_texts, sec_role)
+    headers = _headers_inside(sent_texts, sec_for)
     mentions: list[Mention] = []
     hedged: dict[int, bool] = {}
     for s, e, label, canonical, attrs, source in find_candidates(doc, text, sources or label_sources()):
@@ -153,7 +171,11 @@ def extract_doc(doc: Doc, doc_id: str, pmid: str | None = None, version: int = 1
         sent = text[ss:se]
         if si not in hedged:
             hedged[si] = context.is_hedged(sent)
-        m = Mention(doc_id, pmid, version, si, sec_for[si], roles[si], s, e, text[s:e], label, canonical,
+        section, role = sec_for[si], roles[si]
+        for offset, header_label, header_role in headers[si]:
+            if ss + offset <= s:
+                section, role = header_label, header_role
+        m = Mention(doc_id, pmid, version, si, section, role, s, e, text[s:e], label, canonical,
                     attrs, context.is_negated(sent, s - ss, e - ss), hedged[si], None, source, mv)
         normalise(m)
         mentions.append(m)
