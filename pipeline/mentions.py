@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing as mp
+import signal
 import traceback
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -104,6 +105,9 @@ def _extract_rows(extractor: Extractor, items: list[Item], catalogue: Catalogue 
 
 def _init_worker(with_model: bool, catalogue: Catalogue | None) -> None:
     global _WORKER, _CATALOGUE
+    # a forked worker inherits the flow engine's SIGTERM handler; Pool.terminate() needs the default (a worker
+    # that only noted the signal stayed blocked on the task queue and hung the run at its end)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _WORKER = Extractor(with_model=with_model)
     _CATALOGUE = catalogue
 
@@ -130,6 +134,8 @@ def extract_items(items: Iterable[Item], workers: int = 1, with_model: bool = Tr
     with ctx.Pool(workers, initializer=_init_worker, initargs=(with_model, catalogue)) as pool:
         for batch in pool.imap(_work, _chunks(items, chunk)):
             yield from batch
+        pool.close()  # a graceful end: each worker takes the sentinel and exits; no signals (Pool.__exit__ would
+        pool.join()   # terminate them, which an inherited signal handler once turned into a hang)
 
 
 def extract_chunk(items: list[Item], with_model: bool, catalogue: Catalogue | None

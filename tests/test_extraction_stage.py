@@ -149,3 +149,23 @@ def test_every_record_breaking_stops_the_run_unless_they_are_only_too_long():
     with pytest.raises(RuntimeError, match="fault of the pipeline"):  # 1 too long, 2 broken: the pipeline's fault
         extract_articles([long[0], *articles[1:]], {}, {}, "m", runner=mixed)
     assert len(extract_articles([*long[:2], articles[2]], {}, {}, "m", runner=mixed).rejects) == 3  # 2 long, 1 bad
+
+
+
+def test_a_pool_worker_restores_the_default_sigterm_handler():
+    """The flow engine installs a SIGTERM handler that forked workers inherit. Pool.terminate() ends workers that
+    sit on the task queue's lock with SIGTERM; one that only ran an inherited handler stayed there and the run hung
+    at its end (seen once in CI). Workers restore the default, and the pool is closed and joined, not terminated."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    script = ("import signal\n"
+              "signal.signal(signal.SIGTERM, lambda *a: None)\n"
+              "from pipeline import mentions\n"
+              "mentions._init_worker(False, None)\n"
+              "print(signal.getsignal(signal.SIGTERM) == signal.SIG_DFL)\n")
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "True"
