@@ -846,3 +846,12 @@ def test_a_header_left_inside_a_sentence_gives_the_mentions_after_it_its_role(ex
                    ("Depressive symptoms", "RESULTS", "results"), ("24 h", "RESULTS", "results"),
                    ("Remission", "RESULTS", "results"), ("esketamine", "RESULTS", "results"),
                    ("Esketamine", "CONCLUSIONS", "conclusions")]
+
+
+def test_the_condition_of_an_enrolled_episode_is_no_outcome(extractor):
+    """"a depressive episode with active suicidality were enrolled" names who took part, not a measured outcome;
+    the outcome measured later is one."""
+    text = ("Esketamine in suicidal depression\\nAdults in a depressive episode with active suicidality were enrolled. "
+            "Suicidal ideation fell by day 2.")
+    got = [m.text for m in extractor.one(text).mentions if m.label == "OUTCOME"]
+    assert got == ["Suicidal ideation"]
