@@ -57,23 +57,22 @@ def normalise(m: Mention) -> None:
         m.attrs["negated"] = m.negated
     elif m.label == "OUTCOME":
         hit = m.canonical or lookup(lexicon.outcomes(), m.text)
+        named_kind = None
         if hit and hit.startswith("learned:"):
             # a learned form says it is an outcome, not which: the curated vocabulary may still name its instrument
             # ("CADSS-6" is CADSS, "Beck Depression Inventory II" BDI); not a concept ("partial response rate" is
-            # not "response"), nor a scale's single item ("MADRS-SI" is the suicide item, not the MADRS)
+            # not "response"), nor a scale's single item ("MADRS-SI" is the suicide item, not the MADRS); a
+            # construct the words name stays the kind ("pain visual analogue scale")
             curated = lookup(lexicon.outcomes(), m.text)
-            if curated and not curated.startswith("concept:") and not SCALE_ITEM.search(m.text):
-                guessed = _outcome_kind(m.text)  # a construct the words name stays ("pain visual analogue scale")
-                kind = guessed if guessed != "other" else lexicon.instrument_kinds().get(curated)
-                m.attrs.update(instrument=curated, kind=kind)
-                m.canonical = curated
-                return
-            hit = None
+            hit = curated if curated and not curated.startswith("concept:") and not SCALE_ITEM.search(m.text) \
+                else None
+            named_kind = _outcome_kind(m.text) if hit else None
         if hit and hit.startswith("concept:"):
             m.attrs.update(instrument=None, kind=hit.split(":", 1)[1])
             m.canonical = hit.split(":", 1)[1]
         elif hit:
-            m.attrs.update(instrument=hit, kind=lexicon.instrument_kinds().get(hit))
+            kind = named_kind if named_kind not in (None, "other") else lexicon.instrument_kinds().get(hit)
+            m.attrs.update(instrument=hit, kind=kind)
             m.canonical = hit
         else:
             m.attrs.update(instrument=None, kind=_outcome_kind(m.text))
