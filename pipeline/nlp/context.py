@@ -120,6 +120,8 @@ def label_role(label: str | None, nlm_category: str | None = None) -> str | None
 
 def mid_sentence_headers(sentence: str) -> list[tuple[int, str, str]]:
     """(offset, label, role) of each section header inside a sentence, not at its start."""
+    if ":" not in sentence:  # nearly every sentence: no header, no regex run over it
+        return []
     out = []
     for m in INLINE_HEADER.finditer(sentence):
         label = HEADER_LABEL.search(sentence, m.end())

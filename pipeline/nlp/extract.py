@@ -128,14 +128,15 @@ def build_nlp(model_dir: Path | None = MODEL_DIR, with_model: bool = True) -> La
     return nlp
 
 
-def _headers_inside(sent_texts: list[str], sec_for: list[str | None]) -> list[list[tuple[int, str, str]]]:
+def _headers_inside(sent_texts: list[str], sec_for: list[str | None], inline: list[str | None]
+                    ) -> list[list[tuple[int, str, str]]]:
     """Per sentence, the section headers in force from an offset on: a header left inside a sentence ("... 0.5
     mg/kg RESULTS: A total of ...", truncated abstracts) holds for the rest of it and for the next sentences of the
     same section up to the next label. Offset 0 carries one over from an earlier sentence."""
     out: list[list[tuple[int, str, str]]] = []
     carry: tuple[str, str] | None = None
     for i, sentence in enumerate(sent_texts):
-        if i == 0 or context.inline_label(sentence) or sec_for[i] != sec_for[i - 1]:
+        if i == 0 or inline[i] or sec_for[i] != sec_for[i - 1]:
             carry = None  # the title, or a section of its own starts here
         found = [(0, *carry)] if carry else []
         found += context.mid_sentence_headers(sentence) if i else []
@@ -158,11 +159,12 @@ def extract_doc(doc: Doc, doc_id: str, pmid: str | None = None, version: int = 1
             if sec["start"] <= s < sec["end"]:
                 sec_for[i] = sec["label"] or sec["nlm_category"]
                 sec_role[i] = context.label_role(sec["label"], sec["nlm_category"])
-    for i, st in enumerate(sent_texts[1:], start=1):
+    inline = [context.inline_label(st) if i else None for i, st in enumerate(sent_texts)]
+    for i in range(1, len(sents)):
         if sec_for[i] is None:
-            sec_for[i] = context.inline_label(st) or sec_for[i - 1]
+            sec_for[i] = inline[i] or sec_for[i - 1]
     roles = context.sentence_roles(sent_texts, sec_role)
-    headers = _headers_inside(sent_texts, sec_for)
+    headers = _headers_inside(sent_texts, sec_for, inline)
     mentions: list[Mention] = []
     hedged: dict[int, bool] = {}
     for s, e, label, canonical, attrs, source in find_candidates(doc, text, sources or label_sources()):
