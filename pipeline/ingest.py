@@ -11,6 +11,7 @@ A source spec names where records come from:
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import uuid
 from collections import Counter
@@ -27,7 +28,7 @@ from pipeline.config import NCBI_BASE_URL, SAMPLE_DIR, Settings
 from pipeline.mentions import StageResult
 from pipeline.records import CODE_FAULTS, Article, Deletion, Event, Reject
 from pipeline.sources.entrez import EntrezClient
-from pipeline.sources.files import iter_jsonl, iter_xml
+from pipeline.sources.files import NOT_JSON, iter_jsonl, iter_xml
 from pipeline.sources.live import live_events
 from pipeline.tables import store
 from pipeline.tables.schemas import reject_key, row_problems, to_table
@@ -182,8 +183,6 @@ def _check_json_lines(spec: str, path: Path, n: int = 20) -> None:
     """A file none of whose first lines is JSON (a README, a CSV) is a mistake, not hundreds of malformed records
     to quarantine: refused before anything is read into the tables. One bad line among good ones is a record's
     problem and is quarantined as usual."""
-    import json
-
     lines = []
     with open(path, encoding="utf-8-sig", errors="replace") as fh:
         for line in fh:
@@ -200,9 +199,6 @@ def _check_json_lines(spec: str, path: Path, n: int = 20) -> None:
     if lines:
         raise ValueError(f"source {spec!r}: none of its first {len(lines)} lines is a JSON object: is it the "
                          "right file?")
-
-
-NOT_JSON = ("JSONDecodeError", "ValueError: line is not a JSON object")  # the reasons iter_jsonl gives such lines
 
 
 def _tally(events: Iterable[Event], seen: Counter) -> Iterator[Event]:

@@ -12,6 +12,8 @@ from pipeline.pubmed_xml import iter_records
 from pipeline.records import Article, Deletion, Reject
 
 XML_SUFFIXES = (".xml", ".xml.gz")
+NOT_OBJECT = "line is not a JSON object"
+NOT_JSON = ("JSONDecodeError", f"ValueError: {NOT_OBJECT}")  # how a reject of a line that is no record begins
 
 
 def xml_files(path: Path) -> list[Path]:
@@ -101,7 +103,7 @@ def iter_jsonl(path: str | Path) -> Iterator[Article | Reject]:
             try:
                 rec = json.loads(line)
                 if not isinstance(rec, dict):
-                    raise ValueError("line is not a JSON object")
+                    raise ValueError(NOT_OBJECT)
                 yield article_from_json(rec, source)
             except (ValueError, TypeError) as exc:
                 doc_id = rec.get("doc_id") if isinstance(rec, dict) else None
