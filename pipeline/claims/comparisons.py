@@ -92,27 +92,26 @@ def efficacy_negatives(sentence: str, controlled: bool) -> list[str]:
 # the annotators cite none of these). It read as support: "superior" is a positive cue.
 _NO_DRUG = r"(?:(?!\b(?:es|ar)?ketamine\b)[^.;])"
 _ACTIVE = r"(?:ECT|electroconvulsive (?:therapy|treatment)|r?TMS)"
-DRUG_LOSES = re.compile(r"\bsuperior to (?:(?:IV|intravenous|oral|intranasal|racemic)\s+)?(?:es|ar)?ketamine\b|"
-                        r"\b(?:es|ar)?ketamine\b(?:(?!placebo|saline|midazolam|control|sham)[^.;]){0,40}\b(?:was|were|"
-                        r"is|are) (?:not non-?)?inferior to\b|"
-                        r"\b(?:es|ar)?ketamine\b(?:(?!placebo|saline|midazolam|control|sham)[^.;]){0,40}"
-                        r"\bless effective than\b|"
+_KETAMINE_FORM = r"(?:(?:IV|intravenous|oral|intranasal|racemic)\s+)?(?:es|ar)?ketamine\b"
+_BETTER = r"\b(?:more|greater|larger|stronger|better|higher)\b"
+_EFFECT = r"(?<!adverse )(?<!side )(?<!side-)effects?"  # not a harm: "more adverse effects than ketamine"
+_NOT_CONTROL = r"(?:(?!placebo|saline|midazolam|control|sham)[^.;])"
+DRUG_LOSES = re.compile(rf"\bsuperior to {_KETAMINE_FORM}|"
+                        rf"\b(?:es|ar)?ketamine\b{_NOT_CONTROL}{{0,40}}\b(?:was|were|is|are) "
+                        r"(?:not non-?)?inferior to\b|"
+                        rf"\b(?:es|ar)?ketamine\b{_NOT_CONTROL}{{0,40}}\bless effective than\b|"
                         # the active treatment as the subject that did better: "ECT produced greater reductions
                         # than ketamine", "ECT showed more robust effects compared to ketamine"
-                        rf"\b{_ACTIVE}\b{_NO_DRUG}{{0,60}}"
-                        rf"\b(?:more|greater|larger|stronger|better|higher)\b{_NO_DRUG}{{0,40}}"
-                        r"\b(?:reductions?|improvements?|(?<!adverse )(?<!side )(?<!side-)effects?|effective|"
-                        r"efficacious|efficacy|responses?|response rates?|"
-                        rf"remissions?|remission rates?|antidepressant|benefits?|gains?)\b{_NO_DRUG}{{0,30}}"
-                        r"\b(?:than(?: with)?|compared (?:to|with)|relative to|versus|vs\.?) "
-                        r"(?:(?:IV|intravenous|oral|intranasal|racemic)\s+)?(?:es|ar)?ketamine\b|"
+                        rf"\b{_ACTIVE}\b{_NO_DRUG}{{0,60}}{_BETTER}{_NO_DRUG}{{0,40}}"
+                        rf"\b(?:reductions?|improvements?|{_EFFECT}|effective|efficacious|efficacy|responses?|"
+                        rf"response rates?|remissions?|remission rates?|antidepressant|benefits?|gains?)\b"
+                        rf"{_NO_DRUG}{{0,30}}\b(?:than(?: with)?|compared (?:to|with)|relative to|versus|vs\.?) "
+                        rf"{_KETAMINE_FORM}|"
                         # "response rates were higher with ECT than with ketamine"
                         rf"\b(?:responses?|response rates?|remissions?|remission rates?|improvements?|reductions?|"
-                        rf"efficacy|(?<!adverse )(?<!side )(?<!side-)effects?)\b{_NO_DRUG}{{0,40}}"
-                        rf"\b(?:more|greater|larger|stronger|better|higher)\b"
-                        rf"{_NO_DRUG}{{0,20}}\b(?:with|after|in|for) {_ACTIVE}\b{_NO_DRUG}{{0,20}}"
-                        r"\bthan (?:with |after |in |for )?(?:(?:IV|intravenous|oral|intranasal|racemic)\s+)?"
-                        r"(?:es|ar)?ketamine\b", T)
+                        rf"efficacy|{_EFFECT})\b{_NO_DRUG}{{0,40}}{_BETTER}{_NO_DRUG}{{0,20}}"
+                        rf"\b(?:with|after|in|for) {_ACTIVE}\b{_NO_DRUG}{{0,20}}"
+                        rf"\bthan (?:with |after |in |for )?{_KETAMINE_FORM}", T)
 
 
 # groups that all had the drug set against each other: subgroups ("anxious depression ... compared to those with
