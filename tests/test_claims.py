@@ -1187,3 +1187,10 @@ def test_a_trailing_aside_does_not_cancel_a_controlled_result():
     found = {(f.claim_id, f.stance) for f in _assess(text)}
     assert ("antidepressant_efficacy", "supports") in found
     assert not any(c == "suicidal_ideation" for c, _ in found)  # the aside's outcome is no result of its own
+
+
+def test_a_finding_over_a_list_of_times_records_its_earliest_time():
+    text = RCT.replace("at 24 h (p < 0.001)", "at 2, 24 and 72 hours (p < 0.001)")
+    rapid = [f for f in _assess(text) if f.claim_id == "rapid_onset"]
+    # the list's hours are its last time (72 h), but the sentence's earliest time is 2 h, and it makes it rapid
+    assert [f.timepoint_hours for f in rapid] == [2]

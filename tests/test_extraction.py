@@ -195,9 +195,29 @@ def test_lab_concentrations_are_not_doses():
 @pytest.mark.parametrize("text,hours", [
     ("24 h", 24), ("40 minutes", 0.667), ("day 7", 168), ("week 4", 672), ("postoperative day 2", 48),
     ("2, 24, and 48 hours", 48), ("first week", 168), ("within hours", 24), ("one month", 720),
+    # a stated time after "within" is that time (it was 24 h for any hours and 1 h for "within 7 days")
+    ("within 2 hours", 2), ("within 7 days", 168), ("within a week", 168), ("within two hours", 2),
+    ("within minutes", 1),
+    # a range in two units ends at its last part (the first unit served both: "12 h to 7 days" was 12 h)
+    ("12 h to 7 days", 168), ("24 hours to 30 days", 720), ("day 1 to week 4", 672), ("1 h 30 min", 1.5),
+    ("2 hours and 30 minutes after", 2.5),
 ])
 def test_timepoint_hours(text, hours):
     assert rules.timepoint_hours(text) == pytest.approx(hours, abs=1e-3)
+
+
+@pytest.mark.parametrize("text,hours", [
+    ("24 h", 24), ("days 2, 3, 7 and 14", 48), ("1-4 h", 1), ("postoperative days 1 to 5", 24),
+    ("2, 24 and 48 hours", 2), ("12 h to 7 days", 12), ("day 1 to week 4", 24), ("3 and 6 months", 2160),
+])
+def test_the_first_time_of_a_list_or_range(text, hours):
+    assert rules.timepoint_first_hours(text) == pytest.approx(hours, abs=1e-3)
+
+
+def test_a_timepoint_mention_carries_its_first_and_last_hours(extractor):
+    text = "Ketamine 0.5 mg/kg IV was given.\nMADRS scores fell at 2, 24 and 72 hours after the infusion."
+    tp = next(m for m in extractor.one(text, doc_id="pmid:9").mentions if m.label == "TIMEPOINT")
+    assert tp.text.startswith("2, 24 and 72 hours") and (tp.attrs["hours"], tp.attrs["hours_min"]) == (72, 2)
 
 
 def test_durations_ages_and_schedules_are_not_timepoints():

@@ -52,7 +52,6 @@ from pipeline.claims.findings import (
 from pipeline.config import ROOT
 from pipeline.nlp.extract import Extraction, Mention
 from pipeline.nlp.labels import STUDY_DRUGS
-from pipeline.nlp.rules import timepoint_hours
 
 ANIMAL_SENTENCE = re.compile(r"\banimal models?\b|\bpreclinical\b|\b(?:in|of) (?:rats|mice|rodents)\b", T)
 OTHER_TREATMENT = re.compile(r"psychedelic|psilocybin|\bLSD\b|ayahuasca|\bDMT\b|\bMDMA\b|\bmusic\b|\bECT\b|"
@@ -359,7 +358,7 @@ def _judge(claim: Claim, sentence: str, parts: list[tuple[int, int]], start: int
     if stance is None:
         return None
     if claim.max_hours is not None:
-        early = [h for h in hours + _range_starts(mentions) if h <= claim.max_hours]
+        early = [h for h in hours + _first_hours(mentions) if h <= claim.max_hours]
         if not early and not RAPID.search(sentence) and not (
                 RAPID_WORD.search(sentence) and _early_finding(text, ex, claim.max_hours)):
             if stance == "supports" and hours and min(hours) > claim.max_hours and \
@@ -466,18 +465,10 @@ def _early_finding(text: str, ex: Extraction, max_hours: float) -> bool:
     return False
 
 
-def _range_starts(mentions: list[Mention]) -> list[float]:
-    """The first time of a range or list ("postoperative days 1 to 5" -> 24 h): its TIMEPOINT hours are the upper
+def _first_hours(mentions: list[Mention]) -> list[float]:
+    """The first time of each range or list ("postoperative days 1 to 5" -> 24 h): a TIMEPOINT's `hours` is the upper
     end, but an effect already present on day 1 is an early one."""
-    out = []
-    for m in mentions:
-        nums = re.findall(r"\d+(?:\.\d+)?", m.text)
-        if m.label == "TIMEPOINT" and len(nums) > 1:
-            first = min(nums, key=float)
-            hours = timepoint_hours(re.sub(r"\d+(?:\.\d+)?", first, m.text))
-            if hours:
-                out.append(hours)
-    return out
+    return [m.attrs["hours_min"] for m in mentions if m.label == "TIMEPOINT" and m.attrs.get("hours_min")]
 
 
 RCT_EFFICACY = re.compile(r"\b(?:respon(?:se|ses|ded|ders?|d|ding|se rates?)\b|remi(?:ssion|tted|t)|improv|reduc|"
@@ -494,7 +485,7 @@ def _learned(cats: dict, claim_id: str, threshold: float = 0.5) -> str | None:
 def _finding(claim_id: str, i: int, s: int, e: int, stance: str, cues: list[str], sentence: str,
              facts: ArticleFacts, mentions: list[Mention], hours: list[float]) -> Finding:
     return Finding(claim_id, i, s, e, stance, _confidence(stance, cues, sentence, facts), cues,
-                   min(hours) if hours else None,
+                   min(hours + _first_hours(mentions)) if hours else None,
                    next((m.canonical for m in mentions if m.label == "OUTCOME"), None),
                    next((m.text for m in mentions if m.label == "DOSE"), None),
                    next((m.canonical for m in mentions if m.label == "ROUTE"), None))

@@ -43,6 +43,9 @@ def normalise(m: Mention) -> None:
         if "hours" not in m.attrs:
             m.attrs["hours"] = rules.timepoint_hours(m.text)
         m.canonical = None if m.attrs["hours"] is None else f"{m.attrs['hours']:g} h"
+        if "hours_min" not in m.attrs:
+            first = rules.timepoint_first_hours(m.text) if m.attrs["hours"] is not None else None
+            m.attrs["hours_min"] = first if first is not None and first <= m.attrs["hours"] else m.attrs["hours"]
     elif m.label == "DOSE":
         if "value" not in m.attrs:
             hits = rules.find_doses(m.text)
