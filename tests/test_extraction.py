@@ -875,3 +875,23 @@ def test_the_condition_of_an_enrolled_episode_is_no_outcome(extractor):
             "Suicidal ideation fell by day 2.")
     got = [m.text for m in extractor.one(text).mentions if m.label == "OUTCOME"]
     assert got == ["Suicidal ideation"]
+
+
+@pytest.mark.parametrize("text,instrument,kind,construct", [
+    ("MADRS", "MADRS", "symptom score", "depression"),
+    ("Hamilton Anxiety Rating Scale", "HAM-A", "symptom score", "anxiety"),
+    ("visual analogue scale for pain", "VAS", "symptom score", "pain"),
+    ("mood visual analogue scale", "VAS", "symptom score", "depression"),  # a generic scale: the words decide
+    ("VAS", "VAS", "symptom score", "pain"),
+    ("depressive symptoms", None, "symptom score", "depression"),
+    ("anxiety scores", None, "anxiety", "anxiety"),
+    ("antidepressant response", None, "response", "depression"),
+    ("response rate", None, "response", None),  # nothing says of what
+    ("incidence of POD", None, "other", "delirium"),
+])
+def test_an_outcome_names_the_construct_it_measures(text, instrument, kind, construct):
+    from pipeline.nlp.extract import Mention
+    from pipeline.nlp.normalise.mention import normalise
+    m = Mention("pmid:1", "1", 1, 0, None, "results", 0, len(text), text, "OUTCOME", None)
+    normalise(m)
+    assert (m.attrs["instrument"], m.attrs["kind"], m.attrs["construct"]) == (instrument, kind, construct)

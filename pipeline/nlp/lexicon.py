@@ -179,3 +179,14 @@ def outcomes() -> Lexicon:
 @cache
 def instrument_kinds() -> dict[str, str]:
     return {k: v["kind"] for k, v in load_yaml("outcomes.yaml")["instruments"].items()}
+
+
+@cache
+def instrument_constructs() -> dict[str, str | None]:
+    return {k: v.get("construct") for k, v in load_yaml("outcomes.yaml")["instruments"].items()}
+
+
+@cache
+def generic_instruments() -> frozenset[str]:
+    """Scales put to any construct (a visual analogue scale of pain or of mood): the mention's words decide."""
+    return frozenset(k for k, v in load_yaml("outcomes.yaml")["instruments"].items() if v.get("generic"))

@@ -80,6 +80,7 @@ def normalise(m: Mention) -> None:
         else:
             m.attrs.update(instrument=None, kind=_outcome_kind(m.text))
             m.canonical = m.text.lower()
+        m.attrs["construct"] = outcome_construct(m.text, m.attrs["instrument"], m.attrs["kind"])
 
 
 PLURAL = re.compile(r"(?<![su])s$")
@@ -109,6 +110,35 @@ def lookup(lex: lexicon.Lexicon, text: str) -> str | None:
 def _route_norm(text: str) -> str:
     hit = lookup(lexicon.routes(), text)
     return hit or "other"
+
+
+# What an outcome's words say it measures, first match wins ("antidepressant response" is depression's; "Hospital
+# Anxiety and Depression Scale" is named by its instrument before its words are read).
+CONSTRUCT_WORDS = [(re.compile(p, re.IGNORECASE), c) for p, c in (
+    (r"suicid|\bSI\b", "suicidal ideation"), (r"depress|\bMDD\b|\bmood\b|\bPPD\b|\bPND\b", "depression"),
+    (r"anhedon|pleasure", "anhedonia"),
+    (r"anxi", "anxiety"), (r"\bpain", "pain"), (r"dissociat", "dissociation"), (r"delirium|\bPOD\b", "delirium"),
+    (r"cognit|memory|executive|attention", "cognition"), (r"sleep|insomnia", "sleep"),
+    (r"quality of life|well-?being", "quality of life"), (r"function|disabilit", "functioning"),
+    (r"\bmani[ac]", "mania"), (r"psychot|psychosis", "psychosis"), (r"\bPTSD\b|post-?traumatic", "ptsd"),
+    (r"hopeless", "hopelessness"), (r"craving|abstinen|alcohol|drinking", "substance use"))]
+# a concept kind that is itself a construct
+KIND_CONSTRUCTS = {"suicidal ideation": "suicidal ideation", "anhedonia": "anhedonia", "anxiety": "anxiety",
+                   "cognition": "cognition", "quality of life": "quality of life", "functioning": "functioning",
+                   "sleep": "sleep", "pain": "pain", "delirium": "delirium", "dissociation score": "dissociation",
+                   "postoperative cognitive dysfunction": "cognition", "dissociation": "dissociation"}
+
+
+def outcome_construct(text: str, instrument: str | None, kind: str | None) -> str | None:
+    """What the outcome measures (depression, suicidal ideation, pain, ...): `kind` says how it is reported
+    (response, symptom score), which mixes constructs: a pain and a depression scale are both symptom scores. The
+    instrument decides, then a kind that is a construct, then the words; None when nothing says ("response rate")."""
+    if instrument is not None and instrument not in lexicon.generic_instruments():
+        return lexicon.instrument_constructs().get(instrument)
+    if instrument is None and kind in KIND_CONSTRUCTS:
+        return KIND_CONSTRUCTS[kind]
+    found = next((c for rx, c in CONSTRUCT_WORDS if rx.search(text)), None)
+    return found or (lexicon.instrument_constructs().get(instrument) if instrument else None)
 
 
 def _outcome_kind(text: str) -> str:
