@@ -721,6 +721,18 @@ def test_an_oral_snri_is_no_route_of_the_study_drug():
     assert next(iter(Extractor(with_model=False).run([("t", None, 1, text, None)]))).routes == ["intranasal"]
 
 
+@pytest.mark.parametrize("mentions,drug", [
+    # ketamine named once as a point of comparison in an LSD study is not its drug ...
+    ("LSD was given orally. LSD raised BDNF. LSD was well tolerated. LSD doses were low. As with ketamine, BDNF rose.",
+     "lsd"),
+    # ... but a ketamine study that names a comparator often keeps ketamine first
+    ("Ketamine was given. Midazolam was the control. Midazolam was infused. Midazolam caused sedation.", "ketamine"),
+])
+def test_the_study_drug_is_ketamine_unless_another_drug_dominates(mentions, drug):
+    text = "A study of BDNF\n" + mentions
+    assert next(iter(Extractor(with_model=False).run([("t", None, 1, text, None)]))).study_drug == drug
+
+
 @pytest.mark.parametrize("sentence,word,negated", [
     # a "not" or "neither ... nor" that denies something else than the effect's occurrence
     ("One patient stopped early, not tolerating the dissociative effects.", "dissociative effects", False),

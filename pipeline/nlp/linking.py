@@ -89,9 +89,14 @@ def unlisted_drug(dose: Mention, mentions: list[Mention], text: str) -> str | No
     return hit.group(1).lower()
 
 
+# ketamine forms come first unless another drug is named this many times as often (and the title names no ketamine)
+DOMINANT = 4
+
+
 def study_drug(mentions: list[Mention]) -> str | None:
     """The article's study drug: the most mentioned drug, title mentions counting thrice, ketamine forms first,
-    unless the title names drugs and no ketamine form ("Psilocybin in depression", ketamine a comparator)."""
+    unless the title names drugs and no ketamine form ("Psilocybin in depression", ketamine a comparator) or another
+    drug dominates the text (an LSD study "based on ketamine findings": 21 LSD mentions to 4)."""
     counts: Counter = Counter()
     titled: set[str] = set()
     for m in mentions:
@@ -104,6 +109,8 @@ def study_drug(mentions: list[Mention]) -> str | None:
     if titled and not titled & set(STUDY_DRUGS):
         counts = Counter({k: v for k, v in counts.items() if k in titled})
     ket = {k: v for k, v in counts.items() if k in STUDY_DRUGS}
+    if ket and not titled & set(STUDY_DRUGS) and max(counts.values()) >= DOMINANT * sum(ket.values()):
+        ket = {}  # ketamine named as a point of comparison in an LSD study ("based on ketamine findings")
     return max(ket or counts, key=lambda k: ((ket or counts)[k], -list(counts).index(k)))
 
 
