@@ -907,3 +907,46 @@ def test_an_outcome_names_the_construct_it_measures(text, instrument, kind, cons
     m = Mention("pmid:1", "1", 1, 0, None, "results", 0, len(text), text, "OUTCOME", None)
     normalise(m)
     assert (m.attrs["instrument"], m.attrs["kind"], m.attrs["construct"]) == (instrument, kind, construct)
+
+
+@pytest.mark.parametrize("sentence,expected", [
+    # a blocker's dose is the blocker's, not the nearest psychedelic's (ketanserin was not in the vocabulary)
+    ("LSD 100 µg was given after ketanserin (40 mg).", [("100 µg", "lsd"), ("40 mg", "ketanserin")]),
+    # doses paired with drugs named after them, in order
+    ("The mean total doses were 180 mg and 1.8 mg for ketamine and midazolam, respectively.",
+     [("180 mg", "ketamine"), ("1.8 mg", "midazolam")]),
+    # a brand name is its generic drug
+    ("Patients took Cymbalta 30 mg capsules and intranasal esketamine 56 mg.",
+     [("30 mg", "duloxetine"), ("56 mg", "esketamine")]),
+])
+def test_doses_go_to_their_own_drug(sentence, expected):
+    ex = Extractor(with_model=False).one("Doses\n" + sentence)
+    assert [(d.text, d.drug) for d in ex.doses] == expected
+
+
+@pytest.mark.parametrize("sentence,expected", [
+    ("Psilocybin 20 mg/70 kg was given.", ("20 mg/70 kg", 20, None, "mg/70kg", True, None, 0.285714)),
+    ("Esketamine 56- or 84-mg was given.", ("56- or 84-mg", 56, 84, "mg", False, 56, None)),
+    ("LSD 100 micrograms was given.", ("100 micrograms", 100, None, "µg", False, 0.1, None)),
+])
+def test_dose_units_audited_on_the_corpus(sentence, expected):
+    d = Extractor(with_model=False).one("Doses\n" + sentence).doses[0]
+    assert (d.text, d.value, d.value_max, d.unit, d.per_kg, d.value_mg, d.value_mg_per_kg) == expected
+
+
+def test_an_amount_per_volume_with_its_substance_between_is_a_concentration():
+    assert rules.find_doses("an oil of 50 mg CBD/mL was used") == []
+
+
+@pytest.mark.parametrize("sentence,expected", [
+    # a route that ends a choice of arms is each arm's
+    ("Participants received psilocybin, 25 mg, or niacin, 100 mg, orally.",
+     [("psilocybin", "oral"), ("niacin", "oral")]),
+    # a vehicle in brackets does not take the route from the drug before it
+    ("LSD (20 mcg, dissolved in ethanol) or placebo (1 mL of ethanol) was administered orally.", [("lsd", "oral")]),
+    # "and" is no choice: sertraline's route is not ketamine's
+    ("Ketamine 0.5 mg/kg and sertraline 50 mg orally were given.", [("ketamine", None), ("sertraline", "oral")]),
+])
+def test_routes_of_arms_and_asides(sentence, expected):
+    ex = Extractor(with_model=False).one("Doses\n" + sentence)
+    assert [(d.drug, d.route) for d in ex.doses] == expected

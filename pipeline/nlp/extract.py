@@ -25,7 +25,7 @@ from pipeline.nlp.components import (
     split_glued_labels,
 )
 from pipeline.nlp.configuration import MODEL_DIR, label_sources, model_version
-from pipeline.nlp.linking import article_routes, dose_route, link_drug, study_drug, unlisted_drug
+from pipeline.nlp.linking import article_routes, dose_route, link_drug, respective_drugs, study_drug, unlisted_drug
 from pipeline.nlp.normalise.dose import mass_values, schedule
 from pipeline.nlp.normalise.mention import normalise, short_form_effects
 
@@ -187,10 +187,11 @@ def extract_doc(doc: Doc, doc_id: str, pmid: str | None = None, version: int = 1
     doses: list[Dose] = []
     for m in mentions:
         if m.label in ("DOSE", "ROUTE"):
-            m.drug = link_drug((m.start, m.end), drugs, sents[m.sent_index], text)
+            m.drug = link_drug((m.start, m.end), drugs, sents[m.sent_index], text, route=m.label == "ROUTE")
+    respective = respective_drugs(mentions, drugs, text)
     for m in mentions:
         if m.label == "DOSE":
-            m.drug = unlisted_drug(m, mentions, text) or m.drug
+            m.drug = respective.get(m.start) or unlisted_drug(m, mentions, text) or m.drug
     doses_in_order = sorted((m for m in mentions if m.label == "DOSE"), key=lambda m: m.start)
     dose_starts = [m.start for m in doses_in_order]
 

@@ -27,8 +27,8 @@ ADJACENT_AFTER = re.compile(r"^\s*(?:of\s+)?(?:(?:oral|intravenous|intranasal|(?
 BACK_REFERENCE = re.compile(r"[,;]\s*(?:whereas|while|but)\b[^,;]{0,40}$", re.IGNORECASE)
 
 
-def link_drug(mention: tuple[int, int], drugs: list[tuple[int, int, str]], sent: tuple[int, int], text: str
-              ) -> str | None:
+def link_drug(mention: tuple[int, int], drugs: list[tuple[int, int, str]], sent: tuple[int, int], text: str,
+              route: bool = False) -> str | None:
     """The drug a dose or route belongs to: one right after it ("0.045 mg/kg midazolam", "70 mg of MDMA"), else
     the nearest DRUG before it in the sentence ("ketamine (0.5 mg/kg)"), unless a contrast stands between them and
     the sentence began with another drug, else the nearest after."""
@@ -37,11 +37,26 @@ def link_drug(mention: tuple[int, int], drugs: list[tuple[int, int, str]], sent:
     if after and ADJACENT_AFTER.match(text[mention[1]:after[0][0]]):
         return after[0][2]
     before = [d for d in inside if d[1] <= mention[0]]
+    # a drug in an aside that closed before a route is no owner of it while one stands outside ("LSD (... dissolved in
+    # ethanol) or placebo (1 mL of ethanol) was administered orally" is LSD's route); a dose's may be ("a dose
+    # escalation protocol (0.5 mg/kg ketamine) ... (0.5-0.9 mg/kg)")
+    if route:
+        before = [d for d in before if not _closed_aside(text, d[1], mention[0])] or before
     if before:
         if before[0][2] != before[-1][2] and BACK_REFERENCE.search(text, before[-1][1], mention[0]):
             return before[0][2]
         return before[-1][2]
     return after[0][2] if after else None
+
+
+def _closed_aside(text: str, start: int, end: int) -> bool:
+    """Does a bracket open before `start` close between `start` and `end`?"""
+    depth = 0
+    for ch in text[start:end]:
+        depth += {"(": 1, "[": 1, ")": -1, "]": -1}.get(ch, 0)
+        if depth < 0:
+            return True
+    return False
 
 
 # A word that names a drug the vocabulary lacks, right before a dose that follows another dose (match at `pos`:
@@ -91,6 +106,29 @@ def unlisted_drug(dose: Mention, mentions: list[Mention], text: str) -> str | No
 
 # ketamine forms come first unless another drug is named this many times as often (and the title names no ketamine)
 DOMINANT = 4
+
+
+RESPECTIVELY = re.compile(r"\brespectively\b", re.IGNORECASE)
+
+
+def respective_drugs(mentions: list[Mention], drugs: list[tuple[int, int, str]], text: str) -> dict[int, str]:
+    """Doses paired with drugs named after them in the same order ("180 mg and 1.8 mg for ketamine and midazolam,
+    respectively"): the start of each such dose -> its drug. The nearest drug before a dose would take them all."""
+    out: dict[int, str] = {}
+    doses = sorted((m for m in mentions if m.label == "DOSE"), key=lambda m: m.start)
+    for hit in RESPECTIVELY.finditer(text):
+        before = [m for m in doses if m.start < hit.start()]
+        listed = [m for m in before if before and m.sent_index == before[-1].sent_index]
+        if len(listed) < 2:
+            continue
+        named = [d for d in drugs if listed[-1].end <= d[0] < hit.start()]
+        if len(named) >= 2 and len({d[2] for d in named}) == len(named) and len(listed) >= len(named) and \
+                not SENTENCE_BREAK.search(text, listed[-1].end, hit.start()):
+            out.update({m.start: d[2] for m, d in zip(listed[-len(named):], named, strict=True)})
+    return out
+
+
+SENTENCE_BREAK = re.compile(r"[.;]\s+[A-Z]")
 
 
 def study_drug(mentions: list[Mention]) -> str | None:
@@ -146,13 +184,19 @@ def dose_route(dose: Mention, mentions: list[Mention], text: str) -> str | None:
 # A route that governs a choice of drugs: "a single infusion of either 0.5 mg/kg ketamine or 0.045 mg/kg midazolam",
 # "intranasal premedication with either dexmedetomidine (2 µg/kg), esketamine (1 mg/kg), or ...": each takes it.
 SHARED_ROUTE_GAP = re.compile(r"^(?:[^;.]|\.(?=\d)){0,160}$")
+CHOICE_BEFORE_ROUTE = re.compile(r"^(?:[^;.()]|\.(?=\d)){0,60}?,?\s+or\s+(?:[^;.()]|\.(?=\d)){0,60}$", re.IGNORECASE)
 SHARED_ROUTE_STOP = re.compile(r"\b(?:whereas|while|versus|vs\.?|then|followed by|compared|than)\b", re.IGNORECASE)
 
 
 def _shared(route: Mention, dose: Mention, routes: list[Mention], mentions: list[Mention], text: str) -> bool:
     """The route is another drug's, but governs a choice ("either ... or ...") that holds the dose: no drug between
     the route and "either" ("oral sertraline 50 mg and either ketamine or midazolam" is sertraline's route), no
-    other route and no contrast in between."""
+    other route and no contrast in between; or it ends a choice of arms after the dose ("psilocybin, 25 mg, or
+    niacin, 100 mg, orally")."""
+    if route.start >= dose.end:  # after a choice: "psilocybin, 25 mg, or niacin, 100 mg, orally"
+        gap = text[dose.end:route.start]
+        return bool(CHOICE_BEFORE_ROUTE.match(gap)) and not SHARED_ROUTE_STOP.search(gap) and \
+            not any(dose.end <= r.start and r.end <= route.start for r in routes if r is not route)
     if route.end > dose.start:
         return False
     gap = text[route.end:dose.start]

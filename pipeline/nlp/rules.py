@@ -17,13 +17,14 @@ NUMWORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "sev
             "forty": 40, "sixty": 60, "ninety": 90, "a": 1, "an": 1, "several": 3, "few": 3}
 ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
             "ninth": 9, "tenth": 10, "fourteenth": 14, "last": None, "final": None}
-JOIN = rf"(?:{SP}*(?:,{SP}*(?:and|or){SP}+|,|{DASH}|/|{SP}+(?:to|and|or|and/or){SP}+){SP}*)"
+JOIN = rf"(?:{SP}*(?:,{SP}*(?:and|or){SP}+|,|{DASH}(?:{SP}+(?:to|and|or){SP}+)?|/|{SP}+(?:to|and|or|and/or){SP}+){SP}*)"
 
 # ---- DOSE -------------------------------------------------------------------------------------------------------
 MASS = r"(?:mg|mgs|µg|μg|ug|mcg|microg|micrograms?|milligrams?|g|ng)"
 PER = r"(?:kg|m2|m²|min|minute|h|hr|hour|d|day|dose|week|wk)"
 _EXP = rf"{SP}*[-−\u2212]1(?!\d|[.,\u00b7]\d|{SP}*{MASS}\b)"  # "kg-1", not "kg-1.0 mg/kg" or "kg-1 mg/kg"
-UNIT = (rf"{MASS}(?:{SP}*(?:/|·|⋅|\bper{SP}+){SP}*{PER}(?:{_EXP})?)*"
+# "20 mg/70 kg": psilocybin's dose per 70 kg of body weight
+UNIT = (rf"{MASS}(?:{SP}*/{SP}*70{SP}*kg\b)?(?:{SP}*(?:/|·|⋅|\bper{SP}+){SP}*{PER}(?:{_EXP})?)*"
         rf"(?:{SP}+kg(?:{_EXP}|{SP}*\({SP}*[-−\u2212]1{SP}*\))?(?![\w/])|{SP}+h(?:{_EXP}))*"
         rf"(?:{SP}*/{SP}*\(kg{SP}*[·⋅*{DASH[1:-1]}]{SP}*(?:h|hr|min|d)\))?")  # "mg/(kg·h)"
 DOSE_RX = re.compile(rf"(?<![\w.\u00b7]){NUM}(?:{JOIN}{NUM}(?:{DASH}?{SP}*{MASS}(?![\w/]))?)*"
@@ -42,13 +43,14 @@ class RuleHit:
 def normalise_unit(raw: str) -> str:
     """'mg kg-1' -> 'mg/kg', 'μg·kg' -> 'µg/kg', 'microg/kg' -> 'µg/kg'; spacing removed."""
     u = re.sub(rf"{SP}+", " ", raw.strip())
-    u = re.sub(r"(?i)\b(?:μg|ug|mcg|microg|micrograms?)", "µg", u)
+    u = re.sub(r"(?i)\b(?:μg|ug|mcg|micrograms?|microg)", "µg", u)
     if "/(" in u.replace(" ", ""):  # "mg/(kg·h)" as written
         return u.replace(" ", "")
     u = re.sub(r"(?i)\bmilligrams?\b", "mg", u)
     u = re.sub(r"(?i)\bmgs\b", "mg", u)
     u = re.sub(rf"{SP}*(?:·|⋅|/|\bper\b){SP}*", "/", u)
     u = re.sub(r"\s*(?:\(\s*[-−\u2212]1\s*\)|[-−\u2212]1\b)", "", u)
+    u = re.sub(r"/\s*70\s+kg\b", "/70kg", u)
     u = re.sub(r"\s+(kg|h)\b", r"/\1", u)
     return u.replace(" ", "").replace("m²", "m2")
 
@@ -83,7 +85,9 @@ def find_doses(text: str) -> list[RuleHit]:
 
 # after an amount: a per-volume or per-mass denominator makes it a concentration, not a dose
 _CONCENTRATION = re.compile(rf"{SP}*(?:[/·⋅]{SP}*|per{SP}+)?(?:d?l|ml|g|mg|µg|μg|mmol|mol)(?:{SP}*[-−\u2212]1)?"
-                            rf"(?![\w-])(?!{SP}*(?:of|per|body)\b)", re.IGNORECASE)
+                            rf"(?![\w-])(?!{SP}*(?:of|per|body)\b)|"
+                            # the substance named between amount and volume: "50 mg CBD/mL"
+                            rf"{SP}+[^\W\d_][\w-]*{SP}*(?:/|\bper{SP}+){SP}*(?:d?l|ml)\b", re.IGNORECASE)
 _SPREAD_BEFORE = re.compile(rf"(?:±|\+/-|\+/−){SP}*$")
 _SPLIT_DECIMAL = re.compile(rf"(?<![\d.,])0\.{SP}$")
 _RANGE_JOIN = re.compile(rf"{SP}*(?:to|{DASH}){SP}*$", re.IGNORECASE)

@@ -69,6 +69,9 @@ def mass_values(value: float, value_max: float | None, unit: str) -> dict:
         out["value_mg"] = round(value * factor, 6)
     elif per == "kg":
         out["value_mg_per_kg"] = round(value * factor, 6)
+    elif per == "70kg":  # "20 mg/70 kg"
+        out["per_kg"] = True
+        out["value_mg_per_kg"] = round(value * factor / 70, 6)
     return out
 
 
