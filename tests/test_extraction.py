@@ -751,6 +751,7 @@ def test_the_study_drug_is_ketamine_unless_another_drug_dominates(mentions, drug
     ("No serious adverse events occurred except transient dizziness.", "dizziness", False),
     ("No serious adverse events occurred, however no patient had hypertension.", "hypertension", True),
     ("There was no nausea, but after the second infusion no dizziness was seen.", "dizziness", True),
+    ("MDAI did not increase heart rate.", "heart rate", True),
 ])
 def test_a_contrast_after_the_negation_cue_ends_its_scope(sentence, word, negated):
     from pipeline.nlp.context import is_negated
@@ -788,6 +789,8 @@ def test_a_dose_after_a_contrast_goes_back_to_the_sentences_first_drug(sentence,
     ("Potential side effects were monitored.", True),
     ("The aim of this study is to correlate dissociation with response.", True),
     ("Ketamine may cause nausea.", True),
+    ("Esketamine increased the risk of dizziness.", False),  # a result without its statistics
+    ("Ketamine may increase the risk of dizziness.", True),
 ])
 def test_a_risk_with_its_statistics_and_an_abuse_potential_are_no_hedges(sentence, hedged):
     from pipeline.nlp.context import is_hedged
@@ -950,3 +953,33 @@ def test_an_amount_per_volume_with_its_substance_between_is_a_concentration():
 def test_routes_of_arms_and_asides(sentence, expected):
     ex = Extractor(with_model=False).one("Doses\n" + sentence)
     assert [(d.drug, d.route) for d in ex.doses] == expected
+
+
+@pytest.mark.parametrize("text,canonical,mesh", [
+    ("learned:memory impairments", "memory impairment", "D008569"),  # a learned spelling of a curated term
+    ("deaths", "death", "D003643"),  # an alias: the rules never match it, the tagger's span gets the term
+    ("psychosis", "psychotic symptoms", "D011618"),
+    ("somnolence", "somnolence", "D006970"),  # was D012893, Sleep Wake Disorders
+    ("amnesia", "amnesia", "D000647"),  # was folded into memory impairment
+    ("itching", "pruritus", "D011537"),
+])
+def test_effect_terms_and_mesh_ids_from_the_adverse_event_audit(text, canonical, mesh):
+    from pipeline.nlp.normalise.mention import ae_canonical
+
+    assert (ae_canonical(text), lexicon.ae_mesh().get(ae_canonical(text))) == (canonical, mesh)
+
+
+@pytest.mark.parametrize("sentence", [
+    "Subjective effects were rated on the Addiction Research Center Inventory.",
+    "Disability was measured with the Headache Impact Test.",
+    "Psilocybin was given to patients with cluster headache.",
+    "Participants reported positive mood and closeness after MDMA.",
+])
+def test_names_indications_and_benefits_are_no_adverse_events(extractor, sentence):
+    assert [m.text for m in extractor.one("Effects\n" + sentence).mentions if m.label == "ADVERSE_EVENT"] == []
+
+
+def test_the_rules_take_addiction_only_as_an_alias():
+    from pipeline.nlp.normalise.mention import lookup
+
+    assert lookup(lexicon.adverse_events(), "addiction") is None

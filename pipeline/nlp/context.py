@@ -39,7 +39,9 @@ HEDGE = re.compile(
     r"(?<!addiction potential)",
     re.IGNORECASE)
 # "a risk of cystitis" is a possibility; "increased the risk of dizziness (RR = 1.99, 95% CI ...)" a result
-RISK = re.compile(r"\brisk of\b", re.IGNORECASE)
+RISK = re.compile(r"(?<!\bincreased the )(?<!\bdecreased the )(?<!\breduced the )(?<!\blowered the )(?<!\bhigher )"
+                  r"(?<!\blower )(?<!\bgreater )(?<!\bincreased )(?<!\breduced )(?<!\bdecreased )\brisk of\b",
+                  re.IGNORECASE)
 RESULT_STATISTICS = re.compile(r"\b[pP]\s*[<=≤>]|\b95\s*%|\b(?:RR|OR|HR|aOR|IRR|ROR)\s*(?:[=:(,]|\d)|\bCI\b")
 
 SECTION_ROLES = {

@@ -159,6 +159,12 @@ def adverse_events() -> Lexicon:
 
 
 @cache
+def ae_aliases() -> dict[str, str]:
+    """Lower-cased alias -> term: forms the rules never match but that name a term when the tagger found them."""
+    return {str(a).lower(): k for k, v in load_yaml("adverse_events.yaml").items() for a in v.get("aliases", []) or []}
+
+
+@cache
 def ae_mesh() -> dict[str, str | None]:
     return {k: v.get("mesh") for k, v in load_yaml("adverse_events.yaml").items()}
 

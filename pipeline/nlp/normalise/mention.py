@@ -92,14 +92,20 @@ def ae_canonical(text: str) -> str:
     impairment), else the words as written (lower case)."""
     if text in lexicon.ae_mesh():
         return text
-    if text.startswith("learned:"):
-        return text.removeprefix("learned:")
+    learned = text.startswith("learned:")
+    text = text.removeprefix("learned:")
     other = PLURAL.sub("", text) if PLURAL.search(text) else text + "s"
-    for form in (text, other):
+    for form in (text, other):  # the curated term first: a learned form ("memory impairments") is a spelling of it
         hit = lookup(lexicon.adverse_events(), form)
-        if hit:
-            return hit.removeprefix("learned:")
-    return text.lower()
+        if hit and not hit.startswith("learned:"):
+            return hit
+        alias = lexicon.ae_aliases().get(form.lower())
+        if alias:
+            return alias
+    if learned:
+        return text
+    hit = lookup(lexicon.adverse_events(), text) or lookup(lexicon.adverse_events(), other)
+    return hit.removeprefix("learned:") if hit else text.lower()
 
 
 def lookup(lex: lexicon.Lexicon, text: str) -> str | None:
