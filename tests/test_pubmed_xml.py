@@ -154,6 +154,18 @@ def test_a_file_that_is_not_pubmed_xml_is_one_reject_and_the_folder_goes_on(tmp_
     assert "malformed XML" in rejects[0].reason and "not PubMed XML" in rejects[1].reason
 
 
+def test_an_empty_set_after_long_comments_is_pubmeds_answer_not_a_wrong_file(tmp_path):
+    """PubMed's answer for ids it no longer has is an empty set: no reject, however much comes before its root
+    (the first 8 KB of bytes were searched for the tag)."""
+    from pipeline.sources.files import iter_xml
+
+    (tmp_path / "a.xml").write_text('<?xml version="1.0"?>\n<!--' + "x" * 10_000 + '-->\n'
+                                    '<!DOCTYPE PubmedArticleSet PUBLIC "-//NLM//DTD PubMedArticle//EN" "x.dtd">\n'
+                                    "<PubmedArticleSet></PubmedArticleSet>\n")
+    (tmp_path / "b.xml").write_text("<!--" + "x" * 10_000 + "--><html><body>not found</body></html>")
+    assert [r.source.rsplit("/", 1)[1] for r in iter_xml(tmp_path)] == ["b.xml"]
+
+
 def test_delete_citation_and_retraction_link():
     rec = RECORD.format(v=1, pmid="5", pt="Journal Article").replace(
         "</Article>", "</Article><CommentsCorrectionsList><CommentsCorrections RefType=\"RetractionIn\">"

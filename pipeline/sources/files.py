@@ -7,6 +7,7 @@ import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from xml.etree import ElementTree
 
 from pipeline.pubmed_xml import iter_records
 from pipeline.records import Article, Deletion, Reject
@@ -43,10 +44,15 @@ def iter_xml(path: str | Path) -> Iterator[Article | Deletion | Reject]:
 
 
 def _is_pubmed_set(f: Path, opener) -> bool:
-    """An empty `PubmedArticleSet` is PubMed's real answer for ids it no longer has; anything else is no input."""
-    with opener(f, "rb") as stream:
-        head = stream.read(8192)
-    return b"<PubmedArticleSet" in head or b"<PubmedBookArticleSet" in head
+    """An empty `PubmedArticleSet` is PubMed's real answer for ids it no longer has; anything else is no input.
+    The root element decides, however many comments or a DOCTYPE come before it (not the first 8 KB of bytes)."""
+    try:
+        with opener(f, "rb") as stream:
+            for _, elem in ElementTree.iterparse(stream, events=("start",)):
+                return elem.tag in ("PubmedArticleSet", "PubmedBookArticleSet")
+    except (ElementTree.ParseError, OSError, EOFError):
+        return False
+    return False
 
 
 def _keywords(value: object) -> list[str]:
