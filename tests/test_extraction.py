@@ -804,8 +804,8 @@ def test_a_schedule_after_a_list_of_levels_is_each_levels():
             "escitalopram 10 mg daily.")
     doses = next(iter(Extractor(with_model=False).run([("t", None, 1, text, None)]))).doses
     assert [(d.course, d.infusion_minutes, d.frequency) for d in doses] == [
-        ("21 days", None, None), ("21 days", None, None), (None, 40.0, "twice weekly"), (None, 40.0, "twice weekly"),
-        (None, 40.0, "twice weekly"), (None, None, "daily")]
+        ("21 days", None, "daily"), ("21 days", None, "daily"), (None, 40.0, "twice weekly"),
+        (None, 40.0, "twice weekly"), (None, 40.0, "twice weekly"), (None, None, "daily")]
     other = "Psilocybin\nParticipants took psilocybin 25 mg and 20 mg escitalopram daily for 6 weeks."
     doses = next(iter(Extractor(with_model=False).run([("t", None, 1, other, None)]))).doses
     assert [(d.drug, d.frequency) for d in doses] == [("psilocybin", None), ("escitalopram", "daily")]
@@ -983,3 +983,21 @@ def test_the_rules_take_addiction_only_as_an_alias():
     from pipeline.nlp.normalise.mention import lookup
 
     assert lookup(lexicon.adverse_events(), "addiction") is None
+
+
+@pytest.mark.parametrize("sentence,expected", [
+    # (infusion_minutes, frequency, n_doses) of each dose, from the dose audit
+    ("Ketamine (0.5mg/kg, 40 minutes) was infused.", [(40, None, None)]),  # a length in the dose's brackets
+    ("Patients received ketamine (0.5 mg/kg) or midazolam (0.045 mg/kg) over 40 minutes.",
+     [(40, None, None), (40, None, None)]),  # a choice of arms shares its infusion length
+    ("Patients received two 25 mg doses of psilocybin.", [(None, None, 2)]),  # a count before the amount
+    ("Patients received 2 × 25 mg psilocybin.", [(None, None, 2)]),
+    ("Ketorolac 30 mg was given every 6 hours.", [(None, "every 6 hours", None)]),
+    ("Esketamine 15 mg/day was given.", [(None, "daily", None)]),  # the unit says how often
+    # other sessions are no administrations of the dose
+    ("Psilocybin 25 mg with two preparation sessions and one integration session.", [(None, None, None)]),
+    ("Esketamine 56 mg in patients who failed 5 treatments.", [(None, None, None)]),
+])
+def test_schedules_the_dose_audit_found_missing_or_wrong(sentence, expected):
+    doses = Extractor(with_model=False).one("Doses\n" + sentence).doses
+    assert [(d.infusion_minutes, d.frequency, d.n_doses) for d in doses] == expected

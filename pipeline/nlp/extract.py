@@ -212,6 +212,13 @@ def extract_doc(doc: Doc, doc_id: str, pmid: str | None = None, version: int = 1
             after_list = schedule(text[last.end:until(last, se)])
             for key in ("frequency", "course", "infusion_minutes"):
                 timing[key] = timing[key] or after_list[key]
+        if timing["infusion_minutes"] is None:  # "ketamine (0.5 mg/kg) or midazolam (0.045 mg/kg) over 40 min"
+            arm = _last_arm(m, doses_in_order, text, se)
+            if arm is not m:
+                timing["infusion_minutes"] = schedule(text[arm.end:until(arm, se)])["infusion_minutes"]
+        masses = mass_values(a["value"], a.get("value_max"), a["unit"])
+        if timing["frequency"] is None and masses["unit_norm"].endswith("/d"):
+            timing["frequency"] = "daily"  # "15 mg/day"
         if a.get("value_max") is not None and timing["n_doses"] == len(re.findall(r"\d+(?:[.,·]\d+)?", m.text)):
             timing["n_doses"] = None  # "two doses (0.04 and 0.4 mg/kg)": dose levels, not administrations
         if timing["n_doses"] and timing["n_doses"] > 1 and re.search(r"\bdoses\s+(?:of\s+\S+\s+)?\(\s*$",
@@ -221,14 +228,30 @@ def extract_doc(doc: Doc, doc_id: str, pmid: str | None = None, version: int = 1
                 timing["n_doses"] = None  # "2 doses (30 mg and 60 mg)": two spans, the same two levels
         doses.append(Dose(doc_id, pmid, version, m.mention_id, m.sent_index, m.start, m.end, m.text,
                           m.drug or main, m.drug is None and main is not None, route, a["value"],
-                          a.get("value_max"), a["unit"],
-                          **mass_values(a["value"], a.get("value_max"), a["unit"]),
-                          **timing, model_version=mv))
+                          a.get("value_max"), a["unit"], **masses, **timing, model_version=mv))
     return Extraction(mentions, doses, sents, roles, main, article_routes(text, mentions, main, drugs, sents),
                       sec_for, mv)
 
 
 LIST_GAP = re.compile(r"^\s*(?:,|/|\bor\b|\band\b|,\s*(?:or|and)\b)\s*$", re.IGNORECASE)
+
+
+# between the doses of arms given as alternatives: "(0.5 mg/kg) or midazolam (", ", or placebo "
+ARM_GAP = re.compile(r"^\s*\)?\s*,?\s*(?:or|versus|vs\.?)\s+(?:[\w-]+\s*){0,3}\(?\s*$", re.IGNORECASE)
+
+
+def _last_arm(dose: Mention, doses: list[Mention], text: str, sentence_end: int) -> Mention:
+    """The last dose of a choice of arms this dose opens ("ketamine (0.5 mg/kg) or midazolam (0.045 mg/kg) over 40
+    minutes": the infusion length after it is each arm's); itself when alone."""
+    last = dose
+    for nxt in doses:
+        if nxt.start < last.end:
+            continue
+        if nxt.start >= sentence_end or not (ARM_GAP.match(text[last.end:nxt.start])
+                                             or LIST_GAP.match(text[last.end:nxt.start])):
+            break
+        last = nxt
+    return last
 
 
 def _last_of_list(dose: Mention, doses: list[Mention], text: str, sentence_end: int) -> Mention:

@@ -11,16 +11,32 @@ MASS_TO_MG = {"mg": 1.0, "µg": 1e-3, "ng": 1e-6, "g": 1000.0}
 FREQ = re.compile(r"\b(once|twice|thrice|three times|two times|four times|(?:\d+\s*[-\u2013]\s*)?\d+\s*(?:times|x))"
                   r"(?:\s*/\s*|\s+(?:a|per|each)\s+|\s+)(daily|day|weekly|week|monthly|month)\b|"
                   r"\b(daily|weekly|biweekly|fortnightly|monthly)\b|"
-                  r"\bevery\s+(?:(\d+|other|two|three|four)\s+(days?|weeks?)|(?:other|second|third|fourth)\s+(?:day|week))\b",
+                  r"\bevery\s+(?:(\d+|other|two|three|four|six|eight|twelve)\s+(days?|weeks?|hours?|h)|"
+                  r"(?:other|second|third|fourth)\s+(?:day|week))\b",
                   re.IGNORECASE)
+# an infusion length in the dose's own brackets: "(0.5 mg/kg, 40 minutes)", "(0.5 mg/kg; 40 min)"
+BRACKETED_LENGTH = re.compile(r"^\s*[,;]\s*(?:over\s+)?(\d+(?:\.\d+)?)\s*[-\u2010]?\s*(min(?:ute)?s?|h|hours?)\s*\)",
+                              re.IGNORECASE)
+# a count of administrations written around the amount: "two 25 mg doses", "2 × 25 mg"
+COUNT_AROUND = re.compile(r"(?<![\w.,])(\d+|two|three|four|five|six|seven|eight|nine|ten|twelve)\s*(?:[×x]\s*)?$",
+                          re.IGNORECASE)
+COUNT_NOUN_AFTER = re.compile(r"^\s*(?:doses|infusions|injections|administrations)\b", re.IGNORECASE)
 OVER = re.compile(r"\b(?:over|(?:infused|infusion|delivered|administered|given)\s+across)\s+"
                   r"(?:a\s+(?:duration|period)\s+of\s+|a\s+)?(\d+(?:\.\d+)?)\s*[-\u2010]?\s*"
                   r"(min(?:ute)?s?|h|hours?)\b|"
                   r"\b(\d+(?:\.\d+)?)\s*[-\u2010]?\s*(min(?:ute)?|hour|h)\s+(?:(?:intravenous|IV|ketamine|esketamine|"
                   r"subcutaneous|continuous)\s+)?infusions?\b", re.IGNORECASE)
-N_DOSES = re.compile(r"(?<![\w-])(\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve)\s+"
-                     r"(?:(?!(?:h|hrs?|hours?|min\w*|mg|days?|weeks?)\b)\w+\s+)?"
-                     r"(infusions|injections|doses|administrations|sessions|treatments)\b", re.IGNORECASE)
+# after the dose, a count of its administrations; not of other sessions ("two preparation sessions", "12 ECT
+# sessions", "≥5 treatments" a patient had failed)
+N_DOSES = re.compile(r"(?<![\w≥≤<>-])(\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve)\s+"
+                     r"(?:(?!(?:h|hrs?|hours?|min\w*|mg|days?|weeks?|preparat\w*|integrat\w*|psychotherap\w*|"
+                     r"therapy|CBT|ECT|TMS|rTMS|counsel\w*|follow-up|training|MRI|imaging|antidepressant|prior|"
+                     r"previous|failed)\b)\w+\s+)?"
+                     r"(infusions|injections|doses|administrations|sessions|treatments)\b"
+                     r"(?!\s+(?:of\s+)?(?:psychotherapy|therapy|CBT|ECT|TMS|rTMS|counsel\w*|preparation|integration))",
+                     re.IGNORECASE)
+FAILED_BEFORE = re.compile(r"\b(?:failed|failing|failure of|prior|previous|inadequate response to)\W+(?:\w+\W+){0,2}$",
+                           re.IGNORECASE)
 # before the dose only the drug's own administrations count ("six infusions of ketamine 0.5 mg/kg"), not earlier
 # treatments ("failed two antidepressant treatments", "after 12 sessions of ECT")
 N_DOSES_BEFORE = re.compile(r"(?<![\w-])(\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve)\s+"
@@ -91,6 +107,8 @@ def schedule(sentence_after: str, sentence_before: str = "") -> dict:
     if m:
         val, unit = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
         out["infusion_minutes"] = _num(val) * (60 if unit.lower().startswith("h") else 1)
+    elif (b := BRACKETED_LENGTH.match(sentence_after)) and "(" in sentence_before[-40:]:
+        out["infusion_minutes"] = _num(b.group(1)) * (60 if b.group(2).lower().startswith("h") else 1)
     m = FREQ.search(after) or next((f for f in FREQ.finditer(before) if not HISTORY_AFTER.match(before[f.end():])),
                                    None)
     if m:
@@ -100,7 +118,12 @@ def schedule(sentence_after: str, sentence_before: str = "") -> dict:
                                       and not re.match(r"\s+(?:after|following|post)\b", before[c.end():])), None)
     if m:
         out["course"] = f"{int(_num(m.group(1)))} {m.group(2).lower()}"
-    m = N_DOSES_BEFORE.search(before) or N_DOSES.search(after)
-    if m:
+    m = N_DOSES_BEFORE.search(before) or next((n for n in N_DOSES.finditer(after)
+                                               if not FAILED_BEFORE.search(after[:n.start()])), None)
+    around = COUNT_AROUND.search(sentence_before[-12:]) if COUNT_NOUN_AFTER.match(sentence_after) or \
+        re.search(r"\d\s*[×x]\s*$", sentence_before[-12:]) else None
+    if around:
+        out["n_doses"] = int(_num(around.group(1)))
+    elif m:
         out["n_doses"] = int(_num(m.group(1)))
     return out
