@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from functools import cache
+from functools import cache, lru_cache
 
 from spacy.attrs import IDX, LENGTH, TAG
 from spacy.tokens import Doc
@@ -316,6 +316,11 @@ BENEFIT = re.compile(r"\b(?:anti-?depressant|anxiolytic|anti-?suicidal|therapeut
                      r"mindfulness|creativity)\b", re.IGNORECASE)
 
 
+@lru_cache(maxsize=8192)
+def _drug_name(span: str) -> bool:
+    return lookup(lexicon.drugs(), span) is not None
+
+
 POSITIVE_BEFORE = re.compile(r"\bpositive\s+$", re.IGNORECASE)  # "positive mood" when the tagger took "mood"
 
 
@@ -339,7 +344,7 @@ def bare_modifier(text: str, cand: tuple) -> bool:
     if cand[2] == "ADVERSE_EVENT" and (BENEFIT.search(span) or POSITIVE_BEFORE.search(text, max(0, cand[0] - 12),
                                                                                 cand[0])):
         return True  # "antidepressant-like effects", "positive mood", "marked improvement": the benefit, not a harm
-    if cand[2] == "ADVERSE_EVENT" and (not re.search(r"\w", span) or lookup(lexicon.drugs(), span)):
+    if cand[2] == "ADVERSE_EVENT" and (not re.search(r"\w", span) or _drug_name(span)):
         return True  # ")": no words; "ecstasy": a drug, not its effect (a span cut inside a phrase, "changes in",
         # is kept: on ADE-Corpus it overlaps a longer gold effect, and dropping it cost 0.006 held-out)
     if cand[2] == "OUTCOME" and pat["generic_outcome"].match(span):

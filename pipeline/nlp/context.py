@@ -39,9 +39,10 @@ HEDGE = re.compile(
     r"(?<!addiction potential)",
     re.IGNORECASE)
 # "a risk of cystitis" is a possibility; "increased the risk of dizziness (RR = 1.99, 95% CI ...)" a result
-RISK = re.compile(r"(?<!\bincreased the )(?<!\bdecreased the )(?<!\breduced the )(?<!\blowered the )(?<!\bhigher )"
-                  r"(?<!\blower )(?<!\bgreater )(?<!\bincreased )(?<!\breduced )(?<!\bdecreased )\brisk of\b",
-                  re.IGNORECASE)
+RISK = re.compile(r"\brisk of\b", re.IGNORECASE)
+# ... unless a change of it is the finding: "increased the risk of dizziness", "a lower risk of nausea"
+RISK_CHANGED = re.compile(r"\b(?:(?:increased|decreased|reduced|lowered) the|higher|lower|greater|increased|reduced|"
+                          r"decreased)\s+$", re.IGNORECASE)
 RESULT_STATISTICS = re.compile(r"\b[pP]\s*[<=≤>]|\b95\s*%|\b(?:RR|OR|HR|aOR|IRR|ROR)\s*(?:[=:(,]|\d)|\bCI\b")
 
 SECTION_ROLES = {
@@ -213,5 +214,9 @@ def is_negated(sentence: str, start: int, end: int) -> bool:
 
 
 def is_hedged(sentence: str) -> bool:
-    return HEDGE.search(sentence) is not None or (RISK.search(sentence) is not None
-                                                   and not RESULT_STATISTICS.search(sentence))
+    if HEDGE.search(sentence) is not None:
+        return True
+    if RISK.search(sentence) is None:
+        return False
+    return any(not RISK_CHANGED.search(sentence, max(0, r.start() - 16), r.start()) for r in RISK.finditer(sentence)) \
+        and not RESULT_STATISTICS.search(sentence)

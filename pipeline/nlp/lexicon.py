@@ -70,14 +70,15 @@ class Lexicon:
         if len(cands) > 1:
             cands.sort()
         for pos, word in cands:
+            exact, folded_case = index.get((word, True)), index.get((word.lower(), False))
+            if not exact and not folded_case:  # most words begin no surface: skip them first
+                continue
             if pos and (folded[pos - 1].isalnum() or folded[pos - 1] == "_"):
                 continue
             best: dict[str, tuple[int, str]] = {}
-            for cs in (True, False):
-                bucket = index.get((word, True)) if cs else index.get((word.lower(), False))
+            for bucket, src in ((exact, folded), (folded_case, lower)):
                 if not bucket:
                     continue
-                src = folded if cs else lower
                 for surface, canonical, label in bucket:
                     end = pos + len(surface)
                     if end > n or not src.startswith(surface, pos):

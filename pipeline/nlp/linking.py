@@ -115,8 +115,9 @@ def respective_drugs(mentions: list[Mention], drugs: list[tuple[int, int, str]],
     """Doses paired with drugs named after them in the same order ("180 mg and 1.8 mg for ketamine and midazolam,
     respectively"): the start of each such dose -> its drug. The nearest drug before a dose would take them all."""
     out: dict[int, str] = {}
-    doses = sorted((m for m in mentions if m.label == "DOSE"), key=lambda m: m.start)
-    for hit in RESPECTIVELY.finditer(text):
+    hits = list(RESPECTIVELY.finditer(text)) if "espectively" in text else []
+    doses = sorted((m for m in mentions if m.label == "DOSE"), key=lambda m: m.start) if hits else []
+    for hit in hits:
         before = [m for m in doses if m.start < hit.start()]
         listed = [m for m in before if before and m.sent_index == before[-1].sent_index]
         if len(listed) < 2:

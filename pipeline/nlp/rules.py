@@ -231,13 +231,14 @@ def timepoint_hours(span: str) -> float | None:
     s = span.lower()
     if s.startswith("within") and not _STATED_COUNT.search(s):
         return 24.0 if "hour" in s or "day" in s else 1.0  # vague: "within hours", "within minutes"
-    hm = re.fullmatch(r"\D*?(\d+)\s*(?:h|hrs?|hours?)\s*(?:and\s+)?(\d+)\s*min(?:ute)?s?\b\W*\w*", s)
-    if hm:  # "1 h 30 min": one time in two units
-        return round(int(hm.group(1)) + int(hm.group(2)) / 60, 3)
-    parts = _mixed_unit_parts(span)
-    if parts:
-        return max(parts)
     nums = [float(x.replace(",", ".")) for x in _NUM_RX.findall(s.replace("\u00b7", "."))]
+    if len(nums) > 1:
+        hm = re.fullmatch(r"\D*?(\d+)\s*(?:h|hrs?|hours?)\s*(?:and\s+)?(\d+)\s*min(?:ute)?s?\b\W*\w*", s)
+        if hm:  # "1 h 30 min": one time in two units
+            return round(int(hm.group(1)) + int(hm.group(2)) / 60, 3)
+        parts = _mixed_unit_parts(span)
+        if parts:
+            return max(parts)
     compound = re.search(r"\b(twenty|thirty|forty)[- ](one|two|three|four|five|six|seven|eight|nine)\b", s)
     if compound:
         nums.append(float(NUMWORDS[compound.group(1)] + NUMWORDS[compound.group(2)]))

@@ -4,6 +4,7 @@ time in hours, dose values, effect terms with MeSH ids, outcome instruments and 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from spacy.tokens import Doc
@@ -44,7 +45,8 @@ def normalise(m: Mention) -> None:
             m.attrs["hours"] = rules.timepoint_hours(m.text)
         m.canonical = None if m.attrs["hours"] is None else f"{m.attrs['hours']:g} h"
         if "hours_min" not in m.attrs:
-            first = rules.timepoint_first_hours(m.text) if m.attrs["hours"] is not None else None
+            first = rules.timepoint_first_hours(m.text) if m.attrs["hours"] is not None and \
+                MORE_THAN_ONE_NUMBER.search(m.text) else None
             m.attrs["hours_min"] = first if first is not None and first <= m.attrs["hours"] else m.attrs["hours"]
     elif m.label == "DOSE":
         if "value" not in m.attrs:
@@ -83,10 +85,12 @@ def normalise(m: Mention) -> None:
         m.attrs["construct"] = outcome_construct(m.text, m.attrs["instrument"], m.attrs["kind"])
 
 
+MORE_THAN_ONE_NUMBER = re.compile(r"\d\D+\d")
 PLURAL = re.compile(r"(?<![su])s$")
 SCALE_ITEM = re.compile(r"[- ]SI\b|\bitems?\s+\d|\bsuicid\w*\s+(?:thoughts?\s+)?items?\b", re.IGNORECASE)
 
 
+@lru_cache(maxsize=8192)
 def ae_canonical(text: str) -> str:
     """The vocabulary's term for an effect, also when written in the other number ("memory impairments" is memory
     impairment), else the words as written (lower case)."""
@@ -135,6 +139,7 @@ KIND_CONSTRUCTS = {"suicidal ideation": "suicidal ideation", "anhedonia": "anhed
                    "postoperative cognitive dysfunction": "cognition", "dissociation": "dissociation"}
 
 
+@lru_cache(maxsize=8192)
 def outcome_construct(text: str, instrument: str | None, kind: str | None) -> str | None:
     """What the outcome measures (depression, suicidal ideation, pain, ...): `kind` says how it is reported
     (response, symptom score), which mixes constructs: a pain and a depression scale are both symptom scores. The
