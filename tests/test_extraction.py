@@ -1001,3 +1001,17 @@ def test_the_rules_take_addiction_only_as_an_alias():
 def test_schedules_the_dose_audit_found_missing_or_wrong(sentence, expected):
     doses = Extractor(with_model=False).one("Doses\n" + sentence).doses
     assert [(d.infusion_minutes, d.frequency, d.n_doses) for d in doses] == expected
+
+
+@pytest.mark.parametrize("sentence,qualifiers", [
+    ("Patients received up to 2 mg/kg ketamine.", ["at most"]),
+    ("Ketamine was infused (0.5 mg/kg; max 50 mg).", [None, "at most"]),
+    ("The mean (SD) dose of esketamine was 72.3 mg.", ["mean"]),
+    ("A total dose of 180 mg ketamine was given.", ["cumulative"]),
+    ("Adverse effects occurred at doses > 0.5 mg/kg.", ["at least"]),
+    ("LSD was given at a dose of ~80 µg.", ["approximately"]),
+    ("Esketamine 56 mg or 84 mg was given.", [None, None]),  # a dose stated plainly
+    ("Ineffability was rated higher with 25 mg than with 10 mg.", [None, None]),  # a comparison, no bound
+])
+def test_a_dose_says_when_it_is_a_bound_an_estimate_or_a_statistic(sentence, qualifiers):
+    assert [d.qualifier for d in Extractor(with_model=False).one("Doses\n" + sentence).doses] == qualifiers

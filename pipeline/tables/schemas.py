@@ -120,6 +120,7 @@ DOSES = pa.schema([
     pa.field("infusion_minutes", pa.float64()),
     pa.field("n_doses", pa.int32()),
     pa.field("course", pa.string()),
+    pa.field("qualifier", pa.string()),
     pa.field("model_version", pa.string(), nullable=False),
 ])
 

@@ -127,3 +127,31 @@ def schedule(sentence_after: str, sentence_before: str = "") -> dict:
     elif m:
         out["n_doses"] = int(_num(m.group(1)))
     return out
+
+
+# What the words right before an amount say it is, when it is not simply the dose given: a bound ("up to 2 mg/kg",
+# "(max 50 mg)", "> 0.5 mg/kg"), an estimate ("approximately 25 mg"), a statistic ("a mean dose of 0.6 mg/kg") or a
+# sum over the course ("a total dose of 180 mg"). Not "more/less than" or "the minimum": in results they compare
+# doses ("rated higher with 25 mg than with 10 mg", "at the minimum 0.1 mg/kg" is the lowest level given).
+QUALIFIERS = {"up to": "at most", "maximum": "at most", "max": "at most", "max.": "at most", "at most": "at most",
+              "not exceeding": "at most", "no more than": "at most", "<": "at most", "≤": "at most",
+              "at least": "at least", ">": "at least", "≥": "at least",
+              "approximately": "approximately", "approx.": "approximately", "about": "approximately",
+              "around": "approximately", "nearly": "approximately", "~": "approximately", "mean": "mean",
+              "average": "mean", "median": "median", "total": "cumulative", "cumulative": "cumulative"}
+_QUALIFIER = re.compile(
+    r"(?:(?<![\w-])(up to|maximum|max\.?|at most|not exceeding|no more than|at least|"
+    r"approx(?:imately|\.)|about|around|nearly|mean|average|median|total|cumulative)"
+    r"(?:\s*\([^()]{1,10}\))?(?:\s+(?:\w+\s+){0,2}?(?:doses?|amount|intake)(?:\s+[\w-]+){0,3}?|\s+of)?"
+    r"|([<>≤≥~]))\s*[:=]?\s*$", re.IGNORECASE)
+
+
+def qualifier(before: str) -> str | None:
+    """`at most`, `at least`, `approximately`, `mean`, `median` or `cumulative` from the words just before an amount
+    (its own clause); None for a dose stated plainly."""
+    m = _QUALIFIER.search(before[-45:])
+    if m is None:
+        return None
+    word = (m.group(1) or m.group(2)).lower()
+    return QUALIFIERS.get(word) or QUALIFIERS.get(word.rstrip(".")) or ("approximately" if word.startswith("approx")
+                                                                         else None)
