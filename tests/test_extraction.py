@@ -751,7 +751,6 @@ def test_the_study_drug_is_ketamine_unless_another_drug_dominates(mentions, drug
     ("No serious adverse events occurred except transient dizziness.", "dizziness", False),
     ("No serious adverse events occurred, however no patient had hypertension.", "hypertension", True),
     ("There was no nausea, but after the second infusion no dizziness was seen.", "dizziness", True),
-    ("MDAI did not increase heart rate.", "heart rate", True),
 ])
 def test_a_contrast_after_the_negation_cue_ends_its_scope(sentence, word, negated):
     from pipeline.nlp.context import is_negated
@@ -980,9 +979,12 @@ def test_names_indications_and_benefits_are_no_adverse_events(extractor, sentenc
 
 
 def test_the_rules_take_addiction_only_as_an_alias():
-    from pipeline.nlp.normalise.mention import lookup
+    """Neither the curated nor the learned forms the rules match hold "addiction" (it named an indication or a
+    society in 51 of 54 corpus rows); a tagger's "addiction" still gets the term and MeSH id."""
+    from pipeline.nlp.normalise.mention import ae_canonical
 
-    assert lookup(lexicon.adverse_events(), "addiction") is None
+    assert "ADVERSE_EVENT" not in lexicon.combined().find_labelled("Psilocybin for addiction.")
+    assert (ae_canonical("addiction"), lexicon.ae_mesh()["dependence"]) == ("dependence", "D019966")
 
 
 @pytest.mark.parametrize("sentence,expected", [
@@ -1015,3 +1017,76 @@ def test_schedules_the_dose_audit_found_missing_or_wrong(sentence, expected):
 ])
 def test_a_dose_says_when_it_is_a_bound_an_estimate_or_a_statistic(sentence, qualifiers):
     assert [d.qualifier for d in Extractor(with_model=False).one("Doses\n" + sentence).doses] == qualifiers
+
+
+@pytest.mark.parametrize("sentence,expected", [
+    # (dose, drug, route, infusion_minutes) for the cases a review of this version's dose rules found
+    ("Esketamine 56 mg and 84 mg were superior to oral venlafaxine and sertraline, respectively.",
+     [("56 mg", "esketamine", None, None), ("84 mg", "esketamine", None, None)]),  # a comparison, not a pairing
+    ("Midazolam 0.05 mg/kg and ketamine 0.5 mg/kg were given. 20% and 50% of the ketamine and midazolam patients "
+     "responded, respectively.", [("0.05 mg/kg", "midazolam", None, None), ("0.5 mg/kg", "ketamine", None, None)]),
+    ("Doses of 0.5 mg/kg and 0.045 mg/kg were given in the ketamine and midazolam groups, respectively.",
+     [("0.5 mg/kg", "ketamine", None, None), ("0.045 mg/kg", "midazolam", None, None)]),
+    ("Patients were randomised to psilocybin 25 mg or a ketamine infusion of 0.5 mg/kg over 40 minutes.",
+     [("25 mg", "psilocybin", None, None), ("0.5 mg/kg", "ketamine", "intravenous", 40)]),
+    ("Ketamine 0.5 mg/kg was given to patients with or without sertraline taken orally.",
+     [("0.5 mg/kg", "ketamine", None, None)]),
+    ("Ketamine 0.5 mg/kg in one or two doses, after oral midazolam.", [("0.5 mg/kg", "ketamine", None, None)]),
+    ("Patients on lithium received an NMDA antagonist (ketamine 0.5 mg/kg) intravenously.",
+     [("0.5 mg/kg", "ketamine", "intravenous", None)]),  # a drug in brackets may own the route
+    ("Patients received intranasal esketamine 56 mg or intravenous ketamine 0.5 mg/kg over 40 minutes.",
+     [("56 mg", "esketamine", "intranasal", None), ("0.5 mg/kg", "ketamine", "intravenous", 40)]),
+])
+def test_dose_links_the_review_found_overreaching(sentence, expected):
+    doses = Extractor(with_model=False).one("Doses\n" + sentence).doses
+    assert [(d.text, d.drug, d.route, d.infusion_minutes) for d in doses] == expected
+
+
+@pytest.mark.parametrize("text,hours,first", [
+    ("2, 4 h to 7 days after", 168, 2), ("30, 60 min to 24 h after", 24, 0.5),  # a number takes the next unit
+    ("2 hours and 30 minutes after", 2.5, 2.5), ("1 h 30 min", 1.5, 1.5), ("1 h and 30 min post-infusion", 1.5, 1.5),
+    ("within a few hours", 24, 24), ("within a few days", 24, 24),  # vague, as "within hours"
+])
+def test_hours_of_lists_in_two_units_and_of_one_time_in_two_units(text, hours, first):
+    assert (rules.timepoint_hours(text), rules.timepoint_first_hours(text)) == \
+        (pytest.approx(hours, abs=1e-3), pytest.approx(first, abs=1e-3))
+
+
+@pytest.mark.parametrize("sentence,expected", [
+    ("Ketamine 0.5 mg/kg was given, and pain scores were recorded every 6 hours for 48 hours.", [(None, None)]),
+    ("Vital signs were checked every 4 hours after ketamine 0.5 mg/kg.", [(None, None)]),
+    ("On day 3 25 mg doses were given.", [(None, None)]),  # the number is the day's
+])
+def test_a_measurement_schedule_and_a_day_are_no_dose_schedule(sentence, expected):
+    doses = Extractor(with_model=False).one("Doses\n" + sentence).doses
+    assert [(d.frequency, d.n_doses) for d in doses] == expected
+
+
+def test_a_drug_name_with_a_hyphen_after_a_slash_is_no_volume():
+    assert [h.attrs["value"] for h in rules.find_doses("Patients took 25 mg carbidopa/L-DOPA daily.")] == [25]
+
+
+def test_who_is_at_risk_and_a_possible_risk_stay_hedged():
+    from pipeline.nlp.context import is_hedged
+
+    assert is_hedged("Patients at higher risk of suicide were excluded.")
+    assert is_hedged("There is a theoretical increased risk of abuse.")
+
+
+def test_a_generic_scale_with_words_we_cannot_read_measures_nothing_known():
+    from pipeline.nlp.normalise.mention import outcome_construct
+
+    assert outcome_construct("visual analogue scale for nausea", "VAS", "symptom score") is None
+    assert outcome_construct("VAS", "VAS", "symptom score") == "pain"
+
+
+@pytest.mark.parametrize("text,span,dropped", [
+    ("They reported reduced well-being.", "well-being", False),  # a benefit lost is a harm
+    ("They had positive psychotic symptoms.", "psychotic symptoms", False),
+    ("They reported positive mood.", "mood", True),
+])
+def test_benefits_but_not_their_loss_are_no_adverse_events(text, span, dropped):
+    from pipeline.nlp.candidates import bare_modifier
+
+    s = text.index(span)
+    assert bare_modifier(text, (s, s + len(span), "ADVERSE_EVENT", None, {}, "model")) is dropped

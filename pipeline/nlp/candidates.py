@@ -322,6 +322,10 @@ def _drug_name(span: str) -> bool:
 
 
 POSITIVE_BEFORE = re.compile(r"\bpositive\s+$", re.IGNORECASE)  # "positive mood" when the tagger took "mood"
+SYMPTOM_WORD = re.compile(r"symptom|psychot|signs?\b", re.IGNORECASE)  # "positive (psychotic) symptoms" are harms
+# a benefit's word that names a harm when it worsens: "reduced well-being", "decreased empathy"
+WORSENED = re.compile(r"\b(?:reduc\w*|decreas\w*|impair\w*|loss of|lower|wors\w*|poor\w*|diminish\w*|lack of)\b",
+                      re.IGNORECASE)
 
 
 def bare_modifier(text: str, cand: tuple) -> bool:
@@ -341,8 +345,9 @@ def bare_modifier(text: str, cand: tuple) -> bool:
         return True  # "respiratory rate" names a measure; "increased respiratory rate" an effect
     if cand[2] == "ADVERSE_EVENT" and pat["generic"].match(span):
         return True  # "changes", "reaction", "side": no specific effect
-    if cand[2] == "ADVERSE_EVENT" and (BENEFIT.search(span) or POSITIVE_BEFORE.search(text, max(0, cand[0] - 12),
-                                                                                cand[0])):
+    if cand[2] == "ADVERSE_EVENT" and not WORSENED.search(text, max(0, cand[0] - 12), cand[1]) and (
+            BENEFIT.search(span) or (POSITIVE_BEFORE.search(text, max(0, cand[0] - 12), cand[0])
+                                     and not SYMPTOM_WORD.search(span))):
         return True  # "antidepressant-like effects", "positive mood", "marked improvement": the benefit, not a harm
     if cand[2] == "ADVERSE_EVENT" and (not re.search(r"\w", span) or _drug_name(span)):
         return True  # ")": no words; "ecstasy": a drug, not its effect (a span cut inside a phrase, "changes in",

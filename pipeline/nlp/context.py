@@ -40,9 +40,9 @@ HEDGE = re.compile(
     re.IGNORECASE)
 # "a risk of cystitis" is a possibility; "increased the risk of dizziness (RR = 1.99, 95% CI ...)" a result
 RISK = re.compile(r"\brisk of\b", re.IGNORECASE)
-# ... unless a change of it is the finding: "increased the risk of dizziness", "a lower risk of nausea"
-RISK_CHANGED = re.compile(r"\b(?:(?:increased|decreased|reduced|lowered) the|higher|lower|greater|increased|reduced|"
-                          r"decreased)\s+$", re.IGNORECASE)
+# ... unless a change of it is the finding: "esketamine increased the risk of dizziness" (not "patients at higher
+# risk of suicide", "a theoretical increased risk of abuse": who was enrolled, a possibility)
+RISK_CHANGED = re.compile(r"\b(?:increased|decreased|reduced|lowered|raised|doubled|tripled) the\s+$", re.IGNORECASE)
 RESULT_STATISTICS = re.compile(r"\b[pP]\s*[<=≤>]|\b95\s*%|\b(?:RR|OR|HR|aOR|IRR|ROR)\s*(?:[=:(,]|\d)|\bCI\b")
 
 SECTION_ROLES = {

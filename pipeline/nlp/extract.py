@@ -189,7 +189,7 @@ def extract_doc(doc: Doc, doc_id: str, pmid: str | None = None, version: int = 1
     for m in mentions:
         if m.label in ("DOSE", "ROUTE"):
             m.drug = link_drug((m.start, m.end), drugs, sents[m.sent_index], text, route=m.label == "ROUTE")
-    respective = respective_drugs(mentions, drugs, text)
+    respective = respective_drugs(mentions, drugs, sents, text)
     for m in mentions:
         if m.label == "DOSE":
             m.drug = respective.get(m.start) or unlisted_drug(m, mentions, text) or m.drug
@@ -215,7 +215,7 @@ def extract_doc(doc: Doc, doc_id: str, pmid: str | None = None, version: int = 1
                 timing[key] = timing[key] or after_list[key]
         if timing["infusion_minutes"] is None:  # "ketamine (0.5 mg/kg) or midazolam (0.045 mg/kg) over 40 min"
             arm = _last_arm(m, doses_in_order, text, se)
-            if arm is not m:
+            if arm is not m and dose_route(arm, mentions, text) == route:  # not "intranasal X or intravenous Y"
                 timing["infusion_minutes"] = schedule(text[arm.end:until(arm, se)])["infusion_minutes"]
         masses = mass_values(a["value"], a.get("value_max"), a["unit"])
         if timing["frequency"] is None and masses["unit_norm"].endswith("/d"):

@@ -37,11 +37,10 @@ def link_drug(mention: tuple[int, int], drugs: list[tuple[int, int, str]], sent:
     if after and ADJACENT_AFTER.match(text[mention[1]:after[0][0]]):
         return after[0][2]
     before = [d for d in inside if d[1] <= mention[0]]
-    # a drug in an aside that closed before a route is no owner of it while one stands outside ("LSD (... dissolved in
-    # ethanol) or placebo (1 mL of ethanol) was administered orally" is LSD's route); a dose's may be ("a dose
-    # escalation protocol (0.5 mg/kg ketamine) ... (0.5-0.9 mg/kg)")
+    # a vehicle is no owner of a route while a drug stands before it ("LSD (... dissolved in ethanol) or placebo
+    # (1 mL of ethanol) was administered orally" is LSD's route)
     if route:
-        before = [d for d in before if not _closed_aside(text, d[1], mention[0])] or before
+        before = [d for d in before if not VEHICLE_BEFORE.search(text, max(0, d[0] - 30), d[0])] or before
     if before:
         if before[0][2] != before[-1][2] and BACK_REFERENCE.search(text, before[-1][1], mention[0]):
             return before[0][2]
@@ -49,14 +48,9 @@ def link_drug(mention: tuple[int, int], drugs: list[tuple[int, int, str]], sent:
     return after[0][2] if after else None
 
 
-def _closed_aside(text: str, start: int, end: int) -> bool:
-    """Does a bracket open before `start` close between `start` and `end`?"""
-    depth = 0
-    for ch in text[start:end]:
-        depth += {"(": 1, "[": 1, ")": -1, "]": -1}.get(ch, 0)
-        if depth < 0:
-            return True
-    return False
+# what names a drug as the solvent or vehicle of another: "dissolved in 96% ethanol", "1 mL of ethanol"
+VEHICLE_BEFORE = re.compile(r"\b(?:dissolved|diluted|suspended|mixed)\s+in\b[^()]{0,20}$|"
+                            r"\b\d+(?:\.\d+)?\s*m[lL]\s+(?:of\s+)?$")
 
 
 # A word that names a drug the vocabulary lacks, right before a dose that follows another dose (match at `pos`:
@@ -109,27 +103,30 @@ DOMINANT = 4
 
 
 RESPECTIVELY = re.compile(r"\brespectively\b", re.IGNORECASE)
+# between the listed doses and the drugs they belong to: "... 1.8 mg for ketamine and ...", "in the ... groups"; not
+# a comparison ("56 mg and 84 mg were superior to oral venlafaxine and sertraline, respectively")
+RESPECTIVE_LINK = re.compile(r"^[^.;]{0,30}?\b(?:for|in|of|with|by)\s+(?:the\s+)?$", re.IGNORECASE)
 
 
-def respective_drugs(mentions: list[Mention], drugs: list[tuple[int, int, str]], text: str) -> dict[int, str]:
+def respective_drugs(mentions: list[Mention], drugs: list[tuple[int, int, str]], sents: list[tuple[int, int]],
+                     text: str) -> dict[int, str]:
     """Doses paired with drugs named after them in the same order ("180 mg and 1.8 mg for ketamine and midazolam,
-    respectively"): the start of each such dose -> its drug. The nearest drug before a dose would take them all."""
+    respectively"): the start of each such dose -> its drug. The nearest drug before a dose would take them all.
+    Only in the sentence of "respectively", when no drug precedes the listed doses there (then they are its)."""
     out: dict[int, str] = {}
     hits = list(RESPECTIVELY.finditer(text)) if "espectively" in text else []
     doses = sorted((m for m in mentions if m.label == "DOSE"), key=lambda m: m.start) if hits else []
+    starts = [s for s, _ in sents]
     for hit in hits:
-        before = [m for m in doses if m.start < hit.start()]
-        listed = [m for m in before if before and m.sent_index == before[-1].sent_index]
-        if len(listed) < 2:
+        sent = sents[sentence_index(starts, hit.start())]
+        listed = [m for m in doses if sent[0] <= m.start and m.end <= hit.start()]
+        if len(listed) < 2 or any(sent[0] <= d[0] < listed[0].start for d in drugs):
             continue
         named = [d for d in drugs if listed[-1].end <= d[0] < hit.start()]
         if len(named) >= 2 and len({d[2] for d in named}) == len(named) and len(listed) >= len(named) and \
-                not SENTENCE_BREAK.search(text, listed[-1].end, hit.start()):
+                RESPECTIVE_LINK.match(text[listed[-1].end:named[0][0]]):
             out.update({m.start: d[2] for m, d in zip(listed[-len(named):], named, strict=True)})
     return out
-
-
-SENTENCE_BREAK = re.compile(r"[.;]\s+[A-Z]")
 
 
 def study_drug(mentions: list[Mention]) -> str | None:
@@ -185,6 +182,7 @@ def dose_route(dose: Mention, mentions: list[Mention], text: str) -> str | None:
 # A route that governs a choice of drugs: "a single infusion of either 0.5 mg/kg ketamine or 0.045 mg/kg midazolam",
 # "intranasal premedication with either dexmedetomidine (2 µg/kg), esketamine (1 mg/kg), or ...": each takes it.
 SHARED_ROUTE_GAP = re.compile(r"^(?:[^;.]|\.(?=\d)){0,160}$")
+ROUTE_ENDS_CHOICE = re.compile(r"\s*,?\s*$")  # the route follows the last arm's dose: "..., niacin, 100 mg, orally"
 CHOICE_BEFORE_ROUTE = re.compile(r"^(?:[^;.()]|\.(?=\d)){0,60}?,?\s+or\s+(?:[^;.()]|\.(?=\d)){0,60}$", re.IGNORECASE)
 SHARED_ROUTE_STOP = re.compile(r"\b(?:whereas|while|versus|vs\.?|then|followed by|compared|than)\b", re.IGNORECASE)
 
@@ -196,7 +194,9 @@ def _shared(route: Mention, dose: Mention, routes: list[Mention], mentions: list
     niacin, 100 mg, orally")."""
     if route.start >= dose.end:  # after a choice: "psilocybin, 25 mg, or niacin, 100 mg, orally"
         gap = text[dose.end:route.start]
-        return bool(CHOICE_BEFORE_ROUTE.match(gap)) and not SHARED_ROUTE_STOP.search(gap) and \
+        arms = [m for m in mentions if m.label == "DOSE" and dose.end <= m.start and m.end <= route.start]
+        return bool(arms) and bool(ROUTE_ENDS_CHOICE.match(text, arms[-1].end, route.start)) and \
+            bool(CHOICE_BEFORE_ROUTE.match(gap)) and not SHARED_ROUTE_STOP.search(gap) and \
             not any(dose.end <= r.start and r.end <= route.start for r in routes if r is not route)
     if route.end > dose.start:
         return False

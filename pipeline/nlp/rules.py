@@ -87,7 +87,7 @@ def find_doses(text: str) -> list[RuleHit]:
 _CONCENTRATION = re.compile(rf"{SP}*(?:[/·⋅]{SP}*|per{SP}+)?(?:d?l|ml|g|mg|µg|μg|mmol|mol)(?:{SP}*[-−\u2212]1)?"
                             rf"(?![\w-])(?!{SP}*(?:of|per|body)\b)|"
                             # the substance named between amount and volume: "50 mg CBD/mL"
-                            rf"{SP}+[^\W\d_][\w-]*{SP}*(?:/|\bper{SP}+){SP}*(?:d?l|ml)\b", re.IGNORECASE)
+                            rf"{SP}+[^\W\d_][\w-]*{SP}*(?:/|\bper{SP}+){SP}*(?:d?l|ml)(?![\w-])", re.IGNORECASE)
 _SPREAD_BEFORE = re.compile(rf"(?:±|\+/-|\+/−){SP}*$")
 _SPLIT_DECIMAL = re.compile(rf"(?<![\d.,])0\.{SP}$")
 _RANGE_JOIN = re.compile(rf"{SP}*(?:to|{DASH}){SP}*$", re.IGNORECASE)
@@ -229,11 +229,11 @@ _STATED_COUNT = re.compile(r"\d|\b(?:" + "|".join(k for k in NUMWORDS if k not i
 def timepoint_hours(span: str) -> float | None:
     """'24 h' -> 24, 'day 7' -> 168, 'week 4' -> 672, '2, 24 and 48 hours' -> 48, 'first week' -> 168."""
     s = span.lower()
-    if s.startswith("within") and not _STATED_COUNT.search(s):
+    if s.startswith("within") and (not _STATED_COUNT.search(s) or re.search(r"\b(?:a\s+)?few\b|\bseveral\b", s)):
         return 24.0 if "hour" in s or "day" in s else 1.0  # vague: "within hours", "within minutes"
     nums = [float(x.replace(",", ".")) for x in _NUM_RX.findall(s.replace("\u00b7", "."))]
     if len(nums) > 1:
-        hm = re.fullmatch(r"\D*?(\d+)\s*(?:h|hrs?|hours?)\s*(?:and\s+)?(\d+)\s*min(?:ute)?s?\b\W*\w*", s)
+        hm = _COMPOUND_TIME.fullmatch(s)
         if hm:  # "1 h 30 min": one time in two units
             return round(int(hm.group(1)) + int(hm.group(2)) / 60, 3)
         parts = _mixed_unit_parts(span)
@@ -268,19 +268,36 @@ _LIST_JOIN = re.compile(r"\s*(?:,|;|\bto\b|\band\b|\bor\b|\bthrough\b|[-\u2010-\
 
 def _mixed_unit_parts(span: str) -> list[float]:
     """The hours of each part of a range or list written in more than one unit ("12 h to 7 days" -> [12, 168],
-    "day 1 to week 4" -> [24, 672]); empty when one unit serves the whole span."""
+    "day 1 to week 4" -> [24, 672], "2, 4 h to 7 days" -> [2, 4, 168]: a number without its unit takes the next
+    one); empty when one unit serves the whole span."""
     if len({_unit_hours(u) for u in _TIME_UNIT.findall(span)}) < 2:
         return []
-    parts = [p for p in _LIST_JOIN.split(span) if len({_unit_hours(u) for u in _TIME_UNIT.findall(p)}) == 1]
-    return [h for p in parts if (h := timepoint_hours(p)) is not None]
+    out: list[float] = []
+    pending: list[str] = []
+    for part in _LIST_JOIN.split(span):
+        units = {_unit_hours(u) for u in _TIME_UNIT.findall(part)}
+        if not units:
+            pending += re.findall(r"\d+(?:\.\d+)?", part)
+            continue
+        if len(units) == 1:
+            unit = _TIME_UNIT.search(part).group(1)
+            out += [h for n in pending if (h := timepoint_hours(f"{n} {unit}")) is not None]
+            if (h := timepoint_hours(part)) is not None:
+                out.append(h)
+        pending = []
+    return out
+
+
+# one time in two units: "1 h 30 min", "2 hours and 30 minutes after"
+_COMPOUND_TIME = re.compile(r"\D*?(\d+)\s*(?:h|hrs?|hours?)\s*(?:and\s+)?(\d+)\s*min(?:ute)?s?\b[\s\w-]*")
 
 
 def timepoint_first_hours(span: str) -> float | None:
     """The earliest time of a range or list ('days 2, 3, 7 and 14' -> 48, '1-4 h' -> 1); `timepoint_hours` gives the
     upper end, as GUIDELINES.md asks, but an effect already present on day 2 is an early one and an analyst of a
-    list wants its first time too. A single time gives its own hours."""
+    list wants its first time too. A single time gives its own hours ("1 h 30 min" is 1.5)."""
     nums = re.findall(r"\d+(?:\.\d+)?", span)
-    if len(nums) < 2:
+    if len(nums) < 2 or _COMPOUND_TIME.fullmatch(span.lower()):
         return timepoint_hours(span)
     parts = _mixed_unit_parts(span)
     if parts:

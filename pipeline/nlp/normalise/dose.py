@@ -14,11 +14,16 @@ FREQ = re.compile(r"\b(once|twice|thrice|three times|two times|four times|(?:\d+
                   r"\bevery\s+(?:(\d+|other|two|three|four|six|eight|twelve)\s+(days?|weeks?|hours?|h)|"
                   r"(?:other|second|third|fourth)\s+(?:day|week))\b",
                   re.IGNORECASE)
+# a measurement's schedule, not the dose's: "pain scores were recorded every 6 hours", "MADRS was assessed weekly"
+MONITORED = re.compile(r"\b(?:record\w*|assess\w*|measur\w*|monitor\w*|check\w*|collect\w*|evaluat\w*|obtain\w*|"
+                       r"sampl\w*|rated|scored|administered (?:the|a) (?:questionnaire|scale))\b", re.IGNORECASE)
 # an infusion length in the dose's own brackets: "(0.5 mg/kg, 40 minutes)", "(0.5 mg/kg; 40 min)"
 BRACKETED_LENGTH = re.compile(r"^\s*[,;]\s*(?:over\s+)?(\d+(?:\.\d+)?)\s*[-\u2010]?\s*(min(?:ute)?s?|h|hours?)\s*\)",
                               re.IGNORECASE)
 # a count of administrations written around the amount: "two 25 mg doses", "2 × 25 mg"
 COUNT_AROUND = re.compile(r"(?<![\w.,])(\d+|two|three|four|five|six|seven|eight|nine|ten|twelve)\s*(?:[×x]\s*)?$",
+                          re.IGNORECASE)
+COUNTED_ELSE = re.compile(r"\b(?:day|week|month|visit|session|cycle|group|arm|phase|step|dose|level)s?\s*$",
                           re.IGNORECASE)
 COUNT_NOUN_AFTER = re.compile(r"^\s*(?:doses|infusions|injections|administrations)\b", re.IGNORECASE)
 OVER = re.compile(r"\b(?:over|(?:infused|infusion|delivered|administered|given)\s+across)\s+"
@@ -78,15 +83,15 @@ def mass_values(value: float, value_max: float | None, unit: str) -> dict:
     mass = parts[0]
     factor = MASS_TO_MG.get(mass)
     per = "/".join(parts[1:])
-    out = {"unit_norm": norm, "per_kg": per.startswith("kg"), "value_mg": None, "value_mg_per_kg": None}
+    # "20 mg/70 kg" is per weight too ("25 mg/70 kg/day" a rate of it: no mg/kg value)
+    out = {"unit_norm": norm, "per_kg": per.startswith(("kg", "70kg")), "value_mg": None, "value_mg_per_kg": None}
     if factor is None:
         return out
     if per == "":
         out["value_mg"] = round(value * factor, 6)
     elif per == "kg":
         out["value_mg_per_kg"] = round(value * factor, 6)
-    elif per == "70kg":  # "20 mg/70 kg"
-        out["per_kg"] = True
+    elif per == "70kg":
         out["value_mg_per_kg"] = round(value * factor / 70, 6)
     return out
 
@@ -109,8 +114,9 @@ def schedule(sentence_after: str, sentence_before: str = "") -> dict:
         out["infusion_minutes"] = _num(val) * (60 if unit.lower().startswith("h") else 1)
     elif (b := BRACKETED_LENGTH.match(sentence_after)) and "(" in sentence_before[-40:]:
         out["infusion_minutes"] = _num(b.group(1)) * (60 if b.group(2).lower().startswith("h") else 1)
-    m = FREQ.search(after) or next((f for f in FREQ.finditer(before) if not HISTORY_AFTER.match(before[f.end():])),
-                                   None)
+    m = next((f for f in FREQ.finditer(after) if not MONITORED.search(after[:f.start()])), None) or \
+        next((f for f in FREQ.finditer(before) if not HISTORY_AFTER.match(before[f.end():])
+              and not MONITORED.search(before[:f.start()])), None)
     if m:
         out["frequency"] = re.sub(r"\s+", " ", m.group(0).lower())
     m = COURSE.search(after) or next((c for c in COURSE.finditer(before) if c.group().lower().startswith("for")
@@ -120,8 +126,11 @@ def schedule(sentence_after: str, sentence_before: str = "") -> dict:
         out["course"] = f"{int(_num(m.group(1)))} {m.group(2).lower()}"
     m = N_DOSES_BEFORE.search(before) or next((n for n in N_DOSES.finditer(after)
                                                if not FAILED_BEFORE.search(after[:n.start()])), None)
-    around = COUNT_AROUND.search(sentence_before[-12:]) if COUNT_NOUN_AFTER.match(sentence_after) or \
-        re.search(r"\d\s*[×x]\s*$", sentence_before[-12:]) else None
+    tail = sentence_before[-12:]
+    around = COUNT_AROUND.search(tail) if COUNT_NOUN_AFTER.match(sentence_after) or \
+        re.search(r"\d\s*[×x]\s*$", tail) else None
+    if around and COUNTED_ELSE.search(sentence_before[:len(sentence_before) - len(tail) + around.start()]):
+        around = None  # "on day 3 25 mg doses": the number is the day's
     if around:
         out["n_doses"] = int(_num(around.group(1)))
     elif m:

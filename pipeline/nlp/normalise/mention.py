@@ -149,7 +149,13 @@ def outcome_construct(text: str, instrument: str | None, kind: str | None) -> st
     if instrument is None and kind in KIND_CONSTRUCTS:
         return KIND_CONSTRUCTS[kind]
     found = next((c for rx, c in CONSTRUCT_WORDS if rx.search(text)), None)
-    return found or (lexicon.instrument_constructs().get(instrument) if instrument else None)
+    if found or instrument is None:
+        return found
+    # a generic scale named alone ("VAS") keeps its usual construct; named with other words ("visual analogue scale
+    # for nausea") those words decide, and words we cannot read say nothing
+    alone = lookup(lexicon.outcomes(), text) == instrument and len(text.split()) <= len(instrument.split()) + 3 and \
+        not re.search(r"\b(?:for|of|on)\b", text, re.IGNORECASE)
+    return lexicon.instrument_constructs().get(instrument) if alone else None
 
 
 def _outcome_kind(text: str) -> str:
