@@ -1090,3 +1090,11 @@ def test_benefits_but_not_their_loss_are_no_adverse_events(text, span, dropped):
 
     s = text.index(span)
     assert bare_modifier(text, (s, s + len(span), "ADVERSE_EVENT", None, {}, "model")) is dropped
+
+
+@pytest.mark.parametrize("text,hours,first", [("two and four weeks", 672, 336),
+                                              ("twenty-four and forty-eight hours", 48, 24),  # every compound counts
+                                              ("twenty-four hours", 24, 24)])
+def test_the_times_of_a_list_in_words(text, hours, first):
+    assert rules.timepoint_hours(text) == pytest.approx(hours)
+    assert rules.timepoint_first_hours(text) == pytest.approx(first)

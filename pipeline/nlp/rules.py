@@ -239,9 +239,7 @@ def timepoint_hours(span: str) -> float | None:
         parts = _mixed_unit_parts(span)
         if parts:
             return max(parts)
-    compound = re.search(r"\b(twenty|thirty|forty)[- ](one|two|three|four|five|six|seven|eight|nine)\b", s)
-    if compound:
-        nums.append(float(NUMWORDS[compound.group(1)] + NUMWORDS[compound.group(2)]))
+    nums += [float(NUMWORDS[c.group(1).lower()] + NUMWORDS[c.group(2).lower()]) for c in _COMPOUND_NUMBER.finditer(s)]
     words = [NUMWORDS[w] for w in re.findall(r"\b[a-z]+\b", s) if w in NUMWORDS and w not in ("a", "an")]
     if re.search(r"\b(?:an?)\b\s+(?:hour|day|week|month|minute)", s):
         words.append(1)
@@ -288,6 +286,9 @@ def _mixed_unit_parts(span: str) -> list[float]:
     return out
 
 
+_COMPOUND_NUMBER = re.compile(r"\b(twenty|thirty|forty)[- ](one|two|three|four|five|six|seven|eight|nine)\b", re.I)
+_NUMBER_WORD = re.compile(r"\b(?:" + "|".join(k for k in NUMWORDS if k not in ("a", "an", "several", "few")) + r")\b",
+                          re.IGNORECASE)
 # one time in two units: "1 h 30 min", "2 hours and 30 minutes after"
 _COMPOUND_TIME = re.compile(r"\D*?(\d+)\s*(?:h|hrs?|hours?)\s*(?:and\s+)?(\d+)\s*min(?:ute)?s?\b[\s\w-]*")
 
@@ -296,6 +297,8 @@ def timepoint_first_hours(span: str) -> float | None:
     """The earliest time of a range or list ('days 2, 3, 7 and 14' -> 48, '1-4 h' -> 1); `timepoint_hours` gives the
     upper end, as GUIDELINES.md asks, but an effect already present on day 2 is an early one and an analyst of a
     list wants its first time too. A single time gives its own hours ("1 h 30 min" is 1.5)."""
+    span = _COMPOUND_NUMBER.sub(lambda w: str(NUMWORDS[w.group(1).lower()] + NUMWORDS[w.group(2).lower()]), span)
+    span = _NUMBER_WORD.sub(lambda w: str(NUMWORDS[w.group().lower()]), span)  # "two and four weeks"
     nums = re.findall(r"\d+(?:\.\d+)?", span)
     if len(nums) < 2 or _COMPOUND_TIME.fullmatch(span.lower()):
         return timepoint_hours(span)

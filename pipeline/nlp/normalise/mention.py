@@ -85,7 +85,8 @@ def normalise(m: Mention) -> None:
         m.attrs["construct"] = outcome_construct(m.text, m.attrs["instrument"], m.attrs["kind"])
 
 
-MORE_THAN_ONE_NUMBER = re.compile(r"\d\D+\d")
+MORE_THAN_ONE_NUMBER = re.compile(r"(?:\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twelve)\b)\W.*"
+                                  r"(?:\d|\b(?:two|three|four|five|six|seven|eight|nine|ten|twelve)\b)", re.IGNORECASE)
 PLURAL = re.compile(r"(?<![su])s$")
 SCALE_ITEM = re.compile(r"[- ]SI\b|\bitems?\s+\d|\bsuicid\w*\s+(?:thoughts?\s+)?items?\b", re.IGNORECASE)
 
