@@ -1194,3 +1194,34 @@ def test_a_finding_over_a_list_of_times_records_its_earliest_time():
     rapid = [f for f in _assess(text) if f.claim_id == "rapid_onset"]
     # the list's hours are its last time (72 h), but the sentence's earliest time is 2 h, and it makes it rapid
     assert [f.timepoint_hours for f in rapid] == [2]
+
+
+@pytest.mark.parametrize("text,n", [
+    # the studies audit: arms split by a semicolon in brackets, a total before its breakdown, numbers no people
+    ("Patients were randomised (ketamine, n = 87; midazolam, n = 87) to one infusion.", 174),
+    ("Participants (N=220) were randomized to CM (n=126) or monitoring (n=94).", 220),
+    ("Intranasal ketamine 25 mg in migraine patients reduced aura. We studied 8 pediatric patients.", 8),
+    ("Depression affects nearly one billion individuals. We enrolled 40 adults.", 40),
+    ("Esketamine was given three times in MDD patients.", None),
+    ("In total, 11 encounters were recorded in 8 patients.", 8),
+    ("GLP-1 RA users were compared with nonusers.", None),
+])
+def test_sample_size_counts_people_not_doses_times_or_encounters(text, n):
+    assert sample_size(f"Title\n{text}") == n
+
+
+@pytest.mark.parametrize("text,populations", [
+    ("Patients with bipolar depression received ketamine.", ["bipolar"]),
+    ("Women undergoing caesarean section received esketamine to prevent postpartum depression.", ["perinatal"]),
+    ("Ketamine trials in non-pregnant adult patients.", []),
+    ("Unipolar depression was compared in the review.", ["mdd"]),
+])
+def test_bipolar_and_perinatal_populations(text, populations):
+    assert design.populations(text) == populations
+
+
+def test_a_population_named_only_as_an_exclusion_is_not_studied():
+    text = ("Ketamine for depression: a trial.\nMETHODS: Adults with major depressive disorder were enrolled. "
+            "Patients with bipolar disorder were excluded.")
+    ex = _extractor().one(text)
+    assert article_facts(text, ex).populations == ["mdd"]

@@ -194,6 +194,13 @@ POPULATION_RX = {
                            r"\b(?:acutely|actively|highly) suicidal\b|\bsuicidal crisis|"
                            r"\bsuicide risk (?:patients|population)", T),
     "mdd": re.compile(r"major depress|\bMDD\b|unipolar", T),
+    # bipolar depression or disorder, type I or II; not "unipolar and bipolar" as a contrast of words alone
+    "bipolar": re.compile(r"\bbipolar (?:I{1,2}\b|depress|disorders?|patients|spectrum|affective|type)|"
+                          r"\bBP-?(?:I{1,2})?D\b", T),
+    # depression around pregnancy and birth, and those who give birth ("women undergoing caesarean section")
+    "perinatal": re.compile(r"\b(?:post-?partum|post-?natal|perinatal|peri-?partum|antenatal|prenatal|puerperal)\s+"
+                            r"(?:depress|women|mothers|patients|period)|\bPPD\b|(?<!non-)(?<!non)\bpregnan(?:t|cy)\b|\bparturients?\b|"
+                            r"\b(?:ca?esarean|cesarean) (?:section|delivery)|\bpuerper", T),
 }
 
 

@@ -89,6 +89,10 @@ BACKGROUND_REMARK = re.compile(r"\bapprov\w*|\bpromising\b|\bemerged\b|\bpreviou
                                r"\b(?:is|are) (?:\w+ ){0,2}?(?:used|effective|indicated|known|licensed)\b", T)
 
 
+EXCLUDED = re.compile(r"\bexclu\w*|\bwithout (?:a )?(?:(?:history|diagnosis) of )?(?:bipolar|psycho)|"
+                      r"\bno (?:history of|diagnosis of|current)\b|\bnot (?:actively )?suicidal\b", T)
+
+
 def _studied(population: str, text: str, ex: Extraction) -> bool:
     """The population is the one studied: named in the title or outside the background, or in a background
     sentence that is not a remark on earlier work or approvals ("recently approved for TRD")."""
@@ -97,8 +101,8 @@ def _studied(population: str, text: str, ex: Extraction) -> bool:
         return True
     for i, (s, e) in enumerate(ex.sentences):
         sentence = text[s:e]
-        if not rx.search(sentence):
-            continue
+        if not rx.search(sentence) or EXCLUDED.search(sentence):
+            continue  # named only as who was kept out: "bipolar disorder was an exclusion criterion"
         if ex.roles[i] != "background" or not (HEDGED.search(sentence) or BACKGROUND_REMARK.search(sentence)):
             return True
     return False

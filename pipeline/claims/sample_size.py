@@ -34,7 +34,11 @@ PEOPLE = (r"patients|participants|subjects|adults|individuals|women|men|veterans
           r"clinicians|attendees|ravers|consumers|recipients|decedents|deaths|calls|visits|admissions|exposures")
 _WORDS = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
 _NUM = rf"(?:\d{{1,3}}(?:,\d{{3}})+|\d+|(?:{_WORDS})(?:[- ](?:and )?(?:{_WORDS})){{0,3}})"
-COUNT_RX = re.compile(rf"(?<![\w.,\u00b1])({_NUM}) (?:(?!of\b|\d)[\w/-]+ ){{0,4}}?(?:{PEOPLE})\b", re.IGNORECASE)
+# the words between a count and its people are theirs ("30 treatment-resistant depressed patients"), never a
+# preposition, a unit or a multiplier: "25 mg in migraine patients", "three times in MDD patients", "one billion"
+COUNT_RX = re.compile(rf"(?<![\w.,\u00b1-])({_NUM}) (?!(?:billion|million|thousand)\b)"
+                      rf"(?:(?!(?:of|in|at|with|from|to|than|per|times|compared|versus|vs|those|these|the|on|by|for|"
+                      rf"mg|g|kg|µg|mcg|ml|mL)\b|\d)[\w/-]+ ){{0,4}}?(?:{PEOPLE})\b", re.IGNORECASE)
 # "24 users and 30 controls", "45 ecstasy, 48 cannabis and 40 legal drug users": groups of one sample add up.
 # A qualifier of the first group may stand before an explicit join ("33 participants with MDD and 26 controls",
 # "14 previous users of MDMA who were abstaining and 15 controls"), never a relative "of whom".
@@ -52,8 +56,16 @@ SCREENED = re.compile(r"^\W*(?:were |was )?(?:screened|assessed for eligibility|
 TOTAL_RX = re.compile(rf"\b(?:a total of|total of|overall,?|in total,?)\s+({_NUM})\b(?!\s*%|\.\d|\s*/\s*\d|\s+of\b|"
                       r"\s+(?:\w+\s+)?"
                       r"(?:studies|trials|articles|records|RCTs|publications|papers|reports|sites|centers|centres|"
-                      r"sessions|doses|infusions|days|weeks|months|years|samples))", re.IGNORECASE)
+                      r"sessions|doses|infusions|days|weeks|months|years|samples|seconds|minutes|hours|results|"
+                      r"encounters|items|questions|responses|comments|posts|cycles|scans|observations|episodes|"
+                      r"events|prescriptions|mentions|outcomes|variables|genes|proteins|cells|mice|rats|animals))",
+                      re.IGNORECASE)
 PARENS = re.compile(r"\s*\([^()]*\)")
+BRACKET = re.compile(r"\([^()]*\)")
+# a review's n after its people ("1,033 participants (n = ...)", "patients (n = 3463)"); after "studies (n = 12)" it
+# counts studies
+POOLED_BEFORE = re.compile(r"\b(?:participants|patients|subjects|individuals|women|adults)\s*[(\[,]?\s*$",
+                           re.IGNORECASE)
 # "Of 50 patients, 30 patients completed", "among 120 users": the later count is part of this one; "a study of 33
 # participants" is not a part.
 PART_OF = re.compile(r"(?:^|[,;:\n]\s*)(?:of|from)\s+$|\b(?:among|out of)\s+$", re.IGNORECASE)
@@ -140,10 +152,15 @@ def sample_size(text: str) -> int | None:
     counts = [n for sentence in re.split(r"(?<=[.;])\s+", PARENS.sub("", text))
               for n in _sentence_counts(sentence) if n < 1_000_000]
     groups = []
-    for sentence in re.split(r"(?<=[.;])\s+", text):
+    # "(ketamine, n = 44; midazolam, n = 43)": a semicolon inside brackets does not end the arms' sentence
+    for sentence in re.split(r"(?<=[.;])\s+", BRACKET.sub(lambda b: b.group().replace(";", ","), text)):
         ns = [n for n in (_to_int(m.group(1)) for m in N_EQ.finditer(sentence)) if n]
-        if ns and not review:  # "ketamine (n = 20) or placebo (n = 19)": arms in one sentence add up
-            groups.append(sum(ns) if len(ns) > 1 else ns[0])
+        if ns and not review:  # "ketamine (n = 20) or placebo (n = 19)": arms in one sentence add up, unless
+            groups.append(_group_total(ns))  # the first is their total ("(N=220) ... (n=126) or (n=94)")
+        elif ns:  # a review's pooled participants: "including 3463 patients (n = 3463)", "patients (n = 2,130)"
+            groups += [n for m in N_EQ.finditer(sentence) if (n := _to_int(m.group(1)))
+                       and POOLED_BEFORE.search(sentence, max(0, m.start() - 40), m.start())
+                       and not re.match(r"\s*(?:/|(?:studies|trials|articles|RCTs|reports)\b)", sentence[m.end():])]
     candidates = counts + groups
     if candidates:
         return max(candidates)
