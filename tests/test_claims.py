@@ -1225,3 +1225,15 @@ def test_a_population_named_only_as_an_exclusion_is_not_studied():
             "Patients with bipolar disorder were excluded.")
     ex = _extractor().one(text)
     assert article_facts(text, ex).populations == ["mdd"]
+
+
+@pytest.mark.parametrize("text,suicidal", [
+    ("Data from a trial in suicidal, depressed participants (n = 40) were analysed.", True),
+    ("Patients with treatment-resistant depression (TRD) with suicidal ideation (SI) were randomised.", True),
+    ("Adults in a depressive episode with active suicidality were enrolled.", True),
+    ("Most participants had significant suicidal ideation at baseline.", True),
+    ("Controlling for baseline suicidality, ketamine reduced depression.", False),  # a covariate
+    ("Suicidal ideation was assessed with the C-SSRS.", False),  # an outcome
+])
+def test_who_was_enrolled_as_suicidal(text, suicidal):
+    assert ("suicidal" in design.populations(text)) is suicidal

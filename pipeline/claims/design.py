@@ -192,7 +192,16 @@ POPULATION_RX = {
                            r"inpatients|adolescents|youths?|adults|veterans|participants|subjects)|"
                            r"\b(?:after|following) (?:a |their )?suicide attempts?|\bsuicide attempters?\b|"
                            r"\b(?:acutely|actively|highly) suicidal\b|\bsuicidal crisis|"
-                           r"\bsuicide risk (?:patients|population)", T),
+                           r"\bsuicide risk (?:patients|population)|"
+                           # "suicidal, depressed participants", "TRD with suicidal ideation (SI)", "a depressive
+                           # episode with active suicidality", "had significant suicidal ideation at baseline"; not
+                           # "controlling for baseline suicidality", a covariate
+                           r"\bsuicidal,? (?:and )?depressed (?:patients|participants|adults|adolescents|youths?|"
+                           r"individuals|inpatients|veterans|emergency)|"
+                           r"\b(?:depress\w*|TRD|MDD|disorder|episodes?)\)?\s+with\s+(?:(?:acute|active|current|"
+                           r"significant|high|severe|baseline|recent|clinically significant|comorbid)\s+)*"
+                           r"(?:suicidal (?:ideation|intent|thoughts|behaviou?rs?)|suicidality|SI\b)|"
+                           r"\bsuicidal (?:ideation|intent|thoughts) at baseline", T),
     "mdd": re.compile(r"major depress|\bMDD\b|unipolar", T),
     # bipolar depression or disorder, type I or II; not "unipolar and bipolar" as a contrast of words alone
     "bipolar": re.compile(r"\bbipolar (?:I{1,2}\b|depress|disorders?|patients|spectrum|affective|type)|"
