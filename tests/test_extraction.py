@@ -1098,3 +1098,14 @@ def test_benefits_but_not_their_loss_are_no_adverse_events(text, span, dropped):
 def test_the_times_of_a_list_in_words(text, hours, first):
     assert rules.timepoint_hours(text) == pytest.approx(hours)
     assert rules.timepoint_first_hours(text) == pytest.approx(first)
+
+
+@pytest.mark.parametrize("text,routes", [
+    ("Esketamine in children\nChildren received intranasal premedication with esketamine 1 mg/kg before surgery.",
+     ["intranasal"]),  # the premedication is the study drug
+    ("Esketamine after surgery\nPatients received patient-controlled intravenous analgesia (sufentanil + esketamine).",
+     ["intravenous"]),
+    ("Esketamine after surgery\nPatients received esketamine and intravenous analgesia with sufentanil.", []),
+])
+def test_a_premedication_or_analgesia_holding_the_study_drug_gives_its_route(text, routes):
+    assert Extractor(with_model=False).one(text).routes == routes

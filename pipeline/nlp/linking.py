@@ -230,12 +230,24 @@ OTHER_MEDICATION = re.compile(rf"\s+(?:{_NOT_THE_DRUG}|placebo|premedication|mid
                               re.IGNORECASE)
 
 
+STUDY_DRUG_NEXT = re.compile(r"^\s+(?:premedication|analgesi\w+)\b[^.;]{0,60}?\b((?:es|ar)?ketamine|S-ketamine)\b",
+                             re.IGNORECASE)
+
+
+def _names_study_drug_next(text: str, end: int, family: set) -> bool:
+    """"intranasal premedication with esketamine", "patient-controlled intravenous analgesia (sufentanil +
+    esketamine)": the premedication or the analgesia holds the study drug, so the route is its route too."""
+    hit = STUDY_DRUG_NEXT.match(text[end:end + 90])
+    return hit is not None and (hit.group(1).lower().replace("s-ketamine", "esketamine") in family)
+
+
 def article_routes(text: str, mentions: list[Mention], main: str | None, drugs: list, sents: list) -> list[str]:
     """Routes of the study drug (what PsyNamic's `routes` means). A review's routes are others', except those its
     title names as its subject ("... of intravenous ketamine: a systematic review")."""
     family = set(STUDY_DRUGS) if main in STUDY_DRUGS else {main}  # "S-ketamine" in a ketamine study is its drug
     found = [m for m in mentions if m.label == "ROUTE" and m.canonical and not m.negated
-             and (m.drug in family or m.drug is None) and not OTHER_MEDICATION.match(text, m.end)]
+             and (((m.drug in family or m.drug is None) and not OTHER_MEDICATION.match(text, m.end))
+                  or _names_study_drug_next(text, m.end, family))]
     own = [m for m in found if m.role != "background"]
     found = own or found  # "most trials gave ketamine by IV infusion" in the background is others' route
     if design.is_review(text):
