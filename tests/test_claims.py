@@ -1237,3 +1237,16 @@ def test_a_population_named_only_as_an_exclusion_is_not_studied():
 ])
 def test_who_was_enrolled_as_suicidal(text, suicidal):
     assert ("suicidal" in design.populations(text)) is suicidal
+
+
+@pytest.mark.parametrize("text,review", [
+    # a review the abstract cites is not its design; its own review words are
+    ("Ketamine and delirium.\nSystematic reviews of trials have concluded that ketamine is safe. We conducted a "
+     "retrospective cohort study of 2,000 patients.", False),
+    ("EEG and ketamine.\nIn a randomized trial, a small-scale meta-analysis showed a pooled difference.", False),
+    ("Ketamine for depression.\nWe used PubMed.gov and ClinicalTrials.gov to perform a systematic review of all "
+     "published data.", True),
+    ("Ketamine for depression.\nPrevious meta-analyses were mixed. This meta-analysis pooled 12 trials.", True),
+])
+def test_a_cited_review_is_not_the_abstracts_design(text, review):
+    assert design.is_systematic_review(text) is review

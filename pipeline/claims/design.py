@@ -40,6 +40,12 @@ PROTOCOL = re.compile(r"\bprotocol\b|\bwill be (?:randomi[sz]ed|recruited|enroll
 REVIEW = re.compile(r"\bsystematic(?:ally)? review|\bmeta[- ]?analy|\bscoping review|\bumbrella review|"
                     r"\bwe searched\b|\bsearch(?:ed)? (?:of )?(?:PubMed|MEDLINE|"
                     r"Embase|Web of Science|Cochrane|PsycINFO)", T)
+# a review the abstract cites, not one it is: "Systematic reviews of RCTs have concluded ...", "a small-scale
+# meta-analysis showed ..."; its own words ("this meta-analysis", "we searched") keep it a review
+CITED_REVIEW = re.compile(r"\b(?:ha(?:ve|s) (?:concluded|shown|found|demonstrated|reported|suggested|confirmed)|"
+                          r"showed|previous|prior|recent(?:ly)?|earlier|existing)\b", T)
+OWN_WORK = re.compile(r"\b(?:this|our|we|present|current)\b", T)
+SENTENCE_END = re.compile(r"[.;](?=\s)|\n")  # not the dot of "PubMed.gov"
 # "databases were searched" is a literature search; "ambulance records from three regions were searched" a chart review
 WERE_SEARCHED = re.compile(r"\bwere searched\b", T)
 RECORDS = re.compile(r"\b(?:records|charts|notes|files)\b", T)
@@ -49,8 +55,12 @@ RECORDS = re.compile(r"\b(?:records|charts|notes|files)\b", T)
 def is_systematic_review(text: str) -> bool:
     """Review words, or a search that is not of records (a regex for the latter backtracked on every position).
     Remembered: the design, the routes and the narrative-review check all ask for the same abstract."""
-    if REVIEW.search(text):
-        return True
+    for m in REVIEW.finditer(text):
+        start = max((b.end() for b in SENTENCE_END.finditer(text, 0, m.start())), default=0)
+        end = next((b.start() for b in SENTENCE_END.finditer(text, m.end())), len(text))
+        sentence = text[start:end]
+        if not (CITED_REVIEW.search(sentence) and not OWN_WORK.search(sentence)):
+            return True  # not one cited in the background: "meta-analyses of RCTs have concluded that ..."
     for m in WERE_SEARCHED.finditer(text):
         start = max(text.rfind(c, 0, m.start()) for c in ".;:\n") + 1
         if not RECORDS.search(text, start, m.start()):
