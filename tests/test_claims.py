@@ -1250,3 +1250,15 @@ def test_who_was_enrolled_as_suicidal(text, suicidal):
 ])
 def test_a_cited_review_is_not_the_abstracts_design(text, review):
     assert design.is_systematic_review(text) is review
+
+
+@pytest.mark.parametrize("text,expected", [
+    # people followed without a design word are a cohort, not "other"
+    ("Ketamine and psychosis.\nWe enrolled 64 treatment-seeking ketamine-dependent patients and measured NfL.",
+     "cohort"),
+    ("Psilocybin and depression.\nOverall, 233 participants received psilocybin 25 mg.", "cohort"),
+    ("Ketamine and EEG.\nAt 24 h after patients received ketamine, EEG changed.", "other"),  # a time, no count
+    ("Psilocybin.\nThis study examined psilocybin as a therapy for patients with alcohol use.", "other"),  # a drug
+])
+def test_people_followed_without_a_design_word_are_a_cohort(text, expected):
+    assert design.classify(text) == expected

@@ -1109,3 +1109,9 @@ def test_the_times_of_a_list_in_words(text, hours, first):
 ])
 def test_a_premedication_or_analgesia_holding_the_study_drug_gives_its_route(text, routes):
     assert Extractor(with_model=False).one(text).routes == routes
+
+
+def test_a_study_of_a_drugs_users_takes_no_route_from_their_tablets():
+    text = ("Brain metabolites in MDMA users\nIn this cross-sectional study, fifteen male MDMA users (mean lifetime "
+            "exposure, 723 tablets) and 12 age-matched control subjects underwent MR spectroscopy.")
+    assert Extractor(with_model=False).one(text).routes == []

@@ -84,6 +84,12 @@ COHORT = re.compile(r"\bretrospective\b|\bprospective\b|\bcohort\b|\bopen[- ]lab
                     r"\breal[- ]world\b|\bnaturalistic\b|\bchart review\b|\bcross[- ]sectional\b|\bsurvey\b|"
                     r"\bsingle[- ]arm\b|\bpilot study\b|\bcase[- ]control\b|\buncontrolled\b|"
                     r"\b(?:records|charts)\b[^.;]{0,60}\bwere (?:searched|reviewed|screened)\b", T)
+# people followed without a design word: "we enrolled 40 adults with TRD", "Fifty patients received six infusions"
+_PEOPLE = r"(?:patients|participants|subjects|adults|individuals|veterans|women|men|inpatients|outpatients)"
+COHORT_IMPLIED = re.compile(rf"\b(?:we|this study) (?:enrolled|included|recruited|analy[sz]ed|examined|followed|"
+                            rf"studied|evaluated|assessed|treated)\s+(?:[\w-]+\s+){{0,4}}?{_PEOPLE}\b|"
+                            rf"\b\d+ (?!(?:h|hours?|min\w*|days?|weeks?|months?|years?)\b)(?:[\w-]+ ){{0,3}}?{_PEOPLE} "
+                            rf"(?:received|were treated|underwent|were given|were followed)\b", T)
 QUALITATIVE = re.compile(r"\bqualitative\b|\bsemi-structured interviews?\b|\bthematic analysis\b|"
                          r"\binterpretative phenomenological\b", T)
 
@@ -139,7 +145,7 @@ def _classify(text: str, pts: frozenset[str], mesh_set: frozenset[str]) -> str:
         return "qualitative"
     if RCT.search(own) and not NARRATIVE.search(text):
         return "rct"
-    if pts & PUB_TYPES[4][1] or COHORT.search(text):
+    if pts & PUB_TYPES[4][1] or COHORT.search(text) or COHORT_IMPLIED.search(own):
         return "cohort"
     return "other"
 

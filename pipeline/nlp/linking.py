@@ -241,6 +241,10 @@ def _names_study_drug_next(text: str, end: int, family: set) -> bool:
     return hit is not None and (hit.group(1).lower().replace("s-ketamine", "esketamine") in family)
 
 
+DRUG_USERS = re.compile(r"\b(?:drug|MDMA|ecstasy|cannabis|ketamine|psychedelic|LSD|psilocybin|polydrug|recreational|"
+                        r"current|former|chronic|regular|heavy)\s+users\b", re.IGNORECASE)
+
+
 def article_routes(text: str, mentions: list[Mention], main: str | None, drugs: list, sents: list) -> list[str]:
     """Routes of the study drug (what PsyNamic's `routes` means). A review's routes are others', except those its
     title names as its subject ("... of intravenous ketamine: a systematic review")."""
@@ -256,7 +260,9 @@ def article_routes(text: str, mentions: list[Mention], main: str | None, drugs: 
     routes = {m.canonical for m in found}
     if routes - {"other"} and all(m.text.lower().startswith("inject") for m in found if m.canonical == "other"):
         routes.discard("other")  # a bare "injection" says nothing more once the route is named
-    if not routes and design.classify(text) in ("rct", "cohort", "case_report", "protocol"):
+    # a study of a drug's users reads their use ("mean lifetime exposure, 723 tablets"), not a route it gave
+    if not routes and design.classify(text) in ("rct", "cohort", "case_report", "protocol") and \
+            not DRUG_USERS.search(text):
         for h in lexicon.implied_routes().find(text):
             si = sentence_index([s for s, _ in sents], h.start)
             if link_drug((h.start, h.end), drugs, sents[si], text) in family | {None}:
