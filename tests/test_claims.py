@@ -1262,3 +1262,36 @@ def test_a_cited_review_is_not_the_abstracts_design(text, review):
 ])
 def test_people_followed_without_a_design_word_are_a_cohort(text, expected):
     assert design.classify(text) == expected
+
+
+@pytest.mark.parametrize("text,n", [
+    ("Patients were randomised 2:1:1 to ketamine (n = 40), midazolam (n = 20) or saline (n = 20).", 80),
+    ("We enrolled 30 at-risk adolescents.", 30), ("We studied 45 in-hospital patients.", 45),
+])
+def test_sample_sizes_the_second_review_found(text, n):
+    assert sample_size(f"Title\n{text}") == n
+
+
+@pytest.mark.parametrize("text,populations", [
+    ("Ketamine\nPatients with treatment-resistant depression without psychotic features received ketamine.", ["trd"]),
+    ("Ketamine\nPatients with major depressive disorder and no current substance use were randomised.", ["mdd"]),
+    ("Esketamine\nThe sample consisted exclusively of women with postpartum depression.", ["perinatal"]),
+    ("Ketamine\nAdults with bipolar depression were enrolled, and those with a history of psychosis were excluded.",
+     ["bipolar"]),
+    ("Ketamine\nPatients with BPD received ketamine.", []),  # borderline personality disorder
+    ("Ketamine\nAdults with MDD were enrolled. Women of childbearing potential had a negative urine pregnancy test.",
+     ["mdd"]),
+    ("Ketamine\nHigher suicidal ideation at baseline predicted a larger MADRS reduction in MDD.", ["mdd"]),
+])
+def test_populations_the_second_review_found(text, populations):
+    assert article_facts(text, _extractor().one(text)).populations == populations
+
+
+@pytest.mark.parametrize("text,review", [
+    ("Esketamine for TRD: a meta-analysis of recent randomized controlled trials.\nStudies in PubMed were pooled.",
+     True),  # the title says what the article is
+    ("Ketamine.\nA meta-analysis of existing randomized controlled trials was done.", True),
+    ("Ketamine.\nA recent meta-analysis reports improved pain relief. We randomised 60 patients.", False),
+])
+def test_reviews_the_second_review_found(text, review):
+    assert design.is_systematic_review(text) is review

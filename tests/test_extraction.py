@@ -1045,7 +1045,10 @@ def test_dose_links_the_review_found_overreaching(sentence, expected):
 @pytest.mark.parametrize("text,hours,first", [
     ("2, 4 h to 7 days after", 168, 2), ("30, 60 min to 24 h after", 24, 0.5),  # a number takes the next unit
     ("2 hours and 30 minutes after", 2.5, 2.5), ("1 h 30 min", 1.5, 1.5), ("1 h and 30 min post-infusion", 1.5, 1.5),
-    ("within a few hours", 24, 24), ("within a few days", 24, 24),  # vague, as "within hours"
+    ("within a few hours", 24, 24),  # vague, as "within hours"; "a few days" is three
+    ("within a few days", 72, 72), ("within a few weeks", 504, 504),
+    ("days 7, 14 and 1 month", 720, 168),  # 14 takes the unit written before its list, not the next one
+    ("1 h 30 min and 24 h after", 24, 24),
 ])
 def test_hours_of_lists_in_two_units_and_of_one_time_in_two_units(text, hours, first):
     assert (rules.timepoint_hours(text), rules.timepoint_first_hours(text)) == \
@@ -1115,3 +1118,65 @@ def test_a_study_of_a_drugs_users_takes_no_route_from_their_tablets():
     text = ("Brain metabolites in MDMA users\nIn this cross-sectional study, fifteen male MDMA users (mean lifetime "
             "exposure, 723 tablets) and 12 age-matched control subjects underwent MR spectroscopy.")
     assert Extractor(with_model=False).one(text).routes == []
+
+
+@pytest.mark.parametrize("sentence,expected", [
+    # (dose, drug, route, infusion_minutes), from the second review of this version's dose rules
+    ("Ketamine 0.5 mg/kg or midazolam 0.045 mg/kg was infused intravenously over 40 minutes.",
+     [("0.5 mg/kg", "ketamine", "intravenous", 40), ("0.045 mg/kg", "midazolam", "intravenous", 40)]),
+    ("Psilocybin, 25 mg, or niacin, 100 mg, was given orally.",
+     [("25 mg", "psilocybin", "oral", None), ("100 mg", "niacin", "oral", None)]),
+    ("Patients received intravenous ketamine (0.5 mg/kg) or midazolam (0.045 mg/kg) over 40 minutes.",
+     [("0.5 mg/kg", "ketamine", "intravenous", 40), ("0.045 mg/kg", "midazolam", None, 40)]),  # an unnamed route
+    ("Patients received midazolam 2 mg and then 50 mL of ketamine (0.5 mg/kg) intravenously.",
+     [("2 mg", "midazolam", None, None), ("0.5 mg/kg", "ketamine", "intravenous", None)]),  # the drug, no vehicle
+    ("In this ketamine trial, doses of 0.5 mg/kg and 0.045 mg/kg were given in the ketamine and midazolam groups, "
+     "respectively.", [("0.5 mg/kg", "ketamine", None, None), ("0.045 mg/kg", "midazolam", None, None)]),
+])
+def test_dose_links_the_second_review_found(sentence, expected):
+    doses = Extractor(with_model=False).one("Doses\n" + sentence).doses
+    assert [(d.text, d.drug, d.route, d.infusion_minutes) for d in doses] == expected
+
+
+@pytest.mark.parametrize("text,routes", [
+    ("Esketamine\nPatients received patient-controlled intravenous analgesia with sufentanil in both groups, and "
+     "intranasal esketamine 28 mg.", ["intranasal"]),
+    ("Esketamine\nChildren received oral premedication with midazolam instead of esketamine.", []),
+])
+def test_a_premedication_without_the_study_drug_gives_no_route(text, routes):
+    assert Extractor(with_model=False).one(text).routes == routes
+
+
+@pytest.mark.parametrize("before,expected", [
+    ("a total of 3 doses of ", None), ("up to 3 doses of ", None), ("0.5 mg/kg -> ", None),  # counts, an arrow
+    ("a total dose of ", "cumulative"),
+])
+def test_a_qualifier_of_a_count_of_doses_is_not_the_amounts(before, expected):
+    from pipeline.nlp.normalise.dose import qualifier
+
+    assert qualifier(before) == expected
+
+
+def test_a_monitoring_clause_does_not_hide_the_doses_frequency():
+    doses = Extractor(with_model=False).one("Doses\nKetamine 0.5 mg/kg was infused, with vital signs monitored, "
+                                            "three times weekly for 2 weeks.").doses
+    assert [d.frequency for d in doses] == ["three times weekly"]
+
+
+@pytest.mark.parametrize("sentence,hedged", [
+    ("Ketamine was associated with an increased risk of hallucinations.", False),  # a result
+    ("Esketamine showed a higher risk of dissociation than placebo.", False),
+    ("Esketamine doubled the risk of nausea.", False),
+])
+def test_a_risk_the_drug_changed_is_a_result(sentence, hedged):
+    from pipeline.nlp.context import is_hedged
+
+    assert is_hedged(sentence) is hedged
+
+
+def test_a_benefit_in_its_own_clause_after_a_loss_is_still_a_benefit():
+    from pipeline.nlp.candidates import bare_modifier
+
+    text = "Anxiety was reduced and improved mood was reported."
+    s = text.index("improved mood")
+    assert bare_modifier(text, (s, s + len("improved mood"), "ADVERSE_EVENT", None, {}, "model"))

@@ -6,6 +6,7 @@ sectional), case_report (report or series), protocol, animal (animal or in-vitro
 
 from __future__ import annotations
 
+import bisect
 import re
 from functools import lru_cache
 
@@ -43,7 +44,10 @@ REVIEW = re.compile(r"\bsystematic(?:ally)? review|\bmeta[- ]?analy|\bscoping re
 # a review the abstract cites, not one it is: "Systematic reviews of RCTs have concluded ...", "a small-scale
 # meta-analysis showed ..."; its own words ("this meta-analysis", "we searched") keep it a review
 CITED_REVIEW = re.compile(r"\b(?:ha(?:ve|s) (?:concluded|shown|found|demonstrated|reported|suggested|confirmed)|"
-                          r"showed|previous|prior|recent(?:ly)?|earlier|existing)\b", T)
+                          r"showed)\b", T)
+# "previous meta-analyses", "a recent systematic review": an adjective on the review word itself (not "a meta-analysis
+# of recent trials")
+CITED_BEFORE = re.compile(r"\b(?:previous|prior|recent|earlier|existing|published)\s+(?:[\w-]+\s+)?$", T)
 OWN_WORK = re.compile(r"\b(?:this|our|we|present|current)\b", T)
 SENTENCE_END = re.compile(r"[.;](?=\s)|\n")  # not the dot of "PubMed.gov"
 # "databases were searched" is a literature search; "ambulance records from three regions were searched" a chart review
@@ -55,11 +59,16 @@ RECORDS = re.compile(r"\b(?:records|charts|notes|files)\b", T)
 def is_systematic_review(text: str) -> bool:
     """Review words, or a search that is not of records (a regex for the latter backtracked on every position).
     Remembered: the design, the routes and the narrative-review check all ask for the same abstract."""
+    title_end = text.find("\n")
+    bounds = [b.end() for b in SENTENCE_END.finditer(text)]  # once: a search per match was quadratic
     for m in REVIEW.finditer(text):
-        start = max((b.end() for b in SENTENCE_END.finditer(text, 0, m.start())), default=0)
-        end = next((b.start() for b in SENTENCE_END.finditer(text, m.end())), len(text))
+        if title_end == -1 or m.start() < title_end:
+            return True  # the title names what the article is
+        k = bisect.bisect_right(bounds, m.start())
+        start, end = (bounds[k - 1] if k else 0), (bounds[k] if k < len(bounds) else len(text))
         sentence = text[start:end]
-        if not (CITED_REVIEW.search(sentence) and not OWN_WORK.search(sentence)):
+        cited = CITED_REVIEW.search(sentence) or CITED_BEFORE.search(text, max(start, m.start() - 30), m.start())
+        if not (cited and not OWN_WORK.search(sentence)):
             return True  # not one cited in the background: "meta-analyses of RCTs have concluded that ..."
     for m in WERE_SEARCHED.finditer(text):
         start = max(text.rfind(c, 0, m.start()) for c in ".;:\n") + 1
@@ -217,14 +226,16 @@ POPULATION_RX = {
                            r"\b(?:depress\w*|TRD|MDD|disorder|episodes?)\)?\s+with\s+(?:(?:acute|active|current|"
                            r"significant|high|severe|baseline|recent|clinically significant|comorbid)\s+)*"
                            r"(?:suicidal (?:ideation|intent|thoughts|behaviou?rs?)|suicidality|SI\b)|"
-                           r"\bsuicidal (?:ideation|intent|thoughts) at baseline", T),
+                           r"\b(?:had|with|reported|reporting|experiencing)\s+(?:\w+\s+){0,2}?suicidal "
+                           r"(?:ideation|intent|thoughts) at baseline", T),
     "mdd": re.compile(r"major depress|\bMDD\b|unipolar", T),
     # bipolar depression or disorder, type I or II; not "unipolar and bipolar" as a contrast of words alone
-    "bipolar": re.compile(r"\bbipolar (?:I{1,2}\b|depress|disorders?|patients|spectrum|affective|type)|"
-                          r"\bBP-?(?:I{1,2})?D\b", T),
-    # depression around pregnancy and birth, and those who give birth ("women undergoing caesarean section")
+    "bipolar": re.compile(r"\bbipolar (?:I{1,2}\b|depress|disorders?|patients|spectrum|affective|type)", T),
+    # depression around pregnancy and birth, and those who give birth ("women undergoing caesarean section"); not a
+    # pregnancy test or "women who were pregnant were not eligible"
     "perinatal": re.compile(r"\b(?:post-?partum|post-?natal|perinatal|peri-?partum|antenatal|prenatal|puerperal)\s+"
-                            r"(?:depress|women|mothers|patients|period)|\bPPD\b|(?<!non-)(?<!non)\bpregnan(?:t|cy)\b|\bparturients?\b|"
+                            r"(?:depress|women|mothers|patients|period)|\bPPD\b|\bpregnant (?:women|patients|mothers)|"
+                            r"\bdepress\w* (?:during|in) pregnancy|\bparturients?\b|"
                             r"\b(?:ca?esarean|cesarean) (?:section|delivery)|\bpuerper", T),
 }
 

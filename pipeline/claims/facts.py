@@ -89,8 +89,23 @@ BACKGROUND_REMARK = re.compile(r"\bapprov\w*|\bpromising\b|\bemerged\b|\bpreviou
                                r"\b(?:is|are) (?:\w+ ){0,2}?(?:used|effective|indicated|known|licensed)\b", T)
 
 
-EXCLUDED = re.compile(r"\bexclu\w*|\bwithout (?:a )?(?:(?:history|diagnosis) of )?(?:bipolar|psycho)|"
-                      r"\bno (?:history of|diagnosis of|current)\b|\bnot (?:actively )?suicidal\b", T)
+# a population kept out: the clause that names it says so ("patients with bipolar disorder were excluded", "women
+# who were pregnant were not eligible"), or a denial stands right before it ("without bipolar disorder", "not
+# actively suicidal"); not "exclusively", nor an exclusion in another clause ("..., and those with a history of
+# psychosis were excluded")
+EXCLUDED_CLAUSE = re.compile(r"\bexclu(?:ded|sion|ding|de)\b|\b(?:not|in)eligible\b|\bnot eligible\b", T)
+DENIED_BEFORE = re.compile(r"\b(?:without|no|not|absence of)\s+(?:a\s+)?(?:(?:history|diagnosis) of\s+)?"
+                           r"(?:current\s+|actively\s+|comorbid\s+)?$", T)
+CLAUSE_BREAK = re.compile(r"[,;:]|\b(?:and|but|while|whereas)\s+(?:those|patients|participants|subjects|people)\b", T)
+
+
+def _kept_out(sentence: str, start: int, end: int) -> bool:
+    """Is the population named at sentence[start:end] one the study kept out?"""
+    if DENIED_BEFORE.search(sentence, max(0, start - 40), start):
+        return True
+    left = max((b.end() for b in CLAUSE_BREAK.finditer(sentence, 0, start)), default=0)
+    right = next((b.start() for b in CLAUSE_BREAK.finditer(sentence, end)), len(sentence))
+    return bool(EXCLUDED_CLAUSE.search(sentence, left, right))
 
 
 def _studied(population: str, text: str, ex: Extraction) -> bool:
@@ -101,8 +116,9 @@ def _studied(population: str, text: str, ex: Extraction) -> bool:
         return True
     for i, (s, e) in enumerate(ex.sentences):
         sentence = text[s:e]
-        if not rx.search(sentence) or EXCLUDED.search(sentence):
-            continue  # named only as who was kept out: "bipolar disorder was an exclusion criterion"
+        named = [m for m in rx.finditer(sentence) if not _kept_out(sentence, m.start(), m.end())]
+        if not named:
+            continue  # named only as who was kept out: "patients with bipolar disorder were excluded"
         if ex.roles[i] != "background" or not (HEDGED.search(sentence) or BACKGROUND_REMARK.search(sentence)):
             return True
     return False

@@ -38,7 +38,7 @@ _NUM = rf"(?:\d{{1,3}}(?:,\d{{3}})+|\d+|(?:{_WORDS})(?:[- ](?:and )?(?:{_WORDS})
 # preposition, a unit or a multiplier: "25 mg in migraine patients", "three times in MDD patients", "one billion"
 COUNT_RX = re.compile(rf"(?<![\w.,\u00b1-])({_NUM}) (?!(?:billion|million|thousand)\b)"
                       rf"(?:(?!(?:of|in|at|with|from|to|than|per|times|compared|versus|vs|those|these|the|on|by|for|"
-                      rf"mg|g|kg|µg|mcg|ml|mL)\b|\d)[\w/-]+ ){{0,4}}?(?:{PEOPLE})\b", re.IGNORECASE)
+                      rf"mg|g|kg|µg|mcg|ml|mL)(?![\w-])|\d)[\w/-]+ ){{0,4}}?(?:{PEOPLE})\b", re.IGNORECASE)
 # "24 users and 30 controls", "45 ecstasy, 48 cannabis and 40 legal drug users": groups of one sample add up.
 # A qualifier of the first group may stand before an explicit join ("33 participants with MDD and 26 controls",
 # "14 previous users of MDMA who were abstaining and 15 controls"), never a relative "of whom".
@@ -62,6 +62,9 @@ TOTAL_RX = re.compile(rf"\b(?:a total of|total of|overall,?|in total,?)\s+({_NUM
                       re.IGNORECASE)
 PARENS = re.compile(r"\s*\([^()]*\)")
 BRACKET = re.compile(r"\([^()]*\)")
+SPLIT_WORDS = re.compile(r"\b(?:randomi[sz]\w*|assigned|allocated|divided|split|compared|of whom|including|"
+                         r"one of|either)\b", re.I)
+RATIO = re.compile(r"\b\d+\s*:\s*\d+\b")
 # a review's n after its people ("1,033 participants (n = ...)", "patients (n = 3463)"); after "studies (n = 12)" it
 # counts studies
 POOLED_BEFORE = re.compile(r"\b(?:participants|patients|subjects|individuals|women|adults)\s*[(\[,]?\s*$",
@@ -155,8 +158,13 @@ def sample_size(text: str) -> int | None:
     # "(ketamine, n = 44; midazolam, n = 43)": a semicolon inside brackets does not end the arms' sentence
     for sentence in re.split(r"(?<=[.;])\s+", BRACKET.sub(lambda b: b.group().replace(";", ","), text)):
         ns = [n for n in (_to_int(m.group(1)) for m in N_EQ.finditer(sentence)) if n]
-        if ns and not review:  # "ketamine (n = 20) or placebo (n = 19)": arms in one sentence add up, unless
-            groups.append(_group_total(ns))  # the first is their total ("(N=220) ... (n=126) or (n=94)")
+        if ns and not review:  # "ketamine (n = 20) or placebo (n = 19)": arms in one sentence add up, unless the
+            # first is their total, named before the split ("(N=220) were randomized to ... (n=126) or (n=94)"); not
+            # arms of an unequal allocation ("randomised 2:1:1 to ketamine (n = 40), midazolam (n = 20) or ...")
+            eqs = list(N_EQ.finditer(sentence))
+            split_after_first = len(eqs) > 2 and not RATIO.search(sentence) and \
+                SPLIT_WORDS.search(sentence, eqs[0].end(), eqs[-1].start())
+            groups.append(_group_total(ns) if split_after_first else sum(ns))
         elif ns:  # a review's pooled participants: "including 3463 patients (n = 3463)", "patients (n = 2,130)"
             groups += [n for m in N_EQ.finditer(sentence) if (n := _to_int(m.group(1)))
                        and POOLED_BEFORE.search(sentence, max(0, m.start() - 40), m.start())

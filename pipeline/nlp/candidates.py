@@ -321,6 +321,13 @@ def _drug_name(span: str) -> bool:
     return lookup(lexicon.drugs(), span) is not None
 
 
+def _worsened(text: str, start: int, end: int) -> bool:
+    """A loss word on the span or right before it, in its own clause: "reduced well-being" (not "anxiety was reduced
+    and improved mood")."""
+    before = re.split(r"\b(?:and|or|but)\b|[,;]", text[max(0, start - 14):start])[-1]
+    return bool(WORSENED.search(before + text[start:end]))
+
+
 POSITIVE_BEFORE = re.compile(r"\bpositive\s+$", re.IGNORECASE)  # "positive mood" when the tagger took "mood"
 SYMPTOM_WORD = re.compile(r"symptom|psychot|signs?\b", re.IGNORECASE)  # "positive (psychotic) symptoms" are harms
 # a benefit's word that names a harm when it worsens: "reduced well-being", "decreased empathy"
@@ -345,7 +352,7 @@ def bare_modifier(text: str, cand: tuple) -> bool:
         return True  # "respiratory rate" names a measure; "increased respiratory rate" an effect
     if cand[2] == "ADVERSE_EVENT" and pat["generic"].match(span):
         return True  # "changes", "reaction", "side": no specific effect
-    if cand[2] == "ADVERSE_EVENT" and not WORSENED.search(text, max(0, cand[0] - 12), cand[1]) and (
+    if cand[2] == "ADVERSE_EVENT" and not _worsened(text, cand[0], cand[1]) and (
             BENEFIT.search(span) or (POSITIVE_BEFORE.search(text, max(0, cand[0] - 12), cand[0])
                                      and not SYMPTOM_WORD.search(span))):
         return True  # "antidepressant-like effects", "positive mood", "marked improvement": the benefit, not a harm

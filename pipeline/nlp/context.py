@@ -42,7 +42,9 @@ HEDGE = re.compile(
 RISK = re.compile(r"\brisk of\b", re.IGNORECASE)
 # ... unless a change of it is the finding: "esketamine increased the risk of dizziness" (not "patients at higher
 # risk of suicide", "a theoretical increased risk of abuse": who was enrolled, a possibility)
-RISK_CHANGED = re.compile(r"\b(?:increased|decreased|reduced|lowered|raised|doubled|tripled) the\s+$", re.IGNORECASE)
+RISK_CHANGED = re.compile(r"\b(?:(?:increased|decreased|reduced|lowered|raised|doubled|tripled) the|"
+                          r"(?:associated with|had|showed|carried|conferred) (?:a |an )?(?:significantly )?"
+                          r"(?:higher|lower|greater|increased|reduced|decreased))\s+$", re.IGNORECASE)
 RESULT_STATISTICS = re.compile(r"\b[pP]\s*[<=≤>]|\b95\s*%|\b(?:RR|OR|HR|aOR|IRR|ROR)\s*(?:[=:(,]|\d)|\bCI\b")
 
 SECTION_ROLES = {
@@ -218,5 +220,5 @@ def is_hedged(sentence: str) -> bool:
         return True
     if RISK.search(sentence) is None:
         return False
-    return any(not RISK_CHANGED.search(sentence, max(0, r.start() - 16), r.start()) for r in RISK.finditer(sentence)) \
+    return any(not RISK_CHANGED.search(sentence, max(0, r.start() - 45), r.start()) for r in RISK.finditer(sentence)) \
         and not RESULT_STATISTICS.search(sentence)

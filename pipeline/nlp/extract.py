@@ -215,7 +215,8 @@ def extract_doc(doc: Doc, doc_id: str, pmid: str | None = None, version: int = 1
                 timing[key] = timing[key] or after_list[key]
         if timing["infusion_minutes"] is None:  # "ketamine (0.5 mg/kg) or midazolam (0.045 mg/kg) over 40 min"
             arm = _last_arm(m, doses_in_order, text, se)
-            if arm is not m and dose_route(arm, mentions, text) == route:  # not "intranasal X or intravenous Y"
+            arm_route = dose_route(arm, mentions, text) if arm is not m else None
+            if arm is not m and (arm_route == route or None in (arm_route, route)):  # not "intranasal X or IV Y"
                 timing["infusion_minutes"] = schedule(text[arm.end:until(arm, se)])["infusion_minutes"]
         masses = mass_values(a["value"], a.get("value_max"), a["unit"])
         if timing["frequency"] is None and masses["unit_norm"].endswith("/d"):

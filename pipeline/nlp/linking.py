@@ -40,7 +40,7 @@ def link_drug(mention: tuple[int, int], drugs: list[tuple[int, int, str]], sent:
     # a vehicle is no owner of a route while a drug stands before it ("LSD (... dissolved in ethanol) or placebo
     # (1 mL of ethanol) was administered orally" is LSD's route)
     if route:
-        before = [d for d in before if not VEHICLE_BEFORE.search(text, max(0, d[0] - 30), d[0])] or before
+        before = [d for d in before if not _vehicle(text, d)] or before
     if before:
         if before[0][2] != before[-1][2] and BACK_REFERENCE.search(text, before[-1][1], mention[0]):
             return before[0][2]
@@ -48,9 +48,16 @@ def link_drug(mention: tuple[int, int], drugs: list[tuple[int, int, str]], sent:
     return after[0][2] if after else None
 
 
-# what names a drug as the solvent or vehicle of another: "dissolved in 96% ethanol", "1 mL of ethanol"
-VEHICLE_BEFORE = re.compile(r"\b(?:dissolved|diluted|suspended|mixed)\s+in\b[^()]{0,20}$|"
-                            r"\b\d+(?:\.\d+)?\s*m[lL]\s+(?:of\s+)?$")
+# what names a drug as the solvent or vehicle of another: "dissolved in 96% ethanol", "1 mL of ethanol" (a volume of
+# a solvent only: "50 mL of ketamine" is the drug)
+VEHICLE_BEFORE = re.compile(r"\b(?:dissolved|diluted|suspended|mixed)\s+in\b[^()]{0,20}$")
+SOLVENT_VOLUME = re.compile(r"\b\d+(?:\.\d+)?\s*m[lL]\s+(?:of\s+)?$")
+SOLVENTS = frozenset({"ethanol"})
+
+
+def _vehicle(text: str, drug: tuple[int, int, str]) -> bool:
+    return bool(VEHICLE_BEFORE.search(text, max(0, drug[0] - 30), drug[0])) or \
+        (drug[2] in SOLVENTS and bool(SOLVENT_VOLUME.search(text, max(0, drug[0] - 15), drug[0])))
 
 
 # A word that names a drug the vocabulary lacks, right before a dose that follows another dose (match at `pos`:
@@ -105,14 +112,16 @@ DOMINANT = 4
 RESPECTIVELY = re.compile(r"\brespectively\b", re.IGNORECASE)
 # between the listed doses and the drugs they belong to: "... 1.8 mg for ketamine and ...", "in the ... groups"; not
 # a comparison ("56 mg and 84 mg were superior to oral venlafaxine and sertraline, respectively")
-RESPECTIVE_LINK = re.compile(r"^[^.;]{0,30}?\b(?:for|in|of|with|by)\s+(?:the\s+)?$", re.IGNORECASE)
+OWNS_NEXT = re.compile(r"^\s*(?:\(\s*|,\s*)?(?:(?:at|of|in)\s+(?:a\s+)?(?:doses?\s+of\s+)?)?$", re.IGNORECASE)
+RESPECTIVE_LINK = re.compile(r"^[^.;]{0,30}?\b(?:for|in|of|with|by)\s+(?:[\w-]+\s+){0,3}$", re.IGNORECASE)
 
 
 def respective_drugs(mentions: list[Mention], drugs: list[tuple[int, int, str]], sents: list[tuple[int, int]],
                      text: str) -> dict[int, str]:
     """Doses paired with drugs named after them in the same order ("180 mg and 1.8 mg for ketamine and midazolam,
     respectively"): the start of each such dose -> its drug. The nearest drug before a dose would take them all.
-    Only in the sentence of "respectively", when no drug precedes the listed doses there (then they are its)."""
+    Only in the sentence of "respectively", when no drug stands right before the first listed dose (then they are
+    its: "Esketamine 56 mg and 84 mg were superior to venlafaxine and sertraline, respectively")."""
     out: dict[int, str] = {}
     hits = list(RESPECTIVELY.finditer(text)) if "espectively" in text else []
     doses = sorted((m for m in mentions if m.label == "DOSE"), key=lambda m: m.start) if hits else []
@@ -120,7 +129,8 @@ def respective_drugs(mentions: list[Mention], drugs: list[tuple[int, int, str]],
     for hit in hits:
         sent = sents[sentence_index(starts, hit.start())]
         listed = [m for m in doses if sent[0] <= m.start and m.end <= hit.start()]
-        if len(listed) < 2 or any(sent[0] <= d[0] < listed[0].start for d in drugs):
+        if len(listed) < 2 or any(d[1] <= listed[0].start and OWNS_NEXT.match(text[d[1]:listed[0].start])
+                                  for d in drugs):
             continue
         named = [d for d in drugs if listed[-1].end <= d[0] < hit.start()]
         if len(named) >= 2 and len({d[2] for d in named}) == len(named) and len(listed) >= len(named) and \
@@ -182,7 +192,9 @@ def dose_route(dose: Mention, mentions: list[Mention], text: str) -> str | None:
 # A route that governs a choice of drugs: "a single infusion of either 0.5 mg/kg ketamine or 0.045 mg/kg midazolam",
 # "intranasal premedication with either dexmedetomidine (2 µg/kg), esketamine (1 mg/kg), or ...": each takes it.
 SHARED_ROUTE_GAP = re.compile(r"^(?:[^;.]|\.(?=\d)){0,160}$")
-ROUTE_ENDS_CHOICE = re.compile(r"\s*,?\s*$")  # the route follows the last arm's dose: "..., niacin, 100 mg, orally"
+# the route follows the last arm's dose in its clause: "..., niacin, 100 mg, orally", "... or midazolam 0.045 mg/kg was
+# infused intravenously"
+ROUTE_ENDS_CHOICE = re.compile(r"[^.;]*$")
 CHOICE_BEFORE_ROUTE = re.compile(r"^(?:[^;.()]|\.(?=\d)){0,60}?,?\s+or\s+(?:[^;.()]|\.(?=\d)){0,60}$", re.IGNORECASE)
 SHARED_ROUTE_STOP = re.compile(r"\b(?:whereas|while|versus|vs\.?|then|followed by|compared|than)\b", re.IGNORECASE)
 
@@ -230,8 +242,10 @@ OTHER_MEDICATION = re.compile(rf"\s+(?:{_NOT_THE_DRUG}|placebo|premedication|mid
                               re.IGNORECASE)
 
 
-STUDY_DRUG_NEXT = re.compile(r"^\s+(?:premedication|analgesi\w+)\b[^.;]{0,60}?\b((?:es|ar)?ketamine|S-ketamine)\b",
-                             re.IGNORECASE)
+# within the clause, with no denial or alternative between: not "analgesia with sufentanil and no ketamine",
+# "premedication with midazolam instead of esketamine"
+STUDY_DRUG_NEXT = re.compile(r"^\s+(?:premedication|analgesi\w+)\b(?:(?!\b(?:no|not|without|instead|rather|versus|vs|"
+                             r"other than)\b)[^.;,]){0,60}?\b((?:es|ar)?ketamine|S-ketamine)\b", re.IGNORECASE)
 
 
 def _names_study_drug_next(text: str, end: int, family: set) -> bool:

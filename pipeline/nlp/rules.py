@@ -229,8 +229,10 @@ _STATED_COUNT = re.compile(r"\d|\b(?:" + "|".join(k for k in NUMWORDS if k not i
 def timepoint_hours(span: str) -> float | None:
     """'24 h' -> 24, 'day 7' -> 168, 'week 4' -> 672, '2, 24 and 48 hours' -> 48, 'first week' -> 168."""
     s = span.lower()
-    if s.startswith("within") and (not _STATED_COUNT.search(s) or re.search(r"\b(?:a\s+)?few\b|\bseveral\b", s)):
-        return 24.0 if "hour" in s or "day" in s else 1.0  # vague: "within hours", "within minutes"
+    if s.startswith("within") and (not _STATED_COUNT.search(s) or
+                                   (re.search(r"\b(?:a\s+)?few\b|\bseveral\b", s) and "hour" in s)):
+        return 24.0 if "hour" in s or "day" in s else 1.0  # vague: "within hours", "within a few hours", "within
+        # minutes"; "within a few days" is three days, as before
     nums = [float(x.replace(",", ".")) for x in _NUM_RX.findall(s.replace("\u00b7", "."))]
     if len(nums) > 1:
         hm = _COMPOUND_TIME.fullmatch(s)
@@ -272,16 +274,22 @@ def _mixed_unit_parts(span: str) -> list[float]:
         return []
     out: list[float] = []
     pending: list[str] = []
+    prefix_unit = None  # "days 7, 14 and 1 month": 14 is a day, its unit stood before the number
     for part in _LIST_JOIN.split(span):
         units = {_unit_hours(u) for u in _TIME_UNIT.findall(part)}
         if not units:
-            pending += re.findall(r"\d+(?:\.\d+)?", part)
+            numbers = re.findall(r"\d+(?:\.\d+)?", part)
+            if prefix_unit:
+                out += [h for n in numbers if (h := timepoint_hours(f"{n} {prefix_unit}")) is not None]
+            else:
+                pending += numbers
             continue
         if len(units) == 1:
-            unit = _TIME_UNIT.search(part).group(1)
-            out += [h for n in pending if (h := timepoint_hours(f"{n} {unit}")) is not None]
+            unit_m = _TIME_UNIT.search(part)
+            out += [h for n in pending if (h := timepoint_hours(f"{n} {unit_m.group(1)}")) is not None]
             if (h := timepoint_hours(part)) is not None:
                 out.append(h)
+            prefix_unit = unit_m.group(1) if not re.search(r"\d", part[:unit_m.start()]) else None
         pending = []
     return out
 
@@ -290,7 +298,8 @@ _COMPOUND_NUMBER = re.compile(r"\b(twenty|thirty|forty)[- ](one|two|three|four|f
 _NUMBER_WORD = re.compile(r"\b(?:" + "|".join(k for k in NUMWORDS if k not in ("a", "an", "several", "few")) + r")\b",
                           re.IGNORECASE)
 # one time in two units: "1 h 30 min", "2 hours and 30 minutes after"
-_COMPOUND_TIME = re.compile(r"\D*?(\d+)\s*(?:h|hrs?|hours?)\s*(?:and\s+)?(\d+)\s*min(?:ute)?s?\b[\s\w-]*")
+_COMPOUND_TIME = re.compile(r"\D*?(\d+)\s*(?:h|hrs?|hours?)\s*(?:and\s+)?(\d+)\s*min(?:ute)?s?\b"
+                            r"(?:\s*[A-Za-z-]+){0,2}\s*")
 
 
 def timepoint_first_hours(span: str) -> float | None:

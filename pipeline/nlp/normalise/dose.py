@@ -100,6 +100,11 @@ def _num(s: str) -> float:
     return float(NUMWORDS.get(s.lower(), s)) if not s.replace(".", "").isdigit() else float(s)
 
 
+def _own_clause(words: str) -> str:
+    """The clause a frequency stands in: "..., with vital signs monitored, three times weekly" is the dose's."""
+    return re.split(r"[,;]", words)[-1]
+
+
 def schedule(sentence_after: str, sentence_before: str = "") -> dict:
     """Frequency, infusion minutes, number of doses, course length of a dose, from its sentence: the words after it
     ("0.5 mg/kg over 40 minutes, twice weekly for 4 weeks"), then the words just before it in its own clause ("six
@@ -114,9 +119,9 @@ def schedule(sentence_after: str, sentence_before: str = "") -> dict:
         out["infusion_minutes"] = _num(val) * (60 if unit.lower().startswith("h") else 1)
     elif (b := BRACKETED_LENGTH.match(sentence_after)) and "(" in sentence_before[-40:]:
         out["infusion_minutes"] = _num(b.group(1)) * (60 if b.group(2).lower().startswith("h") else 1)
-    m = next((f for f in FREQ.finditer(after) if not MONITORED.search(after[:f.start()])), None) or \
+    m = next((f for f in FREQ.finditer(after) if not MONITORED.search(_own_clause(after[:f.start()]))), None) or \
         next((f for f in FREQ.finditer(before) if not HISTORY_AFTER.match(before[f.end():])
-              and not MONITORED.search(before[:f.start()])), None)
+              and not MONITORED.search(_own_clause(before[:f.start()]))), None)
     if m:
         out["frequency"] = re.sub(r"\s+", " ", m.group(0).lower())
     m = COURSE.search(after) or next((c for c in COURSE.finditer(before) if c.group().lower().startswith("for")
@@ -151,8 +156,8 @@ QUALIFIERS = {"up to": "at most", "maximum": "at most", "max": "at most", "max."
 _QUALIFIER = re.compile(
     r"(?:(?<![\w-])(up to|maximum|max\.?|at most|not exceeding|no more than|at least|"
     r"approx(?:imately|\.)|about|around|nearly|mean|average|median|total|cumulative)"
-    r"(?:\s*\([^()]{1,10}\))?(?:\s+(?:\w+\s+){0,2}?(?:doses?|amount|intake)(?:\s+[\w-]+){0,3}?|\s+of)?"
-    r"|([<>≤≥~]))\s*[:=]?\s*$", re.IGNORECASE)
+    r"(?:\s*\([^()]{1,10}\))?(?:\s+(?:(?!\d)[a-z-]+\s+){0,2}?(?:doses?|amount|intake)(?:\s+(?!\d)[\w-]+){0,3}?|"
+    r"\s+of)?|((?<!-)[<>≤≥~]))\s*[:=]?\s*$", re.IGNORECASE)
 
 
 def qualifier(before: str) -> str | None:
