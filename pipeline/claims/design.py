@@ -60,10 +60,12 @@ def is_systematic_review(text: str) -> bool:
     """Review words, or a search that is not of records (a regex for the latter backtracked on every position).
     Remembered: the design, the routes and the narrative-review check all ask for the same abstract."""
     title_end = text.find("\n")
-    bounds = [b.end() for b in SENTENCE_END.finditer(text)]  # once: a search per match was quadratic
+    bounds: list[int] | None = None
     for m in REVIEW.finditer(text):
         if title_end == -1 or m.start() < title_end:
             return True  # the title names what the article is
+        if bounds is None:  # once, and only for a text with a review word: a search per match was quadratic
+            bounds = [b.end() for b in SENTENCE_END.finditer(text)]
         k = bisect.bisect_right(bounds, m.start())
         start, end = (bounds[k - 1] if k else 0), (bounds[k] if k < len(bounds) else len(text))
         sentence = text[start:end]
