@@ -1295,3 +1295,9 @@ def test_populations_the_second_review_found(text, populations):
 ])
 def test_reviews_the_second_review_found(text, review):
     assert design.is_systematic_review(text) is review
+
+
+def test_respiratory_depression_does_not_make_a_depression_study():
+    text = ("Esketamine-sparing anaesthesia in elderly patients.\nRESULTS: Respiratory depression occurred in 2 "
+            "patients; no respiratory depression was seen with esketamine.")
+    assert not article_facts(text, _extractor().one(text)).depression

@@ -124,7 +124,10 @@ def _studied(population: str, text: str, ex: Extraction) -> bool:
     return False
 
 
-DEPRESSION = re.compile(r"depress|\bTR-?D\b|\bMDD\b|antidepress|\bmood disorders?\b", T)
+# not a depression of breathing, the CNS or an ECG segment ("respiratory depression" twice made an anaesthesia trial
+# a depression study)
+DEPRESSION = re.compile(r"(?<!respiratory )(?<!ventilatory )(?<!CNS )(?<!ST[- ]segment )(?<!ST )(?<!myocardial )"
+                        r"depress|\bTR-?D\b|\bMDD\b|antidepress|\bmood disorders?\b", T)
 
 SINGLE_DOSE = re.compile(r"\b(?:a|one|an) (?:[\w-]+ ){0,3}(?:dose|infusion|injection|administration)\b|\bsingle\b", T)
 REPEATED_DOSING = re.compile(
