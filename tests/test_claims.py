@@ -1301,3 +1301,10 @@ def test_respiratory_depression_does_not_make_a_depression_study():
     text = ("Esketamine-sparing anaesthesia in elderly patients.\nRESULTS: Respiratory depression occurred in 2 "
             "patients; no respiratory depression was seen with esketamine.")
     assert not article_facts(text, _extractor().one(text)).depression
+
+
+def test_no_concomitant_antidepressant_is_no_add_on():
+    from pipeline.claims.facts import is_adjunct
+
+    assert not is_adjunct("Trials were included if they reported no concomitant use of antidepressants.")
+    assert is_adjunct("Ketamine was added to ongoing oral antidepressants.")

@@ -31,7 +31,7 @@ ADJUNCT = re.compile(r"\b(?:adjunct\w*|add-on|added to|augment\w*|in combination
                      r"while (?:on|taking|receiving)|on (?:a |their )?stable)\s+(?:(?:their|his|her|a|an|the|"
                      r"current|ongoing|existing|prescribed|usual|oral|stable|baseline|doses?|regimens?|of)\s+){0,4}"
                      + ANTIDEPRESSANT_DRUG, T)
-NOT_ADJUNCT = re.compile(r"\b(?:free of|without|not (?:on|taking|receiving)|off|washed out|discontinu\w+|tapered)\s+"
+NOT_ADJUNCT = re.compile(r"\b(?:free of|without|no|not (?:on|taking|receiving)|off|washed out|discontinu\w+|tapered)\s+"
                          r"(?:\w+\s+){0,2}$|\bapprov\w*\b[^.]*$|\black of\b[^.]*$|"
                          r"\b(?:non-?response|failed|failure|inadequate response|resistan\w+) (?:to )?"
                          r"(?:\S+ ){0,3}$", T)
