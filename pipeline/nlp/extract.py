@@ -214,7 +214,7 @@ def extract_doc(doc: Doc, doc_id: str, pmid: str | None = None, version: int = 1
             for key in ("frequency", "course", "infusion_minutes"):
                 timing[key] = timing[key] or after_list[key]
         if timing["infusion_minutes"] is None:  # "ketamine (0.5 mg/kg) or midazolam (0.045 mg/kg) over 40 min"
-            arm = _last_arm(m, doses_in_order, text, se)
+            arm = _last_of_list(m, doses_in_order, text, se, arms=True)
             arm_route = dose_route(arm, mentions, text) if arm is not m else None
             if arm is not m and (arm_route == route or None in (arm_route, route)):  # not "intranasal X or IV Y"
                 timing["infusion_minutes"] = schedule(text[arm.end:until(arm, se)])["infusion_minutes"]
@@ -243,27 +243,17 @@ LIST_GAP = re.compile(r"^\s*(?:,|/|\bor\b|\band\b|,\s*(?:or|and)\b)\s*$", re.IGN
 ARM_GAP = re.compile(r"^\s*\)?\s*,?\s*(?:or|versus|vs\.?)\s+(?:[\w-]+\s*){0,3}\(?\s*$", re.IGNORECASE)
 
 
-def _last_arm(dose: Mention, doses: list[Mention], text: str, sentence_end: int) -> Mention:
-    """The last dose of a choice of arms this dose opens ("ketamine (0.5 mg/kg) or midazolam (0.045 mg/kg) over 40
-    minutes": the infusion length after it is each arm's); itself when alone."""
+def _last_of_list(dose: Mention, doses: list[Mention], text: str, sentence_end: int, arms: bool = False) -> Mention:
+    """The last dose of the list this dose opens or continues ("0.5, 1.0 or 1.5 mg/kg"; itself when alone). With
+    `arms`, of a choice of arms of any drugs ("ketamine (0.5 mg/kg) or midazolam (0.045 mg/kg) over 40 minutes": the
+    infusion length after it is each arm's)."""
     last = dose
     for nxt in doses:
         if nxt.start < last.end:
             continue
-        if nxt.start >= sentence_end or not (ARM_GAP.match(text[last.end:nxt.start])
-                                             or LIST_GAP.match(text[last.end:nxt.start])):
-            break
-        last = nxt
-    return last
-
-
-def _last_of_list(dose: Mention, doses: list[Mention], text: str, sentence_end: int) -> Mention:
-    """The last dose of the list this dose opens or continues ("0.5, 1.0 or 1.5 mg/kg"; itself when alone)."""
-    last = dose
-    for nxt in doses:
-        if nxt.start < last.end:
-            continue
-        if nxt.start >= sentence_end or nxt.drug != dose.drug or not LIST_GAP.match(text[last.end:nxt.start]):
+        gap = text[last.end:nxt.start]
+        joined = LIST_GAP.match(gap) or ARM_GAP.match(gap) if arms else LIST_GAP.match(gap) and nxt.drug == dose.drug
+        if nxt.start >= sentence_end or not joined:
             break  # another sentence, another drug ("psilocybin 25 mg and 20 mg escitalopram daily"), no list
         last = nxt
     return last

@@ -194,7 +194,7 @@ def dose_route(dose: Mention, mentions: list[Mention], text: str) -> str | None:
 SHARED_ROUTE_GAP = re.compile(r"^(?:[^;.]|\.(?=\d)){0,160}$")
 # the route follows the last arm's dose in its clause: "..., niacin, 100 mg, orally", "... or midazolam 0.045 mg/kg was
 # infused intravenously"
-ROUTE_ENDS_CHOICE = re.compile(r"[^.;]*$")
+CLAUSE_END = re.compile(r"[.;]")
 CHOICE_BEFORE_ROUTE = re.compile(r"^(?:[^;.()]|\.(?=\d)){0,60}?,?\s+or\s+(?:[^;.()]|\.(?=\d)){0,60}$", re.IGNORECASE)
 SHARED_ROUTE_STOP = re.compile(r"\b(?:whereas|while|versus|vs\.?|then|followed by|compared|than)\b", re.IGNORECASE)
 
@@ -207,7 +207,7 @@ def _shared(route: Mention, dose: Mention, routes: list[Mention], mentions: list
     if route.start >= dose.end:  # after a choice: "psilocybin, 25 mg, or niacin, 100 mg, orally"
         gap = text[dose.end:route.start]
         arms = [m for m in mentions if m.label == "DOSE" and dose.end <= m.start and m.end <= route.start]
-        return bool(arms) and bool(ROUTE_ENDS_CHOICE.match(text, arms[-1].end, route.start)) and \
+        return bool(arms) and not CLAUSE_END.search(text, arms[-1].end, route.start) and \
             bool(CHOICE_BEFORE_ROUTE.match(gap)) and not SHARED_ROUTE_STOP.search(gap) and \
             not any(dose.end <= r.start and r.end <= route.start for r in routes if r is not route)
     if route.end > dose.start:

@@ -222,6 +222,7 @@ def _unit_hours(unit: str) -> float | None:
     return UNIT_HOURS.get(u)
 
 
+_TIME_UNIT = re.compile(r"(?<![a-z])(min(?:ute)?s?|h|hrs?|hours?|d|days?|wks?|weeks?|months?|mo|years?)\b", re.I)
 # a number or number word makes "within ..." a stated time ("within 2 hours", "within a week"), not a vague one
 _STATED_COUNT = re.compile(r"\d|\b(?:" + "|".join(k for k in NUMWORDS if k not in ("several", "few")) + r")\b")
 
@@ -252,7 +253,7 @@ def timepoint_hours(span: str) -> float | None:
         unit = re.search(r"pod|day|week|month|hour", s).group()
         per = {"pod": 24, "day": 24, "week": 168, "month": 720, "hour": 1}[unit]
         return max(nums) * per if nums else None
-    unit_m = re.search(r"(?<![a-z])(min(?:ute)?s?|h|hrs?|hours?|d|days?|wks?|weeks?|months?|mo|years?)\b", s)
+    unit_m = _TIME_UNIT.search(s)
     if unit_m is None:
         return None
     per = _unit_hours(unit_m.group(1))
@@ -262,7 +263,6 @@ def timepoint_hours(span: str) -> float | None:
     return round(max(values) * per, 3) if values else None
 
 
-_TIME_UNIT = re.compile(r"(?<![a-z])(min(?:ute)?s?|h|hrs?|hours?|d|days?|wks?|weeks?|months?|mo|years?)\b", re.I)
 _LIST_JOIN = re.compile(r"\s*(?:,|;|\bto\b|\band\b|\bor\b|\bthrough\b|[-\u2010-\u2015](?=\s*\d))\s*", re.I)
 
 

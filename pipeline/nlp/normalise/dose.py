@@ -166,6 +166,4 @@ def qualifier(before: str) -> str | None:
     m = _QUALIFIER.search(before[-45:])
     if m is None:
         return None
-    word = (m.group(1) or m.group(2)).lower()
-    return QUALIFIERS.get(word) or QUALIFIERS.get(word.rstrip(".")) or ("approximately" if word.startswith("approx")
-                                                                         else None)
+    return QUALIFIERS.get((m.group(1) or m.group(2)).lower())
