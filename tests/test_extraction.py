@@ -1180,3 +1180,17 @@ def test_a_benefit_in_its_own_clause_after_a_loss_is_still_a_benefit():
     text = "Anxiety was reduced and improved mood was reported."
     s = text.index("improved mood")
     assert bare_modifier(text, (s, s + len("improved mood"), "ADVERSE_EVENT", None, {}, "model"))
+
+
+@pytest.mark.parametrize("text,hours,first", [
+    ("2h‐4h", 4, 2), ("one day to one week", 168, 24),  # the normaliser's own number check missed both
+    ("24 h", 24, 24), ("twenty-four hours", 24, 24),
+])
+def test_the_normaliser_gives_every_list_its_first_time(text, hours, first):
+    from pipeline.nlp.extract import Mention
+    from pipeline.nlp.normalise.mention import normalise
+
+    # the hours as the rules give them (a range the rules joined keeps its upper end)
+    m = Mention("pmid:1", "1", 1, 0, None, "results", 0, len(text), text, "TIMEPOINT", None, {"hours": hours})
+    normalise(m)
+    assert (m.attrs["hours"], m.attrs["hours_min"]) == (pytest.approx(hours), pytest.approx(first))

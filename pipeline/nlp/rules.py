@@ -295,8 +295,14 @@ def _mixed_unit_parts(span: str) -> list[float]:
 
 
 _COMPOUND_NUMBER = re.compile(r"\b(twenty|thirty|forty)[- ](one|two|three|four|five|six|seven|eight|nine)\b", re.I)
-_NUMBER_WORD = re.compile(r"\b(?:" + "|".join(k for k in NUMWORDS if k not in ("a", "an", "several", "few")) + r")\b",
-                          re.IGNORECASE)
+_COUNTED_WORDS = "|".join(k for k in NUMWORDS if k not in ("a", "an", "several", "few"))
+_NUMBER_WORD = re.compile(rf"\b(?:{_COUNTED_WORDS})\b", re.IGNORECASE)
+_NUMBER_TOKEN = re.compile(rf"\d+(?:\.\d+)?|\b(?:{_COUNTED_WORDS})\b", re.IGNORECASE)
+
+
+def has_several_numbers(span: str) -> bool:
+    """Two numbers or number words or more: only then can a span's first time differ from its hours."""
+    return len(_NUMBER_TOKEN.findall(span)) > 1
 # one time in two units: "1 h 30 min", "2 hours and 30 minutes after"
 _COMPOUND_TIME = re.compile(r"\D*?(\d+)\s*(?:h|hrs?|hours?)\s*(?:and\s+)?(\d+)\s*min(?:ute)?s?\b"
                             r"(?:\s*[A-Za-z-]+){0,2}\s*")

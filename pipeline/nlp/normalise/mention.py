@@ -46,7 +46,7 @@ def normalise(m: Mention) -> None:
         m.canonical = None if m.attrs["hours"] is None else f"{m.attrs['hours']:g} h"
         if "hours_min" not in m.attrs:
             first = rules.timepoint_first_hours(m.text) if m.attrs["hours"] is not None and \
-                MORE_THAN_ONE_NUMBER.search(m.text) else None
+                rules.has_several_numbers(m.text) else None
             m.attrs["hours_min"] = first if first is not None and first <= m.attrs["hours"] else m.attrs["hours"]
     elif m.label == "DOSE":
         if "value" not in m.attrs:
@@ -85,8 +85,6 @@ def normalise(m: Mention) -> None:
         m.attrs["construct"] = outcome_construct(m.text, m.attrs["instrument"], m.attrs["kind"])
 
 
-MORE_THAN_ONE_NUMBER = re.compile(r"(?:\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twelve)\b)\W.*"
-                                  r"(?:\d|\b(?:two|three|four|five|six|seven|eight|nine|ten|twelve)\b)", re.IGNORECASE)
 PLURAL = re.compile(r"(?<![su])s$")
 SCALE_ITEM = re.compile(r"[- ]SI\b|\bitems?\s+\d|\bsuicid\w*\s+(?:thoughts?\s+)?items?\b", re.IGNORECASE)
 
