@@ -1194,3 +1194,9 @@ def test_the_normaliser_gives_every_list_its_first_time(text, hours, first):
     m = Mention("pmid:1", "1", 1, 0, None, "results", 0, len(text), text, "TIMEPOINT", None, {"hours": hours})
     normalise(m)
     assert (m.attrs["hours"], m.attrs["hours_min"]) == (pytest.approx(hours), pytest.approx(first))
+
+
+def test_a_study_of_microdosers_takes_no_route_from_their_capsules():
+    text = ("Microdosing psilocybin\nIn this cross-sectional study, microdosers who took capsules of dried "
+            "mushrooms were compared with non-users.")
+    assert Extractor(with_model=False).one(text).routes == []

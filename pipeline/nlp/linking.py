@@ -6,7 +6,7 @@ import re
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from pipeline.claims import design
+from pipeline.claims import design, study_type
 from pipeline.nlp import lexicon
 from pipeline.nlp.components import sentence_index
 from pipeline.nlp.labels import STUDY_DRUGS
@@ -255,8 +255,7 @@ def _names_study_drug_next(text: str, end: int, family: set) -> bool:
     return hit is not None and (hit.group(1).lower().replace("s-ketamine", "esketamine") in family)
 
 
-DRUG_USERS = re.compile(r"\b(?:drug|MDMA|ecstasy|cannabis|ketamine|psychedelic|LSD|psilocybin|polydrug|recreational|"
-                        r"current|former|chronic|regular|heavy)\s+users\b", re.IGNORECASE)
+DRUG_USERS = study_type.CUES["users"]  # the study-type model's cue for a study of a drug's users
 
 
 def article_routes(text: str, mentions: list[Mention], main: str | None, drugs: list, sents: list) -> list[str]:
