@@ -978,6 +978,36 @@ def test_names_indications_and_benefits_are_no_adverse_events(extractor, sentenc
     assert [m.text for m in extractor.one("Effects\n" + sentence).mentions if m.label == "ADVERSE_EVENT"] == []
 
 
+@pytest.mark.parametrize("sentence", [
+    "We describe a 32 year old hypertensive woman who received ketamine.",  # who she is, not what happened
+    "Ketamine was given to agitated patients in the emergency department.",
+    "A case of hemorrhage after alteplase therapy for suspected acute myocardial infarction.",  # its indication
+    "Infusion for presumed interstitial cystitis was started.",
+    "Cardiac arrest occurred in infants with supraventricular tachycardia.",  # a population's condition
+    "Elderly patients with and without preoperative cognitive impairment were enrolled.",
+    "Ketamine helped patients suffering from psychiatric distress.",
+    "Patients diagnosed with delirium tremens received ketamine.",
+])
+def test_the_condition_of_who_was_treated_is_no_adverse_event(sentence):
+    """GUIDELINES: the disease being treated, and who was enrolled, are not annotated (rules only, so that the
+    test reads the context filter and not the tagger)."""
+    found = Extractor(with_model=False).one("Effects\n" + sentence).mentions
+    assert [m.text for m in found if m.label == "ADVERSE_EVENT" and m.text.lower() not in ("hemorrhage",
+                                                                                          "cardiac arrest")] == []
+
+
+@pytest.mark.parametrize("sentence,effect", [
+    ("Two patients were hypertensive after the infusion.", "hypertensive"),  # a predicate, not who they are
+    ("Hypertension developed in two patients after ketamine infusion for depression.", "Hypertension"),
+    ("Ketamine infusion for depression was followed by hypertension in two patients.", "hypertension"),
+    ("A woman with ketamine-induced cystitis was referred.", "ketamine-induced cystitis"),  # the drug's own harm
+    ("Patients with ketamine-induced cystitis were referred.", "ketamine-induced cystitis"),
+])
+def test_effects_beside_the_new_population_cues_stay(sentence, effect):
+    found = Extractor(with_model=False).one("Effects\n" + sentence).mentions
+    assert effect in [m.text for m in found if m.label == "ADVERSE_EVENT"]
+
+
 def test_the_rules_take_addiction_only_as_an_alias():
     """Neither the curated nor the learned forms the rules match hold "addiction" (it named an indication or a
     society in 51 of 54 corpus rows); a tagger's "addiction" still gets the term and MeSH id."""

@@ -163,12 +163,19 @@ INDICATION_LIST = re.compile(r"\bindications?,?\s+(?:including|such as|for)\b[^.
 # treatment of migraine headaches"; not an effect the words pin on a drug ("for the treatment of ketamine-induced
 # emergence delirium")
 INDICATION_BEFORE = re.compile(r"(?:\b(?:(?:treated|prescribed|indicated|administered|received|receiving|taking|took|"
-                               r"started|initiated)\b|\b(?:treatment|therapy) with\b)"
+                               r"started|initiated)\b|\b(?:treatment|therapy) with\b"
+                               r"|\b(?:therapy|infusion|injection|instillation)(?= for\b))"
                                r"(?:(?!\b(?:risk|required|needed|monitored|screened)\b)[^.;:]){0,50}"
                                r"\bfor|\b(?:for|in) the (?:treatment|management|prevention) of) "
                                # modifiers only: not "for depression developed cystitis", "for years developed"
-                               r"(?:(?![\w-]*(?:induced|associated|related|ed|ing)\b)(?!(?:years|months|weeks|days)\b)"
+                               r"(?:(?!(?!suspected\b|presumed\b)[\w-]*(?:induced|associated|related|ed|ing)\b)(?!(?:years|months|weeks|days)\b)"
                                r"[\w-]+ (?:\([\w-]{1,8}\) )?){0,2}$", re.IGNORECASE)
+# an effect its words pin on a cause is one even as who was enrolled: "patients with ketamine-induced cystitis"
+CAUSED = re.compile(r"\w[\-\u2010](?:induced|associated|related)\b", re.IGNORECASE)
+# people named by their condition ("hypertensive woman", "agitated patients")
+PERSON_AFTER = re.compile(r"\s+(?:patients?|wom[ae]n|m[ae]n|subjects?|individuals?|child(?:ren)?|infants?|adults?|"
+                          r"adolescents?|boys?|girls?|males?|females?|persons?|people|participants?|mothers?)\b",
+                          re.IGNORECASE)
 # a treatment an effect required is a rescue, not an indication: "required additional treatment with labetalol for
 # hypertension", "needed rescue therapy with ondansetron for nausea"
 REQUIRED_TREATMENT = re.compile(r"\b(?:requir|need|necessitat)\w*\s+(?:[\w-]+\s+){0,3}?(?:treatment|therapy|"
@@ -220,7 +227,7 @@ def _context_patterns() -> dict[str, re.Pattern]:
     flags = re.IGNORECASE
     return {
         "enrolment": re.compile(rf"(?:{population})\s+(?:(?:{_alternation(enr['modifiers'])}"
-                                rf"|[A-Za-z-]+(?:ary|al|ic|ous|ive|ile)|(?:[\w-]+\s+){{1,4}}and)\s+)*$", flags),
+                                rf"|[A-Za-z-]+(?:ary|al|ar|ic|ous|ive|ile)|(?:[\w-]+\s+){{1,4}}and)\s+)*$", flags),
         "enrolment_cue": re.compile(rf"\b(?:{_alternation(enr['link'])}|{_alternation(enr['leads'])})\b", flags),
         "response_before": re.compile(rf"(?:^|[\s(])(?:{_alternation(resp['before'])})[\s-]*$", flags),
         "response_after": re.compile(rf"^\s*(?:{_alternation(resp['after'])})\b", flags),
@@ -266,6 +273,7 @@ def _not_by_context(text: str, start: int, end: int, label: str, canonical: str 
     kind = (canonical or "").split(":", 1)[-1] if canonical and canonical.startswith("concept:") else None
     is_instrument = label == "OUTCOME" and canonical is not None and ":" not in canonical
     if not is_instrument and not any(k in span.lower() for k in keeps) and kind not in keeps \
+            and not (label == "ADVERSE_EVENT" and CAUSED.search(span)) \
             and pat["enrolment_cue"].search(before) and pat["enrolment"].search(before) \
             and not (label == "ADVERSE_EVENT" and RESCUED_AFTER.match(after)):
         return True  # not "patients experiencing excessive sedation during the infusion"
@@ -281,6 +289,8 @@ def _not_by_context(text: str, start: int, end: int, label: str, canonical: str 
         return True  # "Ramsay sedation scores", "BPRS-positive symptoms", "5D-ASC", "anti-fatigue"
     if INDICATION_LIST.search(before) or _seizure_no_effect(text, start, end):
         return True
+    if " " not in span and pat["adjective"].match(span) and PERSON_AFTER.match(after):
+        return True  # "a hypertensive woman", "psychotic patients": who they are, not what happened to them
     return bool(pat["treated_before"].search(before) or pat["treated_after"].match(after)
                 or (INDICATION_BEFORE.search(before) and not RESCUED_AFTER.match(after)
                     and not REQUIRED_TREATMENT.search(before)))
