@@ -1078,11 +1078,21 @@ def test_dose_links_the_review_found_overreaching(sentence, expected):
     ("within a few hours", 24, 24),  # vague, as "within hours"; "a few days" is three
     ("within a few days", 72, 72), ("within a few weeks", 504, 504),
     ("days 7, 14 and 1 month", 720, 168),  # 14 takes the unit written before its list, not the next one
-    ("1 h 30 min and 24 h after", 24, 24),
+    ("1 h 30 min and 24 h after", 24, 1.5),
 ])
 def test_hours_of_lists_in_two_units_and_of_one_time_in_two_units(text, hours, first):
     assert (rules.timepoint_hours(text), rules.timepoint_first_hours(text)) == \
         (pytest.approx(hours, abs=1e-3), pytest.approx(first, abs=1e-3))
+
+
+@pytest.mark.parametrize("sentence,expected", [
+    ("MADRS was assessed 1 h 30 min and 24 h after the infusion.", [("1 h 30 min", 1.5), ("24 h after", 24)]),
+    ("Scores fell at 2 hours 15 minutes post-dose.", [("2 hours 15 minutes post-dose", 2.25)]),
+    ("Scores were rated at 1 h, 30 min later and at 2 h.", [("1 h", 1), ("30 min later", 0.5), ("2 h", 2)]),
+])
+def test_hours_and_the_minutes_past_them_are_one_time_point(sentence, expected):
+    found = Extractor(with_model=False).one("Results\n" + sentence).mentions
+    assert [(m.text, m.attrs["hours"]) for m in found if m.label == "TIMEPOINT"] == expected
 
 
 @pytest.mark.parametrize("sentence,expected", [

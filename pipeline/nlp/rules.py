@@ -284,7 +284,9 @@ def _mixed_unit_parts(span: str) -> list[float]:
             else:
                 pending += numbers
             continue
-        if len(units) == 1:
+        if _COMPOUND_TIME.fullmatch(part.strip().lower()):
+            out.append(timepoint_hours(part.strip()))  # "1 h 30 min and 24 h after": its first part is 1.5 h
+        elif len(units) == 1:
             unit_m = _TIME_UNIT.search(part)
             out += [h for n in pending if (h := timepoint_hours(f"{n} {unit_m.group(1)}")) is not None]
             if (h := timepoint_hours(part)) is not None:
@@ -386,13 +388,26 @@ _LIST_GAP = re.compile(rf"{SP}*(?:,{SP}*(?:and|or)?|and|or|;){SP}*", re.IGNORECA
 _RANGE_GAP = re.compile(rf"{SP}*(?:to|{DASH}){SP}*", re.IGNORECASE)
 
 
+_HOURS_THEN_MINUTES = re.compile(rf"\d+{SP}*(?:h|hrs?|hours?){SP}+\d{{1,2}}{SP}*min(?:ute)?s?\b", re.IGNORECASE)
+
+
+def _hours_and_minutes_joined(spans: list[tuple[int, int]], text: str) -> list[tuple[int, int]]:
+    """"1 h 30 min" is one time (1.5 h), not a time of 1 h and another of 30 min."""
+    out: list[tuple[int, int]] = []
+    for s, e in spans:
+        if out and text[out[-1][1]:s].isspace() and _HOURS_THEN_MINUTES.match(text[out[-1][0]:e]):
+            out[-1] = (out[-1][0], e)
+        else:
+            out.append((s, e))
+    return out
+
+
 def find_timepoints(text: str, taken: list[tuple[int, int]] = ()) -> list[RuleHit]:
     """Times tied to an effect or measurement; infusion lengths, schedules and study lengths are left out."""
     hits: list[RuleHit] = []
     dropped_end = -1  # end of the last candidate left out: a list goes with its first item ("8, 12 and 16 weeks")
     excluded_end = -1  # ... and the last left out as no time point (not as "week 0"): a range goes with it too
-    for m in TP_RX.finditer(text):
-        s, e = m.start(), m.end()
+    for s, e in _hours_and_minutes_joined([(m.start(), m.end()) for m in TP_RX.finditer(text)], text):
         if any(a < e and s < b for a, b in taken):
             continue
         if s > 0 and (text[s - 1].isalnum() or text[s - 1] in "-/."):
