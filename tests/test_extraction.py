@@ -1095,6 +1095,30 @@ def test_hours_and_the_minutes_past_them_are_one_time_point(sentence, expected):
     assert [(m.text, m.attrs["hours"]) for m in found if m.label == "TIMEPOINT"] == expected
 
 
+@pytest.mark.parametrize("frequency,expected", [
+    ("twice weekly", 2), ("twice a week", 2), ("2 times/week", 2), ("3x/week", 3), ("three times weekly", 3),
+    ("daily", 7), ("twice daily", 14), ("three times a day", 21), ("every 6 hours", 28), ("every 6 h", 28),
+    ("every 3 days", 2.333), ("every third day", 2.333), ("every other day", 3.5), ("every 2 weeks", 0.5),
+    ("every other week", 0.5), ("fortnightly", 0.5), ("monthly", 0.233), ("once per month", 0.233),
+    ("1-3 times/week", None), ("biweekly", None), (None, None),  # a range; a word read both ways
+])
+def test_a_frequency_as_administrations_per_week(frequency, expected):
+    from pipeline.nlp.normalise.dose import per_week
+
+    assert per_week(frequency) == (pytest.approx(expected, abs=1e-3) if expected is not None else None)
+
+
+@pytest.mark.parametrize("sentence,expected", [
+    ("Ketamine 0.5 mg/kg was infused twice weekly for 4 weeks.", [("twice weekly", 2.0, "4 weeks", 28.0)]),
+    ("Esketamine 56 mg was given 2 times/week for 2 months.", [("2 times/week", 2.0, "2 months", 60.0)]),
+    ("Patients took esketamine 15 mg/day.", [("daily", 7.0, None, None)]),  # the unit says daily
+    ("A single dose of ketamine 0.5 mg/kg was given.", [(None, None, None, None)]),
+])
+def test_doses_carry_their_schedule_as_numbers(sentence, expected):
+    doses = Extractor(with_model=False).one("Doses\n" + sentence).doses
+    assert [(d.frequency, d.per_week, d.course, d.course_days) for d in doses] == expected
+
+
 @pytest.mark.parametrize("sentence,expected", [
     ("Ketamine 0.5 mg/kg was given, and pain scores were recorded every 6 hours for 48 hours.", [(None, None)]),
     ("Vital signs were checked every 4 hours after ketamine 0.5 mg/kg.", [(None, None)]),

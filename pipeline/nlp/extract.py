@@ -26,7 +26,7 @@ from pipeline.nlp.components import (
 )
 from pipeline.nlp.configuration import MODEL_DIR, label_sources, model_version
 from pipeline.nlp.linking import article_routes, dose_route, link_drug, respective_drugs, study_drug, unlisted_drug
-from pipeline.nlp.normalise.dose import mass_values, qualifier, schedule
+from pipeline.nlp.normalise.dose import course_days, mass_values, per_week, qualifier, schedule
 from pipeline.nlp.normalise.mention import normalise, short_form_effects
 
 
@@ -81,6 +81,8 @@ class Dose:
     n_doses: int | None
     course: str | None
     qualifier: str | None = None
+    per_week: float | None = None
+    course_days: float | None = None
     model_version: str = ""
 
 
@@ -231,7 +233,8 @@ def extract_doc(doc: Doc, doc_id: str, pmid: str | None = None, version: int = 1
         doses.append(Dose(doc_id, pmid, version, m.mention_id, m.sent_index, m.start, m.end, m.text,
                           m.drug or main, m.drug is None and main is not None, route, a["value"],
                           a.get("value_max"), a["unit"], **masses, **timing,
-                          qualifier=qualifier(text[since:m.start]), model_version=mv))
+                          qualifier=qualifier(text[since:m.start]), per_week=per_week(timing["frequency"]),
+                          course_days=course_days(timing["course"]), model_version=mv))
     return Extraction(mentions, doses, sents, roles, main, article_routes(text, mentions, main, drugs, sents),
                       sec_for, mv)
 

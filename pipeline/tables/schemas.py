@@ -121,6 +121,8 @@ DOSES = pa.schema([
     pa.field("n_doses", pa.int32()),
     pa.field("course", pa.string()),
     pa.field("qualifier", pa.string()),
+    pa.field("per_week", pa.float64()),
+    pa.field("course_days", pa.float64()),
     pa.field("model_version", pa.string(), nullable=False),
 ])
 

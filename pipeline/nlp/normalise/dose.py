@@ -143,6 +143,47 @@ def schedule(sentence_after: str, sentence_before: str = "") -> dict:
     return out
 
 
+# Frequency and course as numbers, so that "twice weekly", "2 times/week" and "every 3-4 days" can be compared:
+# administrations per week and days of treatment. A month is 30 days, as for time points (720 h).
+_COUNTS = {"once": 1, "twice": 2, "thrice": 3, "two times": 2, "three times": 3, "four times": 4}
+_PERIOD_WEEKS = {"day": 1 / 7, "daily": 1 / 7, "week": 1.0, "weekly": 1.0, "month": 30 / 7, "monthly": 30 / 7}
+_EVERY = {"hour": 1 / 168, "h": 1 / 168, "day": 1 / 7, "week": 1.0}
+_ORDINAL_EVERY = {"other": 2, "second": 2, "third": 3, "fourth": 4}
+_DAYS = {"day": 1, "week": 7, "month": 30}
+
+
+def per_week(frequency: str | None) -> float | None:
+    """Administrations per week of a `frequency` as `schedule` writes it ("twice weekly" 2, "daily" 7, "every 6
+    hours" 28, "every other day" 3.5, "monthly" 0.233); None for a range ("1-3 times/week") or "biweekly", which
+    means twice a week to some and every two weeks to others."""
+    if not frequency:
+        return None
+    m = FREQ.fullmatch(frequency.strip())
+    if m is None:
+        return None
+    if m.group(1):
+        count = m.group(1).lower()
+        if re.search(r"\d\s*[-\u2013]", count):
+            return None
+        n = _COUNTS.get(count) or _num(re.match(r"\d+", count).group())
+        return round(n / _PERIOD_WEEKS[m.group(2).lower()], 3)
+    if m.group(3):
+        word = m.group(3).lower()
+        return {"daily": 7.0, "weekly": 1.0, "fortnightly": 0.5, "monthly": round(7 / 30, 3)}.get(word)
+    if m.group(4):
+        n = 2 if m.group(4).lower() == "other" else _num(m.group(4))
+        unit = m.group(5).lower().rstrip("s")
+        return round(1 / (n * _EVERY[unit]), 3)
+    words = frequency.lower().split()
+    return round(1 / (_ORDINAL_EVERY[words[1]] * _EVERY[words[2]]), 3)
+
+
+def course_days(course: str | None) -> float | None:
+    """Days of a `course` as `schedule` writes it ("4 weeks" 28, "2 months" 60)."""
+    m = re.fullmatch(r"(\d+) (day|week|month)s?", course or "")
+    return float(int(m.group(1)) * _DAYS[m.group(2)]) if m else None
+
+
 # What the words right before an amount say it is, when it is not simply the dose given: a bound ("up to 2 mg/kg",
 # "(max 50 mg)", "> 0.5 mg/kg"), an estimate ("approximately 25 mg"), a statistic ("a mean dose of 0.6 mg/kg") or a
 # sum over the course ("a total dose of 180 mg"). Not "more/less than" or "the minimum": in results they compare
