@@ -1113,6 +1113,10 @@ def test_a_frequency_as_administrations_per_week(frequency, expected):
     ("Esketamine 56 mg was given 2 times/week for 2 months.", [("2 times/week", 2.0, "2 months", 60.0)]),
     ("Patients took esketamine 15 mg/day.", [("daily", 7.0, None, None)]),  # the unit says daily
     ("A single dose of ketamine 0.5 mg/kg was given.", [(None, None, None, None)]),
+    ("Six ketamine infusions (0.5 mg/kg) on a Monday-Wednesday-Friday schedule.",
+     [("monday-wednesday-friday", 3.0, None, None)]),  # days of the week
+    ("Ketamine 0.5 mg/kg on Monday, Wednesday, and Friday for 2 weeks.",
+     [("monday, wednesday, and friday", 3.0, "2 weeks", 14.0)]),
 ])
 def test_doses_carry_their_schedule_as_numbers(sentence, expected):
     doses = Extractor(with_model=False).one("Doses\n" + sentence).doses

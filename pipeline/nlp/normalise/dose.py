@@ -8,11 +8,14 @@ import re
 from pipeline.nlp.rules import NUMWORDS
 
 MASS_TO_MG = {"mg": 1.0, "µg": 1e-3, "ng": 1e-6, "g": 1000.0}
+_WEEKDAY = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+# how often: "twice weekly", "3 times/week", "daily", "every 3 days", "every other day", "Monday-Wednesday-Friday"
 FREQ = re.compile(r"\b(once|twice|thrice|three times|two times|four times|(?:\d+\s*[-\u2013]\s*)?\d+\s*(?:times|x))"
                   r"(?:\s*/\s*|\s+(?:a|per|each)\s+|\s+)(daily|day|weekly|week|monthly|month)\b|"
                   r"\b(daily|weekly|biweekly|fortnightly|monthly)\b|"
                   r"\bevery\s+(?:(\d+|other|two|three|four|six|eight|twelve)\s+(days?|weeks?|hours?|h)|"
-                  r"(?:other|second|third|fourth)\s+(?:day|week))\b",
+                  r"(?:other|second|third|fourth)\s+(?:day|week))\b|"
+                  rf"\b(?:{_WEEKDAY})(?:\s*(?:[-\u2013,/]|,?\s*and\b)\s*(?:{_WEEKDAY})){{1,6}}\b",
                   re.IGNORECASE)
 # a measurement's schedule, not the dose's: "pain scores were recorded every 6 hours", "MADRS was assessed weekly"
 MONITORED = re.compile(r"\b(?:record\w*|assess\w*|measur\w*|monitor\w*|check\w*|collect\w*|evaluat\w*|obtain\w*|"
@@ -174,6 +177,9 @@ def per_week(frequency: str | None) -> float | None:
         n = 2 if m.group(4).lower() == "other" else _num(m.group(4))
         unit = m.group(5).lower().rstrip("s")
         return round(1 / (n * _EVERY[unit]), 3)
+    days = re.findall(_WEEKDAY, frequency, re.IGNORECASE)
+    if days:
+        return float(len(days))  # "monday-wednesday-friday": three days a week
     words = frequency.lower().split()
     return round(1 / (_ORDINAL_EVERY[words[1]] * _EVERY[words[2]]), 3)
 
