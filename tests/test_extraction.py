@@ -1095,6 +1095,18 @@ def test_hours_and_the_minutes_past_them_are_one_time_point(sentence, expected):
     assert [(m.text, m.attrs["hours"]) for m in found if m.label == "TIMEPOINT"] == expected
 
 
+@pytest.mark.parametrize("sentence,expected", [
+    ("Participants received 12 mg of RE\u2010104 subcutaneously.", [("12 mg", "re-104")]),  # a code after the dose
+    ("Esketamine 56 mg or 10 mg of TS-134 was given.", [("56 mg", "esketamine"), ("10 mg", "ts-134")]),
+    ("Patients received 25 mg of COMP360.", [("25 mg", "psilocybin")]),  # a code the vocabulary knows
+    ("Ketamine was given. Then 75mg, 125mg or 225mg of EMP-01.",
+     [("75mg", "emp-01"), ("125mg", "emp-01"), ("225mg", "emp-01")]),  # a list's code is each dose's
+    ("Ketamine 0.5 mg/kg and 12 mg of BPL-003.", [("0.5 mg/kg", "ketamine"), ("12 mg", "5-meo-dmt")]),
+])
+def test_a_development_code_after_a_dose_is_its_drug(sentence, expected):
+    assert [(d.text, d.drug) for d in Extractor(with_model=False).one("Doses\n" + sentence).doses] == expected
+
+
 @pytest.mark.parametrize("frequency,expected", [
     ("twice weekly", 2), ("twice a week", 2), ("2 times/week", 2), ("3x/week", 3), ("three times weekly", 3),
     ("daily", 7), ("twice daily", 14), ("three times a day", 21), ("every 6 hours", 28), ("every 6 h", 28),

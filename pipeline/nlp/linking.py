@@ -85,15 +85,33 @@ NOT_A_DRUG_FORM = re.compile(r"(?:ly|ed|ing)$")
 
 # a development code right before a dose: "doses of XY204 (10 to 30 mg)", "GH001 12 mg", "KET01 160 mg/day"; the
 # vocabulary cannot know every code, and the dose is that compound's, not the nearest known drug's
-DRUG_CODE_BEFORE = re.compile(r"(?<!group )(?<!arm )(?<!cohort )(?<!Group )\b([A-Z]{2,5}-?\d{2,4})\s*(?:\(\s*)?$")
+DRUG_CODE_BEFORE = re.compile(r"(?<!group )(?<!arm )(?<!cohort )(?<!Group )\b([A-Z]{2,5}[-\u2010\u2011]?\d{2,4})\s*"
+                              r"(?:\(\s*)?$")
+# "12 mg of BPL-003": a development code named right after the amount is its drug
+DRUG_CODE_AFTER = re.compile(r"\s+of\s+([A-Z]{2,5}[-\u2010\u2011]?\d{2,4})\b")
+DOSE_LIST_GAP = re.compile(r"\s*(?:,|/|\bor\b|\band\b|,\s*(?:or|and)\b)\s*", re.IGNORECASE)
+
+
+def _code_name(code: str) -> str:
+    """A development code as a drug name: lower case, one hyphen ("BPL‐003" -> "bpl-003")."""
+    return re.sub("[\u2010\u2011]", "-", code).lower()
 
 
 def unlisted_drug(dose: Mention, mentions: list[Mention], text: str) -> str | None:
-    """The drug of a dose that follows a drug code, or another dose and a drug name the vocabulary does not know;
-    else None."""
+    """The drug of a dose that a drug code follows ("12 mg of BPL-003") or that follows a drug code, or another dose
+    and a drug name the vocabulary does not know; else None."""
+    last = dose  # "75, 125 or 225 mg of EMP-01": the code after a list of doses is each one's ...
+    named = any(m.label == "DRUG" and text[m.end:dose.start].strip(" (") == "" for m in mentions)
+    for nxt in sorted((m for m in mentions if m.label == "DOSE" and m.start >= dose.end), key=lambda m: m.start):
+        if named or not DOSE_LIST_GAP.fullmatch(text, last.end, nxt.start):
+            break  # ... but not of "esketamine 56 mg or 10 mg of TS-134"
+        last = nxt
+    after = DRUG_CODE_AFTER.match(text, last.end)
+    if after and not any(after.start(1) <= m.start < after.end(1) for m in mentions if m.label == "DRUG"):
+        return _code_name(after.group(1))
     code = DRUG_CODE_BEFORE.search(text, max(0, dose.start - 20), dose.start)
     if code and not any(code.start() <= m.start < dose.start for m in mentions if m.label in ("DRUG", "DOSE")):
-        return code.group(1).lower()
+        return _code_name(code.group(1))
     earlier = [m for m in mentions if m.label in ("DOSE", "DRUG") and m.sent_index == dose.sent_index
                and m.end <= dose.start]
     if not earlier or max(earlier, key=lambda m: m.end).label != "DOSE":
