@@ -1157,6 +1157,33 @@ def test_losing_to_an_active_treatment_and_other_comparisons(sentence, expected)
     assert stance._polarity("efficacy", sentence)[0] == expected
 
 
+@pytest.mark.parametrize("sentence,claim,expected", [
+    # from an audit of the corpus rows: negations the cues did not know read as support ("effective", "efficacy")
+    ("Our results suggest that fixed low-dose esketamine is not effective in TRD.", "antidepressant_efficacy",
+     "conflicts"),
+    ("Our meta-analysis suggests a lack of clinical efficacy of ketamine in depression.", "antidepressant_efficacy",
+     "conflicts"),
+    # an effect absent against one target speaks against that target only
+    ("Esketamine's efficacy as an add-on is modest in depression and is absent against suicidality itself.",
+     "suicidal_ideation", "conflicts"),
+    ("Esketamine's efficacy as an add-on is modest in depression and is absent against suicidality itself.",
+     "antidepressant_efficacy", "supports"),
+    ("Ketamine reduced depressive symptoms after two ineffective antidepressant trials (p < 0.01).",
+     "antidepressant_efficacy", "supports"),  # the treatments failed before are no cue against the drug
+])
+def test_negations_of_efficacy_and_an_effect_absent_against_one_target(sentence, claim, expected):
+    c = load_catalogue().get(claim)
+    assert stance._polarity(c.profile, sentence, c.topic)[0] == expected
+
+
+def test_the_limitations_of_a_study_are_no_finding():
+    text = ("Ketamine for treatment-resistant depression in practice\nMETHODS: Adults with TRD received ketamine. "
+            "RESULTS: Depressive symptoms improved significantly (p < 0.001). Our limitations included a lack of a "
+            "control group, necessitating caution about conclusions of efficacy.")
+    sentences = {text[f.start:f.end] for f in _assess(text) if f.claim_id == "antidepressant_efficacy"}
+    assert sentences == {"RESULTS: Depressive symptoms improved significantly (p < 0.001)."}
+
+
 @pytest.mark.parametrize("result", [
     "The MADRS suicidal thoughts item fell significantly more with esketamine than placebo at 4 hours (p = 0.01).",
     "Suicidal ideation (MADRS item 10) decreased significantly from baseline to 24 hours (p = 0.003).",

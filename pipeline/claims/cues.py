@@ -29,7 +29,16 @@ NEGATIVE = re.compile(r"\bno (?:statistically )?significant|\bnot (?:statistical
                       r"\bno better than|\b(?:does|did|do) not (?:provide|offer|confer|add) (?:any )?(?:additional |"
                       r"further |significant )?(?:advantage|benefit)|\bno (?:added|additional) (?:benefit|advantage)|"
                       r"\bnot (?:a )?useful\b|\bmarginal (?:efficacy|benefits?|improvements?|antidepressant)|"
-                      r"\b(?:were|was) marginal\b", T)
+                      r"\b(?:were|was) marginal\b|"
+                      # "is not effective in TRD", "a lack of clinical efficacy" ("ineffective" mostly describes
+                      # the treatments a patient failed before)
+                      r"\b(?:is|are) not (?:clinically )?(?:effective|efficacious)\b|"
+                      r"\black of (?:clinical |antidepressant |significant |any |sustained )?(?:efficacy|"
+                      r"effectiveness|benefit|improvement|response)\b", T)
+# an effect absent against one target: a negative cue only for the claim whose topic it names ("efficacy ... is
+# modest in TRD ... and is absent against suicidality itself" speaks against suicidality, not depression)
+ABSENT_AGAINST = re.compile(r"\b(?:is|was|are|were|remained|being) (?:\w+ )?absent (?:against|for|on|in) "
+                            r"([^.;,()]{1,50})", T)
 POSITIVE = re.compile("|".join([
     r"\bhigher\b", r"\bin remission\b", r"\bNNTs?\b", r"\bmet (?:a |the )?criteri", r"\bremitted\b",
     # not "the clinics responded to the survey request"

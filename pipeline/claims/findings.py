@@ -184,7 +184,10 @@ NOT_A_FINDING = re.compile("|".join([
     r"\b(?:(?<=^)|(?<=^a )|(?<=^results: a )|(?<=^there was a )|(?<=^a statistical )|(?<=^there was a statistical ))"
     r"trend(?:ed)? (?:toward|towards|to)\b",
     # how the benefit comes about, not whether there is one
-    r"\bmechanisms? (?:whereby|by which|through which|underlying)\b"]), T)
+    r"\bmechanisms? (?:whereby|by which|through which|underlying)\b",
+    # the study's limits: "Our limitations included a lack of a control group, ..."
+    r"\b(?:(?<=^)|(?<=^conclusions: )|(?<=^discussion: ))(?:(?:our|the|main|major|key|one|several|potential|"
+    r"other|study|important) )*limitations?\b(?! (?:of|to) (?:the )?(?:dose|use|treatment))"]), T)
 
 # The treatment itself associated (or not) with the benefit is a finding, not a predictor: "ketamine was also
 # associated with reduction in depressive symptoms", "infusions were not associated with higher remission".

@@ -29,6 +29,7 @@ from pipeline.claims.comparisons import (
     within_drug_comparison,
 )
 from pipeline.claims.cues import (
+    ABSENT_AGAINST,
     DEPRESSION_WORDS,
     DRUG_WORDS,
     OTHER_CONDITION,
@@ -203,6 +204,7 @@ def _polarity(profile: str, sentence: str, topic: tuple[re.Pattern, ...] = (),
         if DRUG_LOSES.search(sentence) or active_no_difference(sentence, controlled):
             return None, []
         neg, pos = efficacy_negatives(sentence, controlled), POSITIVE.findall(sentence)
+        neg += [m.group() for m in ABSENT_AGAINST.finditer(sentence) if any(rx.search(m.group(1)) for rx in topic)]
     if neg:
         return "conflicts", neg[:3]
     if pos:
