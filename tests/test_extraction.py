@@ -987,6 +987,7 @@ def test_names_indications_and_benefits_are_no_adverse_events(extractor, sentenc
     "Elderly patients with and without preoperative cognitive impairment were enrolled.",
     "Ketamine helped patients suffering from psychiatric distress.",
     "Patients diagnosed with delirium tremens received ketamine.",
+    "She was administered metoclopramide because of nausea.",  # why a drug was given
 ])
 def test_the_condition_of_who_was_treated_is_no_adverse_event(sentence):
     """GUIDELINES: the disease being treated, and who was enrolled, are not annotated (rules only, so that the
@@ -1000,6 +1001,8 @@ def test_the_condition_of_who_was_treated_is_no_adverse_event(sentence):
     ("Two patients were hypertensive after the infusion.", "hypertensive"),  # a predicate, not who they are
     ("Hypertension developed in two patients after ketamine infusion for depression.", "Hypertension"),
     ("Ketamine infusion for depression was followed by hypertension in two patients.", "hypertension"),
+    ("Ketamine was discontinued because of nausea.", "nausea"),  # why a drug was stopped: its effect
+    ("He received ketamine and was withdrawn from the study due to hypertension.", "hypertension"),
     ("A woman with ketamine-induced cystitis was referred.", "ketamine-induced cystitis"),  # the drug's own harm
     ("Patients with ketamine-induced cystitis were referred.", "ketamine-induced cystitis"),
 ])

@@ -165,8 +165,10 @@ INDICATION_LIST = re.compile(r"\bindications?,?\s+(?:including|such as|for)\b[^.
 INDICATION_BEFORE = re.compile(r"(?:\b(?:(?:treated|prescribed|indicated|administered|received|receiving|taking|took|"
                                r"started|initiated)\b|\b(?:treatment|therapy) with\b"
                                r"|\b(?:therapy|infusion|injection|instillation)(?= for\b))"
-                               r"(?:(?!\b(?:risk|required|needed|monitored|screened)\b)[^.;:]){0,50}"
-                               r"\bfor|\b(?:for|in) the (?:treatment|management|prevention) of) "
+                               r"(?:(?!\b(?:risk|required|needed|monitored|screened|discontinu\w*|stopp\w*|"
+                               r"withdr\w*|terminat\w*|interrupt\w*|ceas\w*|halted|switched)\b)[^.;:]){0,50}"
+                               r"(?:\bfor|\bbecause of|\bdue to|\bowing to)"
+                               r"|\b(?:for|in) the (?:treatment|management|prevention) of) "
                                # modifiers only: not "for depression developed cystitis", "for years developed"
                                r"(?:(?!(?!suspected\b|presumed\b)[\w-]*(?:induced|associated|related|ed|ing)\b)(?!(?:years|months|weeks|days)\b)"
                                r"[\w-]+ (?:\([\w-]{1,8}\) )?){0,2}$", re.IGNORECASE)
