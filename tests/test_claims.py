@@ -1176,6 +1176,33 @@ def test_negations_of_efficacy_and_an_effect_absent_against_one_target(sentence,
     assert stance._polarity(c.profile, sentence, c.topic)[0] == expected
 
 
+@pytest.mark.parametrize("sentence", [
+    # from an audit of the corpus rows: what a paper does or others found, read as its own finding
+    "CONCLUSIONS: This is the first trial to present dose-response data of ketamine efficacy in depressed subjects.",
+    "CONCLUSIONS: It introduces an innovative approach to ketamine, significantly advancing treatment of depression.",
+    "RESULTS: Several randomized clinical trials have shown its effectiveness in reducing the symptoms of depression.",
+    "RESULTS: Treatment modalities including ketamine were examined to determine their antidepressant effects.",
+    "RESULTS: To address depression, a team was charged with developing a ketamine program with improvement cycles.",
+])
+def test_what_a_paper_does_or_others_found_is_no_finding(sentence):
+    text = ("Ketamine in depression\nMETHODS: Adults with major depressive disorder received ketamine. " + sentence)
+    assert [f for f in _assess(text) if f.claim_id == "antidepressant_efficacy"] == []
+
+
+def test_a_paper_presenting_a_review_is_a_narrative_review():
+    from pipeline.claims.design import NARRATIVE
+
+    assert NARRATIVE.search("In this article, we present a review of glutamate-modulating drugs.")
+    assert not NARRATIVE.search("We present a systematic review and meta-analysis of ketamine trials.")
+
+
+def test_patients_no_longer_in_remission_are_no_remission_cue():
+    from pipeline.claims.cues import POSITIVE
+
+    assert [m.group() for m in POSITIVE.finditer("For patients no longer in remission, dosing changed.")] == []
+    assert POSITIVE.search("Most patients were in remission at week 4.")
+
+
 def test_the_limitations_of_a_study_are_no_finding():
     text = ("Ketamine for treatment-resistant depression in practice\nMETHODS: Adults with TRD received ketamine. "
             "RESULTS: Depressive symptoms improved significantly (p < 0.001). Our limitations included a lack of a "

@@ -40,7 +40,8 @@ NEGATIVE = re.compile(r"\bno (?:statistically )?significant|\bnot (?:statistical
 ABSENT_AGAINST = re.compile(r"\b(?:is|was|are|were|remained|being) (?:\w+ )?absent (?:against|for|on|in) "
                             r"([^.;,()]{1,50})", T)
 POSITIVE = re.compile("|".join([
-    r"\bhigher\b", r"\bin remission\b", r"\bNNTs?\b", r"\bmet (?:a |the )?criteri", r"\bremitted\b",
+    r"\bhigher\b", r"\b(?<!longer )(?<!not )in remission\b",  # not "no longer in remission"
+    r"\bNNTs?\b", r"\bmet (?:a |the )?criteri", r"\bremitted\b",
     # not "the clinics responded to the survey request"
     r"\bresponded\b(?! to (?:the|a|an|our|this) (?:\w+ )?(?:survey|questionnaire|request|invitation|e-?mail|call|"
     r"interview)s?)",

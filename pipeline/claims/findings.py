@@ -30,16 +30,22 @@ AGENDA = re.compile(r"\bshould\b|\bfuture\b|"
                     r"\bwe (?:review|discuss|describe|summari[sz]e)\b|\bcurrently (?:in development|being)\b|"
                     r"\ba (?:recent )?(?:study|trial) by\b|\bpreviously (?:reported|shown)\b|"
                     r"\b(?:objective|aim|purpose|goal)s? (?:of this \w+ )?(?:is|was|are|were) to\b|\bto evaluate\b|"
-                    r"\b(?:evaluates|examines|investigates)\b|\bis developing\b", T)
+                    r"\b(?:evaluates|examines|investigates)\b|\bis developing\b|"
+                    # what a paper does or is first to do, not what it found: "It introduces an innovative
+                    # approach", "the first trial to present dose-response data"
+                    r"\bintroduces an? (?:innovative|novel|new)\b|\bwas charged with\b|"
+                    r"\b(?:were|was) examined to determine\b|"
+                    r"\b(?:first|only) (?:trial|study|report|paper) to (?:present|describe|examine|investigate|"
+                    r"evaluate|report|explore)\b", T)
 # Others' work, the state of the field and calls for research (GUIDELINES: statements citing other work), unless
 # the part reports numbers: then it is a review's own pooled result ("of the 12 studies that reported on response,
 # 10 found a significant benefit") or a finding with a trailing call ("... and this highlights the need for ...").
 # The literature in the present tense ("imaging studies suggest that ...") is others' work too: a review tells its
 # own pooled findings in the past ("studies reported improvements").
 OTHERS_WORK = re.compile("|".join([
-    r"\b(?:recent|previous|prior|earlier|several|many|some|other|numerous) (?:\w+ )?(?:studies|trials|research|"
-    r"reports)\b[^.;]{0,40}?\b(?:have|has) (?:\w+ )?(?:shown|demonstrated|reported|found|suggested|indicated|"
-    r"established)\b",
+    r"\b(?:recent|previous|prior|earlier|several|many|some|other|numerous|multiple|published) (?:[\w-]+ ){0,3}"
+    r"(?:studies|trials|research|reports|RCTs)\b[^.;]{0,40}?\b(?:have|has) (?:\w+ )?(?:shown|demonstrated|reported|"
+    r"found|suggested|indicated|established)\b",
     r"\bstudies have (?:\w+ )?(?:shown|demonstrated|reported|found|suggested)\b",
     r"\bha(?:s|ve) not been (?:well |adequately |fully |systematically )?(?:studied|investigated|explored|examined)\b",
     r"^(?:\w+,\s*)?[^,;]*?\b(?:needs? to be|(?:emphasi[sz]e|highlight|underscore|underline)s? the need)\b",
