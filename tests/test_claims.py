@@ -1281,6 +1281,20 @@ def test_a_population_named_only_as_an_exclusion_is_not_studied():
     assert article_facts(text, ex).populations == ["mdd"]
 
 
+@pytest.mark.parametrize("results,populations", [
+    ("Nineteen studies recruited only patients with TRD.", ["mdd"]),  # some of the review's studies
+    ("Two studies involved healthy volunteers, and one included patients with treatment-resistant depression.",
+     ["mdd"]),
+    ("A large part of them involve treatment-resistant patients (n = 14 studies).", ["mdd"]),
+    ("All patients had treatment-resistant depression.", ["trd", "mdd"]),  # the review's own population
+])
+def test_a_population_of_some_included_studies_is_not_the_reviews(results, populations):
+    text = ("Ketamine for major depressive disorder: a systematic review.\nMETHODS: We searched databases for "
+            "trials in major depressive disorder. RESULTS: " + results)
+    ex = _extractor().one(text)
+    assert article_facts(text, ex).populations == populations
+
+
 @pytest.mark.parametrize("text,suicidal", [
     ("Data from a trial in suicidal, depressed participants (n = 40) were analysed.", True),
     ("Patients with treatment-resistant depression (TRD) with suicidal ideation (SI) were randomised.", True),

@@ -99,9 +99,20 @@ DENIED_BEFORE = re.compile(r"\b(?:without|no|not|absence of)\s+(?:a\s+)?(?:(?:hi
 CLAUSE_BREAK = re.compile(r"[,;:]|\b(?:and|but|while|whereas)\s+(?:those|patients|participants|subjects|people)\b", T)
 
 
+# some of a review's included studies: "Nineteen studies recruited only patients with TRD", "a large part of them
+# involve treatment-resistant patients": a subset of the evidence, not the population the review studies
+SUBSET_OF_STUDIES = re.compile(r"(?:\b(?:\d+|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+                               r"thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|several|some|"
+                               r"few|most)\s+(?:of\s+(?:the|these)\s+)?(?:[\w-]+\s+)?(?:studies|trials|RCTs)|"
+                               r"\ba\s+(?:large\s+|small\s+)?(?:part|proportion|subset|number|minority|majority)\s+of\s+"
+                               r"(?:them|the\s+(?:included\s+)?(?:studies|trials)))\s+(?:\w+\s+)?(?:recruited|"
+                               r"included|enrolled|involv\w*|focused\s+on|were\s+(?:conducted\s+)?in)\b[^.;]*$", T)
+
+
 def _kept_out(sentence: str, start: int, end: int) -> bool:
-    """Is the population named at sentence[start:end] one the study kept out?"""
-    if DENIED_BEFORE.search(sentence, max(0, start - 40), start):
+    """Is the population named at sentence[start:end] one the study kept out, or only some of the studies a review
+    included?"""
+    if DENIED_BEFORE.search(sentence, max(0, start - 40), start) or SUBSET_OF_STUDIES.search(sentence, 0, start):
         return True
     left = max((b.end() for b in CLAUSE_BREAK.finditer(sentence, 0, start)), default=0)
     right = next((b.start() for b in CLAUSE_BREAK.finditer(sentence, end)), len(sentence))
