@@ -702,6 +702,17 @@ def test_a_predictor_study_speaks_on_efficacy_only_through_tested_results():
                                                  "was significant (p < 0.001)."]
 
 
+def test_what_the_drug_itself_did_is_a_finding_of_a_predictor_study():
+    text = ("Esketamine and white matter: a diffusion tensor imaging study predicting response.\n"
+            "METHODS: Forty patients with major depressive disorder received esketamine. RESULTS: "
+            "Esketamine effectively reduced depression, anxiety, and suicidal ideation scores.")
+    ex = _extractor().one(text)
+    facts = article_facts(text, ex)
+    assert facts.predictor_study
+    claims = {f.claim_id for f in stance.assess(text, ex, facts, load_catalogue())}
+    assert {"antidepressant_efficacy", "suicidal_ideation"} <= claims
+
+
 @pytest.mark.parametrize("sentence", [
     "For responders and remitters, the largest gains came by day 2.",
     "Patient remitters showed increased connectivity that decreased following treatment.",

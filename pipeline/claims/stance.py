@@ -348,8 +348,10 @@ def _judge(claim: Claim, sentence: str, parts: list[tuple[int, int]], start: int
     if claim.profile == "tolerability" and facts.prevention and PERIOPERATIVE_OUTCOME.search(sentence):
         return None  # in a surgical trial, delirium and cognition are the outcomes it tries to prevent
     judged = _claim_clauses(sentence, parts[0][0], claim, mentions) if claim.profile == "efficacy" else sentence
-    if claim.profile in ("efficacy", "durability") and facts.predictor_study and not STATS.search(judged):
-        return None  # a study of what predicts the response: only its tested results speak on efficacy
+    if claim.profile in ("efficacy", "durability") and facts.predictor_study and not STATS.search(judged) \
+            and not DRUG_DID.search(judged):
+        return None  # a study of what predicts the response: only its tested results, or what the drug itself
+        # did ("Esketamine effectively reduced depression ... scores"), speak on efficacy
     stance, cues = _polarity(claim.profile, judged, claim.topic, facts.controlled)
     if claim.profile == "durability":
         window = benefit_window(text, start, sentence, mentions, facts)
@@ -381,6 +383,13 @@ def _judge(claim: Claim, sentence: str, parts: list[tuple[int, int]], start: int
             not CLINICAL_OUTCOME.search(ENROLLED.sub(" ", sentence)):
         return None  # "non-responders showed decreased FA": a marker, not the symptoms
     return stance, cues
+
+
+# the study drug as the subject of a benefit: "Esketamine effectively reduced depression, anxiety and suicidal
+# ideation scores"
+DRUG_DID = re.compile(r"^(?:[A-Z]+: )?(?:(?:IV|intravenous|intranasal|oral|subcutaneous|single|repeated|low-dose)[ -])*"
+                      r"(?:es|ar|S-|R-)?ketamine (?:(?:infusions?|treatment|administration) )?(?:\w+ly )?"
+                      r"(?:reduced|improved|decreased|alleviated|relieved|lowered)\b", T)
 
 
 CLAUSE_BREAK = re.compile(r",?\s+(?:but|whereas|while|although|though)\s+|;\s+|,\s+however,?\s+", T)
