@@ -702,6 +702,13 @@ def test_a_predictor_study_speaks_on_efficacy_only_through_tested_results():
                                                  "was significant (p < 0.001)."]
 
 
+def test_abstinence_from_smoking_is_no_depression_outcome():
+    text = ("Esketamine for smoking cessation in depressed smokers.\nMETHODS: Smokers with major depressive disorder "
+            "received esketamine or placebo. RESULTS: Eight sessions of esketamine significantly improved the "
+            "continuous abstinence rates (p < 0.01).")
+    assert [f for f in _assess(text) if f.claim_id == "antidepressant_efficacy"] == []
+
+
 def test_what_the_drug_itself_did_is_a_finding_of_a_predictor_study():
     text = ("Esketamine and white matter: a diffusion tensor imaging study predicting response.\n"
             "METHODS: Forty patients with major depressive disorder received esketamine. RESULTS: "

@@ -118,7 +118,7 @@ OTHER_CONDITION = re.compile(r"\bPTSD|post-?traumatic|\banxiety|\bOCD\b|obsessiv
                              r"cognit|schizophren|psychos|\beating|anorexi|adverse|side[- ]effects?|dissociat|CADSS|"
                              r"BPRS|\bTEAEs?|psychotomimetic|sedation|blood pressure|hopeless|\bBHS\b|memory|fatigue|"
                              r"hemodynamic|heart rate|vital signs|"
-                             r"\bBFI\b|\bstress\b", T)
+                             r"\bBFI\b|\bstress\b|\babstinen\w+|\bsmoking\b|\bcigarette|\bnicotine\b", T)
 # not the MADRS's suicide item ("MADRS-SI", "MADRS suicidal thoughts item", "MADRS item 10"): that is suicidality's
 DEPRESSION_WORDS = re.compile(r"depress|\bMADRS(?![- ]SI\b)(?!\s+(?:suicid\w*|item\s*10)\b"
                               r"(?![^.;,()]{0,15}\band\s+total\b))|"
