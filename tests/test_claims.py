@@ -702,6 +702,23 @@ def test_a_predictor_study_speaks_on_efficacy_only_through_tested_results():
                                                  "was significant (p < 0.001)."]
 
 
+@pytest.mark.parametrize("sentence,expected", [
+    # a moderator's null is no evidence against the drug
+    ("We found a significant main effect of time on QIDS-SR16 scores (p < 0.001), but no significant group-by-time "
+     "interaction (p = 0.895), suggesting that comorbid PTSD did not impact the antidepressant effectiveness of "
+     "ketamine.", "supports"),
+    ("Ketamine did not improve depressive symptoms compared with placebo (p = 0.40).", "conflicts"),
+])
+def test_a_moderators_null_is_not_the_drugs(sentence, expected):
+    assert stance._polarity("efficacy", sentence)[0] == expected
+
+
+def test_a_response_by_treatment_interaction_is_a_moderators_result():
+    assert NOT_A_FINDING.search("While no significant response × treatment interaction emerged for vigilance, a "
+                                "meta-analysis showed a pooled difference between responders and non-responders.")
+    assert not NOT_A_FINDING.search("The group-by-time interaction was significant for MADRS (p = 0.01).")
+
+
 def test_abstinence_from_smoking_is_no_depression_outcome():
     text = ("Esketamine for smoking cessation in depressed smokers.\nMETHODS: Smokers with major depressive disorder "
             "received esketamine or placebo. RESULTS: Eight sessions of esketamine significantly improved the "

@@ -70,10 +70,17 @@ def only_non_significant(sentence: str) -> bool:
     return bool(ps) and all(op in "=>≥" and v >= 0.05 for op, v in ps) and not SIGNIFICANT.search(sentence)
 
 
+MODERATOR_NULL = re.compile(r"\b(?:did|does|do) not (?:impact|affect|influence|alter|modify|moderate) (?:the )?"
+                            r"(?:\w+ )?(?:effectiveness|efficacy|effects?|response)\b", re.IGNORECASE)
+
+
 def efficacy_negatives(sentence: str, controlled: bool) -> list[str]:
     """Negative cues that speak against efficacy. "No difference" between two active treatments, doses or
     subgroups (ECT vs ketamine, unipolar vs bipolar) is no evidence against the drug; in an uncontrolled study
     "did not differ" compares such groups too; "no differences in dissociative side effects" is about safety."""
+    if MODERATOR_NULL.search(sentence):
+        return []  # "no significant group-by-time interaction, suggesting that comorbid PTSD did not impact the
+        # antidepressant effectiveness of ketamine": the null is the moderator's, the effect stands
     neg = [m.group() for m in NEGATIVE.finditer(sentence) if not SIDE_EFFECT_TARGET.search(sentence[m.end():])
            and not OTHER_THINGS.search(sentence[:m.start()].rsplit(";", 1)[-1])]
     if only_non_significant(sentence):

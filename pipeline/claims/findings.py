@@ -191,6 +191,11 @@ NOT_A_FINDING = re.compile("|".join([
     r"trend(?:ed)? (?:toward|towards|to)\b",
     # how the benefit comes about, not whether there is one
     r"\bmechanisms? (?:whereby|by which|through which|underlying)\b",
+    # a moderator's interaction, not the treatment's: "no significant response x treatment interaction"; "a
+    # group-by-time interaction" is the trial's (and "no significant interaction between" two outcomes' pooled
+    # effects was read as their null)
+    r"\b(?:response|responder|sex|gender|age|baseline|subtype)\s*(?:×|x|by|-by-)\s*(?:treatment|time|group)"
+    r"\s+interaction",
     # the study's limits: "Our limitations included a lack of a control group, ..."
     r"\b(?:(?<=^)|(?<=^conclusions: )|(?<=^discussion: ))(?:(?:our|the|main|major|key|one|several|potential|"
     r"other|study|important) )*limitations?\b(?! (?:of|to) (?:the )?(?:dose|use|treatment))"]), T)
