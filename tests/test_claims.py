@@ -1075,6 +1075,19 @@ def test_a_procedure_the_participants_underwent_is_methods_unless_a_result_is_re
     assert sentence_roles(sents, [None] * len(sents))[4:6] == ["methods", "methods"]
 
 
+def test_an_observation_in_the_first_person_or_as_an_event_is_a_result():
+    from pipeline.nlp.context import sentence_roles
+
+    sents = ["Title", "Suicide treatments take weeks to work.", "This open-label trial tested esketamine.",
+             "We noted a rapid and enduring effect of esketamine on suicidality.",
+             "There was an immediate drop in suicidality 24 h after the first dose.",
+             "We previously found that ketamine reduces suicidal thoughts.", "More trials are needed.",
+             "Esketamine may help."]
+    assert sentence_roles(sents, [None] * len(sents))[3:5] == ["results", "results"]
+    sents[3] = "We previously found that ketamine reduces suicidal thoughts."
+    assert sentence_roles(sents, [None] * len(sents))[3] == "background"  # earlier work stays background
+
+
 def test_a_reduction_the_drug_counteracts_is_an_increase_and_cytokines_are_markers():
     from pipeline.claims.stance import MARKER_RESULT
 

@@ -81,7 +81,12 @@ INLINE_HEADER = re.compile(rf"(?<![A-Z])\s\(?\s*(?=(?:[A-Z][\w-]* ){{0,3}}?(?:{S
 HEADER_LABEL = re.compile(rf"(?:{SECTION_WORD})(?: AND (?:{SECTION_WORD}))?(?=:)")
 RESULT_CUES = re.compile(r"\bp\s*[<=>≤]|\b95%\s*CI\b|\b(?:significant(?:ly)?|reduced|improved|increased|decreased|"
                          r"was associated|were associated|respond(?:ed|ers)|remission was|odds ratio|hazard ratio|"
-                         r"mean difference|effect size|SMD|compared with|versus|vs)\b", re.IGNORECASE)
+                         r"mean difference|effect size|SMD|compared with|versus|vs)\b|"
+                         # an observation told in the first person or as an event: "We noted a rapid and enduring
+                         # effect", "There was an immediate drop in suicidality" (not "we previously found")
+                         r"(?<!previously )(?<!have )\bwe (?:noted|observed|found|saw|detected)\b|"
+                         r"\bthere (?:was|were) an? (?:\w+ )?(?:drop|decrease|reduction|improvement|decline|fall)\b",
+                         re.IGNORECASE)
 CONCLUSION_CUES = re.compile(r"^\s*(?:in conclusion|in summary|overall|taken together|these (?:findings|results|data)|"
                              r"our (?:findings|results|data)|this study (?:shows|demonstrates|suggests|provides)|"
                              r"we conclude)", re.IGNORECASE)
