@@ -708,14 +708,26 @@ def test_a_predictor_study_speaks_on_efficacy_only_through_tested_results():
      "interaction (p = 0.895), suggesting that comorbid PTSD did not impact the antidepressant effectiveness of "
      "ketamine.", "supports"),
     ("Ketamine did not improve depressive symptoms compared with placebo (p = 0.40).", "conflicts"),
+    # from a review of the first version: the drug's own null beside a moderator's still conflicts
+    ("Ketamine was not superior to placebo on MADRS at day 7 (p = 0.40); concomitant benzodiazepines did not alter "
+     "the antidepressant effect.", "conflicts"),
+    ("MADRS change did not differ from placebo (p = 0.52), and comorbid anxiety did not affect the treatment "
+     "response.", "conflicts"),
+    ("Ketamine was superior to midazolam for MADRS (p = 0.01), with no significant sex-by-treatment interaction.",
+     "supports"),
+    # the treatments a patient failed before are no cue against the drug
+    ("In patients with a lack of response to at least two antidepressants, ketamine significantly reduced MADRS "
+     "scores (p < 0.001).", "supports"),
+    ("In patients in whom conventional antidepressants are not effective, ketamine produced a rapid response.",
+     "supports"),
 ])
 def test_a_moderators_null_is_not_the_drugs(sentence, expected):
     assert stance._polarity("efficacy", sentence)[0] == expected
 
 
-def test_a_response_by_treatment_interaction_is_a_moderators_result():
-    assert NOT_A_FINDING.search("While no significant response × treatment interaction emerged for vigilance, a "
-                                "meta-analysis showed a pooled difference between responders and non-responders.")
+def test_a_difference_between_responders_and_non_responders_is_a_predictors_result():
+    assert NOT_A_FINDING.search("A meta-analysis showed a significant pooled mean difference between ketamine "
+                                "responders and non-responders.")
     assert not NOT_A_FINDING.search("The group-by-time interaction was significant for MADRS (p = 0.01).")
 
 
@@ -1084,8 +1096,11 @@ def test_an_observation_in_the_first_person_or_as_an_event_is_a_result():
              "We previously found that ketamine reduces suicidal thoughts.", "More trials are needed.",
              "Esketamine may help."]
     assert sentence_roles(sents, [None] * len(sents))[3:5] == ["results", "results"]
-    sents[3] = "We previously found that ketamine reduces suicidal thoughts."
-    assert sentence_roles(sents, [None] * len(sents))[3] == "background"  # earlier work stays background
+    for earlier in ("We previously found that ketamine reduces suicidal thoughts.",
+                    "Previously, we found that ketamine reduces suicidal thoughts.",
+                    "In a prior study, we observed that ketamine reduces suicidal thoughts."):
+        sents[3] = earlier
+        assert sentence_roles(sents, [None] * len(sents))[3] == "background"  # earlier work stays background
 
 
 def test_a_reduction_the_drug_counteracts_is_an_increase_and_cytokines_are_markers():
@@ -1218,6 +1233,8 @@ def test_losing_to_an_active_treatment_and_other_comparisons(sentence, expected)
      "antidepressant_efficacy", "supports"),
     ("Ketamine reduced depressive symptoms after two ineffective antidepressant trials (p < 0.01).",
      "antidepressant_efficacy", "supports"),  # the treatments failed before are no cue against the drug
+    ("After ketamine, suicidal ideation was absent in 54% of suicidal patients (p < 0.01).", "suicidal_ideation",
+     "supports"),  # a symptom absent in patients is a benefit
 ])
 def test_negations_of_efficacy_and_an_effect_absent_against_one_target(sentence, claim, expected):
     c = load_catalogue().get(claim)
@@ -1233,8 +1250,17 @@ def test_negations_of_efficacy_and_an_effect_absent_against_one_target(sentence,
     "RESULTS: To address depression, a team was charged with developing a ketamine program with improvement cycles.",
 ])
 def test_what_a_paper_does_or_others_found_is_no_finding(sentence):
+    """(Our own pooled trials are not others': "Our meta-analysis of multiple randomized trials has shown ..."
+    stays a finding, see the test below.)"""
     text = ("Ketamine in depression\nMETHODS: Adults with major depressive disorder received ketamine. " + sentence)
     assert [f for f in _assess(text) if f.claim_id == "antidepressant_efficacy"] == []
+
+
+def test_our_meta_analysis_of_multiple_trials_is_our_finding():
+    text = ("Ketamine in depression: a meta-analysis\nMETHODS: We pooled placebo-controlled trials in major "
+            "depressive disorder. RESULTS: Our meta-analysis of multiple randomized placebo-controlled trials has "
+            "shown that ketamine significantly reduces depressive symptoms (SMD -0.8, p < 0.001).")
+    assert [f for f in _assess(text) if f.claim_id == "antidepressant_efficacy"]
 
 
 def test_a_paper_presenting_a_review_is_a_narrative_review():
@@ -1242,6 +1268,7 @@ def test_a_paper_presenting_a_review_is_a_narrative_review():
 
     assert NARRATIVE.search("In this article, we present a review of glutamate-modulating drugs.")
     assert not NARRATIVE.search("We present a systematic review and meta-analysis of ketamine trials.")
+    assert not NARRATIVE.search("Here we present an overview of safety data from five randomized trials.")
 
 
 def test_patients_no_longer_in_remission_are_no_remission_cue():
@@ -1335,6 +1362,7 @@ def test_a_population_named_only_as_an_exclusion_is_not_studied():
      ["mdd"]),
     ("A large part of them involve treatment-resistant patients (n = 14 studies).", ["mdd"]),
     ("All patients had treatment-resistant depression.", ["trd", "mdd"]),  # the review's own population
+    ("Nine RCTs involving 612 patients with treatment-resistant depression were included.", ["trd", "mdd"]),
 ])
 def test_a_population_of_some_included_studies_is_not_the_reviews(results, populations):
     text = ("Ketamine for major depressive disorder: a systematic review.\nMETHODS: We searched databases for "

@@ -72,17 +72,24 @@ def only_non_significant(sentence: str) -> bool:
 
 MODERATOR_NULL = re.compile(r"\b(?:did|does|do) not (?:impact|affect|influence|alter|modify|moderate) (?:the )?"
                             r"(?:\w+ )?(?:effectiveness|efficacy|effects?|response)\b", re.IGNORECASE)
+INTERACTION_AFTER = re.compile(r"[^.;]{0,40}?\binteraction\b", re.IGNORECASE)
+MODERATOR_INTERACTION = re.compile(r"\s*(?:(?:main|interaction) effects? of |(?:an? |the )?)?(?:response|responder|"
+                                   r"sex|gender|age|baseline|subtype)\s*(?:×|x|by|-by-)\s*(?:treatment|time|group)\b",
+                                   re.IGNORECASE)
 
 
 def efficacy_negatives(sentence: str, controlled: bool) -> list[str]:
     """Negative cues that speak against efficacy. "No difference" between two active treatments, doses or
     subgroups (ECT vs ketamine, unipolar vs bipolar) is no evidence against the drug; in an uncontrolled study
     "did not differ" compares such groups too; "no differences in dissociative side effects" is about safety."""
-    if MODERATOR_NULL.search(sentence):
-        return []  # "no significant group-by-time interaction, suggesting that comorbid PTSD did not impact the
-        # antidepressant effectiveness of ketamine": the null is the moderator's, the effect stands
+    moderated = bool(MODERATOR_NULL.search(sentence))
+    # a null interaction that is a moderator's says nothing against the drug: "no significant group-by-time
+    # interaction, suggesting that comorbid PTSD did not impact the antidepressant effectiveness", "no significant
+    # sex-by-treatment interaction"; the sentence's other nulls still count
     neg = [m.group() for m in NEGATIVE.finditer(sentence) if not SIDE_EFFECT_TARGET.search(sentence[m.end():])
-           and not OTHER_THINGS.search(sentence[:m.start()].rsplit(";", 1)[-1])]
+           and not OTHER_THINGS.search(sentence[:m.start()].rsplit(";", 1)[-1])
+           and not MODERATOR_INTERACTION.match(sentence, m.end())
+           and not (moderated and INTERACTION_AFTER.match(sentence, m.end()))]
     if only_non_significant(sentence):
         neg.append("no difference (p >= 0.05)")
     if has_control(sentence):

@@ -30,14 +30,17 @@ NEGATIVE = re.compile(r"\bno (?:statistically )?significant|\bnot (?:statistical
                       r"further |significant )?(?:advantage|benefit)|\bno (?:added|additional) (?:benefit|advantage)|"
                       r"\bnot (?:a )?useful\b|\bmarginal (?:efficacy|benefits?|improvements?|antidepressant)|"
                       r"\b(?:were|was) marginal\b|"
-                      # "is not effective in TRD", "a lack of clinical efficacy" ("ineffective" mostly describes
-                      # the treatments a patient failed before)
-                      r"\b(?:is|are) not (?:clinically )?(?:effective|efficacious)\b|"
+                      # "esketamine is not effective in TRD", "a lack of clinical efficacy"; not the treatments a
+                      # patient failed before ("a lack of response to two antidepressants", "in whom antidepressants
+                      # are not effective", "ineffective")
+                      r"\b(?:(?:es|ar)?ketamine|it)\b[^.;,]{0,40}?\b(?:is|are) not (?:clinically )?(?:effective|"
+                      r"efficacious)\b|"
                       r"\black of (?:clinical |antidepressant |significant |any |sustained )?(?:efficacy|"
-                      r"effectiveness|benefit|improvement|response)\b", T)
+                      r"effectiveness|benefit)\b(?! (?:of|from|with|to) (?:\w+ ){0,2}(?:prior|previous|other|"
+                      r"conventional|standard|first-line|antidepressants?|SSRIs?|ECT|treatments?|therap))", T)
 # an effect absent against one target: a negative cue only for the claim whose topic it names ("efficacy ... is
 # modest in TRD ... and is absent against suicidality itself" speaks against suicidality, not depression)
-ABSENT_AGAINST = re.compile(r"\b(?:is|was|are|were|remained|being) (?:\w+ )?absent (?:against|for|on|in) "
+ABSENT_AGAINST = re.compile(r"\b(?:is|was|are|were|remained|being) (?:\w+ )?absent (?:against|on) "
                             r"([^.;,()]{1,50})", T)
 POSITIVE = re.compile("|".join([
     r"\bhigher\b", r"\b(?<!longer )(?<!not )in remission\b",  # not "no longer in remission"

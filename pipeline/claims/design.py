@@ -81,7 +81,7 @@ def is_systematic_review(text: str) -> bool:
 
 NARRATIVE = re.compile(r"\b(?:narrative|literature|critical) review\b|\bthis review\b|\bwe review\b|\bin this review\b|"
                        r"\breview(?:s|ed)? (?:the|current|recent) (?:literature|evidence|findings)|"
-                       r"\b(?:we )?presents? an? (?:(?!systematic)\w+ )?(?:review|overview)\b", T)
+                       r"\b(?:we )?presents? an? (?:(?!systematic|pooled)\w+ )?review\b", T)
 ANIMAL = re.compile(r"\b(?:rats?|mice|mouse|murine|rodents?|zebrafish|primates?|macaques?|in vitro|cultured|"
                     r"cell lines?|hippocampal slices|C57BL|Sprague[- ]Dawley|Wistar)\b", T)
 HUMAN = re.compile(r"\b(?:patients?|participants?|volunteers?|adults?|subjects? with|women|men|adolescents?)\b", T)

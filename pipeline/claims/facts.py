@@ -100,13 +100,19 @@ CLAUSE_BREAK = re.compile(r"[,;:]|\b(?:and|but|while|whereas)\s+(?:those|patient
 
 
 # some of a review's included studies: "Nineteen studies recruited only patients with TRD", "a large part of them
-# involve treatment-resistant patients": a subset of the evidence, not the population the review studies
-SUBSET_OF_STUDIES = re.compile(r"(?:\b(?:\d+|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
-                               r"thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|several|some|"
-                               r"few|most)\s+(?:of\s+(?:the|these)\s+)?(?:[\w-]+\s+)?(?:studies|trials|RCTs)|"
-                               r"\ba\s+(?:large\s+|small\s+)?(?:part|proportion|subset|number|minority|majority)\s+of\s+"
-                               r"(?:them|the\s+(?:included\s+)?(?:studies|trials)))\s+(?:\w+\s+)?(?:recruited|"
-                               r"included|enrolled|involv\w*|focused\s+on|were\s+(?:conducted\s+)?in)\b[^.;]*$", T)
+# involve treatment-resistant patients", "two studies involved healthy volunteers, and one included patients with
+# TRD": a subset of the evidence, not the population the review studies ("Nine RCTs involving 612 patients with
+# TRD were included" is all of it)
+_COUNT = (r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+          r"sixteen|seventeen|eighteen|nineteen|twenty)")
+_ENROL = r"(?:recruited|included|enrolled|involv\w*|focused\s+on|were\s+(?:conducted\s+)?in)"
+SUBSET_OF_STUDIES = re.compile(
+    rf"(?:\b(?:some|several|few|most|{_COUNT})\s+of\s+(?:the|these|them)\s+(?:included\s+)?(?:studies|trials|RCTs)"
+    rf"\s+(?:\w+\s+)?{_ENROL}|"
+    r"\ba\s+(?:large\s+|small\s+)?(?:part|proportion|subset|number|minority|majority)\s+of\s+"
+    rf"(?:them|the\s+(?:included\s+)?(?:studies|trials))\s+(?:\w+\s+)?{_ENROL}|"
+    rf"\b(?:some|several|few|most|{_COUNT})\s+(?:[\w-]+\s+)?(?:studies|trials|RCTs)\s+{_ENROL}\s+only\b|"
+    rf"\b(?:and|while|whereas)\s+{_COUNT}(?:\s+(?:study|studies|trial|trials))?\s+{_ENROL})\b[^.;]*$", T)
 
 
 def _kept_out(sentence: str, start: int, end: int) -> bool:

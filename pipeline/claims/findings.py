@@ -43,7 +43,8 @@ AGENDA = re.compile(r"\bshould\b|\bfuture\b|"
 # The literature in the present tense ("imaging studies suggest that ...") is others' work too: a review tells its
 # own pooled findings in the past ("studies reported improvements").
 OTHERS_WORK = re.compile("|".join([
-    r"\b(?:recent|previous|prior|earlier|several|many|some|other|numerous|multiple|published) (?:[\w-]+ ){0,3}"
+    r"\b(?<!our )(?<!of )(?:recent|previous|prior|earlier|several|many|some|other|numerous|multiple|published) "
+    r"(?:[\w-]+ ){0,3}"
     r"(?:studies|trials|research|reports|RCTs)\b[^.;]{0,40}?\b(?:have|has) (?:\w+ )?(?:shown|demonstrated|reported|"
     r"found|suggested|indicated|established)\b",
     r"\bstudies have (?:\w+ )?(?:shown|demonstrated|reported|found|suggested)\b",
@@ -165,7 +166,7 @@ NOT_A_FINDING = re.compile("|".join([
     r"\b(?:responders|remitters)\b[^.;]{0,40}?\b(?:compared (?:with|to)|versus|vs\.?) (?:the |in )?"
     r"non[- ]?(?:responders|remitters)\b",
     r"\bnon[- ]?(?:responders|remitters)\b[^.;]{0,40}?\b(?:compared (?:with|to)|versus|vs\.?) (?:the |in )?"
-    r"(?:responders|remitters)\b", r"\bbetween (?:the )?(?:non[- ]?)?(?:responders|remitters) and\b",
+    r"(?:responders|remitters)\b", r"\bbetween (?:the )?(?:[\w-]+ )?(?:non[- ]?)?(?:responders|remitters) and\b",
     r"\b(?:responders|remitters) rather than (?:non[- ]?)?(?:responders|remitters)\b",
     r"\b(?:responders|remitters) to (?:\S+ ){1,4}?(?:showed|had|exhibited|displayed)\b",
     r"\bresponders \([^)]*\) (?:received|were given|underwent|entered|continued)\b",
@@ -191,11 +192,6 @@ NOT_A_FINDING = re.compile("|".join([
     r"trend(?:ed)? (?:toward|towards|to)\b",
     # how the benefit comes about, not whether there is one
     r"\bmechanisms? (?:whereby|by which|through which|underlying)\b",
-    # a moderator's interaction, not the treatment's: "no significant response x treatment interaction"; "a
-    # group-by-time interaction" is the trial's (and "no significant interaction between" two outcomes' pooled
-    # effects was read as their null)
-    r"\b(?:response|responder|sex|gender|age|baseline|subtype)\s*(?:×|x|by|-by-)\s*(?:treatment|time|group)"
-    r"\s+interaction",
     # the study's limits: "Our limitations included a lack of a control group, ..."
     r"\b(?:(?<=^)|(?<=^conclusions: )|(?<=^discussion: ))(?:(?:our|the|main|major|key|one|several|potential|"
     r"other|study|important) )*limitations?\b(?! (?:of|to) (?:the )?(?:dose|use|treatment))"]), T)

@@ -172,9 +172,17 @@ INDICATION_BEFORE = re.compile(r"(?:\b(?:(?:treated|prescribed|indicated|adminis
                                # modifiers only: not "for depression developed cystitis", "for years developed"
                                r"(?:(?!(?!suspected\b|presumed\b)[\w-]*(?:induced|associated|related|ed|ing)\b)(?!(?:years|months|weeks|days)\b)"
                                r"[\w-]+ (?:\([\w-]{1,8}\) )?){0,2}$", re.IGNORECASE)
-# an effect its words pin on a cause is one even as who was enrolled: "patients with ketamine-induced cystitis"
-CAUSED = re.compile(r"\w[\-\u2010](?:induced|associated|related)\b", re.IGNORECASE)
-# people named by their condition ("hypertensive woman", "agitated patients")
+# why a drug was stopped or a patient left is an effect, not an indication: "discontinued in 3 patients receiving
+# esketamine because of dissociation", "3 dropped out due to dissociation"
+STOPPED = re.compile(r"\b(?:discontinu\w*|stopp\w*|withdr\w*|terminat\w*|interrupt\w*|ceas\w*|halt\w*|switch\w*|"
+                     r"dropp\w*|drop(?:s|ped)? out|left|reduc\w*|paus\w*|delay\w*|hospitali[sz]\w*|excluded|"
+                     r"admitted)\b", re.IGNORECASE)
+# a rescue treatment for an effect: "Rescue therapy for nausea", "ondansetron injection for nausea was required"
+RESCUE = re.compile(r"\brescue\b", re.IGNORECASE)
+NEEDED_AFTER = re.compile(r"\s+(?:was|were|is|are)\s+(?:\w+\s+)?(?:needed|required|necessary)\b", re.IGNORECASE)
+# people named by their condition ("hypertensive woman", "agitated patients"), after an article, a preposition or
+# an age; not a count of them ("Hypertensive patients were more frequent after esketamine")
+PERSON_DESCRIBED = re.compile(r"(?:\b(?:a|an|the|in|of|for|with|among|to)|\d+[- ]years?[- ]old)\s+$", re.IGNORECASE)
 PERSON_AFTER = re.compile(r"\s+(?:patients?|wom[ae]n|m[ae]n|subjects?|individuals?|child(?:ren)?|infants?|adults?|"
                           r"adolescents?|boys?|girls?|males?|females?|persons?|people|participants?|mothers?)\b",
                           re.IGNORECASE)
@@ -275,7 +283,6 @@ def _not_by_context(text: str, start: int, end: int, label: str, canonical: str 
     kind = (canonical or "").split(":", 1)[-1] if canonical and canonical.startswith("concept:") else None
     is_instrument = label == "OUTCOME" and canonical is not None and ":" not in canonical
     if not is_instrument and not any(k in span.lower() for k in keeps) and kind not in keeps \
-            and not (label == "ADVERSE_EVENT" and CAUSED.search(span)) \
             and pat["enrolment_cue"].search(before) and pat["enrolment"].search(before) \
             and not (label == "ADVERSE_EVENT" and RESCUED_AFTER.match(after)):
         return True  # not "patients experiencing excessive sedation during the infusion"
@@ -291,11 +298,14 @@ def _not_by_context(text: str, start: int, end: int, label: str, canonical: str 
         return True  # "Ramsay sedation scores", "BPRS-positive symptoms", "5D-ASC", "anti-fatigue"
     if INDICATION_LIST.search(before) or _seizure_no_effect(text, start, end):
         return True
-    if " " not in span and pat["adjective"].match(span) and PERSON_AFTER.match(after):
-        return True  # "a hypertensive woman", "psychotic patients": who they are, not what happened to them
+    if " " not in span and pat["adjective"].match(span) and PERSON_AFTER.match(after) \
+            and PERSON_DESCRIBED.search(before):
+        return True  # "a hypertensive woman", "in psychotic patients": who they are, not what happened to them
+    indication = INDICATION_BEFORE.search(before)
     return bool(pat["treated_before"].search(before) or pat["treated_after"].match(after)
-                or (INDICATION_BEFORE.search(before) and not RESCUED_AFTER.match(after)
-                    and not REQUIRED_TREATMENT.search(before)))
+                or (indication and not RESCUED_AFTER.match(after) and not REQUIRED_TREATMENT.search(before)
+                    and not STOPPED.search(before[:indication.end()].split(".")[-1])
+                    and not RESCUE.search(before) and not NEEDED_AFTER.match(after)))
 
 
 def _drop_by_context(text: str, cands: list) -> list:

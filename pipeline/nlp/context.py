@@ -81,12 +81,14 @@ INLINE_HEADER = re.compile(rf"(?<![A-Z])\s\(?\s*(?=(?:[A-Z][\w-]* ){{0,3}}?(?:{S
 HEADER_LABEL = re.compile(rf"(?:{SECTION_WORD})(?: AND (?:{SECTION_WORD}))?(?=:)")
 RESULT_CUES = re.compile(r"\bp\s*[<=>≤]|\b95%\s*CI\b|\b(?:significant(?:ly)?|reduced|improved|increased|decreased|"
                          r"was associated|were associated|respond(?:ed|ers)|remission was|odds ratio|hazard ratio|"
-                         r"mean difference|effect size|SMD|compared with|versus|vs)\b|"
-                         # an observation told in the first person or as an event: "We noted a rapid and enduring
-                         # effect", "There was an immediate drop in suicidality" (not "we previously found")
-                         r"(?<!previously )(?<!have )\bwe (?:noted|observed|found|saw|detected)\b|"
-                         r"\bthere (?:was|were) an? (?:\w+ )?(?:drop|decrease|reduction|improvement|decline|fall)\b",
-                         re.IGNORECASE)
+                         r"mean difference|effect size|SMD|compared with|versus|vs)\b", re.IGNORECASE)
+# an observation told in the first person or as an event: "We noted a rapid and enduring effect", "There was an
+# immediate drop in suicidality"; not earlier work ("Previously, we found", "In a prior study, we observed")
+OBSERVED = re.compile(r"\bwe (?:noted|observed|found|saw|detected)\b|"
+                      r"\bthere (?:was|were) an? (?:\w+ )?(?:drop|decrease|reduction|improvement|decline|fall)\b",
+                      re.IGNORECASE)
+EARLIER = re.compile(r"\b(?:previous(?:ly)?|prior|earlier|past|have (?:also )?(?:noted|observed|found|seen))\b",
+                     re.IGNORECASE)
 CONCLUSION_CUES = re.compile(r"^\s*(?:in conclusion|in summary|overall|taken together|these (?:findings|results|data)|"
                              r"our (?:findings|results|data)|this study (?:shows|demonstrates|suggests|provides)|"
                              r"we conclude)", re.IGNORECASE)
@@ -182,7 +184,7 @@ def sentence_roles(sentences: list[str], section_roles: list[str | None]) -> lis
             roles.append("background")
         elif METHOD_CUES.search(sent) and not re.search(r"\bp\s*[<=]", sent):
             roles.append("methods")
-        elif RESULT_CUES.search(sent):
+        elif RESULT_CUES.search(sent) or (OBSERVED.search(sent) and not EARLIER.search(sent)):
             roles.append("results")
         elif METHOD_CUES_WEAK.search(sent) and i < n - 1:
             roles.append("methods")

@@ -89,6 +89,9 @@ DRUG_CODE_BEFORE = re.compile(r"(?<!group )(?<!arm )(?<!cohort )(?<!Group )\b([A
                               r"(?:\(\s*)?$")
 # "12 mg of BPL-003": a development code named right after the amount is its drug
 DRUG_CODE_AFTER = re.compile(r"\s+of\s+([A-Z]{2,5}[-\u2010\u2011]?\d{2,4})\b")
+# a drug named right before a dose or the first dose of a list: "ketamine 0.5 mg/kg", "ketamine at 0.5 mg/kg",
+# "esketamine (56 or 84 mg", "ketamine, 0.5 mg/kg"
+DRUG_THEN_DOSE = re.compile(r"[\s(,:]*(?:(?:at|of|in)\s+(?:a\s+)?(?:\w+\s+)?(?:doses?\s+of\s+)?)?[\s(]*", re.IGNORECASE)
 DOSE_LIST_GAP = re.compile(r"\s*(?:,|/|\bor\b|\band\b|,\s*(?:or|and)\b)\s*", re.IGNORECASE)
 
 
@@ -100,12 +103,18 @@ def _code_name(code: str) -> str:
 def unlisted_drug(dose: Mention, mentions: list[Mention], text: str) -> str | None:
     """The drug of a dose that a drug code follows ("12 mg of BPL-003") or that follows a drug code, or another dose
     and a drug name the vocabulary does not know; else None."""
-    last = dose  # "75, 125 or 225 mg of EMP-01": the code after a list of doses is each one's ...
-    named = any(m.label == "DRUG" and text[m.end:dose.start].strip(" (") == "" for m in mentions)
-    for nxt in sorted((m for m in mentions if m.label == "DOSE" and m.start >= dose.end), key=lambda m: m.start):
-        if named or not DOSE_LIST_GAP.fullmatch(text, last.end, nxt.start):
-            break  # ... but not of "esketamine 56 mg or 10 mg of TS-134"
-        last = nxt
+    doses = sorted((m for m in mentions if m.label == "DOSE"), key=lambda m: m.start)
+    first = dose  # "75, 125 or 225 mg of EMP-01": the code after a list of doses is each one's ...
+    for prev in reversed([m for m in doses if m.end <= dose.start]):
+        if not DOSE_LIST_GAP.fullmatch(text, prev.end, first.start):
+            break
+        first = prev
+    last = dose
+    if not any(m.label == "DRUG" and DRUG_THEN_DOSE.fullmatch(text, m.end, first.start) for m in mentions):
+        for nxt in (m for m in doses if m.start >= dose.end):  # ... not of "esketamine 56 mg or 10 mg of TS-134"
+            if not DOSE_LIST_GAP.fullmatch(text, last.end, nxt.start):
+                break
+            last = nxt
     after = DRUG_CODE_AFTER.match(text, last.end)
     if after and not any(after.start(1) <= m.start < after.end(1) for m in mentions if m.label == "DRUG"):
         return _code_name(after.group(1))

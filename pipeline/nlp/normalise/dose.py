@@ -10,12 +10,15 @@ from pipeline.nlp.rules import NUMWORDS
 MASS_TO_MG = {"mg": 1.0, "µg": 1e-3, "ng": 1e-6, "g": 1000.0}
 _WEEKDAY = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
 # how often: "twice weekly", "3 times/week", "daily", "every 3 days", "every other day", "Monday-Wednesday-Friday"
-FREQ = re.compile(r"\b(once|twice|thrice|three times|two times|four times|(?:\d+\s*[-\u2013]\s*)?\d+\s*(?:times|x))"
-                  r"(?:\s*/\s*|\s+(?:a|per|each)\s+|\s+)(daily|day|weekly|week|monthly|month)\b|"
-                  r"\b(daily|weekly|biweekly|fortnightly|monthly)\b|"
+FREQ = re.compile(r"\b(once|twice|thrice|(?:two|three|four|five|six|seven) times|"
+                  r"(?:\d+\s*[-\u2013]\s*)?\d+\s*(?:times|x))"
+                  r"(?:\s*/\s*|\s+(?:a|per|each)\s+|\s+|(?<=nce|ice)[-\u2010])(daily|day|weekly|week|monthly|"
+                  r"month)\b|"
+                  r"\b(?<![-\u2010])(daily|weekly|bi-?weekly|fortnightly|monthly)\b|"
+                  r"\b(two|three|four|six|[2346])[-\u2010](weekly)\b|"
                   r"\bevery\s+(?:(\d+|other|two|three|four|six|eight|twelve)\s+(days?|weeks?|hours?|h)|"
                   r"(?:other|second|third|fourth)\s+(?:day|week))\b|"
-                  rf"\b(?:{_WEEKDAY})(?:\s*(?:[-\u2013,/]|,?\s*and\b)\s*(?:{_WEEKDAY})){{1,6}}\b",
+                  rf"\b(?:{_WEEKDAY})s?(?:\s*(?:[-\u2013,/]|,?\s*and\b)\s*(?:{_WEEKDAY})s?){{1,6}}\b",
                   re.IGNORECASE)
 # a measurement's schedule, not the dose's: "pain scores were recorded every 6 hours", "MADRS was assessed weekly"
 MONITORED = re.compile(r"\b(?:record\w*|assess\w*|measur\w*|monitor\w*|check\w*|collect\w*|evaluat\w*|obtain\w*|"
@@ -148,7 +151,9 @@ def schedule(sentence_after: str, sentence_before: str = "") -> dict:
 
 # Frequency and course as numbers, so that "twice weekly", "2 times/week" and "every 3-4 days" can be compared:
 # administrations per week and days of treatment. A month is 30 days, as for time points (720 h).
-_COUNTS = {"once": 1, "twice": 2, "thrice": 3, "two times": 2, "three times": 3, "four times": 4}
+_COUNTS = {"once": 1, "twice": 2, "thrice": 3, "two times": 2, "three times": 3, "four times": 4, "five times": 5,
+           "six times": 6, "seven times": 7}
+_EVERY_N_WEEKS = {"two": 2, "three": 3, "four": 4, "six": 6}
 _PERIOD_WEEKS = {"day": 1 / 7, "daily": 1 / 7, "week": 1.0, "weekly": 1.0, "month": 30 / 7, "monthly": 30 / 7}
 _EVERY = {"hour": 1 / 168, "h": 1 / 168, "day": 1 / 7, "week": 1.0}
 _ORDINAL_EVERY = {"other": 2, "second": 2, "third": 3, "fourth": 4}
@@ -173,11 +178,17 @@ def per_week(frequency: str | None) -> float | None:
     if m.group(3):
         word = m.group(3).lower()
         return {"daily": 7.0, "weekly": 1.0, "fortnightly": 0.5, "monthly": round(7 / 30, 3)}.get(word)
-    if m.group(4):
-        n = 2 if m.group(4).lower() == "other" else _num(m.group(4))
-        unit = m.group(5).lower().rstrip("s")
+    if m.group(4):  # "three-weekly": every three weeks
+        n = _EVERY_N_WEEKS.get(m.group(4).lower()) or int(m.group(4))
+        return round(1 / n, 3)
+    if m.group(6):
+        n = 2 if m.group(6).lower() == "other" else _num(m.group(6))
+        unit = m.group(7).lower().rstrip("s")
         return round(1 / (n * _EVERY[unit]), 3)
-    days = re.findall(_WEEKDAY, frequency, re.IGNORECASE)
+    days = [d.lower() for d in re.findall(_WEEKDAY, frequency, re.IGNORECASE)]
+    if len(days) == 2 and re.fullmatch(rf"(?:{_WEEKDAY})s?\s*[-\u2013]\s*(?:{_WEEKDAY})s?", frequency, re.IGNORECASE):
+        order = _WEEKDAY.split("|")  # "monday-friday": a range of days, five a week
+        return float((order.index(days[1]) - order.index(days[0])) % 7 + 1)
     if days:
         return float(len(days))  # "monday-wednesday-friday": three days a week
     words = frequency.lower().split()
