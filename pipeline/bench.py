@@ -16,6 +16,10 @@ from pathlib import Path
 from pipeline.evaluate.gold import corpus_dir, holdout_ids
 from pipeline.replay.factory import record, write_set
 
+# quiet Prefect runs, with time for its temporary server's first start on a slow host (20 s by default)
+PREFECT_ENV = {"PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_LOGGING_LEVEL": "WARNING",
+               "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180"}
+
 
 def _peak_rss_mb() -> float:
     """Peak resident memory of this process or of its largest worker, in MB."""
@@ -99,7 +103,7 @@ def bench_night(n_new: int = 200, n_revised: int = 20) -> dict:
                  for i, (t, a) in enumerate(new)]
         write_set(tmp / "n2" / "a.xml.gz", night1[n_revised:] + revised + fresh)
         out = tmp / "out"
-        env = {"PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_LOGGING_LEVEL": "WARNING"}
+        env = PREFECT_ENV
         first, _ = _kev("run", "--source", f"replay:{tmp / 'n1'}", "--out", str(out), "--today", str(d1), env=env)
         wall, stdout = _kev("run", "--source", f"replay:{tmp / 'n2'}", "--out", str(out), "--today", str(d2),
                             env=env)
@@ -131,7 +135,7 @@ def bench_backfill(n: int = 10_000, workers: int = 2) -> dict:
                 batch, k = [], k + 1
         if batch:
             write_set(tmp / "xml" / f"part-{k:03d}.xml.gz", batch)
-        env = {"PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_LOGGING_LEVEL": "WARNING"}
+        env = PREFECT_ENV
         wall, stdout = _kev("run", "--source", f"xml:{tmp / 'xml'}", "--out", str(tmp / "out"), "--workers",
                             str(workers), env=env)
         run = json.loads(stdout.splitlines()[0])

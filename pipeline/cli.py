@@ -54,8 +54,15 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_run(args: argparse.Namespace) -> int:
+def _prefect_defaults() -> None:
+    """No analytics from a run, and time for the temporary Prefect server to start: its 20 s default was not
+    enough for a fresh Prefect home's first start on a slow host (the test suite failed on it once)."""
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    _prefect_defaults()
     from flows.nightly import nightly, with_dask
 
     flow_obj = with_dask(nightly, args.dask if args.dask != "local" else None, args.workers) if args.dask else nightly
@@ -68,7 +75,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_backfill(args: argparse.Namespace) -> int:
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    _prefect_defaults()
     from flows.nightly import backfill
 
     if args.start > args.end:
@@ -85,7 +92,7 @@ def cmd_backfill(args: argparse.Namespace) -> int:
 
 
 def cmd_reprocess(args: argparse.Namespace) -> int:
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    _prefect_defaults()
     from flows.nightly import reprocess
 
     settings = _settings(args)

@@ -16,6 +16,8 @@ SAMPLE = ROOT / "data" / "sample"
 os.environ.setdefault("PREFECT_HOME", str(ROOT / ".prefect"))
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+# the temporary Prefect server's first start on a fresh home took longer than its 20 s default on a slow host
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
 
 
 def corpus_path(*parts: str) -> Path:
