@@ -16,9 +16,8 @@ from pathlib import Path
 from pipeline.evaluate.gold import corpus_dir, holdout_ids
 from pipeline.replay.factory import record, write_set
 
-# quiet Prefect runs, with time for its temporary server's first start on a slow host (20 s by default)
-PREFECT_ENV = {"PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_LOGGING_LEVEL": "WARNING",
-               "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180"}
+# quiet Prefect runs (`kev` itself gives Prefect's temporary server time to start)
+PREFECT_ENV = {"PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_LOGGING_LEVEL": "WARNING"}
 
 
 def _peak_rss_mb() -> float:

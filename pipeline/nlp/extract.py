@@ -25,7 +25,15 @@ from pipeline.nlp.components import (
     split_glued_labels,
 )
 from pipeline.nlp.configuration import MODEL_DIR, label_sources, model_version
-from pipeline.nlp.linking import article_routes, dose_route, link_drug, respective_drugs, study_drug, unlisted_drug
+from pipeline.nlp.linking import (
+    DOSE_LIST_GAP,
+    article_routes,
+    dose_route,
+    link_drug,
+    respective_drugs,
+    study_drug,
+    unlisted_drug,
+)
 from pipeline.nlp.normalise.dose import course_days, mass_values, per_week, qualifier, schedule
 from pipeline.nlp.normalise.mention import normalise, short_form_effects
 
@@ -239,7 +247,6 @@ def extract_doc(doc: Doc, doc_id: str, pmid: str | None = None, version: int = 1
                       sec_for, mv)
 
 
-LIST_GAP = re.compile(r"^\s*(?:,|/|\bor\b|\band\b|,\s*(?:or|and)\b)\s*$", re.IGNORECASE)
 
 
 # between the doses of arms given as alternatives: "(0.5 mg/kg) or midazolam (", ", or placebo "
@@ -255,7 +262,8 @@ def _last_of_list(dose: Mention, doses: list[Mention], text: str, sentence_end: 
         if nxt.start < last.end:
             continue
         gap = text[last.end:nxt.start]
-        joined = LIST_GAP.match(gap) or ARM_GAP.match(gap) if arms else LIST_GAP.match(gap) and nxt.drug == dose.drug
+        listed = DOSE_LIST_GAP.fullmatch(gap)
+        joined = listed or ARM_GAP.match(gap) if arms else listed and nxt.drug == dose.drug
         if nxt.start >= sentence_end or not joined:
             break  # another sentence, another drug ("psilocybin 25 mg and 20 mg escitalopram daily"), no list
         last = nxt

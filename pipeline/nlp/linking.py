@@ -92,6 +92,7 @@ DRUG_CODE_AFTER = re.compile(r"\s+of\s+([A-Z]{2,5}[-\u2010\u2011]?\d{2,4})\b")
 # a drug named right before a dose or the first dose of a list: "ketamine 0.5 mg/kg", "ketamine at 0.5 mg/kg",
 # "esketamine (56 or 84 mg", "ketamine, 0.5 mg/kg"
 DRUG_THEN_DOSE = re.compile(r"[\s(,:]*(?:(?:at|of|in)\s+(?:a\s+)?(?:\w+\s+)?(?:doses?\s+of\s+)?)?[\s(]*", re.IGNORECASE)
+# between the doses of one list: "0.5, 1.0 or 1.5 mg/kg", "75mg, 125mg or 225mg"
 DOSE_LIST_GAP = re.compile(r"\s*(?:,|/|\bor\b|\band\b|,\s*(?:or|and)\b)\s*", re.IGNORECASE)
 
 

@@ -388,17 +388,13 @@ _LIST_GAP = re.compile(rf"{SP}*(?:,{SP}*(?:and|or)?|and|or|;){SP}*", re.IGNORECA
 _RANGE_GAP = re.compile(rf"{SP}*(?:to|{DASH}){SP}*", re.IGNORECASE)
 
 
-_WHOLE_HOURS = re.compile(rf"\d+{SP}*(?:h|hrs?|hours?)", re.IGNORECASE)
-_MINUTES_PAST = re.compile(rf"\d{{1,2}}{SP}*min(?:ute)?s?\b", re.IGNORECASE)
-
-
 def _hours_and_minutes_joined(spans: list[tuple[int, int]], text: str) -> list[tuple[int, int]]:
     """"1 h 30 min" and "2 hours and 30 minutes" are one time (1.5 h, 2.5 h), not a time of hours and another of
     minutes."""
     out: list[tuple[int, int]] = []
     for s, e in spans:
         joined = re.fullmatch(r"\s+(?:and\s+)?", text[out[-1][1]:s]) if out else None
-        if joined and _WHOLE_HOURS.fullmatch(text, *out[-1]) and _MINUTES_PAST.match(text, s, e):
+        if joined and _COMPOUND_TIME.fullmatch(text[out[-1][0]:e].lower()):
             out[-1] = (out[-1][0], e)
         else:
             out.append((s, e))
