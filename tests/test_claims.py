@@ -1452,3 +1452,46 @@ def test_no_concomitant_antidepressant_is_no_add_on():
 
     assert not is_adjunct("Trials were included if they reported no concomitant use of antidepressants.")
     assert is_adjunct("Ketamine was added to ongoing oral antidepressants.")
+
+
+@pytest.mark.parametrize("sentence,expected", [
+    # session-13 audit leftovers: the benefit is another arm's, a subgroup's, or the effect wearing off
+    ("There was a significant group-by-time interaction on the QIDS (F = 4.58; p = 0.033), favoring a greater "
+     "sustained improvement in the CBT group.", None),
+    ("This is the first report of music’s benefits on ketamine for bipolar depression.", None),
+    ("Baseline opioid use significantly reduced post-treatment depression severity in patients who received "
+     "placebo, but not in those who received ketamine.", None),
+    ("Hence, esketamine was discontinued, and she received treatment as usual, which demonstrated to be "
+     "beneficial.", None),
+    ("Those with impaired memory recall had greater reduction in MADRS during the second week (-13.4 vs -9.6).",
+     None),
+    ("Males showed significantly greater improvement than females after the first infusion.", None),
+    ("Depression scores after ketamine followed a significant, increasing trajectory from 24 hours to 30 days, "
+     "approaching the levels of the saline group (p = 0.02).", None),
+    # must not break: the drug's arm is the favoured one, or the arm without the drug is the comparison
+    ("Response was greater in patients who received ketamine than in those who received placebo (p < 0.01).",
+     "supports"),
+    ("MADRS change favoured ketamine over the placebo group (p = 0.01).", "supports"),
+    ("Those who received ketamine had greater reduction in MADRS than placebo (p < 0.01).", "supports"),
+    ("Ketamine significantly reduced MADRS scores, which increased again by day 7 (p < 0.01).", "supports"),
+])
+def test_benefits_of_other_arms_subgroups_and_rising_scores_are_no_efficacy(sentence, expected):
+    assert stance._polarity("efficacy", sentence)[0] == expected
+
+
+@pytest.mark.parametrize("sentence,claims", [
+    # a depression scale that rates suicidality reports suicidality, not depression
+    ("RESULTS: Suicidality was measured using the Montgomery-Asberg Depression Rating Scale (MADRS), which showed "
+     "significant reduction after two sessions (p < 0.01).", set()),
+    ("RESULTS: 61% of patients achieved remission on suicidality (MADRS).", set()),
+    # cognition after treatment "for TRD" is a cognitive result; a response rate for TRD is a TRD result
+    ("RESULTS: The study suggests cognitive improvement associated with serial IV ketamine administrations for "
+     "TRD.", set()),
+    ("RESULTS: The remission rate for PTSD was 80.0%, and the response rate for TRD was 93.3%.",
+     {"antidepressant_efficacy", "trd_efficacy"}),
+])
+def test_depression_claims_leave_suicidality_scales_and_cognition_for_trd(sentence, claims):
+    text = ("Ketamine in treatment-resistant depression\nBACKGROUND: Patients with treatment-resistant depression "
+            "(TRD). METHODS: Adults with TRD received six ketamine infusions. " + sentence)
+    found = {f.claim_id for f in _assess(text)} & {"antidepressant_efficacy", "trd_efficacy"}
+    assert found == claims

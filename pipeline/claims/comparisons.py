@@ -128,17 +128,52 @@ DRUG_LOSES = re.compile(rf"\bsuperior to {_KETAMINE_FORM}|"
                         rf"\bthan (?:with |after |in |for )?{_KETAMINE_FORM}", T)
 
 
+# the benefit belongs to an arm without the drug: "favoring a greater sustained improvement in the CBT group",
+# "music's benefits on ketamine", "reduced depression severity in patients who received placebo, but not in those who
+# received ketamine", "esketamine was discontinued, and she received treatment as usual, which demonstrated to be
+# beneficial". Not "favouring the ketamine group" or "in patients who received ketamine vs placebo".
+_NON_DRUG_ARM = (r"(?:CBT|cognitive[- ]behaviou?ral(?: therapy)?|psychotherapy|TAU|treatment as usual|usual care|"
+                 r"music|exercise|mindfulness|placebo|saline|sham|control|midazolam)")
+OTHER_ARM_GAINS = re.compile(rf"\bfavou?r(?:s|ed|ing)?\b{_NO_DRUG}{{0,60}}?\b(?:the )?{_NON_DRUG_ARM}[- ]"
+                             r"(?:group|arm|condition)s?\b|"
+                             rf"\b{_NON_DRUG_ARM}(?:'s|’s) (?:benefits?|effects?)\b|"
+                             rf"\bbenefits? of {_NON_DRUG_ARM}\b|"
+                             r"\b(?:es|ar)?ketamine (?:was|were) (?:discontinued|stopped|withdrawn|ceased)\b[^.;]*"
+                             r"\b(?:beneficial|improv\w*|effective|respon\w*)", T)
+ARM_WITHOUT_DRUG = re.compile(r"\bin (?:the )?(?:patients|participants|those|subjects|individuals) (?:who )?"
+                              rf"(?:received|receiving|given|treated with|assigned to|randomi[sz]ed to) (?:the )?"
+                              rf"{_NON_DRUG_ARM}\b", T)
+
+
+def other_arm_gains(sentence: str) -> bool:
+    """The sentence's benefit is an arm's without the study drug; an arm "who received placebo" counts only when no
+    ketamine form was named before it (then it is the comparison: "greater in those who received ketamine than in
+    those who received placebo")."""
+    if OTHER_ARM_GAINS.search(sentence):
+        return True
+    m = ARM_WITHOUT_DRUG.search(sentence)
+    return bool(m) and not re.search(_KETAMINE_FORM, sentence[:m.start()], T)
+
+
 # groups that all had the drug set against each other: subgroups ("anxious depression ... compared to those with
 # nonanxious depression"), monotherapy against add-on, repeated against a single infusion. Which did better says
 # nothing on the drug against control (GUIDELINES), unless the sentence names a control too.
 _COMPARED = r"\b(?:compared (?:to|with)|than|versus|vs\.?|relative to)\b"
 _KETAMINE_ALONE = (r"(?:(?:es|ar)?ketamine monotherapy|monotherapy (?:with )?(?:es|ar)?ketamine|"
                    r"(?:es|ar)?ketamine alone)")
+_SUBGROUP_DID = (r"\b(?:had|showed|exhibited|experienced|reported) (?:a |an )?(?:significantly )?(?:greater|larger|"
+                 r"smaller|more|less|higher|lower|faster|slower|better|worse)\b")
 WITHIN_DRUG = re.compile(rf"(?:{_COMPARED}|\bin contrast to) (?:those|patients|participants|individuals|subjects|"
                          r"people)(?: \w+)? (?:with|without|who|in whom)\b|"
                          rf"\b{_KETAMINE_ALONE}[^.;]{{0,80}}{_COMPARED}[^.;]{{0,40}}\b(?:adjunct\w*|add-on|augment\w*)|"
                          rf"\b(?:adjunct\w*|add-on)\b[^.;]{{0,80}}{_COMPARED}[^.;]{{0,40}}{_KETAMINE_ALONE}|"
-                         r"\bcompared (?:with|to) (?:a )?single (?:\w+ )?(?:infusion|dose|administration)\b", T)
+                         r"\bcompared (?:with|to) (?:a )?single (?:\w+ )?(?:infusion|dose|administration)\b|"
+                         # a subgroup as the subject: "Those with impaired memory recall had greater reduction in
+                         # MADRS", "Males showed significantly greater improvement than females"
+                         r"^(?:[A-Z]+: )?those (?:with(?:out)?|who)\b(?! (?:received|were given|were treated))"
+                         rf"[^.;]{{0,80}}?{_SUBGROUP_DID}|"
+                         rf"^(?:[A-Z]+: )?(?:males|females|men|women|boys|girls) {_SUBGROUP_DID}[^.;]{{0,80}}?"
+                         r"\bthan (?:the )?(?:males|females|men|women|boys|girls)\b", T)
 # a comparator without the drug: "patients who did not receive ketamine", "usual care", "treatment as usual"
 NO_DRUG = re.compile(r"\b(?:did not|not|never) (?:receive|use|get|take)\w*\s+(?:\w+\s+)?(?:es|ar)?ketamine|"
                      r"\bwithout (?:es|ar)?ketamine|\bnon-?users?\b|\b(?:usual|standard) (?:care|an(?:a)?esthesia)|"

@@ -213,7 +213,10 @@ ENROLLED = re.compile(r"\b(?:patients|participants|individuals|adults|people|sub
                       r"treatment[- ]resistant depression|(?:major )?depressi\w*(?: disorder)?)\b"
                       r"(?: (?:and|or) (?:comorbid |co-occurring |active )?[\w-]+(?: (?:ideation|disorders?))?)?|"
                       r"\b(?:TRD|MDD|depressed) (?:patients|participants|individuals|adults)\b|"
-                      r"\b(?:in|among) (?:severe |adults with |patients with )?(?:TRD|MDD|treatment[- ]resistant "
+                      # "... associated with serial IV ketamine administrations for TRD"; not "the response rate
+                      # for TRD was 93.3%"
+                      r"\b(?:in|among|(?:administrations?|infusions?|treatment|ketamine) for) "
+                      r"(?:severe |adults with |patients with )?(?:TRD|MDD|treatment[- ]resistant "
                       r"depression)\b", T)
 OTHER_OUTCOME = re.compile(r"\battention\b|\bexecutive\b|go/no-go|neurocognit|psychomotor|processing speed|"
                            r"verbal fluency|\bcognit|memory\b|\bfunctioning\b|\bfunctional\b|\bdisability\b|"

@@ -26,6 +26,7 @@ from pipeline.claims.comparisons import (
     efficacy_negatives,
     has_control,
     is_head_to_head,
+    other_arm_gains,
     within_drug_comparison,
 )
 from pipeline.claims.cues import (
@@ -99,6 +100,11 @@ COUNTERED = re.compile(r"\b(?:counteract\w*|revers\w*|prevent\w*|rescu\w*|attenu
 PLASTICITY_DOWN = re.compile(r"\bno (?:significant )?(?:change|difference|effect)|\bdid not (?:alter|change|"
                              r"increase|affect)|\bunchanged\b|\bdecreas\w*|\breduc\w*|\bnot (?:altered|changed)", T)
 
+# symptom scores that rose ("depression scores ... followed a significant, increasing linear trajectory from 24 hours
+# to 30 days, approaching the levels observed in the saline group") are the effect wearing off, not a benefit: the
+# durability rules read them
+SCORES_ROSE = re.compile(r"\bscores?\b[^.;]{0,60}?\b(?:increas(?:ed|ing)|rose|rising|worsen(?:ed|ing))\b", T)
+BENEFIT = re.compile(r"\breduc|\bdecreas|\bimprov|\blower|\bremission|\bremitt|\brespon|\bbenefi|\brelie", T)
 GENERIC_EFFICACY = re.compile(r"\bimprov|\bbenefi|\b(?<!cost-)effective|\buseful\b|\bSMD\b|\beffect sizes?\b|\brespon|"
                               r"\btherapeutic (?:effects?|efficacy|benefits?)\b|"
                               r"\bbetter than (?:placebo|control|saline)|"
@@ -201,7 +207,8 @@ def _polarity(profile: str, sentence: str, topic: tuple[re.Pattern, ...] = (),
     elif profile == "plasticity":
         neg, pos = _nearest(sentence, topic, PLASTICITY_UP, PLASTICITY_DOWN)
     else:
-        if DRUG_LOSES.search(sentence) or active_no_difference(sentence, controlled):
+        if DRUG_LOSES.search(sentence) or other_arm_gains(sentence) or active_no_difference(sentence, controlled) \
+                or (SCORES_ROSE.search(sentence) and not BENEFIT.search(sentence)):
             return None, []
         neg, pos = efficacy_negatives(sentence, controlled), POSITIVE.findall(sentence)
         neg += [m.group() for m in ABSENT_AGAINST.finditer(sentence) if any(rx.search(m.group(1)) for rx in topic)]
@@ -294,6 +301,17 @@ def assess(text: str, ex: Extraction, facts: ArticleFacts, catalogue: Catalogue,
     return list({(f.claim_id, f.sent_index): f for f in findings}.values())
 
 
+# a depression scale named as the instrument of suicidality: "suicidality was measured ... using the
+# Montgomery-Asberg Depression Rating Scale (MADRS), which showed significant reduction", "remission on suicidality
+# (MADRS)" report suicidality, not depression
+SCALE_OF_SUICIDALITY = re.compile(r"(\bsuicid\w*\b(?:(?!depress|\bmood\b)[^.;]){0,80}?)"
+                                  r"((?:Montgomery[- ]+[ÅA]sberg Depression Rating Scale|MADRS)(?: \(MADRS\))?)", T)
+
+
+def _scale_of_suicidality_masked(sentence: str) -> str:
+    return SCALE_OF_SUICIDALITY.sub(lambda m: m.group(1) + " " * len(m.group(2)), sentence)
+
+
 def _on_topic(claim: Claim, sentence: str, mentions: list[Mention], kinds: set, text: str,
               facts: ArticleFacts) -> bool:
     """Does the finding bear on the claim: its topic (words or extracted outcome kinds), for a depression claim a
@@ -301,8 +319,10 @@ def _on_topic(claim: Claim, sentence: str, mentions: list[Mention], kinds: set, 
     main = _main_result(sentence)
     if main is not sentence:  # the aside names other outcomes ("... mediated 33.6% of the effect on SSI score")
         sentence, kinds = main, set()
-    on_topic = any(rx.search(sentence) for rx in claim.topic) or bool(kinds & set(claim.outcome_kinds))
     depressive = claim.profile in ("efficacy", "durability") and claim.id != "suicidal_ideation"
+    if depressive and (masked := _scale_of_suicidality_masked(sentence)) != sentence:
+        sentence, kinds = masked, kinds - {"symptom score", "response", "remission"}
+    on_topic = any(rx.search(sentence) for rx in claim.topic) or bool(kinds & set(claim.outcome_kinds))
     if depressive and not facts.depression:
         return False  # "improvement in mood" in a dementia case is no evidence on depressive disorders
     if depressive and DEPRESSION_WORDS.search(sentence) and enrolled_only(sentence):
