@@ -1134,6 +1134,10 @@ def test_a_frequency_as_administrations_per_week(frequency, expected):
      [("monday-wednesday-friday", 3.0, None, None)]),  # days of the week
     ("Ketamine 0.5 mg/kg on Monday, Wednesday, and Friday for 2 weeks.",
      [("monday, wednesday, and friday", 3.0, "2 weeks", 14.0)]),
+    # a choice of schedules is one frequency without a count per week, not the nearer of the two
+    ("Patients received twice-weekly or thrice-weekly infusions of ketamine 0.5 mg/kg for 4 weeks.",
+     [("twice-weekly or thrice-weekly", None, "4 weeks", 28.0)]),
+    ("Patients received daily sertraline and weekly infusions of ketamine 0.5 mg/kg.", [("weekly", 1.0, None, None)]),
 ])
 def test_doses_carry_their_schedule_as_numbers(sentence, expected):
     doses = Extractor(with_model=False).one("Doses\n" + sentence).doses

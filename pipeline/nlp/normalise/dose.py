@@ -20,6 +20,7 @@ FREQ = re.compile(r"\b(once|twice|thrice|(?:two|three|four|five|six|seven) times
                   r"(?:other|second|third|fourth)\s+(?:day|week))\b|"
                   rf"\b(?:{_WEEKDAY})s?(?:\s*(?:[-\u2013,/]|,?\s*and\b)\s*(?:{_WEEKDAY})s?){{1,6}}\b",
                   re.IGNORECASE)
+FREQ_CHOICE = re.compile(rf"(?P<first>{FREQ.pattern})\s*(?P<conj>or|and)\s*$", re.IGNORECASE)
 # a measurement's schedule, not the dose's: "pain scores were recorded every 6 hours", "MADRS was assessed weekly"
 MONITORED = re.compile(r"\b(?:record\w*|assess\w*|measur\w*|monitor\w*|check\w*|collect\w*|evaluat\w*|obtain\w*|"
                        r"sampl\w*|rated|scored|administered (?:the|a) (?:questionnaire|scale))\b", re.IGNORECASE)
@@ -125,11 +126,17 @@ def schedule(sentence_after: str, sentence_before: str = "") -> dict:
         out["infusion_minutes"] = _num(val) * (60 if unit.lower().startswith("h") else 1)
     elif (b := BRACKETED_LENGTH.match(sentence_after)) and "(" in sentence_before[-40:]:
         out["infusion_minutes"] = _num(b.group(1)) * (60 if b.group(2).lower().startswith("h") else 1)
-    m = next((f for f in FREQ.finditer(after) if not MONITORED.search(_own_clause(after[:f.start()]))), None) or \
-        next((f for f in FREQ.finditer(before) if not HISTORY_AFTER.match(before[f.end():])
-              and not MONITORED.search(_own_clause(before[:f.start()]))), None)
+    m = next((f for f in FREQ.finditer(after) if not MONITORED.search(_own_clause(after[:f.start()]))), None)
+    alternative = None
+    if m is None:
+        m = next((f for f in FREQ.finditer(before) if not HISTORY_AFTER.match(before[f.end():])
+                  and not MONITORED.search(_own_clause(before[:f.start()]))), None)
+        clause_start = len(sentence_before[-80:]) - len(before)
+        alternative = m and FREQ_CHOICE.search(sentence_before[-80:][:clause_start + m.start()])
     if m:
-        out["frequency"] = re.sub(r"\s+", " ", m.group(0).lower())
+        # a choice of schedules is one frequency with no count per week: "twice-weekly or thrice-weekly infusions"
+        choice = f"{alternative['first']} {alternative['conj']} " if alternative else ""
+        out["frequency"] = re.sub(r"\s+", " ", (choice + m.group(0)).lower())
     m = COURSE.search(after) or next((c for c in COURSE.finditer(before) if c.group().lower().startswith("for")
                                       and not HISTORY_BEFORE.search(before[:c.start()])
                                       and not re.match(r"\s+(?:after|following|post)\b", before[c.end():])), None)
