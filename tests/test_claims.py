@@ -1495,3 +1495,27 @@ def test_depression_claims_leave_suicidality_scales_and_cognition_for_trd(senten
             "(TRD). METHODS: Adults with TRD received six ketamine infusions. " + sentence)
     found = {f.claim_id for f in _assess(text)} & {"antidepressant_efficacy", "trd_efficacy"}
     assert found == claims
+
+
+@pytest.mark.parametrize("sentence,kept", [
+    # a recommendation and the state of the field are no findings
+    ("CONCLUSION: It is recommended to use smaller doses for a more tolerable treatment period.", False),
+    ("CONCLUSION: Relatively few pharmacologic agents are proven safe and effective in adults with TRD.", False),
+    ("CONCLUSION: Ketamine was safe and well tolerated; no serious adverse events occurred.", True),
+])
+def test_recommendations_and_the_state_of_the_field_are_no_findings(sentence, kept):
+    text = ("Ketamine in treatment-resistant depression\nMETHODS: Adults with TRD received six ketamine infusions. "
+            "RESULTS: MADRS scores fell from 32 to 14 (p < 0.001). " + sentence)
+    ex = _extractor().one(text)
+    last = len(ex.sentences) - 1
+    assert any(f.sent_index == last for f in _assess(text)) is kept
+
+
+@pytest.mark.parametrize("sentence,controlled,expected", [
+    # groups that all had the drug, in a study without a control: comparable safety says nothing
+    ("These three infusion groups showed comparable safety and efficacy.", False, None),
+    ("These three infusion groups showed comparable safety and efficacy.", True, "supports"),
+    ("Adverse events were similar to placebo and mild.", False, "supports"),
+])
+def test_comparable_safety_of_arms_that_all_had_the_drug_is_no_tolerability(sentence, controlled, expected):
+    assert stance._polarity("tolerability", sentence, (), controlled)[0] == expected

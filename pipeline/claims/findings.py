@@ -34,6 +34,8 @@ AGENDA = re.compile(r"\bshould\b|\bfuture\b|"
                     # what a paper does or is first to do, not what it found: "It introduces an innovative
                     # approach", "the first trial to present dose-response data"
                     r"\bintroduces an? (?:innovative|novel|new)\b|\bwas charged with\b|"
+                    # a recommendation: "It is recommended to use smaller doses for a more tolerable treatment"
+                    r"\b(?:it is|are|is) (?:therefore |thus )?recommended\b|\bwe (?:would )?recommend\b|"
                     r"\b(?:were|was) examined to determine\b|"
                     r"\b(?:first|only) (?:trial|study|report|paper) to (?:present|describe|examine|investigate|"
                     r"evaluate|report|explore)\b", T)
@@ -52,7 +54,10 @@ OTHERS_WORK = re.compile("|".join([
     r"^(?:\w+,\s*)?[^,;]*?\b(?:needs? to be|(?:emphasi[sz]e|highlight|underscore|underline)s? the need)\b",
     r"\bstudies (?:suggest|indicate|show|demonstrate|propose)\b", r"\breported on\b",
     r"\b(?:is|are) (?:already|currently|now) (?:an? |the )?(?:only |established|approved|widely|available|used|"
-    r"recogni[sz]ed)"]), T)
+    r"recogni[sz]ed)",
+    # the treatments of a field: "Relatively few pharmacologic agents are proven safe and effective in TRD"
+    r"\b(?:few|no|limited|several|many) (?:[\w-]+ ){0,2}(?:agents|treatments|drugs|medications|options|therapies|"
+    r"interventions) (?:are|have been|exist|remain)\b"]), T)
 
 # Test statistics; "OR" is an odds ratio only in capitals (case-insensitively every "or" would be one)
 TEST_STATISTICS = r"\bp\s*[<=≤>]|95\s*%\s*CI|(?-i:\ba?ORs?\b)|\bSMD\b|\bNNT"

@@ -140,6 +140,9 @@ RARE_AFTER = re.compile(r"^(?:[^.;,]|,(?=\s*(?:but|however|though|although)\b)|,
                         r"remained) (?:very |relatively |extremely )?(?:low|rare|uncommon|infrequent|minimal)\b", T)
 
 
+BETWEEN_GROUPS = re.compile(r"comparable|similar", T)
+
+
 def _tolerability_harms(sentence: str) -> tuple[list[str], list[str]]:
     """The harms the sentence reports (bad news) and those it calls rare or low (good news), match by match;
     negated ones are neither ("no serious adverse events occurred" is read by `_negated_harms`)."""
@@ -198,6 +201,9 @@ def _polarity(profile: str, sentence: str, topic: tuple[re.Pattern, ...] = (),
         absent = _negated_harms(sentence)
         neg, rare = _tolerability_harms(sentence)
         pos = TOL_POSITIVE.findall(sentence) + absent + rare
+        if not controlled and not has_control(sentence):
+            # groups that all had the drug: "These three infusion groups showed comparable safety" says nothing
+            pos = [p for p in pos if not BETWEEN_GROUPS.fullmatch(p)]
         # more, but no serious, adverse events is how the annotators read a tolerable drug (GUIDELINES: "no serious
         # adverse events" supports); a serious harm in the same sentence still conflicts
         if neg and any(a.lower() == "serious" for a in absent) and not any("serious" in n.lower() for n in neg):
