@@ -1519,3 +1519,27 @@ def test_recommendations_and_the_state_of_the_field_are_no_findings(sentence, ke
 ])
 def test_comparable_safety_of_arms_that_all_had_the_drug_is_no_tolerability(sentence, controlled, expected):
     assert stance._polarity("tolerability", sentence, (), controlled)[0] == expected
+
+
+@pytest.mark.parametrize("profile,sentence,controlled,expected", [
+    # from an audit of the corpus's conflicts rows: nulls that are no evidence against the drug
+    ("efficacy", "FINDINGS: HDRS scores significantly improved in all groups compared with baseline with no "
+     "significant differences between the 3 groups.", False, "supports"),  # three active arms, no control
+    ("efficacy", "HDRS scores improved in both groups with no significant differences between the groups.", True,
+     "conflicts"),  # a controlled trial: the control improved as much
+    ("efficacy", "No significant reduction in depressive symptoms was seen in non-improvers following the "
+     "remaining infusions.", True, None),  # a subgroup defined by its outcome
+    ("efficacy", "Ketamine did not improve MADRS compared with placebo among non-responders to ECT.", True,
+     "conflicts"),
+    ("tolerability", "CONCLUSIONS: Ketamine produces less cognitive impairment than triazolam.", True, None),
+    ("tolerability", "CONCLUSIONS: Chronic ketamine use produced cognitive impairment.", True, "conflicts"),
+])
+def test_nulls_of_active_arms_and_outcome_subgroups_and_lesser_harms(profile, sentence, controlled, expected):
+    assert stance._polarity(profile, sentence, (), controlled)[0] == expected
+
+
+def test_an_interaction_between_a_drug_effect_and_the_response_is_no_finding():
+    from pipeline.claims.findings import NOT_A_FINDING
+
+    assert NOT_A_FINDING.search("Three studies did not demonstrate a significant interaction between ketamine's "
+                                "psychoactive effects and therapeutic response.")

@@ -72,6 +72,10 @@ def only_non_significant(sentence: str) -> bool:
 
 MODERATOR_NULL = re.compile(r"\b(?:did|does|do) not (?:impact|affect|influence|alter|modify|moderate) (?:the )?"
                             r"(?:\w+ )?(?:effectiveness|efficacy|effects?|response)\b", re.IGNORECASE)
+# a subgroup defined by its outcome: "No significant reduction ... was seen in non-improvers" says nothing against
+# the drug
+OUTCOME_SUBGROUP = re.compile(r"\b(?:in|among|for) (?:the )?(?:early |initial )?(?:non-?improvers|non-?responders|"
+                              r"non-?remitters)\b", re.IGNORECASE)
 INTERACTION_AFTER = re.compile(r"[^.;]{0,40}?\binteraction\b", re.IGNORECASE)
 MODERATOR_INTERACTION = re.compile(r"\s*(?:(?:main|interaction) effects? of |(?:an? |the )?)?(?:response|responder|"
                                    r"sex|gender|age|baseline|subtype)\s*(?:×|x|by|-by-)\s*(?:treatment|time|group)\b",
@@ -86,17 +90,22 @@ def efficacy_negatives(sentence: str, controlled: bool) -> list[str]:
     # a null interaction that is a moderator's says nothing against the drug: "no significant group-by-time
     # interaction, suggesting that comorbid PTSD did not impact the antidepressant effectiveness", "no significant
     # sex-by-treatment interaction"; the sentence's other nulls still count
-    neg = [m.group() for m in NEGATIVE.finditer(sentence) if not SIDE_EFFECT_TARGET.search(sentence[m.end():])
-           and not OTHER_THINGS.search(sentence[:m.start()].rsplit(";", 1)[-1])
-           and not MODERATOR_INTERACTION.match(sentence, m.end())
-           and not (moderated and INTERACTION_AFTER.match(sentence, m.end()))]
+    found = [m for m in NEGATIVE.finditer(sentence) if not SIDE_EFFECT_TARGET.search(sentence[m.end():])
+             and not OTHER_THINGS.search(sentence[:m.start()].rsplit(";", 1)[-1])
+             and not MODERATOR_INTERACTION.match(sentence, m.end())
+             and not (moderated and INTERACTION_AFTER.match(sentence, m.end()))]
+    neg = [m.group() for m in found]
     if only_non_significant(sentence):
         neg.append("no difference (p >= 0.05)")
     if has_control(sentence):
         return neg
     if ACTIVE_COMPARISON.search(sentence):
         return []
-    if not controlled or not GROUPS.search(sentence):
+    if not controlled:
+        # no control arm in the article: a difference between its groups compares active treatments ("improved in
+        # all groups compared with baseline with no significant differences between the 3 groups")
+        return [m.group() for m in found if not NO_DIFFERENCE.search(sentence, m.start(), m.end() + 25)]
+    if not GROUPS.search(sentence):
         return [c for c in neg if not NO_DIFFERENCE.search(c)]
     return neg
 
@@ -192,9 +201,12 @@ def within_drug_comparison(sentence: str) -> bool:
 
 def active_no_difference(sentence: str, controlled: bool) -> bool:
     """"Did not differ between groups" of two active treatments, or any negative cue between doses or schedules
-    ("no additional benefit over once-weekly infusions"): neither for nor against the drug."""
+    ("no additional benefit over once-weekly infusions"), or a result in a subgroup defined by its outcome ("no
+    significant reduction was seen in non-improvers"): neither for nor against the drug."""
     if has_control(sentence):
         return False
+    if OUTCOME_SUBGROUP.search(sentence):
+        return True
     negatives = NEGATIVE.findall(sentence)
     if negatives and ACTIVE_COMPARISON.search(sentence):
         return True

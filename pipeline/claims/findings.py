@@ -176,6 +176,10 @@ NOT_A_FINDING = re.compile("|".join([
     r"\b(?:responders|remitters) to (?:\S+ ){1,4}?(?:showed|had|exhibited|displayed)\b",
     r"\bresponders \([^)]*\) (?:received|were given|underwent|entered|continued)\b",
     r"\bcompared (?:with|to) healthy",
+    # what goes with the response, not whether there was one: "no significant interaction between ketamine's
+    # psychoactive effects and therapeutic response"
+    r"\binteraction between\b[^.;]{0,80}\band (?:the )?(?:therapeutic|treatment|clinical|antidepressant) "
+    r"(?:response|outcomes?|effects?|benefits?)\b",
     # what survey respondents report doing: "respondents report utilizing ketamine for TRD"
     r"\brespondents\b",
     # a predictor's effect per unit: "each 5-point PSS increase reduced remission odds by 60 %"

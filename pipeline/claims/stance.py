@@ -140,6 +140,8 @@ RARE_AFTER = re.compile(r"^(?:[^.;,]|,(?=\s*(?:but|however|though|although)\b)|,
                         r"remained) (?:very |relatively |extremely )?(?:low|rare|uncommon|infrequent|minimal)\b", T)
 
 
+# a harm the drug caused less of than a comparator: "Ketamine produces less cognitive impairment than triazolam"
+LESS_BEFORE = re.compile(r"\b(?:less|fewer|milder|lower)\s+(?:[\w-]+\s+){0,2}$", T)
 BETWEEN_GROUPS = re.compile(r"comparable|similar", T)
 
 
@@ -148,7 +150,8 @@ def _tolerability_harms(sentence: str) -> tuple[list[str], list[str]]:
     negated ones are neither ("no serious adverse events occurred" is read by `_negated_harms`)."""
     harms, rare = [], []
     for m in TOL_NEGATIVE.finditer(sentence):
-        if NEGATED_BEFORE.search(sentence[:m.start()]) or AT_BASELINE.match(sentence[m.end():]):
+        if NEGATED_BEFORE.search(sentence[:m.start()]) or AT_BASELINE.match(sentence[m.end():]) or \
+                LESS_BEFORE.search(sentence[:m.start()]):
             continue
         if RARE_BEFORE.search(sentence[:m.start()]) or RARE_AFTER.match(sentence[m.end():]):
             rare.append(m.group())
