@@ -1543,3 +1543,14 @@ def test_an_interaction_between_a_drug_effect_and_the_response_is_no_finding():
 
     assert NOT_A_FINDING.search("Three studies did not demonstrate a significant interaction between ketamine's "
                                 "psychoactive effects and therapeutic response.")
+
+
+@pytest.mark.parametrize("sentence,expected", [
+    # fewer harms with the drug support tolerability; a surgical trial's target outcome does not
+    ("Meanwhile, esketamine lowered the occurrence of postoperative nausea and vomiting.", "supports"),
+    ("The esketamine group had a lower incidence of hypotension (RR 0.24; p < 0.001).", "supports"),
+    ("Esketamine showed lower incidences of emergence agitation compared to saline (P = 0.009).", None),
+    ("Esketamine reduced the incidence of postoperative delirium.", None),
+])
+def test_fewer_harms_with_the_drug_support_tolerability(sentence, expected):
+    assert stance._polarity("tolerability", sentence, (), True)[0] == expected

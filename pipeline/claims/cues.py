@@ -80,6 +80,11 @@ TOL_POSITIVE = re.compile("|".join([
     r"(?:discontinued|withdrew|dropped)", r"\bnone of which\b", r"\bminimal\b", r"\btolerated\b", r"\b(?-i:brief\b)",
     r"\bwithout increasing (?:the )?(?:adverse|side|incidence|rate)", r"\bno long-lasting\b",
     r"\bdecreased risk of\b", r"\breduction of (?:adverse|side)",
+    # fewer harms with the drug: "esketamine lowered the occurrence of postoperative nausea and vomiting", "reduced
+    # risk of postoperative nausea/vomiting", "significantly lower incidence of respiratory depression"
+    # (not a surgical trial's target: "lower incidences of emergence agitation", "of postoperative delirium")
+    r"\b(?:lower(?:ed)?|reduc(?:ed|es|ing)|decreas(?:ed|es|ing)) (?:the )?(?:incidences?|occurrences?|risks?|rates?|"
+    r"frequency) of\b(?! (?:\w+ )?(?:emergence|delirium|agitation|POD|POCD|PND|cognitive|depress|pain))",
     r"\bno new safety signals?\b", r"\bno (?:new |major |significant )?safety (?:concerns?|issues?)\b",
     r"\bdid not (?:impair|identify|require)\b", r"\bnot require\b",
     r"\blow risk\b", r"\bno affective switch", r"\b(?:efficacy|effectiveness|safety) and (?:safety|tolerability)\b",
