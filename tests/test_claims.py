@@ -1554,3 +1554,14 @@ def test_an_interaction_between_a_drug_effect_and_the_response_is_no_finding():
 ])
 def test_fewer_harms_with_the_drug_support_tolerability(sentence, expected):
     assert stance._polarity("tolerability", sentence, (), True)[0] == expected
+
+
+@pytest.mark.parametrize("sentence", [
+    "However, it also increased the risks of dizziness and hallucinations for a short time.",
+    "Available evidence suggests that ketamine does not adversely affect metabolic parameters.",
+    "The proportion of days spent with TEAEs was significantly lower with esketamine NS than quetiapine XR.",
+    "The incidence of emergence delirium in patients who received ketamine was not different from that of other "
+    "patients (18.3% vs. 10.6%, p = 0.262).",
+])
+def test_brief_harms_unaffected_measures_and_fewer_adverse_days_support_tolerability(sentence):
+    assert stance._polarity("tolerability", sentence, (), True)[0] == "supports"

@@ -92,6 +92,12 @@ TOL_POSITIVE = re.compile("|".join([
     r"\bno serious\b", r"\bnone of the\b[^.]{0,40}\brequired\b", r"\btemporary\b", r"\bonly during\b",
     r"\bonly (?:\w+ )?(?:\d+|one|two|three|a few)\b[^.]{0,40}\bdiscontinu",
     r"\blower in the (?:es)?ketamine group",
+    # "significantly lower with esketamine NS than quetiapine XR", "increased the risks of dizziness and
+    # hallucinations for a short time", "does not adversely affect metabolic parameters", "the incidence of ED ...
+    # was not different from that of other patients"
+    r"\blower (?:with|in|for|after) (?:(?:the|IV|IN|intranasal|oral|intravenous) )?(?:es|ar)?ketamine\b",
+    r"\bfor a short (?:time|period|while)\b", r"\b(?:does|did|do) not adversely affect\b",
+    r"\b(?:was|were) not (?:significantly )?different\b",
     r"\bno (?:statistically )?(?:significant )?differences?\b(?! between (?:responders|remitters))",
     r"\bsafely\b", r"\bnot harmful\b", r"\bsupport(?:s|ed)? the (?:\w+ )?safety\b",
     # effects that went away: "resolved", "subsided", "returned to baseline", "self-limited", "short-lasting"
