@@ -1565,3 +1565,16 @@ def test_fewer_harms_with_the_drug_support_tolerability(sentence, expected):
 ])
 def test_brief_harms_unaffected_measures_and_fewer_adverse_days_support_tolerability(sentence):
     assert stance._polarity("tolerability", sentence, (), True)[0] == "supports"
+
+
+@pytest.mark.parametrize("sentence,kept", [
+    # a case report's OUTCOME section is its results; a registry's OUTCOMES list what will be measured
+    ("OUTCOME: The patient showed continuous mood improvement, achieving depression remission on day 7.", True),
+    ("OUTCOMES: Change in MADRS total score from baseline to day 28 will be the primary outcome.", False),
+])
+def test_a_case_reports_outcome_section_is_its_results(sentence, kept):
+    text = ("Esketamine for depression in a cancer patient: a case report\nCASE PRESENTATION: A 65-year-old man "
+            "with major depressive disorder received subcutaneous esketamine twice a week. " + sentence)
+    ex = _extractor().one(text)
+    last = len(ex.sentences) - 1
+    assert any(f.sent_index == last for f in _assess(text)) is kept

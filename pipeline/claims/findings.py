@@ -76,6 +76,7 @@ REPORTED = re.compile(r"\b(?:was|were) (?:also )?(?:observed|found|noted|seen)\b
                       r"(?:of the )?(?:included |eligible )?(?:studies|trials|RCTs) (?:reported|found)\b(?!,| on\b)|"
                       r"\bthere were no (?:incidents?|cases?|reports?)\b", T)
 
+OUTCOME_SECTION = re.compile(r"^OUTCOMES?$", T)
 FINDING_SECTION = re.compile(r"^(?:RESULTS?|FINDINGS|CONCLUSIONS?|DISCUSSION|INTERPRETATION)\b", T)
 RESULT_IN_METHODS = re.compile(r"\b(?:occurred|(?:was|were) stopped|had (?:a )?(?:significantly )?"
                                r"(?:lower|higher|greater|fewer|more)|(?:was|were) (?:significantly )?(?:lower|higher|"
@@ -94,6 +95,11 @@ def is_finding(ex: Extraction, i: int, sentence: str, section: str | None = None
     role = ex.roles[i]
     if section is None:
         section = ex.sections[i] if i < len(ex.sections) else None
+    if section and OUTCOME_SECTION.match(section):
+        # a case report's "OUTCOME:" is its results ("The patient showed continuous mood improvement"); a trial
+        # registry's "OUTCOMES:" lists what will be measured
+        return bool(REPORTED.search(sentence) or re.search(r"\bremained\b", sentence, T)) and \
+            not METHOD_WORDS.search(sentence)
     if section and NON_FINDING_SECTION.match(section):
         return False
     if role in FINDING_ROLES or (section and FINDING_SECTION.match(section)):
