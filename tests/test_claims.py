@@ -519,6 +519,8 @@ def test_the_treatment_associated_with_the_benefit_is_a_finding():
     assert TREATMENT_ASSOCIATION.search("Ketamine was also associated with reduction in comorbid depressive symptoms.")
     assert not TREATMENT_ASSOCIATION.search("Higher baseline HAM-D scores were associated with a greater decrease.")
     assert not TREATMENT_ASSOCIATION.search("Higher doses of ketamine were associated with reduction in MADRS.")
+    assert TREATMENT_ASSOCIATION.search("CONCLUSION: IV ketamine was associated with improvement across four "
+                                        "factor-based depression phenotypes after 3 acute-phase infusions.")
     text = ("Ketamine for chronic PTSD with depression: a randomized trial\nMETHODS: Adults with PTSD and depression "
             "received ketamine or midazolam. RESULTS: Ketamine was also associated with reduction in comorbid "
             "depressive symptoms (p < 0.01).")

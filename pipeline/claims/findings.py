@@ -217,10 +217,11 @@ TREATMENT_ASSOCIATION = re.compile(r"\b(?:was|were) not associated with (?:highe
                                    r"(?:rates? of )?(?:clinical )?(?:remission|response|improvement)|"
                                    # the drug is the subject ("Higher doses of ketamine were ..." is a predictor)
                                    r"(?:^\W*|[;:]\s*|\b(?:and|but|also|overall|moreover|furthermore|"
-                                   r"additionally),?\s+)(?:treatment with )?(?:es|ar)?ketamine(?: treatment| "
+                                   r"additionally),?\s+)(?:treatment with )?(?:(?:IV|IN|intravenous|intranasal|oral|"
+                                   r"subcutaneous) )?(?:es|ar)?ketamine(?: treatment| "
                                    r"infusions?| administration)? (?:was|were) (?:also )?associated with "
                                    r"(?:(?:a |an )?(?:significant |rapid )?(?:improvements?|reductions?|decreases?) "
-                                   r"(?:in|of)|(?:significantly )?(?:increased|higher|greater) (?:odds|likelihood|"
+                                   r"(?:in|of|across)|(?:significantly )?(?:increased|higher|greater) (?:odds|likelihood|"
                                    r"probability|chances?|rates?) of (?:remission|response))\b", T)
 
 ENROLLED = re.compile(r"\b(?:patients|participants|individuals|adults|people|subjects|women|men|veterans|"
