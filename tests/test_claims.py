@@ -1580,3 +1580,21 @@ def test_a_case_reports_outcome_section_is_its_results(sentence, kept):
     ex = _extractor().one(text)
     last = len(ex.sentences) - 1
     assert any(f.sent_index == last for f in _assess(text)) is kept
+
+
+@pytest.mark.parametrize("sentence", [
+    # an RCT's finding without statistics needs an efficacy word: decreases, alleviation and antisuicidal effects are
+    "Subjective antisuicidal effects of ketamine were noted on Day 2 postinfusion.",
+    "Overall, 69% of participants had a complete alleviation of SI following repeated infusions.",
+    "Single and repeated ketamine infusions resulted in decreases in SI which were maintained.",
+])
+def test_an_rct_finding_may_name_decreases_alleviation_or_antisuicidal_effects(sentence):
+    text = ("Ketamine for suicidal ideation: a randomized controlled trial\nMETHODS: Patients with depression and "
+            "suicidal ideation were randomized to ketamine or midazolam. CONCLUSIONS: " + sentence)
+    assert stance.article_stance(_assess(text), "suicidal_ideation") == "supports"
+
+
+def test_a_drop_in_suicidality_is_a_benefit_but_a_drop_in_saturation_is_not():
+    assert stance._polarity("efficacy", "There was an immediate drop in suicidality, 24 h after the first dose.")[0] \
+        == "supports"
+    assert stance._polarity("efficacy", "There was a drop in oxygen saturation after the dose.")[0] is None

@@ -59,7 +59,8 @@ POSITIVE = re.compile("|".join([
     r"\bconfirm(?:ed|s|ing)\b", r"\b(?:were|was) increased\b", r"\brates? (?:for \w+ )?(?:was|were) \d",
     r"\bmore patients\b[^.]{0,80}\b(?:remission|response|responded|remitted)",
     r"\b(?:response|remission|improvement) was observed\b",
-    r"\banti-?suicidal (?:effect|efficacy|action)s?\b"]), T)
+    r"\banti-?suicidal (?:effect|efficacy|action)s?\b",
+    r"\b(?:drop|fall|decline)s? in (?!(?:\w+ )?(?:cognit|memory|blood|oxygen|saturation|heart|platelet))"]), T)
 
 TOL_POSITIVE = re.compile("|".join([
     r"\bno (?:statistically )?significant (?:difference|increase)", r"\bdid not (?:show|differ|increase)",

@@ -221,8 +221,8 @@ TREATMENT_ASSOCIATION = re.compile(r"\b(?:was|were) not associated with (?:highe
                                    r"subcutaneous) )?(?:es|ar)?ketamine(?: treatment| "
                                    r"infusions?| administration)? (?:was|were) (?:also )?associated with "
                                    r"(?:(?:a |an )?(?:significant |rapid )?(?:improvements?|reductions?|decreases?) "
-                                   r"(?:in|of|across)|(?:significantly )?(?:increased|higher|greater) (?:odds|likelihood|"
-                                   r"probability|chances?|rates?) of (?:remission|response))\b", T)
+                                   r"(?:in|of|across)|(?:significantly )?(?:increased|higher|greater) "
+                                   r"(?:odds|likelihood|probability|chances?|rates?) of (?:remission|response))\b", T)
 
 ENROLLED = re.compile(r"\b(?:patients|participants|individuals|adults|people|subjects|women|men|veterans|"
                       r"adolescents|those) (?:with|suffering from|diagnosed with) (?:[\w-]+ ){0,2}?(?:TRD|MDD|"

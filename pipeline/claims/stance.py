@@ -512,7 +512,8 @@ def _first_hours(mentions: list[Mention]) -> list[float]:
 
 
 RCT_EFFICACY = re.compile(r"\b(?:respon(?:se|ses|ded|ders?|d|ding|se rates?)\b|remi(?:ssion|tted|t)|improv|reduc|"
-                          r"effective|efficacy|superior|antidepressant effect|benefi)", T)
+                          r"effective|efficacy|superior|antidepressant effect|benefi|decreas|alleviat|"
+                          r"anti-?suicidal (?:effect|efficacy))", T)
 
 
 def _learned(cats: dict, claim_id: str, threshold: float = 0.5) -> str | None:
