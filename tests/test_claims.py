@@ -1598,3 +1598,17 @@ def test_a_drop_in_suicidality_is_a_benefit_but_a_drop_in_saturation_is_not():
     assert stance._polarity("efficacy", "There was an immediate drop in suicidality, 24 h after the first dose.")[0] \
         == "supports"
     assert stance._polarity("efficacy", "There was a drop in oxygen saturation after the dose.")[0] is None
+
+
+@pytest.mark.parametrize("sentence,expected", [
+    # a benefit that lasted a stated time after treatment conflicts with a short-lived effect
+    ("Patients remained without relapse for 8-28 months.", "conflicts"),
+    # not while the treatment went on, and not a relapse that nothing says was prevented after stopping
+    ("Of 63 patients who maintained esketamine treatment for at least 6 months, 48 were responders.", None),
+    ("More patients had remission at week 8 and had no relapse through week 32.", None),
+])
+def test_a_benefit_that_lasted_a_stated_time_conflicts_with_short_lived(sentence, expected):
+    from pipeline.claims.durability import short_lived
+
+    polarity, _ = stance._polarity("durability", sentence)
+    assert (short_lived(polarity, [], sentence) if polarity else None) == expected

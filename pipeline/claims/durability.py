@@ -15,7 +15,9 @@ from pipeline.nlp.extract import Mention
 
 ONGOING_DOSING = re.compile(r"\bwith (?:continued|ongoing|maintenance|decreasing|additional|weekly|repeated)\b|"
                             r"\b(?:once|twice|thrice|three times)[- ](?:a[- ])?(?:weekly|week|daily|day)\b|"
-                            r"\bmaintenance (?:phase|treatment|dosing)|\binfusion frequency|\btreated with weekly", T)
+                            r"\bmaintenance (?:phase|treatment|dosing)|\binfusion frequency|\btreated with weekly|"
+                            r"\b(?:maintained|continued|remained on) (?:[\w-]+ ){0,2}(?:treatment|therapy|dosing|"
+                            r"infusions)\b", T)
 
 AFTER_LAST_DOSE = re.compile(r"\bafter (?:the )?(?:last|final)\b|"
                              r"\bfollowing (?:the )?(?:last|final|treatment completion|completion)\b", T)
@@ -80,10 +82,23 @@ def benefit_window(text: str, s: int, sentence: str, mentions: list[Mention],
 RAPID_AND_SUSTAINED = re.compile(r"\b(?:rapid|robust),? and (?:\w+ )?(?:sustained|durable|lasting)\b", T)
 
 
+# how long a benefit lasted, when no time point names it: "remained without relapse for 8-28 months"
+LASTED = re.compile(r"\bfor (?:up to |at least |more than |over )?(\d+(?:\.\d+)?)(?:\s*[-–]\s*(\d+(?:\.\d+)?))?\s*"
+                    r"(weeks?|months?|years?)\b", T)
+_UNIT_HOURS = {"week": 168, "month": 720, "year": 8760}
+
+
+def lasted_hours(sentence: str) -> list[float]:
+    return [float(m.group(2) or m.group(1)) * _UNIT_HOURS[m.group(3).lower().rstrip("s")]
+            for m in LASTED.finditer(sentence)]
+
+
 def short_lived(stance: str, hours: list[float], sentence: str) -> str | None:
     """short_lived: fading within 14 days supports; benefit beyond 14 days conflicts; without a time only a
-    "rapid and sustained" benefit counts (against)."""
+    "rapid and sustained" benefit, or one that lasted a stated time, counts (against)."""
     longest = max(hours) if hours else None
+    if stance == "conflicts" and longest is None and (lasted := lasted_hours(sentence)):
+        longest = max(lasted)
     if stance == "conflicts":  # sustained / maintained, unless dosing went on
         if ONGOING_DOSING.search(sentence):
             return None

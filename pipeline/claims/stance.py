@@ -92,6 +92,9 @@ DUR_SHORT = re.compile(r"\brelaps\w*|\breturn(?:ed)? to baseline|\b(?:effect|ben
 DUR_LONG = re.compile(r"\bsustained\b|\bmaintained\b|\bpersist(?:ed|ent)\b|\blasting\b|\bdurable\b|"
                       r"\bremained (?:significant|lower|improved|below|reduced|better)\b|\bstill\b|"
                       r"\bup to (?:\d+|one|two|three|six) (?:weeks|months)\b", T)
+# "Patients remained without relapse for 8-28 months" (not "had no relapse through week 32" of a trial that went on
+# dosing: nothing says the dosing stopped)
+NO_RELAPSE_BEFORE = re.compile(r"\b(?:remained|stayed|were|was) (?:without|free of)\s+(?:\w+\s+)?$", T)
 PLASTICITY_UP = re.compile(r"\bincreas\w*|\benhanc\w*|\bpromot\w*|\brestor\w*|\belevat\w*|\bupregulat\w*|\brescu\w*|"
                            r"\bhigher\b|\bgrowth\b|\bformation\b|\bstimulat\w*|\bactivat\w*|\bincrease\b", T)
 # a reduction the drug undoes: "ketamine counteracted the stress-induced reductions in synaptic markers" is an increase
@@ -212,7 +215,9 @@ def _polarity(profile: str, sentence: str, topic: tuple[re.Pattern, ...] = (),
         if neg and any(a.lower() == "serious" for a in absent) and not any("serious" in n.lower() for n in neg):
             return "supports", pos[:3]
     elif profile == "durability":
-        neg, pos = DUR_LONG.findall(sentence), DUR_SHORT.findall(sentence)
+        neg, pos = DUR_LONG.findall(sentence), []
+        for m in DUR_SHORT.finditer(sentence):  # "remained without relapse for 8-28 months" lasted
+            (neg if NO_RELAPSE_BEFORE.search(sentence, 0, m.start()) else pos).append(m.group())
     elif profile == "plasticity":
         neg, pos = _nearest(sentence, topic, PLASTICITY_UP, PLASTICITY_DOWN)
     else:
