@@ -1612,3 +1612,20 @@ def test_a_benefit_that_lasted_a_stated_time_conflicts_with_short_lived(sentence
 
     polarity, _ = stance._polarity("durability", sentence)
     assert (short_lived(polarity, [], sentence) if polarity else None) == expected
+
+
+@pytest.mark.parametrize("sentence,expected", [
+    # what the effect did not depend on, kept in a subgroup, another factor's effect, how a maintenance phase is run
+    ("This reduction was independent of baseline depression severity, baseline pain intensity, and ethnicity.", True),
+    ("The antidepressant response was preserved in opioid users who received intravenous ketamine.", True),
+    ("A significant effect of derealization on HAM-D percent change was observed at Day 7 in one study.", True),
+    ("Among 580 responders treated with weekly esketamine, 26% continued to improve and 24% worsened.", True),
+    ("For patients no longer in remission after treatment frequency reduction, 47% improved.", True),
+    # must not break: the drug's own effect, and improvements sustained while infusions were spaced out
+    ("A significant effect of ketamine on MADRS scores was observed at 24 h (p < 0.01).", False),
+    ("Symptom improvements were sustained over at least 6 months with decreasing infusion frequency.", False),
+])
+def test_independence_subgroups_other_factors_and_maintenance_management_are_no_findings(sentence, expected):
+    from pipeline.claims.findings import NOT_A_FINDING
+
+    assert bool(NOT_A_FINDING.search(sentence)) is expected

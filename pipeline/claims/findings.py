@@ -182,6 +182,18 @@ NOT_A_FINDING = re.compile("|".join([
     r"\b(?:responders|remitters) to (?:\S+ ){1,4}?(?:showed|had|exhibited|displayed)\b",
     r"\bresponders \([^)]*\) (?:received|were given|underwent|entered|continued)\b",
     r"\bcompared (?:with|to) healthy",
+    # what the effect did not depend on, or kept in a subgroup: "This reduction was independent of baseline
+    # depression severity", "The antidepressant response was preserved in opioid users"; another factor's effect on
+    # the outcome: "A significant effect of derealization on HAM-D percent change"
+    r"\b(?:this|these|such) (?:\w+ )?(?:reductions?|improvements?|effects?|responses?|decreases?|changes?|"
+    r"benefits?) (?:was|were|is|are|remained) (?:\w+ )?(?:independent|irrespective|regardless|unaffected|"
+    r"not affected) (?:of|by)\b",
+    r"\b(?:was|were) preserved in\b",
+    r"\beffects? of (?!(?:es|ar)?ketamine\b|treatment\b|the (?:drug|treatment|intervention)\b|time\b|infusions?\b)"
+    r"[\w-]+ on (?:the )?(?:HAM-?D|HDRS|MADRS|depress\w*|BDI|QIDS|antidepressant|response)",
+    # responders kept on the drug, and changes of dosing frequency: how a maintenance phase is managed
+    r"\bamong (?:the )?(?:\d+ )?(?:responders|remitters)\b", r"\b(?:treatment|dosing|infusion|session) frequency "
+    r"(?:reductions?|adjustments?|increases?|changes?)\b",
     # what goes with the response, not whether there was one: "no significant interaction between ketamine's
     # psychoactive effects and therapeutic response"
     r"\binteraction between\b[^.;]{0,80}\band (?:the )?(?:therapeutic|treatment|clinical|antidepressant) "
