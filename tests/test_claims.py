@@ -1629,3 +1629,11 @@ def test_independence_subgroups_other_factors_and_maintenance_management_are_no_
     from pipeline.claims.findings import NOT_A_FINDING
 
     assert bool(NOT_A_FINDING.search(sentence)) is expected
+
+
+def test_cognitive_remediation_is_a_treatment_not_another_condition():
+    from pipeline.claims.cues import OTHER_CONDITION
+
+    assert not OTHER_CONDITION.search("TMS, PGP and cognitive remediation increased remission.")
+    assert not OTHER_CONDITION.search("ketamine followed by cognitive behavioral therapy")
+    assert OTHER_CONDITION.search("Ketamine improved cognitive function.")
