@@ -1637,3 +1637,13 @@ def test_cognitive_remediation_is_a_treatment_not_another_condition():
     assert not OTHER_CONDITION.search("TMS, PGP and cognitive remediation increased remission.")
     assert not OTHER_CONDITION.search("ketamine followed by cognitive behavioral therapy")
     assert OTHER_CONDITION.search("Ketamine improved cognitive function.")
+
+
+def test_a_result_told_late_in_an_unstructured_abstract_is_a_finding_whatever_its_role():
+    text = ("Esketamine anaesthesia in electroconvulsive therapy for depression\nDepression with suicidal ideation is "
+            "common. Patients were randomized to esketamine or propofol anaesthesia for ECT. The response rate was "
+            "measured after the course. However, patients receiving esketamine had a higher remission rate of SI "
+            "and lower psychotic scores.")
+    ex = _extractor().one(text)
+    last = len(ex.sentences) - 1
+    assert any(f.sent_index == last and f.claim_id == "suicidal_ideation" for f in _assess(text))

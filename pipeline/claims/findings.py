@@ -111,8 +111,9 @@ def is_finding(ex: Extraction, i: int, sentence: str, section: str | None = None
     if i >= 0.4 * len(ex.sentences) and (TOL_POSITIVE.search(sentence) or TOL_NEGATIVE.search(sentence)) and \
             re.search(r"toler|safe|adverse|side|dissociat|discontinu", sentence, T):
         return True
-    if section is None and i >= 0.4 * len(ex.sentences) and REPORTED.search(sentence):
-        return True
+    if section is None and i >= 0.4 * len(ex.sentences) and (REPORTED.search(sentence) or (
+            RESULT_IN_METHODS.search(sentence) and not METHOD_WORDS.search(sentence))):
+        return True  # "However, patients receiving esketamine had a higher remission rate of SI"
     if role == "background" and not HARD_STATS.search(sentence):
         return False  # "ketamine has shown significant rapid effects": the field's state, not this study's result
     return bool(STAT_REPORT.search(sentence)) and not re.search(r"\bwere (?:randomi[sz]ed|assigned|recruited|"
