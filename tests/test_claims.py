@@ -1640,10 +1640,13 @@ def test_cognitive_remediation_is_a_treatment_not_another_condition():
 
 
 def test_a_result_told_late_in_an_unstructured_abstract_is_a_finding_whatever_its_role():
-    text = ("Esketamine anaesthesia in electroconvulsive therapy for depression\nDepression with suicidal ideation is "
-            "common. Patients were randomized to esketamine or propofol anaesthesia for ECT. The response rate was "
-            "measured after the course. However, patients receiving esketamine had a higher remission rate of SI "
-            "and lower psychotic scores.")
-    ex = _extractor().one(text)
-    last = len(ex.sentences) - 1
-    assert any(f.sent_index == last and f.claim_id == "suicidal_ideation" for f in _assess(text))
+    from pipeline.claims.findings import is_finding
+    from pipeline.nlp.extract import Extraction
+
+    # six unlabelled sentences, the role tagger calling the fifth "methods" (as it did on a real abstract)
+    ex = Extraction(mentions=[], doses=[], sentences=[(i, i + 1) for i in range(6)],
+                    roles=["title", "background", "methods", "methods", "methods", "results"], study_drug=None,
+                    routes=[], sections=[None] * 6)
+    assert is_finding(ex, 4, "However, patients receiving esketamine had a higher remission rate of SI and lower "
+                             "psychotic scores.")
+    assert not is_finding(ex, 4, "Patients receiving esketamine had a higher remission rate will be assessed.")
