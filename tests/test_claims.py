@@ -1516,7 +1516,7 @@ def test_recommendations_and_the_state_of_the_field_are_no_findings(sentence, ke
 @pytest.mark.parametrize("sentence,controlled,expected", [
     # groups that all had the drug, in a study without a control: comparable safety says nothing
     ("These three infusion groups showed comparable safety and efficacy.", False, None),
-    ("These three infusion groups showed comparable safety and efficacy.", True, "supports"),
+    ("The ketamine and placebo groups showed comparable safety.", True, "supports"),
     ("Adverse events were similar to placebo and mild.", False, "supports"),
 ])
 def test_comparable_safety_of_arms_that_all_had_the_drug_is_no_tolerability(sentence, controlled, expected):
@@ -1650,3 +1650,27 @@ def test_a_result_told_late_in_an_unstructured_abstract_is_a_finding_whatever_it
     assert is_finding(ex, 4, "However, patients receiving esketamine had a higher remission rate of SI and lower "
                              "psychotic scores.")
     assert not is_finding(ex, 4, "Patients receiving esketamine had a higher remission rate will be assessed.")
+
+
+@pytest.mark.parametrize("sentence,expected", [
+    # from a third audit: groups defined by their response, symptoms ranked, a benchmark against others' trials
+    ("Only 20 % of non-responders after 2 infusions achieved remission.", True),
+    ("Negative Thoughts was the least improved after infusion #3.", True),
+    ("The efficacy of esketamine in the real world remains consistent with that established in Phase 3 trials.", True),
+    # must not break: non-responders to earlier treatments are who a TRD study enrols; responders as the result
+    ("Of 40 non-responders to ECT, 20 achieved remission after ketamine.", False),
+    ("A marked antisuicidal effect was seen among responders after the sixth infusion.", False),
+])
+def test_response_defined_groups_ranked_symptoms_and_benchmarks_are_no_findings(sentence, expected):
+    from pipeline.claims.findings import NOT_A_FINDING, OTHERS_WORK
+
+    assert bool(NOT_A_FINDING.search(sentence) or OTHERS_WORK.search(sentence)) is expected
+
+
+def test_arms_with_comparable_efficacy_and_suicidality_as_who_was_enrolled_are_no_evidence():
+    assert stance._polarity("efficacy", "These three infusion groups showed comparable safety and efficacy.", (),
+                            False)[0] is None
+    text = ("Ketamine for chronic suicidality\nMETHODS: Participants with chronic suicidal ideation received ketamine. "
+            "RESULTS: Ketamine produced a robust and sustained improvement in stress symptoms (p < 0.01), in people "
+            "with chronic suicidality.")
+    assert stance.article_stance(_assess(text), "suicidal_ideation") == "none"

@@ -182,7 +182,10 @@ WITHIN_DRUG = re.compile(rf"(?:{_COMPARED}|\bin contrast to) (?:those|patients|p
                          r"^(?:[A-Z]+: )?those (?:with(?:out)?|who)\b(?! (?:received|were given|were treated))"
                          rf"[^.;]{{0,80}}?{_SUBGROUP_DID}|"
                          rf"^(?:[A-Z]+: )?(?:males|females|men|women|boys|girls) {_SUBGROUP_DID}[^.;]{{0,80}}?"
-                         r"\bthan (?:the )?(?:males|females|men|women|boys|girls)\b", T)
+                         r"\bthan (?:the )?(?:males|females|men|women|boys|girls)\b|"
+                         # "These three infusion groups showed comparable safety and efficacy"
+                         r"\b(?:groups|arms|regimens|doses|schedules) (?:showed|had|demonstrated|achieved|were) "
+                         r"(?:a )?(?:comparable|similar|equal|equivalent)\b", T)
 # a comparator without the drug: "patients who did not receive ketamine", "usual care", "treatment as usual"
 NO_DRUG = re.compile(r"\b(?:did not|not|never) (?:receive|use|get|take)\w*\s+(?:\w+\s+)?(?:es|ar)?ketamine|"
                      r"\bwithout (?:es|ar)?ketamine|\bnon-?users?\b|\b(?:usual|standard) (?:care|an(?:a)?esthesia)|"

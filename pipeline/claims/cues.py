@@ -130,7 +130,8 @@ DRUG_WORDS = re.compile(r"ketamine|esketamine|arketamine|\bESK\b|\bKET\b|spravat
 
 OTHER_CONDITION = re.compile(r"\bPTSD|post-?traumatic|\banxiety|\bOCD\b|obsessive|phobi|\bpain\b|analgesi|craving|"
                              r"alcohol|cocaine|opioid|\b(?:anti-?)?suicid|\bSI\b|\bBSSI\b|\bSSI\b|\bBSS\b|C-SSRS|\bMSSI|delirium|\bsleep|"
-                             r"cognit(?!ive (?:remediation|training|behaviou?ral|therapy))|schizophren|psychos|\beating|anorexi|adverse|side[- ]effects?|dissociat|CADSS|"
+                             r"cognit(?!ive (?:remediation|training|behaviou?ral|therapy))|schizophren|psychos|"
+                             r"\beating|anorexi|adverse|side[- ]effects?|dissociat|CADSS|"
                              r"BPRS|\bTEAEs?|psychotomimetic|sedation|blood pressure|hopeless|\bBHS\b|memory|fatigue|"
                              r"hemodynamic|heart rate|vital signs|"
                              r"\bBFI\b|\bstress\b|\babstinen\w+|\bsmoking\b|\bcigarette|\bnicotine\b", T)

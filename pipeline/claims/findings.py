@@ -55,6 +55,9 @@ OTHERS_WORK = re.compile("|".join([
     r"\bstudies (?:suggest|indicate|show|demonstrate|propose)\b", r"\breported on\b",
     r"\b(?:is|are) (?:already|currently|now) (?:an? |the )?(?:only |established|approved|widely|available|used|"
     r"recogni[sz]ed)",
+    # a benchmark against others' trials: "efficacy ... remain consistent with that established in Phase 3 trials"
+    r"\bconsistent with (?:that|those|the (?:results?|findings?)) (?:\w+ ){0,2}(?:established|reported|observed|seen) "
+    r"in\b",
     # the treatments of a field: "Relatively few pharmacologic agents are proven safe and effective in TRD"
     r"\b(?:few|no|limited|several|many) (?:[\w-]+ ){0,2}(?:agents|treatments|drugs|medications|options|therapies|"
     r"interventions) (?:are|have been|exist|remain)\b"]), T)
@@ -193,7 +196,13 @@ NOT_A_FINDING = re.compile("|".join([
     r"\beffects? of (?!(?:es|ar)?ketamine\b|treatment\b|the (?:drug|treatment|intervention)\b|time\b|infusions?\b)"
     r"[\w-]+ on (?:the )?(?:HAM-?D|HDRS|MADRS|depress\w*|BDI|QIDS|antidepressant|response)",
     # responders kept on the drug, and changes of dosing frequency: how a maintenance phase is managed
-    r"\bamong (?:the )?(?:\d+ )?(?:responders|remitters)\b", r"\b(?:treatment|dosing|infusion|session) frequency "
+    r"\bamong (?:the )?(?:\d+ )?(?:responders|remitters) (?:treated|receiving|who (?:received|continued|were "
+    r"treated))\b",
+    # groups defined by their response to the drug, and symptoms ranked against each other: "40 % of non-responders
+    # after a single infusion did reach remission", "Negative Thoughts was the least improved after infusion #3"
+    r"\bnon-?(?:responders|remitters) (?:after|to) (?:a |the )?(?:single |first |second |\d+ |one |two |three )?"
+    r"(?:(?:es|ar)?ketamine )?(?:infusions?|doses?|administrations?|sessions?|treatments?)\b",
+    r"\b(?:least|most) improved\b", r"\b(?:treatment|dosing|infusion|session) frequency "
     r"(?:reductions?|adjustments?|increases?|changes?)\b",
     # what goes with the response, not whether there was one: "no significant interaction between ketamine's
     # psychoactive effects and therapeutic response"

@@ -315,6 +315,8 @@ def assess(text: str, ex: Extraction, facts: ArticleFacts, catalogue: Catalogue,
     return list({(f.claim_id, f.sent_index): f for f in findings}.values())
 
 
+SUICIDAL_ENROLLED = re.compile(r"\b(?:people|patients|participants|individuals|adults|adolescents|those|veterans) "
+                               r"(?:with|at|reporting) (?:[\w-]+ ){0,2}?(?:suicid\w*|suicide risk)\b", T)
 # a depression scale named as the instrument of suicidality: "suicidality was measured ... using the
 # Montgomery-Asberg Depression Rating Scale (MADRS), which showed significant reduction", "remission on suicidality
 # (MADRS)" report suicidality, not depression
@@ -337,6 +339,9 @@ def _on_topic(claim: Claim, sentence: str, mentions: list[Mention], kinds: set, 
     if depressive and (masked := _scale_of_suicidality_masked(sentence)) != sentence:
         sentence, kinds = masked, kinds - {"symptom score", "response", "remission"}
     on_topic = any(rx.search(sentence) for rx in claim.topic) or bool(kinds & set(claim.outcome_kinds))
+    if claim.id == "suicidal_ideation" and on_topic and (rest := SUICIDAL_ENROLLED.sub(" ", sentence)) != sentence \
+            and not any(rx.search(rest) for rx in claim.topic) and OTHER_CONDITION.search(rest):
+        return False  # "improvement in stress symptoms, in people with chronic suicidality": who was enrolled
     if depressive and not facts.depression:
         return False  # "improvement in mood" in a dementia case is no evidence on depressive disorders
     if depressive and DEPRESSION_WORDS.search(sentence) and enrolled_only(sentence):
