@@ -1138,6 +1138,8 @@ def test_a_frequency_as_administrations_per_week(frequency, expected):
     ("Patients received twice-weekly or thrice-weekly infusions of ketamine 0.5 mg/kg for 4 weeks.",
      [("twice-weekly or thrice-weekly", None, "4 weeks", 28.0)]),
     ("Patients received daily sertraline and weekly infusions of ketamine 0.5 mg/kg.", [("weekly", 1.0, None, None)]),
+    ("Patients had ECT three times weekly and twice-weekly infusions of ketamine 0.5 mg/kg.",
+     [("twice-weekly", 2.0, None, None)]),  # "and" joins two treatments' schedules, not a choice
 ])
 def test_doses_carry_their_schedule_as_numbers(sentence, expected):
     doses = Extractor(with_model=False).one("Doses\n" + sentence).doses

@@ -75,11 +75,15 @@ MODERATOR_NULL = re.compile(r"\b(?:did|does|do) not (?:impact|affect|influence|a
 # a subgroup defined by its outcome: "No significant reduction ... was seen in non-improvers" says nothing against
 # the drug
 OUTCOME_SUBGROUP = re.compile(r"\b(?:in|among|for) (?:the )?(?:early |initial )?(?:non-?improvers|non-?responders|"
-                              r"non-?remitters)\b", re.IGNORECASE)
+                              r"non-?remitters)\b(?! (?:to|of) (?!(?:the |a )?(?:first |initial |single )?"
+                              r"(?:(?:es|ar)?ketamine|infusions?|doses?)\b))", re.IGNORECASE)
 INTERACTION_AFTER = re.compile(r"[^.;]{0,40}?\binteraction\b", re.IGNORECASE)
 MODERATOR_INTERACTION = re.compile(r"\s*(?:(?:main|interaction) effects? of |(?:an? |the )?)?(?:response|responder|"
                                    r"sex|gender|age|baseline|subtype)\s*(?:×|x|by|-by-)\s*(?:treatment|time|group)\b",
                                    re.IGNORECASE)
+
+
+BETWEEN_AFTER = re.compile(r"[^.;]{0,40}?\b(?:between|among|across)\b", re.IGNORECASE)
 
 
 def efficacy_negatives(sentence: str, controlled: bool) -> list[str]:
@@ -104,7 +108,8 @@ def efficacy_negatives(sentence: str, controlled: bool) -> list[str]:
     if not controlled:
         # no control arm in the article: a difference between its groups compares active treatments ("improved in
         # all groups compared with baseline with no significant differences between the 3 groups")
-        return [m.group() for m in found if not NO_DIFFERENCE.search(sentence, m.start(), m.end() + 25)]
+        return [m.group() for m in found if not (NO_DIFFERENCE.search(sentence, m.start(), m.end() + 25)
+                                                 and BETWEEN_AFTER.match(sentence, m.end()))]
     if not GROUPS.search(sentence):
         return [c for c in neg if not NO_DIFFERENCE.search(c)]
     return neg
@@ -143,11 +148,13 @@ DRUG_LOSES = re.compile(rf"\bsuperior to {_KETAMINE_FORM}|"
 # beneficial". Not "favouring the ketamine group" or "in patients who received ketamine vs placebo".
 _NON_DRUG_ARM = (r"(?:CBT|cognitive[- ]behaviou?ral(?: therapy)?|psychotherapy|TAU|treatment as usual|usual care|"
                  r"music|exercise|mindfulness|placebo|saline|sham|control|midazolam)")
-OTHER_ARM_GAINS = re.compile(rf"\bfavou?r(?:s|ed|ing)?\b{_NO_DRUG}{{0,60}}?\b(?:the )?{_NON_DRUG_ARM}[- ]"
+_NO_COMPARISON = r"(?:(?!\b(?:(?:es|ar)?ketamine|ESK|over|than|versus|vs|compared)\b)[^.;])"
+OTHER_ARM_GAINS = re.compile(rf"\bfavou?r(?:s|ed|ing)?\b{_NO_COMPARISON}{{0,60}}?\b(?:the )?{_NON_DRUG_ARM}[- ]"
                              r"(?:group|arm|condition)s?\b|"
                              rf"\b{_NON_DRUG_ARM}(?:'s|’s) (?:benefits?|effects?)\b|"
                              rf"\bbenefits? of {_NON_DRUG_ARM}\b|"
-                             r"\b(?:es|ar)?ketamine (?:was|were) (?:discontinued|stopped|withdrawn|ceased)\b[^.;]*"
+                             r"\b(?:es|ar)?ketamine (?:was|were) (?:discontinued|stopped|withdrawn|ceased)\b"
+                             r"(?! in (?:\d+|one|two|three|four|five|some|several))[^.;]*"
                              r"\b(?:beneficial|improv\w*|effective|respon\w*)", T)
 ARM_WITHOUT_DRUG = re.compile(r"\bin (?:the )?(?:patients|participants|those|subjects|individuals) (?:who )?"
                               rf"(?:received|receiving|given|treated with|assigned to|randomi[sz]ed to) (?:the )?"
@@ -179,13 +186,16 @@ WITHIN_DRUG = re.compile(rf"(?:{_COMPARED}|\bin contrast to) (?:those|patients|p
                          r"\bcompared (?:with|to) (?:a )?single (?:\w+ )?(?:infusion|dose|administration)\b|"
                          # a subgroup as the subject: "Those with impaired memory recall had greater reduction in
                          # MADRS", "Males showed significantly greater improvement than females"
-                         r"^(?:[A-Z]+: )?those (?:with(?:out)?|who)\b(?! (?:received|were given|were treated))"
+                         r"^(?:[A-Z]+: )?those (?:with(?:out)?|who)\b(?! (?:received|were given|were treated|"
+                         r"were randomi[sz]ed|were assigned|were allocated))"
                          rf"[^.;]{{0,80}}?{_SUBGROUP_DID}|"
                          rf"^(?:[A-Z]+: )?(?:males|females|men|women|boys|girls) {_SUBGROUP_DID}[^.;]{{0,80}}?"
                          r"\bthan (?:the )?(?:males|females|men|women|boys|girls)\b|"
-                         # "These three infusion groups showed comparable safety and efficacy"
-                         r"\b(?:groups|arms|regimens|doses|schedules) (?:showed|had|demonstrated|achieved|were) "
-                         r"(?:a )?(?:comparable|similar|equal|equivalent)\b", T)
+                         # groups set by the drug's own dose or schedule: "These three infusion groups showed
+                         # comparable safety and efficacy" (not "Treatment arms were comparable")
+                         r"\b(?:infusion|dose|dosing|dosage|frequency|duration|route)[- ](?:groups|arms|regimens|"
+                         r"schedules) (?:showed|had|demonstrated|achieved|were) (?:a )?(?:comparable|similar|equal|"
+                         r"equivalent)\b", T)
 # a comparator without the drug: "patients who did not receive ketamine", "usual care", "treatment as usual"
 NO_DRUG = re.compile(r"\b(?:did not|not|never) (?:receive|use|get|take)\w*\s+(?:\w+\s+)?(?:es|ar)?ketamine|"
                      r"\bwithout (?:es|ar)?ketamine|\bnon-?users?\b|\b(?:usual|standard) (?:care|an(?:a)?esthesia)|"

@@ -60,7 +60,8 @@ POSITIVE = re.compile("|".join([
     r"\bmore patients\b[^.]{0,80}\b(?:remission|response|responded|remitted)",
     r"\b(?:response|remission|improvement) was observed\b",
     r"\banti-?suicidal (?:effect|efficacy|action)s?\b",
-    r"\b(?:drop|fall|decline)s? in (?!(?:\w+ )?(?:cognit|memory|blood|oxygen|saturation|heart|platelet))"]), T)
+    r"\b(?:drop|fall|decline)s? in (?!(?:\w+ )?(?:cognit|memory|blood|oxygen|saturation|heart|platelet|response|"
+    r"remission))"]), T)
 
 TOL_POSITIVE = re.compile("|".join([
     r"\bno (?:statistically )?significant (?:difference|increase)", r"\bdid not (?:show|differ|increase)",
@@ -93,10 +94,9 @@ TOL_POSITIVE = re.compile("|".join([
     r"\bno serious\b", r"\bnone of the\b[^.]{0,40}\brequired\b", r"\btemporary\b", r"\bonly during\b",
     r"\bonly (?:\w+ )?(?:\d+|one|two|three|a few)\b[^.]{0,40}\bdiscontinu",
     r"\blower in the (?:es)?ketamine group",
-    # "significantly lower with esketamine NS than quetiapine XR", "increased the risks of dizziness and
+    # "increased the risks of dizziness and
     # hallucinations for a short time", "does not adversely affect metabolic parameters", "the incidence of ED ...
     # was not different from that of other patients"
-    r"\blower (?:with|in|for|after) (?:(?:the|IV|IN|intranasal|oral|intravenous) )?(?:es|ar)?ketamine\b",
     r"\bfor a short (?:time|period|while)\b", r"\b(?:does|did|do) not adversely affect\b",
     r"\b(?:was|were) not (?:significantly )?different\b",
     r"\bno (?:statistically )?(?:significant )?differences?\b(?! between (?:responders|remitters))",

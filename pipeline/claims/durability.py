@@ -16,8 +16,8 @@ from pipeline.nlp.extract import Mention
 ONGOING_DOSING = re.compile(r"\bwith (?:continued|ongoing|maintenance|decreasing|additional|weekly|repeated)\b|"
                             r"\b(?:once|twice|thrice|three times)[- ](?:a[- ])?(?:weekly|week|daily|day)\b|"
                             r"\bmaintenance (?:phase|treatment|dosing)|\binfusion frequency|\btreated with weekly|"
-                            r"\b(?:maintained|continued|remained on) (?:[\w-]+ ){0,2}(?:treatment|therapy|dosing|"
-                            r"infusions)\b", T)
+                            r"\b(?:maintained|continued|remained on) (?:(?!response|remission|benefit|improvement)"
+                            r"[\w-]+ ){0,2}(?:treatment|therapy|dosing|infusions)\b", T)
 
 AFTER_LAST_DOSE = re.compile(r"\bafter (?:the )?(?:last|final)\b|"
                              r"\bfollowing (?:the )?(?:last|final|treatment completion|completion)\b", T)
@@ -88,9 +88,13 @@ LASTED = re.compile(r"\bfor (?:up to |at least |more than |over )?(\d+(?:\.\d+)?
 _UNIT_HOURS = {"week": 168, "month": 720, "year": 8760}
 
 
+ILL_FOR = re.compile(r"\b(?:depressed|ill|suffer\w*|diagnosed|history|been)\b[^.;,]{0,20}$", T)
+
+
 def lasted_hours(sentence: str) -> list[float]:
+    """The stated times ("for 8-28 months"), not how long patients had been ill ("depressed for more than 2 years")."""
     return [float(m.group(2) or m.group(1)) * _UNIT_HOURS[m.group(3).lower().rstrip("s")]
-            for m in LASTED.finditer(sentence)]
+            for m in LASTED.finditer(sentence) if not ILL_FOR.search(sentence, 0, m.start())]
 
 
 def short_lived(stance: str, hours: list[float], sentence: str) -> str | None:

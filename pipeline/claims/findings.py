@@ -193,7 +193,8 @@ NOT_A_FINDING = re.compile("|".join([
     r"benefits?) (?:was|were|is|are|remained) (?:\w+ )?(?:independent|irrespective|regardless|unaffected|"
     r"not affected) (?:of|by)\b",
     r"\b(?:was|were) preserved in\b",
-    r"\beffects? of (?!(?:es|ar)?ketamine\b|treatment\b|the (?:drug|treatment|intervention)\b|time\b|infusions?\b)"
+    r"\beffects? of (?![\w-]*ketamine\b|ESK\b|(?:the )?(?:drug|treatment|intervention|group|arm|condition|time|"
+    r"infusions?|dose)s?\b)"
     r"[\w-]+ on (?:the )?(?:HAM-?D|HDRS|MADRS|depress\w*|BDI|QIDS|antidepressant|response)",
     # responders kept on the drug, and changes of dosing frequency: how a maintenance phase is managed
     r"\bamong (?:the )?(?:\d+ )?(?:responders|remitters) (?:treated|receiving|who (?:received|continued|were "
@@ -201,12 +202,13 @@ NOT_A_FINDING = re.compile("|".join([
     # groups defined by their response to the drug, and symptoms ranked against each other: "40 % of non-responders
     # after a single infusion did reach remission", "Negative Thoughts was the least improved after infusion #3"
     r"\bnon-?(?:responders|remitters) (?:after|to) (?:a |the )?(?:single |first |second |\d+ |one |two |three )?"
-    r"(?:(?:es|ar)?ketamine )?(?:infusions?|doses?|administrations?|sessions?|treatments?)\b",
+    r"(?:(?:es|ar)?ketamine )?(?:infusions?|doses?|administrations?)\b",
     r"\b(?:least|most) improved\b", r"\b(?:treatment|dosing|infusion|session) frequency "
     r"(?:reductions?|adjustments?|increases?|changes?)\b",
     # what goes with the response, not whether there was one: "no significant interaction between ketamine's
     # psychoactive effects and therapeutic response"
-    r"\binteraction between\b[^.;]{0,80}\band (?:the )?(?:therapeutic|treatment|clinical|antidepressant) "
+    r"\binteraction between\b(?! (?:time|group|treatment|condition)\b)[^.;]{0,80}\band (?:the )?(?:therapeutic|"
+    r"treatment|clinical|antidepressant) "
     r"(?:response|outcomes?|effects?|benefits?)\b",
     # what survey respondents report doing: "respondents report utilizing ketamine for TRD"
     r"\brespondents\b",
@@ -251,9 +253,7 @@ ENROLLED = re.compile(r"\b(?:patients|participants|individuals|adults|people|sub
                       r"treatment[- ]resistant depression|(?:major )?depressi\w*(?: disorder)?)\b"
                       r"(?: (?:and|or) (?:comorbid |co-occurring |active )?[\w-]+(?: (?:ideation|disorders?))?)?|"
                       r"\b(?:TRD|MDD|depressed) (?:patients|participants|individuals|adults)\b|"
-                      # "... associated with serial IV ketamine administrations for TRD"; not "the response rate
-                      # for TRD was 93.3%"
-                      r"\b(?:in|among|(?:administrations?|infusions?|treatment|ketamine) for) "
+                      r"\b(?:in|among) "
                       r"(?:severe |adults with |patients with )?(?:TRD|MDD|treatment[- ]resistant "
                       r"depression)\b", T)
 OTHER_OUTCOME = re.compile(r"\battention\b|\bexecutive\b|go/no-go|neurocognit|psychomotor|processing speed|"

@@ -103,10 +103,11 @@ COUNTERED = re.compile(r"\b(?:counteract\w*|revers\w*|prevent\w*|rescu\w*|attenu
 PLASTICITY_DOWN = re.compile(r"\bno (?:significant )?(?:change|difference|effect)|\bdid not (?:alter|change|"
                              r"increase|affect)|\bunchanged\b|\bdecreas\w*|\breduc\w*|\bnot (?:altered|changed)", T)
 
-# symptom scores that rose ("depression scores ... followed a significant, increasing linear trajectory from 24 hours
-# to 30 days, approaching the levels observed in the saline group") are the effect wearing off, not a benefit: the
-# durability rules read them
-SCORES_ROSE = re.compile(r"\bscores?\b[^.;]{0,60}?\b(?:increas(?:ed|ing)|rose|rising|worsen(?:ed|ing))\b", T)
+# depression scores that rose ("depression scores ... followed a significant, increasing linear trajectory from 24
+# hours to 30 days, approaching the levels observed in the saline group") are the effect wearing off, not a benefit
+# (not a mood scale, where higher is better)
+SCORES_ROSE = re.compile(r"\b(?:depress\w*|MADRS|HAM-?D\w*|HDRS\w*|BDI\w*|QIDS\w*|PHQ\S*|symptom) (?:[\w-]+ )?"
+                         r"scores?\b[^.;]{0,60}?\b(?:increas(?:ed|ing)|rose|rising|worsen(?:ed|ing))\b", T)
 BENEFIT = re.compile(r"\breduc|\bdecreas|\bimprov|\blower|\bremission|\bremitt|\brespon|\bbenefi|\brelie", T)
 GENERIC_EFFICACY = re.compile(r"\bimprov|\bbenefi|\b(?<!cost-)effective|\buseful\b|\bSMD\b|\beffect sizes?\b|\brespon|"
                               r"\btherapeutic (?:effects?|efficacy|benefits?)\b|"
@@ -145,7 +146,9 @@ RARE_AFTER = re.compile(r"^(?:[^.;,]|,(?=\s*(?:but|however|though|although)\b)|,
 
 # a harm the drug caused less of than a comparator: "Ketamine produces less cognitive impairment than triazolam"
 LESS_BEFORE = re.compile(r"\b(?:less|fewer|milder|lower)\s+(?:[\w-]+\s+){0,2}$", T)
+DRUG_COMPARATOR = re.compile(r"[^.;]{0,40}?\bthan (?:with |after |in )?(?:the )?(?:\w+ )?(?:es|ar)?ketamine\b", T)
 BETWEEN_GROUPS = re.compile(r"comparable|similar", T)
+TO_BASELINE = re.compile(r"\s+(?:to|with) (?:the )?(?:pre|baseline)", T)
 
 
 def _tolerability_harms(sentence: str) -> tuple[list[str], list[str]]:
@@ -154,7 +157,7 @@ def _tolerability_harms(sentence: str) -> tuple[list[str], list[str]]:
     harms, rare = [], []
     for m in TOL_NEGATIVE.finditer(sentence):
         if NEGATED_BEFORE.search(sentence[:m.start()]) or AT_BASELINE.match(sentence[m.end():]) or \
-                LESS_BEFORE.search(sentence[:m.start()]):
+                (LESS_BEFORE.search(sentence[:m.start()]) and not DRUG_COMPARATOR.match(sentence, m.end())):
             continue
         if RARE_BEFORE.search(sentence[:m.start()]) or RARE_AFTER.match(sentence[m.end():]):
             rare.append(m.group())
@@ -209,7 +212,8 @@ def _polarity(profile: str, sentence: str, topic: tuple[re.Pattern, ...] = (),
         pos = TOL_POSITIVE.findall(sentence) + absent + rare
         if not controlled and not has_control(sentence):
             # groups that all had the drug: "These three infusion groups showed comparable safety" says nothing
-            pos = [p for p in pos if not BETWEEN_GROUPS.fullmatch(p)]
+            pos = [p for p in pos if not BETWEEN_GROUPS.fullmatch(p)] + [
+                m.group() for m in BETWEEN_GROUPS.finditer(sentence) if TO_BASELINE.match(sentence, m.end())]
         # more, but no serious, adverse events is how the annotators read a tolerable drug (GUIDELINES: "no serious
         # adverse events" supports); a serious harm in the same sentence still conflicts
         if neg and any(a.lower() == "serious" for a in absent) and not any("serious" in n.lower() for n in neg):
@@ -315,13 +319,15 @@ def assess(text: str, ex: Extraction, facts: ArticleFacts, catalogue: Catalogue,
     return list({(f.claim_id, f.sent_index): f for f in findings}.values())
 
 
+IDEATION = re.compile(r"\bideation\b|\bthoughts\b", T)
 SUICIDAL_ENROLLED = re.compile(r"\b(?:people|patients|participants|individuals|adults|adolescents|those|veterans) "
                                r"(?:with|at|reporting) (?:[\w-]+ ){0,2}?(?:suicid\w*|suicide risk)\b", T)
 # a depression scale named as the instrument of suicidality: "suicidality was measured ... using the
 # Montgomery-Asberg Depression Rating Scale (MADRS), which showed significant reduction", "remission on suicidality
 # (MADRS)" report suicidality, not depression
-SCALE_OF_SUICIDALITY = re.compile(r"(\bsuicid\w*\b(?:(?!depress|\bmood\b)[^.;]){0,80}?)"
-                                  r"((?:Montgomery[- ]+[ÅA]sberg Depression Rating Scale|MADRS)(?: \(MADRS\))?)", T)
+SCALE_OF_SUICIDALITY = re.compile(r"(\bsuicid\w*\b(?:(?!depress|\bmood\b)[^.;]){0,80}?(?:\busing|\bby|\bwith|\bon|\()"
+                                  r"\s*(?:the\s+)?)((?:Montgomery[- ]+[ÅA]sberg Depression Rating Scale|MADRS)"
+                                  r"(?: \(MADRS\))?)(?!\s+total)", T)
 
 
 def _scale_of_suicidality_masked(sentence: str) -> str:
@@ -340,7 +346,8 @@ def _on_topic(claim: Claim, sentence: str, mentions: list[Mention], kinds: set, 
         sentence, kinds = masked, kinds - {"symptom score", "response", "remission"}
     on_topic = any(rx.search(sentence) for rx in claim.topic) or bool(kinds & set(claim.outcome_kinds))
     if claim.id == "suicidal_ideation" and on_topic and (rest := SUICIDAL_ENROLLED.sub(" ", sentence)) != sentence \
-            and not any(rx.search(rest) for rx in claim.topic) and OTHER_CONDITION.search(rest):
+            and not any(rx.search(rest) for rx in claim.topic) and not IDEATION.search(rest) \
+            and OTHER_CONDITION.search(rest):
         return False  # "improvement in stress symptoms, in people with chronic suicidality": who was enrolled
     if depressive and not facts.depression:
         return False  # "improvement in mood" in a dementia case is no evidence on depressive disorders

@@ -20,7 +20,7 @@ FREQ = re.compile(r"\b(once|twice|thrice|(?:two|three|four|five|six|seven) times
                   r"(?:other|second|third|fourth)\s+(?:day|week))\b|"
                   rf"\b(?:{_WEEKDAY})s?(?:\s*(?:[-\u2013,/]|,?\s*and\b)\s*(?:{_WEEKDAY})s?){{1,6}}\b",
                   re.IGNORECASE)
-FREQ_CHOICE = re.compile(rf"(?P<first>{FREQ.pattern})\s*(?P<conj>or|and)\s*$", re.IGNORECASE)
+FREQ_CHOICE = re.compile(rf"(?P<first>{FREQ.pattern})\s*(?P<conj>or)\s*$", re.IGNORECASE)
 # a measurement's schedule, not the dose's: "pain scores were recorded every 6 hours", "MADRS was assessed weekly"
 MONITORED = re.compile(r"\b(?:record\w*|assess\w*|measur\w*|monitor\w*|check\w*|collect\w*|evaluat\w*|obtain\w*|"
                        r"sampl\w*|rated|scored|administered (?:the|a) (?:questionnaire|scale))\b", re.IGNORECASE)
