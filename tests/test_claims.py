@@ -175,7 +175,7 @@ def test_sample_size_and_bins():
 @pytest.mark.parametrize("text,n", [
     ("One hundred twenty-seven adults with bipolar depression took part.", 127),
     ("This trial of 33 drug-free participants with TRD and 26 healthy controls measured sleep.", 59),
-    ("Aggression was evaluated in 12 male MDMA users, in comparison with 20 healthy male subjects.", 32),
+    ("Aggression was rated in 14 male MDMA users, in comparison with 22 healthy male subjects.", 36),
     ("Forty-two current ecstasy/polydrug users, 18 previous users, and 50 non-users completed it.", 110),
     ("Of 50 patients, 30 patients completed the study.", 50),
     ("Adults entering venues were surveyed in 2019-2022 (n = 1952).", 1952),
@@ -183,9 +183,9 @@ def test_sample_size_and_bins():
     ("Crossover experiments enrolled 24 and 16 healthy subjects.", 40),
     ("Of 40 patients, 20 patients of whom 8 responders were seen.", 40),
     ("The trial ran at four tertiary institutions, 240 patients were randomized.", 240),  # places are no people
-    ("Overall, 336 patients were assigned to the esketamine group and 340 to the quetiapine group.", 676),
-    ("Thirty-one patients were randomized to the low-dose group, and 30 were randomized to the high-dose group.", 61),
-    ("It ran from May to August 2024 at the People's Hospital. We enrolled 86 patients.", 86),  # years count no one
+    ("Overall, 312 patients were assigned to the esketamine group and 318 to the quetiapine group.", 630),
+    ("Twenty-nine patients were randomized to the low-dose group, and 28 were randomized to the high-dose group.", 57),
+    ("It ran from March to June 2023 at the City Hospital. We enrolled 74 patients.", 74),  # years count no one
     ("From January to July 2022, 36 inpatients with suicidal ideation were enrolled.", 36),
     ("We enrolled 25 patients. Overall, 14/25 patients responded.", 25),  # a fraction is no total
     ("We studied a cohort of 2,013 adults.", 2013),  # a count with a comma is no year
@@ -516,20 +516,21 @@ def test_a_predictor_of_the_benefit_is_not_an_efficacy_finding(sentence, expecte
 def test_the_treatment_associated_with_the_benefit_is_a_finding():
     from pipeline.claims.findings import TREATMENT_ASSOCIATION
 
-    assert TREATMENT_ASSOCIATION.search("Ketamine was also associated with reduction in comorbid depressive symptoms.")
+    assert TREATMENT_ASSOCIATION.search("Ketamine was also associated with reduction in depression scores on the "
+                                        'HDRS.')
     assert not TREATMENT_ASSOCIATION.search("Higher baseline HAM-D scores were associated with a greater decrease.")
     assert not TREATMENT_ASSOCIATION.search("Higher doses of ketamine were associated with reduction in MADRS.")
-    assert TREATMENT_ASSOCIATION.search("CONCLUSION: IV ketamine was associated with improvement across four "
-                                        "factor-based depression phenotypes after 3 acute-phase infusions.")
-    text = ("Ketamine for chronic PTSD with depression: a randomized trial\nMETHODS: Adults with PTSD and depression "
-            "received ketamine or midazolam. RESULTS: Ketamine was also associated with reduction in comorbid "
-            "depressive symptoms (p < 0.01).")
+    assert TREATMENT_ASSOCIATION.search("CONCLUSION: IV ketamine was associated with improvement across three clusters "
+                                        "of depressive symptoms over six infusions.")
+    text = ("Ketamine for chronic PTSD and comorbid depression: a randomised trial\nMETHODS: Veterans with PTSD and "
+            "depression were given ketamine or midazolam. RESULTS: Ketamine was also associated with reduction in "
+            "depression scores as a secondary outcome (p < 0.01).")
     assert stance.article_stance(_assess(text), "antidepressant_efficacy") == "supports"
 
 
 def test_a_covariate_is_neither_topic_nor_time_point():
-    text = ("Ketamine for chronic PTSD: a randomized trial\nRESULTS: PTSD symptoms fell more with ketamine and the "
-            "difference remained significant after adjusting for baseline and 24-hour depressive symptom severity.")
+    text = ("Ketamine for chronic PTSD: a randomised trial\nRESULTS: PTSD symptoms fell more with ketamine, and that "
+            "gap stayed significant after adjusting for baseline and 24-hour depression severity.")
     ex = _extractor().one(text)
     i = len(ex.sentences) - 1
     a, b = ex.sentences[i]
@@ -557,7 +558,7 @@ def _finding_parts(text: str, sentence: str) -> list:
 @pytest.mark.parametrize("sentence", [
     "Recent studies have shown that inflammatory markers are higher in depression.",
     "Several randomized trials have demonstrated that ketamine reduced depressive symptoms.",
-    "Glutathione as an adjuvant to ketamine has not been well studied.",
+    "Glutathione given with ketamine has not been well studied so far.",
     "Four randomized trials reported on the efficacy of ketamine on functioning.",
     "The findings emphasize the need for rigorous frameworks to support the effective use of ketamine.",
     "Esketamine is already an established treatment that is fast-acting and well tolerated.",
@@ -706,9 +707,8 @@ def test_a_predictor_study_speaks_on_efficacy_only_through_tested_results():
 
 @pytest.mark.parametrize("sentence,expected", [
     # a moderator's null is no evidence against the drug
-    ("We found a significant main effect of time on QIDS-SR16 scores (p < 0.001), but no significant group-by-time "
-     "interaction (p = 0.895), suggesting that comorbid PTSD did not impact the antidepressant effectiveness of "
-     "ketamine.", "supports"),
+    ("Time had a significant main effect on QIDS scores (p < 0.001), with no significant group-by-time "
+     "interaction (p = 0.71), so comorbid anxiety did not impact the antidepressant effectiveness.", "supports"),
     ("Ketamine did not improve depressive symptoms compared with placebo (p = 0.40).", "conflicts"),
     # from a review of the first version: the drug's own null beside a moderator's still conflicts
     ("Ketamine was not superior to placebo on MADRS at day 7 (p = 0.40); concomitant benzodiazepines did not alter "
@@ -728,8 +728,8 @@ def test_a_moderators_null_is_not_the_drugs(sentence, expected):
 
 
 def test_a_difference_between_responders_and_non_responders_is_a_predictors_result():
-    assert NOT_A_FINDING.search("A meta-analysis showed a significant pooled mean difference between ketamine "
-                                "responders and non-responders.")
+    assert NOT_A_FINDING.search("A pooled analysis found a significant mean difference between ketamine responders "
+                                "and non-responders in baseline scores.")
     assert not NOT_A_FINDING.search("The group-by-time interaction was significant for MADRS (p = 0.01).")
 
 
@@ -741,9 +741,9 @@ def test_abstinence_from_smoking_is_no_depression_outcome():
 
 
 def test_what_the_drug_itself_did_is_a_finding_of_a_predictor_study():
-    text = ("Esketamine and white matter: a diffusion tensor imaging study predicting response.\n"
-            "METHODS: Forty patients with major depressive disorder received esketamine. RESULTS: "
-            "Esketamine effectively reduced depression, anxiety, and suicidal ideation scores.")
+    text = ("White matter change with esketamine: a diffusion tensor imaging study predicting response.\nMETHODS: "
+            "Thirty-eight adults with major depressive disorder were given esketamine. RESULTS: Esketamine "
+            "effectively reduced depression scores, anxiety and suicidal ideation over two weeks.")
     ex = _extractor().one(text)
     facts = article_facts(text, ex)
     assert facts.predictor_study
@@ -1010,8 +1010,8 @@ def test_an_evidence_row_names_the_section_a_header_left_in_an_earlier_sentence_
 def test_a_measurements_section_states_outcomes_not_findings():
     from pipeline.claims.findings import is_finding
 
-    text = ("Ketamine for depression\nBACKGROUND: Depression is common. DESIGN: A trial. MEASUREMENTS: Our primary "
-            "outcome was the fraction of patients who had at least a 50 % reduction in the MADRS within 3 days.")
+    text = ("Ketamine for depression\nBACKGROUND: Depression is frequent. DESIGN: A trial. MEASUREMENTS: The primary "
+            "outcome was the share of patients with a MADRS reduction of 50 % or more by day 3.")
     ex = _extractor().one(text)
     assert not is_finding(ex, 3, text[slice(*ex.sentences[3])], "MEASUREMENTS")
 
@@ -1026,14 +1026,14 @@ def test_spine_surgery_is_no_plasticity_topic():
 @pytest.mark.parametrize("text,expected", [
     ("Ketamine and ECT\nMETHODS: This retrospective chart review compared ketamine and ECT. Randomized comparative "
      "trials are required to understand these modalities.", "cohort"),
-    ("Open-label oral ketamine\nBACKGROUND: We previously completed a double-blind randomised crossover study of "
-     "ketamine. METHODS: Patients took oral ketamine for six weeks.", "cohort"),  # open-label
+    ("Open-label oral ketamine\nBACKGROUND: We previously ran a double-blind randomised crossover study of ketamine. "
+     "METHODS: Patients took oral ketamine for eight weeks.", "cohort"),  # open-label
     ("Ketamine in TRD\nSixty patients were randomized to ketamine or midazolam; future trials should be larger.",
      "rct"),
     ("Esketamine in late-life depression: a randomized controlled trial\nBACKGROUND: Previous studies have shown "
      "rapid antidepressant effects of ketamine. METHODS: Patients received esketamine.", "rct"),  # the title's own
-    ("Ibogaine in alcoholism: a randomized, double-blind, placebo-controlled trial\nAnimal studies and case series "
-     "suggest that one dose reduces drinking. Patients were randomized to ibogaine or placebo.", "rct"),
+    ("Ibogaine in alcohol use disorder: a randomized, double-blind, placebo-controlled trial\nAnimal work and case "
+     "series suggest a single dose cuts drinking. Patients were randomized to ibogaine or placebo.", "rct"),
     # "non-randomized" is no randomisation; a trial the results still need is not this study
     ("Ketamine clinic outcomes\nWe analysed the charts of 40 patients. Limitations: a small, non-randomized, "
      "retrospective sample.", "cohort"),
@@ -1069,7 +1069,7 @@ def test_a_study_that_was_conducted_is_methods():
     from pipeline.nlp.context import sentence_roles
 
     sents = ["Title", "Eating disorders are common.", "This paper assesses the safety of ketamine.",
-             "A retrospective analysis was conducted on 104 patients receiving higher levels of care.",
+             "A retrospective analysis was conducted on 97 patients in intensive outpatient care.",
              "Data on safety were analyzed.", "Ketamine was safe."]
     assert sentence_roles(sents, [None] * len(sents))[3] == "methods"
 
@@ -1093,7 +1093,7 @@ def test_an_observation_in_the_first_person_or_as_an_event_is_a_result():
     from pipeline.nlp.context import sentence_roles
 
     sents = ["Title", "Suicide treatments take weeks to work.", "This open-label trial tested esketamine.",
-             "We noted a rapid and enduring effect of esketamine on suicidality.",
+             "We noted a rapid and lasting effect of esketamine on suicidality in this case.",
              "There was an immediate drop in suicidality 24 h after the first dose.",
              "We previously found that ketamine reduces suicidal thoughts.", "More trials are needed.",
              "Esketamine may help."]
@@ -1126,15 +1126,14 @@ def test_a_marker_takes_the_direction_of_its_own_clause():
     from pipeline.claims.stance import PLASTICITY_DOWN, PLASTICITY_UP, _nearest
 
     topic = {c.id: c for c in load_catalogue().claims}["neuroplasticity"].topic
-    s = ("Small doses of esketamine can increase the serum concentration of 5-HT,DA,BDNF, and in the short term, "
-         "decrease EPDS scores.")
+    s = ("Low doses of esketamine can increase serum levels of 5-HT, DA, BDNF, and in the short term, decrease EPDS.")
     assert _nearest(s, topic, PLASTICITY_UP, PLASTICITY_DOWN) == ([], ["increase"])
     assert _nearest("Ketamine decreased BDNF levels.", topic, PLASTICITY_UP, PLASTICITY_DOWN) == (["decreased"], [])
 
 
 @pytest.mark.parametrize("sentence", [
-    "RESULTS: A total of 126 (26% response rate) of the clinics responded to the survey request.",
-    "RESULTS: Each 5-point PSS increase reduced remission odds by 60 % (OR = 0.40, 95 % CI: 0.14-0.81, p = 0.009).",
+    "RESULTS: In all, 111 clinics (31% response rate) responded to the survey request.",
+    "RESULTS: Each 4-point PSS increase lowered remission odds by half (OR = 0.50, 95 % CI: 0.21-0.88, p = 0.02).",
 ])
 def test_survey_replies_and_per_unit_predictors_are_no_efficacy_evidence(sentence):
     text = ("Ketamine clinics and depression\nBACKGROUND: Ketamine treats treatment-resistant depression. METHODS: "
@@ -1147,9 +1146,9 @@ def test_survey_replies_and_per_unit_predictors_are_no_efficacy_evidence(sentenc
     ("Depressive symptoms in current ketamine users",  # ketamine users: no treatment, no efficacy evidence
      "RESULTS: Depressive symptoms were significantly lower in current ketamine users (p < .001)."),
     ("A novel study design to evaluate ketamine for major depressive disorder",  # a design paper has no results
-     "Conclusions: The design allows the rapid reduction of symptoms of major depressive disorder to be shown."),
+     "Conclusions: This design lets the rapid reduction of depressive symptoms be shown."),
     ("Sex differences in ketamine's effects for depression: a systematic review",  # a moderator, not efficacy
-     "RESULTS: Most studies (88.8%) do not support significant sex differences in antidepressant response."),
+     "RESULTS: Most studies (81.5%) do not support significant sex differences in treatment response."),
     ("Control group outcomes in trials of antidepressants and esketamine: a pooled look",
      "RESULTS: Response rates in esketamine trials were 19 points higher (p < 0.001)."),  # placebo's
 ])
@@ -1167,11 +1166,11 @@ def test_a_closing_clause_on_sex_differences_keeps_the_finding_and_treatment_use
             "differences in response.")
     assert [f.stance for f in _assess(text) if f.claim_id == "antidepressant_efficacy"] == ["supports"]
     assert not RECREATIONAL.search("Safety and efficacy of frequent ketamine use in treatment-resistant depression")
-    assert RECREATIONAL.search("Effects of chronic ketamine use on frontal and medial temporal cognition")
+    assert RECREATIONAL.search("Effects of chronic ketamine use on memory and executive cognition")
 
 
 @pytest.mark.parametrize("sentence,kept", [
-    ("RESULTS: A positive Sadness phenotype was associated with reduced odds of remission (OR = 0.32, p = 0.04).",
+    ("RESULTS: A positive Anhedonia phenotype was associated with reduced odds of remission (OR = 0.41, p = 0.03).",
      False),  # a predictor of remission
     ("RESULTS: Ketamine was associated with significantly increased odds of remission (OR 2.1, p = 0.01).",
      True),  # the drug's own association
@@ -1224,7 +1223,7 @@ def test_losing_to_an_active_treatment_and_other_comparisons(sentence, expected)
 
 @pytest.mark.parametrize("sentence,claim,expected", [
     # from an audit of the corpus rows: negations the cues did not know read as support ("effective", "efficacy")
-    ("Our results suggest that fixed low-dose esketamine is not effective in TRD.", "antidepressant_efficacy",
+    ("These data indicate that a fixed low dose of esketamine is not effective in TRD.", "antidepressant_efficacy",
      "conflicts"),
     ("Our meta-analysis suggests a lack of clinical efficacy of ketamine in depression.", "antidepressant_efficacy",
      "conflicts"),
@@ -1245,9 +1244,9 @@ def test_negations_of_efficacy_and_an_effect_absent_against_one_target(sentence,
 
 @pytest.mark.parametrize("sentence", [
     # from an audit of the corpus rows: what a paper does or others found, read as its own finding
-    "CONCLUSIONS: This is the first trial to present dose-response data of ketamine efficacy in depressed subjects.",
+    "CONCLUSIONS: Ours is the first trial to present dose-response data for intranasal esketamine.",
     "CONCLUSIONS: It introduces an innovative approach to ketamine, significantly advancing treatment of depression.",
-    "RESULTS: Several randomized clinical trials have shown its effectiveness in reducing the symptoms of depression.",
+    "RESULTS: Several randomized clinical trials have shown it to be effective against depressive symptoms.",
     "RESULTS: Treatment modalities including ketamine were examined to determine their antidepressant effects.",
     "RESULTS: To address depression, a team was charged with developing a ketamine program with improvement cycles.",
 ])
@@ -1268,7 +1267,7 @@ def test_our_meta_analysis_of_multiple_trials_is_our_finding():
 def test_a_paper_presenting_a_review_is_a_narrative_review():
     from pipeline.claims.design import NARRATIVE
 
-    assert NARRATIVE.search("In this article, we present a review of glutamate-modulating drugs.")
+    assert NARRATIVE.search("Here we present a review of drugs that modulate glutamate.")
     assert not NARRATIVE.search("We present a systematic review and meta-analysis of ketamine trials.")
     assert not NARRATIVE.search("Here we present an overview of safety data from five randomized trials.")
 
@@ -1281,9 +1280,9 @@ def test_patients_no_longer_in_remission_are_no_remission_cue():
 
 
 def test_the_limitations_of_a_study_are_no_finding():
-    text = ("Ketamine for treatment-resistant depression in practice\nMETHODS: Adults with TRD received ketamine. "
-            "RESULTS: Depressive symptoms improved significantly (p < 0.001). Our limitations included a lack of a "
-            "control group, necessitating caution about conclusions of efficacy.")
+    text = ("Ketamine for treatment-resistant depression in routine care\nMETHODS: Adults with TRD were given "
+            "ketamine. RESULTS: Depressive symptoms improved significantly (p < 0.001). Our limitations included "
+            "the lack of any control group, so conclusions on efficacy need caution.")
     sentences = {text[f.start:f.end] for f in _assess(text) if f.claim_id == "antidepressant_efficacy"}
     assert sentences == {"RESULTS: Depressive symptoms improved significantly (p < 0.001)."}
 
@@ -1360,9 +1359,9 @@ def test_a_population_named_only_as_an_exclusion_is_not_studied():
 
 @pytest.mark.parametrize("results,populations", [
     ("Nineteen studies recruited only patients with TRD.", ["mdd"]),  # some of the review's studies
-    ("Two studies involved healthy volunteers, and one included patients with treatment-resistant depression.",
+    ("Healthy volunteers were enrolled in two trials, and one included patients with treatment-resistant depression.",
      ["mdd"]),
-    ("A large part of them involve treatment-resistant patients (n = 14 studies).", ["mdd"]),
+    ("A large part of them enrolled treatment-resistant patients (n = 11 studies).", ["mdd"]),
     ("All patients had treatment-resistant depression.", ["trd", "mdd"]),  # the review's own population
     ("Nine RCTs involving 612 patients with treatment-resistant depression were included.", ["trd", "mdd"]),
 ])
@@ -1374,8 +1373,8 @@ def test_a_population_of_some_included_studies_is_not_the_reviews(results, popul
 
 
 @pytest.mark.parametrize("text,suicidal", [
-    ("Data from a trial in suicidal, depressed participants (n = 40) were analysed.", True),
-    ("Patients with treatment-resistant depression (TRD) with suicidal ideation (SI) were randomised.", True),
+    ("Data from a trial in 38 suicidal, depressed participants were analysed.", True),
+    ("Adults with TRD and suicidal ideation (SI) were randomised.", True),
     ("Adults in a depressive episode with active suicidality were enrolled.", True),
     ("Most participants had significant suicidal ideation at baseline.", True),
     ("Controlling for baseline suicidality, ketamine reduced depression.", False),  # a covariate
@@ -1390,8 +1389,8 @@ def test_who_was_enrolled_as_suicidal(text, suicidal):
     ("Ketamine and delirium.\nSystematic reviews of trials have concluded that ketamine is safe. We conducted a "
      "retrospective cohort study of 2,000 patients.", False),
     ("EEG and ketamine.\nIn a randomized trial, a small-scale meta-analysis showed a pooled difference.", False),
-    ("Ketamine for depression.\nWe used PubMed.gov and ClinicalTrials.gov to perform a systematic review of all "
-     "published data.", True),
+    ("Ketamine for depression.\nWe searched PubMed and ClinicalTrials.gov for a systematic review of all published "
+     'trials.', True),
     ("Ketamine for depression.\nPrevious meta-analyses were mixed. This meta-analysis pooled 12 trials.", True),
 ])
 def test_a_cited_review_is_not_the_abstracts_design(text, review):
@@ -1458,18 +1457,17 @@ def test_no_concomitant_antidepressant_is_no_add_on():
 
 @pytest.mark.parametrize("sentence,expected", [
     # session-13 audit leftovers: the benefit is another arm's, a subgroup's, or the effect wearing off
-    ("There was a significant group-by-time interaction on the QIDS (F = 4.58; p = 0.033), favoring a greater "
-     "sustained improvement in the CBT group.", None),
-    ("This is the first report of music’s benefits on ketamine for bipolar depression.", None),
-    ("Baseline opioid use significantly reduced post-treatment depression severity in patients who received "
-     "placebo, but not in those who received ketamine.", None),
-    ("Hence, esketamine was discontinued, and she received treatment as usual, which demonstrated to be "
-     "beneficial.", None),
-    ("Those with impaired memory recall had greater reduction in MADRS during the second week (-13.4 vs -9.6).",
+    ("There was a significant group-by-time interaction on the QIDS (F = 3.91; p = 0.04), favoring a greater lasting "
+     "improvement in the CBT group.", None),
+    ("We give the first account of music’s benefits on ketamine treatment for depression.", None),
+    ("Prior opioid use significantly lowered later depression severity in patients who received placebo only, "
+     "not in those given ketamine.", None),
+    ("So esketamine was discontinued, and she then received treatment as usual, which proved beneficial.", None),
+    ("Those with poor memory recall had greater reduction in MADRS in week two (-12.1 vs -8.8).",
      None),
     ("Males showed significantly greater improvement than females after the first infusion.", None),
-    ("Depression scores after ketamine followed a significant, increasing trajectory from 24 hours to 30 days, "
-     "approaching the levels of the saline group (p = 0.02).", None),
+    ("Depression scores after ketamine followed a significant, increasing trajectory from day 1 to day 28, nearing "
+     "the levels of the saline group (p = 0.02).", None),
     # must not break: the drug's arm is the favoured one, or the arm without the drug is the comparison
     ("Response was greater in patients who received ketamine than in those who received placebo (p < 0.01).",
      "supports"),
@@ -1483,28 +1481,28 @@ def test_benefits_of_other_arms_subgroups_and_rising_scores_are_no_efficacy(sent
 
 @pytest.mark.parametrize("sentence,claims", [
     # a depression scale that rates suicidality reports suicidality, not depression
-    ("RESULTS: Suicidality was measured using the Montgomery-Asberg Depression Rating Scale (MADRS), which showed "
-     "significant reduction after two sessions (p < 0.01).", set()),
-    ("RESULTS: 61% of patients achieved remission on suicidality (MADRS).", set()),
+    ("RESULTS: Suicidality, rated using the Montgomery-Asberg Depression Rating Scale (MADRS), fell "
+     "significantly after three sessions (p < 0.01).", set()),
+    ("RESULTS: 55% of patients reached remission on suicidality (MADRS).", set()),
     # must not break: the depression scale's total, a response rate for TRD, an efficacy verdict beside harms
     ("RESULTS: Ketamine significantly reduced suicidal ideation and MADRS total scores at 24 hours compared with "
      "midazolam (p < 0.001).", {"antidepressant_efficacy", "trd_efficacy"}),
-    ("RESULTS: The remission rate for PTSD was 80.0%, and the response rate for TRD was 93.3%.",
+    ("RESULTS: The remission rate for PTSD was 71.0%, and the response rate for TRD was 88.2%.",
      {"antidepressant_efficacy", "trd_efficacy"}),
     ("RESULTS: Repeated ketamine infusions for TRD were effective, with transient dissociative side effects "
      "(p < 0.01).", {"antidepressant_efficacy", "trd_efficacy"}),
 ])
 def test_depression_claims_leave_a_scale_rating_suicidality(sentence, claims):
-    text = ("Ketamine in treatment-resistant depression\nBACKGROUND: Patients with treatment-resistant depression "
-            "(TRD). METHODS: Adults with TRD received six ketamine infusions. " + sentence)
+    text = ("Ketamine in treatment-resistant depression\nBACKGROUND: Adults with treatment-resistant depression "
+            "(TRD). METHODS: Patients with TRD were given six ketamine infusions. " + sentence)
     found = {f.claim_id for f in _assess(text)} & {"antidepressant_efficacy", "trd_efficacy"}
     assert found == claims
 
 
 @pytest.mark.parametrize("sentence,kept", [
     # a recommendation and the state of the field are no findings
-    ("CONCLUSION: It is recommended to use smaller doses for a more tolerable treatment period.", False),
-    ("CONCLUSION: Relatively few pharmacologic agents are proven safe and effective in adults with TRD.", False),
+    ("CONCLUSION: It is recommended to use lower doses for a better tolerated course.", False),
+    ("CONCLUSION: Relatively few drugs are proven safe and effective in older adults with TRD.", False),
     ("CONCLUSION: Ketamine was safe and well tolerated; no serious adverse events occurred.", True),
 ])
 def test_recommendations_and_the_state_of_the_field_are_no_findings(sentence, kept):
@@ -1517,7 +1515,7 @@ def test_recommendations_and_the_state_of_the_field_are_no_findings(sentence, ke
 
 @pytest.mark.parametrize("sentence,controlled,expected", [
     # groups that all had the drug, in a study without a control: comparable safety says nothing
-    ("These three infusion groups showed comparable safety and efficacy.", False, None),
+    ("These two infusion groups showed comparable safety and efficacy overall.", False, None),
     ("The ketamine and placebo groups showed comparable safety.", True, "supports"),
     ("Adverse events were similar to placebo and mild.", False, "supports"),
 ])
@@ -1527,12 +1525,13 @@ def test_comparable_safety_of_arms_that_all_had_the_drug_is_no_tolerability(sent
 
 @pytest.mark.parametrize("profile,sentence,controlled,expected", [
     # from an audit of the corpus's conflicts rows: nulls that are no evidence against the drug
-    ("efficacy", "FINDINGS: HDRS scores significantly improved in all groups compared with baseline with no "
-     "significant differences between the 3 groups.", False, "supports"),  # three active arms, no control
+    ("efficacy", "FINDINGS: HDRS scores significantly improved in all groups compared with baseline, with no "
+                 "significant differences between the three groups.", False,
+     "supports"),  # three active arms, no control
     ("efficacy", "HDRS scores improved in both groups with no significant differences between the groups.", True,
      "conflicts"),  # a controlled trial: the control improved as much
-    ("efficacy", "No significant reduction in depressive symptoms was seen in non-improvers following the "
-     "remaining infusions.", True, None),  # a subgroup defined by its outcome
+    ("efficacy", "No significant reduction in depressive symptoms was found in non-improvers after the later "
+                 'infusions.', True, None),  # a subgroup defined by its outcome
     ("efficacy", "Ketamine did not improve MADRS compared with placebo among non-responders to ECT.", True,
      "conflicts"),
     ("tolerability", "CONCLUSIONS: Ketamine produces less cognitive impairment than triazolam.", True, None),
@@ -1545,15 +1544,15 @@ def test_nulls_of_active_arms_and_outcome_subgroups_and_lesser_harms(profile, se
 def test_an_interaction_between_a_drug_effect_and_the_response_is_no_finding():
     from pipeline.claims.findings import NOT_A_FINDING
 
-    assert NOT_A_FINDING.search("Three studies did not demonstrate a significant interaction between ketamine's "
+    assert NOT_A_FINDING.search("Three trials did not demonstrate a significant interaction between the drug's "
                                 "psychoactive effects and therapeutic response.")
 
 
 @pytest.mark.parametrize("sentence,expected", [
     # fewer harms with the drug support tolerability; a surgical trial's target outcome does not
-    ("Meanwhile, esketamine lowered the occurrence of postoperative nausea and vomiting.", "supports"),
-    ("The esketamine group had a lower incidence of hypotension (RR 0.24; p < 0.001).", "supports"),
-    ("Esketamine showed lower incidences of emergence agitation compared to saline (P = 0.009).", None),
+    ("Esketamine also lowered the occurrence of nausea and vomiting after surgery.", "supports"),
+    ("The esketamine arm had a lower incidence of hypotension (RR 0.31; p < 0.01).", "supports"),
+    ("Esketamine gave lower incidences of emergence agitation than saline (P = 0.01).", None),
     ("Esketamine reduced the incidence of postoperative delirium.", None),
 ])
 def test_fewer_harms_with_the_drug_support_tolerability(sentence, expected):
@@ -1561,10 +1560,10 @@ def test_fewer_harms_with_the_drug_support_tolerability(sentence, expected):
 
 
 @pytest.mark.parametrize("sentence", [
-    "However, it also increased the risks of dizziness and hallucinations for a short time.",
-    "Available evidence suggests that ketamine does not adversely affect metabolic parameters.",
-    "The incidence of emergence delirium in patients who received ketamine was not different from that of other "
-    "patients (18.3% vs. 10.6%, p = 0.262).",
+    "It also raised the risks of dizziness and headache for a short time.",
+    "Available data suggest that ketamine does not adversely affect liver enzymes.",
+    "The incidence of emergence delirium with ketamine was not different from that without it (15.1% vs. 11.2%, p = "
+    '0.31).',
 ])
 def test_brief_harms_and_unaffected_measures_support_tolerability(sentence):
     assert stance._polarity("tolerability", sentence, (), True)[0] == "supports"
@@ -1572,8 +1571,8 @@ def test_brief_harms_and_unaffected_measures_support_tolerability(sentence):
 
 @pytest.mark.parametrize("sentence,kept", [
     # a case report's OUTCOME section is its results; a registry's OUTCOMES list what will be measured
-    ("OUTCOME: The patient showed continuous mood improvement, achieving depression remission on day 7.", True),
-    ("OUTCOMES: Change in MADRS total score from baseline to day 28 will be the primary outcome.", False),
+    ("OUTCOME: The patient showed steady mood improvement and reached remission of depression on day 9.", True),
+    ("OUTCOMES: The primary outcome will be the MADRS total score change to week 4.", False),
 ])
 def test_a_case_reports_outcome_section_is_its_results(sentence, kept):
     text = ("Esketamine for depression in a cancer patient: a case report\nCASE PRESENTATION: A 65-year-old man "
@@ -1585,9 +1584,9 @@ def test_a_case_reports_outcome_section_is_its_results(sentence, kept):
 
 @pytest.mark.parametrize("sentence", [
     # an RCT's finding without statistics needs an efficacy word: decreases, alleviation and antisuicidal effects are
-    "Subjective antisuicidal effects of ketamine were noted on Day 2 postinfusion.",
-    "Overall, 69% of participants had a complete alleviation of SI following repeated infusions.",
-    "Single and repeated ketamine infusions resulted in decreases in SI which were maintained.",
+    "Subjective antisuicidal effects of esketamine were seen on day 3.",
+    "In all, 58% of the sample showed complete alleviation of SI after the infusions.",
+    "Single and repeated infusions gave decreases in SI that lasted.",
 ])
 def test_an_rct_finding_may_name_decreases_alleviation_or_antisuicidal_effects(sentence):
     text = ("Ketamine for suicidal ideation: a randomized controlled trial\nMETHODS: Patients with depression and "
@@ -1596,8 +1595,8 @@ def test_an_rct_finding_may_name_decreases_alleviation_or_antisuicidal_effects(s
 
 
 def test_a_drop_in_suicidality_is_a_benefit_but_a_drop_in_saturation_is_not():
-    assert stance._polarity("efficacy", "There was an immediate drop in suicidality, 24 h after the first dose.")[0] \
-        == "supports"
+    sentence = "An immediate drop in suicidality was seen 24 h after the first infusion."
+    assert stance._polarity("efficacy", sentence)[0] == "supports"
     assert stance._polarity("efficacy", "There was a drop in oxygen saturation after the dose.")[0] is None
 
 
@@ -1605,7 +1604,7 @@ def test_a_drop_in_suicidality_is_a_benefit_but_a_drop_in_saturation_is_not():
     # a benefit that lasted a stated time after treatment conflicts with a short-lived effect
     ("Patients remained without relapse for 8-28 months.", "conflicts"),
     # not while the treatment went on, and not a relapse that nothing says was prevented after stopping
-    ("Of 63 patients who maintained esketamine treatment for at least 6 months, 48 were responders.", None),
+    ("Of 58 patients who maintained esketamine treatment for at least 6 months, 41 were responders.", None),
     ("More patients had remission at week 8 and had no relapse through week 32.", None),
 ])
 def test_a_benefit_that_lasted_a_stated_time_conflicts_with_short_lived(sentence, expected):
@@ -1617,14 +1616,14 @@ def test_a_benefit_that_lasted_a_stated_time_conflicts_with_short_lived(sentence
 
 @pytest.mark.parametrize("sentence,expected", [
     # what the effect did not depend on, kept in a subgroup, another factor's effect, how a maintenance phase is run
-    ("This reduction was independent of baseline depression severity, baseline pain intensity, and ethnicity.", True),
-    ("The antidepressant response was preserved in opioid users who received intravenous ketamine.", True),
-    ("A significant effect of derealization on HAM-D percent change was observed at Day 7 in one study.", True),
+    ("This reduction was independent of baseline severity, age and sex.", True),
+    ("The antidepressant response was preserved in cannabis users given intravenous ketamine.", True),
+    ("A significant effect of depersonalization on HAM-D change was seen at day 7 in one trial.", True),
     ("Among 580 responders treated with weekly esketamine, 26% continued to improve and 24% worsened.", True),
-    ("For patients no longer in remission after treatment frequency reduction, 47% improved.", True),
+    ("When remission was lost after a treatment frequency reduction, 39% of patients improved again.", True),
     # must not break: the drug's own effect, and improvements sustained while infusions were spaced out
     ("A significant effect of ketamine on MADRS scores was observed at 24 h (p < 0.01).", False),
-    ("Symptom improvements were sustained over at least 6 months with decreasing infusion frequency.", False),
+    ("Gains in symptoms were sustained for at least 6 months with decreasing infusion frequency.", False),
 ])
 def test_independence_subgroups_other_factors_and_maintenance_management_are_no_findings(sentence, expected):
     from pipeline.claims.findings import NOT_A_FINDING
@@ -1648,15 +1647,15 @@ def test_a_result_told_late_in_an_unstructured_abstract_is_a_finding_whatever_it
     ex = Extraction(mentions=[], doses=[], sentences=[(i, i + 1) for i in range(6)],
                     roles=["title", "background", "methods", "methods", "methods", "results"], study_drug=None,
                     routes=[], sections=[None] * 6)
-    assert is_finding(ex, 4, "However, patients receiving esketamine had a higher remission rate of SI and lower "
-                             "psychotic scores.")
-    assert not is_finding(ex, 4, "Patients receiving esketamine had a higher remission rate will be assessed.")
+    assert is_finding(ex, 4, "However, those given esketamine had a higher SI remission rate and fewer "
+                             "psychotic symptoms.")
+    assert not is_finding(ex, 4, "Patients given esketamine had a higher remission rate will be assessed.")
 
 
 @pytest.mark.parametrize("sentence,expected", [
     # from a third audit: groups defined by their response, symptoms ranked, a benchmark against others' trials
-    ("Only 20 % of non-responders after 2 infusions achieved remission.", True),
-    ("Negative Thoughts was the least improved after infusion #3.", True),
+    ("Only 18 % of non-responders after 2 infusions reached remission.", True),
+    ("Hopelessness was the least improved after the third infusion.", True),
     ("The efficacy of esketamine in the real world remains consistent with that established in Phase 3 trials.", True),
     # must not break: non-responders to earlier treatments are who a TRD study enrols; responders as the result
     ("Of 40 non-responders to ECT, 20 achieved remission after ketamine.", False),
@@ -1669,11 +1668,11 @@ def test_response_defined_groups_ranked_symptoms_and_benchmarks_are_no_findings(
 
 
 def test_arms_with_comparable_efficacy_and_suicidality_as_who_was_enrolled_are_no_evidence():
-    assert stance._polarity("efficacy", "These three infusion groups showed comparable safety and efficacy.", (),
+    assert stance._polarity("efficacy", "These two infusion groups showed comparable safety and efficacy overall.", (),
                             False)[0] is None
-    text = ("Ketamine for chronic suicidality\nMETHODS: Participants with chronic suicidal ideation received ketamine. "
-            "RESULTS: Ketamine produced a robust and sustained improvement in stress symptoms (p < 0.01), in people "
-            "with chronic suicidality.")
+    text = ("Ketamine for chronic suicidality\nMETHODS: Adults with chronic suicidal ideation were given ketamine. "
+            "RESULTS: Ketamine gave a robust and lasting improvement in stress symptoms (p < 0.01), in people with "
+            "chronic suicidality.")
     assert stance.article_stance(_assess(text), "suicidal_ideation") == "none"
 
 
