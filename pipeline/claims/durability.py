@@ -12,6 +12,7 @@ from pipeline.claims.comparisons import efficacy_negatives
 from pipeline.claims.cues import POSITIVE, STATS, T
 from pipeline.claims.facts import ArticleFacts
 from pipeline.nlp.extract import Mention
+from pipeline.nlp.rules import UNIT_HOURS
 
 ONGOING_DOSING = re.compile(r"\bwith (?:continued|ongoing|maintenance|decreasing|additional|weekly|repeated)\b|"
                             r"\b(?:once|twice|thrice|three times)[- ](?:a[- ])?(?:weekly|week|daily|day)\b|"
@@ -85,7 +86,6 @@ RAPID_AND_SUSTAINED = re.compile(r"\b(?:rapid|robust),? and (?:\w+ )?(?:sustaine
 # how long a benefit lasted, when no time point names it: "remained without relapse for 8-28 months"
 LASTED = re.compile(r"\bfor (?:up to |at least |more than |over )?(\d+(?:\.\d+)?)(?:\s*[-–]\s*(\d+(?:\.\d+)?))?\s*"
                     r"(weeks?|months?|years?)\b", T)
-_UNIT_HOURS = {"week": 168, "month": 720, "year": 8760}
 
 
 ILL_FOR = re.compile(r"\b(?:depressed|ill|suffer\w*|diagnosed|history|been)\b[^.;,]{0,20}$", T)
@@ -93,7 +93,7 @@ ILL_FOR = re.compile(r"\b(?:depressed|ill|suffer\w*|diagnosed|history|been)\b[^.
 
 def lasted_hours(sentence: str) -> list[float]:
     """The stated times ("for 8-28 months"), not how long patients had been ill ("depressed for more than 2 years")."""
-    return [float(m.group(2) or m.group(1)) * _UNIT_HOURS[m.group(3).lower().rstrip("s")]
+    return [float(m.group(2) or m.group(1)) * UNIT_HOURS[m.group(3).lower().rstrip("s")]
             for m in LASTED.finditer(sentence) if not ILL_FOR.search(sentence, 0, m.start())]
 
 
