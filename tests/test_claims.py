@@ -183,8 +183,8 @@ def test_sample_size_and_bins():
     ("Crossover experiments enrolled 24 and 16 healthy subjects.", 40),
     ("Of 40 patients, 20 patients of whom 8 responders were seen.", 40),
     ("The trial ran at four tertiary institutions, 240 patients were randomized.", 240),  # places are no people
-    ("Overall, 312 patients were assigned to the esketamine group and 318 to the quetiapine group.", 630),
-    ("Twenty-nine patients were randomized to the low-dose group, and 28 were randomized to the high-dose group.", 57),
+    ("In total, 312 patients were assigned to esketamine and 318 to quetiapine.", 630),
+    ("Twenty-nine patients were randomized to low dose, and 28 were randomized to the high dose.", 57),
     ("It ran from March to June 2023 at the City Hospital. We enrolled 74 patients.", 74),  # years count no one
     ("From January to July 2022, 36 inpatients with suicidal ideation were enrolled.", 36),
     ("We enrolled 25 patients. Overall, 14/25 patients responded.", 25),  # a fraction is no total
@@ -520,8 +520,8 @@ def test_the_treatment_associated_with_the_benefit_is_a_finding():
                                         'HDRS.')
     assert not TREATMENT_ASSOCIATION.search("Higher baseline HAM-D scores were associated with a greater decrease.")
     assert not TREATMENT_ASSOCIATION.search("Higher doses of ketamine were associated with reduction in MADRS.")
-    assert TREATMENT_ASSOCIATION.search("CONCLUSION: IV ketamine was associated with improvement across three clusters "
-                                        "of depressive symptoms over six infusions.")
+    assert TREATMENT_ASSOCIATION.search("CONCLUSION: Intravenous ketamine was associated with improvement across all "
+                                        "four domains of depression.")
     text = ("Ketamine for chronic PTSD and comorbid depression: a randomised trial\nMETHODS: Veterans with PTSD and "
             "depression were given ketamine or midazolam. RESULTS: Ketamine was also associated with reduction in "
             "depression scores as a secondary outcome (p < 0.01).")
@@ -1170,7 +1170,7 @@ def test_a_closing_clause_on_sex_differences_keeps_the_finding_and_treatment_use
 
 
 @pytest.mark.parametrize("sentence,kept", [
-    ("RESULTS: A positive Anhedonia phenotype was associated with reduced odds of remission (OR = 0.41, p = 0.03).",
+    ("RESULTS: Having the anhedonic phenotype was associated with lower odds of remission (OR = 0.45, p = 0.02).",
      False),  # a predictor of remission
     ("RESULTS: Ketamine was associated with significantly increased odds of remission (OR 2.1, p = 0.01).",
      True),  # the drug's own association
@@ -1244,7 +1244,7 @@ def test_negations_of_efficacy_and_an_effect_absent_against_one_target(sentence,
 
 @pytest.mark.parametrize("sentence", [
     # from an audit of the corpus rows: what a paper does or others found, read as its own finding
-    "CONCLUSIONS: Ours is the first trial to present dose-response data for intranasal esketamine.",
+    "CONCLUSIONS: Ours is the first trial to give dose-response data on esketamine spray.",
     "CONCLUSIONS: It introduces an innovative approach to ketamine, significantly advancing treatment of depression.",
     "RESULTS: Several randomized clinical trials have shown it to be effective against depressive symptoms.",
     "RESULTS: Treatment modalities including ketamine were examined to determine their antidepressant effects.",
@@ -1525,8 +1525,8 @@ def test_comparable_safety_of_arms_that_all_had_the_drug_is_no_tolerability(sent
 
 @pytest.mark.parametrize("profile,sentence,controlled,expected", [
     # from an audit of the corpus's conflicts rows: nulls that are no evidence against the drug
-    ("efficacy", "FINDINGS: HDRS scores significantly improved in all groups compared with baseline, with no "
-                 "significant differences between the three groups.", False,
+    ("efficacy", "FINDINGS: HDRS scores significantly improved from baseline in every group, with no "
+                 "significant differences among the three groups.", False,
      "supports"),  # three active arms, no control
     ("efficacy", "HDRS scores improved in both groups with no significant differences between the groups.", True,
      "conflicts"),  # a controlled trial: the control improved as much
@@ -1623,7 +1623,7 @@ def test_a_benefit_that_lasted_a_stated_time_conflicts_with_short_lived(sentence
     ("When remission was lost after a treatment frequency reduction, 39% of patients improved again.", True),
     # must not break: the drug's own effect, and improvements sustained while infusions were spaced out
     ("A significant effect of ketamine on MADRS scores was observed at 24 h (p < 0.01).", False),
-    ("Gains in symptoms were sustained for at least 6 months with decreasing infusion frequency.", False),
+    ("Gains in symptoms were sustained for 6 months or more as infusions were spaced out.", False),
 ])
 def test_independence_subgroups_other_factors_and_maintenance_management_are_no_findings(sentence, expected):
     from pipeline.claims.findings import NOT_A_FINDING

@@ -315,8 +315,8 @@ def test_kev_eval_json_shape_on_a_guidelines_file(tmp_path):
      "of intranasal esketamine and intravenous ketamine.", ["intravenous"]),
     ("Ketamine for depression: a systematic review\nWe searched MEDLINE for trials of intravenous ketamine.", []),
     # "oral antidepressant" is the co-medication's route, not the study drug's
-    ("Esketamine nasal spray plus an oral antidepressant in TRD\nPatients received esketamine nasal spray plus a "
-     "new oral antidepressant.", ["intranasal"]),
+    ("Esketamine spray with an oral antidepressant for TRD\nParticipants were given esketamine nasal spray "
+     "together with a newly started oral antidepressant.", ["intranasal"]),
     # background routes are other trials' when the study states its own
     ("Intranasal ketamine for depression\nBACKGROUND: Ketamine research has mostly used intravenous infusions. "
      "METHODS: Twenty patients received intranasal ketamine 50 mg.", ["intranasal"]),
@@ -585,12 +585,12 @@ def test_pharmacokinetic_times_are_no_timepoints(text, found):
     ("Ketamine was given at 0.5 mg/kg intravenously or 1 mg/kg intramuscularly.", ["intravenous", "intramuscular"]),
     ("One group received 50 mg ketamine intranasally, another 0.1-0.4 mg/kg ketamine i.v. in the clinic.",
      ["intranasal", "intravenous"]),
-    ("A single 25 mg oral dose of psilocybin was compared with a single 1 mg dose.", ["oral", "oral"]),
+    ("One oral dose of 25 mg psilocybin was compared against one dose of 1 mg.", ["oral", "oral"]),
     ("One trial assessed 50 mg ketamine intranasally, another 0.4 mg/kg i.v., and another 0.5 mg/kg i.v. or "
      "intramuscularly.", ["intranasal", "intravenous", "intravenous"]),
     ("Patients received ketamine 0.5 mg/kg i.v., or intranasal esketamine, 56 mg.", ["intravenous", "intranasal"]),
-    ("Dexmedetomidine 0.7 µg/kg was administered IV, followed by 0.2 to 0.5 µg/kg/h.", ["intravenous", "intravenous"]),
-    ("Anaesthesia was maintained with propofol infusion at 4 mg/kg/h and inhalation of sevoflurane.", ["intravenous"]),
+    ("Dexmedetomidine 0.6 µg/kg was given IV and then 0.3 to 0.5 µg/kg/h.", ["intravenous", "intravenous"]),
+    ("Propofol infusion at 5 mg/kg/h with inhalation of sevoflurane kept the anaesthesia going.", ["intravenous"]),
     ("Patients had patient-controlled intravenous analgesia with sufentanil 2 µg/kg.", ["intravenous"]),
     ("Subjects received oral placebo and psilocybin (0.143 mg/kg) two weeks apart.", ["oral"]),
     # a route before a choice of drugs is each one's
@@ -623,8 +623,8 @@ def test_each_dose_keeps_its_own_route(extractor, sentence, routes):
     (" of psilocybin 3 weeks apart.", "All will receive two separate doses of ", 2, None, None, None),
     (" of MDMA.", "The same laboratory tested 194 healthy subjects receiving doses of ", None, None, None, None),
     (" for three weeks.", "escitalopram (administered daily at ", None, None, "3 weeks", "daily"),
-    (" for 3 weeks after.", "brain scans before, during and ", None, None, "3 weeks", None),
-    (" (psilocybin).", "brain scans before, during and for 3 weeks after high-dose ", None, None, None, None),
+    (" for 3 weeks after.", "imaging done before, during and ", None, None, "3 weeks", None),
+    (" (psilocybin).", "scans taken before, at and for 3 weeks after high-dose ", None, None, None, None),
     (" was given by intravenous infusion over a duration of 45 minutes.", "", None, 45.0, None, None),
     (", infused across 35 min.", "Racemic ketamine was dosed at ", None, 35.0, None, None),
     (" every third day for five weeks.", "Forty adults were given ", None, None, "5 weeks", "every third day"),
@@ -646,9 +646,9 @@ def test_operator_dots_and_names_after_a_dose(text, found):
 
 
 def test_dose_levels_are_no_number_of_doses(extractor):
-    text = "Psilocybin in volunteers\nVolunteers received two doses (0.04 and 0.4 mg/kg) of intravenous DMT."
+    text = "DMT in healthy people\nEach subject was given two doses (0.05 and 0.3 mg/kg) of intravenous DMT."
     doses = next(iter(extractor.run([("t", None, 1, text, None)]))).doses
-    assert [(d.text, d.n_doses) for d in doses] == [("0.04 and 0.4 mg/kg", None)]
+    assert [(d.text, d.n_doses) for d in doses] == [("0.05 and 0.3 mg/kg", None)]
 
 
 @pytest.mark.parametrize("sentence,drugs", [
@@ -760,7 +760,7 @@ def test_a_contrast_after_the_negation_cue_ends_its_scope(sentence, word, negate
 
 
 @pytest.mark.parametrize("sentence,n_doses", [
-    ("Patients received 2 doses (30 mg and 60 mg) of esketamine.", [None, None]),  # two levels, two spans
+    ("Each patient was given 2 doses (28 mg and 56 mg) of esketamine.", [None, None]),  # two levels, two spans
     ("Participants received three infusions (0.5 mg/kg, 0.5 mg/kg and 0.75 mg/kg).", [3, None, None]),
     ("Participants received two doses of ketamine (0.5 mg/kg) one week apart.", [2]),
 ])
@@ -786,7 +786,7 @@ def test_a_dose_after_a_contrast_goes_back_to_the_sentences_first_drug(sentence,
     ("Ketamine carries a risk of cystitis.", True),
     ("The abuse potential of ketamine was low.", False),  # the noun, not a hedge
     ("Potential side effects were monitored.", True),
-    ("The aim of this study is to correlate dissociation with response.", True),
+    ("This study aims to relate dissociation to the response.", True),
     ("Ketamine may cause nausea.", True),
     ("Esketamine increased the risk of dizziness.", False),  # a result without its statistics
     ("Ketamine may increase the risk of dizziness.", True),
@@ -833,7 +833,7 @@ def test_nausea_and_vomiting_is_no_postoperative_effect_unless_it_says_so(extrac
     ("Ketamine in ECT\nTwo patients had spontaneous seizures on the day after their last ECT session.", ["seizures"]),
     ("Psilocybin session safety\nA participant received an antihypertensive for persistent hypertension during "
      "the dosing session.", ["hypertension"]),
-    ("Midazolam\nMidazolam for the treatment of ketamine-induced emergence delirium in children.",
+    ("Midazolam\nMidazolam given for ketamine-induced emergence delirium in young children.",
      ["emergence delirium"]),
     ("Vasopressin\nOn therapy with vasopressin for recurrent variceal (GV) bleeding, a woman developed bradycardia.",
      ["bradycardia"]),
@@ -915,8 +915,8 @@ def test_an_outcome_names_the_construct_it_measures(text, instrument, kind, cons
     # a blocker's dose is the blocker's, not the nearest psychedelic's (ketanserin was not in the vocabulary)
     ("LSD 100 µg was given after ketanserin (40 mg).", [("100 µg", "lsd"), ("40 mg", "ketanserin")]),
     # doses paired with drugs named after them, in order
-    ("The mean total doses were 180 mg and 1.8 mg for ketamine and midazolam, respectively.",
-     [("180 mg", "ketamine"), ("1.8 mg", "midazolam")]),
+    ("Total doses averaged 150 mg and 2.5 mg for ketamine and midazolam, respectively.",
+     [("150 mg", "ketamine"), ("2.5 mg", "midazolam")]),
     # a brand name is its generic drug
     ("Patients took Cymbalta 30 mg capsules and intranasal esketamine 56 mg.",
      [("30 mg", "duloxetine"), ("56 mg", "esketamine")]),
@@ -942,10 +942,12 @@ def test_an_amount_per_volume_with_its_substance_between_is_a_concentration():
 
 @pytest.mark.parametrize("sentence,expected", [
     # a route that ends a choice of arms is each arm's
-    ("Participants received psilocybin, 25 mg, or niacin, 100 mg, orally.",
+    ("Subjects took psilocybin, 30 mg, or niacin, 150 mg, orally.",
      [("psilocybin", "oral"), ("niacin", "oral")]),
     # a vehicle in brackets does not take the route from the drug before it
-    ("LSD (20 mcg, dissolved in ethanol) or placebo (1 mL of ethanol) was administered orally.", [("lsd", "oral")]),
+    ("LSD (25 mcg, in an ethanol solution) or placebo (1 mL ethanol) was given orally.", [("lsd", "oral")]),
+    ("LSD (25 mcg in ethanol) or placebo (ethanol, 1 mL) was given orally.", [("lsd", "oral")]),
+    ("Psilocybin (25 mg) in an ethanol solution was given orally.", [("psilocybin", "oral")]),
     # "and" is no choice: sertraline's route is not ketamine's
     ("Ketamine 0.5 mg/kg and sertraline 50 mg orally were given.", [("ketamine", None), ("sertraline", "oral")]),
 ])
@@ -1206,8 +1208,8 @@ def test_a_premedication_or_analgesia_holding_the_study_drug_gives_its_route(tex
 
 
 def test_a_study_of_a_drugs_users_takes_no_route_from_their_tablets():
-    text = ("Brain metabolites in MDMA users\nIn this cross-sectional study, fifteen male MDMA users (mean lifetime "
-            "exposure, 723 tablets) and 12 age-matched control subjects underwent MR spectroscopy.")
+    text = ("Brain metabolites in MDMA users\nSixteen male MDMA users (average lifetime use, 650 tablets) and 13 "
+            "matched controls had MR spectroscopy in this cross-sectional study.")
     assert Extractor(with_model=False).one(text).routes == []
 
 

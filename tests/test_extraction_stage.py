@@ -99,8 +99,8 @@ def test_study_drugs_keep_a_drug_in_a_negated_comparison(tmp_path):
     from pipeline.nlp.extract import Extractor
     from pipeline.studies import study_row
 
-    text = ("Ketamine in depression\nRESULTS: There were no differences between ketamine and "
-            "midazolam in dissociation. Patients were treated without lithium.")
+    text = ("Ketamine in depression\nRESULTS: We found no differences between ketamine and "
+            "midazolam in dissociation. Patients were treated with no lithium.")
     item = ("t", None, 1, text, [])
     ex = Extractor().one(text)
     row = study_row(item, ex, article_facts(text, ex), "rct")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import tracemalloc
 
@@ -11,6 +12,11 @@ from pipeline.pubmed_xml import _medline_date, flat_text, iter_records
 from pipeline.records import Article, Deletion, Reject
 from pipeline.sources.files import iter_xml
 from tests.conftest import corpus_path
+
+
+def digest(text: str) -> str:
+    """Corpus texts are compared by hash so that none of them is copied into the repo."""
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def one(path) -> Article:
@@ -32,7 +38,7 @@ def test_empty_efetch_result_yields_nothing():
 def test_erratum_link_ids_dates_and_authors():
     a = one(corpus_path("pubmed-xml", "metapub-pmid-xml", "38147649.xml"))
     assert (a.pmid, a.version, a.doc_id) == ("38147649", 1, "pmid:38147649")
-    assert a.title == "Social anxiety disorder-associated gut microbiota increases social fear."
+    assert digest(a.title) == "0226f213cfc256d7"
     assert a.doi == "10.1073/pnas.2308706120" and a.pmcid == "PMC10769841"
     assert a.pub_date == "2024-01-02" and a.entry_date == "2023-12-26" and a.revised_date == "2024-12-20"
     assert a.journal == "Proceedings of the National Academy of Sciences of the United States of America"
@@ -42,7 +48,7 @@ def test_erratum_link_ids_dates_and_authors():
     assert a.languages == ["eng"] and a.publication_types == ["Journal Article"]
     assert a.mesh[0].descriptor == "Humans" and a.mesh[0].ui == "D006801" and not a.mesh[0].major_topic
     assert "microbiome" in a.keywords
-    assert a.text.startswith(a.title + "\n") and a.abstract.startswith("Social anxiety disorder (SAD) is a crippling")
+    assert a.text.startswith(a.title + "\n") and a.abstract.startswith("Social anxiety disorder (SAD)")
 
 
 def test_structured_abstract_sections_index_into_text():
@@ -51,15 +57,15 @@ def test_structured_abstract_sections_index_into_text():
     for s in a.sections:
         assert a.text[s.start:s.end].startswith(s.label + ": ")
     assert a.sections[-1].end == len(a.text)
-    assert a.abstract.startswith("OBJECTIVE: Telomere shortening occurs")
+    assert a.abstract.startswith("OBJECTIVE: Telomere")
     mh = next(m for m in a.mesh if m.descriptor == "Adenocarcinoma")
     assert ("epidemiology", "Q000453", True) in mh.qualifiers
 
 
 def test_inline_markup_without_spaces_is_flattened_to_words():
     a = one(corpus_path("pubmed-xml", "biopython-entrez-samples", "title_with_html_tags.xml"))
-    assert a.title == ("Leucocyte telomere length, genetic variants at the TERT gene region and risk of "
-                       "pancreatic cancer.")
+    assert "<" not in a.title and "TERT gene" in a.title and "  " not in a.title
+    assert digest(a.title) == "f44198a537a5336e"
 
 
 def test_mathml_and_sub_sup_flatten():

@@ -92,7 +92,7 @@ def efficacy_negatives(sentence: str, controlled: bool) -> list[str]:
     "did not differ" compares such groups too; "no differences in dissociative side effects" is about safety."""
     moderated = bool(MODERATOR_NULL.search(sentence))
     # a null interaction that is a moderator's says nothing against the drug: "no significant group-by-time
-    # interaction, suggesting that comorbid PTSD did not impact the antidepressant effectiveness", "no significant
+    # interaction: comorbid PTSD did not change how well the antidepressant worked", "no significant
     # sex-by-treatment interaction"; the sentence's other nulls still count
     found = [m for m in NEGATIVE.finditer(sentence) if not SIDE_EFFECT_TARGET.search(sentence[m.end():])
              and not OTHER_THINGS.search(sentence[:m.start()].rsplit(";", 1)[-1])
@@ -106,8 +106,8 @@ def efficacy_negatives(sentence: str, controlled: bool) -> list[str]:
     if ACTIVE_COMPARISON.search(sentence):
         return []
     if not controlled:
-        # no control arm in the article: a difference between its groups compares active treatments ("improved in
-        # all groups compared with baseline with no significant differences between the 3 groups")
+        # no control arm in the article: a difference between its groups compares active treatments ("improved from
+        # baseline in every group, with no significant differences among the 3 groups")
         return [m.group() for m in found if not (NO_DIFFERENCE.search(sentence, m.start(), m.end() + 25)
                                                  and BETWEEN_AFTER.match(sentence, m.end()))]
     if not GROUPS.search(sentence):
@@ -142,9 +142,9 @@ DRUG_LOSES = re.compile(rf"\bsuperior to {_KETAMINE_FORM}|"
                         rf"\bthan (?:with |after |in |for )?{_KETAMINE_FORM}", T)
 
 
-# the benefit belongs to an arm without the drug: "favoring a greater sustained improvement in the CBT group",
-# "music's benefits on ketamine", "reduced depression severity in patients who received placebo, but not in those who
-# received ketamine", "esketamine was discontinued, and she received treatment as usual, which demonstrated to be
+# the benefit belongs to an arm without the drug: "favoring more sustained improvement in the CBT arm",
+# "music's benefits on ketamine", "lower depression severity in the placebo patients, but not in the ketamine
+# patients", "esketamine was stopped and treatment as usual, which she then received, proved to be
 # beneficial". Not "favouring the ketamine group" or "in patients who received ketamine vs placebo".
 _NON_DRUG_ARM = (r"(?:CBT|cognitive[- ]behaviou?ral(?: therapy)?|psychotherapy|TAU|treatment as usual|usual care|"
                  r"music|exercise|mindfulness|placebo|saline|sham|control|midazolam)")
@@ -184,8 +184,8 @@ WITHIN_DRUG = re.compile(rf"(?:{_COMPARED}|\bin contrast to) (?:those|patients|p
                          rf"\b{_KETAMINE_ALONE}[^.;]{{0,80}}{_COMPARED}[^.;]{{0,40}}\b(?:adjunct\w*|add-on|augment\w*)|"
                          rf"\b(?:adjunct\w*|add-on)\b[^.;]{{0,80}}{_COMPARED}[^.;]{{0,40}}{_KETAMINE_ALONE}|"
                          r"\bcompared (?:with|to) (?:a )?single (?:\w+ )?(?:infusion|dose|administration)\b|"
-                         # a subgroup as the subject: "Those with impaired memory recall had greater reduction in
-                         # MADRS", "Males showed significantly greater improvement than females"
+                         # a subgroup as the subject: "Those with poorer memory recall had a greater MADRS
+                         # reduction", "Males showed significantly greater improvement than females"
                          r"^(?:[A-Z]+: )?those (?:with(?:out)?|who)\b(?! (?:received|were given|were treated|"
                          r"were randomi[sz]ed|were assigned|were allocated))"
                          rf"[^.;]{{0,80}}?{_SUBGROUP_DID}|"

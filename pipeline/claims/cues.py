@@ -82,7 +82,7 @@ TOL_POSITIVE = re.compile("|".join([
     r"(?:discontinued|withdrew|dropped)", r"\bnone of which\b", r"\bminimal\b", r"\btolerated\b", r"\b(?-i:brief\b)",
     r"\bwithout increasing (?:the )?(?:adverse|side|incidence|rate)", r"\bno long-lasting\b",
     r"\bdecreased risk of\b", r"\breduction of (?:adverse|side)",
-    # fewer harms with the drug: "esketamine lowered the occurrence of postoperative nausea and vomiting", "reduced
+    # fewer harms with the drug: "esketamine lowered the occurrence of PONV", "reduced
     # risk of postoperative nausea/vomiting", "significantly lower incidence of respiratory depression"
     # (not a surgical trial's target: "lower incidences of emergence agitation", "of postoperative delirium")
     r"\b(?:lower(?:ed)?|reduc(?:ed|es|ing)|decreas(?:ed|es|ing)) (?:the )?(?:incidences?|occurrences?|risks?|rates?|"
@@ -96,7 +96,7 @@ TOL_POSITIVE = re.compile("|".join([
     r"\blower in the (?:es)?ketamine group",
     # "increased the risks of dizziness and
     # hallucinations for a short time", "does not adversely affect metabolic parameters", "the incidence of ED ...
-    # was not different from that of other patients"
+    # was not different from that in the other patients"
     r"\bfor a short (?:time|period|while)\b", r"\b(?:does|did|do) not adversely affect\b",
     r"\b(?:was|were) not (?:significantly )?different\b",
     r"\bno (?:statistically )?(?:significant )?differences?\b(?! between (?:responders|remitters))",

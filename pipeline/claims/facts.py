@@ -100,8 +100,8 @@ CLAUSE_BREAK = re.compile(r"[,;:]|\b(?:and|but|while|whereas)\s+(?:those|patient
 
 
 # some of a review's included studies: "Nineteen studies recruited only patients with TRD", "a large part of them
-# involve treatment-resistant patients", "two studies involved healthy volunteers, and one included patients with
-# TRD": a subset of the evidence, not the population the review studies ("Nine RCTs involving 612 patients with
+# involve treatment-resistant patients", "healthy volunteers took part in two studies and TRD patients in
+# one": a subset of the evidence, not the population the review studies ("Nine RCTs involving 612 patients with
 # TRD were included" is all of it)
 _COUNT = (r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
           r"sixteen|seventeen|eighteen|nineteen|twenty)")

@@ -34,7 +34,7 @@ AGENDA = re.compile(r"\bshould\b|\bfuture\b|"
                     # what a paper does or is first to do, not what it found: "It introduces an innovative
                     # approach", "the first trial to present dose-response data"
                     r"\bintroduces an? (?:innovative|novel|new)\b|\bwas charged with\b|"
-                    # a recommendation: "It is recommended to use smaller doses for a more tolerable treatment"
+                    # a recommendation: "It is recommended to start with smaller doses for better tolerance"
                     r"\b(?:it is|are|is) (?:therefore |thus )?recommended\b|\bwe (?:would )?recommend\b|"
                     r"\b(?:were|was) examined to determine\b|"
                     r"\b(?:first|only) (?:trial|study|report|paper) to (?:present|describe|examine|investigate|"
@@ -55,10 +55,10 @@ OTHERS_WORK = re.compile("|".join([
     r"\bstudies (?:suggest|indicate|show|demonstrate|propose)\b", r"\breported on\b",
     r"\b(?:is|are) (?:already|currently|now) (?:an? |the )?(?:only |established|approved|widely|available|used|"
     r"recogni[sz]ed)",
-    # a benchmark against others' trials: "efficacy ... remain consistent with that established in Phase 3 trials"
+    # a benchmark against others' trials: "efficacy ... stays consistent with that established in the pivotal trials"
     r"\bconsistent with (?:that|those|the (?:results?|findings?)) (?:\w+ ){0,2}(?:established|reported|observed|seen) "
     r"in\b",
-    # the treatments of a field: "Relatively few pharmacologic agents are proven safe and effective in TRD"
+    # the treatments of a field: "Few drugs have been shown to be safe and effective in TRD"
     r"\b(?:few|no|limited|several|many) (?:[\w-]+ ){0,2}(?:agents|treatments|drugs|medications|options|therapies|"
     r"interventions) (?:are|have been|exist|remain)\b"]), T)
 
@@ -116,7 +116,7 @@ def is_finding(ex: Extraction, i: int, sentence: str, section: str | None = None
         return True
     if section is None and i >= 0.4 * len(ex.sentences) and (REPORTED.search(sentence) or (
             RESULT_IN_METHODS.search(sentence) and not METHOD_WORDS.search(sentence))):
-        return True  # "However, patients receiving esketamine had a higher remission rate of SI"
+        return True  # "However, SI remitted more often in the patients given esketamine"
     if role == "background" and not HARD_STATS.search(sentence):
         return False  # "ketamine has shown significant rapid effects": the field's state, not this study's result
     return bool(STAT_REPORT.search(sentence)) and not re.search(r"\bwere (?:randomi[sz]ed|assigned|recruited|"
@@ -188,7 +188,7 @@ NOT_A_FINDING = re.compile("|".join([
     r"\bcompared (?:with|to) healthy",
     # what the effect did not depend on, or kept in a subgroup: "This reduction was independent of baseline
     # depression severity", "The antidepressant response was preserved in opioid users"; another factor's effect on
-    # the outcome: "A significant effect of derealization on HAM-D percent change"
+    # the outcome: "derealization had a significant effect on the HAM-D percent change"
     r"\b(?:this|these|such) (?:\w+ )?(?:reductions?|improvements?|effects?|responses?|decreases?|changes?|"
     r"benefits?) (?:was|were|is|are|remained) (?:\w+ )?(?:independent|irrespective|regardless|unaffected|"
     r"not affected) (?:of|by)\b",
@@ -200,7 +200,7 @@ NOT_A_FINDING = re.compile("|".join([
     r"\bamong (?:the )?(?:\d+ )?(?:responders|remitters) (?:treated|receiving|who (?:received|continued|were "
     r"treated))\b",
     # groups defined by their response to the drug, and symptoms ranked against each other: "40 % of non-responders
-    # after a single infusion did reach remission", "Negative Thoughts was the least improved after infusion #3"
+    # after a single infusion did reach remission", "after the third infusion, Negative Thoughts had improved least"
     r"\bnon-?(?:responders|remitters) (?:after|to) (?:a |the )?(?:single |first |second |\d+ |one |two |three )?"
     r"(?:(?:es|ar)?ketamine )?(?:infusions?|doses?|administrations?)\b",
     r"\b(?:least|most) improved\b", r"\b(?:treatment|dosing|infusion|session) frequency "
@@ -212,7 +212,7 @@ NOT_A_FINDING = re.compile("|".join([
     r"(?:response|outcomes?|effects?|benefits?)\b",
     # what survey respondents report doing: "respondents report utilizing ketamine for TRD"
     r"\brespondents\b",
-    # a predictor's effect per unit: "each 5-point PSS increase reduced remission odds by 60 %"
+    # a predictor's effect per unit: "remission odds fell by half with each 5-point rise in the PSS"
     r"\b(?:each|every|per) (?:\d+(?:\.\d+)?[- ])?(?:points?|units?|SD|standard deviation)\b",
     r"\bhealthy (?:controls|volunteers)", r"\bcorrelat\w*", r"\bpredict\w*",
     r"\bmoderat(?:e|ed|ion|or)s?\b(?![- ](?:certainty|quality))",
@@ -231,7 +231,7 @@ NOT_A_FINDING = re.compile("|".join([
     r"trend(?:ed)? (?:toward|towards|to)\b",
     # how the benefit comes about, not whether there is one
     r"\bmechanisms? (?:whereby|by which|through which|underlying)\b",
-    # the study's limits: "Our limitations included a lack of a control group, ..."
+    # the study's limits: "Our limitations were the missing control group and ..."
     r"\b(?:(?<=^)|(?<=^conclusions: )|(?<=^discussion: ))(?:(?:our|the|main|major|key|one|several|potential|"
     r"other|study|important) )*limitations?\b(?! (?:of|to) (?:the )?(?:dose|use|treatment))"]), T)
 

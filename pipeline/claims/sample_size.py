@@ -92,8 +92,8 @@ NEXT_PEOPLE = re.compile(rf"\s+(?:{PEOPLE})\b", re.IGNORECASE)  # "and 1998 cont
 
 
 def _is_year(text: str, start: int, token: str) -> bool:
-    """"from July 2022 to August 2023 at the Wenzhou People's Hospital", "Between May 2019 and August 2021, 329
-    individuals": a bare year after a month or a preposition counts no one ("a cohort of 2,013 adults" does)."""
+    """"from July 2022 to August 2023 in one hospital", "Between May 2019 and August 2021, 329 individuals":
+    a bare year after a month or a preposition counts no one ("a cohort of 2,013 adults" does)."""
     return bool(re.fullmatch(r"(?:19|20)\d\d", token)) and bool(YEAR_BEFORE.search(text, max(0, start - 12), start))
 
 

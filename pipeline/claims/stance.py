@@ -103,8 +103,8 @@ COUNTERED = re.compile(r"\b(?:counteract\w*|revers\w*|prevent\w*|rescu\w*|attenu
 PLASTICITY_DOWN = re.compile(r"\bno (?:significant )?(?:change|difference|effect)|\bdid not (?:alter|change|"
                              r"increase|affect)|\bunchanged\b|\bdecreas\w*|\breduc\w*|\bnot (?:altered|changed)", T)
 
-# depression scores that rose ("depression scores ... followed a significant, increasing linear trajectory from 24
-# hours to 30 days, approaching the levels observed in the saline group") are the effect wearing off, not a benefit
+# depression scores that rose ("depression scores ... rose significantly and linearly from 24 hours to 30 days, nearing
+# the saline group's levels") are the effect wearing off, not a benefit
 # (not a mood scale, where higher is better)
 SCORES_ROSE = re.compile(r"\b(?:depress\w*|MADRS|HAM-?D\w*|HDRS\w*|BDI\w*|QIDS\w*|PHQ\S*|symptom) (?:[\w-]+ )?"
                          r"scores?\b[^.;]{0,60}?\b(?:increas(?:ed|ing)|rose|rising|worsen(?:ed|ing))\b", T)
@@ -322,8 +322,8 @@ def assess(text: str, ex: Extraction, facts: ArticleFacts, catalogue: Catalogue,
 IDEATION = re.compile(r"\bideation\b|\bthoughts\b", T)
 SUICIDAL_ENROLLED = re.compile(r"\b(?:people|patients|participants|individuals|adults|adolescents|those|veterans) "
                                r"(?:with|at|reporting) (?:[\w-]+ ){0,2}?(?:suicid\w*|suicide risk)\b", T)
-# a depression scale named as the instrument of suicidality: "suicidality was measured ... using the
-# Montgomery-Asberg Depression Rating Scale (MADRS), which showed significant reduction", "remission on suicidality
+# a depression scale named as the instrument of suicidality: "suicidality, measured ... with the
+# MADRS, fell significantly", "remission on suicidality
 # (MADRS)" report suicidality, not depression
 SCALE_OF_SUICIDALITY = re.compile(r"(\bsuicid\w*\b(?:(?!depress|\bmood\b)[^.;]){0,80}?(?:\busing|\bby|\bwith|\bon|\()"
                                   r"\s*(?:the\s+)?)((?:Montgomery[- ]+[ÅA]sberg Depression Rating Scale|MADRS)"
@@ -348,7 +348,7 @@ def _on_topic(claim: Claim, sentence: str, mentions: list[Mention], kinds: set, 
     if claim.id == "suicidal_ideation" and on_topic and (rest := SUICIDAL_ENROLLED.sub(" ", sentence)) != sentence \
             and not any(rx.search(rest) for rx in claim.topic) and not IDEATION.search(rest) \
             and OTHER_CONDITION.search(rest):
-        return False  # "improvement in stress symptoms, in people with chronic suicidality": who was enrolled
+        return False  # "stress symptoms improved in people with long-standing suicidality": who was enrolled
     if depressive and not facts.depression:
         return False  # "improvement in mood" in a dementia case is no evidence on depressive disorders
     if depressive and DEPRESSION_WORDS.search(sentence) and enrolled_only(sentence):
@@ -469,8 +469,8 @@ def _masked(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> st
 
 
 def _claim_clauses(sentence: str, offset: int, claim: Claim, mentions: list[Mention]) -> str:
-    """The clauses of a contrastive sentence that speak of the claim: in "ketamine improved depressive symptoms but
-    had no effect on cognition" the second clause says nothing on depression, in "quetiapine showed no efficacy,
+    """The clauses of a contrastive sentence that speak of the claim: in "ketamine eased depressive symptoms but
+    did not change cognition" the second clause says nothing on depression, in "quetiapine showed no efficacy,
     while esketamine ..." the first says nothing on the study drug. All clauses when none or all qualify."""
     cuts = [0, *(x for m in CLAUSE_BREAK.finditer(sentence) for x in (m.start(), m.end())), len(sentence)]
     clauses = [(cuts[k], cuts[k + 1]) for k in range(0, len(cuts), 2)]

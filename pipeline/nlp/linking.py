@@ -49,15 +49,17 @@ def link_drug(mention: tuple[int, int], drugs: list[tuple[int, int, str]], sent:
 
 
 # what names a drug as the solvent or vehicle of another: "dissolved in 96% ethanol", "1 mL of ethanol" (a volume of
-# a solvent only: "50 mL of ketamine" is the drug)
+# a solvent only: "50 mL of ketamine" is the drug); a solvent is also a vehicle "in (an) ethanol (solution)" and as a
+# placebo's content ("placebo (ethanol, 1 mL)")
 VEHICLE_BEFORE = re.compile(r"\b(?:dissolved|diluted|suspended|mixed)\s+in\b[^()]{0,20}$")
-SOLVENT_VOLUME = re.compile(r"\b\d+(?:\.\d+)?\s*m[lL]\s+(?:of\s+)?$")
+SOLVENT_BEFORE = re.compile(r"(?:\b\d+(?:\.\d+)?\s*m[lL]\s+(?:of\s+)?|\bin\s+(?:an?\s+|the\s+)?(?:\d+\s*%\s+)?"
+                            r"|\bplacebo\s*\(\s*)$")
 SOLVENTS = frozenset({"ethanol"})
 
 
 def _vehicle(text: str, drug: tuple[int, int, str]) -> bool:
     return bool(VEHICLE_BEFORE.search(text, max(0, drug[0] - 30), drug[0])) or \
-        (drug[2] in SOLVENTS and bool(SOLVENT_VOLUME.search(text, max(0, drug[0] - 15), drug[0])))
+        (drug[2] in SOLVENTS and bool(SOLVENT_BEFORE.search(text, max(0, drug[0] - 15), drug[0])))
 
 
 # A word that names a drug the vocabulary lacks, right before a dose that follows another dose (match at `pos`:
@@ -146,7 +148,7 @@ RESPECTIVE_LINK = re.compile(r"^[^.;]{0,30}?\b(?:for|in|of|with|by)\s+(?:[\w-]+\
 
 def respective_drugs(mentions: list[Mention], drugs: list[tuple[int, int, str]], sents: list[tuple[int, int]],
                      text: str) -> dict[int, str]:
-    """Doses paired with drugs named after them in the same order ("180 mg and 1.8 mg for ketamine and midazolam,
+    """Doses paired with drugs named after them in the same order ("150 mg and 2.5 mg for ketamine and midazolam,
     respectively"): the start of each such dose -> its drug. The nearest drug before a dose would take them all.
     Only in the sentence of "respectively", when no drug stands right before the first listed dose (then they are
     its: "Esketamine 56 mg and 84 mg were superior to venlafaxine and sertraline, respectively")."""
@@ -217,7 +219,7 @@ def dose_route(dose: Mention, mentions: list[Mention], text: str) -> str | None:
     return best.canonical
 
 
-# A route that governs a choice of drugs: "a single infusion of either 0.5 mg/kg ketamine or 0.045 mg/kg midazolam",
+# A route that governs a choice of drugs: "one infusion of either ketamine 0.5 mg/kg or midazolam 0.045 mg/kg",
 # "intranasal premedication with either dexmedetomidine (2 µg/kg), esketamine (1 mg/kg), or ...": each takes it.
 SHARED_ROUTE_GAP = re.compile(r"^(?:[^;.]|\.(?=\d)){0,160}$")
 # the route follows the last arm's dose in its clause: "..., niacin, 100 mg, orally", "... or midazolam 0.045 mg/kg was
