@@ -20,8 +20,9 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/kev run --source sample
 
+# both cores: each pytest-xdist worker has its own Prefect home (tests/conftest.py)
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2
 
 # Retrain the entity tagger (reads ../shared/corpus), then let the evaluation pick rules/model/union per label.
 train: $(STAMP)

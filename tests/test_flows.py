@@ -40,6 +40,7 @@ def test_backfill_takes_the_window_and_leaves_watermarks(tmp_path):
     assert "watermarks" not in json.loads((out / "state.json").read_text())
 
 
+@pytest.mark.slow
 def test_reprocess_after_a_catalogue_change(tmp_path):
     out = tmp_path / "out"
     assert kev("run", "--source", "sample", "--out", str(out)).returncode == 0
@@ -155,6 +156,7 @@ def test_a_failed_night_is_recorded_and_changes_no_table(tmp_path):
     assert runs.iloc[-1]["status"].startswith("failed: EntrezError") and runs.iloc[-1]["n_articles"] == 3
 
 
+@pytest.mark.slow
 def test_a_run_that_gives_up_waiting_for_the_folder_is_recorded_by_the_next_publish(tmp_path):
     """It may not publish (the holder is merging), so its failed row is parked and the next run's publish adds it."""
     from pipeline.tables import store
