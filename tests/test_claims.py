@@ -1710,3 +1710,43 @@ def test_the_review_found_findings_and_durations_that_must_stay():
     assert short_lived("conflicts", [], "In patients who had been depressed for more than 2 years, the "
                                         "antidepressant response was sustained.") is None
     assert not ONGOING_DOSING.search("maintained response to therapy for 2 months after the final infusion")
+
+
+def test_an_effect_named_by_the_sentence_before_and_when_the_benefit_peaked():
+    text = ("Serial ketamine infusions in unipolar and bipolar depression: an open study\nMETHODS: Patients with "
+            "depression had six ketamine infusions. RESULTS: MADRS scores dropped from 31 to 15 (p < 0.001). The "
+            "effect reached significance one day after the first infusion (p < 0.001) and grew with later ones.")
+    found = _assess(text)
+    rapid = [f for f in found if f.claim_id == "rapid_onset"]
+    assert [text[f.start:f.end][:10] for f in rapid] == ["The effect"]
+    assert stance.article_stance(found, "rapid_onset") == "supports"
+    # an effect that names its own outcome, or a finding that is no result, does not borrow the topic before it
+    other = ("Ketamine for suicidal depression: an open study\nMETHODS: Patients with depression had one ketamine "
+             "infusion. RESULTS: MADRS scores dropped from 31 to 15 (p < 0.001). The decrease of suicidal ideation "
+             "stayed significant until day 7. This reduction was independent of age and baseline severity.")
+    found = _assess(other)
+    assert [text_of(other, f) for f in found if f.claim_id == "antidepressant_efficacy"] == \
+        ["RESULTS: MADRS scores dropped from 31 to 15 (p < 0.001)."]
+    # no sentence before it on the topic: nothing to refer to
+    alone = ("Ketamine in depression: an open study\nMETHODS: Patients with depression had one ketamine infusion. "
+             "RESULTS: Fourteen patients finished. The effect was significant at 24 h (p < 0.01).")
+    assert stance.article_stance(_assess(alone), "rapid_onset") == "none"
+    peak = ("Ketamine by three routes for depression: a randomized trial\nMETHODS: Patients with major depression "
+            "were randomized to ketamine given intravenously, intramuscularly or subcutaneously. RESULTS: Each route "
+            "improved depression significantly (p < 0.01). For each route the greatest response came at 24 hours.")
+    assert stance.article_stance(_assess(peak), "rapid_onset") == "supports"
+
+
+def text_of(text: str, finding) -> str:
+    return text[finding.start:finding.end]
+
+
+@pytest.mark.parametrize("sentence,found", [
+    ("The effect size at day 1 was d = 0.8 (95% CI 0.5-1.1) for ketamine versus saline.", 1),
+    ("Pooled SMD was 0.63 (95% CI: 0.35 to 0.91).", 1),
+    ("Hedges' g = -0.52 [95% CI -0.80, -0.24] favoured ketamine.", 1),
+    ("The effect size was d = 0.3 (95% CI -0.2 to 0.8).", 0),  # an interval across zero is no significant effect
+    ("Mean difference 4.1 (95% CI 1.2 to 7.0).", 0),  # not a standardised effect
+])
+def test_an_effect_size_counts_when_its_interval_is_on_one_side_of_zero(sentence, found):
+    assert len(stance.effect_sizes(sentence)) == found

@@ -60,6 +60,8 @@ POSITIVE = re.compile("|".join([
     r"\bmore patients\b[^.]{0,80}\b(?:remission|response|responded|remitted)",
     r"\b(?:response|remission|improvement) was observed\b",
     r"\banti-?suicidal (?:effect|efficacy|action)s?\b",
+    # when the benefit peaked: "the greatest response came at 24 hours" (with the sentence's time, an early finding)
+    r"\b(?:greatest|maximal|maximum|peak) (?:antidepressant )?(?:response|effect|improvement|reduction|benefit)s?\b",
     r"\b(?:drop|fall|decline)s? in (?!(?:\w+ )?(?:cognit|memory|blood|oxygen|saturation|heart|platelet|response|"
     r"remission))"]), T)
 

@@ -228,13 +228,31 @@ def _polarity(profile: str, sentence: str, topic: tuple[re.Pattern, ...] = (),
         if DRUG_LOSES.search(sentence) or other_arm_gains(sentence) or active_no_difference(sentence, controlled) \
                 or (SCORES_ROSE.search(sentence) and not BENEFIT.search(sentence)):
             return None, []
-        neg, pos = efficacy_negatives(sentence, controlled), POSITIVE.findall(sentence)
+        neg, pos = efficacy_negatives(sentence, controlled), POSITIVE.findall(sentence) + effect_sizes(sentence)
         neg += [m.group() for m in ABSENT_AGAINST.finditer(sentence) if any(rx.search(m.group(1)) for rx in topic)]
     if neg:
         return "conflicts", neg[:3]
     if pos:
         return "supports", pos[:3]
     return None, []
+
+
+# a standardised effect with its interval: "d = 0.7 (95% CI 0.4-0.9)", "SMD 0.63 (95% CI: 0.35 to 0.91)"
+EFFECT_SIZE = re.compile(r"\b(?:(?:Cohen's |Hedges' )?[dg]|SMD|effect sizes?(?: \(d\))?)\s*(?:=|:|of|was)?\s*"
+                         r"(-|−|–)?(\d*\.\d+|\d+)\s*[(\[]\s*95\s*%\s*C\.?I\.?[:,]?\s*(-|−|–)?(\d*\.\d+|\d+)\s*"
+                         r"(?:to|-|–|,)\s*(-|−|–)?(\d*\.\d+|\d+)", T)
+
+
+def effect_sizes(sentence: str) -> list[str]:
+    """Effect sizes whose 95% interval lies on one side of zero: a significant standardised effect, the direction
+    being the study's to name (an interval that spans zero is no evidence either way here)."""
+    found = []
+    for m in EFFECT_SIZE.finditer(sentence):
+        low = float(m.group(4)) * (-1 if m.group(3) else 1)
+        high = float(m.group(6)) * (-1 if m.group(5) else 1)
+        if low * high > 0:
+            found.append(m.group())
+    return found
 
 
 def _applies(claim: Claim, facts: ArticleFacts) -> bool:
@@ -285,6 +303,7 @@ def assess(text: str, ex: Extraction, facts: ArticleFacts, catalogue: Catalogue,
     # each part of a sentence merged across a section header ("... did not differ between groups ( CONCLUSIONS:
     # This trial found large benefits") is judged on its own; the later part's stance stands for the sentence
     candidates = [(i, s, e, [part]) for i, (s, e) in enumerate(ex.sentences) for part in finding_part(ex, i, text)]
+    on_topic: dict[str, int] = {}  # claim -> the last finding sentence on its topic
     scores = [d.cats for d in clf.pipe(text[s:e] for _, s, e, _ in candidates)] if clf and candidates else \
         [{} for _ in candidates]
     for (i, s, e, parts), cats in zip(candidates, scores, strict=True):
@@ -306,8 +325,9 @@ def assess(text: str, ex: Extraction, facts: ArticleFacts, catalogue: Catalogue,
                     findings.append(_finding(claim.id, i, s, e, learned, [f"classifier {cats[claim.id]:.2f}"],
                                              sentence, facts, mentions, hours))
                 continue
-            if not _on_topic(claim, sentence, mentions, kinds, text, facts):
+            if not _on_topic(claim, sentence, mentions, kinds, text, facts, on_topic.get(claim.id) == i - 1):
                 continue
+            on_topic[claim.id] = i
             verdict = _judge(claim, sentence, parts, s, mentions, hours, text, ex, facts)
             if verdict is not None:
                 findings.append(_finding(claim.id, i, s, e, *verdict, sentence, facts, mentions, hours))
@@ -319,6 +339,11 @@ def assess(text: str, ex: Extraction, facts: ArticleFacts, catalogue: Catalogue,
     return list({(f.claim_id, f.sent_index): f for f in findings}.values())
 
 
+# a sentence whose subject is the previous finding's effect ("The effect was significant ...", not "The decrease of
+# suicidal ideation ...", which names its own)
+ANAPHORIC_EFFECT = re.compile(r"^(?:[A-Z ]+: )?(?:the|this|these|such) (?:antidepressant |clinical )?"
+                              r"(?:effects?|improvements?|reductions?|decreases?|benefits?)\b"
+                              r"(?! (?:sizes?|of|in|on|for|with)\b)", T)
 IDEATION = re.compile(r"\bideation\b|\bthoughts\b", T)
 SUICIDAL_ENROLLED = re.compile(r"\b(?:people|patients|participants|individuals|adults|adolescents|those|veterans) "
                                r"(?:with|at|reporting) (?:[\w-]+ ){0,2}?(?:suicid\w*|suicide risk)\b", T)
@@ -335,16 +360,18 @@ def _scale_of_suicidality_masked(sentence: str) -> str:
 
 
 def _on_topic(claim: Claim, sentence: str, mentions: list[Mention], kinds: set, text: str,
-              facts: ArticleFacts) -> bool:
+              facts: ArticleFacts, follows_topic: bool = False) -> bool:
     """Does the finding bear on the claim: its topic (words or extracted outcome kinds), for a depression claim a
-    depressive disorder studied and named (or efficacy in such a study), and no predictor or association result."""
+    depressive disorder studied and named (or efficacy in such a study), and no predictor or association result.
+    Right after a sentence on the topic, "The effect was significant at 24 h" speaks of that sentence's effect."""
     main = _main_result(sentence)
     if main is not sentence:  # the aside names other outcomes ("... mediated 33.6% of the effect on SSI score")
         sentence, kinds = main, set()
     depressive = claim.profile in ("efficacy", "durability") and claim.id != "suicidal_ideation"
     if depressive and (masked := _scale_of_suicidality_masked(sentence)) != sentence:
         sentence, kinds = masked, kinds - {"symptom score", "response", "remission"}
-    on_topic = any(rx.search(sentence) for rx in claim.topic) or bool(kinds & set(claim.outcome_kinds))
+    on_topic = any(rx.search(sentence) for rx in claim.topic) or bool(kinds & set(claim.outcome_kinds)) or \
+        (follows_topic and bool(ANAPHORIC_EFFECT.match(sentence)))
     if claim.id == "suicidal_ideation" and on_topic and (rest := SUICIDAL_ENROLLED.sub(" ", sentence)) != sentence \
             and not any(rx.search(rest) for rx in claim.topic) and not IDEATION.search(rest) \
             and OTHER_CONDITION.search(rest):
