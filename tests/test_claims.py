@@ -1750,3 +1750,19 @@ def text_of(text: str, finding) -> str:
 ])
 def test_an_effect_size_counts_when_its_interval_is_on_one_side_of_zero(sentence, found):
     assert len(stance.effect_sizes(sentence)) == found
+
+
+@pytest.mark.parametrize("sentence,expected", [
+    ("RESULTS: MADRS scores fell from 33 to 12 (p < 0.001). Improvements were maintained for weeks to months "
+     "after treatment ended.", "conflicts"),
+    ("RESULTS: MADRS scores fell from 33 to 12 (p < 0.001). The gains held for weeks-months after the course.",
+     "none"),  # no durability word: a span alone says nothing
+    ("RESULTS: MADRS scores fell from 33 to 12 (p < 0.001). All four responders kept their response through "
+     "8 weeks after the last infusion.", "conflicts"),
+    ("RESULTS: MADRS scores fell from 33 to 12 (p < 0.001). Patients who had been depressed for many years "
+     "maintained the improvement.", "none"),  # how long they were ill is no time the benefit lasted
+])
+def test_a_benefit_kept_for_months_or_through_weeks_after_the_last_dose_is_not_short_lived(sentence, expected):
+    text = ("Ketamine infusions for depression: an open study\nMETHODS: Patients with treatment-resistant "
+            "depression had six ketamine infusions. " + sentence)
+    assert stance.article_stance(_assess(text), "short_lived") == expected

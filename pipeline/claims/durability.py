@@ -91,10 +91,16 @@ LASTED = re.compile(r"\bfor (?:up to |at least |more than |over )?(\d+(?:\.\d+)?
 ILL_FOR = re.compile(r"\b(?:depressed|ill|suffer\w*|diagnosed|history|been)\b[^.;,]{0,20}$", T)
 
 
+# a stated span without a number that is longer than two weeks: "for weeks to months", "for several months"
+LASTED_MONTHS = re.compile(r"\bfor (?:several |many )?(?:weeks?\s*(?:[-–/]|\bto\b|\bor\b)\s*)?(?:months|years)\b", T)
+
+
 def lasted_hours(sentence: str) -> list[float]:
-    """The stated times ("for 8-28 months"), not how long patients had been ill ("depressed for more than 2 years")."""
+    """The stated times ("for 8-28 months", "for weeks to months"), not how long patients had been ill ("depressed
+    for more than 2 years", "ill for many years")."""
     return [float(m.group(2) or m.group(1)) * UNIT_HOURS[m.group(3).lower().rstrip("s")]
-            for m in LASTED.finditer(sentence) if not ILL_FOR.search(sentence, 0, m.start())]
+            for m in LASTED.finditer(sentence) if not ILL_FOR.search(sentence, 0, m.start())] + \
+        [UNIT_HOURS["month"] for m in LASTED_MONTHS.finditer(sentence) if not ILL_FOR.search(sentence, 0, m.start())]
 
 
 def short_lived(stance: str, hours: list[float], sentence: str) -> str | None:

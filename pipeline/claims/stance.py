@@ -91,7 +91,8 @@ DUR_SHORT = re.compile(r"\brelaps\w*|\breturn(?:ed)? to baseline|\b(?:effect|ben
                        r"\bnot (?:sustained|maintained)|\blost (?:its |their )?(?:significance|effect)", T)
 DUR_LONG = re.compile(r"\bsustained\b|\bmaintained\b|\bpersist(?:ed|ent)\b|\blasting\b|\bdurable\b|"
                       r"\bremained (?:significant|lower|improved|below|reduced|better)\b|\bstill\b|"
-                      r"\bup to (?:\d+|one|two|three|six) (?:weeks|months)\b", T)
+                      r"\bup to (?:\d+|one|two|three|six) (?:weeks|months)\b|"
+                      r"\b(?:retained|kept) (?:their |the |a )?(?:response|remission|benefits?|improvements?|gains?)\b", T)
 # "Patients remained without relapse for 8-28 months" (not "had no relapse through week 32" of a trial that went on
 # dosing: nothing says the dosing stopped)
 NO_RELAPSE_BEFORE = re.compile(r"\b(?:remained|stayed|were|was) (?:without|free of)\s+(?:\w+\s+)?$", T)
@@ -342,7 +343,7 @@ def assess(text: str, ex: Extraction, facts: ArticleFacts, catalogue: Catalogue,
 # a sentence whose subject is the previous finding's effect ("The effect was significant ...", not "The decrease of
 # suicidal ideation ...", which names its own)
 ANAPHORIC_EFFECT = re.compile(r"^(?:[A-Z ]+: )?(?:the|this|these|such) (?:antidepressant |clinical )?"
-                              r"(?:effects?|improvements?|reductions?|decreases?|benefits?)\b"
+                              r"(?:effects?|improvements?|reductions?|decreases?|benefits?|gains?)\b"
                               r"(?! (?:sizes?|of|in|on|for|with)\b)", T)
 IDEATION = re.compile(r"\bideation\b|\bthoughts\b", T)
 SUICIDAL_ENROLLED = re.compile(r"\b(?:people|patients|participants|individuals|adults|adolescents|those|veterans) "
