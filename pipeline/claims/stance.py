@@ -92,7 +92,8 @@ DUR_SHORT = re.compile(r"\brelaps\w*|\breturn(?:ed)? to baseline|\b(?:effect|ben
 DUR_LONG = re.compile(r"\bsustained\b|\bmaintained\b|\bpersist(?:ed|ent)\b|\blasting\b|\bdurable\b|"
                       r"\bremained (?:significant|lower|improved|below|reduced|better)\b|\bstill\b|"
                       r"\bup to (?:\d+|one|two|three|six) (?:weeks|months)\b|"
-                      r"\b(?:retained|kept) (?:their |the |a )?(?:response|remission|benefits?|improvements?|gains?)\b", T)
+                      r"\b(?:retained|kept) (?:their |the |a )?(?:response|remission|benefits?|improvements?|"
+                      r"gains?)\b", T)
 # "Patients remained without relapse for 8-28 months" (not "had no relapse through week 32" of a trial that went on
 # dosing: nothing says the dosing stopped)
 NO_RELAPSE_BEFORE = re.compile(r"\b(?:remained|stayed|were|was) (?:without|free of)\s+(?:\w+\s+)?$", T)
