@@ -15,8 +15,10 @@ SAMPLE = ROOT / "data" / "sample"
 
 os.environ.setdefault("PREFECT_HOME", str(ROOT / ".prefect"))
 # each pytest-xdist worker runs its own temporary Prefect server on its own database
+# (Prefect makes its home but not the folders above it)
 if os.environ.get("PYTEST_XDIST_WORKER"):
     os.environ["PREFECT_HOME"] = str(Path(os.environ["PREFECT_HOME"]) / os.environ["PYTEST_XDIST_WORKER"])
+Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 # the temporary Prefect server's first start on a fresh home took longer than its 20 s default on a slow host
