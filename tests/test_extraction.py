@@ -400,6 +400,18 @@ def test_tagger_short_form_of_a_non_effect_is_no_adverse_event():
     assert {"TEN", "SJS", "toxic epidermal necrolysis"} <= kept  # defined as an effect / not defined here
 
 
+def test_a_plural_short_form_defines_its_singular():
+    from pipeline.nlp.candidates import drop_defined_otherwise
+    from pipeline.nlp.extract import build_nlp
+
+    text = ("Psychedelic use in eating disorders\nThere are few treatments for eating disorders (EDs), and new ones "
+            "are needed. Respondents with a diagnosed ED rated the drugs highly. Two had SAEs.")
+    doc = build_nlp(with_model=False)(text)
+    model = [(m.start(), m.end(), "ADVERSE_EVENT", None, {}, "model") for m in re.finditer(r"\bEDs?\b|SAEs", text)]
+    kept = [text[s:e] for s, e, *_ in drop_defined_otherwise(doc, text, model, [])]
+    assert kept == ["SAEs"]  # EDs and ED are eating disorders here; SAEs is defined nowhere
+
+
 @pytest.mark.parametrize("text,absent", [
     ("Ramsay sedation scores were higher 5 minutes after dosing.", "sedation"),
     ("Sedation was rated on the Richmond agitation-sedation scale.", "agitation"),

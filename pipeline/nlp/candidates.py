@@ -39,8 +39,10 @@ SHOUTED_WORD = re.compile(r"[A-Z]{2,}")
 def _defined_otherwise(doc: Doc, spans: list[tuple[int, int]]) -> set[str]:
     """Short forms the abstract defines by a long form that none of `spans` covers: "sleep quality (SQ)" is no
     subcutaneous route, "auditory steady-state response (ASSR)" no adverse effect."""
-    return {short.text for short in doc._.abbreviations
-            if not overlaps((short._.long_form.start_char, short._.long_form.end_char), spans)}
+    found = {short.text for short in doc._.abbreviations
+             if not overlaps((short._.long_form.start_char, short._.long_form.end_char), spans)}
+    # a plural short form defines its singular too: "eating disorders (EDs)" ... "an undiagnosed ED"
+    return found | {f[:-1] for f in found if len(f) > 2 and f.endswith("s") and f[:-1].isupper()}
 
 
 def _route_abbreviation(text: str, start: int, end: int) -> bool:
