@@ -1305,3 +1305,21 @@ def test_a_study_of_microdosers_takes_no_route_from_their_capsules():
     text = ("Microdosing psilocybin\nIn this cross-sectional study, microdosers who took capsules of dried "
             "mushrooms were compared with non-users.")
     assert Extractor(with_model=False).one(text).routes == []
+
+
+@pytest.mark.parametrize("text,found", [
+    ("Ketamine impaired balance early in the session, whereas triazolam impaired coordination.",
+     ["impaired balance", "impaired coordination"]),
+    ("Ketamine-only administration impaired response speed (two tasks) and impaired memory (p < .001).",
+     ["impaired response speed", "impaired memory"]),
+    ("A higher dose of ketamine produced a significant impairment in the updating of items in working memory.",
+     ["impairment in the updating"]),
+    ("Psilocybin-induced deficits in inhibition were measured.", ["deficits in inhibition"]),
+    # not the drug as the subject: who was enrolled, a passive, the drug's users
+    ("Patients with impaired memory improved after ketamine.", []),
+    ("Memory was impaired in the ketamine group.", []),
+    ("Ecstasy users are impaired in processing visual information.", []),
+])
+def test_what_a_drug_impaired_is_an_adverse_effect(text, found):
+    drugs = [(h.start, h.end) for h in lexicon.combined().find_labelled(text).get("DRUG", ())]
+    assert [text[h.start:h.end] for h in rules.find_impairments(text, drugs)] == found

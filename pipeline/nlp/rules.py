@@ -511,3 +511,43 @@ def find_vital_changes(text: str) -> list[RuleHit]:
                      "decreased" if re.fullmatch(_DOWN, word, re.IGNORECASE) else "changes")
         hits.append(RuleHit(m.start(), m.end(), "ADVERSE_EVENT", {"canonical": f"{_vital_name(vital)} {direction}"}))
     return hits
+
+
+# A drug as the subject that impaired a function: "Ketamine impaired balance", "ketamine alone impaired response
+# speed ... and impaired memory", "the higher dose produced a marked impairment in updating working memory". The drug
+# is checked by the caller (a DRUG right before the verb, as its subject).
+_IMPAIR_OBJECT = r"(?:the |a |an )?[a-z][a-z-]*(?: [a-z][a-z-]*){0,3}?"
+_IMPAIR_END = r"(?=\s*(?:[,.;:()\[]|\band\b|\bbut\b|\bwhen\b|\bin\b|\bat\b|\bduring\b|\bcompared\b|\bwhereas\b|" \
+              r"\bwhile\b|\bas\b|\bon\b|\bwithout\b|\bfor\b|\bafter\b|\bbefore\b|\brelative\b|\bversus\b|\bvs\b|" \
+              r"\bof\b|\bwithin\b|\bthat\b|\bwhich\b|\b(?:was|were|is|are|has|had|have)\b|\b[a-z]+ly\b|$))"
+_IMPAIRED = re.compile(r"(?:(?P<span>(?:impaired|worsened) " + _IMPAIR_OBJECT + r")|"
+                       r"(?:produced|induced|caused|elicited) (?:a |an )?(?:significant |marked |mild |transient )?"
+                       r"(?P<noun>(?:impairments?|deficits?|disruptions?) (?:in|of) " + _IMPAIR_OBJECT + r"))"
+                       + _IMPAIR_END)
+_AND_IMPAIRED = re.compile(r"(?:\s*\([^()]{0,60}\))?,? (?:and|as well as) (?P<span>impaired " + _IMPAIR_OBJECT + r")"
+                           + _IMPAIR_END)
+# all that may stand between the drug and the verb: the drug is the subject ("Ketamine-only administration", "S-ketamine
+# also", "ketamine (KET) selectively"), not its users ("ecstasy users are impaired in ...")
+_SUBJECT_GAP = re.compile(r"(?:\s*\([^()]{1,30}\))?(?:[- ]+(?:only|alone|administration|infusions?|treatment|also|"
+                          r"significantly|selectively|further|markedly|acutely|dose-dependently))*\s*-?", re.IGNORECASE)
+
+
+def find_impairments(text: str, drugs: list[tuple[int, int]]) -> list[RuleHit]:
+    """What a drug impaired, as an adverse effect (canonical: "impaired " + the function). `drugs` are the (start,
+    end) of DRUG mentions: the verb must follow one as its subject ("Ketamine-only administration impaired ..."),
+    so "patients with impaired memory", "memory was impaired in the group" and "ecstasy users are impaired in ..." are
+    not read."""
+    hits = []
+    ends = sorted(e for _, e in drugs)
+    for m in _IMPAIRED.finditer(text):
+        if not any(_SUBJECT_GAP.fullmatch(text, e, m.start()) for e in ends if m.start() - 40 <= e <= m.start()):
+            continue
+        spans = [m.span("span") if m.group("span") else m.span("noun")]
+        while more := _AND_IMPAIRED.match(text, spans[-1][1]):
+            spans.append(more.span("span"))
+        for s, e in spans:
+            words = text[s:e].split()
+            skip = 2 if words[0].lower().startswith(("impairment", "deficit", "disruption")) else 1
+            function = " ".join(w for w in words[skip:] if w.lower() not in ("the", "a", "an"))
+            hits.append(RuleHit(s, e, "ADVERSE_EVENT", {"canonical": "impaired " + function.lower()}))
+    return hits
