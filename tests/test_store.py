@@ -85,6 +85,60 @@ def test_sigkill_at_any_moment_leaves_a_complete_readable_set(tmp_path):
     assert len([p for p in (tmp_path / store.SNAPSHOTS).iterdir()]) <= store.KEEP_SNAPSHOTS
 
 
+class _Crash(Exception):
+    pass
+
+
+class _CrashingOs:
+    """The real `os` module, except that its `n`-th file-system change raises: a publish stopped at that step."""
+
+    STEPS = ("symlink", "replace", "rename", "link", "unlink")
+
+    def __init__(self, n: int) -> None:
+        self.n, self.calls = n, 0
+
+    def __getattr__(self, name):
+        real = getattr(os, name)
+        if name not in self.STEPS:
+            return real
+
+        def step(*args, **kwargs):
+            self.calls += 1
+            if self.calls == self.n:
+                raise _Crash(name)
+            return real(*args, **kwargs)
+        return step
+
+
+@pytest.mark.parametrize("first", [True, False])
+def test_a_publish_stopped_at_any_step_leaves_every_name_readable_or_none(tmp_path, monkeypatch, first):
+    """Stopped after each of its file-system steps in turn (the first publish into a folder, and a later one that
+    adds a table), the folder's tables are all readable by their names with one run's rows, or there is no set."""
+    for n in range(1, 40):
+        out = tmp_path / f"{first}-{n}"
+        if not first:
+            store.publish(out, {"rejects": rejects(3, "a")}, {"run": "a"}, "a")
+        crashing = _CrashingOs(n)
+        monkeypatch.setattr(store, "os", crashing)
+        try:
+            store.publish(out, {"rejects": rejects(5, "b"), "articles_copy": rejects(5, "b")}, {"run": "b"}, "b")
+        except _Crash:
+            pass
+        finally:
+            monkeypatch.setattr(store, "os", os)
+        if store.current_dir(out) is None:
+            assert first
+            continue
+        run = store.read_state(out)["run"]
+        names = ["rejects"] + (["articles_copy"] if run == "b" else [])
+        for name in names:
+            assert pq.read_table(out / f"{name}.parquet").num_rows == (5 if run == "b" else 3)
+        if crashing.calls < n:  # the publish ran to its end before the n-th step
+            break
+    else:
+        pytest.fail("the publish never ran to its end")
+
+
 def test_the_data_dictionary_documents_every_column():
     """docs/tables.md has a section per table that names each column of its declared schema."""
     import re

@@ -206,21 +206,20 @@ def publish(out: Path, tables: dict[str, pa.Table], state: dict, run_id: str) ->
     (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True))
     _fsync_dir(tmp)
     os.rename(tmp, final)
+    # the stable names point through `current`, so they are made before the swap: a run killed at any moment leaves
+    # every table of the set readable by its name, or (before the first swap) none of them
+    for file_name in [f"{name}.parquet" for name in manifest["tables"]] + ["state.json"]:
+        stable = out / file_name
+        if not stable.is_symlink():
+            if stable.exists():
+                stable.unlink()
+            os.symlink(Path(CURRENT) / stable.name, stable)
     link_tmp = out / f".{CURRENT}.tmp"
     if link_tmp.is_symlink() or link_tmp.exists():
         link_tmp.unlink()
     os.symlink(Path(SNAPSHOTS) / final.name, link_tmp)
     os.replace(link_tmp, out / CURRENT)
     _fsync_dir(out)
-    for name in manifest["tables"]:
-        stable = out / f"{name}.parquet"
-        if not stable.is_symlink():
-            if stable.exists():
-                stable.unlink()
-            os.symlink(Path(CURRENT) / f"{name}.parquet", stable)
-    state_link = out / "state.json"
-    if not state_link.is_symlink():
-        os.symlink(Path(CURRENT) / "state.json", state_link)
     _prune(snaps, keep=final)
     return final
 
