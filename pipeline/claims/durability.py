@@ -98,9 +98,9 @@ LASTED_MONTHS = re.compile(r"\bfor (?:several |many )?(?:weeks?\s*(?:[-–/]|\bt
 def lasted_hours(sentence: str) -> list[float]:
     """The stated times ("for 8-28 months", "for weeks to months"), not how long patients had been ill ("depressed
     for more than 2 years", "ill for many years")."""
-    return [float(m.group(2) or m.group(1)) * UNIT_HOURS[m.group(3).lower().rstrip("s")]
-            for m in LASTED.finditer(sentence) if not ILL_FOR.search(sentence, 0, m.start())] + \
-        [UNIT_HOURS["month"] for m in LASTED_MONTHS.finditer(sentence) if not ILL_FOR.search(sentence, 0, m.start())]
+    spans = [(m, float(m.group(2) or m.group(1)) * UNIT_HOURS[m.group(3).lower().rstrip("s")])
+             for m in LASTED.finditer(sentence)] + [(m, UNIT_HOURS["month"]) for m in LASTED_MONTHS.finditer(sentence)]
+    return [hours for m, hours in spans if not ILL_FOR.search(sentence, 0, m.start())]
 
 
 def short_lived(stance: str, hours: list[float], sentence: str) -> str | None:

@@ -349,9 +349,8 @@ ANAPHORIC_EFFECT = re.compile(r"^(?:[A-Z ]+: )?(?:the|this|these|such) (?:antide
 IDEATION = re.compile(r"\bideation\b|\bthoughts\b", T)
 SUICIDAL_ENROLLED = re.compile(r"\b(?:people|patients|participants|individuals|adults|adolescents|those|veterans) "
                                r"(?:with|at|reporting) (?:[\w-]+ ){0,2}?(?:suicid\w*|suicide risk)\b", T)
-# a depression scale named as the instrument of suicidality: "suicidality, measured ... with the
-# MADRS, fell significantly", "remission on suicidality
-# (MADRS)" report suicidality, not depression
+# a depression scale named as the instrument of suicidality: "suicidality, measured ... with the MADRS, fell
+# significantly", "remission on suicidality (MADRS)" report suicidality, not depression
 SCALE_OF_SUICIDALITY = re.compile(r"(\bsuicid\w*\b(?:(?!depress|\bmood\b)[^.;]){0,80}?(?:\busing|\bby|\bwith|\bon|\()"
                                   r"\s*(?:the\s+)?)((?:Montgomery[- ]+[ÅA]sberg Depression Rating Scale|MADRS)"
                                   r"(?: \(MADRS\))?)(?!\s+total)", T)

@@ -538,9 +538,8 @@ def find_impairments(text: str, drugs: list[tuple[int, int]]) -> list[RuleHit]:
     so "patients with impaired memory", "memory was impaired in the group" and "ecstasy users are impaired in ..." are
     not read."""
     hits = []
-    ends = sorted(e for _, e in drugs)
     for m in _IMPAIRED.finditer(text):
-        if not any(_SUBJECT_GAP.fullmatch(text, e, m.start()) for e in ends if m.start() - 40 <= e <= m.start()):
+        if not any(_SUBJECT_GAP.fullmatch(text, e, m.start()) for _, e in drugs if m.start() - 40 <= e <= m.start()):
             continue
         spans = [m.span("span") if m.group("span") else m.span("noun")]
         while more := _AND_IMPAIRED.match(text, spans[-1][1]):
