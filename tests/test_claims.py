@@ -1766,3 +1766,29 @@ def test_a_benefit_kept_for_months_or_through_weeks_after_the_last_dose_is_not_s
     text = ("Ketamine infusions for depression: an open study\nMETHODS: Patients with treatment-resistant "
             "depression had six ketamine infusions. " + sentence)
     assert stance.article_stance(_assess(text), "short_lived") == expected
+
+
+TRIAL_HEAD = ("Intravenous ketamine in major depression: a randomised saline-controlled trial\nMETHODS: Sixty adults "
+              "with major depressive disorder were randomised to ketamine 0.5 mg/kg or saline. RESULTS: Ketamine "
+              "lowered MADRS scores more than saline at 24 hours (p < 0.001). ")
+
+
+@pytest.mark.parametrize("sentence,cited", [
+    # two doses of the drug against each other say nothing for or against it
+    ("There was no significant difference in response between the 0.5 mg/kg and 1.0 mg/kg doses.", False),
+    # how the arms stood before treatment
+    ("Baseline depression severity did not differ between groups.", False),
+    ("The two arms did not differ at baseline in age or severity.", False),
+    # a null told of the control arm alone
+    ("Depression scores did not change significantly in the saline group.", False),
+    # a moderator's null as the sentence's subject
+    ("Concomitant benzodiazepine use did not significantly affect the antidepressant response to ketamine.", False),
+    # still evidence: the drug's own null against control, a change from baseline that did not differ
+    ("MADRS change from baseline to day 7 did not differ between ketamine and saline (p = 0.40).", True),
+    ("Depression scores did not change significantly in the saline group but fell after ketamine (p < 0.01).", True),
+])
+def test_dose_baseline_control_arm_and_moderator_nulls_are_no_evidence_against_efficacy(sentence, cited):
+    text = TRIAL_HEAD + sentence
+    start = text.index(sentence)
+    cites = [f for f in _assess(text) if f.claim_id == "antidepressant_efficacy" and f.start == start]
+    assert bool(cites) == cited

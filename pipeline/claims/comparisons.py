@@ -22,6 +22,9 @@ ACTIVE_COMPARISON = re.compile(r"\b(?:between|across) (?:the )?(?:ECT|electrocon
                                r"(?:es)?ketamine (?:treatment )?groups|(?:es)?ketamine and|IV and|oral and|"
                                r"intravenous and|intranasal and)\b|"
                                r"\b(?:sex|gender|dose)[- ](?:differences?|groups?|dependent)\b|"
+                               # "between the 0.5 mg/kg and 1.0 mg/kg doses", "between the low- and high-dose arms"
+                               r"\bbetween (?:the )?(?:[\w./-]+ ){1,5}?(?:doses|dose (?:groups|levels|arms)|regimens|"
+                               r"(?:dose|dosing) (?:groups|arms|schedules)|dose)\b|"
                                r"\b(?:higher|lower) (?:[\w.-]+ ){0,3}doses?\b|"
                                # doses or schedules of the drug against each other: "no additional benefit over
                                # once-weekly infusions", "0.5 mg/kg over 0.2 mg/kg"
@@ -200,6 +203,20 @@ WITHIN_DRUG = re.compile(rf"(?:{_COMPARED}|\bin contrast to) (?:those|patients|p
 NO_DRUG = re.compile(r"\b(?:did not|not|never) (?:receive|use|get|take)\w*\s+(?:\w+\s+)?(?:es|ar)?ketamine|"
                      r"\bwithout (?:es|ar)?ketamine|\bnon-?users?\b|\b(?:usual|standard) (?:care|an(?:a)?esthesia)|"
                      r"\btreatment as usual|\bTAU\b", T)
+
+
+# a result told of the control arm alone: "Depression scores did not change significantly in the saline group",
+# "symptoms also eased in the placebo arm" (with no drug form and nothing set against it, neither for nor against)
+CONTROL_ARM = re.compile(r"\b(?:in|among|for|within) (?:the )?(?:placebo|saline|sham|control|midazolam)[- ]"
+                         r"(?:group|arm|condition|patients|participants|recipients)s?\b", T)
+SET_AGAINST = re.compile(r"\b(?:than|versus|vs\.?|compared|relative to|between|both|each|all|either|whereas|while|"
+                         r"but)\b", T)
+
+
+def control_arm_only(sentence: str) -> bool:
+    """The sentence reports the control arm alone: no form of the drug named and no comparison."""
+    return bool(CONTROL_ARM.search(sentence)) and not re.search(_KETAMINE_FORM + r"|\bESK\b|\bKET\b", sentence, T) \
+        and not SET_AGAINST.search(sentence)
 
 
 def has_control(sentence: str) -> bool:

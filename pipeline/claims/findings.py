@@ -165,7 +165,13 @@ def finding_part(ex: Extraction, i: int, text: str) -> list[tuple[int, int]]:
 # a moderator as the sentence's own result: "Most studies do not support significant sex differences in
 # antidepressant response"; not a closing clause ("..., with no sex differences in response"). Apart from
 # NOT_A_FINDING, whose branches all start at a word boundary (the engine then tests it once).
-MODERATOR_RESULT = re.compile(r"^[^,;]{0,120}?\b(?:(?:sex|gender) differences?|differ(?:ed)? by (?:sex|gender))\b", T)
+MODERATOR_RESULT = re.compile(
+    r"^[^,;]{0,120}?\b(?:(?:sex|gender) differences?|differ(?:ed)? by (?:sex|gender))\b|"
+    # a factor as the subject that did not change the benefit: "Concomitant benzodiazepine use did not significantly
+    # affect the antidepressant response to ketamine" (a moderator, not the drug against control)
+    r"^(?:[A-Z]+: )?[^,;:]{0,60}?\b(?:did|does|do) not (?:significantly )?(?:impact|affect|influence|alter|modify|"
+    r"moderate|change) (?:the )?(?:(?:antidepressant|clinical|therapeutic|treatment) )?(?:effectiveness|efficacy|"
+    r"effects?|response|outcomes?) (?:to|of) (?:the )?(?:[\w-]+ )?(?:(?:es|ar)?ketamine|ESK|infusions?|treatment)\b", T)
 
 NOT_A_FINDING = re.compile("|".join([
     r"\b(?:associations?|relationships?) (?:(?:was|were) )?(?:\w+ ){0,3}?between\b",
@@ -223,9 +229,12 @@ NOT_A_FINDING = re.compile("|".join([
     r"\bcost|\bQALYs?\b|\bICERs?\b",
     # how the groups stood before treatment (unless the sentence goes on to a change or a later time); reports to
     # pharmacovigilance (signals, not effects); a trend that is the sentence's only result
-    r"\b(?:(?<=^)|(?<=^results: )|(?<=^results:)|(?<=^results:  )|(?<=^findings: ))at baseline\b"
+    r"\b(?:(?<=^)|(?<=^results: )|(?<=^results:)|(?<=^results:  )|(?<=^findings: ))(?:at )?baseline\b(?![- ]to\b)"
     r"(?![^.;]*\b(?:fell|f[ae]ll|decreas|reduc|improv|declin|drop|rose|chang|after|post|versus|vs\b|compared|"
     r"at (?:day|week|month|\d)|by (?:day|week|month|\d)|\d+(?:\.\d+)?\s*(?:h|hours?|min|days?|weeks?)\b))",
+    # groups alike before treatment: "the arms did not differ at baseline", "were well matched at baseline"
+    r"\b(?:did not differ|(?:were|was) (?:similar|comparable|balanced|well[- ]matched))\b[^.;]{0,40}\bat baseline\b"
+    r"(?![^.;]*\b(?:after|post|at (?:day|week|month|\d)|by (?:day|week|month|\d)))",
     r"\bdisproportionality\b|\breporting odds ratios?\b|\bRORs?\b",
     r"\b(?:(?<=^)|(?<=^a )|(?<=^results: a )|(?<=^there was a )|(?<=^a statistical )|(?<=^there was a statistical ))"
     r"trend(?:ed)? (?:toward|towards|to)\b",

@@ -23,6 +23,7 @@ from pipeline.claims.catalogue import Catalogue, Claim
 from pipeline.claims.comparisons import (
     DRUG_LOSES,
     active_no_difference,
+    control_arm_only,
     efficacy_negatives,
     has_control,
     is_head_to_head,
@@ -227,7 +228,8 @@ def _polarity(profile: str, sentence: str, topic: tuple[re.Pattern, ...] = (),
     elif profile == "plasticity":
         neg, pos = _nearest(sentence, topic, PLASTICITY_UP, PLASTICITY_DOWN)
     else:
-        if DRUG_LOSES.search(sentence) or other_arm_gains(sentence) or active_no_difference(sentence, controlled) \
+        if DRUG_LOSES.search(sentence) or other_arm_gains(sentence) or control_arm_only(sentence) or \
+                active_no_difference(sentence, controlled) \
                 or (SCORES_ROSE.search(sentence) and not BENEFIT.search(sentence)):
             return None, []
         neg, pos = efficacy_negatives(sentence, controlled), POSITIVE.findall(sentence) + effect_sizes(sentence)
