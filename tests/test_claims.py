@@ -1793,3 +1793,40 @@ def test_dose_baseline_control_arm_and_moderator_nulls_are_no_evidence_against_e
     start = text.index(sentence)
     cites = [f for f in _assess(text) if f.claim_id == "antidepressant_efficacy" and f.start == start]
     assert bool(cites) == cited
+
+
+EFFICACY_TOPIC = next(c for c in load_catalogue().claims if c.id == "antidepressant_efficacy").topic
+
+
+@pytest.mark.parametrize("sentence,expected", [
+    # a result told by its numbers alone: drug, control and outcome named
+    ("Mean HAM-D change at 24 hours was -11.4 with ketamine and -4.2 with midazolam (p = 0.008).", "supports"),
+    ("Response at day 1 was 61% with ketamine and 30% with placebo (odds ratio 3.6; 95% CI 1.5 to 8.7).", "supports"),
+    # not another measure's or a predictor's test
+    ("Baseline anxiety (p = 0.03) but not age was related to the HDRS trajectory.", None),
+    ("Implicit association scores after ketamine differed from the control arm (p = 0.04).", None),
+    # an interval that spans 1 or 0 is no significance; a difference's interval across 0 is a null
+    ("Response with ketamine versus placebo: odds ratio 1.4 (95% CI 0.7 to 2.9).", None),
+    ("The between-group difference in MADRS change was -2.4 points (95% CI -6.1 to 1.3).", "conflicts"),
+    ("The between-group difference in MADRS change was -6.4 points (95% CI -9.1 to -3.7).", None),
+    # a change that was not significant
+    ("BSS scores did not change significantly from baseline after ketamine (p = 0.36).", "conflicts"),
+])
+def test_results_stated_by_their_numbers(sentence, expected):
+    assert stance._polarity("efficacy", sentence, EFFICACY_TOPIC)[0] == expected
+
+
+def test_moderate_severity_is_no_moderator():
+    from pipeline.claims.design import is_predictor_study
+
+    assert not is_predictor_study("Add-on esketamine in moderate to severe depression\nMETHODS: ...")
+    assert is_predictor_study("Moderators of the ketamine response in depression\nMETHODS: ...")
+
+
+def test_a_control_named_as_the_comparison_does_not_make_a_sentence_another_drugs():
+    text = (TRIAL_HEAD.replace("saline", "midazolam") + "The difference from midazolam was no longer significant "
+            "7 days after the infusion.")
+    last = text.index("The difference")
+    assert [f.stance for f in _assess(text) if f.claim_id == "short_lived" and f.start == last] == ["supports"]
+    other = TRIAL_HEAD + "Midazolam lowered MADRS scores by 4 points at day 7."
+    assert not [f for f in _assess(other) if f.start == other.index("Midazolam lowered")]

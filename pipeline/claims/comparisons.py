@@ -16,7 +16,7 @@ CONTROL = re.compile(r"placebo|midazolam|[- ]only (?:group|condition|arm)|\balon
                      r"\bcompared (?:with|to) (?:the )?(?:standard|usual|treatment as usual)", T)
 NO_DIFFERENCE = re.compile(r"differ|\bneither\b|\bcomparable\b|\bsimilar\b", T)
 GROUPS = re.compile(r"\b(?:between|among|across) (?:the )?(?:two |three |treatment |study )?"
-                    r"(?:groups|arms|conditions)\b|\bgroup differences?\b", T)
+                    r"(?:groups|arms|conditions)\b|\b(?:between-)?group differences?\b|\bnumerically\b", T)
 ACTIVE_COMPARISON = re.compile(r"\b(?:between|across) (?:the )?(?:ECT|electroconvulsive|r?TMS|unipolar|bipolar|doses|"
                                r"dose groups|dosing|sexes|men|women|males|females|routes|"
                                r"(?:es)?ketamine (?:treatment )?groups|(?:es)?ketamine and|IV and|oral and|"
@@ -73,6 +73,47 @@ def only_non_significant(sentence: str) -> bool:
     return bool(ps) and all(op in "=>≥" and v >= 0.05 for op, v in ps) and not SIGNIFICANT.search(sentence)
 
 
+def significant_p(sentence: str) -> list[str]:
+    """P values below 0.05 given as "p = 0.008" (with "<" the POSITIVE cues already see them): a result stated only
+    by its numbers ("MADRS at day 3, 18.2 vs 26.9, p = 0.004"). Not p values of heterogeneity, interactions, subgroups
+    or baseline balance."""
+    return [m.group() for m in P_VALUE.finditer(sentence) if m.group(1) == "=" and
+            float(m.group(2).replace("·", ".")) < 0.05 and
+            not OTHER_TEST.search(sentence[max(0, m.start() - 80):m.start()])]
+
+
+# a ratio with its interval: "odds ratio 4.6; 95% CI 1.8 to 11.9", "RR 1.9 (95% CI, 1.2-3.0)"
+RATIO_CI = re.compile(r"\b(?:odds ratio|risk ratio|relative risk|hazard ratio|(?-i:a?OR|RR|HR))\s*(?:[:=,]|of|was)?\s*"
+                      r"(\d*\.\d+|\d+)\s*[(\[;,]?\s*95\s*%\s*C\.?I\.?[:,]?\s*(\d*\.\d+|\d+)\s*(?:to|-|–|,)\s*"
+                      r"(\d*\.\d+|\d+)", re.IGNORECASE)
+
+
+def ratio_intervals(sentence: str) -> list[str]:
+    """Ratios whose 95% interval lies on one side of 1: a significant difference in odds, risk or hazard (which way is
+    the sentence's to say, as with "significant"). An interval that spans 1 is left to the words and p values."""
+    return [m.group() for m in RATIO_CI.finditer(sentence)
+            if (float(m.group(2)) - 1) * (float(m.group(3)) - 1) > 0 and OTHER_TEST.search(
+                sentence[max(0, m.start() - 80):m.start()]) is None]
+
+
+# a difference with its interval: "the between-group difference in MADRS change at 24 hours was -2.4 points (95% CI
+# -6.1 to 1.3)"
+DIFFERENCE_CI = re.compile(r"\bdifferences?\b(?:[^.;]|\.(?=\d)){0,100}?[(\[;,]\s*95\s*%\s*C\.?I\.?[:,]?\s*"
+                           r"(-|−|–)?(\d*\.\d+|\d+)\s*"
+                           r"(?:to|,|–|—)\s*(-|−|–)?(\d*\.\d+|\d+)", re.IGNORECASE)
+
+
+def null_differences(sentence: str) -> list[str]:
+    """Differences whose 95% interval spans zero: no difference shown, stated by the numbers alone."""
+    found = []
+    for m in DIFFERENCE_CI.finditer(sentence):
+        low = float(m.group(2)) * (-1 if m.group(1) else 1)
+        high = float(m.group(4)) * (-1 if m.group(3) else 1)
+        if low < 0 < high and not OTHER_TEST.search(sentence[max(0, m.start() - 80):m.start()]):
+            found.append("difference (95% CI spans 0)")
+    return found
+
+
 MODERATOR_NULL = re.compile(r"\b(?:did|does|do) not (?:impact|affect|influence|alter|modify|moderate) (?:the )?"
                             r"(?:\w+ )?(?:effectiveness|efficacy|effects?|response)\b", re.IGNORECASE)
 # a subgroup defined by its outcome: "No significant reduction ... was seen in non-improvers" says nothing against
@@ -104,6 +145,8 @@ def efficacy_negatives(sentence: str, controlled: bool) -> list[str]:
     neg = [m.group() for m in found]
     if only_non_significant(sentence):
         neg.append("no difference (p >= 0.05)")
+    if not SIGNIFICANT.search(sentence):
+        neg += null_differences(sentence)
     if has_control(sentence):
         return neg
     if ACTIVE_COMPARISON.search(sentence):

@@ -19,7 +19,9 @@ HEDGED = re.compile(r"\b(?:may|maybe|might|could|cannot be (?:drawn|concluded|de
                     r"(?:are|is) needed)\b", T)
 STATS = re.compile(r"\bp\s*[<=≤]\s*0?[.·](?:0[0-4]\d*|050*)(?!\d|[.·]\d)|"
                    r"significant(?:ly)?\b(?! (?:difference|change)s? (?:was|were) (?:not|no))|\bsuperior\b|95%\s*CI", T)
-NEGATIVE = re.compile(r"\bno (?:statistically )?significant|\bnot (?:statistically )?significant(?:ly)?|"
+NEGATIVE = re.compile(r"\bno (?:statistically )?significant|"
+                      r"\b(?:did|does|do) not (?:change|differ|improve|decrease|decline|reduce|increase|fall) "
+                      r"(?:statistically )?significantly\b|\bnot (?:statistically )?significant(?:ly)?|"
                       r"\bdid not (?:differ|improve|reduce|show|separate|reach|demonstrate|find|result|significantly|"
                       r"outperform|produce|lead)|\bdoes not (?:differ|improve|reduce)|\bfailed to\b|\bno (?:difference|"
                       r"differences|effect|effects|improvement|benefit|advantage|change)\b|\bwas not (?:superior|"
@@ -44,7 +46,9 @@ ABSENT_AGAINST = re.compile(r"\b(?:is|was|are|were|remained|being) (?:\w+ )?abse
                             r"([^.;,()]{1,50})", T)
 POSITIVE = re.compile("|".join([
     r"\bhigher\b", r"\b(?<!longer )(?<!not )in remission\b",  # not "no longer in remission"
-    r"\bNNTs?\b", r"\bmet (?:a |the )?criteri", r"\bremitted\b",
+    r"\bNNTs?\b", r"\bmet (?:a |the )?(?:response |remission )?criteri", r"\bremitted\b",
+    # scores that fell: "His MADRS score fell from 36 to 14", "scores had fallen by a mean of 13.5 points"
+    r"\b(?:scores?|symptoms|severity)\b[^.;]{0,40}?\b(?:fell|fallen|dropped|declined)\b",
     # not "the clinics responded to the survey request"
     r"\bresponded\b(?! to (?:the|a|an|our|this) (?:\w+ )?(?:survey|questionnaire|request|invitation|e-?mail|call|"
     r"interview)s?)",

@@ -280,7 +280,10 @@ def is_prevention(text: str) -> bool:
     return bool(SURGICAL.search(text)) and not DEPRESSED_AT_BASELINE.search(studied)
 
 
-PREDICTOR_TITLE = re.compile(r"\bpredict\w*|\bassociat\w*|\bcorrelat\w*|\bsex differences\b|\bmoderat\w*|\bmediat\w*|"
+PREDICTOR_TITLE = re.compile(r"\bpredict\w*|\bassociat\w*|\bcorrelat\w*|\bsex differences\b|"
+                             # a moderator, not the severity: "moderated by", not "moderate to severe depression"
+                             r"\bmoderat(?:ed|ion|ions|ors?|ing)\b|"
+                             r"\bmoderates?(?= (?:the|its|their|this|that|whether|how)\b)|\bmediat\w*|"
                              r"\bfactors\b|\bconnectivity\b|\bmechanisms?\b|\bEEG\b|\bgenome|\bimaging\b|"
                              r"\bbiomarkers?\b", T)
 OUTCOME_TITLE = re.compile(r"\bremission|\befficacy|\beffective|\boutcomes?\b|\bimprove[sd]?\b|\breduce[sd]?\b|"

@@ -144,7 +144,8 @@ def _studied(population: str, text: str, ex: Extraction) -> bool:
 # not a depression of breathing, the CNS or an ECG segment ("respiratory depression" twice made an anaesthesia trial
 # a depression study)
 DEPRESSION = re.compile(r"(?<!respiratory )(?<!ventilatory )(?<!CNS )(?<!ST[- ]segment )(?<!ST )(?<!myocardial )"
-                        r"depress|\bTR-?D\b|\bMDD\b|antidepress|\bmood disorders?\b", T)
+                        r"depress|\bTR-?D\b|\bMDD\b|antidepress|\bmood disorders?\b|"
+                        r"\bMADRS\b|\bHAM-?D\b|\bHDRS\b|\bQIDS\b|\bBDI\b", T)
 
 SINGLE_DOSE = re.compile(r"\b(?:a|one|an) (?:[\w-]+ ){0,3}(?:dose|infusion|injection|administration)\b|\bsingle\b", T)
 REPEATED_DOSING = re.compile(

@@ -221,6 +221,8 @@ NOT_A_FINDING = re.compile("|".join([
     # a predictor's effect per unit: "remission odds fell by half with each 5-point rise in the PSS"
     r"\b(?:each|every|per) (?:\d+(?:\.\d+)?[- ])?(?:points?|units?|SD|standard deviation)\b",
     r"\bhealthy (?:controls|volunteers)", r"\bcorrelat\w*", r"\bpredict\w*",
+    # a moderator; the adjective too ("the effect size was moderate"), which in the corpus mostly sizes another
+    # comparison's effect (a therapy after ketamine, cognition): read as findings, they cost precision on every set
     r"\bmoderat(?:e|ed|ion|or)s?\b(?![- ](?:certainty|quality))",
     r"\bmediat\w*", r"\bregression\b", r"\bassociated with (?:greater|higher|lower|better|worse|more|less)\b",
     r"\bassociated with (?:reduced|increased|decreased) (?:odds|likelihood|probability|chances?|rates?)\b",
@@ -246,7 +248,9 @@ NOT_A_FINDING = re.compile("|".join([
 
 # The treatment itself associated (or not) with the benefit is a finding, not a predictor: "ketamine was also
 # associated with reduction in depressive symptoms", "infusions were not associated with higher remission".
-TREATMENT_ASSOCIATION = re.compile(r"\b(?:was|were) not associated with (?:higher|greater|better|lower) "
+TREATMENT_ASSOCIATION = re.compile(r"\bassociated with (?:a )?(?:significantly )?(?:greater|larger|higher|better|"
+                                   r"more) [^.;]{0,40}\bthan (?:[\w-]+ )?(?:placebo|saline|midazolam|control|sham)\b|"
+                                   r"\b(?:was|were) not associated with (?:higher|greater|better|lower) "
                                    r"(?:rates? of )?(?:clinical )?(?:remission|response|improvement)|"
                                    # the drug is the subject ("Higher doses of ketamine were ..." is a predictor)
                                    r"(?:^\W*|[;:]\s*|\b(?:and|but|also|overall|moreover|furthermore|"

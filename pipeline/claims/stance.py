@@ -28,6 +28,8 @@ from pipeline.claims.comparisons import (
     has_control,
     is_head_to_head,
     other_arm_gains,
+    ratio_intervals,
+    significant_p,
     within_drug_comparison,
 )
 from pipeline.claims.cues import (
@@ -60,6 +62,7 @@ ANIMAL_SENTENCE = re.compile(r"\banimal models?\b|\bpreclinical\b|\b(?:in|of) (?
 OTHER_TREATMENT = re.compile(r"psychedelic|psilocybin|\bLSD\b|ayahuasca|\bDMT\b|\bMDMA\b|\bmusic\b|\bECT\b|"
                              r"electroconvulsive|\br?TMS\b|magnetic stimulation|buprenorphine|\bopioids?\b", T)
 RAPID = re.compile(r"\bwithin (?:hours|minutes|a day|one day|24 ?h(?:ours?)?|the first day)\b|"
+                   r"\b(?:by|on) the (?:next|following) (?:morning|day)\b|"
                    r"\bimmediate(?:ly)?\b(?! (?:memory|recall))", T)
 # "rapid" alone is no time point (GUIDELINES: a rapid reduction "with an early time point"): it counts where the
 # article's findings give one elsewhere ("improved at 4 h" ... "a rapid and robust response")
@@ -86,7 +89,11 @@ HARM_NEGATED_BEFORE = re.compile(r"\b(?:no|not|none|never|without|neither|nor|ab
                                  r"predict\w*)\b)[^.;,]){0,60}$", T)
 
 PERIOPERATIVE_OUTCOME = re.compile(r"delirium|\bPOCD\b|\bPND\b|cognit|emergence|agitation", T)
-DUR_SHORT = re.compile(r"\brelaps\w*|\breturn(?:ed)? to baseline|\b(?:effect|benefit|improvement|response)s? "
+DUR_SHORT = re.compile(r"\brelaps\w*|\breturn(?:ed)? to baseline|"
+                       r"\b(?:symptoms|depression) (?:had |have )?(?:returned|recurred|re-?emerged)\b|"
+                       # a difference told by day that stopped: "significant at day 3 (p = 0.01) but not at day 10"
+                       r"\bsignificant\b(?:[^.;]|\.(?=\d)){0,60}?\bbut not (?:at|on|by) (?:day|week|the)\b|"
+                       r"\b(?:effect|benefit|improvement|response)s? "
                        r"(?:\w+ )?(?:faded|dissipated|waned|diminished|declined|was lost|were lost|did not persist|"
                        r"was not sustained|were not sustained)|\btransient\b|\bshort-lived\b|\bno longer\b|"
                        r"\bnot (?:sustained|maintained)|\blost (?:its |their )?(?:significance|effect)", T)
@@ -99,12 +106,14 @@ DUR_LONG = re.compile(r"\bsustained\b|\bmaintained\b|\bpersist(?:ed|ent)\b|\blas
 # dosing: nothing says the dosing stopped)
 NO_RELAPSE_BEFORE = re.compile(r"\b(?:remained|stayed|were|was) (?:without|free of)\s+(?:\w+\s+)?$", T)
 PLASTICITY_UP = re.compile(r"\bincreas\w*|\benhanc\w*|\bpromot\w*|\brestor\w*|\belevat\w*|\bupregulat\w*|\brescu\w*|"
-                           r"\bhigher\b|\bgrowth\b|\bformation\b|\bstimulat\w*|\bactivat\w*|\bincrease\b", T)
+                           r"\bhigher\b|\bsignificantly (?:greater|larger)\b|\bgrowth\b|\bformation\b|\bstimulat\w*|"
+                           r"\bactivat\w*|\bincrease\b", T)
 # a reduction the drug undoes: "ketamine counteracted the stress-induced reductions in synaptic markers" is an increase
 COUNTERED = re.compile(r"\b(?:counteract\w*|revers\w*|prevent\w*|rescu\w*|attenuat\w*|abolish\w*|normali[sz]\w*)\b"
                        r"(?:(?!\band\b|\bbut\b)[^.;,]){0,30}$", T)
 PLASTICITY_DOWN = re.compile(r"\bno (?:significant )?(?:change|difference|effect)|\bdid not (?:alter|change|"
-                             r"increase|affect)|\bunchanged\b|\bdecreas\w*|\breduc\w*|\bnot (?:altered|changed)", T)
+                             r"increase|affect|differ)|\blower\b|\bunchanged\b|\bdecreas\w*|\breduc\w*|"
+                             r"\bnot (?:altered|changed)", T)
 
 # depression scores that rose ("depression scores ... rose significantly and linearly from 24 hours to 30 days, nearing
 # the saline group's levels") are the effect wearing off, not a benefit
@@ -114,7 +123,8 @@ SCORES_ROSE = re.compile(r"\b(?:depress\w*|MADRS|HAM-?D\w*|HDRS\w*|BDI\w*|QIDS\w
 BENEFIT = re.compile(r"\breduc|\bdecreas|\bimprov|\blower|\bremission|\bremitt|\brespon|\bbenefi|\brelie", T)
 GENERIC_EFFICACY = re.compile(r"\bimprov|\bbenefi|\b(?<!cost-)effective|\buseful\b|\bSMD\b|\beffect sizes?\b|\brespon|"
                               r"\btherapeutic (?:effects?|efficacy|benefits?)\b|"
-                              r"\bbetter than (?:placebo|control|saline)|"
+                              r"\bbetter than (?:placebo|control|saline)|\bsuperior\b|\badvantage\b|"
+                              r"\bprimary (?:outcome|end ?point)s?\b|"
                               r"\bremission|\bremitt|\bsymptom|\bscore|\bCGI\b|\banhedoni|\brelief|\befficac|\bNNT", T)
 
 
@@ -205,6 +215,17 @@ def _nearest(sentence: str, topic: tuple[re.Pattern, ...], up: re.Pattern, down:
     return ([word], []) if direction == "down" else ([], [word])
 
 
+def _numbers_only(sentence: str, topic: tuple[re.Pattern, ...]) -> list[str]:
+    """A drug-against-control result stated by its numbers alone ("Mean HAM-D change at 24 hours was -11.4 with
+    ketamine and -4.2 with midazolam (p = 0.008)", "odds ratio 4.6; 95% CI 1.8 to 11.9"): significant p values and
+    ratio intervals count when the sentence names the drug, a control and the claim's own outcome, not for a
+    predictor's or another measure's test ("current suicide risk (p = .037) was related to ...")."""
+    numbers = significant_p(sentence) + ratio_intervals(sentence)
+    if numbers and DRUG_WORDS.search(sentence) and has_control(sentence) and any(rx.search(sentence) for rx in topic):
+        return numbers
+    return []
+
+
 def _polarity(profile: str, sentence: str, topic: tuple[re.Pattern, ...] = (),
               controlled: bool = True) -> tuple[str | None, list[str]]:
     if profile != "plasticity" and within_drug_comparison(sentence):
@@ -232,7 +253,8 @@ def _polarity(profile: str, sentence: str, topic: tuple[re.Pattern, ...] = (),
                 active_no_difference(sentence, controlled) \
                 or (SCORES_ROSE.search(sentence) and not BENEFIT.search(sentence)):
             return None, []
-        neg, pos = efficacy_negatives(sentence, controlled), POSITIVE.findall(sentence) + effect_sizes(sentence)
+        neg = efficacy_negatives(sentence, controlled)
+        pos = POSITIVE.findall(sentence) + effect_sizes(sentence) + _numbers_only(sentence, topic)
         neg += [m.group() for m in ABSENT_AGAINST.finditer(sentence) if any(rx.search(m.group(1)) for rx in topic)]
     if neg:
         return "conflicts", neg[:3]
@@ -318,7 +340,7 @@ def assess(text: str, ex: Extraction, facts: ArticleFacts, catalogue: Catalogue,
         kinds = {m.attrs.get("kind") for m in mentions if m.label == "OUTCOME"}
         hours = [m.attrs["hours"] for m in mentions if m.label == "TIMEPOINT" and m.attrs.get("hours")]
         other_drug_only = not DRUG_WORDS.search(sentence) and (bool(OTHER_TREATMENT.search(sentence)) or any(
-            m.label == "DRUG" and m.canonical not in STUDY_DRUGS for m in mentions))
+            m.label == "DRUG" and m.canonical not in STUDY_DRUGS and not _the_comparator(text, m) for m in mentions))
         for claim in claims:
             if other_drug_only:
                 continue  # "psilocybin induced remission in 57%" is not evidence about ketamine
@@ -343,10 +365,19 @@ def assess(text: str, ex: Extraction, facts: ArticleFacts, catalogue: Catalogue,
     return list({(f.claim_id, f.sent_index): f for f in findings}.values())
 
 
+# the control a comparison is made against: "The difference from midazolam was no longer significant"
+COMPARED_WITH = re.compile(r"\b(?:from|than|vs\.?|versus|over|compared (?:with|to)|relative to) (?:the )?$", T)
+
+
+def _the_comparator(text: str, drug: Mention) -> bool:
+    """Is this drug mention the control the sentence compares against (not a drug with a result of its own)?"""
+    return drug.canonical == "midazolam" and bool(COMPARED_WITH.search(text, max(0, drug.start - 20), drug.start))
+
+
 # a sentence whose subject is the previous finding's effect ("The effect was significant ...", not "The decrease of
 # suicidal ideation ...", which names its own)
 ANAPHORIC_EFFECT = re.compile(r"^(?:[A-Z ]+: )?(?:the|this|these|such) (?:antidepressant |clinical )?"
-                              r"(?:effects?|improvements?|reductions?|decreases?|benefits?|gains?)\b"
+                              r"(?:effects?|improvements?|reductions?|decreases?|benefits?|gains?|differences?)\b"
                               r"(?! (?:sizes?|of|in|on|for|with)\b)", T)
 IDEATION = re.compile(r"\bideation\b|\bthoughts\b", T)
 SUICIDAL_ENROLLED = re.compile(r"\b(?:people|patients|participants|individuals|adults|adolescents|those|veterans) "
@@ -442,7 +473,8 @@ def _judge(claim: Claim, sentence: str, parts: list[tuple[int, int]], start: int
         if not early and not RAPID.search(sentence) and not (
                 RAPID_WORD.search(sentence) and _early_finding(text, ex, claim.max_hours)):
             if stance == "supports" and hours and min(hours) > claim.max_hours and \
-                    re.search(r"\bonly (?:after|at|by)\b", sentence, T):
+                    re.search(r"\bonly (?:after|at|by)\b|\bfirst (?:\w+ ){0,2}?(?:at|on|by|after|from) "
+                              r"(?:day|week|month)", sentence, T):
                 stance = "conflicts"  # improvement that only appears after days
             else:
                 return None
