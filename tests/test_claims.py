@@ -1830,3 +1830,37 @@ def test_a_control_named_as_the_comparison_does_not_make_a_sentence_another_drug
     assert [f.stance for f in _assess(text) if f.claim_id == "short_lived" and f.start == last] == ["supports"]
     other = TRIAL_HEAD + "Midazolam lowered MADRS scores by 4 points at day 7."
     assert not [f for f in _assess(other) if f.start == other.index("Midazolam lowered")]
+
+
+@pytest.mark.parametrize("sentence,expected", [
+    # few discontinuations, told as a share, support tolerability; a notable share conflicts
+    ("Discontinuation because of adverse events occurred in 2.0% of esketamine-treated patients.", "supports"),
+    ("Discontinuation because of adverse events occurred in 12.5% of esketamine-treated patients.", "conflicts"),
+    # serious events the sentence disowns
+    ("Serious adverse events occurred in two ketamine-treated patients, and none was judged to be related to "
+     "ketamine.", None),
+    ("Two participants discontinued because of intolerable dissociation.", "conflicts"),
+])
+def test_discontinuation_rates_and_unrelated_serious_events(sentence, expected):
+    assert stance._polarity("tolerability", sentence)[0] == expected
+
+
+@pytest.mark.parametrize("sentence,expected", [
+    ("The difference remained significant at 48 hours but not at 72 hours (p = 0.09).", "supports"),
+    ("Four weeks after the final injection, 7 of 11 remitters remained in remission without further dosing.",
+     "conflicts"),
+    ("Through day 10 the group differences remained nonsignificant.", "supports"),
+])
+def test_durability_wording(sentence, expected):
+    assert stance._polarity("durability", sentence)[0] == expected
+
+
+def test_an_early_null_beside_a_later_benefit_is_onsets_not_efficacys():
+    text = (TRIAL_HEAD.replace("lowered MADRS scores more than saline at 24 hours (p < 0.001)",
+                               "lowered MADRS scores more than saline at day 28 (p < 0.001)")
+            + "At 24 hours, MADRS scores did not differ between groups (p = 0.45).")
+    found = _assess(text)
+    assert stance.article_stance(found, "antidepressant_efficacy") == "supports"
+    assert stance.article_stance(found, "rapid_onset") == "conflicts"
+    primary = text.replace("At 24 hours, MADRS scores", "The primary outcome, MADRS at 24 hours,")
+    assert stance.article_stance(_assess(primary), "antidepressant_efficacy") == "mixed"

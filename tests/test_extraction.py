@@ -453,6 +453,19 @@ def test_adverse_events_still_found(extractor):
     assert "nausea" in found and "sedation" in found
 
 
+def test_harms_of_long_term_use_are_adverse_events(extractor):
+    """Urinary-tract and hepatobiliary harms of long-term use, with their MeSH ids where MeSH has a descriptor."""
+    text = ("Bladder and liver harms after years of ketamine use\nA man in his thirties who had taken ketamine daily "
+            "reported painful urination, haematuria and nocturia; imaging found hydronephrosis. Blood tests showed "
+            "cholestasis, and he described palpitations and epigastric pain.")
+    found = {m.text: (m.canonical, m.attrs.get("mesh")) for m in extractor.one(text).mentions
+             if m.label == "ADVERSE_EVENT"}
+    assert {"painful urination": ("dysuria", "D053159"), "haematuria": ("haematuria", "D006417"),
+            "nocturia": ("nocturia", "D053158"), "hydronephrosis": ("hydronephrosis", "D006869"),
+            "cholestasis": ("cholestasis", "D002779"), "palpitations": ("palpitations", None),
+            "epigastric pain": ("abdominal pain", "D015746")}.items() <= found.items()
+
+
 def test_a_vital_sign_with_its_change_is_an_adverse_effect(extractor):
     text = ("Ketamine safety\nDiastolic blood pressure increased after esketamine. We recorded mean changes in "
             "systolic blood pressure. There was no significant increase in heart rate. Blood pressure was measured "

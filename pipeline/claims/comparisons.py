@@ -98,7 +98,8 @@ def ratio_intervals(sentence: str) -> list[str]:
 
 # a difference with its interval: "the between-group difference in MADRS change at 24 hours was -2.4 points (95% CI
 # -6.1 to 1.3)"
-DIFFERENCE_CI = re.compile(r"\bdifferences?\b(?:[^.;]|\.(?=\d)){0,100}?[(\[;,]\s*95\s*%\s*C\.?I\.?[:,]?\s*"
+DIFFERENCE_CI = re.compile(r"\b(?:differences?|changes?|reductions?)\b(?:[^.;]|\.(?=\d)){0,100}?"
+                           r"[(\[;,]\s*95\s*%\s*C\.?I\.?[:,]?\s*"
                            r"(-|−|–)?(\d*\.\d+|\d+)\s*"
                            r"(?:to|,|–|—)\s*(-|−|–)?(\d*\.\d+|\d+)", re.IGNORECASE)
 
@@ -153,7 +154,10 @@ def efficacy_negatives(sentence: str, controlled: bool) -> list[str]:
         return []
     if not controlled:
         # no control arm in the article: a difference between its groups compares active treatments ("improved from
-        # baseline in every group, with no significant differences among the 3 groups")
+        # baseline in every group, with no significant differences among the 3 groups", "the between-group difference
+        # in MADRS change was not significant" of IV ketamine against intranasal esketamine)
+        if GROUPS.search(sentence):
+            return []
         return [m.group() for m in found if not (NO_DIFFERENCE.search(sentence, m.start(), m.end() + 25)
                                                  and BETWEEN_AFTER.match(sentence, m.end()))]
     if not GROUPS.search(sentence):

@@ -20,8 +20,11 @@ HEDGED = re.compile(r"\b(?:may|maybe|might|could|cannot be (?:drawn|concluded|de
 STATS = re.compile(r"\bp\s*[<=≤]\s*0?[.·](?:0[0-4]\d*|050*)(?!\d|[.·]\d)|"
                    r"significant(?:ly)?\b(?! (?:difference|change)s? (?:was|were) (?:not|no))|\bsuperior\b|95%\s*CI", T)
 NEGATIVE = re.compile(r"\bno (?:statistically )?significant|"
-                      r"\b(?:did|does|do) not (?:change|differ|improve|decrease|decline|reduce|increase|fall) "
-                      r"(?:statistically )?significantly\b|\bnot (?:statistically )?significant(?:ly)?|"
+                      # not "has not improved significantly" (a case's history before the drug)
+                      r"\b(?:did|does|do|had) not (?:change|differ|improve|decrease|decline|reduce|increase|fall|"
+                      r"changed|differed|improved|decreased|declined|fallen) (?:statistically )?significantly\b|"
+                      r"\bwithout (?:a |any )?(?:statistically )?significant (?:\w+ )?(?:group |between-group )?"
+                      r"differences?\b|\bnot (?:statistically )?significant(?:ly)?|"
                       r"\bdid not (?:differ|improve|reduce|show|separate|reach|demonstrate|find|result|significantly|"
                       r"outperform|produce|lead)|\bdoes not (?:differ|improve|reduce)|\bfailed to\b|\bno (?:difference|"
                       r"differences|effect|effects|improvement|benefit|advantage|change)\b|\bwas not (?:superior|"
@@ -37,7 +40,9 @@ NEGATIVE = re.compile(r"\bno (?:statistically )?significant|"
                       # are not effective", "ineffective")
                       r"\b(?:(?:es|ar)?ketamine|it)\b[^.;,]{0,40}?\b(?:is|are) not (?:clinically )?(?:effective|"
                       r"efficacious)\b|"
-                      r"\black of (?:clinical |antidepressant |significant |any |sustained )?(?:efficacy|"
+                      r"\b(?:little|no meaningful|no clinically meaningful) (?:improvement|benefit)\b|"
+                      r"\b(?<!because of )(?<!due to )(?<!for )"
+                      r"lack of (?:clinical |antidepressant |significant |any |sustained )?(?:efficacy|"
                       r"effectiveness|benefit)\b(?! (?:of|from|with|to) (?:\w+ ){0,2}(?:prior|previous|other|"
                       r"conventional|standard|first-line|antidepressants?|SSRIs?|ECT|treatments?|therap))", T)
 # an effect absent against one target: a negative cue only for the claim whose topic it names ("efficacy ... is
@@ -121,7 +126,7 @@ TOL_NEGATIVE = re.compile("|".join([
     r"\bincreased (?:the )?risk (?:for|of) adverse",
     r"\bserious adverse events? (?:occurred|were (?:reported|observed))", r"\b(?:experienced|had) serious\b",
     r"\b\d+ serious adverse",
-    r"\bdiscontinu\w+ (?:\w+ ){0,2}(?:due to|because of|for) (?:adverse|side|TEAE|AE|tolerab)",
+    r"\bdiscontinu\w+ (?:\w+ ){0,2}(?:due to|because of|for) (?:adverse|side|TEAE|AE|tolerab|intolerab)",
     r"\bpoorly tolerated", r"\bpoor tolerability", r"\btolerability was poor", r"\bstopped early\b", r"\bcystitis\b",
     r"\b(?<!nicotine )(?<!alcohol )(?<!opioid )(?<!tobacco )dependence\b",
     r"\babuse\b", r"\bpersistent (?:\w+ )?(?:adverse|side|effects|symptoms|impairment|dissociat|AEs?\b)",
@@ -135,6 +140,7 @@ TOL_NEGATIVE = re.compile("|".join([
 DRUG_WORDS = re.compile(r"ketamine|esketamine|arketamine|\bESK\b|\bKET\b|spravato", T)
 
 OTHER_CONDITION = re.compile(r"\bPTSD|post-?traumatic|\banxiety|\bOCD\b|obsessive|phobi|\bpain\b|analgesi|craving|"
+                             r"\bCGI-?SS|\bitem 9\b|"
                              r"alcohol|cocaine|opioid|\b(?:anti-?)?suicid|\bSI\b|\bBSSI\b|\bSSI\b|\bBSS\b|C-SSRS|\bMSSI|delirium|\bsleep|"
                              r"cognit(?!ive (?:remediation|training|behaviou?ral|therapy))|schizophren|psychos|"
                              r"\beating|anorexi|adverse|side[- ]effects?|dissociat|CADSS|"
@@ -144,5 +150,5 @@ OTHER_CONDITION = re.compile(r"\bPTSD|post-?traumatic|\banxiety|\bOCD\b|obsessiv
 # not the MADRS's suicide item ("MADRS-SI", "MADRS suicidal thoughts item", "MADRS item 10"): that is suicidality's
 DEPRESSION_WORDS = re.compile(r"depress|\bMADRS(?![- ]SI\b)(?!\s+(?:suicid\w*|item\s*10)\b"
                               r"(?![^.;,()]{0,15}\band\s+total\b))|"
-                              r"\bHAM-?D|\bHDRS|\bBDI|\bQIDS|\bPHQ|\bEPDS|\bmood\b|"
+                              r"\bHAM-?D|\bHDRS|\bBDI|\bQIDS|\bPHQ(?![-\d]*\s+item\s*9)|\bEPDS|\bmood\b|"
                               r"antidepress|\bTR-?D\b|\bMDD\b|anhedoni", T)

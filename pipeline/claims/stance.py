@@ -92,16 +92,20 @@ PERIOPERATIVE_OUTCOME = re.compile(r"delirium|\bPOCD\b|\bPND\b|cognit|emergence|
 DUR_SHORT = re.compile(r"\brelaps\w*|\breturn(?:ed)? to baseline|"
                        r"\b(?:symptoms|depression) (?:had |have )?(?:returned|recurred|re-?emerged)\b|"
                        # a difference told by day that stopped: "significant at day 3 (p = 0.01) but not at day 10"
-                       r"\bsignificant\b(?:[^.;]|\.(?=\d)){0,60}?\bbut not (?:at|on|by) (?:day|week|the)\b|"
+                       r"\bsignificant\b(?:[^.;]|\.(?=\d)){0,60}?\bbut not (?:at|on|by) (?:day|week|the|\d)|"
+                       r"\bremained (?:non-?significant|not significant)\b|"
                        r"\b(?:effect|benefit|improvement|response)s? "
                        r"(?:\w+ )?(?:faded|dissipated|waned|diminished|declined|was lost|were lost|did not persist|"
                        r"was not sustained|were not sustained)|\btransient\b|\bshort-lived\b|\bno longer\b|"
                        r"\bnot (?:sustained|maintained)|\blost (?:its |their )?(?:significance|effect)", T)
 DUR_LONG = re.compile(r"\bsustained\b|\bmaintained\b|\bpersist(?:ed|ent)\b|\blasting\b|\bdurable\b|"
-                      r"\bremained (?:significant|lower|improved|below|reduced|better)\b|\bstill\b|"
+                      r"\bremained (?:significant|lower|improved|below|reduced|better|well|in remission|"
+                      r"in response)\b|"
+                      r"\bstill\b|"
                       r"\bup to (?:\d+|one|two|three|six) (?:weeks|months)\b|"
                       r"\b(?:retained|kept) (?:their |the |a )?(?:response|remission|benefits?|improvements?|"
                       r"gains?)\b", T)
+BUT_NOT_LATER = re.compile(r"\bbut not (?:at|on|by) (?:day|week|the|\d)", T)
 # "Patients remained without relapse for 8-28 months" (not "had no relapse through week 32" of a trial that went on
 # dosing: nothing says the dosing stopped)
 NO_RELAPSE_BEFORE = re.compile(r"\b(?:remained|stayed|were|was) (?:without|free of)\s+(?:\w+\s+)?$", T)
@@ -164,6 +168,25 @@ BETWEEN_GROUPS = re.compile(r"comparable|similar", T)
 TO_BASELINE = re.compile(r"\s+(?:to|with) (?:the )?(?:pre|baseline)", T)
 
 
+# a discontinuation rate given as a share: "discontinued because of adverse events in 3.1%", "Three patients (2.8%)
+# ... discontinued because of adverse events": at most 5% is "few discontinuations" (GUIDELINES' supports)
+DISCONTINUATION = re.compile(r"\bdiscontinu|\bwithdr(?:ew|awals?)\b|\bdrop(?:ped)?[- ]?outs?\b|\bstopped\b", T)
+PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s?%")
+LOW_RATE = 5.0
+# a harm the sentence disowns: "Serious adverse events occurred in two patients, and none was judged to be related
+# to ketamine"
+UNRELATED_AFTER = re.compile(r"^[^.;]{0,80}?\b(?:none|neither|not|no one|no event) (?:of (?:them|which) )?(?:was|were|"
+                             r"is|are)?\s?(?:judged|considered|deemed|thought|assessed) (?:to be )?(?:related|"
+                             r"attribut\w+|drug-related|treatment-related)", T)
+
+
+def _low_rate(sentence: str, at: int) -> bool:
+    """The first share given from the clause of a discontinuation cue on is at most 5%."""
+    clause_start = max(sentence.rfind(";", 0, at), sentence.rfind(". ", 0, at), 0)
+    share = PERCENT.search(sentence, clause_start)
+    return share is not None and float(share.group(1)) <= LOW_RATE
+
+
 def _tolerability_harms(sentence: str) -> tuple[list[str], list[str]]:
     """The harms the sentence reports (bad news) and those it calls rare or low (good news), match by match;
     negated ones are neither ("no serious adverse events occurred" is read by `_negated_harms`)."""
@@ -172,7 +195,10 @@ def _tolerability_harms(sentence: str) -> tuple[list[str], list[str]]:
         if NEGATED_BEFORE.search(sentence[:m.start()]) or AT_BASELINE.match(sentence[m.end():]) or \
                 (LESS_BEFORE.search(sentence[:m.start()]) and not DRUG_COMPARATOR.match(sentence, m.end())):
             continue
-        if RARE_BEFORE.search(sentence[:m.start()]) or RARE_AFTER.match(sentence[m.end():]):
+        if UNRELATED_AFTER.match(sentence[m.end():]):
+            continue
+        if RARE_BEFORE.search(sentence[:m.start()]) or RARE_AFTER.match(sentence[m.end():]) or (
+                DISCONTINUATION.search(m.group()) and _low_rate(sentence, m.start())):
             rare.append(m.group())
         else:
             harms.append(m.group())
@@ -246,6 +272,8 @@ def _polarity(profile: str, sentence: str, topic: tuple[re.Pattern, ...] = (),
         neg, pos = DUR_LONG.findall(sentence), []
         for m in DUR_SHORT.finditer(sentence):  # "remained without relapse for 8-28 months" lasted
             (neg if NO_RELAPSE_BEFORE.search(sentence, 0, m.start()) else pos).append(m.group())
+        if pos and (ended := BUT_NOT_LATER.search(sentence)):
+            return "supports", [ended.group()]  # "remained significant at 48 hours but not at 72 hours": it ended
     elif profile == "plasticity":
         neg, pos = _nearest(sentence, topic, PLASTICITY_UP, PLASTICITY_DOWN)
     else:
@@ -362,7 +390,40 @@ def assess(text: str, ex: Extraction, facts: ArticleFacts, catalogue: Catalogue,
                     not any(f.claim_id == claim.id and f.sent_index == i for f in findings):
                 findings.append(_finding(claim.id, i, s, e, learned, [f"classifier {cats[claim.id]:.2f}"],
                                          sentence, facts, mentions, hours))
-    return list({(f.claim_id, f.sent_index): f for f in findings}.values())
+    return _timed_nulls_left_to_timing(list({(f.claim_id, f.sent_index): f for f in findings}.values()), text,
+                                       catalogue)
+
+
+# a null told at one time when the article shows the benefit elsewhere: "no significant difference from placebo at
+# 24 hours" (rapid onset's matter), "scores no longer differed at weeks 2 and 4" (durability's)
+FADED = re.compile(r"\bno longer\b|\breturned\b|\bremained (?:non-?significant|not significant)|"
+                   r"\bthrough (?:day|week)|\bnot evident within\b|\bonly after\b|\bfirst emerged\b", T)
+PRIMARY = re.compile(r"\bprimary\b|\boverall\b|\bend of (?:treatment|the (?:study|trial))\b", T)
+
+
+def _timed_nulls_left_to_timing(findings: list[Finding], text: str, catalogue: Catalogue) -> list[Finding]:
+    """For an efficacy claim the article supports, its nulls at an early time only (at most 24 h) or of a benefit that
+    faded are the timing claims' evidence (rapid onset, short-lived), not a conflict on efficacy: annotators read
+    "no difference at 24 h, superior at day 28" as efficacy shown. A null on the primary endpoint still conflicts."""
+    efficacy = {c.id for c in catalogue.claims if c.profile == "efficacy" and c.max_hours is None}
+    supported = {f.claim_id for f in findings if f.claim_id in efficacy and f.stance == "supports"}
+    # a benefit shown later than the first day: an early null is then only about onset (not beside a benefit with
+    # no time named, which may be the same day's: "more effective in reducing scores (MD -11.8)" of a 24 h review)
+    later = {f.claim_id for f in findings if f.claim_id in supported and f.stance == "supports"
+             and f.timepoint_hours is not None and f.timepoint_hours > 24}
+
+    def timed(f: Finding) -> bool:
+        sentence = text[f.start:f.end]
+        if PRIMARY.search(sentence):
+            return False
+        early = f.claim_id in later and f.timepoint_hours is not None and f.timepoint_hours <= 24 and \
+            not LATE_TIME.search(sentence)
+        return early or bool(FADED.search(sentence))
+
+    return [f for f in findings if not (f.claim_id in supported and f.stance == "conflicts" and timed(f))]
+
+
+LATE_TIME = re.compile(r"\b(?:day|week|month)s? (?:[2-9]|\d\d)|\b(?:[2-9]|\d\d)[- ](?:days?|weeks?|months?)\b", T)
 
 
 # the control a comparison is made against: "The difference from midazolam was no longer significant"
