@@ -1864,3 +1864,15 @@ def test_an_early_null_beside_a_later_benefit_is_onsets_not_efficacys():
     assert stance.article_stance(found, "rapid_onset") == "conflicts"
     primary = text.replace("At 24 hours, MADRS scores", "The primary outcome, MADRS at 24 hours,")
     assert stance.article_stance(_assess(primary), "antidepressant_efficacy") == "mixed"
+
+
+def test_rare_serious_events_and_a_surgical_trials_safety_sentence_support_tolerability():
+    assert stance._polarity("tolerability", "Four participants experienced a serious adverse event, an incidence of "
+                            "about 0.1%.")[0] == "supports"
+    assert stance._polarity("tolerability", "Serious adverse events occurred in 9% of participants.")[0] == "conflicts"
+    text = ("Esketamine and postoperative delirium in older adults: a randomised trial\nMETHODS: Older adults having "
+            "hip surgery were randomised to esketamine 0.25 mg/kg or saline to prevent postoperative delirium. "
+            "CONCLUSIONS: Esketamine lowered the incidence of delirium and shortened emergence times without "
+            "significant adverse effects. Four medically significant events (MSAEs) resolved without sequelae.")
+    cited = {text[f.start:f.end][:30] for f in _assess(text) if f.claim_id == "tolerability"}
+    assert cited == {"CONCLUSIONS: Esketamine lowere", "Four medically significant eve"}

@@ -88,6 +88,9 @@ HARM_NEGATED_BEFORE = re.compile(r"\b(?:no|not|none|never|without|neither|nor|ab
                                  r"(?:(?!\b(?:but|however|although|whereas|while|related|correlated|"
                                  r"predict\w*)\b)[^.;,]){0,60}$", T)
 
+# adverse effects as such, beside a surgical trial's outcomes: "improves sedation and shortens emergence times ...
+# without significant adverse effects", "reduces the risk of PND without affecting the incidence of adverse events"
+GENERIC_SAFETY = re.compile(r"\badverse (?:events?|effects?|reactions?)\b|\bside[- ]effects?\b", T)
 PERIOPERATIVE_OUTCOME = re.compile(r"delirium|\bPOCD\b|\bPND\b|cognit|emergence|agitation", T)
 DUR_SHORT = re.compile(r"\brelaps\w*|\breturn(?:ed)? to baseline|"
                        r"\b(?:symptoms|depression) (?:had |have )?(?:returned|recurred|re-?emerged)\b|"
@@ -180,11 +183,15 @@ UNRELATED_AFTER = re.compile(r"^[^.;]{0,80}?\b(?:none|neither|not|no one|no even
                              r"attribut\w+|drug-related|treatment-related)", T)
 
 
-def _low_rate(sentence: str, at: int) -> bool:
-    """The first share given from the clause of a discontinuation cue on is at most 5%."""
+LOW_HARM_RATE = 2.0
+
+
+def _low_rate(sentence: str, at: int, limit: float = LOW_RATE) -> bool:
+    """The first share given from the clause of a harm cue on is at most `limit` percent ("four participants
+    experienced a serious event, an incidence of about 0.1%", "3.1% discontinued because of adverse events")."""
     clause_start = max(sentence.rfind(";", 0, at), sentence.rfind(". ", 0, at), 0)
     share = PERCENT.search(sentence, clause_start)
-    return share is not None and float(share.group(1)) <= LOW_RATE
+    return share is not None and float(share.group(1)) <= limit
 
 
 def _tolerability_harms(sentence: str) -> tuple[list[str], list[str]]:
@@ -197,8 +204,8 @@ def _tolerability_harms(sentence: str) -> tuple[list[str], list[str]]:
             continue
         if UNRELATED_AFTER.match(sentence[m.end():]):
             continue
-        if RARE_BEFORE.search(sentence[:m.start()]) or RARE_AFTER.match(sentence[m.end():]) or (
-                DISCONTINUATION.search(m.group()) and _low_rate(sentence, m.start())):
+        if RARE_BEFORE.search(sentence[:m.start()]) or RARE_AFTER.match(sentence[m.end():]) or \
+                _low_rate(sentence, m.start(), LOW_RATE if DISCONTINUATION.search(m.group()) else LOW_HARM_RATE):
             rare.append(m.group())
         else:
             harms.append(m.group())
@@ -513,7 +520,8 @@ def _judge(claim: Claim, sentence: str, parts: list[tuple[int, int]], start: int
         return None
     if claim.profile in ("efficacy", "durability") and is_head_to_head(sentence):
         return None
-    if claim.profile == "tolerability" and facts.prevention and PERIOPERATIVE_OUTCOME.search(sentence):
+    if claim.profile == "tolerability" and facts.prevention and PERIOPERATIVE_OUTCOME.search(sentence) and \
+            not GENERIC_SAFETY.search(sentence):
         return None  # in a surgical trial, delirium and cognition are the outcomes it tries to prevent
     judged = _claim_clauses(sentence, parts[0][0], claim, mentions) if claim.profile == "efficacy" else sentence
     if claim.profile in ("efficacy", "durability") and facts.predictor_study and not STATS.search(judged) \
