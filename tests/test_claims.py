@@ -1876,3 +1876,15 @@ def test_rare_serious_events_and_a_surgical_trials_safety_sentence_support_toler
             "significant adverse effects. Four medically significant events (MSAEs) resolved without sequelae.")
     cited = {text[f.start:f.end][:30] for f in _assess(text) if f.claim_id == "tolerability"}
     assert cited == {"CONCLUSIONS: Esketamine lowere", "Four medically significant eve"}
+
+
+def test_relapse_after_stopping_with_decimal_rates_and_relapse_prevention_trials():
+    from pipeline.claims.design import is_prevention
+    from pipeline.claims.durability import short_lived
+
+    assert short_lived("supports", [], "Relapse rates ran from 70.6% with placebo to 42.9% with the highest "
+                                        "dose.") == "supports"
+    assert not is_prevention("Continued esketamine versus withdrawal for relapse prevention in treatment-resistant "
+                             "depression\nMETHODS: Remitters were randomised to continue or to placebo.")
+    assert is_prevention("Esketamine for the prevention of postpartum depression\nMETHODS: Women having a caesarean "
+                         "section were randomised.")

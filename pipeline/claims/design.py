@@ -247,7 +247,8 @@ def populations(text: str) -> list[str]:
     return [name for name, rx in POPULATION_RX.items() if rx.search(text)]
 
 
-PREVENTION = re.compile(r"\bprevent(?:s|ed|ing|ion)?\b(?! (?:of )?(?:depressive )?(?:relapse|recurrence))"
+PREVENTION = re.compile(r"(?<!relapse )(?<!recurrence )\bprevent(?:s|ed|ing|ion)?\b"
+                        r"(?! (?:of )?(?:depressive )?(?:relapse|recurrence))"
                         r"[^.]{0,80}\b(?:postpartum|post-partum|postoperative|perioperative|postnatal|"
                         r"post-stroke|depressi)|\b(?:incidence|occurrence) of (?:postpartum|"
                         r"postoperative|postnatal|perinatal) depress", T)

@@ -117,6 +117,6 @@ def short_lived(stance: str, hours: list[float], sentence: str) -> str | None:
         return "conflicts" if longest > 336 else None
     if longest is not None and longest <= 336:
         return "supports"
-    if re.search(r"\brelaps\w*\b[^.]{0,80}\b(?:placebo|discontinu|stopp|switch)", sentence, T):
+    if re.search(r"\brelaps\w*\b(?:[^.]|\.(?=\d)){0,80}\b(?:placebo|discontinu|stopp|switch)", sentence, T):
         return "supports"  # relapse more frequent after stopping than with continued dosing
     return None
