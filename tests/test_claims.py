@@ -1888,3 +1888,12 @@ def test_relapse_after_stopping_with_decimal_rates_and_relapse_prevention_trials
                              "depression\nMETHODS: Remitters were randomised to continue or to placebo.")
     assert is_prevention("Esketamine for the prevention of postpartum depression\nMETHODS: Women having a caesarean "
                          "section were randomised.")
+
+
+@pytest.mark.parametrize("sentence,expected", [
+    ("Adverse events were detected in 3.0-4.8% of participants and were mostly neurological.", "supports"),
+    ("Adverse events occurred in 2% of patients.", "supports"),
+    ("Adverse events occurred in 45% of patients.", None),  # a share alone, not low: no verdict either way
+])
+def test_adverse_events_told_by_a_low_share(sentence, expected):
+    assert stance._polarity("tolerability", sentence)[0] == expected

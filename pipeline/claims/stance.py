@@ -186,6 +186,13 @@ UNRELATED_AFTER = re.compile(r"^[^.;]{0,80}?\b(?:none|neither|not|no one|no even
 LOW_HARM_RATE = 2.0
 
 
+# adverse events told only by their share: "Adverse events were detected in 3.0-4.8% of participants"
+ADVERSE_SHARE = re.compile(r"\b(?:adverse (?:events?|effects?|reactions?)|side[- ]effects?|AEs|TEAEs)\b[^.;]{0,40}?"
+                           r"\b(?:occurred|were (?:reported|detected|observed|noted|seen|recorded)|was (?:reported|"
+                           r"detected|observed|noted|seen|recorded))\s+in\s+(?:about |approximately |only )?"
+                           r"(\d+(?:\.\d+)?)\s?(?:%|[-–]\s?\d+(?:\.\d+)?\s?%)", T)
+
+
 def _low_rate(sentence: str, at: int, limit: float = LOW_RATE) -> bool:
     """The first share given from the clause of a harm cue on is at most `limit` percent ("four participants
     experienced a serious event, an incidence of about 0.1%", "3.1% discontinued because of adverse events")."""
@@ -266,7 +273,8 @@ def _polarity(profile: str, sentence: str, topic: tuple[re.Pattern, ...] = (),
     if profile == "tolerability":
         absent = _negated_harms(sentence)
         neg, rare = _tolerability_harms(sentence)
-        pos = TOL_POSITIVE.findall(sentence) + absent + rare
+        pos = TOL_POSITIVE.findall(sentence) + absent + rare + [
+            m.group() for m in ADVERSE_SHARE.finditer(sentence) if float(m.group(1)) <= LOW_RATE]
         if not controlled and not has_control(sentence):
             # groups that all had the drug: "These three infusion groups showed comparable safety" says nothing
             pos = [p for p in pos if not BETWEEN_GROUPS.fullmatch(p)] + [
