@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from pipeline.claims.cues import NEGATIVE, T
+from pipeline.claims.cues import DRUG_WORDS, NEGATIVE, T
 
 CONTROL = re.compile(r"placebo|midazolam|[- ]only (?:group|condition|arm)|\balone\b|\bsaline\b|\bsham\b|"
                      r"\bcontrol (?:group|arm|condition)s?\b|\bcontrols\b|"
@@ -64,12 +64,17 @@ SIGNIFICANT = re.compile(r"(?<!not )(?<!non-)(?<!non)\bsignificant(?:ly)?\b|\bsu
 OTHER_TEST = re.compile(r"heterogeneity|\bI2\b|\bI²|interaction|subgroup|baseline", T)
 
 
+def _tests_other(sentence: str, at: int) -> bool:
+    """Does the statistic at `at` test something other than the drug's effect (heterogeneity, an interaction, ...)?"""
+    return bool(OTHER_TEST.search(sentence, max(0, at - 80), at))
+
+
 def only_non_significant(sentence: str) -> bool:
     """Every p value the sentence reports for the effect is 0.05 or more, and nothing is called significant or
     superior: the numbers say no difference ("response, RR = 0.91, p = 0.47") whatever words name the
     outcomes. P values of heterogeneity, interactions, subgroups or baseline balance do not count."""
     ps = [(m.group(1), float(m.group(2).replace("·", "."))) for m in P_VALUE.finditer(sentence)
-          if not OTHER_TEST.search(sentence[max(0, m.start() - 80):m.start()])]
+          if not _tests_other(sentence, m.start())]
     return bool(ps) and all(op in "=>≥" and v >= 0.05 for op, v in ps) and not SIGNIFICANT.search(sentence)
 
 
@@ -79,7 +84,7 @@ def significant_p(sentence: str) -> list[str]:
     or baseline balance."""
     return [m.group() for m in P_VALUE.finditer(sentence) if m.group(1) == "=" and
             float(m.group(2).replace("·", ".")) < 0.05 and
-            not OTHER_TEST.search(sentence[max(0, m.start() - 80):m.start()])]
+            not _tests_other(sentence, m.start())]
 
 
 # a ratio with its interval: "odds ratio 4.6; 95% CI 1.8 to 11.9", "RR 1.9 (95% CI, 1.2-3.0)"
@@ -92,8 +97,7 @@ def ratio_intervals(sentence: str) -> list[str]:
     """Ratios whose 95% interval lies on one side of 1: a significant difference in odds, risk or hazard (which way is
     the sentence's to say, as with "significant"). An interval that spans 1 is left to the words and p values."""
     return [m.group() for m in RATIO_CI.finditer(sentence)
-            if (float(m.group(2)) - 1) * (float(m.group(3)) - 1) > 0 and OTHER_TEST.search(
-                sentence[max(0, m.start() - 80):m.start()]) is None]
+            if (float(m.group(2)) - 1) * (float(m.group(3)) - 1) > 0 and not _tests_other(sentence, m.start())]
 
 
 # a difference with its interval: "the between-group difference in MADRS change at 24 hours was -2.4 points (95% CI
@@ -110,7 +114,7 @@ def null_differences(sentence: str) -> list[str]:
     for m in DIFFERENCE_CI.finditer(sentence):
         low = float(m.group(2)) * (-1 if m.group(1) else 1)
         high = float(m.group(4)) * (-1 if m.group(3) else 1)
-        if low < 0 < high and not OTHER_TEST.search(sentence[max(0, m.start() - 80):m.start()]):
+        if low < 0 < high and not _tests_other(sentence, m.start()):
             found.append("difference (95% CI spans 0)")
     return found
 
@@ -262,8 +266,7 @@ SET_AGAINST = re.compile(r"\b(?:than|versus|vs\.?|compared|relative to|between|b
 
 def control_arm_only(sentence: str) -> bool:
     """The sentence reports the control arm alone: no form of the drug named and no comparison."""
-    return bool(CONTROL_ARM.search(sentence)) and not re.search(_KETAMINE_FORM + r"|\bESK\b|\bKET\b", sentence, T) \
-        and not SET_AGAINST.search(sentence)
+    return bool(CONTROL_ARM.search(sentence)) and not DRUG_WORDS.search(sentence) and not SET_AGAINST.search(sentence)
 
 
 def has_control(sentence: str) -> bool:

@@ -21,6 +21,7 @@ import spacy
 
 from pipeline.claims.catalogue import Catalogue, Claim
 from pipeline.claims.comparisons import (
+    CONTROL,
     DRUG_LOSES,
     active_no_difference,
     control_arm_only,
@@ -175,15 +176,13 @@ TO_BASELINE = re.compile(r"\s+(?:to|with) (?:the )?(?:pre|baseline)", T)
 # ... discontinued because of adverse events": at most 5% is "few discontinuations" (GUIDELINES' supports)
 DISCONTINUATION = re.compile(r"\bdiscontinu|\bwithdr(?:ew|awals?)\b|\bdrop(?:ped)?[- ]?outs?\b|\bstopped\b", T)
 PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s?%")
-LOW_RATE = 5.0
+LOW_RATE = 5.0  # discontinuations, and adverse events told by their share alone
+LOW_HARM_RATE = 2.0  # any other harm
 # a harm the sentence disowns: "Serious adverse events occurred in two patients, and none was judged to be related
 # to ketamine"
 UNRELATED_AFTER = re.compile(r"^[^.;]{0,80}?\b(?:none|neither|not|no one|no event) (?:of (?:them|which) )?(?:was|were|"
                              r"is|are)?\s?(?:judged|considered|deemed|thought|assessed) (?:to be )?(?:related|"
                              r"attribut\w+|drug-related|treatment-related)", T)
-
-
-LOW_HARM_RATE = 2.0
 
 
 # adverse events told only by their share: "Adverse events were detected in 3.0-4.8% of participants"
@@ -414,6 +413,7 @@ def assess(text: str, ex: Extraction, facts: ArticleFacts, catalogue: Catalogue,
 FADED = re.compile(r"\bno longer\b|\breturned\b|\bremained (?:non-?significant|not significant)|"
                    r"\bthrough (?:day|week)|\bnot evident within\b|\bonly after\b|\bfirst emerged\b", T)
 PRIMARY = re.compile(r"\bprimary\b|\boverall\b|\bend of (?:treatment|the (?:study|trial))\b", T)
+LATE_TIME = re.compile(r"\b(?:day|week|month)s? (?:[2-9]|\d\d)|\b(?:[2-9]|\d\d)[- ](?:days?|weeks?|months?)\b", T)
 
 
 def _timed_nulls_left_to_timing(findings: list[Finding], text: str, catalogue: Catalogue) -> list[Finding]:
@@ -438,16 +438,14 @@ def _timed_nulls_left_to_timing(findings: list[Finding], text: str, catalogue: C
     return [f for f in findings if not (f.claim_id in supported and f.stance == "conflicts" and timed(f))]
 
 
-LATE_TIME = re.compile(r"\b(?:day|week|month)s? (?:[2-9]|\d\d)|\b(?:[2-9]|\d\d)[- ](?:days?|weeks?|months?)\b", T)
-
-
 # the control a comparison is made against: "The difference from midazolam was no longer significant"
 COMPARED_WITH = re.compile(r"\b(?:from|than|vs\.?|versus|over|compared (?:with|to)|relative to) (?:the )?$", T)
 
 
 def _the_comparator(text: str, drug: Mention) -> bool:
     """Is this drug mention the control the sentence compares against (not a drug with a result of its own)?"""
-    return drug.canonical == "midazolam" and bool(COMPARED_WITH.search(text, max(0, drug.start - 20), drug.start))
+    return bool(CONTROL.fullmatch(drug.canonical or "")) and bool(
+        COMPARED_WITH.search(text, max(0, drug.start - 20), drug.start))
 
 
 # a sentence whose subject is the previous finding's effect ("The effect was significant ...", not "The decrease of
