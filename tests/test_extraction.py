@@ -835,11 +835,11 @@ def test_a_schedule_after_a_list_of_levels_is_each_levels():
     assert [(d.drug, d.frequency) for d in doses] == [("psilocybin", None), ("escitalopram", "daily")]
 
 
-def test_nausea_and_vomiting_is_no_postoperative_effect_unless_it_says_so(extractor):
+def test_nausea_and_vomiting_are_two_effects_and_postoperative_only_when_said(extractor):
     text = ("Esketamine at delivery\nEsketamine given at delivery caused maternal nausea and vomiting (RR 1.9). "
             "Postoperative nausea and vomiting was recorded.")
     got = [m.canonical for m in extractor.one(text).mentions if m.label == "ADVERSE_EVENT"]
-    assert got == ["nausea and vomiting", "postoperative nausea and vomiting"]
+    assert got == ["nausea", "vomiting", "postoperative nausea and vomiting"]
 
 
 @pytest.mark.parametrize("text,effects", [
