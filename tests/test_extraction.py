@@ -466,6 +466,22 @@ def test_harms_of_long_term_use_are_adverse_events(extractor):
             "epigastric pain": ("abdominal pain", "D015746")}.items() <= found.items()
 
 
+def test_effects_in_patients_own_words_and_switches_to_mania_are_adverse_events(extractor):
+    """Vocabulary from two fresh synthetic batteries: lay and MedDRA words for what patients report, mania and its
+    symptoms, and effects on thinking, speech and coordination, each under its term."""
+    text = ("Esketamine safety\nAfter esketamine, patients reported heavy limbs (9%), strange feelings (7%), "
+            "out-of-body experiences (5%), throat irritation (4%) and slurred speech (3%). One developed grandiosity "
+            "and pressured speech; affective switching occurred in 2 patients. Paranoid ideation, impaired "
+            "coordination and difficulty concentrating were rare. Liver enzyme elevation occurred in 4 patients.")
+    found = {m.text: m.canonical for m in extractor.one(text).mentions if m.label == "ADVERSE_EVENT"}
+    assert {"heavy limbs": "heavy limbs", "strange feelings": "feeling abnormal",
+            "out-of-body experiences": "out-of-body experiences", "throat irritation": "throat irritation",
+            "slurred speech": "dysarthria", "grandiosity": "mania", "pressured speech": "mania",
+            "affective switching": "mania", "Paranoid ideation": "paranoia", "impaired coordination": "incoordination",
+            "difficulty concentrating": "impaired concentration", "Liver enzyme elevation": "liver enzymes increased",
+            }.items() <= found.items()
+
+
 def test_a_vital_sign_with_its_change_is_an_adverse_effect(extractor):
     text = ("Ketamine safety\nDiastolic blood pressure increased after esketamine. We recorded mean changes in "
             "systolic blood pressure. There was no significant increase in heart rate. Blood pressure was measured "
@@ -1014,6 +1030,9 @@ def test_names_indications_and_benefits_are_no_adverse_events(extractor, sentenc
     "Ketamine was studied in patients suffering from hypertension.",
     "Patients diagnosed with hypertension received ketamine.",
     "She was administered metoclopramide because of nausea.",  # why a drug was given
+    "Pre-existing hypertension was present in 58% of patients.",  # brought to the study, not caused by it
+    "A man with well-controlled essential hypertension began esketamine.",
+    "Many participants had comorbid insomnia.",
 ])
 def test_the_condition_of_who_was_treated_is_no_adverse_event(sentence):
     """GUIDELINES: the disease being treated, and who was enrolled, are not annotated (rules only, so that the
