@@ -482,6 +482,18 @@ def test_effects_in_patients_own_words_and_switches_to_mania_are_adverse_events(
             }.items() <= found.items()
 
 
+@pytest.mark.parametrize("sentence,effects", [
+    ("Two participants withdrew because of anxiety during the infusion.", ["anxiety"]),
+    ("Four stopped because of severe anxiety.", ["anxiety"]),
+    ("Anxiety during the observation period was documented in 5% of sessions.", ["Anxiety"]),
+    ("Ketamine reduced anxiety during the first week.", []),  # an outcome, not an effect
+    ("Patients with anxiety were enrolled and none stopped.", []),
+])
+def test_anxiety_is_an_effect_as_a_reason_to_stop_or_during_a_session(sentence, effects):
+    found = Extractor(with_model=False).one("Effects\n" + sentence).mentions
+    assert [m.text for m in found if m.label == "ADVERSE_EVENT"] == effects
+
+
 def test_a_vital_sign_with_its_change_is_an_adverse_effect(extractor):
     text = ("Ketamine safety\nDiastolic blood pressure increased after esketamine. We recorded mean changes in "
             "systolic blood pressure. There was no significant increase in heart rate. Blood pressure was measured "

@@ -513,6 +513,27 @@ def find_vital_changes(text: str) -> list[RuleHit]:
     return hits
 
 
+# Words that more often name a condition or an outcome ("anxiety") name an effect as the reason someone stopped
+# ("two withdrew because of anxiety") or tied to a session ("anxiety during the infusion").
+_CONTEXT_EFFECT = r"(?P<effect>anxiety|panic)"
+_EFFECT_IN_CONTEXT = re.compile(
+    r"\b(?:discontinu\w*|stopp\w*|stopped|withdr[ae]w\w*|withdrawn|dropp\w* out|dropped|left the study)\b"
+    r"[^.;]{0,60}?\b(?:because of|due to|owing to)\s+(?:(?:severe|intense|marked|increased|mild|transient)\s+)?"
+    + _CONTEXT_EFFECT + r"\b"
+    r"|\b" + _CONTEXT_EFFECT.replace("effect>", "effect2>") + r"\s+(?:during|after|following)\s+(?:the\s+|each\s+|an\s+|a\s+|"
+    r"their\s+)?(?:first\s+|second\s+|last\s+)?(?:infusions?|sessions?|dos(?:e|es|ing)|administrations?|"
+    r"observation period)\b", re.IGNORECASE)
+
+
+def find_effects_in_context(text: str) -> list[RuleHit]:
+    """"because of anxiety" after a verb of stopping, "anxiety during the infusion": an effect, canonical anxiety."""
+    hits = []
+    for m in _EFFECT_IN_CONTEXT.finditer(text):
+        group = "effect" if m.group("effect") else "effect2"
+        hits.append(RuleHit(m.start(group), m.end(group), "ADVERSE_EVENT", {"canonical": "anxiety"}))
+    return hits
+
+
 # A drug as the subject that impaired a function: "Ketamine impaired balance", "ketamine alone impaired response
 # speed ... and impaired memory", "the higher dose produced a marked impairment in updating working memory". The drug
 # is checked by the caller (a DRUG right before the verb, as its subject).
