@@ -520,9 +520,9 @@ _EFFECT_IN_CONTEXT = re.compile(
     r"\b(?:discontinu\w*|stopp\w*|stopped|withdr[ae]w\w*|withdrawn|dropp\w* out|dropped|left the study)\b"
     r"[^.;]{0,60}?\b(?:because of|due to|owing to)\s+(?:(?:severe|intense|marked|increased|mild|transient)\s+)?"
     + _CONTEXT_EFFECT + r"\b"
-    r"|\b" + _CONTEXT_EFFECT.replace("effect>", "effect2>") + r"\s+(?:during|after|following)\s+(?:the\s+|each\s+|an\s+|a\s+|"
-    r"their\s+)?(?:first\s+|second\s+|last\s+)?(?:infusions?|sessions?|dos(?:e|es|ing)|administrations?|"
-    r"observation period)\b", re.IGNORECASE)
+    r"|\b" + _CONTEXT_EFFECT.replace("effect>", "effect2>") + r"\s+(?:during|after|following)\s+"
+    r"(?:the\s+|each\s+|an\s+|a\s+|their\s+)?(?:first\s+|second\s+|last\s+)?(?:infusions?|sessions?|"
+    r"dos(?:e|es|ing)|administrations?|observation period)\b", re.IGNORECASE)
 
 
 def find_effects_in_context(text: str) -> list[RuleHit]:
