@@ -480,11 +480,23 @@ def test_effects_in_patients_own_words_and_switches_to_mania_are_adverse_events(
             "affective switching": "mania", "Paranoid ideation": "paranoia", "impaired coordination": "incoordination",
             "difficulty concentrating": "impaired concentration", "Liver enzyme elevation": "liver enzymes increased",
             }.items() <= found.items()
+    text = ("Ketamine and the heart\nOne patient had atrial fibrillation and three had premature ventricular "
+            "contractions; no QTc prolongation or arrhythmias were seen. Rebound anxiety, thirst and an itchy nose "
+            "were reported, and body weight increased by 2 kg with quetiapine.")
+    found = {m.text: (m.canonical, m.attrs.get("mesh")) for m in extractor.one(text).mentions
+             if m.label == "ADVERSE_EVENT"}
+    assert {"atrial fibrillation": ("atrial fibrillation", "D001281"),
+            "premature ventricular contractions": ("ventricular premature complexes", "D018879"),
+            "QTc prolongation": ("QT prolongation", "D008133"), "arrhythmias": ("arrhythmia", "D001145"),
+            "Rebound anxiety": ("anxiety", "D001007"), "thirst": ("thirst", None),
+            "itchy nose": ("nasal discomfort", None), "body weight increased": ("weight gain", "D015430"),
+            }.items() <= found.items()
 
 
 @pytest.mark.parametrize("sentence,effects", [
     ("Two participants withdrew because of anxiety during the infusion.", ["anxiety"]),
     ("Four stopped because of severe anxiety.", ["anxiety"]),
+    ("Two discontinued because of dissociation and anxiety.", ["dissociation", "anxiety"]),
     ("Anxiety during the observation period was documented in 5% of sessions.", ["Anxiety"]),
     ("Ketamine reduced anxiety during the first week.", []),  # an outcome, not an effect
     ("Patients with anxiety were enrolled and none stopped.", []),

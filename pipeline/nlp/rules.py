@@ -518,7 +518,8 @@ def find_vital_changes(text: str) -> list[RuleHit]:
 _CONTEXT_EFFECT = r"(?P<effect>anxiety|panic)"
 _EFFECT_IN_CONTEXT = re.compile(
     r"\b(?:discontinu\w*|stopp\w*|stopped|withdr[ae]w\w*|withdrawn|dropp\w* out|dropped|left the study)\b"
-    r"[^.;]{0,60}?\b(?:because of|due to|owing to)\s+(?:(?:severe|intense|marked|increased|mild|transient)\s+)?"
+    r"[^.;]{0,60}?\b(?:because of|due to|owing to)\s+(?:[\w-]+\s+(?:and|or)\s+)?"
+    r"(?:(?:severe|intense|marked|increased|mild|transient)\s+)?"
     + _CONTEXT_EFFECT + r"\b"
     r"|\b" + _CONTEXT_EFFECT.replace("effect>", "effect2>") + r"\s+(?:during|after|following)\s+"
     r"(?:the\s+|each\s+|an\s+|a\s+|their\s+)?(?:first\s+|second\s+|last\s+)?(?:infusions?|sessions?|"
