@@ -1057,6 +1057,9 @@ def test_names_indications_and_benefits_are_no_adverse_events(extractor, sentenc
     "Pre-existing hypertension was present in 58% of patients.",  # brought to the study, not caused by it
     "A man with well-controlled essential hypertension began esketamine.",
     "Many participants had comorbid insomnia.",
+    "A 62-year-old man with atrial fibrillation was taking warfarin.",  # who he is
+    "A bone marrow aspiration showed increased macrophages.",  # a procedure
+    "Fine-needle aspiration cytology showed an adenocarcinoma.",
 ])
 def test_the_condition_of_who_was_treated_is_no_adverse_event(sentence):
     """GUIDELINES: the disease being treated, and who was enrolled, are not annotated (rules only, so that the

@@ -266,6 +266,7 @@ def _context_patterns() -> dict[str, re.Pattern]:
                                           rf"(?:{_alternation(cues['instrument_heads'])})\b", flags),
         "treated_before": re.compile(rf"(?:^|[\s(])(?:{_alternation(cues['treated_before'])})[\s-]*$", flags),
         "treated_after": re.compile(rf"^\s*(?:{_alternation(cues['treated_after'])})\b", flags),
+        "procedure_before": re.compile(rf"(?:^|[\s(])(?:{_alternation(cues['procedure_before'])})[\s-]+$", flags),
         "condition_before": re.compile(rf"(?:^|[\s(])(?:{_alternation(cues['condition_before'])})\s+(?:[\w-]+\s+)?$",
                                        flags),
         # the cue, then at most three words ("on the incidence of", "for postoperative"), then the candidate
@@ -307,8 +308,8 @@ def _not_by_context(text: str, start: int, end: int, label: str, canonical: str 
         return True  # "Athens Insomnia Scale", "agitation-sedation scale"
     if pat["eponym"].search(before) or pat["glued"].search(before):
         return True  # "Ramsay sedation scores", "BPRS-positive symptoms", "5D-ASC", "anti-fatigue"
-    if pat["condition_before"].search(before):
-        return True  # "pre-existing hypertension": brought to the study, not caused by it
+    if pat["condition_before"].search(before) or pat["procedure_before"].search(before):
+        return True  # "pre-existing hypertension": brought to the study, not caused by it; "needle aspiration"
     if INDICATION_LIST.search(before) or _seizure_no_effect(text, start, end):
         return True
     if " " not in span and pat["adjective"].match(span) and PERSON_AFTER.match(after) \
