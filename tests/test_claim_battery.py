@@ -82,3 +82,13 @@ def test_adverse_event_battery():
     result = _scored("ae_battery.jsonl")
     assert result["kind"] == "spans" and result["n_docs"] == 100
     assert result["labels"]["ADVERSE_EVENT"]["overlap"]["f1"] >= 0.89, result["labels"]["ADVERSE_EVENT"]
+
+
+def test_second_adverse_event_battery():
+    """120 more synthetic abstracts with every ADVERSE_EVENT span, by two more helpers (guidelines only): anaesthesia,
+    pain, case reports, volunteers, pharmacovigilance, clinic series. Overlap F1 0.858 on the code before the
+    vocabulary and cues they taught (lay dissociative words, manic switching, cardiac rhythm effects, "nausea and
+    vomiting" as two effects, a pre-existing condition as none). `kev eval --gold tests/data/ae_battery_2.jsonl`."""
+    result = _scored("ae_battery_2.jsonl")
+    assert result["kind"] == "spans" and result["n_docs"] == 120
+    assert result["labels"]["ADVERSE_EVENT"]["overlap"]["f1"] >= 0.90, result["labels"]["ADVERSE_EVENT"]
