@@ -491,6 +491,9 @@ def test_effects_in_patients_own_words_and_switches_to_mania_are_adverse_events(
             "Rebound anxiety": ("anxiety", "D001007"), "thirst": ("thirst", None),
             "itchy nose": ("nasal discomfort", None), "body weight increased": ("weight gain", "D015430"),
             }.items() <= found.items()
+    one = extractor.one("Esketamine\nTEAEs included dysgeusia, paraesthesia oral and hypoaesthesia oral.").mentions
+    assert [(m.text, m.label) for m in one if m.label in ("ADVERSE_EVENT", "ROUTE")] == [
+        ("dysgeusia", "ADVERSE_EVENT"), ("paraesthesia oral", "ADVERSE_EVENT"), ("hypoaesthesia oral", "ADVERSE_EVENT")]
 
 
 @pytest.mark.parametrize("sentence,effects", [

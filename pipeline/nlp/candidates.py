@@ -67,11 +67,12 @@ def find_candidates(doc: Doc, text: str, sources: dict[str, str]) -> list[tuple[
     lex = lexicon.combined().find_labelled(text)
     for h in lex.get("DRUG", ()):
         rule.append((h.start, h.end, "DRUG", h.canonical, {}, "rules"))
-    not_before = lexicon.route_not_before()
+    not_before, not_after = lexicon.route_not_before(), lexicon.route_not_after()
     redefined = _defined_otherwise(doc, [(h.start, h.end) for h in lex.get("ROUTE", ())])
     for h in lex.get("ROUTE", ()):
         if (not _route_abbreviation(text, h.start, h.end) or text[h.start:h.end] in redefined
-                or (h.canonical in not_before and not_before[h.canonical].match(text, h.end))):
+                or (h.canonical in not_before and not_before[h.canonical].match(text, h.end))
+                or (h.canonical in not_after and not_after[h.canonical].search(text[max(0, h.start - 20):h.start]))):
             continue
         rule.append((h.start, h.end, "ROUTE", h.canonical, {"norm": h.canonical}, "rules"))
     doses = rules.find_doses(text)

@@ -149,6 +149,13 @@ def route_not_before() -> dict[str, re.Pattern]:
 
 
 @cache
+def route_not_after() -> dict[str, re.Pattern]:
+    """Per route, the words before it that make its name no route (`not_after` in routes.yaml)."""
+    return {norm: re.compile(r"\b(?:" + "|".join(re.escape(w) for w in spec["not_after"]) + r")\s+$", re.IGNORECASE)
+            for norm, spec in load_yaml("routes.yaml").items() if spec.get("not_after")}
+
+
+@cache
 def implied_routes() -> Lexicon:
     data = load_yaml("routes.yaml")
     return Lexicon([(str(w), norm, False) for norm, spec in data.items() for w in spec.get("implied", []) or []])
