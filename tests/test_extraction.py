@@ -491,6 +491,17 @@ def test_effects_in_patients_own_words_and_switches_to_mania_are_adverse_events(
             "Rebound anxiety": ("anxiety", "D001007"), "thirst": ("thirst", None),
             "itchy nose": ("nasal discomfort", None), "body weight increased": ("weight gain", "D015430"),
             }.items() <= found.items()
+    text = ("Nasal ketamine at home\nPatients reported hiccups, presyncope, photophobia, nasal congestion, sneezing, "
+            "nosebleeds, chills, hot flushes, tearfulness, muscle twitching, an unsteady gait and gastrointestinal "
+            "upset. Transient blood pressure (BP) elevation was recorded, and the BP rise declined over sessions.")
+    found = {m.text: m.canonical for m in extractor.one(text).mentions if m.label == "ADVERSE_EVENT"}
+    assert {"hiccups": "hiccups", "presyncope": "syncope", "photophobia": "photophobia",
+            "nasal congestion": "nasal congestion", "sneezing": "nasal congestion", "nosebleeds": "epistaxis",
+            "chills": "chills", "hot flushes": "hot flushes", "tearfulness": "emotional lability",
+            "muscle twitching": "muscle twitching", "unsteady gait": "gait disturbance",
+            "gastrointestinal upset": "gastrointestinal upset",
+            "blood pressure (BP) elevation": "blood pressure increased", "BP rise": "blood pressure increased",
+            }.items() <= found.items()
     one = extractor.one("Esketamine\nTEAEs included dysgeusia, paraesthesia oral and hypoaesthesia oral.").mentions
     assert [(m.text, m.label) for m in one if m.label in ("ADVERSE_EVENT", "ROUTE")] == [
         ("dysgeusia", "ADVERSE_EVENT"), ("paraesthesia oral", "ADVERSE_EVENT"), ("hypoaesthesia oral", "ADVERSE_EVENT")]

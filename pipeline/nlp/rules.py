@@ -485,8 +485,9 @@ _CHANGE = r"changes?|fluctuations?|instability|variations?"
 _VITAL_CHANGE = re.compile(
     rf"\b(?P<pre>{_UP}|{_DOWN}|{_CHANGE})(?:\s+(?:in|of))?(?:\s+(?:the|mean|transient|significant))*\s+"
     rf"(?P<vital1>{_VITAL})\b|"
-    rf"\b(?P<vital2>{_VITAL})\s+(?:was\s+|were\s+)?(?:(?:significantly|transiently|slightly)\s+)?"
-    rf"(?P<post>increased|rose|elevated|decreased|dropped|fell|changes?|fluctuations?)\b",
+    rf"\b(?P<vital2>{_VITAL})(?:\s*\((?-i:BP|SBP|DBP|HR|MAP)\))?\s+(?:was\s+|were\s+)?"
+    rf"(?:(?:significantly|transiently|slightly)\s+)?"
+    rf"(?P<post>increased|rose|elevated|elevations?|rises?|increases?|decreased|dropped|fell|changes?|fluctuations?)\b",
     re.IGNORECASE)
 
 
