@@ -92,3 +92,13 @@ def test_second_adverse_event_battery():
     result = _scored("ae_battery_2.jsonl")
     assert result["kind"] == "spans" and result["n_docs"] == 120
     assert result["labels"]["ADVERSE_EVENT"]["overlap"]["f1"] >= 0.90, result["labels"]["ADVERSE_EVENT"]
+
+
+def test_third_adverse_event_battery():
+    """50 synthetic abstracts by a fifth helper (guidelines only), written to vary how effects are worded: defined
+    short forms ("BP elevation"), rare effects (hiccups, photophobia, hyperacusis), nasal and infusion-site effects.
+    Overlap F1 0.772 on the code after the second battery's rounds, 0.732 on the code before them. `kev eval --gold
+    tests/data/ae_battery_3.jsonl`."""
+    result = _scored("ae_battery_3.jsonl")
+    assert result["kind"] == "spans" and result["n_docs"] == 50
+    assert result["labels"]["ADVERSE_EVENT"]["overlap"]["f1"] >= 0.84, result["labels"]["ADVERSE_EVENT"]
