@@ -267,6 +267,8 @@ def _context_patterns() -> dict[str, re.Pattern]:
                                           rf"(?:{_alternation(cues['instrument_heads'])})\b", flags),
         "treated_before": re.compile(rf"(?:^|[\s(])(?:{_alternation(cues['treated_before'])})[\s-]*$", flags),
         "treated_after": re.compile(rf"^\s*(?:{_alternation(cues['treated_after'])})\b", flags),
+        "modelled_before": re.compile(rf"\b(?:{_alternation(cues['modelled_before'])})\s+(?:[\w-]+\s+)?$", flags),
+        "class_after": re.compile(rf"^\s+(?:{_alternation(cues['class_after'])})\b", flags),
         "procedure_before": re.compile(rf"(?:^|[\s(])(?:{_alternation(cues['procedure_before'])})[\s-]+$", flags),
         "condition_before": re.compile(rf"(?:^|[\s(])(?:{_alternation(cues['condition_before'])})\s+(?:[\w-]+\s+)?$",
                                        flags),
@@ -309,8 +311,11 @@ def _not_by_context(text: str, start: int, end: int, label: str, canonical: str 
         return True  # "Athens Insomnia Scale", "agitation-sedation scale"
     if pat["eponym"].search(before) or pat["glued"].search(before):
         return True  # "Ramsay sedation scores", "BPRS-positive symptoms", "5D-ASC", "anti-fatigue"
-    if pat["condition_before"].search(before) or pat["procedure_before"].search(before):
-        return True  # "pre-existing hypertension": brought to the study, not caused by it; "needle aspiration"
+    if pat["condition_before"].search(before) or pat["procedure_before"].search(before) \
+            or pat["modelled_before"].search(before) or (canonical and pat["class_after"].match(after)):
+        # "pre-existing hypertension", "needle aspiration", "to model psychosis"; "headache disorders" (a vocabulary
+        # term: the tagger's "electrolyte" of "electrolyte disorders" is half an effect, not a class)
+        return True
     if INDICATION_LIST.search(before) or _seizure_no_effect(text, start, end):
         return True
     if " " not in span and pat["adjective"].match(span) and PERSON_AFTER.match(after) \
