@@ -1074,7 +1074,7 @@ def test_names_indications_and_benefits_are_no_adverse_events(extractor, sentenc
     "A 62-year-old man with atrial fibrillation was taking warfarin.",  # who he is
     "A bone marrow aspiration showed increased macrophages.",  # a procedure
     "Fine-needle aspiration cytology showed an adenocarcinoma.",
-    "Ketamine has been proposed to model symptoms of psychosis.",  # what it models
+    "Esketamine was given to model psychotic symptoms in volunteers.",  # what it models
     "Psychedelics are being studied as treatments for headache disorders.",  # a class of diseases
 ])
 def test_the_condition_of_who_was_treated_is_no_adverse_event(sentence):
