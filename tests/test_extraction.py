@@ -502,12 +502,22 @@ def test_effects_in_patients_own_words_and_switches_to_mania_are_adverse_events(
             "gastrointestinal upset": "gastrointestinal upset",
             "blood pressure (BP) elevation": "blood pressure increased", "BP rise": "blood pressure increased",
             }.items() <= found.items()
+    text = ("Esketamine in older adults\nThe mean rise in systolic pressure was 9 mmHg. One patient had "
+            "tachyarrhythmia during an infusion, one had fever, and no falls or manic switching occurred.")
+    found = {m.text: m.canonical for m in extractor.one(text).mentions if m.label == "ADVERSE_EVENT"}
+    assert {"rise in systolic pressure": "blood pressure increased", "tachyarrhythmia": "tachycardia",
+            "fever": "fever", "falls": "fall", "manic switching": "mania"}.items() <= found.items()
     one = extractor.one("Esketamine\nTEAEs included dysgeusia, paraesthesia oral and hypoaesthesia oral.").mentions
     assert [(m.text, m.label) for m in one if m.label in ("ADVERSE_EVENT", "ROUTE")] == [
         ("dysgeusia", "ADVERSE_EVENT"), ("paraesthesia oral", "ADVERSE_EVENT"), ("hypoaesthesia oral", "ADVERSE_EVENT")]
 
 
 @pytest.mark.parametrize("sentence,effects", [
+    ("Effects were nausea (14%), blurred vision (9%) and anxiety on emergence (6%).",
+     ["nausea", "blurred vision", "anxiety"]),  # an item of a list of effects
+    ("Most stopped because of adverse effects, most often nausea or anxiety.", ["nausea", "anxiety"]),
+    ("Depression and anxiety improved by week 2.", []),  # a list of outcomes
+    ("Assessments included ratings of anxiety and dissociation.", ["dissociation"]),  # what was measured
     ("Two participants withdrew because of anxiety during the infusion.", ["anxiety"]),
     ("Four stopped because of severe anxiety.", ["anxiety"]),
     ("Two discontinued because of dissociation and anxiety.", ["dissociation", "anxiety"]),
@@ -1075,6 +1085,8 @@ def test_names_indications_and_benefits_are_no_adverse_events(extractor, sentenc
     "A bone marrow aspiration showed increased macrophages.",  # a procedure
     "Fine-needle aspiration cytology showed an adenocarcinoma.",
     "Esketamine was given to model psychotic symptoms in volunteers.",  # what it models
+    "Participants completed the Insomnia Severity Index.",  # an instrument's name
+    "Older age and treated hypertension at baseline predicted larger rises.",  # brought to the study
     "Psychedelics are being studied as treatments for headache disorders.",  # a class of diseases
 ])
 def test_the_condition_of_who_was_treated_is_no_adverse_event(sentence):

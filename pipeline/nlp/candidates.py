@@ -87,9 +87,10 @@ def find_candidates(doc: Doc, text: str, sources: dict[str, str]) -> list[tuple[
     for h in lex.get("ADVERSE_EVENT", ()):
         rule.append((h.start, h.end, "ADVERSE_EVENT", h.canonical, {}, "rules"))
     taken = [(c[0], c[1]) for c in rule if c[2] == "ADVERSE_EVENT"]
-    for h in rules.find_effects_in_context(text):
+    for h in rules.find_effects_in_context(text) + rules.find_listed_effects(text, taken):
         if not overlaps((h.start, h.end), taken):
             rule.append((h.start, h.end, "ADVERSE_EVENT", h.attrs["canonical"], {}, "rules"))
+            taken.append((h.start, h.end))
     for h in rules.find_impairments(text, [(h.start, h.end) for h in lex.get("DRUG", ())]):
         if not overlaps((h.start, h.end), taken):
             rule.append((h.start, h.end, "ADVERSE_EVENT", h.attrs["canonical"], {}, "rules"))

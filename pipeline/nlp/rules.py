@@ -475,7 +475,8 @@ def _keep(span: str, before: str, after: str, further: str = "") -> bool:
 # GUIDELINES: "a body system with its change" is an adverse effect ("increased heart rate", "changes in systolic
 # blood pressure", "diastolic blood pressure increased"); the vital sign alone is a measure, not an effect.
 _PRESSURE_KIND = r"(?:systolic|diastolic|mean arterial|arterial)"
-_VITAL = (rf"(?:{_PRESSURE_KIND}(?:\s*(?:and|or|/|,)\s*{_PRESSURE_KIND})*\s+)?(?:blood\s+pressures?|"
+_VITAL = (rf"(?:systolic|diastolic)\s+pressures?|"
+          rf"(?:{_PRESSURE_KIND}(?:\s*(?:and|or|/|,)\s*{_PRESSURE_KIND})*\s+)?(?:blood\s+pressures?|"
           r"(?-i:BP|SBP|DBP|MAP)|arterial pressure)|heart\s+rates?|(?-i:HR)(?!\s*(?:for|of|[=(:]|\d))|"
           r"pulse(?!\s+oximet)(?:\s+rates?)?|"
           r"oxygen\s+saturation|(?i:SpO2)")
@@ -525,6 +526,32 @@ _EFFECT_IN_CONTEXT = re.compile(
     r"|\b" + _CONTEXT_EFFECT.replace("effect>", "effect2>") + r"\s+(?:during|after|following)\s+"
     r"(?:the\s+|each\s+|an\s+|a\s+|their\s+)?(?:first\s+|second\s+|last\s+)?(?:infusions?|sessions?|"
     r"dos(?:e|es|ing)|administrations?|observation period)\b", re.IGNORECASE)
+
+
+# ... or as an item of a list of effects: "blurred vision (9%) and anxiety on emergence", "anxiety (16%), drowsiness"
+_LISTED_WORD = re.compile(r"\b(?:anxiety|panic)\b", re.IGNORECASE)
+_MEASURED_BEFORE = re.compile(r"\b(?:ratings?|scores?|measures?|severity|levels?|scales?)\s+(?:of|for)\s+$",
+                              re.IGNORECASE)
+_GAP_BEFORE = re.compile(r"(?:\s*\([^()]{0,30}\))?(?:\s*[,;]\s*(?:(?:and|or|and/or)\s+)?|\s+(?:and|or|and/or)\s+)"
+                         r"(?:episodes\s+of\s+)?", re.IGNORECASE)
+_GAP_AFTER = re.compile(r"(?:\s+(?:on emergence|during (?:the |each )?(?:infusions?|sessions?|dosing)))?"
+                        r"(?:\s*\([^()]{0,30}\))?(?:\s*[,;]\s*(?:(?:and|or|and/or)\s+)?|\s+(?:and|or|and/or)\s+)",
+                        re.IGNORECASE)
+
+
+def find_listed_effects(text: str, effects: list[tuple[int, int]]) -> list[RuleHit]:
+    """"anxiety" right before or after another effect in a list (`effects`: the (start, end) of the effects found
+    so far), canonical anxiety; a list of outcomes ("depression and anxiety") has no effect beside it, and
+    "ratings of anxiety and dissociation" names what was measured."""
+    hits = []
+    for m in _LISTED_WORD.finditer(text):
+        s, e = m.span()
+        if _MEASURED_BEFORE.search(text, max(0, s - 30), s):
+            continue  # "ratings of anxiety and dissociation": what was measured, not what happened
+        if any(_GAP_BEFORE.fullmatch(text, pe, s) for _, pe in effects if s - 45 <= pe <= s) or \
+                any(_GAP_AFTER.fullmatch(text, e, ps) for ps, _ in effects if e <= ps <= e + 60):
+            hits.append(RuleHit(s, e, "ADVERSE_EVENT", {"canonical": "anxiety"}))
+    return hits
 
 
 def find_effects_in_context(text: str) -> list[RuleHit]:
