@@ -517,6 +517,7 @@ def test_effects_in_patients_own_words_and_switches_to_mania_are_adverse_events(
      ["nausea", "blurred vision", "anxiety"]),  # an item of a list of effects
     ("Most stopped because of adverse effects, most often nausea or anxiety.", ["nausea", "anxiety"]),
     ("Depression and anxiety improved by week 2.", []),  # a list of outcomes
+    ("No cases of cystitis or dependence were identified.", ["cystitis", "dependence"]),
     ("Assessments included ratings of anxiety and dissociation.", ["dissociation"]),  # what was measured
     ("Two participants withdrew because of anxiety during the infusion.", ["anxiety"]),
     ("Four stopped because of severe anxiety.", ["anxiety"]),
