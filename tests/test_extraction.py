@@ -526,7 +526,7 @@ def test_effects_in_patients_own_words_and_switches_to_mania_are_adverse_events(
     ("Ketamine reduced anxiety during the first week.", []),  # an outcome, not an effect
     ("Patients with anxiety were enrolled and none stopped.", []),
 ])
-def test_anxiety_is_an_effect_as_a_reason_to_stop_or_during_a_session(sentence, effects):
+def test_ambiguous_words_are_effects_as_a_reason_to_stop_in_a_session_or_in_a_list_of_effects(sentence, effects):
     found = Extractor(with_model=False).one("Effects\n" + sentence).mentions
     assert [m.text for m in found if m.label == "ADVERSE_EVENT"] == effects
 
