@@ -529,7 +529,8 @@ _EFFECT_IN_CONTEXT = re.compile(
 
 
 # ... or as an item of a list of effects: "blurred vision (9%) and anxiety on emergence", "anxiety (16%), drowsiness"
-_LISTED_WORD = re.compile(r"\b(?:anxiety|panic|dependence|abuse|misuse|cognitive decline|delirium)\b", re.IGNORECASE)
+_LISTED_WORD = re.compile(r"\b(?:anxiety|panic(?:\s+(?:reactions?|attacks?|episodes?))?|dependence|abuse|misuse|"
+                          r"cognitive decline|delirium)\b", re.IGNORECASE)
 _LISTED_TERM = {"anxiety": "anxiety", "panic": "anxiety", "dependence": "dependence", "abuse": "abuse",
                 "misuse": "abuse", "cognitive decline": "cognitive impairment", "delirium": "delirium"}
 _MEASURED_BEFORE = re.compile(r"\b(?:ratings?|scores?|measures?|severity|levels?|scales?)\s+(?:of|for)\s+$",
@@ -552,7 +553,8 @@ def find_listed_effects(text: str, effects: list[tuple[int, int]]) -> list[RuleH
             continue  # "ratings of anxiety and dissociation": what was measured, not what happened
         if any(_GAP_BEFORE.fullmatch(text, pe, s) for _, pe in effects if s - 45 <= pe <= s) or \
                 any(_GAP_AFTER.fullmatch(text, e, ps) for ps, _ in effects if e <= ps <= e + 60):
-            hits.append(RuleHit(s, e, "ADVERSE_EVENT", {"canonical": _LISTED_TERM[m.group().lower()]}))
+            word = m.group().lower()
+            hits.append(RuleHit(s, e, "ADVERSE_EVENT", {"canonical": _LISTED_TERM.get(word, "anxiety")}))
     return hits
 
 
