@@ -518,6 +518,7 @@ def find_vital_changes(text: str) -> list[RuleHit]:
 # Words that more often name a condition or an outcome ("anxiety") name an effect as the reason someone stopped
 # ("two withdrew because of anxiety") or tied to a session ("anxiety during the infusion").
 _CONTEXT_EFFECT = r"(?P<effect>anxiety|panic)"
+_CONTEXT_WORD = re.compile(r"anxiety|panic", re.IGNORECASE)
 _EFFECT_IN_CONTEXT = re.compile(
     r"\b(?:discontinu\w*|stopp\w*|stopped|withdr[ae]w\w*|withdrawn|dropp\w* out|dropped|left the study)\b"
     r"[^.;]{0,60}?\b(?:because of|due to|owing to)\s+(?:[\w-]+\s+(?:and|or)\s+)?"
@@ -561,6 +562,8 @@ def find_listed_effects(text: str, effects: list[tuple[int, int]]) -> list[RuleH
 def find_effects_in_context(text: str) -> list[RuleHit]:
     """"because of anxiety" after a verb of stopping, "anxiety during the infusion": an effect, canonical anxiety."""
     hits = []
+    if not _CONTEXT_WORD.search(text):  # most abstracts name neither: skip the long pattern
+        return hits
     for m in _EFFECT_IN_CONTEXT.finditer(text):
         group = "effect" if m.group("effect") else "effect2"
         hits.append(RuleHit(m.start(group), m.end(group), "ADVERSE_EVENT", {"canonical": "anxiety"}))
