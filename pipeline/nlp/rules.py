@@ -544,9 +544,9 @@ _GAP_AFTER = re.compile(r"(?:\s+(?:on emergence|during (?:the |each )?(?:infusio
 
 
 def find_listed_effects(text: str, effects: list[tuple[int, int]]) -> list[RuleHit]:
-    """"anxiety" right before or after another effect in a list (`effects`: the (start, end) of the effects found
-    so far), canonical anxiety; a list of outcomes ("depression and anxiety") has no effect beside it, and
-    "ratings of anxiety and dissociation" names what was measured."""
+    """Anxiety, panic, dependence, misuse, cognitive decline or delirium right before or after another effect in a
+    list (`effects`: the (start, end) of the effects found so far) is an effect too; a list of outcomes ("depression
+    and anxiety") has no effect beside it, and "ratings of anxiety and dissociation" names what was measured."""
     hits = []
     for m in _LISTED_WORD.finditer(text):
         s, e = m.span()
