@@ -519,6 +519,7 @@ def test_effects_in_patients_own_words_and_switches_to_mania_are_adverse_events(
     ("Depression and anxiety improved by week 2.", []),  # a list of outcomes
     ("No cases of cystitis or dependence were identified.", ["cystitis", "dependence"]),
     ("Assessments included ratings of anxiety and dissociation.", ["dissociation"]),  # what was measured
+    ("PTSD symptoms, anxiety (d = 0.3), insomnia severity and sleep improved.", []),  # a list of measures
     ("Two participants withdrew because of anxiety during the infusion.", ["anxiety"]),
     ("Four stopped because of severe anxiety.", ["anxiety"]),
     ("Two discontinued because of dissociation and anxiety.", ["dissociation", "anxiety"]),

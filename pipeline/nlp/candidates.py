@@ -314,8 +314,8 @@ def _not_by_context(text: str, start: int, end: int, label: str, canonical: str 
         return True  # "Ramsay sedation scores", "BPRS-positive symptoms", "5D-ASC", "anti-fatigue"
     if pat["condition_before"].search(before) or pat["procedure_before"].search(before) \
             or pat["modelled_before"].search(before) or (canonical and pat["class_after"].match(after)):
-        # "pre-existing hypertension", "needle aspiration", "to model psychosis"; "headache disorders" (a vocabulary
-        # term: the tagger's "electrolyte" of "electrolyte disorders" is half an effect, not a class)
+        # "pre-existing hypertension", "needle aspiration", "to model psychosis"; "headache disorders", "insomnia
+        # severity" (a vocabulary term: the tagger's "electrolyte" of "electrolyte disorders" is half an effect)
         return True
     if INDICATION_LIST.search(before) or _seizure_no_effect(text, start, end):
         return True

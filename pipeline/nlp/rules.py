@@ -536,6 +536,7 @@ _LISTED_TERM = {"anxiety": "anxiety", "panic": "anxiety", "dependence": "depende
                 "misuse": "abuse", "cognitive decline": "cognitive impairment", "delirium": "delirium"}
 _MEASURED_BEFORE = re.compile(r"\b(?:ratings?|scores?|measures?|severity|levels?|scales?)\s+(?:of|for)\s+$",
                               re.IGNORECASE)
+_A_MEASURE_AFTER = re.compile(r"\s+(?:severity|scores?|ratings?|scales?|index)\b", re.IGNORECASE)
 _GAP_BEFORE = re.compile(r"(?:\s*\([^()]{0,30}\))?(?:\s*[,;]\s*(?:(?:and|or|and/or)\s+)?|\s+(?:and|or|and/or)\s+)"
                          r"(?:episodes\s+of\s+)?", re.IGNORECASE)
 _GAP_AFTER = re.compile(r"(?:\s+(?:on emergence|during (?:the |each )?(?:infusions?|sessions?|dosing)))?"
@@ -553,7 +554,8 @@ def find_listed_effects(text: str, effects: list[tuple[int, int]]) -> list[RuleH
         if _MEASURED_BEFORE.search(text, max(0, s - 30), s):
             continue  # "ratings of anxiety and dissociation": what was measured, not what happened
         if any(_GAP_BEFORE.fullmatch(text, pe, s) for _, pe in effects if s - 45 <= pe <= s) or \
-                any(_GAP_AFTER.fullmatch(text, e, ps) for ps, _ in effects if e <= ps <= e + 60):
+                any(_GAP_AFTER.fullmatch(text, e, ps) and not _A_MEASURE_AFTER.match(text, pe)
+                    for ps, pe in effects if e <= ps <= e + 60):  # not "anxiety (p < .001), insomnia severity"
             word = m.group().lower()
             hits.append(RuleHit(s, e, "ADVERSE_EVENT", {"canonical": _LISTED_TERM.get(word, "anxiety")}))
     return hits
