@@ -91,12 +91,15 @@ HARM_NEGATED_BEFORE = re.compile(r"\b(?:no|not|none|never|without|neither|nor|ab
 
 # adverse effects as such, beside a surgical trial's outcomes: "improves sedation and shortens emergence times ...
 # without significant adverse effects", "reduces the risk of PND without affecting the incidence of adverse events"
-GENERIC_SAFETY = re.compile(r"\badverse (?:events?|effects?|reactions?)\b|\bside[- ]effects?\b", T)
+_SAFETY_WORDS = r"adverse (?:events?|effects?|reactions?)|side[- ]effects?"
+GENERIC_SAFETY = re.compile(rf"\b(?:{_SAFETY_WORDS})\b", T)
 PERIOPERATIVE_OUTCOME = re.compile(r"delirium|\bPOCD\b|\bPND\b|cognit|emergence|agitation", T)
+# "but not at day 10", "but not at 72 hours": a difference that ended
+_BUT_NOT_LATER = r"\bbut not (?:at|on|by) (?:day|week|the|\d)"
 DUR_SHORT = re.compile(r"\brelaps\w*|\breturn(?:ed)? to baseline|"
                        r"\b(?:symptoms|depression) (?:had |have )?(?:returned|recurred|re-?emerged)\b|"
                        # a difference told by day that stopped: "significant at day 3 (p = 0.01) but not at day 10"
-                       r"\bsignificant\b(?:[^.;]|\.(?=\d)){0,60}?\bbut not (?:at|on|by) (?:day|week|the|\d)|"
+                       r"\bsignificant\b(?:[^.;]|\.(?=\d)){0,60}?" + _BUT_NOT_LATER + "|"
                        r"\bremained (?:non-?significant|not significant)\b|"
                        r"\b(?:effect|benefit|improvement|response)s? "
                        r"(?:\w+ )?(?:faded|dissipated|waned|diminished|declined|was lost|were lost|did not persist|"
@@ -109,7 +112,7 @@ DUR_LONG = re.compile(r"\bsustained\b|\bmaintained\b|\bpersist(?:ed|ent)\b|\blas
                       r"\bup to (?:\d+|one|two|three|six) (?:weeks|months)\b|"
                       r"\b(?:retained|kept) (?:their |the |a )?(?:response|remission|benefits?|improvements?|"
                       r"gains?)\b", T)
-BUT_NOT_LATER = re.compile(r"\bbut not (?:at|on|by) (?:day|week|the|\d)", T)
+BUT_NOT_LATER = re.compile(_BUT_NOT_LATER, T)
 # "Patients remained without relapse for 8-28 months" (not "had no relapse through week 32" of a trial that went on
 # dosing: nothing says the dosing stopped)
 NO_RELAPSE_BEFORE = re.compile(r"\b(?:remained|stayed|were|was) (?:without|free of)\s+(?:\w+\s+)?$", T)
@@ -186,7 +189,7 @@ UNRELATED_AFTER = re.compile(r"^[^.;]{0,80}?\b(?:none|neither|not|no one|no even
 
 
 # adverse events told only by their share: "Adverse events were detected in 3.0-4.8% of participants"
-ADVERSE_SHARE = re.compile(r"\b(?:adverse (?:events?|effects?|reactions?)|side[- ]effects?|AEs|TEAEs)\b[^.;]{0,40}?"
+ADVERSE_SHARE = re.compile(rf"\b(?:{_SAFETY_WORDS}|AEs|TEAEs)\b[^.;]{{0,40}}?"
                            r"\b(?:occurred|were (?:reported|detected|observed|noted|seen|recorded)|was (?:reported|"
                            r"detected|observed|noted|seen|recorded))\s+in\s+(?:about |approximately |only )?"
                            r"(\d+(?:\.\d+)?)\s?(?:%|[-–]\s?\d+(?:\.\d+)?\s?%)", T)

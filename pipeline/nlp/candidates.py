@@ -269,7 +269,7 @@ def _context_patterns() -> dict[str, re.Pattern]:
         "treated_before": re.compile(rf"(?:^|[\s(])(?:{_alternation(cues['treated_before'])})[\s-]*$", flags),
         "treated_after": re.compile(rf"^\s*(?:{_alternation(cues['treated_after'])})\b", flags),
         "modelled_before": re.compile(rf"\b(?:{_alternation(cues['modelled_before'])})\s+(?:[\w-]+\s+)?$", flags),
-        "class_after": re.compile(rf"^\s+(?:{_alternation(cues['class_after'])})\b", flags),
+        "not_effect_after": re.compile(rf"^\s+(?:{_alternation(cues['not_effect_after'])})\b", flags),
         "procedure_before": re.compile(rf"(?:^|[\s(])(?:{_alternation(cues['procedure_before'])})[\s-]+$", flags),
         "condition_before": re.compile(rf"(?:^|[\s(])(?:{_alternation(cues['condition_before'])})\s+(?:[\w-]+\s+)?$",
                                        flags),
@@ -313,7 +313,7 @@ def _not_by_context(text: str, start: int, end: int, label: str, canonical: str 
     if pat["eponym"].search(before) or pat["glued"].search(before):
         return True  # "Ramsay sedation scores", "BPRS-positive symptoms", "5D-ASC", "anti-fatigue"
     if pat["condition_before"].search(before) or pat["procedure_before"].search(before) \
-            or pat["modelled_before"].search(before) or (canonical and pat["class_after"].match(after)):
+            or pat["modelled_before"].search(before) or (canonical and pat["not_effect_after"].match(after)):
         # "pre-existing hypertension", "needle aspiration", "to model psychosis"; "headache disorders", "insomnia
         # severity" (a vocabulary term: the tagger's "electrolyte" of "electrolyte disorders" is half an effect)
         return True

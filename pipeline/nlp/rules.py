@@ -517,14 +517,14 @@ def find_vital_changes(text: str) -> list[RuleHit]:
 
 # Words that more often name a condition or an outcome ("anxiety") name an effect as the reason someone stopped
 # ("two withdrew because of anxiety") or tied to a session ("anxiety during the infusion").
-_CONTEXT_EFFECT = r"(?P<effect>anxiety|panic)"
-_CONTEXT_WORD = re.compile(r"anxiety|panic", re.IGNORECASE)
+_CONTEXT_WORDS = r"anxiety|panic"
+_CONTEXT_WORD = re.compile(_CONTEXT_WORDS, re.IGNORECASE)
 _EFFECT_IN_CONTEXT = re.compile(
     r"\b(?:discontinu\w*|stopp\w*|stopped|withdr[ae]w\w*|withdrawn|dropp\w* out|dropped|left the study)\b"
     r"[^.;]{0,60}?\b(?:because of|due to|owing to)\s+(?:[\w-]+\s+(?:and|or)\s+)?"
     r"(?:(?:severe|intense|marked|increased|mild|transient)\s+)?"
-    + _CONTEXT_EFFECT + r"\b"
-    r"|\b" + _CONTEXT_EFFECT.replace("effect>", "effect2>") + r"\s+(?:during|after|following)\s+"
+    rf"(?P<stopped>{_CONTEXT_WORDS})\b"
+    rf"|\b(?P<session>{_CONTEXT_WORDS})\s+(?:during|after|following)\s+"
     r"(?:the\s+|each\s+|an\s+|a\s+|their\s+)?(?:first\s+|second\s+|last\s+)?(?:infusions?|sessions?|"
     r"dos(?:e|es|ing)|administrations?|observation period)\b", re.IGNORECASE)
 
@@ -567,7 +567,7 @@ def find_effects_in_context(text: str) -> list[RuleHit]:
     if not _CONTEXT_WORD.search(text):  # most abstracts name neither: skip the long pattern
         return hits
     for m in _EFFECT_IN_CONTEXT.finditer(text):
-        group = "effect" if m.group("effect") else "effect2"
+        group = "stopped" if m.group("stopped") else "session"
         hits.append(RuleHit(m.start(group), m.end(group), "ADVERSE_EVENT", {"canonical": "anxiety"}))
     return hits
 
