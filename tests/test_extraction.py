@@ -345,6 +345,8 @@ def test_kev_eval_json_shape_on_a_guidelines_file(tmp_path):
     # a title that names another drug and no ketamine form makes that drug the study drug
     ("Psilocybin for depression\nPatients received 25 mg oral psilocybin; two had failed intravenous ketamine "
      "before, and ketamine was mentioned again.", ["oral"]),
+    # "by mouth" names the route as plainly as "orally" does, whatever the design
+    ("The LSD psychosis\nVolunteers received LSD by mouth in the amount of one microgram per kilogram.", ["oral"]),
 ])
 def test_article_routes(extractor, text, routes):
     assert extractor.one(text).routes == routes
