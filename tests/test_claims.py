@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from datetime import date
@@ -1897,3 +1898,77 @@ def test_relapse_after_stopping_with_decimal_rates_and_relapse_prevention_trials
 ])
 def test_adverse_events_told_by_a_low_share(sentence, expected):
     assert stance._polarity("tolerability", sentence)[0] == expected
+
+
+@pytest.mark.parametrize("profile,sentence,expected", [
+    # a fresh battery of full abstracts (tests/data/claim_battery_abstracts_2.jsonl) taught these
+    ("efficacy", "When given during general anaesthesia, ketamine was no more effective than saline in reducing "
+     "depressive symptoms.", "conflicts"),
+    ("efficacy", "Ketamine anaesthesia did not enhance or accelerate the antidepressant effect of ECT compared with "
+     "propofol.", "conflicts"),
+    ("efficacy", "Low-dose ketamine infusions provided short-term analgesia without a measurable antidepressant "
+     "effect.", "conflicts"),
+    ("efficacy", "Current randomised evidence does not show that oral ketamine added to SSRIs improves depressive "
+     "symptoms over placebo.", "conflicts"),
+    ("efficacy", "In patients who had failed ECT, esketamine showed limited effectiveness in routine care.",
+     "conflicts"),
+    ("efficacy", "The primary endpoint at day 7 was not met.", "conflicts"),
+    # no finding at all: a count of the analysed, a reason to stop, a result no longer significant
+    ("efficacy", "A total of 138 patients were randomised and 132 were included in the efficacy analysis.", None),
+    ("efficacy", "Six participants withdrew, three because of lack of efficacy.", None),
+    ("efficacy", "From day 3 onwards the difference was no longer significant.", None),
+    # every arm improved, a control among them, and nothing set between them
+    ("efficacy", "Depressive symptoms improved in both the ketamine and the placebo groups.", None),
+    ("efficacy", "Severity of suicidality improved in both groups without separation between them.", "conflicts"),
+    ("tolerability", "Blood pressure elevations were transient and required no antihypertensive treatment.",
+     "supports"),
+    ("tolerability", "Serious cardiovascular adverse events were otherwise rare (0.3% vs 0.2%).", "supports"),
+    ("tolerability", "Three women asked to stop the infusion because of distressing dissociation.", "conflicts"),
+    ("tolerability", "Psychotomimetic effects led to dose reduction in 17 patients (19%).", "conflicts"),
+    ("tolerability", "Hepatic adverse effects were not negligible.", "conflicts"),
+    ("tolerability", "Two had a hypertensive crisis requiring emergency care.", "conflicts"),
+    ("tolerability", "We consider blood pressure elevation a relevant safety concern in older patients.", "conflicts"),
+])
+def test_what_the_second_battery_of_full_abstracts_taught(profile, sentence, expected):
+    assert stance._polarity(profile, sentence, (), True)[0] == expected
+
+
+def test_a_question_left_for_further_work_is_hedged():
+    from pipeline.claims.cues import HEDGED
+
+    assert HEDGED.search("Whether higher doses are effective requires further investigation.")
+    assert HEDGED.search("Its durability remains to be established.")
+
+
+def test_an_add_on_trials_both_groups_had_the_drug():
+    """"In both groups" alone is no control arm: in an add-on trial both arms had ketamine."""
+    assert stance._polarity("efficacy", "Depressive symptoms stayed improved for 14 days in both groups, a sustained "
+                                        "improvement.", (), True)[0] == "supports"
+
+
+def test_onset_is_judged_on_the_clause_at_its_hours():
+    text = (TRIAL_HEAD + "CONCLUSIONS: Ketamine 0.5 mg/kg produced a significant benefit at 24 h, but the primary "
+            "endpoint at day 7 was not met.")
+    onset = [f.stance for f in _assess(text) if f.claim_id == "rapid_onset"]
+    assert onset == ["supports", "supports"]
+    assert stance._early_clauses("a benefit at 24 h, but no difference at day 7", 24) == "a benefit at 24 h"
+    assert stance._early_clauses("no difference at 24 h", 24) == "no difference at 24 h"
+
+
+def test_a_stress_models_loss_and_an_adjusted_covariate_are_not_the_drugs():
+    spine, bdnf = re.compile("spine", re.IGNORECASE), re.compile("BDNF")
+    assert stance._polarity("plasticity", "CUS decreased sucrose preference and reduced spine density by 27%.",
+                            (spine,))[0] is None
+    assert stance._polarity("plasticity", "Hippocampal BDNF protein was decreased by 22% after the final dose.",
+                            (bdnf,))[0] == "conflicts"
+    text = (TRIAL_HEAD + "Ketamine reduced suicidal ideation within 24 hours, partly independently of its effect on "
+            "depressive mood (p < 0.01).")
+    cited = [text[f.start:f.end][:20] for f in _assess(text) if f.claim_id == "rapid_onset"]
+    assert cited == ["RESULTS: Ketamine lo"]
+
+
+def test_an_early_null_beside_a_benefit_that_first_reached_significance_later():
+    text = (TRIAL_HEAD.replace("at 24 hours", "at week 6")
+            + "The difference first reached significance at week 2 (p = 0.02); no difference was observed at day 1 "
+              "(p = 0.71).")
+    assert stance.article_stance(_assess(text), "antidepressant_efficacy") == "supports"

@@ -279,6 +279,25 @@ def within_drug_comparison(sentence: str) -> bool:
     return bool(WITHIN_DRUG.search(sentence)) and not has_control(sentence)
 
 
+# every arm improved, a control arm among them: "Depressive symptoms improved in both the ketamine and placebo
+# groups", "Both groups improved considerably from baseline (... with ketamine and ... with placebo)"; with nothing set
+# between the arms. Not "in both groups" alone: in an add-on trial both arms had the drug ("GSH added to ketamine
+# versus ketamine with saline": "a sustained improvement ... in both groups" is the drug's)
+EVERY_ARM = re.compile(r"\b(?:in|across|for) (?:both|all(?: (?:two|three|four|\d))?|each) (?:of )?(?:the )?"
+                       r"(?:[\w-]+ (?:and |or )?(?:the )?){0,4}?(?:groups|arms|conditions)\b|"
+                       r"^(?:[A-Z][A-Za-z ]+: )?(?:both|all (?:two|three|four|\d)) "
+                       r"(?:\w+ )?(?:groups|arms)\b", T)
+BETWEEN_ARMS = re.compile(r"\bthan\b|\bvs\.?|\bversus\b|\bcompared\b|\brelative to\b|\bdiffer|\bseparat|"
+                          r"\bsuperior|\bfavou?r|\bbetween\b|\bgreater\b|\bmore\b|\blarger\b|\bp\s*[<=≤]", T)
+
+
+def every_arm_improved(sentence: str, controlled: bool) -> bool:
+    """An improvement told of every arm, a control arm named, and set between none (GUIDELINES weigh the drug
+    against control): no evidence either way."""
+    return controlled and bool(EVERY_ARM.search(sentence)) and has_control(sentence) and \
+        not BETWEEN_ARMS.search(sentence)
+
+
 def active_no_difference(sentence: str, controlled: bool) -> bool:
     """"Did not differ between groups" of two active treatments, or any negative cue between doses or schedules
     ("no additional benefit over once-weekly infusions"), or a result in a subgroup defined by its outcome ("no

@@ -16,7 +16,8 @@ HEDGED = re.compile(r"\b(?:may|maybe|might|could|cannot be (?:drawn|concluded|de
                     r"potential(?:ly)?|perhaps|appear(?:s|ed)? to|seems? to|uncertain|"
                     r"inconclusive|insufficient evidence|^\s*(?:keywords|supported by|funding|copyright)\b|"
                     r"hypothesi[sz]e|we aim|aims? to|aimed to|will be|would|warrant|further (?:studies|research) "
-                    r"(?:are|is) needed)\b", T)
+                    r"(?:are|is) needed|requires? further|"
+                    r"remains? to be (?:determined|established|seen|clarified))\b", T)
 STATS = re.compile(r"\bp\s*[<=≤]\s*0?[.·](?:0[0-4]\d*|050*)(?!\d|[.·]\d)|"
                    r"significant(?:ly)?\b(?! (?:difference|change)s? (?:was|were) (?:not|no))|\bsuperior\b|95%\s*CI", T)
 NEGATIVE = re.compile(r"\bno (?:statistically )?significant|"
@@ -24,14 +25,24 @@ NEGATIVE = re.compile(r"\bno (?:statistically )?significant|"
                       r"\b(?:did|does|do|had) not (?:change|differ|improve|decrease|decline|reduce|increase|fall|"
                       r"changed|differed|improved|decreased|declined|fallen) (?:statistically )?significantly\b|"
                       r"\bwithout (?:a |any )?(?:statistically )?significant (?:\w+ )?(?:group |between-group )?"
-                      r"differences?\b|\bnot (?:statistically )?significant(?:ly)?|"
+                      r"differences?\b|\bwithout (?:any )?separation\b|\bnot (?:statistically )?significant(?:ly)?|"
                       r"\bdid not (?:differ|improve|reduce|show|separate|reach|demonstrate|find|result|significantly|"
                       r"outperform|produce|lead)|\bdoes not (?:differ|improve|reduce)|\bfailed to\b|\bno (?:difference|"
                       r"differences|effect|effects|improvement|benefit|advantage|change)\b|\bwas not (?:superior|"
                       r"effective|associated)|\bwere not (?:superior|effective|different)|\bnot superior|"
                       r"\bcomparable (?:to|with) (?:placebo|midazolam|control)|\bsimilar (?:to|with) (?:placebo|"
                       r"midazolam|control)|\bn\.s\.|\b(?<!became )non-?significant|\bneither\b[^.]{0,60}\bnor\b|"
-                      r"\bno better than|\b(?:does|did|do) not (?:provide|offer|confer|add) (?:any )?(?:additional |"
+                      r"\bno better than|\bno more (?:effective|efficacious) than\b|"
+                      # "did not enhance or accelerate the antidepressant effect of ECT", "this did not translate
+                      # into better antidepressant outcomes", "does not show that oral ketamine ... improves"
+                      r"\b(?:did|does|do) not (?:enhance|accelerate|augment|translate into|show that|demonstrate)\b|"
+                      r"\bwithout (?:a |any )?(?:measurable|meaningful|detectable|clinically relevant) "
+                      r"(?:antidepressant )?(?:effect|benefit|improvement)s?\b|"
+                      # "the primary endpoint at 7 days was not met", "did not meet its primary endpoint"
+                      r"\b(?:primary|main) (?:efficacy )?(?:endpoint|end-point|end point|outcome|objective)s?\b"
+                      r"[^.;]{0,30}?\b(?:was|were) not (?:met|reached|achieved)\b|"
+                      r"\bdid not meet (?:its |the )?(?:primary|main)\b|"
+                      r"\b(?:does|did|do) not (?:provide|offer|confer|add) (?:any )?(?:additional |"
                       r"further |significant )?(?:advantage|benefit)|\bno (?:added|additional) (?:benefit|advantage)|"
                       r"\bnot (?:a )?useful\b|\bmarginal (?:efficacy|benefits?|improvements?|antidepressant)|"
                       r"\b(?:were|was) marginal\b|"
@@ -42,7 +53,7 @@ NEGATIVE = re.compile(r"\bno (?:statistically )?significant|"
                       r"efficacious)\b|"
                       r"\b(?:little|no meaningful|no clinically meaningful) (?:improvement|benefit)\b|"
                       r"\b(?<!because of )(?<!due to )(?<!for )"
-                      r"lack of (?:clinical |antidepressant |significant |any |sustained )?(?:efficacy|"
+                      r"(?:lack of|limited) (?:clinical |antidepressant |significant |any |sustained )?(?:efficacy|"
                       r"effectiveness|benefit)\b(?! (?:of|from|with|to) (?:\w+ ){0,2}(?:prior|previous|other|"
                       r"conventional|standard|first-line|antidepressants?|SSRIs?|ECT|treatments?|therap))", T)
 # an effect absent against one target: a negative cue only for the claim whose topic it names ("efficacy ... is
@@ -57,15 +68,19 @@ POSITIVE = re.compile("|".join([
     # not "the clinics responded to the survey request"
     r"\bresponded\b(?! to (?:the|a|an|our|this) (?:\w+ )?(?:survey|questionnaire|request|invitation|e-?mail|call|"
     r"interview)s?)",
-    r"\bsuccess\w*", r"\bsignificant(?:ly)?\b", r"\bp\s*[<≤]\s*0?[.·]0\d", r"\bsuperior\b",
+    r"\bsuccess\w*", r"\b(?<!no longer )significant(?:ly)?\b", r"\bp\s*[<≤]\s*0?[.·]0\d", r"\bsuperior\b",
     r"\breduc(?:ed|tions?|es|ing)\b", r"\bimprov(?:ed|ements?|es|ing)\b", r"\bdecreas(?:ed|es?|ing)\b",
-    r"\b(?<!cost-)effective(?:ness)?\b", r"\befficac(?:y|ious)\b", r"\brapid(?:ly)?\b", r"\bbenefi(?:t\w*|cial)\b",
+    r"\b(?<!cost-)effective(?:ness)?\b",
+    # not "the efficacy analysis", "withdrew because of lack of efficacy"
+    r"\b(?<!lack of )(?<!limited )efficac(?:y|ious)\b(?! (?:analys[ie]s|population|set|sample)\b)",
+    r"\brapid(?:ly)?\b", r"\bbenefi(?:t\w*|cial)\b",
     r"\bfavou?r(?:ed|ing|s)?\b", r"\bresponse rates? (?:was|were|of)", r"\bremission rates? (?:was|were|of)",
     r"\brates? of (?:response|remission)\b", r"\bachiev(?:ed|ing) (?:a )?(?:treatment )?(?:response|remission)",
     r"\b(?:were|was) in (?:response|remission)\b", r"\b(?:were|became) (?:responders|remitters)\b", r"\bresolved\b",
-    r"\balleviat", r"\bameliorat", r"\bantidepressant (?:effect|efficacy|response)s?\b", r"\bgreater\b", r"\blower\b",
+    r"\balleviat", r"\bameliorat", r"\bantidepressant (?:effect|efficacy|response)s?\b", r"\bgreater\b",
+    r"\blower\b(?! urinary)",
     r"\bincreas(?:ed|es) (?:the )?(?:rates? of )?(?:response|remission)", r"\b(?:objective|endpoint) was met\b",
-    r"\bconfirm(?:ed|s|ing)\b", r"\b(?:were|was) increased\b", r"\brates? (?:for \w+ )?(?:was|were) \d",
+    r"\b(?<!-)confirm(?:ed|s|ing)\b", r"\b(?:were|was) increased\b", r"\brates? (?:for \w+ )?(?:was|were) \d",
     r"\bmore patients\b[^.]{0,80}\b(?:remission|response|responded|remitted)",
     r"\b(?:response|remission|improvement) was observed\b",
     r"\banti-?suicidal (?:effect|efficacy|action)s?\b",
@@ -99,7 +114,8 @@ TOL_POSITIVE = re.compile("|".join([
     r"\b(?:lower(?:ed)?|reduc(?:ed|es|ing)|decreas(?:ed|es|ing)) (?:the )?(?:incidences?|occurrences?|risks?|rates?|"
     r"frequency) of\b(?! (?:\w+ )?(?:emergence|delirium|agitation|POD|POCD|PND|cognitive|depress|pain))",
     r"\bno new safety signals?\b", r"\bno (?:new |major |significant )?safety (?:concerns?|issues?)\b",
-    r"\bdid not (?:impair|identify|require)\b", r"\bnot require\b",
+    r"\bdid not (?:impair|identify|require)\b", r"\bnot require\b", r"\brequir(?:ed|ing) no\b",
+    r"\b(?:was|were|remained) (?:\w+ )?rare\b",
     r"\blow risk\b", r"\bno affective switch", r"\b(?:efficacy|effectiveness|safety) and (?:safety|tolerability)\b",
     r"\bno difference in (?:the number of )?(?:participants who )?(?:dropp|withdr|discontinu|adverse)",
     r"\bno serious\b", r"\bnone of the\b[^.]{0,40}\brequired\b", r"\btemporary\b", r"\bonly during\b",
@@ -135,8 +151,14 @@ TOL_NEGATIVE = re.compile("|".join([
     r"\bpsychosis\b", r"\bcognitive (?:impairment|deficits)\b", r"\bdeath", r"\bdied\b", r"\bwithdrew due to",
     r"\bsignificant (?:[\w,]+ ){0,5}side effects\b",
     r"\b(?:due to|because of|owing to) (?:acute |the )?(?:side effects|adverse)",
-    r"\b(?:led to|leading to|resulted in|resulting in|caused|causing|required|requiring) (?:\w+ ){0,3}?"
-    r"(?:discontinu\w*|withdrawal|dropout|hospitali[sz]\w*|treatment)\b"]), T)
+    r"\b(?:led to|leading to|resulted in|resulting in|caused|causing|required|requiring) "
+    r"(?:(?!(?:no|not|neither)\b)\w+ ){0,3}?(?:discontinu\w*|withdrawal|dropout|hospitali[sz]\w*|treatment|"
+    r"dose reductions?|intervention|emergency care)\b",
+    # "three women asked to stop the infusion because of distressing dissociation", "reports classified as
+    # serious", "adverse effects were not negligible", "argue against routine use", "a relevant safety concern"
+    r"\b(?:asked|chose|decided|had) to (?:stop|discontinue|interrupt|end)\b[^.;]{0,40}\b(?:because of|due to|"
+    r"owing to)\b", r"\b(?:classified|coded|rated|judged|considered) as serious\b", r"\bnot negligible\b",
+    r"\bargues? against\b", r"\b(?:relevant|important|serious|major) safety concerns?\b"]), T)
 
 DRUG_WORDS = re.compile(r"ketamine|esketamine|arketamine|\bESK\b|\bKET\b|spravato", T)
 

@@ -26,6 +26,7 @@ from pipeline.claims.comparisons import (
     active_no_difference,
     control_arm_only,
     efficacy_negatives,
+    every_arm_improved,
     has_control,
     is_head_to_head,
     other_arm_gains,
@@ -37,6 +38,7 @@ from pipeline.claims.cues import (
     ABSENT_AGAINST,
     DEPRESSION_WORDS,
     DRUG_WORDS,
+    NEGATIVE,
     OTHER_CONDITION,
     POSITIVE,
     STATS,
@@ -58,6 +60,7 @@ from pipeline.claims.findings import (
 from pipeline.config import ROOT
 from pipeline.nlp.extract import Extraction, Mention
 from pipeline.nlp.labels import STUDY_DRUGS
+from pipeline.nlp.rules import find_timepoints
 
 ANIMAL_SENTENCE = re.compile(r"\banimal models?\b|\bpreclinical\b|\b(?:in|of) (?:rats|mice|rodents)\b", T)
 OTHER_TREATMENT = re.compile(r"psychedelic|psilocybin|\bLSD\b|ayahuasca|\bDMT\b|\bMDMA\b|\bmusic\b|\bECT\b|"
@@ -232,6 +235,13 @@ INCREASE_NEGATED = re.compile(r"(?<!\bbut )(?<!\band )\b(?:no|not|none|neither|n
                               r"(?:(?!\b(?:but|however|whereas|while)\b)[^.;,]){0,50}$", T)
 
 
+# the animal model as the subject: "CUS decreased sucrose preference and reduced spine density", "Chronic restraint
+# stress lowered hippocampal BDNF"
+STRESS_MODEL_DID = re.compile(r"^(?:[A-Z]+: )?(?:the )?(?:CUS|CUMS|CMS|CRS|CSDS|LPS|lipopolysaccharide|corticosterone|"
+                              r"(?:chronic |repeated |social |unpredictable |mild |restraint |defeat )*"
+                              r"(?:stress|defeat)(?: exposure)?)\b", T)
+
+
 # a clause of its own between a direction word and a marker: ", and in the short term, decrease EPDS"
 MARKER_CLAUSE = re.compile(r",\s*(?:and|but|while|whereas)\b|;|\b(?:whereas|while|but)\b", T)
 
@@ -293,9 +303,11 @@ def _polarity(profile: str, sentence: str, topic: tuple[re.Pattern, ...] = (),
             return "supports", [ended.group()]  # "remained significant at 48 hours but not at 72 hours": it ended
     elif profile == "plasticity":
         neg, pos = _nearest(sentence, topic, PLASTICITY_UP, PLASTICITY_DOWN)
+        if neg and STRESS_MODEL_DID.search(sentence) and not DRUG_WORDS.search(sentence):
+            neg = []  # "CUS ... reduced spine density by 27%": the stress model's loss, which the drug then restores
     else:
         if DRUG_LOSES.search(sentence) or other_arm_gains(sentence) or control_arm_only(sentence) or \
-                active_no_difference(sentence, controlled) \
+                active_no_difference(sentence, controlled) or every_arm_improved(sentence, controlled) \
                 or (SCORES_ROSE.search(sentence) and not BENEFIT.search(sentence)):
             return None, []
         neg = efficacy_negatives(sentence, controlled)
@@ -414,6 +426,7 @@ def assess(text: str, ex: Extraction, facts: ArticleFacts, catalogue: Catalogue,
 # a null told at one time when the article shows the benefit elsewhere: "no significant difference from placebo at
 # 24 hours" (rapid onset's matter), "scores no longer differed at weeks 2 and 4" (durability's)
 FADED = re.compile(r"\bno longer\b|\breturned\b|\bremained (?:non-?significant|not significant)|"
+                   r"\bfirst (?:reached|achieved|became) (?:statistical )?significan|\bemerged (?:from|after|by)\b|"
                    r"\bthrough (?:day|week)|\bnot evident within\b|\bonly after\b|\bfirst emerged\b", T)
 PRIMARY = re.compile(r"\bprimary\b|\boverall\b|\bend of (?:treatment|the (?:study|trial))\b", T)
 LATE_TIME = re.compile(r"\b(?:day|week|month)s? (?:[2-9]|\d\d)|\b(?:[2-9]|\d\d)[- ](?:days?|weeks?|months?)\b", T)
@@ -537,6 +550,8 @@ def _judge(claim: Claim, sentence: str, parts: list[tuple[int, int]], start: int
             and not DRUG_DID.search(judged):
         return None  # a study of what predicts the response: only its tested results, or what the drug itself
         # did ("Esketamine effectively reduced depression ... scores"), speak on efficacy
+    if claim.max_hours is not None:
+        judged = _early_clauses(judged, claim.max_hours)
     stance, cues = _polarity(claim.profile, judged, claim.topic, facts.controlled)
     if claim.profile == "durability":
         window = benefit_window(text, start, sentence, mentions, facts)
@@ -583,7 +598,8 @@ CLAUSE_BREAK = re.compile(r",?\s+(?:but|whereas|while|although|though)\s+|;\s+|,
 
 # "after adjusting for baseline severity", "(controlling for age; ...)": up to the next comma, semicolon, bracket,
 # full stop or verb ("MADRS adjusted for baseline was lower"), and no longer than a clause.
-COVARIATE = re.compile(r"\b(?:after |when |while )?(?:adjust(?:ing|ed)|controll?(?:ing|ed)|accounting) for\b"
+COVARIATE = re.compile(r"\b(?:(?:after |when |while )?(?:adjust(?:ing|ed|ment)|controll?(?:ing|ed)|accounting) for|"
+                       r"independent(?:ly)? of)\b"
                        r"[^,;()]{0,100}?(?=[,;()]|\.(?!\d)|$|\s(?:was|were|is|are|remained|did|showed|had)\b)",
                        re.IGNORECASE)
 
@@ -628,7 +644,21 @@ def _claim_clauses(sentence: str, offset: int, claim: Claim, mentions: list[Ment
             m.label == "DRUG" and m.canonical not in STUDY_DRUGS and a <= m.start - offset < b for m in mentions)
         if not ((elsewhere and not on_claim) or other_drug):
             kept.append(clause)
-    return " ".join(kept) if kept else sentence
+    return " ".join(kept) if kept and len(kept) < len(clauses) else sentence
+
+
+def _early_clauses(sentence: str, max_hours: float) -> str:
+    """For an onset claim, a contrastive sentence without its nulls at later times only: in "a significant benefit at
+    24 h, but the primary endpoint at day 3 was not met" only the first clause speaks on onset. A later clause
+    without a null stays, for what it sets the early one against ("first reached significance at week 2; no
+    difference at day 1")."""
+    cuts = [0, *(x for m in CLAUSE_BREAK.finditer(sentence) for x in (m.start(), m.end())), len(sentence)]
+    clauses = [sentence[cuts[k]:cuts[k + 1]] for k in range(0, len(cuts), 2)]
+    hours = [[h.attrs["hours"] for h in find_timepoints(c) if h.attrs.get("hours") is not None] for c in clauses]
+    later = [bool(h) and min(h) > max_hours and bool(NEGATIVE.search(c)) for h, c in zip(hours, clauses, strict=True)]
+    if not any(later) or not any(h and min(h) <= max_hours for h in hours):
+        return sentence
+    return " ".join(c for c, late in zip(clauses, later, strict=True) if not late)
 
 
 def _other_conditions(passage: str, claim: Claim) -> list[str]:
