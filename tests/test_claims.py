@@ -1411,6 +1411,21 @@ def test_people_followed_without_a_design_word_are_a_cohort(text, expected):
     assert design.classify(text) == expected
 
 
+@pytest.mark.parametrize("text,expected", [
+    # the design the title names outranks the background's citations of others' designs
+    ("Single-dose ketamine for adolescents with TRD: a randomised, midazolam-controlled trial\nBACKGROUND: Evidence "
+     "in this age group is limited to case series. METHODS: Adolescents received ketamine or midazolam.", "rct"),
+    ("Serial ketamine infusions in TRD: a naturalistic cohort study\nBackground: Randomised trials emphasise single "
+     "infusions. Methods: We followed 156 patients.", "cohort"),
+    ("Ketamine-induced cystitis: a case report\nRandomised trials rarely report urinary harms.", "case_report"),
+    # a qualitative study keeps the words of its abstract
+    ("Appraisal of psychedelic study participation: a qualitative study\nWe used semi-structured interviews with "
+     "retrospective appraisal.", "qualitative"),
+])
+def test_the_design_a_title_names_comes_first(text, expected):
+    assert design.classify(text) == expected
+
+
 @pytest.mark.parametrize("text,n", [
     ("Patients were randomised 2:1:1 to ketamine (n = 40), midazolam (n = 20) or saline (n = 20).", 80),
     ("We enrolled 30 at-risk adolescents.", 30), ("We studied 45 in-hospital patients.", 45),

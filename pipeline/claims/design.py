@@ -150,6 +150,8 @@ def _classify(text: str, pts: frozenset[str], mesh_set: frozenset[str]) -> str:
     if PRECLINICAL_TITLE.search(title) or (mesh_set & ANIMAL_MESH and "Humans" not in mesh_set) or \
             (animal_words >= 2 and animal_words > len(HUMAN.findall(text))):
         return "animal"
+    if named := _title_design(title):
+        return named
     own = _own_design_words(text)
     if CASE_SERIES.search(own) or CASE.search(own):
         return "case_report"
@@ -176,6 +178,24 @@ NOT_THIS_STUDY = re.compile(r"\bfuture\b|\b(?:are|is) (?:still |urgently )?(?:ne
                             # double-blind trials"); "in a larger double-blind trial, 60 patients" is this one
                             r"\b(?:larger|further|more|additional|well-designed|future)\s+(?:[\w-]+,?\s+){0,4}?"
                             r"(?:trials|studies|RCTs)\b", T)
+
+
+TITLE_COHORT = re.compile(r"\bretrospective\b|\bcohort\b|\bnaturalistic\b|\breal[- ]world\b|\bobservational\b|"
+                          r"\bchart review\b|\bregistry\b", T)
+
+
+def _title_design(title: str) -> str | None:
+    """The design a title names ("...: a randomised, midazolam-controlled trial", "...: a naturalistic cohort
+    study", "...: a case report") outranks the abstract's other sentences, whose background cites others' designs
+    ("evidence is limited to case series", "Randomised trials emphasise ..."). A qualitative study is left to the
+    words of the whole abstract ("a qualitative study ... retrospective appraisal")."""
+    if QUALITATIVE.search(title):
+        return None
+    if CASE_SERIES.search(title) or CASE.search(title):
+        return "case_report"
+    if RCT.search(title):
+        return "rct"
+    return "cohort" if TITLE_COHORT.search(title) else None
 
 
 def _own_design_words(text: str) -> str:
