@@ -1419,7 +1419,7 @@ def test_people_followed_without_a_design_word_are_a_cohort(text, expected):
      "infusions. Methods: We followed 156 patients.", "cohort"),
     ("Ketamine-induced cystitis: a case report\nRandomised trials rarely report urinary harms.", "case_report"),
     # a qualitative study keeps the words of its abstract
-    ("Appraisal of psychedelic study participation: a qualitative study\nWe used semi-structured interviews with "
+    ("Why volunteers joined psychedelic studies: a qualitative study\nWe used semi-structured interviews with "
      "retrospective appraisal.", "qualitative"),
 ])
 def test_the_design_a_title_names_comes_first(text, expected):
