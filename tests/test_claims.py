@@ -1938,6 +1938,7 @@ def test_adverse_events_told_by_a_low_share(sentence, expected):
     ("tolerability", "Blood pressure elevations were transient and required no antihypertensive treatment.",
      "supports"),
     ("tolerability", "Serious cardiovascular adverse events were otherwise rare (0.3% vs 0.2%).", "supports"),
+    ("tolerability", "Adverse effects were generally limited to the infusion period.", "supports"),
     ("tolerability", "Three women asked to stop the infusion because of distressing dissociation.", "conflicts"),
     ("tolerability", "Psychotomimetic effects led to dose reduction in 17 patients (19%).", "conflicts"),
     ("tolerability", "Hepatic adverse effects were not negligible.", "conflicts"),

@@ -449,6 +449,23 @@ def test_the_condition_a_title_targets_is_no_adverse_effect(extractor):
     assert "Oversedation" in effects("Esketamine premedication for sedation in children" + body)  # a longer effect
 
 
+def test_the_condition_a_title_treats_is_no_adverse_effect_even_inside_its_name(extractor):
+    """"LSD as treatment for cluster headache", "psilocybin in unilateral headache attacks": the vocabulary's
+    "headache" inside the condition's name is the disease treated, in the title and in the abstract. Not when the
+    title measures the effect ("Rise in dissociation after ketamine") or models it ("for modelling psychosis")."""
+    def effects(text):
+        return [m.text for m in extractor.one(text).mentions if m.label == "ADVERSE_EVENT"]
+
+    body = "\nHeadache attacks fell by half. Nausea occurred in 3 patients."
+    for title in ("LSD as Treatment for Cluster Headache", "Low-dose psilocybin in unilateral neuralgiform headache "
+                  "attacks: an open-label study", "Psilocybin in migraine and cluster headache"):
+        assert effects(title + body) == ["Nausea"], title
+    assert effects("Rise in dissociation after ketamine in adolescents\nDissociation peaked at 40 min.") == \
+        ["dissociation", "Dissociation"]
+    assert "psychotic symptoms" in effects("Ketamine and sensory gating: an attempt for modelling symptoms of "
+                                           "psychosis in man\nKetamine produced psychotic symptoms.")
+
+
 def test_adverse_events_still_found(extractor):
     found = [m.text for m in extractor.one("Ketamine caused nausea and sedation in 3 patients.").mentions
              if m.label == "ADVERSE_EVENT"]

@@ -116,6 +116,8 @@ TOL_POSITIVE = re.compile("|".join([
     r"\bno new safety signals?\b", r"\bno (?:new |major |significant )?safety (?:concerns?|issues?)\b",
     r"\bdid not (?:impair|identify|require)\b", r"\bnot require\b", r"\brequir(?:ed|ing) no\b",
     r"\b(?:was|were|remained) (?:\w+ )?rare\b",
+    # "adverse effects were limited to the infusion period"
+    r"\b(?:limited|confined|restricted) to the (?:\w+ )?(?:infusion|dosing|administration|treatment|session)s?\b",
     r"\blow risk\b", r"\bno affective switch", r"\b(?:efficacy|effectiveness|safety) and (?:safety|tolerability)\b",
     r"\bno difference in (?:the number of )?(?:participants who )?(?:dropp|withdr|discontinu|adverse)",
     r"\bno serious\b", r"\bnone of the\b[^.]{0,40}\brequired\b", r"\btemporary\b", r"\bonly during\b",

@@ -151,9 +151,10 @@ def _drop_title_targets(text: str, cands: list) -> list:
         if c[2] in ("ADVERSE_EVENT", "OUTCOME") and c[1] <= title_end and c not in targets and any(
                 t[1] <= c[0] and TARGET_CONTINUED.fullmatch(text, t[1], c[0]) for t in targets):
             targets.append(c)
-    if not targets:
+    names = {text[s:e].lower() for s, e, *_ in targets} | {c[3] for c in targets if c[3]} | \
+        _title_conditions(text[:title_end] if title_end > 0 else "")
+    if not names:
         return cands
-    names = {text[s:e].lower() for s, e, *_ in targets} | {c[3] for c in targets if c[3]}
 
     def named(c: tuple) -> bool:
         """The target, a part of it ("delirium" of "postoperative delirium") or its short form ("EA"); not a
@@ -164,6 +165,34 @@ def _drop_title_targets(text: str, cands: list) -> list:
             re.search(rf"(?<![\w-]){re.escape(mention.lower())}(?![\w-])", n) for n in names)
 
     return [c for c in cands if c[2] != "ADVERSE_EVENT" or not named(c)]
+
+
+# who or what a title's study treats: "LSD as Treatment for Cluster Headache", "psilocybin in migraine and cluster
+# headache", "psilocybin in short-lasting unilateral neuralgiform headache attacks"
+TITLE_CONDITION = re.compile(r"\b(?:in|for|treatment of|treating|management of|(?:patients|people|adults|children) "
+                             r"with)\s+(?:[\w'-]+\s+){0,3}$", re.IGNORECASE)
+
+
+def _title_conditions(title: str) -> set[str]:
+    """Effect words of the vocabulary that name the condition a title's study treats, whether or not they are
+    candidates there (the vocabulary's "headache" inside "cluster headache"): the disease being treated is not an
+    adverse effect anywhere in the abstract (GUIDELINES). Not one the title pins on a drug."""
+    pat = _context_patterns()
+    found = set()
+    for h in lexicon.adverse_events().find(title):
+        m = TITLE_CONDITION.search(title, 0, h.start)
+        if not m or CHANGE_IN.search(title, 0, m.start()) or pat["title_studies"].search(title, 0, m.start()) or \
+                MODELLED.search(title, m.start(), h.start):
+            continue  # "Rise in dissociation after ketamine" measures the effect, "for modelling psychosis" makes it
+        caused = pat["title_caused"].search(title[m.start():h.start]) or pat["title_caused_after"].match(title, h.end)
+        if not caused:
+            found |= {title[h.start:h.end].lower(), h.canonical}
+    return found
+
+
+MODELLED = re.compile(r"\bmodel(?:s|led|ling|ed|ing)?\b", re.IGNORECASE)
+CHANGE_IN = re.compile(r"\b(?:reductions?|increases?|changes?|decreases?|rises?|falls?|improvements?|differences?|"
+                       r"incidence|rates?|risk|severity|trajectory|trajectories)\s+$", re.IGNORECASE)
 
 
 # the title's target goes on: "delirium with severe agitation", "delirium and agitation"
