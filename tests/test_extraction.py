@@ -466,6 +466,14 @@ def test_the_condition_a_title_treats_is_no_adverse_effect_even_inside_its_name(
                                            "psychosis in man\nKetamine produced psychotic symptoms.")
 
 
+def test_an_audit_of_unseen_abstracts_taught_these_words(extractor):
+    """Plural tremors, jaw clenching (bruxism), lack of appetite and impaired gait: effects that helpers' audit of
+    abstracts outside the gold sets found missed."""
+    text = "Transient effects included ataxia, tremors, jaw clenching, lack of appetite and impaired gait."
+    found = {m.canonical for m in extractor.one(text).mentions if m.label == "ADVERSE_EVENT"}
+    assert {"tremor", "bruxism", "decreased appetite", "gait disturbance"} <= found
+
+
 def test_adverse_events_still_found(extractor):
     found = [m.text for m in extractor.one("Ketamine caused nausea and sedation in 3 patients.").mentions
              if m.label == "ADVERSE_EVENT"]
