@@ -474,6 +474,13 @@ def test_an_audit_of_unseen_abstracts_taught_these_words(extractor):
     assert {"tremor", "bruxism", "decreased appetite", "gait disturbance"} <= found
 
 
+def test_the_signs_one_change_governs_are_one_effect(extractor):
+    """The gold marks "elevations in blood pressure and heart rate" as one span; it was cut after the first sign."""
+    found = [m.text for m in extractor.one("Two infusions were stopped because of elevations in blood pressure and "
+                                           "heart rate.").mentions if m.label == "ADVERSE_EVENT"]
+    assert found == ["elevations in blood pressure and heart rate"]
+
+
 def test_adverse_events_still_found(extractor):
     found = [m.text for m in extractor.one("Ketamine caused nausea and sedation in 3 patients.").mentions
              if m.label == "ADVERSE_EVENT"]
