@@ -281,7 +281,9 @@ def _context_patterns() -> dict[str, re.Pattern]:
         "enrolment_cue": re.compile(rf"\b(?:{_alternation(enr['link'])}|{_alternation(enr['leads'])})\b", flags),
         "response_before": re.compile(rf"(?:^|[\s(])(?:{_alternation(resp['before'])})[\s-]*$", flags),
         "response_after": re.compile(rf"^\s*(?:{_alternation(resp['after'])})\b", flags),
-        "instrument": re.compile(rf"^[\s-]*(?:{_alternation(cues['instrument_heads'])})\b", flags),
+        # "Athens Insomnia Scale", "Altered States of Consciousness (5D-ASC) scale": its short form may come between
+        "instrument": re.compile(rf"^[\s-]*(?:\([^()]{{1,15}}\)\s*)?(?:{_alternation(cues['instrument_heads'])})\b",
+                                 flags),
         "purpose": re.compile(rf"^\s*(?:{_alternation(cues['purpose_after'])})\b", flags),
         "adjective": re.compile(rf"^[A-Za-z-]+(?:{_alternation(cues['adjective_suffixes'])})$", flags),
         "bare_adjective": re.compile(rf"^(?:{_alternation(cues['bare_adjectives'])})$", flags),
@@ -360,13 +362,15 @@ def _not_by_context(text: str, start: int, end: int, label: str, canonical: str 
 
 def _drop_by_context(text: str, cands: list) -> list:
     """Leave out OUTCOME/ADVERSE_EVENT candidates their context rules out, and with them the abbreviation that an
-    excluded long form defines right after itself ("with suicidal ideation (SI)")."""
-    out, dropped_end = [], -1
+    excluded long form of its label defines right after itself ("with suicidal ideation (SI)"; not the outcome
+    "5D-ASC" of "Altered State of Consciousness (5D-ASC) Rating Scale", whose long form is no effect)."""
+    out, dropped_end, dropped_label = [], -1, None
     for c in sorted(cands, key=lambda x: x[0]):
         if c[2] in ("OUTCOME", "ADVERSE_EVENT"):
-            defined = dropped_end >= 0 and re.fullmatch(r"\s*\(\s*", text[dropped_end:c[0]]) is not None
+            defined = dropped_end >= 0 and c[2] == dropped_label and \
+                re.fullmatch(r"\s*\(\s*", text[dropped_end:c[0]]) is not None
             if defined or _not_by_context(text, c[0], c[1], c[2], c[3]):
-                dropped_end = c[1]
+                dropped_end, dropped_label = c[1], c[2]
                 continue
         out.append(c)
     return out
