@@ -485,7 +485,7 @@ def test_a_scale_named_by_an_effect_and_its_short_form(extractor):
     """"Altered State of Consciousness (5D-ASC) Rating Scale" names an instrument: its words are no effect, its short
     form is still the outcome measure; a tagger's lone "loss" names no effect."""
     found = [(m.label, m.text) for m in extractor.one(
-        "Volunteers completed the Altered State of Consciousness (5D-ASC) Rating Scale after ketamine. Users "
+        "Volunteers filled in an Altered State of Consciousness (5D-ASC) Rating Scale after ketamine. Users "
         "reported infections and loss.").mentions if m.label in ("ADVERSE_EVENT", "OUTCOME")]
     assert ("OUTCOME", "5D-ASC") in found
     assert not any(label == "ADVERSE_EVENT" and text in ("Altered State of Consciousness", "loss")

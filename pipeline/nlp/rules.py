@@ -486,7 +486,7 @@ _CHANGE = r"changes?|fluctuations?|instability|variations?"
 _VITAL_CHANGE = re.compile(
     rf"\b(?P<pre>{_UP}|{_DOWN}|{_CHANGE})(?:\s+(?:in|of))?(?:\s+(?:the|mean|transient|significant))*\s+"
     # the signs one change governs are one effect, as the gold marks them: "elevations in blood pressure and heart
-    # rate", "changes in blood pressure, heart rate, or respiratory rate"
+    # rate", "changes in heart rate, blood pressure and respiratory rate"
     rf"(?P<vital1>{_VITAL})\b(?:\s*,\s*(?:{_VITAL}|respiratory\s+rate|body\s+temperature)\b)*"
     rf"(?:,?\s+(?:and|or)\s+(?:{_VITAL}|respiratory\s+rate|body\s+temperature)\b)?|"
     rf"\b(?P<vital2>{_VITAL})(?:\s*\((?-i:BP|SBP|DBP|HR|MAP)\))?\s+(?:was\s+|were\s+)?"
