@@ -624,12 +624,17 @@ def _masked(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> st
     return "".join(out) + text[pos:end]
 
 
+def _clause_spans(sentence: str) -> list[tuple[int, int]]:
+    """(start, end) of each clause of a contrastive sentence, the breaks ("but", "whereas", ";") left out."""
+    cuts = [0, *(x for m in CLAUSE_BREAK.finditer(sentence) for x in (m.start(), m.end())), len(sentence)]
+    return [(cuts[k], cuts[k + 1]) for k in range(0, len(cuts), 2)]
+
+
 def _claim_clauses(sentence: str, offset: int, claim: Claim, mentions: list[Mention]) -> str:
     """The clauses of a contrastive sentence that speak of the claim: in "ketamine eased depressive symptoms but
     did not change cognition" the second clause says nothing on depression, in "quetiapine showed no efficacy,
     while esketamine ..." the first says nothing on the study drug. All clauses when none or all qualify."""
-    cuts = [0, *(x for m in CLAUSE_BREAK.finditer(sentence) for x in (m.start(), m.end())), len(sentence)]
-    clauses = [(cuts[k], cuts[k + 1]) for k in range(0, len(cuts), 2)]
+    clauses = _clause_spans(sentence)
     if len(clauses) == 1:
         return sentence
     suicidality = claim.id == "suicidal_ideation"
@@ -652,8 +657,7 @@ def _early_clauses(sentence: str, max_hours: float) -> str:
     24 h, but the primary endpoint at day 3 was not met" only the first clause speaks on onset. A later clause
     without a null stays, for what it sets the early one against ("first reached significance at week 2; no
     difference at day 1")."""
-    cuts = [0, *(x for m in CLAUSE_BREAK.finditer(sentence) for x in (m.start(), m.end())), len(sentence)]
-    clauses = [sentence[cuts[k]:cuts[k + 1]] for k in range(0, len(cuts), 2)]
+    clauses = [sentence[a:b] for a, b in _clause_spans(sentence)]
     hours = [[h.attrs["hours"] for h in find_timepoints(c) if h.attrs.get("hours") is not None] for c in clauses]
     later = [bool(h) and min(h) > max_hours and bool(NEGATIVE.search(c)) for h, c in zip(hours, clauses, strict=True)]
     if not any(later) or not any(h and min(h) <= max_hours for h in hours):

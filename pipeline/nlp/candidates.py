@@ -171,6 +171,10 @@ def _drop_title_targets(text: str, cands: list) -> list:
 # headache", "psilocybin in short-lasting unilateral neuralgiform headache attacks"
 TITLE_CONDITION = re.compile(r"\b(?:in|for|treatment of|treating|management of|(?:patients|people|adults|children) "
                              r"with)\s+(?:[\w'-]+\s+){0,3}$", re.IGNORECASE)
+# not a title that measures the effect ("Rise in dissociation after ketamine") or models it ("for modelling psychosis")
+CHANGE_IN = re.compile(r"\b(?:reductions?|increases?|changes?|decreases?|rises?|falls?|improvements?|differences?|"
+                       r"incidence|rates?|risk|severity|trajectory|trajectories)\s+$", re.IGNORECASE)
+MODELLED = re.compile(r"\bmodel(?:s|led|ling|ed|ing)?\b", re.IGNORECASE)
 
 
 def _title_conditions(title: str) -> set[str]:
@@ -188,11 +192,6 @@ def _title_conditions(title: str) -> set[str]:
         if not caused:
             found |= {title[h.start:h.end].lower(), h.canonical}
     return found
-
-
-MODELLED = re.compile(r"\bmodel(?:s|led|ling|ed|ing)?\b", re.IGNORECASE)
-CHANGE_IN = re.compile(r"\b(?:reductions?|increases?|changes?|decreases?|rises?|falls?|improvements?|differences?|"
-                       r"incidence|rates?|risk|severity|trajectory|trajectories)\s+$", re.IGNORECASE)
 
 
 # the title's target goes on: "delirium with severe agitation", "delirium and agitation"
