@@ -34,8 +34,10 @@ NEGATIVE = re.compile(r"\bno (?:statistically )?significant|"
                       r"midazolam|control)|\bn\.s\.|\b(?<!became )non-?significant|\bneither\b[^.]{0,60}\bnor\b|"
                       r"\bno better than|\bno more (?:effective|efficacious) than\b|"
                       # "did not enhance or accelerate the antidepressant effect of ECT", "this did not translate
-                      # into better antidepressant outcomes", "does not show that oral ketamine ... improves"
-                      r"\b(?:did|does|do) not (?:enhance|accelerate|augment|translate into|show that|demonstrate)\b|"
+                      # into better antidepressant outcomes", "does not show that oral ketamine ... improves" ("did
+                      # not show", "did not demonstrate" are above)
+                      r"\b(?:did|does|do) not (?:enhance|accelerate|augment|translate into)\b|"
+                      r"\b(?:does|do) not (?:show that|demonstrate)\b|"
                       r"\bwithout (?:a |any )?(?:measurable|meaningful|detectable|clinically relevant) "
                       r"(?:antidepressant )?(?:effect|benefit|improvement)s?\b|"
                       # "the primary endpoint at 7 days was not met", "did not meet its primary endpoint"

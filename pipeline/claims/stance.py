@@ -658,6 +658,8 @@ def _early_clauses(sentence: str, max_hours: float) -> str:
     without a null stays, for what it sets the early one against ("first reached significance at week 2; no
     difference at day 1")."""
     clauses = [sentence[a:b] for a, b in _clause_spans(sentence)]
+    if len(clauses) == 1:
+        return sentence
     hours = [[h.attrs["hours"] for h in find_timepoints(c) if h.attrs.get("hours") is not None] for c in clauses]
     later = [bool(h) and min(h) > max_hours and bool(NEGATIVE.search(c)) for h, c in zip(hours, clauses, strict=True)]
     if not any(later) or not any(h and min(h) <= max_hours for h in hours):

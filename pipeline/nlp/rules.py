@@ -483,12 +483,12 @@ _VITAL = (rf"(?:systolic|diastolic)\s+pressures?|"
 _UP = r"increase[sd]?|increasing|elevat(?:ed|ions?)|rises?|rose|raised|higher"
 _DOWN = r"decrease[sd]?|decreasing|reduc(?:ed|tions?)|drops?|dropped|falls?|fell|lower(?:ed)?"
 _CHANGE = r"changes?|fluctuations?|instability|variations?"
+_CO_VITAL = rf"(?:{_VITAL}|respiratory\s+rate|body\s+temperature)\b"  # a sign listed after the first
 _VITAL_CHANGE = re.compile(
     rf"\b(?P<pre>{_UP}|{_DOWN}|{_CHANGE})(?:\s+(?:in|of))?(?:\s+(?:the|mean|transient|significant))*\s+"
     # the signs one change governs are one effect, as the gold marks them: "elevations in blood pressure and heart
     # rate", "changes in heart rate, blood pressure and respiratory rate"
-    rf"(?P<vital1>{_VITAL})\b(?:\s*,\s*(?:{_VITAL}|respiratory\s+rate|body\s+temperature)\b)*"
-    rf"(?:,?\s+(?:and|or)\s+(?:{_VITAL}|respiratory\s+rate|body\s+temperature)\b)?|"
+    rf"(?P<vital1>{_VITAL})\b(?:\s*,\s*{_CO_VITAL})*(?:,?\s+(?:and|or)\s+{_CO_VITAL})?|"
     rf"\b(?P<vital2>{_VITAL})(?:\s*\((?-i:BP|SBP|DBP|HR|MAP)\))?\s+(?:was\s+|were\s+)?"
     rf"(?:(?:significantly|transiently|slightly)\s+)?"
     rf"(?P<post>increased|rose|elevated|elevations?|rises?|increases?|decreased|dropped|fell|changes?|fluctuations?)\b",
