@@ -40,10 +40,20 @@ def test_backfill_takes_the_window_and_leaves_watermarks(tmp_path):
     assert "watermarks" not in json.loads((out / "state.json").read_text())
 
 
+@pytest.fixture(scope="module")
+def sample_run(tmp_path_factory):
+    """One clean nightly run on the bundled sample (per test worker): the tables every other way of running must
+    give, and a published folder to start from (copied: tests must not change it)."""
+    out = tmp_path_factory.mktemp("sample_run") / "out"
+    r = kev("run", "--source", "sample", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    return out
+
+
 @pytest.mark.slow
-def test_reprocess_after_a_catalogue_change(tmp_path):
+def test_reprocess_after_a_catalogue_change(tmp_path, sample_run):
     out = tmp_path / "out"
-    assert kev("run", "--source", "sample", "--out", str(out)).returncode == 0
+    shutil.copytree(sample_run, out, symlinks=True)
     before = pd.read_parquet(out / "claim_summary.parquet")
     r = kev("reprocess", "--out", str(out))
     assert r.returncode == 0, r.stderr
@@ -99,10 +109,8 @@ def tables(out) -> dict[str, pd.DataFrame]:
 
 
 @pytest.mark.slow
-def test_sigkill_at_several_points_then_rerun_gives_the_uninterrupted_tables(tmp_path):
-    clean = tmp_path / "clean"
-    assert kev("run", "--source", "sample", "--out", str(clean)).returncode == 0
-    expected = tables(clean)
+def test_sigkill_at_several_points_then_rerun_gives_the_uninterrupted_tables(tmp_path, sample_run):
+    expected = tables(sample_run)
     killed = tmp_path / "killed"
     for delay in (2.0, 5.0, 7.0, 9.0):
         proc = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "run", "--source", "sample", "--out",
@@ -124,9 +132,8 @@ def test_sigkill_at_several_points_then_rerun_gives_the_uninterrupted_tables(tmp
 
 
 @pytest.mark.slow
-def test_dask_local_cluster_gives_the_single_process_tables(tmp_path):
-    single, dask = tmp_path / "single", tmp_path / "dask"
-    assert kev("run", "--source", "sample", "--out", str(single)).returncode == 0
+def test_dask_local_cluster_gives_the_single_process_tables(tmp_path, sample_run):
+    single, dask = sample_run, tmp_path / "dask"
     r = kev("run", "--source", "sample", "--out", str(dask), "--dask", "local", "--workers", "2",
             env={"PREFECT_LOGGING_LEVEL": "INFO"})  # the task runs' log lines show where they ran
     assert r.returncode == 0, r.stderr
