@@ -63,11 +63,12 @@ def _prefect_defaults() -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     _prefect_defaults()
-    from flows.nightly import nightly, with_dask
-
-    flow_obj = with_dask(nightly, args.dask if args.dask != "local" else None, args.workers) if args.dask else nightly
     with _source(args.source) as (source, base_url):
         settings = _settings(args, base_url)
+        from flows.nightly import nightly, with_dask  # after the checks: Prefect and spaCy take seconds to import
+
+        flow_obj = with_dask(nightly, args.dask if args.dask != "local" else None, args.workers) if args.dask \
+            else nightly
         run = flow_obj(source=source, out=str(settings.out), config=args.config, base_url=settings.base_url,
                        query=args.query, today=args.today, workers=args.workers, fan_out_tasks=bool(args.dask))
     _print_run(run, Path(settings.out))
@@ -76,8 +77,6 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_backfill(args: argparse.Namespace) -> int:
     _prefect_defaults()
-    from flows.nightly import backfill
-
     if args.start > args.end:
         raise ValueError(f"--start {args.start} is after --end {args.end}")
     if args.source != "entrez" and not args.source.startswith("replay:"):
@@ -85,6 +84,8 @@ def cmd_backfill(args: argparse.Namespace) -> int:
                          "replay:DIR); load files with `kev run --source xml:PATH` or `jsonl:PATH`")
     with _source(args.source) as (_, base_url):
         settings = _settings(args, base_url)
+        from flows.nightly import backfill
+
         run = backfill(args.start, args.end, out=str(settings.out), config=args.config, base_url=settings.base_url,
                        query=args.query, workers=args.workers)
     _print_run(run, Path(settings.out))
@@ -93,10 +94,10 @@ def cmd_backfill(args: argparse.Namespace) -> int:
 
 def cmd_reprocess(args: argparse.Namespace) -> int:
     _prefect_defaults()
-    from flows.nightly import reprocess
-
     settings = _settings(args)
     _published(Path(settings.out))  # a mistyped --out would otherwise publish an empty set of tables
+    from flows.nightly import reprocess
+
     run = reprocess(out=str(settings.out), config=args.config, workers=args.workers)
     _print_run(run, Path(settings.out))
     return 0
@@ -104,14 +105,16 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """The nightly schedule on this machine without a work pool (Prefect's `flow.serve`)."""
-    from flows.nightly import nightly
-    from pipeline.ingest import check_source
+    from pipeline.sources.check import check_source
 
     check_source(args.source)
     if args.source.startswith("replay:"):
         raise ValueError("kev serve cannot replay: a replay server lives for one command; serve `replay` with "
                          "`kev replay` and point --eutils-url at it")
-    nightly.serve(name="nightly", cron=args.cron, parameters=serve_parameters(args))
+    parameters = serve_parameters(args)
+    from flows.nightly import nightly
+
+    nightly.serve(name="nightly", cron=args.cron, parameters=parameters)
     return 0
 
 
@@ -129,7 +132,7 @@ def serve_parameters(args: argparse.Namespace) -> dict:
 @contextlib.contextmanager
 def _source(spec: str) -> Iterator[tuple[str, str | None]]:
     """`replay:DIR` serves DIR on a loopback replay server for the command's duration and syncs from it live."""
-    from pipeline.ingest import check_source
+    from pipeline.sources.check import check_source
 
     check_source(spec)
     if not spec.startswith("replay:"):

@@ -11,7 +11,6 @@ A source spec names where records come from:
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import uuid
 from collections import Counter
@@ -27,6 +26,7 @@ from pipeline.claims.evidence import claim_tables
 from pipeline.config import NCBI_BASE_URL, SAMPLE_DIR, Settings
 from pipeline.mentions import StageResult
 from pipeline.records import CODE_FAULTS, Article, Deletion, Event, Reject
+from pipeline.sources.check import SOURCE_HELP
 from pipeline.sources.entrez import EntrezClient
 from pipeline.sources.files import NOT_JSON, iter_jsonl, iter_xml
 from pipeline.sources.live import live_events
@@ -157,48 +157,6 @@ def merge(existing: dict[str, dict], events: Iterable[Event], run_id: str,
                               "snippet": row["title"][:500], "first_run_id": run_id}, met)
     counts.rejected = len(met)
     return counts
-
-
-SOURCE_HELP = "use sample, xml:PATH, jsonl:PATH, entrez, replay:DIR or stored"
-
-
-def check_source(spec: str) -> None:
-    """Refuse a source that cannot be read before a run starts (the flow would fail later, inside a task, with
-    Prefect's traceback around the one line that matters)."""
-    kind, sep, path = spec.partition(":")
-    if spec in ("sample", "entrez", "stored"):
-        return
-    if kind not in ("xml", "jsonl", "replay") or not sep or not path:
-        raise ValueError(f"unknown source {spec!r}: {SOURCE_HELP}")
-    p = Path(path)
-    if kind == "jsonl" and not p.is_file():
-        raise FileNotFoundError(f"source {spec!r}: no such file: {p}")
-    if kind in ("xml", "replay") and not p.exists():
-        raise FileNotFoundError(f"source {spec!r}: no such file or folder: {p}")
-    if kind == "jsonl":
-        _check_json_lines(spec, p)
-
-
-def _check_json_lines(spec: str, path: Path, n: int = 20) -> None:
-    """A file none of whose first lines is JSON (a README, a CSV) is a mistake, not hundreds of malformed records
-    to quarantine: refused before anything is read into the tables. One bad line among good ones is a record's
-    problem and is quarantined as usual."""
-    lines = []
-    with open(path, encoding="utf-8-sig", errors="replace") as fh:
-        for line in fh:
-            if line.strip():
-                lines.append(line)
-            if len(lines) == n:
-                break
-    for line in lines:
-        try:
-            if isinstance(json.loads(line), dict):
-                return
-        except ValueError:
-            continue
-    if lines:
-        raise ValueError(f"source {spec!r}: none of its first {len(lines)} lines is a JSON object: is it the "
-                         "right file?")
 
 
 def _tally(events: Iterable[Event], seen: Counter) -> Iterator[Event]:
