@@ -45,10 +45,10 @@ def _published(out: Path) -> None:
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     """The nightly stages without Prefect: every published table stays consistent with the articles."""
-    from pipeline.ingest import run_stages
-
     with _source(args.source) as (source, base_url):
         settings = _settings(args, base_url)
+        from pipeline.ingest import run_stages  # after the checks: it loads spaCy
+
         run = run_stages(source, settings, today=args.today, workers=args.workers)["run"]
     _print_run(run, Path(settings.out), report=False)  # no report written: one left there may be older
     return 0
