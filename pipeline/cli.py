@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from pipeline import __version__
+from pipeline.sources.check import check_source  # light: a mistake is refused before anything heavy loads
 
 
 def _settings(args: argparse.Namespace, base_url: str | None = None):
@@ -105,8 +106,6 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """The nightly schedule on this machine without a work pool (Prefect's `flow.serve`)."""
-    from pipeline.sources.check import check_source
-
     check_source(args.source)
     if args.source.startswith("replay:"):
         raise ValueError("kev serve cannot replay: a replay server lives for one command; serve `replay` with "
@@ -132,8 +131,6 @@ def serve_parameters(args: argparse.Namespace) -> dict:
 @contextlib.contextmanager
 def _source(spec: str) -> Iterator[tuple[str, str | None]]:
     """`replay:DIR` serves DIR on a loopback replay server for the command's duration and syncs from it live."""
-    from pipeline.sources.check import check_source
-
     check_source(spec)
     if not spec.startswith("replay:"):
         yield spec, None
