@@ -15,17 +15,14 @@ rule design (`design.classify`), see there why.
 from __future__ import annotations
 
 import json
-import math
 import re
-from collections import Counter
-from dataclasses import dataclass
 from functools import lru_cache
 
+from pipeline.claims.linear import LinearModel, features, words
 from pipeline.config import ROOT
 
 MODEL_PATH = ROOT / "models" / "study_type.json"
 TRAINED_ON = "psynamic/doc_labels.jsonl"
-TOKEN = re.compile(r"(?u)\b\w\w+\b")
 # Trial-registry records (ClinicalTrials.gov, WHO ICTRP, ...) carry the registry's address where a journal would be.
 REGISTRY = re.compile(r"clinicaltrials\.gov|trialsearch\.who\.int|who\.int/trialsearch|isrctn\.com|anzctr\.org\.au|"
                       r"drks\.de|trialregister\.nl|chictr\.org|clinicaltrialsregister\.eu|ctri\.nic\.in|irct\.(?:ir|behdasht)|"
@@ -81,10 +78,6 @@ INDICATOR_WEIGHT = 1.0
 REGISTRY_WEIGHT = 3.0
 
 
-def words(text: str) -> Counter:
-    return Counter(TOKEN.findall(text.lower()))
-
-
 def indicators(text: str, journal: str | None, rule_design: str, rule_type: str) -> dict[str, float]:
     """Features that are not words: what the rules say, where the record comes from, and the guideline's cues
     (randomised and controlled together, volunteers, users, surveys, secondary analyses, case reports, ...)."""
@@ -99,34 +92,6 @@ def indicators(text: str, journal: str | None, rule_design: str, rule_type: str)
     out.update({name: INDICATOR_WEIGHT for name, rx in CUES.items() if rx.search(text)})
     out.update({"title:" + name: INDICATOR_WEIGHT for name, rx in TITLE_CUES.items() if rx.search(title)})
     return out
-
-
-def features(counts: Counter, idf: dict[str, float], extra: dict[str, float]) -> dict[str, float]:
-    """Sublinear TF-IDF of the known words, L2-normalised, plus the indicators (names never collide: `w:` prefix)."""
-    weights = {w: (1.0 + math.log(n)) * idf[w] for w, n in counts.items() if w in idf}
-    norm = math.sqrt(sum(v * v for v in weights.values())) or 1.0
-    return {**{"w:" + w: v / norm for w, v in weights.items()}, **extra}
-
-
-@dataclass(frozen=True)
-class LinearModel:
-    classes: list[str]
-    idf: dict[str, float]
-    coef: dict[str, list[float]]
-    intercept: list[float]
-
-    def scores(self, feats: dict[str, float]) -> list[float]:
-        out = list(self.intercept)
-        for name, value in feats.items():
-            row = self.coef.get(name)
-            if row is not None:
-                for i, c in enumerate(row):
-                    out[i] += value * c
-        return out
-
-    def predict(self, feats: dict[str, float]) -> str:
-        s = self.scores(feats)
-        return self.classes[max(range(len(s)), key=s.__getitem__)]
 
 
 @lru_cache(maxsize=1)

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 from collections import Counter
 from pathlib import Path
 
-from pipeline.claims import design, study_type
+from pipeline.claims import design, linear, study_type
+from pipeline.claims.linear import LinearModel
 from pipeline.evaluate.gold import DEV2_FILE, corpus_dir, holdout_ids
 
 SEED = 0
@@ -55,30 +55,17 @@ def unseen_ids() -> set[str]:
 
 
 def idf_of(counts: list[Counter]) -> dict[str, float]:
-    """Smoothed IDF (scikit-learn's formula) of the words in at least MIN_DF documents."""
-    df = Counter(w for c in counts for w in c)
-    n = len(counts)
-    return {w: math.log((1 + n) / (1 + k)) + 1.0 for w, k in sorted(df.items()) if k >= MIN_DF}
+    return linear.idf_of(counts, MIN_DF)
 
 
-def fit(records: list[dict]) -> study_type.LinearModel:
-    from sklearn.feature_extraction import DictVectorizer
-    from sklearn.linear_model import LogisticRegression
-
+def fit(records: list[dict]) -> LinearModel:
     counts = [study_type.words(r["text"]) for r in records]
     idf = idf_of(counts)
     feats = [study_type.features(c, idf, r["indicators"]) for c, r in zip(counts, records, strict=True)]
-    vec = DictVectorizer(sort=True)
-    x = vec.fit_transform(feats)
-    clf = LogisticRegression(C=C, max_iter=5000).fit(x, [r["types"][0] for r in records])
-    names = vec.get_feature_names_out()
-    coef = {str(name): [round(float(v), 5) for v in clf.coef_[:, j]] for j, name in enumerate(names)
-            if any(abs(v) >= 1e-4 for v in clf.coef_[:, j])}
-    return study_type.LinearModel([str(c) for c in clf.classes_], {w: round(v, 5) for w, v in idf.items()},
-                                  coef, [round(float(v), 5) for v in clf.intercept_])
+    return linear.fit(feats, [r["types"][0] for r in records], idf, C)
 
 
-def predict_all(model: study_type.LinearModel, records: list[dict]) -> list[str]:
+def predict_all(model: LinearModel, records: list[dict]) -> list[str]:
     return [model.predict(study_type.features(study_type.words(r["text"]), model.idf, r["indicators"]))
             for r in records]
 
