@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.claims import stance
+from pipeline.claims import citation_model, stance
 from pipeline.claims.catalogue import Catalogue, load_catalogue
 from pipeline.claims.facts import ArticleFacts
 from pipeline.claims.findings import section_of
@@ -18,6 +18,7 @@ from pipeline.review.decisions import all_decisions, effective, is_current, verd
 from pipeline.tables import store
 
 METHOD = "rules-v1"
+METHODS = {"rules": METHOD, "citation-model": "citation-model-v1"}  # a row's method: what cited its sentence
 DESIGN_WEIGHT = {"systematic_review": 1.5, "rct": 1.0, "cohort": 0.6, "qualitative": 0.2, "case_report": 0.2,
                  "animal": 0.3, "other": 0.4, "protocol": 0.0}
 VERDICT_RULE = ("supported: weighted support >= 2x weighted conflict and >= 3 supporting articles; contradicted: the "
@@ -32,7 +33,7 @@ def evidence_rows(item: tuple, ex: Extraction, catalogue: Catalogue, facts: Arti
                   study_type: str | None) -> list[dict]:
     """One row per finding sentence of the article, with the article's facts and PsyNamic study type."""
     doc_id, pmid, version, text = item[0], item[1], item[2], item[3]
-    found = stance.assess(text, ex, facts, catalogue)
+    found = stance.assess(text, ex, facts, catalogue, citations=citation_model.load())
     out = []
     for f in found:
         own = ex.sections[f.sent_index] if f.sent_index < len(ex.sections) else None
@@ -47,7 +48,7 @@ def evidence_rows(item: tuple, ex: Extraction, catalogue: Catalogue, facts: Arti
             "outcome": f.outcome, "dose": f.dose, "route": f.route, "design": facts.design,
             "study_type": study_type, "sample_size": facts.sample_size, "populations": facts.populations,
             "retracted": facts.retracted,
-            "method": METHOD, "model_version": ex.model_version,
+            "method": METHODS[f.method], "model_version": ex.model_version,
             "catalogue_version": catalogue.version,
         })
     return out
@@ -133,7 +134,8 @@ def summary_rows(evidence: list[dict], catalogue: Catalogue) -> list[dict]:
             "n_evidence": sum(1 for r in evidence if r["claim_id"] == claim.id),
             "n_reviewed": sum(1 for r in evidence if r["claim_id"] == claim.id
                               and r.get("review_status", "unreviewed") not in ("unreviewed", "outdated")),
-            "catalogue_version": catalogue.version, "method": METHOD,
+            "catalogue_version": catalogue.version,
+            "method": METHOD if citation_model.load() is None else f"{METHOD}+{METHODS['citation-model']}",
         })
     return rows
 

@@ -10,6 +10,7 @@ evidence id.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
@@ -19,7 +20,9 @@ from pathlib import Path
 
 import spacy
 
+from pipeline.claims import citation_model
 from pipeline.claims.catalogue import Catalogue, Claim
+from pipeline.claims.citation_model import CitationModel
 from pipeline.claims.comparisons import (
     CONTROL,
     DRUG_LOSES,
@@ -155,6 +158,7 @@ class Finding:
     outcome: str | None
     dose: str | None
     route: str | None
+    method: str = "rules"  # or "citation-model" (a further citation, `citation_model.extend`)
 
 
 NEGATED_BEFORE = re.compile(r"\b(?:no|not|none|without|neither|nor|absence of|free of)\b[^.;,]{0,90}$", T)
@@ -374,8 +378,9 @@ def claim_modes(path: Path = MODES_FILE) -> dict[str, str]:
 
 
 def assess(text: str, ex: Extraction, facts: ArticleFacts, catalogue: Catalogue,
-           modes: dict[str, str] | None = None) -> list[Finding]:
-    """Finding sentences and their stance for every claim in the catalogue."""
+           modes: dict[str, str] | None = None, citations: CitationModel | None = None) -> list[Finding]:
+    """Finding sentences and their stance for every claim in the catalogue; with a citation model (what the
+    pipeline passes: `citation_model.load()`), further sentences it cites for the stances the rules found."""
     modes = claim_modes() if modes is None else modes
     clf = classifier() if any(m != "rules" for m in modes.values()) else None
     by_sent: dict[int, list[Mention]] = {}
@@ -389,6 +394,7 @@ def assess(text: str, ex: Extraction, facts: ArticleFacts, catalogue: Catalogue,
     on_topic: dict[str, int] = {}  # claim -> the last finding sentence on its topic
     scores = [d.cats for d in clf.pipe(text[s:e] for _, s, e, _ in candidates)] if clf and candidates else \
         [{} for _ in candidates]
+    context: dict[int, tuple[str, list[Mention], list[float]]] = {}  # what a further citation may take
     for (i, s, e, parts), cats in zip(candidates, scores, strict=True):
         covariates = [c for a, b in parts for c in covariate_spans(text, a, b)]
         sentence = " ".join(_masked(text, a, b, covariates) for a, b in parts)
@@ -398,6 +404,8 @@ def assess(text: str, ex: Extraction, facts: ArticleFacts, catalogue: Catalogue,
         hours = [m.attrs["hours"] for m in mentions if m.label == "TIMEPOINT" and m.attrs.get("hours")]
         other_drug_only = not DRUG_WORDS.search(sentence) and (bool(OTHER_TREATMENT.search(sentence)) or any(
             m.label == "DRUG" and m.canonical not in STUDY_DRUGS and not _the_comparator(text, m) for m in mentions))
+        if not other_drug_only:
+            context.setdefault(i, (sentence, mentions, hours))
         for claim in claims:
             if other_drug_only:
                 continue  # "psilocybin induced remission in 57%" is not evidence about ketamine
@@ -419,8 +427,20 @@ def assess(text: str, ex: Extraction, facts: ArticleFacts, catalogue: Catalogue,
                     not any(f.claim_id == claim.id and f.sent_index == i for f in findings):
                 findings.append(_finding(claim.id, i, s, e, learned, [f"classifier {cats[claim.id]:.2f}"],
                                          sentence, facts, mentions, hours))
-    return _timed_nulls_left_to_timing(list({(f.claim_id, f.sent_index): f for f in findings}.values()), text,
-                                       catalogue)
+    findings = _timed_nulls_left_to_timing(list({(f.claim_id, f.sent_index): f for f in findings}.values()), text,
+                                           catalogue)
+    if citations is None or not findings:
+        return findings
+    # only once the rules are done: a further citation must not feed their timing rule (a later benefit cited
+    # would leave the rules' early null to rapid onset and turn the article's stance)
+    found = {(f.claim_id, f.sent_index): f.stance for f in findings}
+    further = citation_model.extend(citations, found, {i: text[slice(*ex.sentences[i])] for i in context})
+    for (cid, i), (stance, p) in sorted(further.items()):
+        sentence, mentions, hours = context[i]
+        findings.append(dataclasses.replace(
+            _finding(cid, i, *ex.sentences[i], stance, [f"citation model {p:.2f}"], sentence, facts, mentions,
+                     hours), confidence=p, method="citation-model"))
+    return findings
 
 
 # a null told at one time when the article shows the benefit elsewhere: "no significant difference from placebo at

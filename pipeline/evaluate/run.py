@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
-from pipeline.claims import design, sample_size, stance, study_type
+from pipeline.claims import citation_model, design, sample_size, stance, study_type
 from pipeline.claims.catalogue import load_catalogue
 from pipeline.claims.conclusion import conclusion
 from pipeline.claims.facts import article_facts
@@ -162,15 +162,17 @@ def eval_doc_labels(path: Path, labels: list[dict], extractor: Extractor) -> dic
 
 
 def eval_claims(path: Path, records: list[dict], extractor: Extractor, split: str | None) -> dict:
-    """Article-level stance per claim (mixed counts as both polarities) and the share of gold evidence cited."""
+    """Article-level stance per claim (mixed counts as both polarities), the share of gold evidence cited, and the
+    share of citations that are gold evidence for their claim (overall and by the method that cited them)."""
     catalogue = load_catalogue()
     preds = predict(extractor, records)
     gold_pairs: set = set()
     pred_pairs: set = set()
     cited = total = 0
+    by_method: dict[str, list[int]] = {}  # method -> [citations that are gold evidence, citations]
     for rec, ex in zip(records, preds, strict=True):
         facts = article_facts(rec["text"], ex)
-        findings = stance.assess(rec["text"], ex, facts, catalogue)
+        findings = stance.assess(rec["text"], ex, facts, catalogue, citations=citation_model.load())
         for cid, claim in rec["claims"].items():
             g = claim["stance"]
             p = stance.article_stance(findings, cid)
@@ -180,9 +182,15 @@ def eval_claims(path: Path, records: list[dict], extractor: Extractor, split: st
                 if p in (pol, "mixed"):
                     pred_pairs.add((rec["doc_id"], cid, pol))
             spans = [(f.start, f.end) for f in findings if f.claim_id == cid]
-            for gs, ge in _evidence_offsets(rec["text"], claim):
+            evidence = _evidence_offsets(rec["text"], claim)
+            for gs, ge in evidence:
                 total += 1
                 cited += any(min(ge, pe) - max(gs, ps) >= 0.5 * (ge - gs) for ps, pe in spans)
+            for f in findings:
+                if f.claim_id == cid:
+                    tally = by_method.setdefault(f.method, [0, 0])
+                    tally[0] += any(min(ge, f.end) - max(gs, f.start) >= 0.5 * (ge - gs) for gs, ge in evidence)
+                    tally[1] += 1
     per_claim = {}
     for cid in sorted({c for _, c, _ in gold_pairs | pred_pairs} | set(catalogue.ids)):
         per_claim[cid] = {pol: {k: v for k, v in micro({x for x in gold_pairs if x[1:] == (cid, pol)},
@@ -192,10 +200,16 @@ def eval_claims(path: Path, records: list[dict], extractor: Extractor, split: st
     overall = micro(gold_pairs, pred_pairs)
     result = {"gold": str(path), "kind": "claims", "n_docs": len(records),
               "claims": {**per_claim, "micro": {k: overall[k] for k in ("precision", "recall", "f1")}},
-              "evidence_recall": round(cited / total, 4) if total else None, "n_evidence": total}
+              "evidence_recall": round(cited / total, 4) if total else None, "n_evidence": total,
+              "citation_precision": _share(*map(sum, zip(*by_method.values(), strict=True))) if by_method else None,
+              "citations": {m: {"n": n, "precision": _share(ok, n)} for m, (ok, n) in sorted(by_method.items())}}
     if split:
         result["split"] = split
     return result
+
+
+def _share(ok: int, n: int) -> float | None:
+    return round(ok / n, 4) if n else None
 
 
 def _evidence_offsets(text: str, claim: dict) -> list[tuple[int, int]]:

@@ -49,8 +49,11 @@ def model_version_of(model_dir: Path | None = MODEL_DIR) -> str:
 
 
 def _configuration_tag() -> str:
-    """What besides the tagger shapes the rows: vocabularies, label sources, study-type model, pretrained pipeline."""
-    return f"+{_sources_hash()}{_pretrained_tag()}"
+    """What besides the tagger shapes the rows: vocabularies, label sources, study-type model, citation model (or
+    `+citations:off` when switched off), pretrained pipeline."""
+    from pipeline.claims import citation_model
+
+    return f"+{_sources_hash()}{_pretrained_tag()}{'' if citation_model.enabled() else '+citations:off'}"
 
 
 def _pretrained_tag() -> str:
@@ -65,19 +68,20 @@ CODE_DIRS = (ROOT / "pipeline" / "nlp", ROOT / "pipeline" / "claims")
 
 # Scripts that train or select models change rows only through the files they write, which are hashed themselves.
 TRAINING_SCRIPTS = {"train.py", "learn_vocab.py", "select_sources.py", "train_textcat.py", "train_study_type.py",
-                    "select_mode.py"}
+                    "select_mode.py", "train_citation_model.py", "fresh_citations.py"}
 
 
 def _sources_hash() -> str:
-    """Vocabularies, label sources, the study-type model, the claim modes and the extraction and claims code change
-    the stage's rows as much as the tagger does: a new one re-extracts every article on the next run
+    """Vocabularies, label sources, the study-type and citation models, the claim modes and the extraction and
+    claims code change the stage's rows as much as the tagger does: a new one re-extracts every article on the next run
     (`study_type` in claim_evidence comes from the same pass), so no row is left from rules that are no longer the
     pipeline's. Code is hashed by relative path and content with line endings normalised, so every clone of one
     commit agrees."""
-    from pipeline.claims import stance, study_type
+    from pipeline.claims import citation_model, stance, study_type
 
     h = hashlib.sha256(json.dumps(label_sources(), sort_keys=True).encode())
-    for f in [*sorted(lexicon.VOCAB_DIR.glob("*.yaml")), study_type.MODEL_PATH, stance.MODES_FILE]:
+    for f in [*sorted(lexicon.VOCAB_DIR.glob("*.yaml")), study_type.MODEL_PATH, stance.MODES_FILE,
+              citation_model.MODEL_PATH]:
         if f.exists():
             h.update(f.read_bytes().replace(b"\r\n", b"\n") + b"\0")
     code = [(d, f) for d in CODE_DIRS for f in d.rglob("*.py") if f.name not in TRAINING_SCRIPTS]

@@ -1,0 +1,135 @@
+"""The citation model: its features are scikit-learn's, its JSON arithmetic keeps scikit-learn's probabilities, it
+cites only for the rules' stances and never changes one, and the committed file is what its trainer writes."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from pipeline.claims import citation_model, linear, stance
+from pipeline.claims.catalogue import load_catalogue
+from pipeline.claims.facts import article_facts
+from pipeline.nlp.configuration import model_version_of
+from pipeline.nlp.extract import Extractor
+from tests.conftest import corpus_path
+
+SENTENCES = ["Ketamine did not differ from placebo at 24 hours.", "Response rates at 24 hours were 58% and 21%.",
+             "Remission at week 4 was higher with ketamine than placebo.", "Ketamine was well tolerated.",
+             "Response at 24 hours did not differ."]
+BATTERY = Path(__file__).parent / "data" / "claim_battery_abstracts.jsonl"
+
+
+def test_features_with_word_pairs_equal_sklearn():
+    """Words and adjacent pairs, sublinear TF-IDF, L2 norm: the vectors scikit-learn's TfidfVectorizer trains on."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    vec = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True)
+    x = vec.fit_transform(SENTENCES).toarray()
+    counts = [linear.words(s, 2) for s in SENTENCES]
+    idf = linear.idf_of(counts, 2)
+    assert sorted(idf) == sorted(vec.get_feature_names_out())
+    for row, c in zip(x, counts, strict=True):
+        ours = linear.features(c, idf, {})
+        theirs = {"w:" + w: v for w, v in zip(vec.get_feature_names_out(), row, strict=True) if v}
+        assert ours.keys() == theirs.keys()
+        assert all(math.isclose(ours[k], theirs[k], rel_tol=1e-9) for k in ours)
+
+
+@pytest.mark.parametrize("labels", [["none", "supports", "supports", "none", "conflicts"] * 2,
+                                    ["none", "supports", "supports", "none", "none"] * 2])
+def test_json_probabilities_equal_sklearn(labels):
+    """Three classes and two (one logit, split half each way): rounded weights keep predict_proba to 1e-3."""
+    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    texts = SENTENCES + [s.replace("24", "48") for s in SENTENCES]
+    counts = [linear.words(t, 2) for t in texts]
+    idf = linear.idf_of(counts, 2)
+    feats = [linear.features(c, idf, {}) for c in counts]
+    model = linear.fit(feats, labels, idf, 10.0)
+    vec = DictVectorizer(sort=True)
+    clf = LogisticRegression(C=10.0, max_iter=5000).fit(vec.fit_transform(feats), labels)
+    new = [linear.features(linear.words(t, 2), idf, {}) for t in ["Response at 24 hours was 60%.", "Nothing."]]
+    for f, theirs in zip(new, clf.predict_proba(vec.transform(new)), strict=True):
+        ours = model.probabilities(f)
+        assert [round(ours[c], 3) for c in clf.classes_] == pytest.approx([round(p, 3) for p in theirs], abs=1e-3)
+
+
+def _model(threshold: float = 0.5) -> citation_model.CitationModel:
+    counts = [linear.words(t, 2) for t in SENTENCES * 2]
+    idf = linear.idf_of(counts, 1)
+    labels = ["conflicts", "supports", "supports", "none", "conflicts"] * 2
+    m = linear.fit([linear.features(c, idf, {}) for c in counts], labels, idf, 10.0)
+    claims = {"rapid_onset": {"classes": m.classes, "coef": m.coef, "intercept": m.intercept}}
+    return citation_model.from_dict({"idf": idf, "threshold": threshold, "claims": claims})
+
+
+def test_extend_cites_only_for_the_rules_polarities_and_never_again():
+    model = _model()
+    sents = dict(enumerate(SENTENCES))
+    assert citation_model.extend(model, {}, sents) == {}  # no stance of the rules: nothing to cite for
+    assert model.call("rapid_onset", model.features(SENTENCES[1]))[0] == "supports"
+    assert model.call("tolerability", model.features(SENTENCES[1])) is None  # a claim the model has no weights for
+    added = citation_model.extend(model, {("rapid_onset", 2): "supports"}, sents)
+    assert ("rapid_onset", 1) in added and ("rapid_onset", 2) not in added  # the rules' own citation stays theirs
+    assert {st for st, _ in added.values()} == {"supports"}  # the null sentences are not cited for a supports
+    assert all(p >= model.threshold for _, p in added.values())
+    both = citation_model.extend(model, {("rapid_onset", 2): "supports", ("rapid_onset", 4): "conflicts"}, sents)
+    assert both[("rapid_onset", 0)][0] == "conflicts"
+    assert citation_model.extend(_model(threshold=1.0), {("rapid_onset", 2): "supports"}, sents) == {}
+
+
+def _battery(doc_id: str) -> str:
+    return next(r["text"] for r in map(json.loads, BATTERY.read_text().splitlines()) if r["doc_id"] == doc_id)
+
+
+def test_the_committed_model_adds_citations_without_changing_a_stance():
+    """A synthetic trial (written from GUIDELINES alone) whose 24-hour response rates the rules do not cite: the
+    model cites them for the article's rapid-onset support, after the rules, with its probability as confidence."""
+    model = citation_model.load()
+    assert model is not None
+    text = _battery("syn2:001")
+    ex = Extractor().one(text, doc_id="syn2:001")
+    facts, catalogue = article_facts(text, ex), load_catalogue()
+    rules = stance.assess(text, ex, facts, catalogue)
+    both = stance.assess(text, ex, facts, catalogue, citations=model)
+    assert [f for f in both if f.method == "rules"] == rules
+    added = [f for f in both if f.method == "citation-model"]
+    assert added and all(f.cues[0].startswith("citation model") and f.confidence >= model.threshold for f in added)
+    assert any(text[f.start:f.end].startswith("Response rates at 24 hours") for f in added)
+    for cid in catalogue.ids:
+        assert stance.article_stance(both, cid) == stance.article_stance(rules, cid)
+    assert {(f.claim_id, f.sent_index) for f in added}.isdisjoint({(f.claim_id, f.sent_index) for f in rules})
+
+
+def test_switched_off_the_model_is_not_loaded_and_the_rows_say_so(monkeypatch):
+    on = model_version_of()
+    monkeypatch.setenv(citation_model.SWITCH, "off")
+    citation_model.load.cache_clear()
+    try:
+        assert citation_model.load() is None and not citation_model.enabled()
+        assert model_version_of() == on + "+citations:off"
+    finally:
+        monkeypatch.delenv(citation_model.SWITCH)
+        citation_model.load.cache_clear()
+
+
+def test_a_changed_model_file_changes_the_rows_model_version(tmp_path, monkeypatch):
+    before = model_version_of()
+    copy = tmp_path / "claims_citations.json"
+    copy.write_text(citation_model.MODEL_PATH.read_text().replace('"threshold": 0.6', '"threshold": 0.7'))
+    monkeypatch.setattr(citation_model, "MODEL_PATH", copy)
+    assert model_version_of() != before
+
+
+def test_retraining_writes_the_committed_file(tmp_path):
+    """Reproducible from the repository: lbfgs and sorted features make a retrain byte-identical."""
+    corpus_path()
+    from pipeline.claims import train_citation_model
+
+    out = tmp_path / "m.json"
+    train_citation_model.main(["--out", str(out)])
+    assert out.read_bytes() == citation_model.MODEL_PATH.read_bytes()
