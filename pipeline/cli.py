@@ -333,7 +333,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--gold", action="append", required=True, help="a gold file (repeatable)")
     sp.add_argument("--json", action="store_true", help="one JSON object per gold file, one per line")
     sp.add_argument("--split", default="dev", help="for the development gold set: dev (default), train or all")
-    sp.add_argument("--rules-only", action="store_true", help="ignore the trained tagger (rules for every label; the claims' citation model is switched off by KEV_CITATION_MODEL=off)")
+    sp.add_argument("--rules-only", action="store_true", help="ignore the trained tagger (rules for every label; the "
+                    "claims' citation model has its own switch, KEV_CITATION_MODEL=off)")
     sp.set_defaults(func=cmd_eval)
 
     sp = sub.add_parser("bench", help="benchmarks: extract, night, backfill")
