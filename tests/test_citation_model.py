@@ -80,6 +80,11 @@ def test_extend_cites_only_for_the_rules_polarities_and_never_again():
     both = citation_model.extend(model, {("rapid_onset", 2): "supports", ("rapid_onset", 4): "conflicts"}, sents)
     assert both[("rapid_onset", 0)][0] == "conflicts"
     assert citation_model.extend(_model(threshold=1.0), {("rapid_onset", 2): "supports"}, sents) == {}
+    # only sentences on the claim's topic by the rules' test are candidates
+    gated = citation_model.extend(model, {("rapid_onset", 2): "supports"}, sents, {1: {"tolerability"}, 3: set()})
+    assert gated == {}
+    assert set(citation_model.extend(model, {("rapid_onset", 2): "supports"}, sents, {1: {"rapid_onset"}})) == \
+        {("rapid_onset", 1)}
 
 
 def _battery(doc_id: str) -> str:
@@ -106,21 +111,34 @@ def test_the_committed_model_adds_citations_without_changing_a_stance():
 
 
 def test_switched_off_the_model_is_not_loaded_and_the_rows_say_so(monkeypatch):
+    monkeypatch.delenv(citation_model.SWITCH, raising=False)
+    citation_model.load.cache_clear()
     on = model_version_of()
     monkeypatch.setenv(citation_model.SWITCH, "off")
     citation_model.load.cache_clear()
     try:
         assert citation_model.load() is None and not citation_model.enabled()
-        assert model_version_of() == on + "+citations:off"
+        off = model_version_of()
+        assert off.endswith("+citations:off") and off != on + "+citations:off"  # nor is its file hashed
     finally:
         monkeypatch.delenv(citation_model.SWITCH)
+        citation_model.load.cache_clear()
+
+
+def test_a_missing_model_file_leaves_the_rules_citations(tmp_path, monkeypatch):
+    monkeypatch.setattr(citation_model, "MODEL_PATH", tmp_path / "none.json")
+    citation_model.load.cache_clear()
+    try:
+        assert citation_model.load() is None and model_version_of().endswith("+citations:off")
+    finally:
+        monkeypatch.undo()
         citation_model.load.cache_clear()
 
 
 def test_a_changed_model_file_changes_the_rows_model_version(tmp_path, monkeypatch):
     before = model_version_of()
     copy = tmp_path / "claims_citations.json"
-    copy.write_text(citation_model.MODEL_PATH.read_text().replace('"threshold": 0.6', '"threshold": 0.7'))
+    copy.write_text(citation_model.MODEL_PATH.read_text().replace('"threshold": 0.4', '"threshold": 0.7'))
     monkeypatch.setattr(citation_model, "MODEL_PATH", copy)
     assert model_version_of() != before
 
@@ -133,3 +151,42 @@ def test_retraining_writes_the_committed_file(tmp_path):
     out = tmp_path / "m.json"
     train_citation_model.main(["--out", str(out)])
     assert out.read_bytes() == citation_model.MODEL_PATH.read_bytes()
+
+
+def _row(eid: str, stance_: str, method: str) -> dict:
+    return {"evidence_id": eid, "claim_id": "rapid_onset", "doc_id": "pmid:1", "stance": stance_,
+            "sentence": f"sentence {eid}", "method": method, "retracted": False}
+
+
+@pytest.mark.parametrize(("decision", "expected"), [
+    ({"decision": "reject"}, None),  # the rules' only row rejected: the model's row does not bring the article back
+    ({"decision": "stance", "new_stance": "supports"}, "supports"),  # changed: the model's conflict does not mix it
+    (None, "conflicts"),
+])
+def test_an_unreviewed_model_row_never_makes_the_counted_stance(decision, expected):
+    from pipeline.claims.evidence import METHODS, apply_reviews, article_stances
+
+    rows = [_row("a", "conflicts", METHODS["rules"]), _row("b", "conflicts", METHODS["citation-model"])]
+    reviews = {"a": {**decision, "evidence_id": "a", "n_decisions": 1}} if decision else {}
+    assert article_stances(apply_reviews(rows, reviews)).get(("rapid_onset", "pmid:1")) == expected
+    # a reviewer's decision on the model's own row is a human judgement: it counts like any other
+    reviewed = apply_reviews(rows, {**reviews, "b": {"decision": "stance", "new_stance": "supports",
+                                                     "evidence_id": "b", "n_decisions": 1}})
+    assert article_stances(reviewed)[("rapid_onset", "pmid:1")] == ("supports" if expected != "conflicts"
+                                                                    else "mixed")
+
+
+def test_rows_and_eval_name_the_method(tmp_path):
+    """claim_evidence's `method` says which rows the model cited, and `kev eval` scores citations by method."""
+    from pipeline.claims.evidence import evidence_rows
+    from pipeline.evaluate.run import eval_claims
+
+    text = _battery("syn2:001")
+    ex = Extractor().one(text, doc_id="syn2:001")
+    rows = evidence_rows(("syn2:001", None, 1, text), ex, load_catalogue(), article_facts(text, ex), None)
+    assert {r["method"] for r in rows} == {"rules-v1", "citation-model-v1"}
+    record = next(r for r in map(json.loads, BATTERY.read_text().splitlines()) if r["doc_id"] == "syn2:001")
+    result = eval_claims(BATTERY, [record], Extractor(), None)
+    assert set(result["citations"]) == {"rules", "citation-model"}
+    n = sum(c["n"] for c in result["citations"].values())
+    assert n == len(rows) and 0 <= result["citation_precision"] <= 1

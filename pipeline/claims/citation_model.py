@@ -12,7 +12,6 @@ on unseen abstracts and lost when added to them (docs/claims.md). Trained by
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from dataclasses import dataclass
@@ -33,7 +32,6 @@ class CitationModel:
     claims: dict[str, linear.LinearModel]
     idf: dict[str, float]
     threshold: float
-    version: str
 
     def features(self, sentence: str) -> dict[str, float]:
         return linear.features(linear.words(sentence, NGRAMS), self.idf, {})
@@ -49,11 +47,12 @@ class CitationModel:
         return (best, round(scored[best], 2)) if best and scored[best] >= self.threshold else None
 
 
-def extend(model: CitationModel, found: dict[tuple[str, int], str], sentences: dict[int, str]
-           ) -> dict[tuple[str, int], tuple[str, float]]:
+def extend(model: CitationModel, found: dict[tuple[str, int], str], sentences: dict[int, str],
+           topics: dict[int, set[str]] | None = None) -> dict[tuple[str, int], tuple[str, float]]:
     """Further citations for the rules' findings {(claim, sentence index): stance}: {(claim, index): (stance, p)}
     for each candidate sentence the model calls evidence with a polarity the rules found for that claim in the
-    article. The article's stances stay the rules'."""
+    article; with `topics` ({index: claim ids}, the rules' topic test) only sentences on the claim's topic ("reduced
+    suicidal ideation" is no citation for antidepressant efficacy). The article's stances stay the rules'."""
     stances: dict[str, set[str]] = {}
     for (cid, _), stance in found.items():
         stances.setdefault(cid, set()).add(stance)
@@ -61,7 +60,7 @@ def extend(model: CitationModel, found: dict[tuple[str, int], str], sentences: d
     feats: dict[int, dict[str, float]] = {}
     for cid in sorted(stances):
         for i, sentence in sorted(sentences.items()):
-            if (cid, i) in found:
+            if (cid, i) in found or (topics is not None and cid not in topics.get(i, ())):
                 continue
             if i not in feats:
                 feats[i] = model.features(sentence)
@@ -71,11 +70,11 @@ def extend(model: CitationModel, found: dict[tuple[str, int], str], sentences: d
     return out
 
 
-def from_dict(data: dict, version: str = "") -> CitationModel:
+def from_dict(data: dict) -> CitationModel:
     idf = data["idf"]
     claims = {cid: linear.LinearModel(c["classes"], idf, c["coef"], c["intercept"])
               for cid, c in data["claims"].items()}
-    return CitationModel(claims, idf, data["threshold"], version)
+    return CitationModel(claims, idf, data["threshold"])
 
 
 def enabled() -> bool:
@@ -88,5 +87,4 @@ def load() -> CitationModel | None:
     """The committed model, read once per process; None when not `enabled()`."""
     if not enabled():
         return None
-    raw = MODEL_PATH.read_bytes()
-    return from_dict(json.loads(raw), hashlib.sha256(raw).hexdigest()[:8])
+    return from_dict(json.loads(MODEL_PATH.read_text()))

@@ -86,9 +86,14 @@ def apply_reviews(evidence: list[dict], reviews: dict[str, dict]) -> list[dict]:
 
 
 def article_stances(evidence: list[dict]) -> dict[tuple[str, str], str]:
-    """(claim_id, doc_id) -> supports | conflicts | mixed, from the (reviewed) stances of its finding sentences."""
+    """(claim_id, doc_id) -> supports | conflicts | mixed, from the (reviewed) stances of its finding sentences.
+    A citation model's row no reviewer has decided on only repeats a stance the rules found, so it is left out:
+    otherwise, once a reviewer rejects or changes the rules' row, it would make or turn the stance itself."""
     seen: dict[tuple[str, str], set] = defaultdict(set)
     for r in evidence:
+        if r.get("method") == METHODS["citation-model"] and \
+                r.get("review_status", "unreviewed") in ("unreviewed", "outdated"):
+            continue
         stance = r.get("final_stance", r["stance"]) if "review_status" in r else r["stance"]
         if stance is not None:
             seen[(r["claim_id"], r["doc_id"])].add(stance)

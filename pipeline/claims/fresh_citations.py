@@ -5,9 +5,10 @@ most of the gold's evidence and any addition looks useless. Commit be049d9 is th
 none of the 242 abstracts annotated after it (dev3, dev4 and dev5, now in train_extra, and dev6+7; its tagger had
 not trained on them either). This runs that commit's rules on them in a git worktree, trains the citation model on
 the training records without them, and scores the rules' findings alone and extended by the model, at each C and
-threshold asked for: article micro F1 (mixed = both polarities; unchanged by construction), evidence recall (the
+threshold asked for (the candidates: today's finding sentences on the claim's topic by today's rules, as in
+the pipeline): article micro F1 (mixed = both polarities; unchanged by construction), evidence recall (the
 share of gold evidence sentences cited) and citation precision (the share of cited sentences that are gold
-evidence for their claim). Needs the git history and the shared corpus; takes about three minutes.
+evidence for their claim). Needs the git history and the shared corpus; takes about a minute.
 """
 
 from __future__ import annotations
@@ -117,6 +118,7 @@ def main(argv: list[str] | None = None) -> None:
     for d in docs:
         rules[d["doc_id"]] = {}
         for cid, a, b, st in found_old.get(d["doc_id"], []):
+            # the sentence of today's split that holds most of the old finding's sentence
             i = next((k for k, (s, e) in enumerate(d["sentences"]) if min(b, e) - max(a, s) > 0.5 * (b - a)), None)
             if i is not None:
                 rules[d["doc_id"]][(cid, i)] = st
@@ -128,7 +130,7 @@ def main(argv: list[str] | None = None) -> None:
             model = citation_model.from_dict({**data, "threshold": t})
             ext = {}
             for d in docs:
-                added = citation_model.extend(model, rules[d["doc_id"]], d["sents"])
+                added = citation_model.extend(model, rules[d["doc_id"]], d["sents"], d["topics"])
                 ext[d["doc_id"]] = {**rules[d["doc_id"]], **{k: st for k, (st, _) in added.items()}}
             out["extended"][f"C={c} threshold={t}"] = article_scores(docs, ext)
     print(json.dumps(out, indent=1))

@@ -378,9 +378,12 @@ def claim_modes(path: Path = MODES_FILE) -> dict[str, str]:
 
 
 def assess(text: str, ex: Extraction, facts: ArticleFacts, catalogue: Catalogue,
-           modes: dict[str, str] | None = None, citations: CitationModel | None = None) -> list[Finding]:
+           modes: dict[str, str] | None = None, citations: CitationModel | None = None,
+           topics: dict[int, set[str]] | None = None) -> list[Finding]:
     """Finding sentences and their stance for every claim in the catalogue; with a citation model (what the
-    pipeline passes: `citation_model.load()`), further sentences it cites for the stances the rules found."""
+    pipeline passes: `citation_model.load()`), further sentences it cites for the stances the rules found, among
+    the finding sentences on the claim's topic. `topics`, when given, is filled with those: {sentence index:
+    claim ids} (what `fresh_citations` needs to replay the extension on another commit's findings)."""
     modes = claim_modes() if modes is None else modes
     clf = classifier() if any(m != "rules" for m in modes.values()) else None
     by_sent: dict[int, list[Mention]] = {}
@@ -395,6 +398,7 @@ def assess(text: str, ex: Extraction, facts: ArticleFacts, catalogue: Catalogue,
     scores = [d.cats for d in clf.pipe(text[s:e] for _, s, e, _ in candidates)] if clf and candidates else \
         [{} for _ in candidates]
     context: dict[int, tuple[str, list[Mention], list[float]]] = {}  # what a further citation may take
+    topics = {} if topics is None else topics
     for (i, s, e, parts), cats in zip(candidates, scores, strict=True):
         covariates = [c for a, b in parts for c in covariate_spans(text, a, b)]
         sentence = " ".join(_masked(text, a, b, covariates) for a, b in parts)
@@ -405,7 +409,9 @@ def assess(text: str, ex: Extraction, facts: ArticleFacts, catalogue: Catalogue,
         other_drug_only = not DRUG_WORDS.search(sentence) and (bool(OTHER_TREATMENT.search(sentence)) or any(
             m.label == "DRUG" and m.canonical not in STUDY_DRUGS and not _the_comparator(text, m) for m in mentions))
         if not other_drug_only:
-            context.setdefault(i, (sentence, mentions, hours))
+            # a sentence merged across a section header has several parts: a citation takes all of theirs
+            was = context.get(i, ("", [], []))
+            context[i] = ((was[0] + " " + sentence).strip(), was[1] + mentions, was[2] + hours)
         for claim in claims:
             if other_drug_only:
                 continue  # "psilocybin induced remission in 57%" is not evidence about ketamine
@@ -419,6 +425,7 @@ def assess(text: str, ex: Extraction, facts: ArticleFacts, catalogue: Catalogue,
             if not _on_topic(claim, sentence, mentions, kinds, text, facts, on_topic.get(claim.id) == i - 1):
                 continue
             on_topic[claim.id] = i
+            topics.setdefault(i, set()).add(claim.id)
             verdict = _judge(claim, sentence, parts, s, mentions, hours, text, ex, facts)
             if verdict is not None:
                 findings.append(_finding(claim.id, i, s, e, *verdict, sentence, facts, mentions, hours))
@@ -434,7 +441,7 @@ def assess(text: str, ex: Extraction, facts: ArticleFacts, catalogue: Catalogue,
     # only once the rules are done: a further citation must not feed their timing rule (a later benefit cited
     # would leave the rules' early null to rapid onset and turn the article's stance)
     found = {(f.claim_id, f.sent_index): f.stance for f in findings}
-    further = citation_model.extend(citations, found, {i: text[slice(*ex.sentences[i])] for i in context})
+    further = citation_model.extend(citations, found, {i: text[slice(*ex.sentences[i])] for i in context}, topics)
     for (cid, i), (stance, p) in sorted(further.items()):
         sentence, mentions, hours = context[i]
         findings.append(dataclasses.replace(

@@ -7,7 +7,8 @@ article's stance. Per claim, the model learns from the articles whose gold stanc
 `conflicts` only (mixed ones do not label their sentences' polarities one by one; `none` ones never reach it): it
 is asked only where the rules found a stance. Features: sublinear TF-IDF of words and word pairs (IDF over all
 training finding sentences, terms in at least two); a multinomial logistic regression, lbfgs, so a retrain writes
-the same file. C and the threshold were chosen on the fresh abstracts of `fresh_citations` (see docs/claims.md).
+the same file. In the pipeline it is asked only about sentences on the claim's topic by the rules' test. C and the
+threshold were chosen on the fresh abstracts of `fresh_citations` (see docs/claims.md).
 """
 
 from __future__ import annotations
@@ -16,23 +17,28 @@ import argparse
 import json
 from pathlib import Path
 
-from pipeline.claims import citation_model, linear
+from pipeline.claims import citation_model, linear, stance
+from pipeline.claims.catalogue import load_catalogue
+from pipeline.claims.facts import article_facts
 from pipeline.claims.findings import finding_part
 from pipeline.evaluate.gold import CLAIM_IDS, training_records
 from pipeline.nlp.extract import Extractor
 
 C = 10.0
-THRESHOLD = 0.6
+THRESHOLD = 0.4
 MIN_DF = 2
 
 
 def examples(records: list[dict], extractor: Extractor | None = None) -> list[dict]:
     """Per record: its finding sentences {index: text}, their gold labels {index: {claim: stance}}, the gold
-    stances, and the sentence offsets."""
+    stances, the sentence offsets, and the claims each sentence is on the topic of by the rules."""
     out = []
+    catalogue = load_catalogue()
     runs = (extractor or Extractor()).run((r["doc_id"], None, 1, r["text"], None) for r in records)
     for rec, ex in zip(records, runs, strict=True):
         text = rec["text"]
+        topics: dict[int, set[str]] = {}
+        stance.assess(text, ex, article_facts(text, ex), catalogue, topics=topics)
         sents, labels = {}, {}
         for i, (s, e) in enumerate(ex.sentences):
             if not finding_part(ex, i, text):
@@ -41,6 +47,7 @@ def examples(records: list[dict], extractor: Extractor | None = None) -> list[di
             labels[i] = {cid: c["stance"] for cid, c in rec["claims"].items()
                          if any(min(ge, e) - max(gs, s) >= 0.5 * (ge - gs) for gs, ge in c["evidence_offsets"])}
         out.append({"doc_id": rec["doc_id"], "sents": sents, "labels": labels, "sentences": ex.sentences,
+                    "topics": topics,
                     "gold": {cid: c["stance"] for cid, c in rec["claims"].items()},
                     "evidence": {cid: c["evidence_offsets"] for cid, c in rec["claims"].items()}})
     return out

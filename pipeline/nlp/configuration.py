@@ -50,7 +50,7 @@ def model_version_of(model_dir: Path | None = MODEL_DIR) -> str:
 
 def _configuration_tag() -> str:
     """What besides the tagger shapes the rows: vocabularies, label sources, study-type model, citation model (or
-    `+citations:off` when switched off), pretrained pipeline."""
+    `+citations:off` when it is switched off or its file is missing), pretrained pipeline."""
     from pipeline.claims import citation_model
 
     return f"+{_sources_hash()}{_pretrained_tag()}{'' if citation_model.enabled() else '+citations:off'}"
@@ -80,8 +80,8 @@ def _sources_hash() -> str:
     from pipeline.claims import citation_model, stance, study_type
 
     h = hashlib.sha256(json.dumps(label_sources(), sort_keys=True).encode())
-    for f in [*sorted(lexicon.VOCAB_DIR.glob("*.yaml")), study_type.MODEL_PATH, stance.MODES_FILE,
-              citation_model.MODEL_PATH]:
+    cited = [citation_model.MODEL_PATH] if citation_model.enabled() else []  # off: its file shapes no row
+    for f in [*sorted(lexicon.VOCAB_DIR.glob("*.yaml")), study_type.MODEL_PATH, stance.MODES_FILE, *cited]:
         if f.exists():
             h.update(f.read_bytes().replace(b"\r\n", b"\n") + b"\0")
     code = [(d, f) for d in CODE_DIRS for f in d.rglob("*.py") if f.name not in TRAINING_SCRIPTS]
