@@ -160,6 +160,8 @@ def build(out: Path) -> tuple[str, str]:
             ref = f"[PMID {_md(r['pmid'])}]({_link(r)})" if r["pmid"] else _md(r["doc_id"])
             flag = " **(retracted)**" if r["retracted"] else ""
             reviewed = "" if (r.get("review_status") or "unreviewed") == "unreviewed" else f", {r['review_status']}"
+            if str(r.get("method") or "").startswith("citation-model"):
+                reviewed += ", cited by the model"  # a further citation of the stance the rules found
             md.append(f"- {STANCE_MARK[shown_stance(r)]} ({r['confidence']:.2f}, {r['design']}{reviewed}"
                       f"{', n=' + str(r['sample_size']) if r['sample_size'] else ''}) {ref}{flag}: "
                       f"{_md(r['sentence'].strip())}")

@@ -164,6 +164,26 @@ def test_abstract_text_is_escaped(out, browser):
     assert dialogs == []
 
 
+def test_a_reviewer_can_audit_the_citation_models_rows_apart(out, browser):
+    """The claim page says who cited each row and filters on it: the model's further citations are the ones a
+    reviewer may want to audit first."""
+    ev = pd.read_parquet(out / "claim_evidence.parquet")
+    ev = ev[ev["claim_id"] == "antidepressant_efficacy"]
+    by_model = int((ev["method"] == "citation-model-v1").sum())
+    assert by_model and by_model < len(ev)
+    with Server(out) as url:
+        page = browser.new_page()
+        page.goto(f"{url}/claims/antidepressant_efficacy")
+        page.select_option("select[name=cited_by]", "model")
+        page.click("button[type=submit]")
+        page.wait_for_url(lambda u: "cited_by=model" in u)
+        cells = page.locator("#evidence td.cited-by").all_inner_texts()
+        assert cells == ["model"] * by_model
+        page.goto(f"{url}/claims/antidepressant_efficacy?cited_by=rules")
+        assert page.locator("#evidence td.cited-by").all_inner_texts() == ["rules"] * (len(ev) - by_model)
+        page.close()
+
+
 def status(url: str, data: bytes | None = None) -> int:
     try:
         with urllib.request.urlopen(urllib.request.Request(url, data=data)) as r:
@@ -318,6 +338,14 @@ def test_the_markdown_report_escapes_abstract_text(out):
     md, page = report.build(out)
     assert "<script>" not in md and "&lt;script&gt;alert('abstract')" in md
     assert "<script>" not in page and "&lt;script&gt;alert('abstract')" in page  # displaCy escapes the tags
+
+
+def test_the_report_marks_the_citation_models_rows(out):
+    from pipeline import report
+
+    md, page = report.build(out)
+    n = int((pd.read_parquet(out / "claim_evidence.parquet")["method"] == "citation-model-v1").sum())
+    assert n and md.count("cited by the model") == n and page.count("cited by the model") == n
 
 
 

@@ -23,6 +23,13 @@ from pipeline.tables import store
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 STANCES = ("supports", "conflicts")
+CITED_BY = ("rules", "model")
+
+
+def cited_by_of(row: dict) -> str:
+    """Who cited an evidence row: `model` for the citation model's further citations (`citation-model-v1`), else
+    `rules`."""
+    return "model" if str(row.get("method") or "").startswith("citation-model") else "rules"
 
 
 def _rows(out: Path, name: str, columns: list[str] | None = None, doc_id: str | None = None) -> list[dict]:
@@ -111,7 +118,7 @@ def create_app(out: Path, token: str | None = None) -> FastAPI:
 
     @app.get("/claims/{claim_id}", response_class=HTMLResponse)
     def claim(request: Request, claim_id: str, stance: str = "", design: str = "", year: str = "",
-              min_confidence: float = 0.0, reviewed: str = ""):
+              min_confidence: float = 0.0, reviewed: str = "", cited_by: str = ""):
         summary = {s["claim_id"]: s for s in _rows(out, "claim_summary")}
         if claim_id not in summary:
             raise HTTPException(404, "no such claim")
@@ -126,10 +133,12 @@ def create_app(out: Path, token: str | None = None) -> FastAPI:
         rows = [r for r in rows if r["confidence"] >= min_confidence]
         if reviewed in ("yes", "no"):
             rows = [r for r in rows if bool(r["review"]) == (reviewed == "yes")]
+        if cited_by in CITED_BY:  # the rules' citations, or the citation model's further ones
+            rows = [r for r in rows if cited_by_of(r) == cited_by]
         rows.sort(key=lambda r: (bool(r["review"]), -r["confidence"], r["doc_id"], r["start"]))
         return page(request, "claim.html", claim=summary[claim_id], rows=rows, designs=designs,
                     filters={"stance": stance, "design": design, "year": year, "min_confidence": min_confidence,
-                             "reviewed": reviewed})
+                             "reviewed": reviewed, "cited_by": cited_by}, cited_by=cited_by_of)
 
     @app.get("/evidence/{evidence_id}", response_class=HTMLResponse)
     def evidence(request: Request, evidence_id: str):
