@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.claims import citation_model, linear, stance
+from pipeline.claims import citation_model, linear, stance, study_type
 from pipeline.claims.catalogue import load_catalogue
 from pipeline.claims.facts import article_facts
 from pipeline.nlp.configuration import model_version_of
@@ -22,13 +22,15 @@ SENTENCES = ["Ketamine did not differ from placebo at 24 hours.", "Response rate
 BATTERY = Path(__file__).parent / "data" / "claim_battery_abstracts.jsonl"
 
 
-def test_features_with_word_pairs_equal_sklearn():
-    """Words and adjacent pairs, sublinear TF-IDF, L2 norm: the vectors scikit-learn's TfidfVectorizer trains on."""
+@pytest.mark.parametrize("ngrams", [1, 2])  # the study-type model's words; the citation model's words and pairs
+def test_features_equal_sklearn(ngrams):
+    """Sublinear TF-IDF, L2 norm: both models are applied with our arithmetic but trained on scikit-learn's, so
+    the vectors must be TfidfVectorizer's."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    vec = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True)
+    vec = TfidfVectorizer(ngram_range=(1, ngrams), min_df=2, sublinear_tf=True)
     x = vec.fit_transform(SENTENCES).toarray()
-    counts = [linear.words(s, 2) for s in SENTENCES]
+    counts = [linear.words(s, ngrams) for s in SENTENCES]
     idf = linear.idf_of(counts, 2)
     assert sorted(idf) == sorted(vec.get_feature_names_out())
     for row, c in zip(x, counts, strict=True):
@@ -135,11 +137,15 @@ def test_a_missing_model_file_leaves_the_rules_citations(tmp_path, monkeypatch):
         citation_model.load.cache_clear()
 
 
-def test_a_changed_model_file_changes_the_rows_model_version(tmp_path, monkeypatch):
+@pytest.mark.parametrize(("module", "old", "new"), [(citation_model, '"threshold": 0.4', '"threshold": 0.7'),
+                                                     (study_type, '"C": 10.0', '"C": 11.0')])
+def test_a_changed_model_file_changes_the_rows_model_version(tmp_path, monkeypatch, module, old, new):
+    """Both linear models shape claim_evidence in the extraction pass: a retrained one must re-extract every
+    article."""
     before = model_version_of()
-    copy = tmp_path / "claims_citations.json"
-    copy.write_text(citation_model.MODEL_PATH.read_text().replace('"threshold": 0.4', '"threshold": 0.7'))
-    monkeypatch.setattr(citation_model, "MODEL_PATH", copy)
+    copy = tmp_path / module.MODEL_PATH.name
+    copy.write_text(module.MODEL_PATH.read_text().replace(old, new))
+    monkeypatch.setattr(module, "MODEL_PATH", copy)
     assert model_version_of() != before
 
 

@@ -4,32 +4,14 @@ committed model applies without scikit-learn, and participant counts follow PsyN
 from __future__ import annotations
 
 import json
-import math
 
 import pytest
 
 from pipeline.claims import design, sample_size, study_type
-from pipeline.claims.train_study_type import idf_of
 from tests.conftest import corpus_path
 
 DOCS = ["Ketamine for depression: a randomized trial of ketamine", "A survey of ketamine users",
         "Protocol: this trial will randomize patients", "Ketamine users and non-users: a survey"]
-
-
-def test_features_equal_sklearn_sublinear_tfidf():
-    """The model is applied with our arithmetic but trained on scikit-learn's: both must give the same vectors."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    vec = TfidfVectorizer(min_df=2, sublinear_tf=True)
-    x = vec.fit_transform(DOCS).toarray()
-    counts = [study_type.words(d) for d in DOCS]
-    idf = idf_of(counts)
-    assert sorted(idf) == sorted(vec.get_feature_names_out())
-    for row, c in zip(x, counts, strict=True):
-        ours = study_type.features(c, idf, {})
-        theirs = {"w:" + w: v for w, v in zip(vec.get_feature_names_out(), row, strict=True) if v}
-        assert ours.keys() == theirs.keys()
-        assert all(math.isclose(ours[k], theirs[k], rel_tol=1e-9) for k in ours)
 
 
 def test_linear_model_scores_and_argmax():
@@ -84,17 +66,6 @@ def test_trainer_never_reads_held_out_or_unseen_documents():
     ids = {r["doc_id"] for r in records}
     assert len(records) > 500 and not ids & holdout_ids(corpus)
     assert unseen_ids() and not ids & unseen_ids()  # nor the unseen second dev set
-
-
-def test_a_new_study_type_model_changes_the_model_version(tmp_path, monkeypatch):
-    """claim_evidence.study_type comes from the extraction pass: a retrained model must re-extract every article."""
-    from pipeline.nlp.configuration import model_version_of
-
-    before = model_version_of()
-    copy = tmp_path / "study_type.json"
-    copy.write_text(study_type.MODEL_PATH.read_text().replace('"C": 10.0', '"C": 11.0'))
-    monkeypatch.setattr(study_type, "MODEL_PATH", copy)
-    assert model_version_of() != before
 
 
 def test_the_json_model_predicts_what_scikit_learn_predicts():
