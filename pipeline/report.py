@@ -14,6 +14,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 from spacy import displacy
 
+from pipeline.claims.citation_model import cited_by_model
 from pipeline.tables import store
 
 COLORS = {"DRUG": "#a6cee3", "DOSE": "#b2df8a", "ROUTE": "#fdbf6f", "TIMEPOINT": "#cab2d6", "OUTCOME": "#fb9a99",
@@ -160,7 +161,7 @@ def build(out: Path) -> tuple[str, str]:
             ref = f"[PMID {_md(r['pmid'])}]({_link(r)})" if r["pmid"] else _md(r["doc_id"])
             flag = " **(retracted)**" if r["retracted"] else ""
             reviewed = "" if (r.get("review_status") or "unreviewed") == "unreviewed" else f", {r['review_status']}"
-            if str(r.get("method") or "").startswith("citation-model"):
+            if cited_by_model(r):
                 reviewed += ", cited by the model"  # a further citation of the stance the rules found
             md.append(f"- {STANCE_MARK[shown_stance(r)]} ({r['confidence']:.2f}, {r['design']}{reviewed}"
                       f"{', n=' + str(r['sample_size']) if r['sample_size'] else ''}) {ref}{flag}: "

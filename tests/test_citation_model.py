@@ -196,3 +196,24 @@ def test_rows_and_eval_name_the_method(tmp_path):
     assert set(result["citations"]) == {"rules", "citation-model"}
     n = sum(c["n"] for c in result["citations"].values())
     assert n == len(rows) and 0 <= result["citation_precision"] <= 1
+
+
+def test_the_pipeline_offers_the_model_only_sentences_on_the_claims_topic():
+    """In a synthetic pooled analysis (the bundled sample), the model alone would cite "Ketamine reduced suicidal
+    ideation relative to control at 4 h ..." for antidepressant efficacy and rapid onset; the rules' topic test
+    keeps it to suicidal ideation, where the rules cite it themselves."""
+    from pipeline.config import SAMPLE_DIR
+    from pipeline.pubmed_xml import iter_records
+
+    art = next(a for a in iter_records(str(SAMPLE_DIR / "sample-0001-baseline.xml"))
+               if getattr(a, "pmid", None) == "99000023")
+    text, model = art.text, citation_model.load()
+    ex = Extractor().one(text, doc_id="pmid:99000023")
+    topics: dict[int, set[str]] = {}
+    found = stance.assess(text, ex, article_facts(text, ex), load_catalogue(), citations=model, topics=topics)
+    i = next(k for k, (s, e) in enumerate(ex.sentences) if text[s:e].startswith("Ketamine reduced suicidal ideation"))
+    assert topics[i] == {"suicidal_ideation"}
+    assert {f.claim_id for f in found if f.sent_index == i} == {"suicidal_ideation"}
+    rules = {(f.claim_id, f.sent_index): f.stance for f in found if f.method == "rules"}
+    ungated = citation_model.extend(model, rules, {i: text[slice(*ex.sentences[i])]})
+    assert ("antidepressant_efficacy", i) in ungated  # what the topic test keeps out

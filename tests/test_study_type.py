@@ -1,5 +1,6 @@
-"""Study type (learned, PsyNamic's vocabulary) and sample size: the features match scikit-learn's TF-IDF, the
-committed model applies without scikit-learn, and participant counts follow PsyNamic's convention."""
+"""Study type (learned, PsyNamic's vocabulary) and sample size: the committed model applies without scikit-learn
+(its TF-IDF parity with scikit-learn is tested with the citation model's, tests/test_citation_model.py), and
+participant counts follow PsyNamic's convention."""
 
 from __future__ import annotations
 

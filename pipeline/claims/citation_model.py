@@ -21,6 +21,7 @@ from pipeline.claims import linear
 from pipeline.config import ROOT
 
 MODEL_PATH = ROOT / "models" / "claims_citations.json"
+METHOD = "citation-model-v1"  # claim_evidence.method of the model's rows
 SWITCH = "KEV_CITATION_MODEL"  # "off": the rules' citations alone
 OFF = ("off", "0", "false", "no")
 POLARITIES = ("supports", "conflicts")
@@ -68,6 +69,11 @@ def extend(model: CitationModel, found: dict[tuple[str, int], str], sentences: d
             if call and call[0] in stances[cid]:
                 out[(cid, i)] = call
     return out
+
+
+def cited_by_model(row: dict) -> bool:
+    """Whether an evidence row is one of the model's further citations (any version of its method)."""
+    return str(row.get("method") or "").startswith("citation-model")
 
 
 def from_dict(data: dict) -> CitationModel:

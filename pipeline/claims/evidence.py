@@ -18,7 +18,7 @@ from pipeline.review.decisions import all_decisions, effective, is_current, verd
 from pipeline.tables import store
 
 METHOD = "rules-v1"
-METHODS = {"rules": METHOD, "citation-model": "citation-model-v1"}  # a row's method: what cited its sentence
+METHODS = {"rules": METHOD, "citation-model": citation_model.METHOD}  # a row's method: what cited its sentence
 DESIGN_WEIGHT = {"systematic_review": 1.5, "rct": 1.0, "cohort": 0.6, "qualitative": 0.2, "case_report": 0.2,
                  "animal": 0.3, "other": 0.4, "protocol": 0.0}
 VERDICT_RULE = ("supported: weighted support >= 2x weighted conflict and >= 3 supporting articles; contradicted: the "
@@ -91,8 +91,7 @@ def article_stances(evidence: list[dict]) -> dict[tuple[str, str], str]:
     otherwise, once a reviewer rejects or changes the rules' row, it would make or turn the stance itself."""
     seen: dict[tuple[str, str], set] = defaultdict(set)
     for r in evidence:
-        if r.get("method") == METHODS["citation-model"] and \
-                r.get("review_status", "unreviewed") in ("unreviewed", "outdated"):
+        if citation_model.cited_by_model(r) and r.get("review_status", "unreviewed") in ("unreviewed", "outdated"):
             continue
         stance = r.get("final_stance", r["stance"]) if "review_status" in r else r["stance"]
         if stance is not None:

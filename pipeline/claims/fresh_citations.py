@@ -22,7 +22,7 @@ import tempfile
 from pathlib import Path
 
 from pipeline.claims import citation_model
-from pipeline.claims.train_citation_model import THRESHOLD, C, examples, fit
+from pipeline.claims.train_citation_model import C, examples, fit
 from pipeline.config import ROOT
 from pipeline.evaluate.gold import CLAIM_IDS, EXTRA_FILE, corpus_dir, load_gold, training_records
 from pipeline.evaluate.score import micro
@@ -30,7 +30,8 @@ from pipeline.evaluate.score import micro
 FRESH_AT = "be049d9"
 DEV67_FILE = ROOT / "data" / "gold" / "dev6_dev7.jsonl"
 # run inside the old worktree: its rules' findings, and the finding sentences on each claim's topic by its own topic
-# test (inline in that commit's `assess`; replayed here line for line, without the filters that follow it), as
+# test (inline in that commit's `assess`; replayed here line for line, without the filters that follow it and
+# without its claim modes, which were all `rules` there), as
 # {doc_id: {"found": [[claim, start, end, stance], ...], "topics": [[claim, sentence index], ...], "sentences": ...}}
 OLD_RULES = """
 import json, sys
@@ -155,12 +156,12 @@ def article_scores(docs: list[dict], found: dict[str, dict[tuple[str, int], str]
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     ap.add_argument("--C", type=float, nargs="+", default=[C])
-    ap.add_argument("--thresholds", type=float, nargs="+", default=[0.4, 0.5, THRESHOLD, 0.7])
+    ap.add_argument("--thresholds", type=float, nargs="+", default=[0.4, 0.5, 0.6, 0.7])
     args = ap.parse_args(argv)
     ids = fresh_ids()
     found_old = old_rules(ids)
     records = [r for r in load_gold(EXTRA_FILE).records + load_gold(DEV67_FILE).records if r["doc_id"] in set(ids)]
-    docs = examples(records)
+    docs = examples(records, with_topics=True)
     train = examples([r for r in training_records() if r["doc_id"] not in set(ids)])
     rules, old_topics = {}, {}
     for d in docs:

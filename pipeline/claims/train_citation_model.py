@@ -29,16 +29,18 @@ THRESHOLD = 0.4
 MIN_DF = 2
 
 
-def examples(records: list[dict], extractor: Extractor | None = None) -> list[dict]:
+def examples(records: list[dict], extractor: Extractor | None = None, with_topics: bool = False) -> list[dict]:
     """Per record: its finding sentences {index: text}, their gold labels {index: {claim: stance}}, the gold
-    stances, the sentence offsets, and the claims each sentence is on the topic of by the rules."""
+    stances, the sentence offsets, and with `with_topics` the claims each sentence is on the topic of by the rules
+    (what the pipeline gives the model as candidates; training does not need them)."""
     out = []
     catalogue = load_catalogue()
     runs = (extractor or Extractor()).run((r["doc_id"], None, 1, r["text"], None) for r in records)
     for rec, ex in zip(records, runs, strict=True):
         text = rec["text"]
         topics: dict[int, set[str]] = {}
-        stance.assess(text, ex, article_facts(text, ex), catalogue, topics=topics)
+        if with_topics:
+            stance.assess(text, ex, article_facts(text, ex), catalogue, topics=topics)
         sents, labels = {}, {}
         for i, (s, e) in enumerate(ex.sentences):
             if not finding_part(ex, i, text):

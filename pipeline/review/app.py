@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
+from pipeline.claims.citation_model import cited_by_model
 from pipeline.review import decisions as dec
 from pipeline.tables import store
 
@@ -27,9 +28,8 @@ CITED_BY = ("rules", "model")
 
 
 def cited_by_of(row: dict) -> str:
-    """Who cited an evidence row: `model` for the citation model's further citations (`citation-model-v1`), else
-    `rules`."""
-    return "model" if str(row.get("method") or "").startswith("citation-model") else "rules"
+    """Who cited an evidence row: `model` for the citation model's further citations, else `rules`."""
+    return "model" if cited_by_model(row) else "rules"
 
 
 def _rows(out: Path, name: str, columns: list[str] | None = None, doc_id: str | None = None) -> list[dict]:
@@ -138,7 +138,8 @@ def create_app(out: Path, token: str | None = None) -> FastAPI:
         rows.sort(key=lambda r: (bool(r["review"]), -r["confidence"], r["doc_id"], r["start"]))
         return page(request, "claim.html", claim=summary[claim_id], rows=rows, designs=designs,
                     filters={"stance": stance, "design": design, "year": year, "min_confidence": min_confidence,
-                             "reviewed": reviewed, "cited_by": cited_by}, cited_by=cited_by_of)
+                             "reviewed": reviewed, "cited_by": cited_by}, cited_by=cited_by_of,
+                    cited_by_options=CITED_BY)
 
     @app.get("/evidence/{evidence_id}", response_class=HTMLResponse)
     def evidence(request: Request, evidence_id: str):
