@@ -25,7 +25,7 @@ from pipeline.claims import citation_model
 from pipeline.claims.train_citation_model import C, examples, fit
 from pipeline.config import ROOT
 from pipeline.evaluate.gold import CLAIM_IDS, EXTRA_FILE, corpus_dir, load_gold, training_records
-from pipeline.evaluate.score import micro
+from pipeline.evaluate.score import covers, micro
 
 FRESH_AT = "be049d9"
 DEV67_FILE = ROOT / "data" / "gold" / "dev6_dev7.jsonl"
@@ -123,10 +123,6 @@ def old_rules(ids: list[str]) -> dict[str, dict]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def _covers(gs: int, ge: int, s: int, e: int) -> bool:
-    return min(ge, e) - max(gs, s) >= 0.5 * (ge - gs)
-
-
 def article_scores(docs: list[dict], found: dict[str, dict[tuple[str, int], str]]) -> dict:
     """Article micro F1, evidence recall and citation precision of findings {doc: {(claim, sentence): stance}}."""
     gold, pred = set(), set()
@@ -145,9 +141,9 @@ def article_scores(docs: list[dict], found: dict[str, dict[tuple[str, int], str]
             cited = [d["sentences"][i] for (c, i) in f if c == cid]
             evidence = d["evidence"].get(cid, [])
             total += len(evidence)
-            hit += sum(any(_covers(gs, ge, s, e) for s, e in cited) for gs, ge in evidence)
+            hit += sum(any(covers(g, c) for c in cited) for g in evidence)
             n_cited += len(cited)
-            good += sum(any(_covers(gs, ge, s, e) for gs, ge in evidence) for s, e in cited)
+            good += sum(any(covers(g, c) for g in evidence) for c in cited)
     return {**{k: round(v, 4) for k, v in micro(gold, pred).items() if k in ("precision", "recall", "f1")},
             "evidence_recall": round(hit / total, 4), "citation_precision": round(good / n_cited, 4),
             "n_cited": n_cited}

@@ -22,6 +22,7 @@ from pipeline.claims.catalogue import load_catalogue
 from pipeline.claims.facts import article_facts
 from pipeline.claims.findings import finding_part
 from pipeline.evaluate.gold import CLAIM_IDS, training_records
+from pipeline.evaluate.score import covers
 from pipeline.nlp.extract import Extractor
 
 C = 10.0
@@ -47,7 +48,7 @@ def examples(records: list[dict], extractor: Extractor | None = None, with_topic
                 continue
             sents[i] = text[s:e]
             labels[i] = {cid: c["stance"] for cid, c in rec["claims"].items()
-                         if any(min(ge, e) - max(gs, s) >= 0.5 * (ge - gs) for gs, ge in c["evidence_offsets"])}
+                         if any(covers(g, (s, e)) for g in c["evidence_offsets"])}
         out.append({"doc_id": rec["doc_id"], "sents": sents, "labels": labels, "sentences": ex.sentences,
                     "topics": topics,
                     "gold": {cid: c["stance"] for cid, c in rec["claims"].items()},

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections import Counter
 from pathlib import Path
 
 from pipeline.claims import design, linear, study_type
@@ -54,13 +53,9 @@ def unseen_ids() -> set[str]:
         return {json.loads(line)["doc_id"] for line in fh if line.strip()}
 
 
-def idf_of(counts: list[Counter]) -> dict[str, float]:
-    return linear.idf_of(counts, MIN_DF)
-
-
 def fit(records: list[dict]) -> LinearModel:
     counts = [study_type.words(r["text"]) for r in records]
-    idf = idf_of(counts)
+    idf = linear.idf_of(counts, MIN_DF)
     feats = [study_type.features(c, idf, r["indicators"]) for c, r in zip(counts, records, strict=True)]
     return linear.fit(feats, [r["types"][0] for r in records], idf, C)
 

@@ -17,6 +17,7 @@ from spacy.tokens import DocBin
 from pipeline.claims.catalogue import load_catalogue
 from pipeline.config import ROOT
 from pipeline.evaluate.gold import training_records
+from pipeline.evaluate.score import covers
 from pipeline.nlp.components import make_scispacy_tokenizer
 from pipeline.nlp.extract import Extractor
 from pipeline.nlp.train import _bucket
@@ -41,7 +42,7 @@ def sentence_examples(records: list[dict], extractor: Extractor, claim_ids: tupl
             pol: dict[str, float] = {}
             for cid, claim in rec["claims"].items():
                 for gs, ge in claim["evidence_offsets"]:
-                    if min(e, ge) - max(s, gs) >= 0.5 * (ge - gs):
+                    if covers((gs, ge), (s, e)):
                         cats[cid] = 1.0
                         if claim["stance"] in ("supports", "conflicts"):
                             pol = {"POSITIVE": float(claim["stance"] == "supports"),

@@ -17,7 +17,7 @@ from pipeline.claims.catalogue import load_catalogue
 from pipeline.claims.conclusion import conclusion
 from pipeline.claims.facts import article_facts
 from pipeline.evaluate.gold import GoldError, load_gold, locate_sentence
-from pipeline.evaluate.score import match_spans, micro, prf, score_spans
+from pipeline.evaluate.score import covers, match_spans, micro, prf, score_spans
 from pipeline.nlp.extract import Extraction, Extractor
 
 DOC_ROUTES = {"oral", "intranasal", "intravenous", "subcutaneous", "inhaled", "other"}
@@ -183,13 +183,12 @@ def eval_claims(path: Path, records: list[dict], extractor: Extractor, split: st
                     pred_pairs.add((rec["doc_id"], cid, pol))
             spans = [(f.start, f.end) for f in findings if f.claim_id == cid]
             evidence = _evidence_offsets(rec["text"], claim)
-            for gs, ge in evidence:
-                total += 1
-                cited += any(min(ge, pe) - max(gs, ps) >= 0.5 * (ge - gs) for ps, pe in spans)
+            total += len(evidence)
+            cited += sum(any(covers(g, sp) for sp in spans) for g in evidence)
             for f in findings:
                 if f.claim_id == cid:
                     tally = by_method.setdefault(f.method, [0, 0])
-                    tally[0] += any(min(ge, f.end) - max(gs, f.start) >= 0.5 * (ge - gs) for gs, ge in evidence)
+                    tally[0] += any(covers(g, (f.start, f.end)) for g in evidence)
                     tally[1] += 1
     per_claim = {}
     for cid in sorted({c for _, c, _ in gold_pairs | pred_pairs} | set(catalogue.ids)):

@@ -5,6 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 
+def covers(gold: tuple[int, int], cited: tuple[int, int]) -> bool:
+    """A cited sentence counts for a gold evidence sentence when it holds at least half of it (sentence splits
+    differ at the edges: a header, a merged clause)."""
+    (gs, ge), (s, e) = gold, cited
+    return min(ge, e) - max(gs, s) >= 0.5 * (ge - gs)
+
+
 def prf(tp: int, fp: int, fn: int) -> dict:
     p = tp / (tp + fp) if tp + fp else 0.0
     r = tp / (tp + fn) if tp + fn else 0.0
