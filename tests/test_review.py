@@ -122,6 +122,8 @@ def test_confirm_reject_reload_and_the_next_run_applies_them(out, source, browse
         page.wait_for_url(lambda u: u != first)
         second = page.url
         assert "/evidence/" in second  # the next unreviewed evidence of the claim followed
+        assert "alice · confirm" in page.inner_text("#recorded")  # what was just recorded, with an undo
+        second = second.split("?", 1)[0]
         page.click("#reject")
         page.wait_for_url(lambda u: u != second)
         page.goto(first)
@@ -132,6 +134,7 @@ def test_confirm_reject_reload_and_the_next_run_applies_them(out, source, browse
         assert page.inner_text("#review-state") == "rejected"
         page.close()
     first_id, second_id = first.rsplit("/", 1)[1], second.rsplit("/", 1)[1]
+    assert "?" not in first_id + second_id
     log = pd.read_parquet(out / "review_decisions.parquet")
     assert list(log["decision"]) == ["confirm", "reject"] and set(log["reviewer"]) == {"alice"}
     env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_LOGGING_LEVEL": "WARNING"}
@@ -221,9 +224,11 @@ def test_two_reviewers_kappa_and_an_append_only_log(tmp_path, out):
         con.execute("UPDATE decisions SET decision = 'reject'")
     with Server(o) as url:
         html = urllib.request.urlopen(url + "/").read().decode()
-    assert "Cohen&#39;s κ" in html or "Cohen's κ" in html
+    # four pairs are too few for a kappa to mean anything: agreement alone, and the one disagreement flagged
+    assert "75.0% agreement\n(n=4; κ is shown from 10 items judged by two)" in html and "1 disputed" in html
     rows = decisions.training_rows(o, pd.read_parquet(o / "claim_evidence.parquet").to_dict("records"))
     assert {r["label"] for r in rows} <= {"supports", "conflicts", "rejected"} and len(rows) >= 4
+    assert [r["reviewers"] for r in rows if r["disputed"]] == [["bob", "carol"]]
 
 
 def test_non_ascii_tokens_are_refused_not_errors(out):
@@ -418,3 +423,152 @@ def test_a_confirm_of_a_stance_that_changed_while_the_page_was_open_is_refused(t
     assert (logged["decision"], logged["model_stance"]) == ("confirm", ev["stance"])
     exported = pd.read_parquet(out / "review_decisions.parquet")
     assert exported["model_stance"].iloc[-1] == ev["stance"]
+
+
+MOVING = ("RESULTS: In 60 patients with treatment-resistant depression, MADRS scores were significantly lower "
+          "with ketamine than placebo at 24 h (p < 0.001). CONCLUSIONS: Ketamine relieved depression.")
+
+
+def _publish(tmp_path: Path, out: Path, abstract: str, day: int, version: int = 1) -> pd.DataFrame:
+    src = tmp_path / "docs.jsonl"
+    src.write_text(json.dumps({"doc_id": "pmid:99900020", "pmid": "99900020", "version": version,
+                               "title": "Ketamine for treatment-resistant depression", "abstract": abstract}) + "\n")
+    run_stages(f"jsonl:{src}", Settings(out=out), date(2025, 1, day))
+    return pd.read_parquet(out / "claim_evidence.parquet")
+
+
+def test_a_decision_follows_its_sentence_when_words_before_it_move_its_offsets(tmp_path):
+    out = tmp_path / "out"
+    ev = _publish(tmp_path, out, MOVING, 1)
+    row = ev[ev["sentence"].str.contains("MADRS")].iloc[0]
+    decisions.record(out, row["evidence_id"], row["claim_id"], "alice", "reject", note="wrong claim",
+                     sentence=row["sentence"], model_stance=row["stance"], pmid=row["pmid"])
+    moved_text = "BACKGROUND: Ketamine is an anaesthetic also used off label. " + MOVING  # words before it
+    moved = _publish(tmp_path, out, moved_text, 2)
+    new = moved[moved["sentence"].str.contains("MADRS") & (moved["claim_id"] == row["claim_id"])].iloc[0]
+    assert new["evidence_id"] != row["evidence_id"] and new["start"] > row["start"]
+    assert new["sentence"] == row["sentence"]  # the id changed, the wording did not
+    assert new["review_status"] == "rejected" and pd.isna(new["final_stance"])
+    rows = decisions.training_rows(out, moved.to_dict("records"))
+    assert [(r["evidence_id"], r["label"], r["note"]) for r in rows] == [
+        (new["evidence_id"], "rejected", "wrong claim")]
+    with Server(out) as url:
+        page = urllib.request.urlopen(f"{url}/evidence/{new['evidence_id']}").read().decode()
+        assert "alice · reject" in page and f"made when the sentence had id {row['evidence_id']}" in page
+        assert "no longer published" not in urllib.request.urlopen(url + "/").read().decode()
+    again = _publish(tmp_path, out, moved_text, 3, version=2)  # a new version: another id again, the same sentence
+    assert again.set_index("sentence").loc[new["sentence"]].query("claim_id == @row.claim_id")[
+        "review_status"].tolist() == ["rejected"]
+
+
+def test_a_decision_whose_evidence_is_gone_is_listed_and_applies_again_if_it_returns(tmp_path):
+    out = tmp_path / "out"
+    ev = _publish(tmp_path, out, MOVING, 1)
+    row = ev[ev["sentence"].str.contains("MADRS")].iloc[0]
+    decisions.record(out, row["evidence_id"], row["claim_id"], "alice", "reject", sentence=row["sentence"],
+                     pmid=row["pmid"])
+    gone = MOVING.replace("MADRS scores were significantly lower with ketamine than placebo at 24 h (p < 0.001)",
+                          "we collected MADRS scores at 24 h")
+    _publish(tmp_path, out, gone, 2)
+    with Server(out) as url:
+        home = urllib.request.urlopen(url + "/").read().decode()
+        assert "1 decision on evidence no longer published" in home
+        listed = urllib.request.urlopen(url + "/orphans").read().decode()
+        assert row["evidence_id"] in listed and "alice" in listed
+    back = _publish(tmp_path, out, MOVING, 3).set_index("evidence_id")
+    assert back.loc[row["evidence_id"], "review_status"] == "rejected"
+
+
+def test_a_decision_does_not_follow_a_sentence_that_several_rows_share():
+    sentence = "Ketamine reduced MADRS scores at 24 h."
+    logged = [{"decision_id": 1, "evidence_id": "old", "claim_id": "rapid_onset", "reviewer": "a",
+               "decision": "reject", "sentence_sha1": decisions.sentence_hash(sentence), "pmid": None}]
+    two = [{"evidence_id": e, "claim_id": "rapid_onset", "pmid": p, "sentence": sentence} for e, p in (("x", "1"),
+                                                                                                   ("y", "2"))]
+    assert decisions.attach(logged, two)[0]["evidence_id"] == "old"  # ambiguous: stays an orphan
+    assert decisions.attach(logged, two[:1])[0]["evidence_id"] == "x"
+    logged[0]["pmid"] = "2"  # a decision that knows its article picks that one's row
+    assert decisions.attach(logged, two)[0]["evidence_id"] == "y"
+
+
+def test_a_reviewer_undoes_a_stray_decision_and_only_their_own(tmp_path, out):
+    shutil.copytree(out, tmp_path / "o", symlinks=True)
+    o = tmp_path / "o"
+    ev = pd.read_parquet(o / "claim_evidence.parquet")
+    e = ev.iloc[0]
+    first = decisions.record(o, e["evidence_id"], e["claim_id"], "frank", "confirm", sentence=e["sentence"],
+                             model_stance=e["stance"])
+    stray = decisions.record(o, e["evidence_id"], e["claim_id"], "frank", "reject", sentence=e["sentence"])
+    with pytest.raises(decisions.DecisionError, match="frank's"):
+        decisions.undo(o, stray, "grace")
+    decisions.undo(o, stray, "frank")
+    with pytest.raises(decisions.DecisionError, match="already undone"):
+        decisions.undo(o, stray, "frank")
+    rows = ev.to_dict("records")
+    latest = decisions.effective(decisions.current(o, rows))[e["evidence_id"]]
+    assert latest["decision_id"] == first and latest["by_reviewer"]["frank"]["decision_id"] == first
+    log = pd.read_parquet(o / "review_decisions.parquet").query("reviewer == 'frank'")
+    assert list(log["decision"]) == ["confirm", "reject", "undo"] and log["undoes"].iloc[-1] == stray
+
+
+def test_a_stray_key_is_undone_in_the_browser(tmp_path, out, browser):
+    shutil.copytree(out, tmp_path / "o", symlinks=True)
+    o = tmp_path / "o"
+    with Server(o) as url:
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        page.goto(url + "/claims/antidepressant_efficacy")
+        page.click("a.evidence-link >> nth=0")
+        page.wait_for_selector("#abstract .evidence")
+        first = page.url
+        page.fill("#reviewer", "frank")
+        page.locator("body").click()
+        page.keyboard.press("r")  # the stray key
+        page.wait_for_url(lambda u: u != first)
+        assert "frank · reject" in page.inner_text("#recorded")
+        page.keyboard.press("u")
+        page.wait_for_url(first)
+        assert page.inner_text("#review-state") == "not reviewed"
+        assert "(undone)" in page.inner_text("#history")
+        page.close()
+    rows = pd.read_parquet(o / "claim_evidence.parquet").to_dict("records")
+    assert [d["decision"] for d in decisions.current(o, rows) if d["reviewer"] == "frank"] == []
+
+
+def test_errors_are_pages_that_say_what_to_do(out):
+    with Server(out) as url:
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+        eid = pd.read_parquet(out / "claim_evidence.parquet")["evidence_id"].iloc[0]
+        page = opener.open(f"{url}/evidence/{eid}").read().decode()
+        csrf = page.split('name="csrf" value="')[1].split('"')[0]
+        for path, form, status, says in [
+                (f"/evidence/{eid}/decide", f"decision=reject&reviewer=%20%20&csrf={csrf}", 400, "reviewer name"),
+                ("/claims/antidepressant_efficacy?min_confidence=abc", None, 422, "min_confidence"),
+                ("/claims/nope", None, 404, "no such claim"), ("/nowhere", None, 404, "Not Found")]:
+            with pytest.raises(urllib.error.HTTPError) as err:
+                opener.open(urllib.request.Request(url + path, form.encode() if form else None))
+            body = err.value.read().decode()
+            assert err.value.code == status and says in body and "<html" in body and "Go back" in body
+
+
+def test_overlapping_entities_keep_every_label_and_the_sentence_is_one_box():
+    from pipeline.review.app import highlight
+
+    text = "Title\nPatients reported memory problems. Next."
+    start, end = 6, 40
+    html = str(highlight(text, start, end, [{"start": 24, "end": 30, "label": "OUTCOME"},
+                                            {"start": 24, "end": 39, "label": "ADVERSE_EVENT"}]))
+    assert html.count('class="evidence"') == 1
+    assert 'class="ent ADVERSE_EVENT" title="ADVERSE_EVENT · OUTCOME">memory</mark>' in html
+    assert 'class="ent ADVERSE_EVENT" title="ADVERSE_EVENT"> problems</mark>' in html
+
+
+def test_reprocess_applies_new_decisions_without_fetching(tmp_path):
+    out = tmp_path / "out"
+    ev = _publish(tmp_path, out, MOVING, 1)
+    row = ev[ev["sentence"].str.contains("MADRS")].iloc[0]
+    decisions.record(out, row["evidence_id"], row["claim_id"], "alice", "reject", sentence=row["sentence"],
+                     pmid=row["pmid"])
+    (tmp_path / "docs.jsonl").unlink()  # nothing to fetch from
+    run_stages("stored", Settings(out=out), date(2025, 1, 2))  # what `kev reprocess` runs
+    ev = pd.read_parquet(out / "claim_evidence.parquet").set_index("evidence_id")
+    assert ev.loc[row["evidence_id"], "review_status"] == "rejected"

@@ -14,7 +14,7 @@ from pipeline.claims.facts import ArticleFacts
 from pipeline.claims.findings import section_of
 from pipeline.nlp.context import label_role
 from pipeline.nlp.extract import Extraction
-from pipeline.review.decisions import all_decisions, effective, is_current, verdict
+from pipeline.review.decisions import current, effective, is_current, verdict
 from pipeline.tables import store
 
 METHOD = "rules-v1"
@@ -183,7 +183,7 @@ def claim_tables(out: Path, evidence: list[dict], run_id: str) -> ClaimTables:
     diff log with this run's changes appended (against the published evidence, reviews applied on both sides)."""
     catalogue = load_catalogue()
     old = store.read_table(out, "claim_evidence")
-    reviewed = apply_reviews(evidence, effective(all_decisions(out)))
+    reviewed = apply_reviews(evidence, effective(current(out, evidence)))
     # like with like: the published rows carry their reviews, so the new ones are compared after theirs
     changes = diff_rows(old.to_pylist() if old is not None else [], reviewed, run_id)
     previous_diff = store.read_table(out, "claim_diff")

@@ -9,14 +9,17 @@ cookie; when bound beyond loopback, every request needs the access token.
 from __future__ import annotations
 
 import hmac
+import json
 import secrets
 from pathlib import Path
 
 import pyarrow.compute as pc
 from fastapi import FastAPI, Form, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from pipeline.claims.citation_model import cited_by_model
 from pipeline.review import decisions as dec
@@ -25,6 +28,7 @@ from pipeline.tables import store
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 STANCES = ("supports", "conflicts")
 CITED_BY = ("rules", "model")
+MIN_KAPPA_PAIRS = 10  # below this many doubly-reviewed items a kappa says nothing: agreement is shown alone
 
 
 def cited_by_of(row: dict) -> str:
@@ -44,17 +48,22 @@ def _rows(out: Path, name: str, columns: list[str] | None = None, doc_id: str | 
 
 
 def highlight(text: str, start: int, end: int, entities: list[dict]) -> Markup:
-    """The abstract as HTML: the evidence sentence wrapped, entities marked; every piece of text escaped."""
+    """The abstract as HTML: the evidence sentence wrapped once, entities marked; every piece of text escaped.
+    Where entities overlap ("memory" inside "memory problems") a piece takes the longest one's colour and its title
+    names every label on it, so no label is hidden."""
     cuts = sorted({0, len(text), start, end} | {e["start"] for e in entities} | {e["end"] for e in entities})
     parts = []
     for a, b in zip(cuts, cuts[1:], strict=False):
+        if a == start:
+            parts.append('<span class="evidence" id="evidence-sentence">')
         piece = str(escape(text[a:b]))
-        ent = next((e for e in entities if e["start"] <= a and b <= e["end"]), None)
-        if ent is not None:
-            piece = f'<mark class="ent {escape(ent["label"])}" title="{escape(ent["label"])}">{piece}</mark>'
-        if start <= a and b <= end:
-            piece = f'<span class="evidence">{piece}</span>'
+        on = sorted((e for e in entities if e["start"] <= a and b <= e["end"]), key=lambda e: e["start"] - e["end"])
+        if on:
+            labels = " · ".join(dict.fromkeys(str(e["label"]) for e in on))
+            piece = f'<mark class="ent {escape(on[0]["label"])}" title="{escape(labels)}">{piece}</mark>'
         parts.append(piece)
+        if b == end:
+            parts.append("</span>")
     return Markup("".join(parts).replace("\n", "<br>"))
 
 
@@ -87,9 +96,11 @@ def create_app(out: Path, token: str | None = None) -> FastAPI:
         reviewer = request.cookies.get("kev_reviewer", "")
         return TEMPLATES.TemplateResponse(request, name, {"csrf": request.state.csrf, "reviewer": reviewer, **ctx})
 
-    def evidence_rows() -> list[dict]:
+    def reviewed() -> tuple[list[dict], list[dict]]:
+        """The published evidence with its reviews now, and the decisions that count, attached to their rows."""
         rows = _rows(out, "claim_evidence")
-        reviews = dec.effective(dec.all_decisions(out))
+        decisions = dec.current(out, rows)
+        reviews = dec.effective(decisions)
         years = {r["doc_id"]: r["pub_year"] for r in _rows(out, "articles", ["doc_id", "pub_year"])}
         for r in rows:
             d = reviews.get(r["evidence_id"])
@@ -97,24 +108,39 @@ def create_app(out: Path, token: str | None = None) -> FastAPI:
                 d = None  # made on another wording of the sentence: it needs a new review
             r["review"] = dec.verdict(d, r["stance"]) if d else None
             r["reviewers"] = sorted(d["reviewers"]) if d else []
+            r["disputed"] = bool(d) and dec.disputed(d, r["stance"])
+            r["latest_by_reviewer"] = sorted(d["by_reviewer"].values(), key=lambda x: x["reviewer"]) if d else []
             r["year"] = years.get(r["doc_id"])
-        return rows
+        return rows, decisions
+
+    def evidence_rows() -> list[dict]:
+        return reviewed()[0]
 
     @app.get("/", response_class=HTMLResponse)
     def claims(request: Request):
         summary = _rows(out, "claim_summary")
-        ev = evidence_rows()
+        ev, decisions = reviewed()
         sentences = {r["evidence_id"]: r["sentence"] for r in ev}
         # agreement only over decisions made on the sentences as they read now
-        all_decisions = [d for d in dec.all_decisions(out) if d["evidence_id"] in sentences
-                         and dec.is_current(d, sentences[d["evidence_id"]])]
+        counted = [d for d in decisions if d["evidence_id"] in sentences
+                   and dec.is_current(d, sentences[d["evidence_id"]])]
         model = {r["evidence_id"]: r["stance"] for r in ev}
         for s in summary:
             mine = [r for r in ev if r["claim_id"] == s["claim_id"]]
             s["n_evidence"] = len(mine)
             s["n_reviewed"] = sum(1 for r in mine if r["review"])
-            s["kappa"] = dec.kappa([d for d in all_decisions if d["claim_id"] == s["claim_id"]], model)
-        return page(request, "claims.html", claims=summary, overall=dec.kappa(all_decisions, model))
+            s["n_disputed"] = sum(1 for r in mine if r["disputed"])
+            s["kappa"] = dec.kappa([d for d in counted if d["claim_id"] == s["claim_id"]], model)
+        runs = _rows(out, "runs", ["run_id", "finished_at"])
+        return page(request, "claims.html", claims=summary, overall=dec.kappa(counted, model),
+                    orphans=len(dec.orphans(decisions, ev)),
+                    last_run=max(runs, key=lambda r: r["finished_at"]) if runs else None,
+                    min_pairs=MIN_KAPPA_PAIRS)
+
+    @app.get("/orphans", response_class=HTMLResponse)
+    def orphans(request: Request):
+        ev, decisions = reviewed()
+        return page(request, "orphans.html", decisions=dec.orphans(decisions, ev))
 
     @app.get("/claims/{claim_id}", response_class=HTMLResponse)
     def claim(request: Request, claim_id: str, stance: str = "", design: str = "", year: str = "",
@@ -142,9 +168,9 @@ def create_app(out: Path, token: str | None = None) -> FastAPI:
                     cited_by_options=CITED_BY)
 
     @app.get("/evidence/{evidence_id}", response_class=HTMLResponse)
-    def evidence(request: Request, evidence_id: str):
-        rows = {r["evidence_id"]: r for r in evidence_rows()}
-        row = rows.get(evidence_id)
+    def evidence(request: Request, evidence_id: str, done: int | None = None):
+        rows, _ = reviewed()
+        row = next((r for r in rows if r["evidence_id"] == evidence_id), None)
         if row is None:
             raise HTTPException(404, "no such evidence")
         found = _rows(out, "articles", ["doc_id", "title", "text", "pmid", "journal", "pub_year", "retracted"],
@@ -153,21 +179,34 @@ def create_app(out: Path, token: str | None = None) -> FastAPI:
             raise HTTPException(404, "the article is no longer published")
         article = found[0]
         ents = _rows(out, "entities", ["doc_id", "start", "end", "label"], doc_id=row["doc_id"])
-        history = [d for d in dec.all_decisions(out) if d["evidence_id"] == evidence_id]
+        logged = dec.attach(dec.all_decisions(out), rows)
+        undone = {d["undoes"] for d in logged if d["decision"] == dec.UNDO}
+        history = [{**d, "undone": d["decision_id"] in undone} for d in logged if d["evidence_id"] == evidence_id]
+        just = next((d for d in logged if d["decision_id"] == done and d["decision"] != dec.UNDO
+                     and d["decision_id"] not in undone), None) if done else None
+        sentence_of = {r["evidence_id"]: r["sentence"] for r in rows}
         return page(request, "evidence.html", row=row, article=article, history=history,
-                    seen=dec.sentence_hash(row["sentence"]),
+                    seen=dec.sentence_hash(row["sentence"]), cues=json.loads(row["cues"] or "[]"),
+                    cited_by=cited_by_of(row), just=just,
+                    just_sentence=sentence_of.get(just["evidence_id"], "") if just else "",
                     html=highlight(article["text"], row["start"], row["end"], ents))
 
     @app.post("/evidence/{evidence_id}/decide")
     def decide(request: Request, evidence_id: str, decision: str = Form(...), csrf: str = Form(""),
                reviewer: str = Form(""), new_stance: str = Form(""), note: str = Form(""),
-               seen: str = Form(""), shown: str = Form("")):
+               seen: str = Form(""), shown: str = Form(""), undoes: int | None = Form(None)):
         if not csrf or not hmac.compare_digest(csrf.encode(), request.cookies.get("kev_csrf", "").encode()):
             raise HTTPException(403, "missing or wrong CSRF token: reload the page")
         rows = {r["evidence_id"]: r for r in _rows(out, "claim_evidence")}
         row = rows.get(evidence_id)
         if row is None:
             raise HTTPException(404, "no such evidence")
+        if decision == dec.UNDO:  # take back one's own decision: back to the evidence it was on
+            try:
+                dec.undo(out, undoes if undoes is not None else -1, reviewer)
+            except dec.DecisionError as exc:
+                raise HTTPException(400, str(exc)) from exc
+            return RedirectResponse(f"/evidence/{evidence_id}", status_code=303)
         if seen and seen != dec.sentence_hash(row["sentence"]):
             raise HTTPException(409, "the sentence changed since this page was opened (a new run published a revised "
                                      "record): reload the page and decide again")
@@ -175,19 +214,30 @@ def create_app(out: Path, token: str | None = None) -> FastAPI:
             raise HTTPException(409, f"the model's stance changed from {shown} to {row['stance']} since this page was "
                                      "opened (a new run published): reload the page and decide again")
         try:
-            dec.record(out, evidence_id, row["claim_id"], reviewer, decision, new_stance or None, note,
-                       row["sentence"], row["stance"])
+            decision_id = dec.record(out, evidence_id, row["claim_id"], reviewer, decision, new_stance or None, note,
+                                     row["sentence"], row["stance"], row.get("pmid"))
         except dec.DecisionError as exc:
             raise HTTPException(400, str(exc)) from exc
-        latest = dec.effective(dec.all_decisions(out))
+        latest = dec.effective(dec.current(out, list(rows.values())))
         pending = sorted((r for r in rows.values() if r["claim_id"] == row["claim_id"]
                           and not (r["evidence_id"] in latest
                                    and dec.is_current(latest[r["evidence_id"]], r["sentence"]))),
                          key=lambda r: (-r["confidence"], r["doc_id"], r["start"]))
-        target = f"/evidence/{pending[0]['evidence_id']}" if pending else f"/claims/{row['claim_id']}"
-        response = RedirectResponse(target, status_code=303)
+        target = pending[0]["evidence_id"] if pending else evidence_id
+        response = RedirectResponse(f"/evidence/{target}?done={decision_id}", status_code=303)
         response.set_cookie("kev_reviewer", reviewer.strip()[:80], samesite="strict")
         return response
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        return TEMPLATES.TemplateResponse(request, "error.html", {"status": exc.status_code, "message": exc.detail},
+                                          status_code=exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, exc: RequestValidationError):
+        fields = ", ".join(str(e.get("loc", ["?"])[-1]) for e in exc.errors())
+        return TEMPLATES.TemplateResponse(request, "error.html",
+                                          {"status": 422, "message": f"invalid value for: {fields}"}, status_code=422)
 
     return app
 

@@ -1,11 +1,14 @@
 """Review decisions: an append-only SQLite log (never updated, never deleted), exported to parquet.
 
 OUT/review/decisions.sqlite is the log; OUT/review_decisions.parquet its export (replaced atomically on every
-write). A decision is `confirm`, `reject` or `stance` (with the new stance); the latest decision on an evidence_id
-is its effective review. Each decision keeps a hash of the sentence it was made on: PubMed revises records in
-place, and a decision must not carry over to another wording at the same offsets. It also keeps the model's stance
-shown when it was made: a `confirm` confirms that stance, and stays a vote for it when a later model flips it.
-Agreement between reviewers is Cohen's kappa over evidence both judged.
+write). A decision is `confirm`, `reject` or `stance` (with the new stance), or `undo` of a reviewer's own earlier
+decision (a stray key); the latest decision on an evidence_id that no undo took back is its effective review.
+Each decision keeps a hash of the sentence it was made on: PubMed revises records in place, and a decision must
+not carry over to another wording at the same offsets. The hash also keeps a decision with its sentence when the
+sentence moves: words added before it, or a new version of the record, give it new offsets and so a new
+evidence id, and `attach` follows it there. It also keeps the model's stance shown when it was made: a `confirm`
+confirms that stance, and stays a vote for it when a later model flips it. Agreement between reviewers is Cohen's
+kappa over evidence both judged.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import pyarrow.parquet as pq
 from pipeline.tables.schemas import REVIEW_DECISIONS
 
 DECISIONS = ("confirm", "reject", "stance")
+UNDO = "undo"
 STANCES = ("supports", "conflicts")
 SCHEMA = REVIEW_DECISIONS  # declared with the other tables' schemas
 
@@ -59,12 +63,13 @@ def _open(out: Path) -> sqlite3.Connection:
     con.execute("""CREATE TABLE IF NOT EXISTS decisions (
         decision_id INTEGER PRIMARY KEY AUTOINCREMENT, evidence_id TEXT NOT NULL, claim_id TEXT NOT NULL,
         reviewer TEXT NOT NULL, decision TEXT NOT NULL, new_stance TEXT, note TEXT, created_at TEXT NOT NULL,
-        sentence_sha1 TEXT, model_stance TEXT)""")
+        sentence_sha1 TEXT, model_stance TEXT, pmid TEXT, undoes INTEGER)""")
     have = {r[1] for r in con.execute("PRAGMA table_info(decisions)")}
-    for column in ("sentence_sha1", "model_stance"):  # a log written by an older release
+    for column, kind in (("sentence_sha1", "TEXT"), ("model_stance", "TEXT"), ("pmid", "TEXT"),
+                         ("undoes", "INTEGER")):  # a log written by an older release
         if column not in have:
             try:
-                con.execute(f"ALTER TABLE decisions ADD COLUMN {column} TEXT")
+                con.execute(f"ALTER TABLE decisions ADD COLUMN {column} {kind}")
             except sqlite3.OperationalError as exc:  # another connection migrated it first
                 if "duplicate column" not in str(exc):
                     raise
@@ -83,25 +88,52 @@ def sentence_hash(sentence: str) -> str:
 
 def record(out: Path, evidence_id: str, claim_id: str, reviewer: str, decision: str,
            new_stance: str | None = None, note: str | None = None, sentence: str | None = None,
-           model_stance: str | None = None) -> int:
+           model_stance: str | None = None, pmid: str | None = None) -> int:
     """Append one decision; `sentence` and `model_stance` are what the reviewer saw (the wording and the model's
-    stance), so the decision never carries over to another wording nor a `confirm` to a flipped stance."""
-    reviewer = (reviewer or "").strip()
-    if not reviewer or len(reviewer) > 80:
-        raise DecisionError("a reviewer name (1-80 characters) is required")
+    stance), so the decision never carries over to another wording nor a `confirm` to a flipped stance; `pmid`
+    (with the sentence) lets it follow its sentence to new offsets."""
+    reviewer = _reviewer(reviewer)
     if decision not in DECISIONS:
         raise DecisionError(f"decision must be one of {', '.join(DECISIONS)}")
     if decision == "stance" and new_stance not in STANCES:
         raise DecisionError(f"a stance change needs new_stance, one of {', '.join(STANCES)}")
     if model_stance is not None and model_stance not in STANCES:
         raise DecisionError(f"model_stance must be one of {', '.join(STANCES)}")
+    return _append(out, evidence_id=evidence_id, claim_id=claim_id, reviewer=reviewer, decision=decision,
+                   new_stance=new_stance if decision == "stance" else None, note=(note or "").strip()[:2000] or None,
+                   sentence_sha1=sentence_hash(sentence) if sentence is not None else None,
+                   model_stance=model_stance, pmid=pmid)
+
+
+def undo(out: Path, decision_id: int, reviewer: str) -> int:
+    """Take back one's own decision (appended as an `undo`: the log keeps both). Its evidence then has the review it
+    had before; an undone decision cannot be undone twice, nor someone else's."""
+    reviewer = _reviewer(reviewer)
+    rows = all_decisions(out)
+    target = next((d for d in rows if d["decision_id"] == decision_id), None)
+    if target is None or target["decision"] == UNDO:
+        raise DecisionError(f"no decision {decision_id} to undo")
+    if target["reviewer"] != reviewer:
+        raise DecisionError(f"decision {decision_id} is {target['reviewer']}'s: only they can undo it")
+    if any(d["undoes"] == decision_id for d in rows):
+        raise DecisionError(f"decision {decision_id} is already undone")
+    return _append(out, evidence_id=target["evidence_id"], claim_id=target["claim_id"], reviewer=reviewer,
+                   decision=UNDO, undoes=decision_id, sentence_sha1=target["sentence_sha1"], pmid=target["pmid"])
+
+
+def _reviewer(name: str | None) -> str:
+    name = (name or "").strip()
+    if not name or len(name) > 80:
+        raise DecisionError("a reviewer name (1-80 characters) is required")
+    return name
+
+
+def _append(out: Path, **values: object) -> int:
+    values["created_at"] = datetime.now(UTC).isoformat()
+    columns = ", ".join(values)
     with _connect(out) as con:
-        cur = con.execute(
-            "INSERT INTO decisions (evidence_id, claim_id, reviewer, decision, new_stance, note, created_at, "
-            "sentence_sha1, model_stance) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (evidence_id, claim_id, reviewer, decision, new_stance if decision == "stance" else None,
-             (note or "").strip()[:2000] or None, datetime.now(UTC).isoformat(),
-             sentence_hash(sentence) if sentence is not None else None, model_stance))
+        cur = con.execute(f"INSERT INTO decisions ({columns}) VALUES ({', '.join('?' * len(values))})",
+                          tuple(values.values()))
         decision_id = cur.lastrowid
     export(out)
     return decision_id
@@ -141,14 +173,60 @@ def export(out: Path) -> Path:
     return path
 
 
+def live(decisions: list[dict]) -> list[dict]:
+    """The decisions that count: neither an `undo` nor a decision one took back."""
+    undone = {d["undoes"] for d in decisions if d["decision"] == UNDO}
+    return [d for d in decisions if d["decision"] != UNDO and d["decision_id"] not in undone]
+
+
+def attach(decisions: list[dict], evidence: list[dict]) -> list[dict]:
+    """Decisions pointed at the evidence rows they are about now. A decision whose evidence id is gone follows its
+    sentence (same claim, same wording, same pmid when it was logged) to the one row that has it: words added
+    before the sentence, or a new version of the record, move its offsets and so its id. `decided_on` keeps the id
+    it was made on. A decision that matches no row, or several, stays where it was (an orphan: see `orphans`)."""
+    ids = {e["evidence_id"] for e in evidence}
+    rows_by_key: dict[tuple[str, str], list[dict]] = {}
+    for e in evidence:
+        rows_by_key.setdefault((e["claim_id"], sentence_hash(e["sentence"])), []).append(e)
+    out = []
+    for d in decisions:
+        d = {**d, "decided_on": d["evidence_id"]}
+        if d["evidence_id"] not in ids and d.get("sentence_sha1"):
+            found = [e for e in rows_by_key.get((d["claim_id"], d["sentence_sha1"]), [])
+                     if not d.get("pmid") or str(e.get("pmid") or "") == d["pmid"]]
+            if len(found) == 1:
+                d["evidence_id"] = found[0]["evidence_id"]
+        out.append(d)
+    return out
+
+
+def current(out: Path, evidence: list[dict]) -> list[dict]:
+    """The log's decisions that count, attached to the evidence rows they are about now."""
+    return attach(live(all_decisions(out)), evidence)
+
+
+def orphans(decisions: list[dict], evidence: list[dict]) -> list[dict]:
+    """Decisions (from `current`) on evidence no longer published: a record deleted or rewritten, or a sentence
+    the pipeline no longer cites. They are kept, and apply again if the same row comes back."""
+    ids = {e["evidence_id"] for e in evidence}
+    return [d for d in decisions if d["evidence_id"] not in ids]
+
+
 def effective(decisions: list[dict]) -> dict[str, dict]:
-    """evidence_id -> the latest decision on it, with how many decisions and reviewers it has."""
+    """evidence_id -> the latest decision on it, with how many decisions and reviewers it has and each reviewer's
+    own latest decision (`by_reviewer`: the latest wins, but a disagreement stays visible)."""
     out: dict[str, dict] = {}
     for d in decisions:
-        prev = out.get(d["evidence_id"], {"n_decisions": 0, "reviewers": set()})
+        prev = out.get(d["evidence_id"], {"n_decisions": 0, "reviewers": set(), "by_reviewer": {}})
         out[d["evidence_id"]] = {**d, "n_decisions": prev["n_decisions"] + 1,
-                                 "reviewers": prev["reviewers"] | {d["reviewer"]}}
+                                 "reviewers": prev["reviewers"] | {d["reviewer"]},
+                                 "by_reviewer": {**prev["by_reviewer"], d["reviewer"]: d}}
     return out
+
+
+def disputed(d: dict, model_stance: str) -> bool:
+    """Reviewers whose latest decisions on the evidence disagree (the effective review is only the latest)."""
+    return len({verdict(x, model_stance) for x in d.get("by_reviewer", {}).values()}) > 1
 
 
 def verdict(d: dict, model_stance: str) -> str:
@@ -184,16 +262,19 @@ def kappa(decisions: list[dict], model_stance: dict[str, str]) -> dict:
 
 
 def training_rows(out: Path, evidence: list[dict]) -> list[dict]:
-    """Reviewed evidence as training data for the stance model: sentence, claim, final label."""
+    """Reviewed evidence as training data for the stance model: sentence, claim, final label, and who decided."""
     by_id = {e["evidence_id"]: e for e in evidence}
     rows = []
-    for eid, d in sorted(effective(all_decisions(out)).items()):
+    for eid, d in sorted(effective(current(out, evidence)).items()):
         e = by_id.get(eid)
         if e is None or not is_current(d, e["sentence"]):
             continue  # gone, or decided on another wording of the sentence
-        rows.append({"evidence_id": eid, "claim_id": e["claim_id"], "pmid": e["pmid"], "sentence": e["sentence"],
-                     "model_stance": e["stance"], "label": verdict(d, e["stance"]), "reviewer": d["reviewer"],
-                     "note": d["note"]})
+        rows.append({"evidence_id": eid, "claim_id": e["claim_id"], "pmid": e["pmid"], "doc_id": e.get("doc_id"),
+                     "start": e.get("start"), "end": e.get("end"), "sentence": e["sentence"],
+                     "model_stance": e["stance"],
+                     "label": verdict(d, e["stance"]), "reviewer": d["reviewer"], "decided_at": d["created_at"],
+                     "n_decisions": d["n_decisions"], "reviewers": sorted(d["reviewers"]),
+                     "disputed": disputed(d, e["stance"]), "note": d["note"]})
     return rows
 
 
