@@ -9,7 +9,7 @@ import os
 import sys
 import time
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from pipeline import __version__
@@ -48,6 +48,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     """The nightly stages without Prefect: every published table stays consistent with the articles."""
     with _source(args.source) as (source, base_url):
         settings = _settings(args, base_url)
+        if source == "stored":
+            _published(Path(settings.out))  # a mistyped --out would otherwise publish an empty set of tables
         from pipeline.ingest import run_stages  # after the checks: it loads spaCy
 
         run = run_stages(source, settings, today=args.today, workers=args.workers)["run"]
@@ -60,12 +62,17 @@ def _prefect_defaults() -> None:
     enough for a fresh Prefect home's first start on a slow host (the test suite failed on it once)."""
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
+    # the pipeline's own warnings (a window efetch left short, a reconcile skipped, a parked run) reach the flow
+    # run's logs in Prefect's UI and API, not only the terminal: set before Prefect configures its logging
+    os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "pipeline")
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     _prefect_defaults()
     with _source(args.source) as (source, base_url):
         settings = _settings(args, base_url)
+        if source == "stored":
+            _published(Path(settings.out))  # as `kev reprocess` refuses it
         from flows.nightly import nightly, with_dask  # after the checks: Prefect and spaCy take seconds to import
 
         flow_obj = with_dask(nightly, args.dask if args.dask != "local" else None, args.workers) if args.dask \
@@ -80,6 +87,8 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     _prefect_defaults()
     if args.start > args.end:
         raise ValueError(f"--start {args.start} is after --end {args.end}")
+    if args.today:
+        raise ValueError("a backfill's window is --start..--end; --today is for nightly runs")
     if args.source != "entrez" and not args.source.startswith("replay:"):
         raise ValueError(f"source {args.source!r}: a backfill pulls an entry-date window from PubMed (entrez or "
                          "replay:DIR); load files with `kev run --source xml:PATH` or `jsonl:PATH`")
@@ -106,6 +115,7 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """The nightly schedule on this machine without a work pool (Prefect's `flow.serve`)."""
+    _prefect_defaults()
     check_source(args.source)
     if args.source.startswith("replay:"):
         raise ValueError("kev serve cannot replay: a replay server lives for one command; serve `replay` with "
@@ -113,8 +123,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     parameters = serve_parameters(args)
     from flows.nightly import nightly
 
-    nightly.serve(name="nightly", cron=args.cron, parameters=parameters)
+    # its own deployment name: `nightly` is prefect.yaml's work-pool deployment, which serving the same name would
+    # take over (no work pool, paused once serving stops)
+    nightly.serve(name=SERVED_DEPLOYMENT, cron=args.cron, parameters=parameters)
     return 0
+
+
+SERVED_DEPLOYMENT = "nightly-served"
 
 
 def serve_parameters(args: argparse.Namespace) -> dict:
@@ -269,6 +284,15 @@ def integer(value: str) -> int:
     return number
 
 
+def day_not_ahead(value: str) -> date:
+    """--today: a date no later than tomorrow (UTC). A future one would set the watermarks ahead of the real date,
+    and the nights after it would search reversed windows."""
+    day = date.fromisoformat(value)
+    if day > datetime.now(UTC).date() + timedelta(days=1):
+        raise argparse.ArgumentTypeError(f"{value}: in the future (the watermarks would pass the real date)")
+    return day
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="kev", description="ketamine-evidence: PubMed → entities → claims tables")
     p.add_argument("--version", action="version", version=f"ketamine-evidence {__version__}")
@@ -276,12 +300,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     def common(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("--source", default="sample",
-                        help="sample | xml:PATH | jsonl:PATH | entrez | replay:DIR (default: sample)")
+                        help="sample | xml:PATH | jsonl:PATH | entrez | replay:DIR | stored (default: %(default)s)")
         sp.add_argument("--out", help="output folder (default: data/output, or KEV_OUT)")
         sp.add_argument("--config", help="TOML settings file (default: ./kev.toml if present)")
         sp.add_argument("--eutils-url", help="E-utilities base URL (default: NCBI, or KEV_EUTILS_URL)")
         sp.add_argument("--query", help="PubMed query for live sources (default: the built-in ketamine query)")
-        sp.add_argument("--today", type=date.fromisoformat, help="end of the sync window (default: today, UTC)")
+        sp.add_argument("--today", type=day_not_ahead, help="end of the sync window (default: today, UTC)")
 
     def tables_only(sp: argparse.ArgumentParser) -> None:
         """Commands that read or rewrite published tables: no source, so the fetch settings stay hidden."""

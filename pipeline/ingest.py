@@ -205,10 +205,13 @@ def sync(source: str, settings: Settings, run_id: str, today: date | None = None
         known = {r["pmid"] for r in existing.values() if r["pmid"]} | \
             {k[0].removeprefix("pmid:") for k in rejects if k[0] and k[0].startswith("pmid:")}
         raw_dir = out / "raw" / f"{today:%Y-%m-%d}-{run_id}"
-        events = live_events(settings, client, state, today, raw_dir, held, windows, backfill, known)
+        if not backfill:
+            check_today(state, today)
+        short_since: dict[str, date] = {}
+        events = live_events(settings, client, state, today, raw_dir, held, windows, backfill, known, short_since)
         counts = merge(existing, events, run_id, rejects)
         if not backfill:
-            state = {**state, "watermarks": {"edat": today.isoformat(), "mdat": today.isoformat()},
+            state = {**state, "watermarks": next_watermarks(state, today, short_since, windows),
                      "query": settings.query}
     elif source == "stored":
         counts = Counts(unchanged=len(existing))
@@ -222,6 +225,35 @@ def sync(source: str, settings: Settings, run_id: str, today: date | None = None
     rows = [existing[k] for k in sorted(existing)]
     return SyncResult(rows, [rejects[k] for k in sorted(rejects, key=repr)], net_counts(before, existing, counts),
                       state, windows)
+
+
+def check_today(state: dict, today: date) -> None:
+    """Refuse a sync window that ends before a watermark: a clock that jumped ahead, or an earlier run given a
+    future --today, set it; searching reversed windows would fetch nothing and say nothing."""
+    marks = state.get("watermarks", {})
+    ahead = {k: v for k, v in marks.items() if v and date.fromisoformat(v) > today}
+    if ahead:
+        raise ValueError(f"today ({today}) is before the watermarks {ahead} of an earlier run (a clock that jumped "
+                         "ahead, or a --today in the future): nothing was fetched; run with --today on or after "
+                         f"{max(ahead.values())}, or correct state.json's watermarks")
+
+
+def next_watermarks(state: dict, today: date, short_since: dict[str, date], windows: list[str]) -> dict[str, str]:
+    """Today for each date type whose windows all came whole; for one that efetch left short even after a refetch
+    by id, the start of its first short window (never later than before), so the next night searches it again
+    rather than losing a revision for good (the reconcile fetches only what is held nowhere)."""
+    marks = dict(state.get("watermarks", {}))
+    for datetype in ("edat", "mdat"):
+        if datetype in short_since:
+            held = min(short_since[datetype], date.fromisoformat(marks[datetype])) if marks.get(datetype) \
+                else short_since[datetype]
+            marks[datetype] = held.isoformat()
+            windows.append(f"{datetype} watermark held at {held}: a window stayed short")
+            log.warning("%s watermark held at %s: efetch left a window short, the next run searches it again",
+                        datetype, held)
+        else:
+            marks[datetype] = today.isoformat()
+    return marks
 
 
 def net_counts(before: dict[str, str], after: dict[str, dict], events: Counts) -> Counts:

@@ -207,3 +207,16 @@ def test_a_refused_review_binding_does_not_announce_itself(tmp_path, capsys):
     assert main(["review", "--out", str(tmp_path / "o"), "--host", "0.0.0.0"]) == 2
     captured = capsys.readouterr()
     assert "needs --token" in captured.err and "review app on" not in captured.out
+
+
+def test_dates_and_folders_that_would_lose_or_hide_data_are_refused(tmp_path, capsys):
+    from pipeline.cli import main
+
+    assert main(["ingest", "--source", "stored", "--out", str(tmp_path / "typo")]) == 2
+    assert "no published tables" in capsys.readouterr().err and not (tmp_path / "typo").exists()
+    with pytest.raises(SystemExit):
+        main(["ingest", "--source", "sample", "--today", "2999-01-01", "--out", str(tmp_path / "o")])
+    assert "in the future" in capsys.readouterr().err
+    assert main(["backfill", "--start", "2024-01-01", "--end", "2024-02-01", "--today", "2024-02-01",
+                 "--out", str(tmp_path / "o")]) == 2
+    assert "--today is for nightly runs" in capsys.readouterr().err

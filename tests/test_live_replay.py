@@ -210,6 +210,46 @@ def test_a_revision_left_out_of_a_whole_efetch_answer_is_fetched_by_id(tmp_path)
     assert "efetch short by 1, refetched 1" in pd.read_parquet(out / "runs.parquet").iloc[-1]["windows"]
 
 
+def test_a_revision_left_out_twice_holds_the_watermark_and_comes_the_next_night(tmp_path):
+    """efetch leaves the revision out of the window and again out of the refetch by id: the run publishes what it
+    has, but the MDAT watermark stays at the short window's start, so the next night searches it again."""
+    import json
+
+    out = tmp_path / "out"
+    night1 = write_set(tmp_path / "n1" / "a.xml", [record(i, JAN) for i in range(1, 6)]).parent
+    night2 = write_set(tmp_path / "n2" / "a.xml", [record(i, JAN) for i in (1, 2, 3, 5)]
+                       + [record(4, JAN, FEB, abstract="Corrected.")]).parent
+    with ReplayServer(night1) as server:
+        s = settings(server, out)
+        ingest("entrez", s, today=date(2025, 1, 31))
+        server.load(night2)
+        server.faults.push("drop", 5)  # both the window's efetch and the refetch by id leave record 4 out
+        _, run = ingest("entrez", s, today=date(2025, 2, 28))
+        windows = pd.read_parquet(out / "runs.parquet").iloc[-1]["windows"]
+        assert "still short by 1" in windows and "mdat watermark held at 2025-01-28" in windows
+        marks = json.loads((out / "state.json").read_text())["watermarks"]
+        assert marks == {"edat": "2025-02-28", "mdat": "2025-01-28"}
+        assert table(out).loc["4", "abstract"] != "Corrected."
+        server.faults.clear()
+        _, run = ingest("entrez", s, today=date(2025, 3, 1))
+    assert table(out).loc["4", "abstract"] == "Corrected." and run["n_revised"] == 1
+    assert json.loads((out / "state.json").read_text())["watermarks"]["mdat"] == "2025-03-01"
+
+
+def test_a_night_before_the_watermarks_is_refused(tmp_path):
+    """A clock that jumped ahead (or a --today in the future) set the watermarks past today: reversed windows
+    would fetch nothing and say nothing, so the run is refused and the tables stay."""
+    out = tmp_path / "out"
+    night1 = write_set(tmp_path / "n1" / "a.xml", [record(i, JAN) for i in range(1, 4)]).parent
+    with ReplayServer(night1) as server:
+        s = settings(server, out)
+        ingest("entrez", s, today=date(2025, 12, 31))
+        before = (out / "articles.parquet").read_bytes()
+        with pytest.raises(ValueError, match=r"before the watermarks .*--today on or after 2025-12-31"):
+            ingest("entrez", s, today=date(2025, 2, 1))
+    assert (out / "articles.parquet").read_bytes() == before
+
+
 def test_the_reconcile_fetches_matches_that_the_windows_missed(nights, tmp_path):
     """A record indexed late with an old entry date falls outside every watermark window; the reconcile's list
     has it, so it is fetched by id."""

@@ -41,12 +41,14 @@ def raw_batches(batches: Iterable[bytes], raw_dir: Path, window: str = "") -> It
 
 def live_events(settings: Settings, client: EntrezClient, state: dict, today: date, raw_dir: Path,
                 held: dict[str, str | None], windows: list[str], backfill: tuple[date, date] | None = None,
-                known: set[str] | frozenset[str] = frozenset()) -> Iterator[Event]:
+                known: set[str] | frozenset[str] = frozenset(),
+                short_since: dict[str, date] | None = None) -> Iterator[Event]:
     """New records by entry date, revised ones by modification date, each from its watermark minus the overlap;
     or, for a backfill, every record entered in the given window (no revisions, no deletions).
 
     `held`: the live-sourced PMIDs with their entry dates (what a reconcile may delete); `known`: every PMID held
-    or quarantined (what it need not fetch)."""
+    or quarantined (what it need not fetch); `short_since` collects, per date type, the start of the first window
+    efetch left short even after a refetch by id: its watermark must not pass that date."""
     plans = [("edat", *backfill)] if backfill else []
     query_changed = bool(state.get("query")) and state.get("query") != settings.query
     if query_changed:
@@ -68,6 +70,8 @@ def live_events(settings: Settings, client: EntrezClient, state: dict, today: da
                 if len(got - {""}) < result.count:
                     yield from _refetch_short(settings, client, datetype, w_start, w_end, result.count, got,
                                               raw_dir / datetype, window, windows)
+                    if len(got - {""}) < result.count and short_since is not None:
+                        short_since[datetype] = min(short_since.get(datetype, w_start), w_start)
                 seen |= got
     if backfill or not settings.reconcile_deletions or not (held or known):
         return
