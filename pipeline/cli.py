@@ -156,6 +156,36 @@ def _source(spec: str) -> Iterator[tuple[str, str | None]]:
         yield "entrez", server.url
 
 
+def fault_specs(specs: list[str]) -> list[tuple[str, int]]:
+    """--fault KIND[:COUNT], each checked: a typo is an error naming the spec, not a traceback."""
+    from pipeline.replay.server import FAULT_KINDS
+
+    out = []
+    for spec in specs:
+        kind, _, count = spec.partition(":")
+        if kind not in FAULT_KINDS or not (count or "1").isdigit():
+            raise ValueError(f"--fault {spec!r}: expected KIND[:COUNT], KIND one of {', '.join(FAULT_KINDS)}")
+        out.append((kind, int(count or 1)))
+    return out
+
+
+def storm_rates(spec: str) -> dict[str, float]:
+    """--storm KIND=RATE,...: rates between 0 and 1 of known fault kinds."""
+    from pipeline.replay.server import FAULT_KINDS
+
+    rates = {}
+    for part in spec.split(","):
+        kind, sep, rate = part.partition("=")
+        try:
+            value = float(rate)
+        except ValueError:
+            value = -1.0
+        if not sep or kind not in FAULT_KINDS or not 0 <= value <= 1:
+            raise ValueError(f"--storm {part!r}: expected KIND=RATE (RATE 0-1), KIND one of {', '.join(FAULT_KINDS)}")
+        rates[kind] = value
+    return rates
+
+
 def cmd_replay(args: argparse.Namespace) -> int:
     from lxml import etree
 
@@ -173,11 +203,10 @@ def cmd_replay(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise RuntimeError(f"cannot serve on {args.host}:{args.port}: {exc.strerror or exc}") from exc
     server.records = records
-    for spec in args.fault or []:
-        kind, _, count = spec.partition(":")
-        server.faults.push(kind, int(count or 1))
+    for kind, count in fault_specs(args.fault or []):
+        server.faults.push(kind, count)
     if args.storm:
-        server.faults.storm({k: float(v) for k, v in (p.split("=") for p in args.storm.split(","))}, args.seed)
+        server.faults.storm(storm_rates(args.storm), args.seed)
     print(f"replaying {len(server.records)} records at {server.url} (Ctrl-C to stop)", flush=True)
     with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()

@@ -94,7 +94,10 @@ def load_settings(config: Path | str | None = None, **overrides: object) -> Sett
     known = {f.name for f in fields(Settings)} - {"extra"}
     path = Path(config) if config else (Path("kev.toml") if Path("kev.toml").exists() else None)
     if path is not None:
-        data = tomllib.loads(path.read_text())
+        try:
+            data = tomllib.loads(path.read_text())
+        except tomllib.TOMLDecodeError as exc:
+            raise ValueError(f"{path}: not valid TOML: {exc}") from exc
         section = data.get("kev", data)
         unknown = set(section) - known
         if unknown:

@@ -139,6 +139,7 @@ def merge(existing: dict[str, dict], events: Iterable[Event], run_id: str,
             else:
                 counts.revised += 1
             replaced.setdefault(ev.doc_id, held)
+            row["run_id"] = run_id  # provenance: the run that added or last revised the record
             existing[ev.doc_id] = row
             if ev.pmid:
                 owner[ev.pmid] = ev.doc_id
@@ -210,6 +211,8 @@ def sync(source: str, settings: Settings, run_id: str, today: date | None = None
         short_since: dict[str, date] = {}
         events = live_events(settings, client, state, today, raw_dir, held, windows, backfill, known, short_since)
         counts = merge(existing, events, run_id, rejects)
+        if client.n_retries:
+            windows.append(f"retries:{client.n_retries}")
         if not backfill:
             state = {**state, "watermarks": next_watermarks(state, today, short_since, windows),
                      "query": settings.query}
@@ -391,12 +394,19 @@ def run_stages(source: str, settings: Settings, today: date | None = None, worke
     run_id = new_run_id()
     started = datetime.now(UTC)
     with folder_held(settings, run_id, None, started, source):
-        result = sync(source, settings, run_id, today)
-        stage = extract_articles(result.articles, previous_rows(settings.out), store.read_state(settings.out),
-                                 model_version_of(MODEL_DIR), workers=workers, run_id=run_id)
-        run = run_row(run_id, None, started, source, settings, result, "completed")
-        run["n_rejected"] += len(stage.rejects)
-        publish_sync(settings, result, run, stage)
+        try:
+            result = sync(source, settings, run_id, today)
+            stage = extract_articles(result.articles, previous_rows(settings.out), store.read_state(settings.out),
+                                     model_version_of(MODEL_DIR), workers=workers, run_id=run_id)
+            run = run_row(run_id, None, started, source, settings, result, "completed")
+            run["n_rejected"] += len(stage.rejects)
+            publish_sync(settings, result, run, stage)
+        except Exception as exc:  # as the flows do: a failed run still gets its row, every other table stays
+            try:
+                publish_failed_run(settings, run_id, None, started, source, exc)
+            except Exception as inner:  # noqa: BLE001 - never hide the run's failure behind the bookkeeping one
+                log.error("could not record the failed run: %s", inner)
+            raise
     return {"run": run, "stage": stage}
 
 

@@ -150,6 +150,7 @@ def build(out: Path) -> tuple[str, str]:
     for c in summary:
         rows = sorted(by_claim[c["claim_id"]], key=lambda r: (shown_stance(r), -r["confidence"], r["doc_id"]))
         md += [f"## {c['claim_id']}: {c['verdict']}", "", f"> {c['statement']}", "",
+               *([f"Why: {_md(c['verdict_reason'])}", ""] if c.get("verdict_reason") else []),
                f"Supporting articles: {c['n_supporting']} · conflicting: {c['n_conflicting']} · mixed: "
                f"{c['n_mixed']} · weighted support {c['weighted_support']} vs conflict {c['weighted_conflict']}"
                + (f" · evidence reviewed: {c['n_reviewed']} of {c['n_evidence']}" if c.get("n_evidence") else "")
@@ -180,13 +181,15 @@ def build(out: Path) -> tuple[str, str]:
             f'<section id="{html.escape(c["claim_id"])}"><h2>{html.escape(c["claim_id"])}: '
             f'<span class="verdict">{html.escape(c["verdict"])}</span></h2>'
             f'<blockquote>{html.escape(c["statement"])}</blockquote>'
-            f'<p>{c["n_supporting"]} supporting, {c["n_conflicting"]} conflicting, {c["n_mixed"]} mixed articles '
+            + (f'<p class="why">Why: {html.escape(c["verdict_reason"])}</p>' if c.get("verdict_reason") else "")
+            + f'<p>{c["n_supporting"]} supporting, {c["n_conflicting"]} conflicting, {c["n_mixed"]} mixed articles '
             f'(weighted {c["weighted_support"]} vs {c["weighted_conflict"]})'
             + (f' · evidence reviewed: {c["n_reviewed"]} of {c["n_evidence"]}' if c.get("n_evidence") else "")
             + (" · retracted (not counted): " + html.escape(", ".join(c["retracted_pmids"]))
                if c["retracted_pmids"] else "")
             + f'</p><ul>{"".join(items)}</ul></section>')
-    page = ("<!doctype html><html><head><meta charset='utf-8'><title>Claims report</title><style>"
+    page = ("<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+            "<meta name='viewport' content='width=device-width, initial-scale=1'><title>Claims report</title><style>"
             "body{font-family:sans-serif;max-width:60em;margin:auto}li{margin:.6em 0}.conflicts .stance{color:#b00}"
             ".supports .stance{color:#070}.meta{color:#555;font-size:.9em}.verdict{font-weight:normal}</style>"
             "</head><body><h1>Claims report</h1>"

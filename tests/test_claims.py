@@ -1988,3 +1988,17 @@ def test_an_early_null_beside_a_benefit_that_first_reached_significance_later():
             + "The difference first reached significance at week 2 (p = 0.02); no difference was observed at day 1 "
               "(p = 0.71).")
     assert stance.article_stance(_assess(text), "antidepressant_efficacy") == "supports"
+
+
+@pytest.mark.parametrize("counts,verdict,reason", [
+    ((2, 0, 0, 2.0, 0.0), "insufficient evidence", "2 counted articles (fewer than 3)"),
+    ((5, 1, 0, 4.0, 1.0), "supported", "weighted support 4.0 >= 2 x weighted conflict 1.0, and 5 supporting articles"),
+    ((0, 4, 0, 0.0, 3.0), "contradicted", "weighted conflict 3.0 >= 2 x weighted support 0.0, and 4 conflicting"),
+    ((3, 2, 0, 2.0, 1.5), "contested", "weighted support 2.0 vs conflict 1.5: neither is twice the other"),
+    ((2, 0, 2, 3.0, 1.0), "contested", "the support side has fewer than 3 articles of its own"),
+])
+def test_each_summary_row_says_which_branch_of_the_rule_decided_it(counts, verdict, reason):
+    from pipeline.claims.evidence import verdict_of
+
+    got = verdict_of(*counts)
+    assert got[0] == verdict and reason in got[1]

@@ -71,6 +71,15 @@ def test_sentences_handle_units_with_periods_and_iv(ex):
     assert ex.roles[0] == "title" and "results" in ex.roles and "conclusions" in ex.roles
 
 
+def test_a_title_of_two_sentences_is_one_sentence_the_title(extractor):
+    text = ("What happens after the last infusion? Symptom trajectories after a course of ketamine\n"
+            "BACKGROUND: Depression is common. RESULTS: MADRS scores fell.")
+    ex2 = next(iter(extractor.run([("t", None, 1, text, None)])))
+    assert ex2.roles == ["title", "background", "results"]
+    assert text[slice(*ex2.sentences[0])].strip() == text.split("\n")[0]
+    assert {(m.text, m.sent_index, m.role) for m in ex2.mentions if m.label == "DRUG"} == {("ketamine", 0, "title")}
+
+
 def test_combined_section_labels_take_results_or_their_latest_part(extractor):
     text = ("Esketamine in depression\nBACKGROUND: Depression is common. METHODS AND RESULTS: Forty patients received "
             "esketamine and MADRS scores fell by 12 points (p < 0.01). DISCUSSION AND CONCLUSIONS: Esketamine "
@@ -127,6 +136,7 @@ def test_mention_ids_are_stable(extractor):
     ("0.1 mg kg", 0.1, None, "mg/kg"), ("0.5\u2009mg\u2009kg(-1)", 0.5, None, "mg/kg"),  # per kg, exponent dropped
     ("0.25 mg/(kg·h)", 0.25, None, "mg/(kg·h)"),  # as written
     ("0. 25 mg/kg", 0.25, None, "mg/kg"),  # a stray space in the decimal: not 25 mg/kg
+    ("0.25 mg kg(-1) hr(-1)", 0.25, None, "mg/kg/hr"), ("1.4 microg kg(-1) min(-1)", 1.4, None, "µg/kg/min"),  # rates
 ])
 def test_dose_forms(text, value, value_max, unit):
     hits = rules.find_doses(f"given {text} daily")
@@ -143,6 +153,15 @@ def test_spreads_and_concentrations_are_no_doses(text):
                                        ("mcg", "µg"), ("mgs/kg", "mg/kg"), ("mg/day", "mg/d")])
 def test_units_have_one_spelling_for_grouping(unit, norm):
     assert mass_values(1, None, unit)["unit_norm"] == norm
+
+
+@pytest.mark.parametrize("unit,mg,mg_per_kg", [("mg/kg/dose", None, 0.5), ("mg/dose", 0.5, None),
+                                                ("mg/kg/h", None, None), ("mg kg(-1) hr(-1)", None, None)])
+def test_an_amount_per_dose_is_an_amount_and_a_rate_is_not(unit, mg, mg_per_kg):
+    from pipeline.nlp.rules import normalise_unit
+
+    got = mass_values(0.5, None, normalise_unit(unit))
+    assert (got["value_mg"], got["value_mg_per_kg"]) == (mg, mg_per_kg)
 
 
 def test_dose_routes_and_schedules_read_the_whole_sentence(extractor):

@@ -334,3 +334,54 @@ def test_kev_replay_refuses_a_missing_folder_and_a_port_in_use(tmp_path, capsys)
         assert main(["replay", "--data", str(tmp_path / "empty"), "--port", str(port)]) == 2
     err = capsys.readouterr().err
     assert f"cannot serve on 127.0.0.1:{port}" in err and "Traceback" not in err
+
+
+def test_each_article_names_the_run_that_added_or_last_revised_it(tmp_path):
+    out = tmp_path / "out"
+    night1 = write_set(tmp_path / "n1" / "a.xml", [record(i, JAN) for i in range(1, 4)]).parent
+    night2 = write_set(tmp_path / "n2" / "a.xml", [record(i, JAN) for i in (1, 2)]
+                       + [record(3, JAN, FEB, abstract="Corrected.")]).parent
+    with ReplayServer(night1) as server:
+        s = settings(server, out)
+        _, run1 = ingest("entrez", s, today=date(2025, 1, 31))
+        server.load(night2)
+        _, run2 = ingest("entrez", s, today=date(2025, 2, 28))
+    runs = table(out)["run_id"].to_dict()
+    assert runs == {"1": run1["run_id"], "2": run1["run_id"], "3": run2["run_id"]}
+    assert set(pd.read_parquet(out / "runs.parquet")["run_id"]) >= set(runs.values())  # joins to runs
+
+
+def test_retries_are_counted_and_a_failed_kev_ingest_has_its_row(nights, tmp_path):
+    from pipeline.ingest import run_stages
+
+    out = tmp_path / "out"
+    with ReplayServer(nights[0]) as server:
+        s = settings(server, out, max_retries=2)
+        server.faults.push("500", 1)  # one retry, then a whole night
+        run_stages("entrez", s, date(2025, 1, 31))
+        assert "retries:1" in pd.read_parquet(out / "runs.parquet").iloc[-1]["windows"]
+        before = (out / "articles.parquet").read_bytes()
+        server.faults.push("500", 50)
+        with pytest.raises(EntrezError):
+            run_stages("entrez", s, date(2025, 2, 28))
+    runs = pd.read_parquet(out / "runs.parquet")
+    assert len(runs) == 2 and runs.iloc[-1]["status"].startswith("failed: EntrezError: esearch failed after 3")
+    assert (out / "articles.parquet").read_bytes() == before
+
+
+def test_replay_and_config_typos_are_errors_that_name_them(tmp_path):
+    from pipeline.cli import fault_specs, storm_rates
+    from pipeline.config import load_settings
+
+    assert fault_specs(["drop:2", "500"]) == [("drop", 2), ("500", 1)]
+    for bad in (["500:x"], ["teapot"]):
+        with pytest.raises(ValueError, match="expected KIND"):
+            fault_specs(bad)
+    assert storm_rates("429=0.2,500=0.1") == {"429": 0.2, "500": 0.1}
+    for bad in ("500", "500=2", "teapot=0.1"):
+        with pytest.raises(ValueError, match="expected KIND=RATE"):
+            storm_rates(bad)
+    toml = tmp_path / "kev.toml"
+    toml.write_text("[kev\nout = 1\n")
+    with pytest.raises(ValueError, match=f"{toml}: not valid TOML"):
+        load_settings(toml)

@@ -99,6 +99,23 @@ def article_stances(evidence: list[dict]) -> dict[tuple[str, str], str]:
     return {k: ("mixed" if len(v) > 1 else next(iter(v))) for k, v in seen.items()}
 
 
+def verdict_of(n_sup: int, n_con: int, n_mix: int, w_sup: float, w_con: float) -> tuple[str, str]:
+    """The verdict by VERDICT_RULE, and the branch that decided it with this claim's numbers."""
+    counted, ws, wc = n_sup + n_con + n_mix, round(w_sup, 3), round(w_con, 3)
+    if counted < 3:
+        return "insufficient evidence", f"{counted} counted article{'s' if counted != 1 else ''} (fewer than 3)"
+    if w_sup >= 2 * w_con and n_sup >= 3:
+        return "supported", f"weighted support {ws} >= 2 x weighted conflict {wc}, and {n_sup} supporting articles"
+    if w_con >= 2 * w_sup and n_con >= 3:
+        return "contradicted", f"weighted conflict {wc} >= 2 x weighted support {ws}, and {n_con} conflicting " \
+                               "articles"
+    side = "support" if w_sup >= w_con else "conflict"
+    short = (n_sup if side == "support" else n_con) < 3 and max(w_sup, w_con) >= 2 * min(w_sup, w_con)
+    return "contested", (f"weighted support {ws} vs conflict {wc}: " +
+                         (f"the {side} side has fewer than 3 articles of its own" if short
+                          else "neither is twice the other"))
+
+
 def summary_rows(evidence: list[dict], catalogue: Catalogue) -> list[dict]:
     stances = article_stances(evidence)
     first = {}
@@ -122,19 +139,13 @@ def summary_rows(evidence: list[dict], catalogue: Catalogue) -> list[dict]:
             w_sup += w if st == "supports" else w / 2 if st == "mixed" else 0
             w_con += w if st == "conflicts" else w / 2 if st == "mixed" else 0
         n_sup, n_con, n_mix = len(groups["supports"]), len(groups["conflicts"]), len(groups["mixed"])
-        if n_sup + n_con + n_mix < 3:
-            verdict = "insufficient evidence"
-        elif w_sup >= 2 * w_con and n_sup >= 3:
-            verdict = "supported"
-        elif w_con >= 2 * w_sup and n_con >= 3:
-            verdict = "contradicted"
-        else:
-            verdict = "contested"
+        verdict, reason = verdict_of(n_sup, n_con, n_mix, w_sup, w_con)
         rows.append({
             "claim_id": claim.id, "statement": claim.statement, "n_supporting": n_sup, "n_conflicting": n_con,
             "n_mixed": n_mix, "supporting_pmids": groups["supports"], "conflicting_pmids": groups["conflicts"],
             "mixed_pmids": groups["mixed"], "retracted_pmids": retracted, "weighted_support": round(w_sup, 3),
             "weighted_conflict": round(w_con, 3), "verdict": verdict, "verdict_rule": VERDICT_RULE,
+            "verdict_reason": reason,
             "n_evidence": sum(1 for r in evidence if r["claim_id"] == claim.id),
             "n_reviewed": sum(1 for r in evidence if r["claim_id"] == claim.id
                               and r.get("review_status", "unreviewed") not in ("unreviewed", "outdated")),

@@ -748,7 +748,7 @@ def _finding(claim_id: str, i: int, s: int, e: int, stance: str, cues: list[str]
     return Finding(claim_id, i, s, e, stance, _confidence(stance, cues, sentence, facts), cues,
                    min(hours + _first_hours(mentions)) if hours else None,
                    next((m.canonical for m in mentions if m.label == "OUTCOME"), None),
-                   next((m.text for m in mentions if m.label == "DOSE"), None),
+                   next((m.canonical or m.text for m in mentions if m.label == "DOSE"), None),
                    next((m.canonical for m in mentions if m.label == "ROUTE"), None))
 
 

@@ -89,6 +89,9 @@ def kev_sentences(doc: Doc) -> Doc:
     ends = (arr[:, 0] + arr[:, 1]).tolist()
     spaces = [full[e:e + 1] if sp else "" for e, sp in zip(ends, arr[:, 2].tolist(), strict=True)]
     starts = {0}
+    # the title (the first line, when an abstract follows it) is one sentence, "?" or "." inside it included: its
+    # mentions are the title's (sentence 0, role `title`), not a background sentence's
+    title_end = full.find("\n")
     section_starts = {s[0] for s in (doc._.sections or [])}
     if section_starts:
         starts.update(i for i, idx in enumerate(arr[:, 0].tolist()) if idx in section_starts)
@@ -98,7 +101,7 @@ def kev_sentences(doc: Doc) -> Doc:
             starts.add(i + 1)
             continue
         last = text[-1]
-        if last not in ".?!":
+        if last not in ".?!" or ends[i + 1] <= title_end:
             continue
         nxt = texts[i + 1]
         if len(text) == 1:

@@ -25,7 +25,8 @@ PER = r"(?:kg|m2|m²|min|minute|h|hr|hour|d|day|dose|week|wk)"
 _EXP = rf"{SP}*[-−\u2212]1(?!\d|[.,\u00b7]\d|{SP}*{MASS}\b)"  # "kg-1", not "kg-1.0 mg/kg" or "kg-1 mg/kg"
 # "20 mg/70 kg": psilocybin's dose per 70 kg of body weight
 UNIT = (rf"{MASS}(?:{SP}*/{SP}*70{SP}*kg\b)?(?:{SP}*(?:/|·|⋅|\bper{SP}+){SP}*{PER}(?:{_EXP})?)*"
-        rf"(?:{SP}+kg(?:{_EXP}|{SP}*\({SP}*[-−\u2212]1{SP}*\))?(?![\w/])|{SP}+h(?:{_EXP}))*"
+        rf"(?:{SP}+kg(?:{_EXP}|{SP}*\({SP}*[-−\u2212]1{SP}*\))?(?![\w/])"
+        rf"|{SP}+(?:h|hr|min)(?:{_EXP}|{SP}*\({SP}*[-−\u2212]1{SP}*\)))*"  # "mg kg(-1) hr(-1)": a rate
         rf"(?:{SP}*/{SP}*\(kg{SP}*[·⋅*{DASH[1:-1]}]{SP}*(?:h|hr|min|d)\))?")  # "mg/(kg·h)"
 DOSE_RX = re.compile(rf"(?<![\w.\u00b7]){NUM}(?:{JOIN}{NUM}(?:{DASH}?{SP}*{MASS}(?![\w/]))?)*"
                      rf"{SP}*{DASH}?{SP}*{UNIT}(?![\w/])", re.IGNORECASE)
@@ -51,7 +52,7 @@ def normalise_unit(raw: str) -> str:
     u = re.sub(rf"{SP}*(?:·|⋅|/|\bper\b){SP}*", "/", u)
     u = re.sub(r"\s*(?:\(\s*[-−\u2212]1\s*\)|[-−\u2212]1\b)", "", u)
     u = re.sub(r"/\s*70\s+kg\b", "/70kg", u)
-    u = re.sub(r"\s+(kg|h)\b", r"/\1", u)
+    u = re.sub(r"\s+(kg|h|hr|min)\b", r"/\1", u)
     return u.replace(" ", "").replace("m²", "m2")
 
 

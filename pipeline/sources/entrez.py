@@ -11,6 +11,7 @@ import fcntl
 import hashlib
 import http.client
 import io
+import logging
 import random
 import tempfile
 import time
@@ -26,6 +27,8 @@ from Bio import Entrez
 from lxml import etree
 
 from pipeline import __version__
+
+log = logging.getLogger(__name__)
 
 NCBI_BASE_URL = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
 ESEARCH_CAP = 10_000  # esearch never returns ids past the first 10,000 of a result set
@@ -124,6 +127,7 @@ class EntrezClient:
         self.limiter = limiter or default_limiter(settings)
         self.rng = rng or random.Random()
         self.base_url = settings.base_url.rstrip("/") + "/"
+        self.n_retries = 0  # requests retried: NCBI in trouble shows here (runs.windows) before a night fails
 
     def _params(self, params: dict[str, object]) -> dict[str, str]:
         full = {"tool": self.settings.tool or f"ketamine-evidence/{__version__}", "email": self.settings.email,
@@ -139,6 +143,8 @@ class EntrezClient:
         attempts = self.settings.max_retries + 1
         for attempt in range(attempts):
             if attempt:
+                self.n_retries += 1
+                log.warning("%s: %s; retry %d of %d", util, last, attempt, attempts - 1)
                 delay = min(self.settings.backoff_max, self.settings.backoff_base * 2 ** (attempt - 1))
                 time.sleep(delay + self.rng.uniform(0, delay))  # full jitter: NCBI sends no Retry-After
             self.limiter.wait()
@@ -157,7 +163,8 @@ class EntrezClient:
                 last = f"HTTP {exc.code} {exc.reason}"
             except (urllib.error.URLError, http.client.HTTPException, ConnectionError, TimeoutError, _Transient) as exc:
                 last = f"{type(exc).__name__}: {getattr(exc, 'reason', exc)}"
-        raise EntrezError(f"{util} failed after {attempts} attempts against {self.base_url} (last error: {last}); "
+        tries = f"{attempts} attempt{'s' if attempts != 1 else ''}"
+        raise EntrezError(f"{util} failed after {tries} against {self.base_url} (last error: {last}); "
                           "nothing was published, the previous tables are unchanged")
 
     def esearch(self, term: str, datetype: str | None = None, mindate: date | None = None,

@@ -44,6 +44,7 @@ ARTICLES = pa.schema([
     pa.field("status", pa.string()),
     pa.field("source", pa.string(), nullable=False),
     pa.field("content_hash", pa.string(), nullable=False),
+    pa.field("run_id", pa.string()),  # the run that added or last revised the record (runs.run_id)
 ])
 
 REJECTS = pa.schema([
@@ -190,6 +191,7 @@ CLAIM_SUMMARY = pa.schema([
     pa.field("weighted_conflict", pa.float64(), nullable=False),
     pa.field("verdict", pa.string(), nullable=False),
     pa.field("verdict_rule", pa.string(), nullable=False),
+    pa.field("verdict_reason", pa.string()),
     pa.field("catalogue_version", pa.string(), nullable=False),
     pa.field("method", pa.string(), nullable=False),
     pa.field("n_evidence", pa.int64()),

@@ -94,6 +94,7 @@ def mass_values(value: float, value_max: float | None, unit: str) -> dict:
     out = {"unit_norm": norm, "per_kg": per.startswith(("kg", "70kg")), "value_mg": None, "value_mg_per_kg": None}
     if factor is None:
         return out
+    per = per.removesuffix("/dose").removesuffix("dose")  # "mg/kg/dose", "mg/dose": an amount, given per dose
     if per == "":
         out["value_mg"] = round(value * factor, 6)
     elif per == "kg":
