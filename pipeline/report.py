@@ -22,6 +22,11 @@ COLORS = {"DRUG": "#a6cee3", "DOSE": "#b2df8a", "ROUTE": "#fdbf6f", "TIMEPOINT":
 STANCE_MARK = {"supports": "✔ supports", "conflicts": "✘ conflicts", "rejected": "– rejected by review"}
 
 
+def _by(change: dict) -> str:
+    """Why a change happened, where it was not the pipeline's own: a reviewer's decision or a retraction."""
+    return {"review": " by review", "retraction": " (retracted)"}.get(change.get("cause") or "", "")
+
+
 def shown_stance(row: dict) -> str:
     """The reviewer's stance when there is one (rejected evidence stays listed, marked), else the model's."""
     status = row.get("review_status") or "unreviewed"
@@ -139,13 +144,13 @@ def build(out: Path) -> tuple[str, str]:
                 if len(changes) > len(shown) else "")
         md += ["## Changes since the previous run", "", f"{len(changes)} changes: {_md(tally)}", ""]
         md += [f"- {c['claim_id']}: {c['change']} {_md(c['pmid'] or c['doc_id'])} ({c['old_stance'] or '-'} → "
-               f"{c['new_stance'] or '-'})" for c in shown]
+               f"{c['new_stance'] or '-'}){_by(c)}" for c in shown]
         md += [more, ""] if more else [""]
         body.append(f"<section><h2>Changes since the previous run</h2><p>{len(changes)} changes: "
                     f"{html.escape(tally)}</p><ul>" + "".join(
                         f"<li>{html.escape(c['claim_id'])}: {html.escape(c['change'])} "
                         f"{html.escape(c['pmid'] or c['doc_id'])} ({html.escape(c['old_stance'] or '-')} → "
-                        f"{html.escape(c['new_stance'] or '-')})</li>" for c in shown)
+                        f"{html.escape(c['new_stance'] or '-')}){html.escape(_by(c))}</li>" for c in shown)
                     + (f"<li>{html.escape(more)}</li>" if more else "") + "</ul></section>")
     for c in summary:
         rows = sorted(by_claim[c["claim_id"]], key=lambda r: (shown_stance(r), -r["confidence"], r["doc_id"]))

@@ -572,3 +572,8 @@ def test_reprocess_applies_new_decisions_without_fetching(tmp_path):
     run_stages("stored", Settings(out=out), date(2025, 1, 2))  # what `kev reprocess` runs
     ev = pd.read_parquet(out / "claim_evidence.parquet").set_index("evidence_id")
     assert ev.loc[row["evidence_id"], "review_status"] == "rejected"
+    diff = pd.read_parquet(out / "claim_diff.parquet")
+    first_run, this_run = diff["run_id"].unique()[0], diff["run_id"].unique()[-1]
+    assert set(diff[diff["run_id"] == first_run]["cause"]) == {"pipeline"}  # the first run's new citations
+    mine = diff[(diff["run_id"] == this_run) & (diff["claim_id"] == row["claim_id"])]
+    assert list(zip(mine["change"], mine["cause"], strict=True)) == [("dropped", "review")]

@@ -160,6 +160,8 @@ def diff_rows(old: list[dict], new: list[dict], run_id: str) -> list[dict]:
     the summary counts (reviewed stances, retracted articles left out), so every change of the summary's lists
     has its row."""
     before, after = _counted_stances(old), _counted_stances(new)
+    # what the pipeline alone said on each side: a change it did not make came from a reviewer's decision
+    unreviewed_before, unreviewed_after = _counted_stances(_unreviewed(old)), _counted_stances(_unreviewed(new))
     retracted_now = {(r["claim_id"], r["doc_id"]) for r in new if r.get("retracted")}
     pmid = {(r["claim_id"], r["doc_id"]): r["pmid"] for r in old + new}
     rows = []
@@ -173,9 +175,15 @@ def diff_rows(old: list[dict], new: list[dict], run_id: str) -> list[dict]:
             change = "retracted" if key in retracted_now else "dropped"
         else:
             change = "flipped"
+        cause = "review" if unreviewed_before.get(key) == unreviewed_after.get(key) else \
+            "retraction" if change == "retracted" else "pipeline"
         rows.append({"run_id": run_id, "claim_id": key[0], "doc_id": key[1], "pmid": pmid.get(key),
-                     "change": change, "old_stance": was, "new_stance": now})
+                     "change": change, "old_stance": was, "new_stance": now, "cause": cause})
     return rows
+
+
+def _unreviewed(evidence: list[dict]) -> list[dict]:
+    return [{k: v for k, v in r.items() if k not in ("review_status", "final_stance")} for r in evidence]
 
 
 def _counted_stances(evidence: list[dict]) -> dict[tuple[str, str], str]:

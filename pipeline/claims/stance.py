@@ -82,9 +82,10 @@ MARKER_RESULT = re.compile(r"(?-i:\b(?:FA|BDNF|EEG|MRS|BOLD|GABA|fMRI|PET)\b)|\b
 CLINICAL_OUTCOME = re.compile(r"\bdepress\w*|\bantidepress\w*|\bresponse\b|\bMADRS\b|\bHAM-?D\w*|\bHDRS\w*|"
                               r"\bBDI\b|\bQIDS\b|\bsymptoms?\b|\bremission\b|\bresponse rates?\b|\bscores?\b|\bmood\b|"
                               r"\bsuicid\w*|\banhedoni\w*", T)
-# onset that the sentence says came late: "improved, but not within the first 24 h", "not until day 7" (not "at 4 h
-# but not at 24 h", which is early benefit that did not last)
-NOT_EARLY = re.compile(r"\bnot (?:within|during|in) (?:the )?first\b|\bnot within\b|\bnot until\b", T)
+# onset that the sentence says came late: "improved, but not within the first 24 h", "not until day 7", "it did not
+# act within the first day" (not "at 4 h but not at 24 h", which is early benefit that did not last)
+NOT_EARLY = re.compile(r"\bnot (?:within|during|in) (?:the )?first\b|\bnot within\b|\bnot until\b|"
+                       r"\bnot (?:\w+ ){1,3}(?:within|during|in) the first (?:day|hours?|24)\b", T)
 RAPID_WORD = re.compile(r"\brapid(?:ly)?\b(?!-acting)|\bas early as\b", T)
 
 # a harm that the sentence says did not happen is good news: "no participant withdrew because of side effects"

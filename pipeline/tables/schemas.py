@@ -206,6 +206,7 @@ CLAIM_DIFF = pa.schema([
     pa.field("change", pa.string(), nullable=False),
     pa.field("old_stance", pa.string()),
     pa.field("new_stance", pa.string()),
+    pa.field("cause", pa.string()),
 ])
 
 # review_decisions.parquet is written by the review app from its append-only log (not by a run): declared here
