@@ -577,3 +577,23 @@ def test_reprocess_applies_new_decisions_without_fetching(tmp_path):
     assert set(diff[diff["run_id"] == first_run]["cause"]) == {"pipeline"}  # the first run's new citations
     mine = diff[(diff["run_id"] == this_run) & (diff["claim_id"] == row["claim_id"])]
     assert list(zip(mine["change"], mine["cause"], strict=True)) == [("dropped", "review")]
+
+
+def test_a_decision_from_a_page_opened_before_another_decision_is_refused(tmp_path, out):
+    shutil.copytree(out, tmp_path / "o", symlinks=True)
+    o = tmp_path / "o"
+    eid = pd.read_parquet(o / "claim_evidence.parquet")["evidence_id"].iloc[-1]
+    with Server(o) as url:
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+        tab1 = opener.open(f"{url}/evidence/{eid}").read().decode()
+        tab2 = opener.open(f"{url}/evidence/{eid}").read().decode()
+
+        def form(page: str, decision: str, who: str) -> str:
+            value = {k: page.split(f'name="{k}" value="')[1].split('"')[0] for k in ("csrf", "seen", "last")}
+            return f"decision={decision}&reviewer={who}&csrf={value['csrf']}&seen={value['seen']}&last={value['last']}"
+
+        assert decide(opener, url, eid, form(tab2, "reject", "bob")) == 200
+        assert decide(opener, url, eid, form(tab1, "confirm", "alice")) == 409  # tab 1 never saw bob's reject
+        fresh = opener.open(f"{url}/evidence/{eid}").read().decode()
+        assert "bob · reject" in fresh and decide(opener, url, eid, form(fresh, "confirm", "alice")) == 200
+    assert [d["reviewer"] for d in decisions.all_decisions(o) if d["evidence_id"] == eid][-2:] == ["bob", "alice"]

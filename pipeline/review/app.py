@@ -186,6 +186,7 @@ def create_app(out: Path, token: str | None = None) -> FastAPI:
                      and d["decision_id"] not in undone), None) if done else None
         sentence_of = {r["evidence_id"]: r["sentence"] for r in rows}
         return page(request, "evidence.html", row=row, article=article, history=history,
+                    last_decision=_last_decision(history),
                     seen=dec.sentence_hash(row["sentence"]), cues=json.loads(row["cues"] or "[]"),
                     cited_by=cited_by_of(row), just=just,
                     just_sentence=sentence_of.get(just["evidence_id"], "") if just else "",
@@ -194,7 +195,8 @@ def create_app(out: Path, token: str | None = None) -> FastAPI:
     @app.post("/evidence/{evidence_id}/decide")
     def decide(request: Request, evidence_id: str, decision: str = Form(...), csrf: str = Form(""),
                reviewer: str = Form(""), new_stance: str = Form(""), note: str = Form(""),
-               seen: str = Form(""), shown: str = Form(""), undoes: int | None = Form(None)):
+               seen: str = Form(""), shown: str = Form(""), undoes: int | None = Form(None),
+               last: int | None = Form(None)):
         if not csrf or not hmac.compare_digest(csrf.encode(), request.cookies.get("kev_csrf", "").encode()):
             raise HTTPException(403, "missing or wrong CSRF token: reload the page")
         rows = {r["evidence_id"]: r for r in _rows(out, "claim_evidence")}
@@ -213,6 +215,14 @@ def create_app(out: Path, token: str | None = None) -> FastAPI:
         if decision == "confirm" and shown and shown != row["stance"]:  # a reject or new stance needs no model
             raise HTTPException(409, f"the model's stance changed from {shown} to {row['stance']} since this page was "
                                      "opened (a new run published): reload the page and decide again")
+        if last is not None:  # another tab or reviewer decided since this page was opened: show it first
+            logged = dec.attach(dec.all_decisions(out), list(rows.values()))
+            undone = {d["undoes"] for d in logged if d["decision"] == dec.UNDO}
+            now = _last_decision([{**d, "undone": d["decision_id"] in undone} for d in logged
+                                  if d["evidence_id"] == evidence_id])
+            if now != last:
+                raise HTTPException(409, "another decision on this evidence was recorded since this page was opened: "
+                                         "reload the page to see it, then decide again")
         try:
             decision_id = dec.record(out, evidence_id, row["claim_id"], reviewer, decision, new_stance or None, note,
                                      row["sentence"], row["stance"], row.get("pmid"))
@@ -240,6 +250,11 @@ def create_app(out: Path, token: str | None = None) -> FastAPI:
                                           {"status": 422, "message": f"invalid value for: {fields}"}, status_code=422)
 
     return app
+
+
+def _last_decision(history: list[dict]) -> int:
+    """The id of the latest decision that counts on an evidence (0: none): what a page was opened on."""
+    return max((d["decision_id"] for d in history if d["decision"] != dec.UNDO and not d.get("undone")), default=0)
 
 
 def check_binding(host: str, token: str | None) -> None:
