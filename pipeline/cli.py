@@ -9,7 +9,7 @@ import os
 import sys
 import time
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from pipeline import __version__
@@ -64,7 +64,8 @@ def _prefect_defaults() -> None:
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
     # the pipeline's own warnings (a window efetch left short, a reconcile skipped, a parked run) reach the flow
     # run's logs in Prefect's UI and API, not only the terminal: set before Prefect configures its logging
-    os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "pipeline")
+    extra = [x for x in os.environ.get("PREFECT_LOGGING_EXTRA_LOGGERS", "").split(",") if x.strip()]
+    os.environ["PREFECT_LOGGING_EXTRA_LOGGERS"] = ",".join([*extra, "pipeline"] if "pipeline" not in extra else extra)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -314,10 +315,10 @@ def integer(value: str) -> int:
 
 
 def day_not_ahead(value: str) -> date:
-    """--today: a date no later than tomorrow (UTC). A future one would set the watermarks ahead of the real date,
-    and the nights after it would search reversed windows."""
+    """--today: a date no later than today (UTC, like the default). A future one would set the watermarks ahead of
+    the real date, and the nights after it would search reversed windows."""
     day = date.fromisoformat(value)
-    if day > datetime.now(UTC).date() + timedelta(days=1):
+    if day > datetime.now(UTC).date():
         raise argparse.ArgumentTypeError(f"{value}: in the future (the watermarks would pass the real date)")
     return day
 

@@ -16,7 +16,7 @@ import uuid
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pyarrow as pa
@@ -214,7 +214,8 @@ def sync(source: str, settings: Settings, run_id: str, today: date | None = None
         if client.n_retries:
             windows.append(f"retries:{client.n_retries}")
         if not backfill:
-            state = {**state, "watermarks": next_watermarks(state, today, short_since, windows),
+            state = {**state, "watermarks": next_watermarks(state, today, short_since, windows,
+                                                            settings.overlap_days),
                      "query": settings.query}
     elif source == "stored":
         counts = Counts(unchanged=len(existing))
@@ -241,15 +242,19 @@ def check_today(state: dict, today: date) -> None:
                          f"{max(ahead.values())}, or correct state.json's watermarks")
 
 
-def next_watermarks(state: dict, today: date, short_since: dict[str, date], windows: list[str]) -> dict[str, str]:
+def next_watermarks(state: dict, today: date, short_since: dict[str, date], windows: list[str],
+                    overlap_days: int = 0) -> dict[str, str]:
     """Today for each date type whose windows all came whole; for one that efetch left short even after a refetch
-    by id, the start of its first short window (never later than before), so the next night searches it again
-    rather than losing a revision for good (the reconcile fetches only what is held nowhere)."""
+    by id, a mark whose next window (the mark minus `overlap_days`) starts at its first short window, never later
+    than the mark before: the next night searches that window again rather than losing a revision for good (the
+    reconcile fetches only what is held nowhere), and a window that stays short night after night stays put
+    instead of reaching further back each time."""
     marks = dict(state.get("watermarks", {}))
     for datetype in ("edat", "mdat"):
         if datetype in short_since:
-            held = min(short_since[datetype], date.fromisoformat(marks[datetype])) if marks.get(datetype) \
-                else short_since[datetype]
+            held = short_since[datetype] + timedelta(days=overlap_days)
+            if marks.get(datetype):
+                held = min(held, date.fromisoformat(marks[datetype]))
             marks[datetype] = held.isoformat()
             windows.append(f"{datetype} watermark held at {held}: a window stayed short")
             log.warning("%s watermark held at %s: efetch left a window short, the next run searches it again",

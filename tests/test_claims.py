@@ -2010,3 +2010,11 @@ def test_benefit_that_did_not_come_within_the_first_day_conflicts_with_rapid_ons
     text = ("Oral ketamine in depression: a randomised trial\nRESULTS: Oral ketamine added to sertraline significantly "
             f"improved depressive symptoms at day 14 (p < 0.01), although {late}.")
     assert stance.article_stance(_assess(text), "rapid_onset") == "conflicts"
+
+
+@pytest.mark.parametrize("early", ["the benefit did not fade during the first 24 h", "it was not lost within the "
+                                   "first day", "symptoms did not return in the first 24 h"])
+def test_benefit_that_did_not_fade_within_the_first_day_is_no_late_onset(early):
+    text = ("Ketamine in depression: a randomised trial\nRESULTS: Ketamine significantly reduced MADRS scores versus "
+            f"placebo at 4 h (p < 0.01), and {early}.")
+    assert stance.article_stance(_assess(text), "rapid_onset") == "supports"

@@ -226,14 +226,17 @@ def test_a_revision_left_out_twice_holds_the_watermark_and_comes_the_next_night(
         server.faults.push("drop", 5)  # both the window's efetch and the refetch by id leave record 4 out
         _, run = ingest("entrez", s, today=date(2025, 2, 28))
         windows = pd.read_parquet(out / "runs.parquet").iloc[-1]["windows"]
-        assert "still short by 1" in windows and "mdat watermark held at 2025-01-28" in windows
+        assert "still short by 1" in windows and "mdat watermark held at 2025-01-31" in windows
         marks = json.loads((out / "state.json").read_text())["watermarks"]
-        assert marks == {"edat": "2025-02-28", "mdat": "2025-01-28"}
+        assert marks == {"edat": "2025-02-28", "mdat": "2025-01-31"}  # the next window starts at the short one
         assert table(out).loc["4", "abstract"] != "Corrected."
+        server.faults.push("drop", 5)  # short again: the mark stays, it does not reach further back each night
+        ingest("entrez", s, today=date(2025, 3, 1))
+        assert json.loads((out / "state.json").read_text())["watermarks"]["mdat"] == "2025-01-31"
         server.faults.clear()
-        _, run = ingest("entrez", s, today=date(2025, 3, 1))
+        _, run = ingest("entrez", s, today=date(2025, 3, 2))
     assert table(out).loc["4", "abstract"] == "Corrected." and run["n_revised"] == 1
-    assert json.loads((out / "state.json").read_text())["watermarks"]["mdat"] == "2025-03-01"
+    assert json.loads((out / "state.json").read_text())["watermarks"]["mdat"] == "2025-03-02"
 
 
 def test_a_night_before_the_watermarks_is_refused(tmp_path):

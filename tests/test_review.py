@@ -442,7 +442,7 @@ def test_a_decision_follows_its_sentence_when_words_before_it_move_its_offsets(t
     ev = _publish(tmp_path, out, MOVING, 1)
     row = ev[ev["sentence"].str.contains("MADRS")].iloc[0]
     decisions.record(out, row["evidence_id"], row["claim_id"], "alice", "reject", note="wrong claim",
-                     sentence=row["sentence"], model_stance=row["stance"], pmid=row["pmid"])
+                     sentence=row["sentence"], model_stance=row["stance"], doc_id=row["doc_id"])
     moved_text = "BACKGROUND: Ketamine is an anaesthetic also used off label. " + MOVING  # words before it
     moved = _publish(tmp_path, out, moved_text, 2)
     new = moved[moved["sentence"].str.contains("MADRS") & (moved["claim_id"] == row["claim_id"])].iloc[0]
@@ -466,7 +466,7 @@ def test_a_decision_whose_evidence_is_gone_is_listed_and_applies_again_if_it_ret
     ev = _publish(tmp_path, out, MOVING, 1)
     row = ev[ev["sentence"].str.contains("MADRS")].iloc[0]
     decisions.record(out, row["evidence_id"], row["claim_id"], "alice", "reject", sentence=row["sentence"],
-                     pmid=row["pmid"])
+                     doc_id=row["doc_id"])
     gone = MOVING.replace("MADRS scores were significantly lower with ketamine than placebo at 24 h (p < 0.001)",
                           "we collected MADRS scores at 24 h")
     _publish(tmp_path, out, gone, 2)
@@ -479,16 +479,31 @@ def test_a_decision_whose_evidence_is_gone_is_listed_and_applies_again_if_it_ret
     assert back.loc[row["evidence_id"], "review_status"] == "rejected"
 
 
-def test_a_decision_does_not_follow_a_sentence_that_several_rows_share():
+def test_a_decision_follows_its_sentence_only_within_its_article_and_only_to_one_row():
     sentence = "Ketamine reduced MADRS scores at 24 h."
     logged = [{"decision_id": 1, "evidence_id": "old", "claim_id": "rapid_onset", "reviewer": "a",
-               "decision": "reject", "sentence_sha1": decisions.sentence_hash(sentence), "pmid": None}]
-    two = [{"evidence_id": e, "claim_id": "rapid_onset", "pmid": p, "sentence": sentence} for e, p in (("x", "1"),
-                                                                                                   ("y", "2"))]
-    assert decisions.attach(logged, two)[0]["evidence_id"] == "old"  # ambiguous: stays an orphan
-    assert decisions.attach(logged, two[:1])[0]["evidence_id"] == "x"
-    logged[0]["pmid"] = "2"  # a decision that knows its article picks that one's row
-    assert decisions.attach(logged, two)[0]["evidence_id"] == "y"
+               "decision": "reject", "sentence_sha1": decisions.sentence_hash(sentence), "doc_id": "a:1"}]
+
+    def rows(*pairs: tuple[str, str]) -> list[dict]:
+        return [{"evidence_id": e, "claim_id": "rapid_onset", "doc_id": d, "sentence": sentence} for e, d in pairs]
+
+    assert decisions.attach(logged, rows(("x", "a:1")))[0]["evidence_id"] == "x"
+    assert decisions.attach(logged, rows(("y", "a:2")))[0]["evidence_id"] == "old"  # another article's sentence
+    assert decisions.attach(logged, rows(("x", "a:1"), ("z", "a:1")))[0]["evidence_id"] == "old"  # ambiguous
+    logged[0]["doc_id"] = None  # logged before the article was kept: it stays where it was
+    assert decisions.attach(logged, rows(("x", "a:1")))[0]["evidence_id"] == "old"
+
+
+def test_decisions_on_an_older_wording_neither_dispute_nor_count():
+    before, after = "Ketamine reduced MADRS scores at 24 h.", "Ketamine reduced MADRS scores at 48 h."
+    logged = [{"decision_id": 1, "evidence_id": "e", "claim_id": "rapid_onset", "reviewer": "alice",
+               "decision": "reject", "sentence_sha1": decisions.sentence_hash(before), "model_stance": None},
+              {"decision_id": 2, "evidence_id": "e", "claim_id": "rapid_onset", "reviewer": "bob",
+               "decision": "confirm", "sentence_sha1": decisions.sentence_hash(after), "model_stance": "supports"}]
+    d = decisions.effective(logged, {"e": after})["e"]
+    assert (d["n_decisions"], d["reviewers"], decisions.disputed(d, "supports")) == (1, {"bob"}, False)
+    d = decisions.effective(logged)["e"]  # without the sentences every decision counts
+    assert decisions.disputed(d, "supports")
 
 
 def test_a_reviewer_undoes_a_stray_decision_and_only_their_own(tmp_path, out):
@@ -567,7 +582,7 @@ def test_reprocess_applies_new_decisions_without_fetching(tmp_path):
     ev = _publish(tmp_path, out, MOVING, 1)
     row = ev[ev["sentence"].str.contains("MADRS")].iloc[0]
     decisions.record(out, row["evidence_id"], row["claim_id"], "alice", "reject", sentence=row["sentence"],
-                     pmid=row["pmid"])
+                     doc_id=row["doc_id"])
     (tmp_path / "docs.jsonl").unlink()  # nothing to fetch from
     run_stages("stored", Settings(out=out), date(2025, 1, 2))  # what `kev reprocess` runs
     ev = pd.read_parquet(out / "claim_evidence.parquet").set_index("evidence_id")
@@ -597,3 +612,36 @@ def test_a_decision_from_a_page_opened_before_another_decision_is_refused(tmp_pa
         fresh = opener.open(f"{url}/evidence/{eid}").read().decode()
         assert "bob · reject" in fresh and decide(opener, url, eid, form(fresh, "confirm", "alice")) == 200
     assert [d["reviewer"] for d in decisions.all_decisions(o) if d["evidence_id"] == eid][-2:] == ["bob", "alice"]
+
+
+def test_only_the_reviewer_of_this_browser_can_undo_from_the_app(tmp_path, out):
+    shutil.copytree(out, tmp_path / "o", symlinks=True)
+    o = tmp_path / "o"
+    eid, claim = pd.read_parquet(o / "claim_evidence.parquet")[["evidence_id", "claim_id"]].iloc[1]
+    bobs = decisions.record(o, eid, claim, "bob", "reject")
+    with Server(o) as url:
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+        page = opener.open(f"{url}/evidence/{eid}?done={bobs}").read().decode()
+        assert 'id="undo"' not in page  # no undo of someone else's decision on offer
+        csrf = page.split('name="csrf" value="')[1].split('"')[0]
+        opener.addheaders = [("Cookie", f"kev_csrf={csrf}; kev_reviewer=mallory")]
+        with pytest.raises(urllib.error.HTTPError) as err:  # the form's reviewer field does not count: the browser's
+            opener.open(urllib.request.Request(f"{url}/evidence/{eid}/decide",
+                                               f"decision=undo&undoes={bobs}&reviewer=bob&csrf={csrf}".encode()))
+        assert err.value.code == 400 and "bob&#39;s: only they can undo it" in err.value.read().decode()
+    assert [d["decision"] for d in decisions.all_decisions(o) if d["evidence_id"] == eid][-1] == "reject"
+
+
+def test_the_claims_page_names_the_last_completed_run(tmp_path):
+    from pipeline.ingest import run_stages
+
+    out = tmp_path / "out"
+    _publish(tmp_path, out, MOVING, 1)
+    good = pd.read_parquet(out / "runs.parquet")["run_id"].iloc[-1]
+    (tmp_path / "docs.jsonl").write_text("{not json\n")
+    with pytest.raises(ValueError):
+        run_stages(f"jsonl:{tmp_path / 'docs.jsonl'}", Settings(out=out), date(2025, 1, 2))
+    assert pd.read_parquet(out / "runs.parquet")["status"].iloc[-1].startswith("failed")
+    with Server(out) as url:
+        home = urllib.request.urlopen(url + "/").read().decode()
+    assert f"last published run ({good}," in home

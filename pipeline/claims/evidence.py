@@ -175,8 +175,8 @@ def diff_rows(old: list[dict], new: list[dict], run_id: str) -> list[dict]:
             change = "retracted" if key in retracted_now else "dropped"
         else:
             change = "flipped"
-        cause = "review" if unreviewed_before.get(key) == unreviewed_after.get(key) else \
-            "retraction" if change == "retracted" else "pipeline"
+        cause = "retraction" if change == "retracted" else \
+            "review" if unreviewed_before.get(key) == unreviewed_after.get(key) else "pipeline"
         rows.append({"run_id": run_id, "claim_id": key[0], "doc_id": key[1], "pmid": pmid.get(key),
                      "change": change, "old_stance": was, "new_stance": now, "cause": cause})
     return rows
@@ -202,7 +202,8 @@ def claim_tables(out: Path, evidence: list[dict], run_id: str) -> ClaimTables:
     diff log with this run's changes appended (against the published evidence, reviews applied on both sides)."""
     catalogue = load_catalogue()
     old = store.read_table(out, "claim_evidence")
-    reviewed = apply_reviews(evidence, effective(current(out, evidence)))
+    sentences = {r["evidence_id"]: r["sentence"] for r in evidence}
+    reviewed = apply_reviews(evidence, effective(current(out, evidence), sentences))
     # like with like: the published rows carry their reviews, so the new ones are compared after theirs
     changes = diff_rows(old.to_pylist() if old is not None else [], reviewed, run_id)
     previous_diff = store.read_table(out, "claim_diff")

@@ -100,7 +100,7 @@ def create_app(out: Path, token: str | None = None) -> FastAPI:
         """The published evidence with its reviews now, and the decisions that count, attached to their rows."""
         rows = _rows(out, "claim_evidence")
         decisions = dec.current(out, rows)
-        reviews = dec.effective(decisions)
+        reviews = dec.effective(decisions, {r["evidence_id"]: r["sentence"] for r in rows})
         years = {r["doc_id"]: r["pub_year"] for r in _rows(out, "articles", ["doc_id", "pub_year"])}
         for r in rows:
             d = reviews.get(r["evidence_id"])
@@ -131,7 +131,7 @@ def create_app(out: Path, token: str | None = None) -> FastAPI:
             s["n_reviewed"] = sum(1 for r in mine if r["review"])
             s["n_disputed"] = sum(1 for r in mine if r["disputed"])
             s["kappa"] = dec.kappa([d for d in counted if d["claim_id"] == s["claim_id"]], model)
-        runs = _rows(out, "runs", ["run_id", "finished_at"])
+        runs = [r for r in _rows(out, "runs", ["run_id", "finished_at", "status"]) if r["status"] == "completed"]
         return page(request, "claims.html", claims=summary, overall=dec.kappa(counted, model),
                     orphans=len(dec.orphans(decisions, ev)),
                     last_run=max(runs, key=lambda r: r["finished_at"]) if runs else None,
@@ -182,8 +182,9 @@ def create_app(out: Path, token: str | None = None) -> FastAPI:
         logged = dec.attach(dec.all_decisions(out), rows)
         undone = {d["undoes"] for d in logged if d["decision"] == dec.UNDO}
         history = [{**d, "undone": d["decision_id"] in undone} for d in logged if d["evidence_id"] == evidence_id]
+        me = request.cookies.get("kev_reviewer", "")
         just = next((d for d in logged if d["decision_id"] == done and d["decision"] != dec.UNDO
-                     and d["decision_id"] not in undone), None) if done else None
+                     and d["decision_id"] not in undone and d["reviewer"] == me), None) if done else None
         sentence_of = {r["evidence_id"]: r["sentence"] for r in rows}
         return page(request, "evidence.html", row=row, article=article, history=history,
                     last_decision=_last_decision(history),
@@ -203,9 +204,9 @@ def create_app(out: Path, token: str | None = None) -> FastAPI:
         row = rows.get(evidence_id)
         if row is None:
             raise HTTPException(404, "no such evidence")
-        if decision == dec.UNDO:  # take back one's own decision: back to the evidence it was on
+        if decision == dec.UNDO:  # take back one's own decision (the reviewer of this browser): back to its evidence
             try:
-                dec.undo(out, undoes if undoes is not None else -1, reviewer)
+                dec.undo(out, undoes if undoes is not None else -1, request.cookies.get("kev_reviewer", ""))
             except dec.DecisionError as exc:
                 raise HTTPException(400, str(exc)) from exc
             return RedirectResponse(f"/evidence/{evidence_id}", status_code=303)
@@ -225,7 +226,7 @@ def create_app(out: Path, token: str | None = None) -> FastAPI:
                                          "reload the page to see it, then decide again")
         try:
             decision_id = dec.record(out, evidence_id, row["claim_id"], reviewer, decision, new_stance or None, note,
-                                     row["sentence"], row["stance"], row.get("pmid"))
+                                     row["sentence"], row["stance"], row["doc_id"])
         except dec.DecisionError as exc:
             raise HTTPException(400, str(exc)) from exc
         latest = dec.effective(dec.current(out, list(rows.values())))
@@ -241,7 +242,7 @@ def create_app(out: Path, token: str | None = None) -> FastAPI:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
         return TEMPLATES.TemplateResponse(request, "error.html", {"status": exc.status_code, "message": exc.detail},
-                                          status_code=exc.status_code)
+                                          status_code=exc.status_code, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, exc: RequestValidationError):

@@ -63,9 +63,9 @@ def _open(out: Path) -> sqlite3.Connection:
     con.execute("""CREATE TABLE IF NOT EXISTS decisions (
         decision_id INTEGER PRIMARY KEY AUTOINCREMENT, evidence_id TEXT NOT NULL, claim_id TEXT NOT NULL,
         reviewer TEXT NOT NULL, decision TEXT NOT NULL, new_stance TEXT, note TEXT, created_at TEXT NOT NULL,
-        sentence_sha1 TEXT, model_stance TEXT, pmid TEXT, undoes INTEGER)""")
+        sentence_sha1 TEXT, model_stance TEXT, doc_id TEXT, undoes INTEGER)""")
     have = {r[1] for r in con.execute("PRAGMA table_info(decisions)")}
-    for column, kind in (("sentence_sha1", "TEXT"), ("model_stance", "TEXT"), ("pmid", "TEXT"),
+    for column, kind in (("sentence_sha1", "TEXT"), ("model_stance", "TEXT"), ("doc_id", "TEXT"),
                          ("undoes", "INTEGER")):  # a log written by an older release
         if column not in have:
             try:
@@ -88,10 +88,10 @@ def sentence_hash(sentence: str) -> str:
 
 def record(out: Path, evidence_id: str, claim_id: str, reviewer: str, decision: str,
            new_stance: str | None = None, note: str | None = None, sentence: str | None = None,
-           model_stance: str | None = None, pmid: str | None = None) -> int:
+           model_stance: str | None = None, doc_id: str | None = None) -> int:
     """Append one decision; `sentence` and `model_stance` are what the reviewer saw (the wording and the model's
-    stance), so the decision never carries over to another wording nor a `confirm` to a flipped stance; `pmid`
-    (with the sentence) lets it follow its sentence to new offsets."""
+    stance), so the decision never carries over to another wording nor a `confirm` to a flipped stance; `doc_id`
+    (the article: `pmid:N` for PubMed's) with the sentence lets it follow its sentence to new offsets."""
     reviewer = _reviewer(reviewer)
     if decision not in DECISIONS:
         raise DecisionError(f"decision must be one of {', '.join(DECISIONS)}")
@@ -102,7 +102,7 @@ def record(out: Path, evidence_id: str, claim_id: str, reviewer: str, decision: 
     return _append(out, evidence_id=evidence_id, claim_id=claim_id, reviewer=reviewer, decision=decision,
                    new_stance=new_stance if decision == "stance" else None, note=(note or "").strip()[:2000] or None,
                    sentence_sha1=sentence_hash(sentence) if sentence is not None else None,
-                   model_stance=model_stance, pmid=pmid)
+                   model_stance=model_stance, doc_id=doc_id)
 
 
 def undo(out: Path, decision_id: int, reviewer: str) -> int:
@@ -118,7 +118,8 @@ def undo(out: Path, decision_id: int, reviewer: str) -> int:
     if any(d["undoes"] == decision_id for d in rows):
         raise DecisionError(f"decision {decision_id} is already undone")
     return _append(out, evidence_id=target["evidence_id"], claim_id=target["claim_id"], reviewer=reviewer,
-                   decision=UNDO, undoes=decision_id, sentence_sha1=target["sentence_sha1"], pmid=target["pmid"])
+                   decision=UNDO, undoes=decision_id, sentence_sha1=target["sentence_sha1"],
+                   doc_id=target["doc_id"])
 
 
 def _reviewer(name: str | None) -> str:
@@ -181,19 +182,19 @@ def live(decisions: list[dict]) -> list[dict]:
 
 def attach(decisions: list[dict], evidence: list[dict]) -> list[dict]:
     """Decisions pointed at the evidence rows they are about now. A decision whose evidence id is gone follows its
-    sentence (same claim, same wording, same pmid when it was logged) to the one row that has it: words added
-    before the sentence, or a new version of the record, move its offsets and so its id. `decided_on` keeps the id
-    it was made on. A decision that matches no row, or several, stays where it was (an orphan: see `orphans`)."""
+    sentence (same article, same claim, same wording) to the one row that has it: words added before the sentence,
+    or a new version of the record, move its offsets and so its id. `decided_on` keeps the id it was made on. A
+    decision that matches no row, or several, or that was logged without its article, stays where it was (an
+    orphan: see `orphans`)."""
     ids = {e["evidence_id"] for e in evidence}
-    rows_by_key: dict[tuple[str, str], list[dict]] = {}
+    rows_by_key: dict[tuple[str, str, str], list[dict]] = {}
     for e in evidence:
-        rows_by_key.setdefault((e["claim_id"], sentence_hash(e["sentence"])), []).append(e)
+        rows_by_key.setdefault((e.get("doc_id"), e["claim_id"], sentence_hash(e["sentence"])), []).append(e)
     out = []
     for d in decisions:
         d = {**d, "decided_on": d["evidence_id"]}
-        if d["evidence_id"] not in ids and d.get("sentence_sha1"):
-            found = [e for e in rows_by_key.get((d["claim_id"], d["sentence_sha1"]), [])
-                     if not d.get("pmid") or str(e.get("pmid") or "") == d["pmid"]]
+        if d["evidence_id"] not in ids and d.get("sentence_sha1") and d.get("doc_id"):
+            found = rows_by_key.get((d["doc_id"], d["claim_id"], d["sentence_sha1"]), [])
             if len(found) == 1:
                 d["evidence_id"] = found[0]["evidence_id"]
         out.append(d)
@@ -212,15 +213,18 @@ def orphans(decisions: list[dict], evidence: list[dict]) -> list[dict]:
     return [d for d in decisions if d["evidence_id"] not in ids]
 
 
-def effective(decisions: list[dict]) -> dict[str, dict]:
-    """evidence_id -> the latest decision on it, with how many decisions and reviewers it has and each reviewer's
-    own latest decision (`by_reviewer`: the latest wins, but a disagreement stays visible)."""
+def effective(decisions: list[dict], sentences: dict[str, str] | None = None) -> dict[str, dict]:
+    """evidence_id -> the latest decision on it, with how many decisions and reviewers count on it and each
+    reviewer's own latest decision (`by_reviewer`: the latest wins, but a disagreement stays visible). With
+    `sentences` (evidence_id -> its sentence now), only decisions made on that wording count toward those; the
+    latest decision stays the latest either way, so one made on an older wording still shows as outdated."""
     out: dict[str, dict] = {}
     for d in decisions:
         prev = out.get(d["evidence_id"], {"n_decisions": 0, "reviewers": set(), "by_reviewer": {}})
-        out[d["evidence_id"]] = {**d, "n_decisions": prev["n_decisions"] + 1,
-                                 "reviewers": prev["reviewers"] | {d["reviewer"]},
-                                 "by_reviewer": {**prev["by_reviewer"], d["reviewer"]: d}}
+        counts = sentences is None or d["evidence_id"] not in sentences or is_current(d, sentences[d["evidence_id"]])
+        out[d["evidence_id"]] = {**d, "n_decisions": prev["n_decisions"] + counts,
+                                 "reviewers": prev["reviewers"] | ({d["reviewer"]} if counts else set()),
+                                 "by_reviewer": {**prev["by_reviewer"], **({d["reviewer"]: d} if counts else {})}}
     return out
 
 
@@ -265,11 +269,12 @@ def training_rows(out: Path, evidence: list[dict]) -> list[dict]:
     """Reviewed evidence as training data for the stance model: sentence, claim, final label, and who decided."""
     by_id = {e["evidence_id"]: e for e in evidence}
     rows = []
-    for eid, d in sorted(effective(current(out, evidence)).items()):
+    sentences = {e["evidence_id"]: e["sentence"] for e in evidence}
+    for eid, d in sorted(effective(current(out, evidence), sentences).items()):
         e = by_id.get(eid)
         if e is None or not is_current(d, e["sentence"]):
             continue  # gone, or decided on another wording of the sentence
-        rows.append({"evidence_id": eid, "claim_id": e["claim_id"], "pmid": e["pmid"], "doc_id": e.get("doc_id"),
+        rows.append({"evidence_id": eid, "claim_id": e["claim_id"], "pmid": e.get("pmid"), "doc_id": e.get("doc_id"),
                      "start": e.get("start"), "end": e.get("end"), "sentence": e["sentence"],
                      "model_stance": e["stance"],
                      "label": verdict(d, e["stance"]), "reviewer": d["reviewer"], "decided_at": d["created_at"],

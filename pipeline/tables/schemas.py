@@ -222,7 +222,7 @@ REVIEW_DECISIONS = pa.schema([
     pa.field("created_at", pa.timestamp("us", tz="UTC"), nullable=False),
     pa.field("sentence_sha1", pa.string()),
     pa.field("model_stance", pa.string()),
-    pa.field("pmid", pa.string()),
+    pa.field("doc_id", pa.string()),
     pa.field("undoes", pa.int64()),
 ])
 
