@@ -2005,7 +2005,8 @@ def test_each_summary_row_says_which_branch_of_the_rule_decided_it(counts, verdi
 
 
 @pytest.mark.parametrize("late", ["it did not act within the first day", "it did not separate from placebo within "
-                                  "the first 24 h", "not within the first 24 h"])
+                                  "the first 24 h", "not within the first 24 h",
+                                  "the benefit was not evident within the first day"])
 def test_benefit_that_did_not_come_within_the_first_day_conflicts_with_rapid_onset(late):
     text = ("Oral ketamine in depression: a randomised trial\nRESULTS: Oral ketamine added to sertraline significantly "
             f"improved depressive symptoms at day 14 (p < 0.01), although {late}.")

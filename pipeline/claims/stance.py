@@ -85,7 +85,8 @@ CLINICAL_OUTCOME = re.compile(r"\bdepress\w*|\bantidepress\w*|\bresponse\b|\bMAD
 # onset that the sentence says came late: "improved, but not within the first 24 h", "not until day 7", "it did not
 # act within the first day" (not "at 4 h but not at 24 h", which is early benefit that did not last)
 NOT_EARLY = re.compile(r"\bnot (?:within|during|in) (?:the )?first\b|\bnot within\b|\bnot until\b|"
-                       r"\bnot (?:act|work|separate|differ|respond|improve|emerge|appear|reduce|show|begin|start)"
+                       r"\bnot (?:act|work|separate|differ|respond|improve|emerge|appear|reduce|show|begin|start|"
+                       r"evident|seen|observed|apparent|significant|detect)"
                        r"\w* (?:\w+ ){0,2}(?:within|during|in) the first (?:day|hours?|24)\b", T)
 RAPID_WORD = re.compile(r"\brapid(?:ly)?\b(?!-acting)|\bas early as\b", T)
 
