@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import time
 from dataclasses import replace
@@ -192,11 +193,10 @@ def test_a_short_id_list_skips_the_reconcile_and_deletes_nothing(nights, tmp_pat
     assert run["n_deleted"] == 1 and "2" not in table(out).index  # a whole list: the deleted record goes
 
 
-def test_a_revision_left_out_of_a_whole_efetch_answer_is_fetched_by_id(tmp_path):
-    """efetch answers a window with a valid document that lacks a record esearch counted ("drop"): the window's ids
-    are listed and the missing record fetched by id. A revision lost that way was lost for good: the reconcile
-    fetches only records held nowhere, and the next night's window starts past it."""
-    out = tmp_path / "out"
+@contextlib.contextmanager
+def _revision_with_drops(tmp_path: Path, out: Path, drops: int):
+    """A first night of five records, then a night that revises record 4 ("Corrected.") while the replay leaves
+    a record out of its next `drops` efetch answers; yields the server, the settings and the second run."""
     night1 = write_set(tmp_path / "n1" / "a.xml", [record(i, JAN) for i in range(1, 6)]).parent
     night2 = write_set(tmp_path / "n2" / "a.xml", [record(i, JAN) for i in (1, 2, 3, 5)]
                        + [record(4, JAN, FEB, abstract="Corrected.")]).parent
@@ -204,8 +204,18 @@ def test_a_revision_left_out_of_a_whole_efetch_answer_is_fetched_by_id(tmp_path)
         s = settings(server, out)
         ingest("entrez", s, today=date(2025, 1, 31))
         server.load(night2)
-        server.faults.push("drop", 3)  # esearch edat (0 hits), esearch mdat, then its efetch: record 4 left out
+        server.faults.push("drop", drops)
         _, run = ingest("entrez", s, today=date(2025, 2, 28))
+        yield server, s, run
+
+
+def test_a_revision_left_out_of_a_whole_efetch_answer_is_fetched_by_id(tmp_path):
+    """efetch answers a window with a valid document that lacks a record esearch counted ("drop"): the window's ids
+    are listed and the missing record fetched by id. A revision lost that way was lost for good: the reconcile
+    fetches only records held nowhere, and the next night's window starts past it."""
+    out = tmp_path / "out"
+    with _revision_with_drops(tmp_path, out, 3) as (_, _, run):  # esearch edat, esearch mdat, its efetch: 4 left out
+        pass
     assert table(out).loc["4", "abstract"] == "Corrected." and run["n_revised"] == 1
     assert "efetch short by 1, refetched 1" in pd.read_parquet(out / "runs.parquet").iloc[-1]["windows"]
 
@@ -216,15 +226,7 @@ def test_a_revision_left_out_twice_holds_the_watermark_and_comes_the_next_night(
     import json
 
     out = tmp_path / "out"
-    night1 = write_set(tmp_path / "n1" / "a.xml", [record(i, JAN) for i in range(1, 6)]).parent
-    night2 = write_set(tmp_path / "n2" / "a.xml", [record(i, JAN) for i in (1, 2, 3, 5)]
-                       + [record(4, JAN, FEB, abstract="Corrected.")]).parent
-    with ReplayServer(night1) as server:
-        s = settings(server, out)
-        ingest("entrez", s, today=date(2025, 1, 31))
-        server.load(night2)
-        server.faults.push("drop", 5)  # both the window's efetch and the refetch by id leave record 4 out
-        _, run = ingest("entrez", s, today=date(2025, 2, 28))
+    with _revision_with_drops(tmp_path, out, 5) as (server, s, run):  # the window's efetch and the refetch by id
         windows = pd.read_parquet(out / "runs.parquet").iloc[-1]["windows"]
         assert "still short by 1" in windows and "mdat watermark held at 2025-01-31" in windows
         marks = json.loads((out / "state.json").read_text())["watermarks"]

@@ -437,6 +437,15 @@ def _publish(tmp_path: Path, out: Path, abstract: str, day: int, version: int = 
     return pd.read_parquet(out / "claim_evidence.parquet")
 
 
+def _published_and_rejected(tmp_path: Path, out: Path) -> pd.Series:
+    """The MADRS finding of MOVING, published and rejected by alice."""
+    ev = _publish(tmp_path, out, MOVING, 1)
+    row = ev[ev["sentence"].str.contains("MADRS")].iloc[0]
+    decisions.record(out, row["evidence_id"], row["claim_id"], "alice", "reject", sentence=row["sentence"],
+                     doc_id=row["doc_id"])
+    return row
+
+
 def test_a_decision_follows_its_sentence_when_words_before_it_move_its_offsets(tmp_path):
     out = tmp_path / "out"
     ev = _publish(tmp_path, out, MOVING, 1)
@@ -463,10 +472,7 @@ def test_a_decision_follows_its_sentence_when_words_before_it_move_its_offsets(t
 
 def test_a_decision_whose_evidence_is_gone_is_listed_and_applies_again_if_it_returns(tmp_path):
     out = tmp_path / "out"
-    ev = _publish(tmp_path, out, MOVING, 1)
-    row = ev[ev["sentence"].str.contains("MADRS")].iloc[0]
-    decisions.record(out, row["evidence_id"], row["claim_id"], "alice", "reject", sentence=row["sentence"],
-                     doc_id=row["doc_id"])
+    row = _published_and_rejected(tmp_path, out)
     gone = MOVING.replace("MADRS scores were significantly lower with ketamine than placebo at 24 h (p < 0.001)",
                           "we collected MADRS scores at 24 h")
     _publish(tmp_path, out, gone, 2)
@@ -579,10 +585,7 @@ def test_overlapping_entities_keep_every_label_and_the_sentence_is_one_box():
 
 def test_reprocess_applies_new_decisions_without_fetching(tmp_path):
     out = tmp_path / "out"
-    ev = _publish(tmp_path, out, MOVING, 1)
-    row = ev[ev["sentence"].str.contains("MADRS")].iloc[0]
-    decisions.record(out, row["evidence_id"], row["claim_id"], "alice", "reject", sentence=row["sentence"],
-                     doc_id=row["doc_id"])
+    row = _published_and_rejected(tmp_path, out)
     (tmp_path / "docs.jsonl").unlink()  # nothing to fetch from
     run_stages("stored", Settings(out=out), date(2025, 1, 2))  # what `kev reprocess` runs
     ev = pd.read_parquet(out / "claim_evidence.parquet").set_index("evidence_id")
