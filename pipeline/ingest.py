@@ -252,7 +252,7 @@ def next_watermarks(state: dict, today: date, short_since: dict[str, date], wind
     marks = dict(state.get("watermarks", {}))
     for datetype in ("edat", "mdat"):
         if datetype in short_since:
-            held = short_since[datetype] + timedelta(days=overlap_days)
+            held = min(short_since[datetype] + timedelta(days=overlap_days), today)  # never past today (a first run)
             if marks.get(datetype):
                 held = min(held, date.fromisoformat(marks[datetype]))
             marks[datetype] = held.isoformat()

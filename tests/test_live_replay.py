@@ -390,3 +390,13 @@ def test_replay_and_config_typos_are_errors_that_name_them(tmp_path):
     toml.write_text("[kev\nout = 1\n")
     with pytest.raises(ValueError, match=f"{toml}: not valid TOML"):
         load_settings(toml)
+
+
+def test_a_first_night_that_stays_short_never_sets_a_watermark_past_today():
+    from pipeline.ingest import next_watermarks
+
+    today, windows = date(2025, 1, 31), []
+    marks = next_watermarks({}, today, {"mdat": date(2025, 1, 30)}, windows, overlap_days=3)
+    assert marks == {"edat": "2025-01-31", "mdat": "2025-01-31"} and "mdat watermark held" in windows[0]
+    marks = next_watermarks({}, today, {"mdat": date(2025, 1, 10)}, [], overlap_days=3)
+    assert marks["mdat"] == "2025-01-13"  # the next window (minus the overlap) starts at the short one

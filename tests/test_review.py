@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from datetime import date
 from pathlib import Path
@@ -648,3 +649,21 @@ def test_the_claims_page_names_the_last_completed_run(tmp_path):
     with Server(out) as url:
         home = urllib.request.urlopen(url + "/").read().decode()
     assert f"last published run ({good}," in home
+
+
+def test_a_reviewer_name_outside_latin1_is_kept_and_can_undo(tmp_path, out):
+    shutil.copytree(out, tmp_path / "o", symlinks=True)
+    o = tmp_path / "o"
+    eid = pd.read_parquet(o / "claim_evidence.parquet")["evidence_id"].iloc[2]
+    with Server(o) as url:
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+        page = opener.open(f"{url}/evidence/{eid}").read().decode()
+        csrf = page.split('name="csrf" value="')[1].split('"')[0]
+        name = urllib.parse.quote("Łukasz")
+        after = opener.open(urllib.request.Request(f"{url}/evidence/{eid}/decide",
+                                                   f"decision=reject&reviewer={name}&csrf={csrf}".encode()))
+        banner = after.read().decode()
+        assert after.status == 200 and "Łukasz · reject" in banner and 'value="Łukasz"' in banner
+        mine = [d for d in decisions.all_decisions(o) if d["reviewer"] == "Łukasz"][-1]["decision_id"]
+        assert decide(opener, url, eid, f"decision=undo&undoes={mine}&csrf={csrf}") == 200
+    assert [d["decision"] for d in decisions.all_decisions(o) if d["reviewer"] == "Łukasz"] == ["reject", "undo"]

@@ -12,6 +12,7 @@ import hmac
 import json
 import secrets
 from pathlib import Path
+from urllib.parse import quote, unquote
 
 import pyarrow.compute as pc
 from fastapi import FastAPI, Form, HTTPException, Request
@@ -29,6 +30,11 @@ TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 STANCES = ("supports", "conflicts")
 CITED_BY = ("rules", "model")
 MIN_KAPPA_PAIRS = 10  # below this many doubly-reviewed items a kappa says nothing: agreement is shown alone
+
+
+def reviewer_of(request: Request) -> str:
+    """The reviewer this browser last decided as (the cookie, percent-encoded)."""
+    return unquote(request.cookies.get("kev_reviewer", ""))
 
 
 def cited_by_of(row: dict) -> str:
@@ -93,8 +99,8 @@ def create_app(out: Path, token: str | None = None) -> FastAPI:
         return await call_next(request)
 
     def page(request: Request, name: str, **ctx) -> HTMLResponse:
-        reviewer = request.cookies.get("kev_reviewer", "")
-        return TEMPLATES.TemplateResponse(request, name, {"csrf": request.state.csrf, "reviewer": reviewer, **ctx})
+        return TEMPLATES.TemplateResponse(request, name, {"csrf": request.state.csrf, "reviewer": reviewer_of(request),
+                                                          **ctx})
 
     def reviewed() -> tuple[list[dict], list[dict]]:
         """The published evidence with its reviews now, and the decisions that count, attached to their rows."""
@@ -182,7 +188,7 @@ def create_app(out: Path, token: str | None = None) -> FastAPI:
         logged = dec.attach(dec.all_decisions(out), rows)
         undone = {d["undoes"] for d in logged if d["decision"] == dec.UNDO}
         history = [{**d, "undone": d["decision_id"] in undone} for d in logged if d["evidence_id"] == evidence_id]
-        me = request.cookies.get("kev_reviewer", "")
+        me = reviewer_of(request)
         just = next((d for d in logged if d["decision_id"] == done and d["decision"] != dec.UNDO
                      and d["decision_id"] not in undone and d["reviewer"] == me), None) if done else None
         sentence_of = {r["evidence_id"]: r["sentence"] for r in rows}
@@ -206,7 +212,7 @@ def create_app(out: Path, token: str | None = None) -> FastAPI:
             raise HTTPException(404, "no such evidence")
         if decision == dec.UNDO:  # take back one's own decision (the reviewer of this browser): back to its evidence
             try:
-                dec.undo(out, undoes if undoes is not None else -1, request.cookies.get("kev_reviewer", ""))
+                dec.undo(out, undoes if undoes is not None else -1, reviewer_of(request))
             except dec.DecisionError as exc:
                 raise HTTPException(400, str(exc)) from exc
             return RedirectResponse(f"/evidence/{evidence_id}", status_code=303)
@@ -236,7 +242,8 @@ def create_app(out: Path, token: str | None = None) -> FastAPI:
                          key=lambda r: (-r["confidence"], r["doc_id"], r["start"]))
         target = pending[0]["evidence_id"] if pending else evidence_id
         response = RedirectResponse(f"/evidence/{target}?done={decision_id}", status_code=303)
-        response.set_cookie("kev_reviewer", reviewer.strip()[:80], samesite="strict")
+        # percent-encoded: a cookie holds Latin-1 only, and "Łukasz" once made the response fail after the decision
+        response.set_cookie("kev_reviewer", quote(reviewer.strip()[:80]), samesite="strict")
         return response
 
     @app.exception_handler(StarletteHTTPException)
