@@ -111,3 +111,20 @@ def test_a_copied_run_is_found():
     pasted = 'x = "given as ONE infusion relieved depressive symptoms within a  day"'
     assert any(hash(r) in seen for r in runs(pasted))
     assert not any(hash(r) in seen for r in runs("A single infusion eased depression by the next day."))
+
+
+@pytest.mark.skipif(not (CORPUS / "HOLDOUT_IDS.txt").exists(), reason="shared corpus not available")
+def test_no_held_out_document_is_named_in_the_repo():
+    """Held-out documents are measured independently: no test, module, document or gold file names one (an example
+    id copied from an audit of real output once did)."""
+    files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True).stdout.split()
+    if not files:
+        pytest.skip("not a git checkout")
+    held = set((CORPUS / "HOLDOUT_IDS.txt").read_text().split())
+    assert len(held) > 100
+    ids = re.compile(r"(?<![\w:])(?:pmid|psynamic):\d+(?!\d)")
+    found = [f"{name}: {m.group()}" for name in files
+             if (ROOT / name).suffix in SUFFIXES and (ROOT / name).is_file()
+             for m in ids.finditer((ROOT / name).read_text(encoding="utf-8", errors="replace"))
+             if m.group() in held]
+    assert not found, "held-out documents named:\n" + "\n".join(found)
