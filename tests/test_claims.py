@@ -2004,22 +2004,21 @@ def test_each_summary_row_says_which_branch_of_the_rule_decided_it(counts, verdi
     assert got[0] == verdict and reason in got[1]
 
 
-@pytest.mark.parametrize("late", ["it did not act within the first day", "it did not separate from placebo within "
-                                  "the first 24 h", "not within the first 24 h",
-                                  "the benefit was not evident within the first day",
-                                  "it was not yet evident within the first day",
-                                  "scores did not decrease in the first 24 h"])
-def test_benefit_that_did_not_come_within_the_first_day_conflicts_with_rapid_onset(late):
-    text = ("Oral ketamine in depression: a randomised trial\nRESULTS: Oral ketamine added to sertraline significantly "
-            f"improved depressive symptoms at day 14 (p < 0.01), although {late}.")
-    assert stance.article_stance(_assess(text), "rapid_onset") == "conflicts"
+LATE = ("Oral ketamine in depression: a randomised trial\nRESULTS: Oral ketamine added to sertraline significantly "
+        "improved depressive symptoms at day 14 (p < 0.01), although ")
+EARLY = ("Ketamine in depression: a randomised trial\nRESULTS: Ketamine significantly reduced MADRS scores versus "
+         "placebo at 4 h (p < 0.01), and ")
 
 
-@pytest.mark.parametrize("early", ["the benefit did not fade during the first 24 h", "it was not lost within the "
-                                   "first day", "symptoms did not return in the first 24 h",
-                                   "the improvement was not reduced in the first 24 h",
-                                   "adverse effects were not observed in the first 24 h"])
-def test_benefit_that_did_not_fade_within_the_first_day_is_no_late_onset(early):
-    text = ("Ketamine in depression: a randomised trial\nRESULTS: Ketamine significantly reduced MADRS scores versus "
-            f"placebo at 4 h (p < 0.01), and {early}.")
-    assert stance.article_stance(_assess(text), "rapid_onset") == "supports"
+@pytest.mark.parametrize("text,expected", [
+    *((LATE + late + ".", "conflicts") for late in [  # benefit that did not come within the first day
+        "it did not act within the first day", "it did not separate from placebo within the first 24 h",
+        "not within the first 24 h", "the benefit was not evident within the first day",
+        "it was not yet evident within the first day", "scores did not decrease in the first 24 h"]),
+    *((EARLY + early + ".", "supports") for early in [  # early benefit that did not fade, or a harm that did not come
+        "the benefit did not fade during the first 24 h", "it was not lost within the first day",
+        "symptoms did not return in the first 24 h", "the improvement was not reduced in the first 24 h",
+        "adverse effects were not observed in the first 24 h"]),
+])
+def test_only_benefit_that_did_not_come_within_the_first_day_is_late_onset(text, expected):
+    assert stance.article_stance(_assess(text), "rapid_onset") == expected

@@ -89,9 +89,6 @@ NOT_EARLY = re.compile(r"\bnot (?:within|during|in) (?:the )?first\b|\bnot withi
                        r"improve|emerge|appear|decrease|decline|fall|occur|reach|become|show|begin|start|evident|seen|"
                        r"observed|apparent|significant|detect)\w* (?:\w+ ){0,2}(?:within|during|in) the first "
                        r"(?:day|hours?|24)\b", T)
-# ... unless what did not happen early is a harm: "adverse effects were not observed in the first 24 h"
-HARM_BEFORE = re.compile(r"\badverse|\bside[- ]effects?\b|\bharms?\b|\btoxicit|\bdissociat|\bpsychotomimetic|"
-                         r"\bevents?\b", T)
 RAPID_WORD = re.compile(r"\brapid(?:ly)?\b(?!-acting)|\bas early as\b", T)
 
 # a harm that the sentence says did not happen is good news: "no participant withdrew because of side effects"
@@ -606,7 +603,8 @@ def _judge(claim: Claim, sentence: str, parts: list[tuple[int, int]], start: int
             else:
                 return None
     late = NOT_EARLY.search(sentence) if claim.max_hours is not None and stance == "supports" else None
-    if late and not HARM_BEFORE.search(sentence, max(0, late.start() - 60), late.start()):
+    # ... unless what did not happen early is a harm: "adverse effects were not observed in the first 24 h"
+    if late and not HARM.search(sentence, max(0, late.start() - 60), late.start()):
         stance = "conflicts"  # "improved, but not within the first 24 h": improvement only after days
     if claim.profile == "durability":
         stance = short_lived(stance, hours, sentence)

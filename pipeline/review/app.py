@@ -102,10 +102,12 @@ def create_app(out: Path, token: str | None = None) -> FastAPI:
         return TEMPLATES.TemplateResponse(request, name, {"csrf": request.state.csrf, "reviewer": reviewer_of(request),
                                                           **ctx})
 
-    def reviewed() -> tuple[list[dict], list[dict]]:
-        """The published evidence with its reviews now, and the decisions that count, attached to their rows."""
+    def reviewed() -> tuple[list[dict], list[dict], list[dict]]:
+        """The published evidence with its reviews now, the decisions that count, and the whole log (undos
+        included), both attached to the rows: the log is read once per page."""
         rows = _rows(out, "claim_evidence")
-        decisions = dec.current(out, rows)
+        logged = dec.attach(dec.all_decisions(out), rows)
+        decisions = dec.live(logged)
         reviews = dec.effective(decisions, {r["evidence_id"]: r["sentence"] for r in rows})
         years = {r["doc_id"]: r["pub_year"] for r in _rows(out, "articles", ["doc_id", "pub_year"])}
         for r in rows:
@@ -117,7 +119,7 @@ def create_app(out: Path, token: str | None = None) -> FastAPI:
             r["disputed"] = bool(d) and dec.disputed(d, r["stance"])
             r["latest_by_reviewer"] = sorted(d["by_reviewer"].values(), key=lambda x: x["reviewer"]) if d else []
             r["year"] = years.get(r["doc_id"])
-        return rows, decisions
+        return rows, decisions, logged
 
     def evidence_rows() -> list[dict]:
         return reviewed()[0]
@@ -125,7 +127,7 @@ def create_app(out: Path, token: str | None = None) -> FastAPI:
     @app.get("/", response_class=HTMLResponse)
     def claims(request: Request):
         summary = _rows(out, "claim_summary")
-        ev, decisions = reviewed()
+        ev, decisions, _ = reviewed()
         sentences = {r["evidence_id"]: r["sentence"] for r in ev}
         # agreement only over decisions made on the sentences as they read now
         counted = [d for d in decisions if d["evidence_id"] in sentences
@@ -145,7 +147,7 @@ def create_app(out: Path, token: str | None = None) -> FastAPI:
 
     @app.get("/orphans", response_class=HTMLResponse)
     def orphans(request: Request):
-        ev, decisions = reviewed()
+        ev, decisions, _ = reviewed()
         return page(request, "orphans.html", decisions=dec.orphans(decisions, ev))
 
     @app.get("/claims/{claim_id}", response_class=HTMLResponse)
@@ -175,7 +177,7 @@ def create_app(out: Path, token: str | None = None) -> FastAPI:
 
     @app.get("/evidence/{evidence_id}", response_class=HTMLResponse)
     def evidence(request: Request, evidence_id: str, done: int | None = None):
-        rows, _ = reviewed()
+        rows, _, logged = reviewed()
         row = next((r for r in rows if r["evidence_id"] == evidence_id), None)
         if row is None:
             raise HTTPException(404, "no such evidence")
@@ -185,15 +187,13 @@ def create_app(out: Path, token: str | None = None) -> FastAPI:
             raise HTTPException(404, "the article is no longer published")
         article = found[0]
         ents = _rows(out, "entities", ["doc_id", "start", "end", "label"], doc_id=row["doc_id"])
-        logged = dec.attach(dec.all_decisions(out), rows)
-        undone = {d["undoes"] for d in logged if d["decision"] == dec.UNDO}
-        history = [{**d, "undone": d["decision_id"] in undone} for d in logged if d["evidence_id"] == evidence_id]
+        history = dec.history(logged, evidence_id)
         me = reviewer_of(request)
-        just = next((d for d in logged if d["decision_id"] == done and d["decision"] != dec.UNDO
-                     and d["decision_id"] not in undone and d["reviewer"] == me), None) if done else None
+        just = next((d for d in dec.live(logged) if d["decision_id"] == done and d["reviewer"] == me),
+                    None) if done else None
         sentence_of = {r["evidence_id"]: r["sentence"] for r in rows}
         return page(request, "evidence.html", row=row, article=article, history=history,
-                    last_decision=_last_decision(history),
+                    last_decision=dec.last_counted(history),
                     seen=dec.sentence_hash(row["sentence"]), cues=json.loads(row["cues"] or "[]"),
                     cited_by=cited_by_of(row), just=just,
                     just_sentence=sentence_of.get(just["evidence_id"], "") if just else "",
@@ -224,10 +224,7 @@ def create_app(out: Path, token: str | None = None) -> FastAPI:
                                      "opened (a new run published): reload the page and decide again")
         if last is not None:  # another tab or reviewer decided since this page was opened: show it first
             logged = dec.attach(dec.all_decisions(out), list(rows.values()))
-            undone = {d["undoes"] for d in logged if d["decision"] == dec.UNDO}
-            now = _last_decision([{**d, "undone": d["decision_id"] in undone} for d in logged
-                                  if d["evidence_id"] == evidence_id])
-            if now != last:
+            if dec.last_counted(dec.history(logged, evidence_id)) != last:
                 raise HTTPException(409, "another decision on this evidence was recorded since this page was opened: "
                                          "reload the page to see it, then decide again")
         try:
@@ -258,11 +255,6 @@ def create_app(out: Path, token: str | None = None) -> FastAPI:
                                           {"status": 422, "message": f"invalid value for: {fields}"}, status_code=422)
 
     return app
-
-
-def _last_decision(history: list[dict]) -> int:
-    """The id of the latest decision that counts on an evidence (0: none): what a page was opened on."""
-    return max((d["decision_id"] for d in history if d["decision"] != dec.UNDO and not d.get("undone")), default=0)
 
 
 def check_binding(host: str, token: str | None) -> None:

@@ -176,8 +176,23 @@ def export(out: Path) -> Path:
 
 def live(decisions: list[dict]) -> list[dict]:
     """The decisions that count: neither an `undo` nor a decision one took back."""
-    undone = {d["undoes"] for d in decisions if d["decision"] == UNDO}
+    undone = _undone(decisions)
     return [d for d in decisions if d["decision"] != UNDO and d["decision_id"] not in undone]
+
+
+def _undone(decisions: list[dict]) -> set[int]:
+    return {d["undoes"] for d in decisions if d["decision"] == UNDO}
+
+
+def history(decisions: list[dict], evidence_id: str) -> list[dict]:
+    """Every logged decision on an evidence (from `attach`), undos included, each marked `undone` or not."""
+    undone = _undone(decisions)
+    return [{**d, "undone": d["decision_id"] in undone} for d in decisions if d["evidence_id"] == evidence_id]
+
+
+def last_counted(entries: list[dict]) -> int:
+    """The id of the latest decision that counts in a `history` (0: none): what a review page was opened on."""
+    return max((d["decision_id"] for d in entries if d["decision"] != UNDO and not d["undone"]), default=0)
 
 
 def attach(decisions: list[dict], evidence: list[dict]) -> list[dict]:
