@@ -85,15 +85,17 @@ def apply_reviews(evidence: list[dict], reviews: dict[str, dict]) -> list[dict]:
     return out
 
 
-def article_stances(evidence: list[dict]) -> dict[tuple[str, str], str]:
-    """(claim_id, doc_id) -> supports | conflicts | mixed, from the (reviewed) stances of its finding sentences.
+def article_stances(evidence: list[dict], reviews: bool = True) -> dict[tuple[str, str], str]:
+    """(claim_id, doc_id) -> supports | conflicts | mixed, from the (reviewed) stances of its finding sentences;
+    `reviews=False`: the pipeline's own stances, as if nobody had reviewed.
     A citation model's row no reviewer has decided on only repeats a stance the rules found, so it is left out:
     otherwise, once a reviewer rejects or changes the rules' row, it would make or turn the stance itself."""
     seen: dict[tuple[str, str], set] = defaultdict(set)
     for r in evidence:
-        if citation_model.cited_by_model(r) and r.get("review_status", "unreviewed") in ("unreviewed", "outdated"):
+        status = r.get("review_status", "unreviewed") if reviews else "unreviewed"
+        if citation_model.cited_by_model(r) and status in ("unreviewed", "outdated"):
             continue
-        stance = r.get("final_stance", r["stance"]) if "review_status" in r else r["stance"]
+        stance = r.get("final_stance", r["stance"]) if reviews and "review_status" in r else r["stance"]
         if stance is not None:
             seen[(r["claim_id"], r["doc_id"])].add(stance)
     return {k: ("mixed" if len(v) > 1 else next(iter(v))) for k, v in seen.items()}
@@ -161,7 +163,7 @@ def diff_rows(old: list[dict], new: list[dict], run_id: str) -> list[dict]:
     has its row."""
     before, after = _counted_stances(old), _counted_stances(new)
     # what the pipeline alone said on each side: a change it did not make came from a reviewer's decision
-    unreviewed_before, unreviewed_after = _counted_stances(_unreviewed(old)), _counted_stances(_unreviewed(new))
+    unreviewed_before, unreviewed_after = _counted_stances(old, reviews=False), _counted_stances(new, reviews=False)
     retracted_now = {(r["claim_id"], r["doc_id"]) for r in new if r.get("retracted")}
     pmid = {(r["claim_id"], r["doc_id"]): r["pmid"] for r in old + new}
     rows = []
@@ -182,12 +184,8 @@ def diff_rows(old: list[dict], new: list[dict], run_id: str) -> list[dict]:
     return rows
 
 
-def _unreviewed(evidence: list[dict]) -> list[dict]:
-    return [{k: v for k, v in r.items() if k not in ("review_status", "final_stance")} for r in evidence]
-
-
-def _counted_stances(evidence: list[dict]) -> dict[tuple[str, str], str]:
-    return article_stances([r for r in evidence if not r.get("retracted")])
+def _counted_stances(evidence: list[dict], reviews: bool = True) -> dict[tuple[str, str], str]:
+    return article_stances([r for r in evidence if not r.get("retracted")], reviews)
 
 
 @dataclass
