@@ -115,7 +115,7 @@ def undo(out: Path, decision_id: int, reviewer: str) -> int:
         raise DecisionError(f"no decision {decision_id} to undo")
     if target["reviewer"] != reviewer:
         raise DecisionError(f"decision {decision_id} is {target['reviewer']}'s: only they can undo it")
-    if any(d["undoes"] == decision_id for d in rows):
+    if decision_id in _undone(rows):
         raise DecisionError(f"decision {decision_id} is already undone")
     return _append(out, evidence_id=target["evidence_id"], claim_id=target["claim_id"], reviewer=reviewer,
                    decision=UNDO, undoes=decision_id, sentence_sha1=target["sentence_sha1"],
