@@ -533,6 +533,44 @@ def test_a_reviewer_undoes_a_stray_decision_and_only_their_own(tmp_path, out):
     assert list(log["decision"]) == ["confirm", "reject", "undo"] and log["undoes"].iloc[-1] == stray
 
 
+def test_the_check_and_the_insert_are_one_transaction(tmp_path, out):
+    """Two reviewers submit on the same page state at once: the second's check waits for the first's insert and
+    sees it, so exactly one decision lands and the other is refused (a check outside the lock let both in)."""
+    shutil.copytree(out, tmp_path / "o", symlinks=True)
+    o = tmp_path / "o"
+    e = pd.read_parquet(o / "claim_evidence.parquet").iloc[0]
+    before = len(decisions.all_decisions(o))  # the module's output may hold earlier tests' decisions
+    first_checking = threading.Event()
+    outcomes: dict[str, object] = {}
+
+    def unchanged(name: str):
+        def check(logged: list[dict]) -> None:
+            if name == "alice":
+                first_checking.set()
+                time.sleep(0.5)  # the other submission arrives while this one is between its check and insert
+            if len(logged) > before:
+                raise decisions.DecisionConflict("another decision since the page was opened")
+        return check
+
+    def submit(name: str) -> None:
+        try:
+            outcomes[name] = decisions.record(o, e["evidence_id"], e["claim_id"], name, "reject",
+                                              sentence=e["sentence"], check=unchanged(name))
+        except decisions.DecisionConflict as exc:
+            outcomes[name] = exc
+
+    alice = threading.Thread(target=submit, args=("alice",))
+    alice.start()
+    assert first_checking.wait(10)
+    submit("bob")
+    alice.join()
+    assert isinstance(outcomes["alice"], int) and isinstance(outcomes["bob"], decisions.DecisionConflict)
+    assert [d["reviewer"] for d in decisions.all_decisions(o)[before:]] == ["alice"]
+    with pytest.raises(decisions.DecisionError, match="no decision 9999"):  # undo checks in its transaction too
+        decisions.undo(o, 9999, "alice")
+    assert len(decisions.all_decisions(o)) == before + 1
+
+
 def test_a_stray_key_is_undone_in_the_browser(tmp_path, out, browser):
     shutil.copytree(out, tmp_path / "o", symlinks=True)
     o = tmp_path / "o"

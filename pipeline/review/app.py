@@ -222,14 +222,18 @@ def create_app(out: Path, token: str | None = None) -> FastAPI:
         if decision == "confirm" and shown and shown != row["stance"]:  # a reject or new stance needs no model
             raise HTTPException(409, f"the model's stance changed from {shown} to {row['stance']} since this page was "
                                      "opened (a new run published): reload the page and decide again")
-        if last is not None:  # another tab or reviewer decided since this page was opened: show it first
-            logged = dec.attach(dec.all_decisions(out), list(rows.values()))
-            if dec.last_counted(dec.history(logged, evidence_id)) != last:
-                raise HTTPException(409, "another decision on this evidence was recorded since this page was opened: "
-                                         "reload the page to see it, then decide again")
+
+        def unchanged(logged: list[dict]) -> None:  # another tab or reviewer decided since the page was opened
+            if last is not None and dec.last_counted(dec.history(dec.attach(logged, list(rows.values())),
+                                                                 evidence_id)) != last:
+                raise dec.DecisionConflict("another decision on this evidence was recorded since this page was "
+                                           "opened: reload the page to see it, then decide again")
+
         try:
             decision_id = dec.record(out, evidence_id, row["claim_id"], reviewer, decision, new_stance or None, note,
-                                     row["sentence"], row["stance"], row["doc_id"])
+                                     row["sentence"], row["stance"], row["doc_id"], check=unchanged)
+        except dec.DecisionConflict as exc:
+            raise HTTPException(409, str(exc)) from exc
         except dec.DecisionError as exc:
             raise HTTPException(400, str(exc)) from exc
         latest = dec.effective(dec.current(out, list(rows.values())))

@@ -21,7 +21,7 @@ import os
 import sqlite3
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -38,6 +38,10 @@ SCHEMA = REVIEW_DECISIONS  # declared with the other tables' schemas
 
 class DecisionError(ValueError):
     """A decision that cannot be recorded (unknown decision, missing stance, empty reviewer)."""
+
+
+class DecisionConflict(DecisionError):
+    """The log changed since the reviewer's page was opened (another tab or reviewer decided first)."""
 
 
 def db_path(out: Path) -> Path:
@@ -88,10 +92,13 @@ def sentence_hash(sentence: str) -> str:
 
 def record(out: Path, evidence_id: str, claim_id: str, reviewer: str, decision: str,
            new_stance: str | None = None, note: str | None = None, sentence: str | None = None,
-           model_stance: str | None = None, doc_id: str | None = None) -> int:
+           model_stance: str | None = None, doc_id: str | None = None,
+           check: Callable[[list[dict]], None] | None = None) -> int:
     """Append one decision; `sentence` and `model_stance` are what the reviewer saw (the wording and the model's
     stance), so the decision never carries over to another wording nor a `confirm` to a flipped stance; `doc_id`
-    (the article: `pmid:N` for PubMed's) with the sentence lets it follow its sentence to new offsets."""
+    (the article: `pmid:N` for PubMed's) with the sentence lets it follow its sentence to new offsets. `check` sees
+    the log in the same write transaction as the insert and may raise DecisionConflict: nothing is appended between
+    what it read and the decision."""
     reviewer = _reviewer(reviewer)
     if decision not in DECISIONS:
         raise DecisionError(f"decision must be one of {', '.join(DECISIONS)}")
@@ -102,24 +109,31 @@ def record(out: Path, evidence_id: str, claim_id: str, reviewer: str, decision: 
     return _append(out, evidence_id=evidence_id, claim_id=claim_id, reviewer=reviewer, decision=decision,
                    new_stance=new_stance if decision == "stance" else None, note=(note or "").strip()[:2000] or None,
                    sentence_sha1=sentence_hash(sentence) if sentence is not None else None,
-                   model_stance=model_stance, doc_id=doc_id)
+                   model_stance=model_stance, doc_id=doc_id, check=check)
 
 
 def undo(out: Path, decision_id: int, reviewer: str) -> int:
     """Take back one's own decision (appended as an `undo`: the log keeps both). Its evidence then has the review it
-    had before; an undone decision cannot be undone twice, nor someone else's."""
+    had before; an undone decision cannot be undone twice, nor someone else's (checked in the insert's transaction,
+    so two clicks cannot both undo it)."""
     reviewer = _reviewer(reviewer)
-    rows = all_decisions(out)
-    target = next((d for d in rows if d["decision_id"] == decision_id), None)
-    if target is None or target["decision"] == UNDO:
-        raise DecisionError(f"no decision {decision_id} to undo")
-    if target["reviewer"] != reviewer:
-        raise DecisionError(f"decision {decision_id} is {target['reviewer']}'s: only they can undo it")
-    if decision_id in _undone(rows):
-        raise DecisionError(f"decision {decision_id} is already undone")
-    return _append(out, evidence_id=target["evidence_id"], claim_id=target["claim_id"], reviewer=reviewer,
-                   decision=UNDO, undoes=decision_id, sentence_sha1=target["sentence_sha1"],
-                   doc_id=target["doc_id"])
+    target: dict = {}
+
+    def check(rows: list[dict]) -> None:
+        found = next((d for d in rows if d["decision_id"] == decision_id), None)
+        if found is None or found["decision"] == UNDO:
+            raise DecisionError(f"no decision {decision_id} to undo")
+        if found["reviewer"] != reviewer:
+            raise DecisionError(f"decision {decision_id} is {found['reviewer']}'s: only they can undo it")
+        if decision_id in _undone(rows):
+            raise DecisionError(f"decision {decision_id} is already undone")
+        target.update(found)
+
+    return _append(out, check=check, fill=lambda: {"evidence_id": target["evidence_id"],
+                                                   "claim_id": target["claim_id"],
+                                                   "sentence_sha1": target["sentence_sha1"],
+                                                   "doc_id": target["doc_id"]},
+                   reviewer=reviewer, decision=UNDO, undoes=decision_id)
 
 
 def _reviewer(name: str | None) -> str:
@@ -129,10 +143,18 @@ def _reviewer(name: str | None) -> str:
     return name
 
 
-def _append(out: Path, **values: object) -> int:
-    values["created_at"] = datetime.now(UTC).isoformat()
-    columns = ", ".join(values)
+def _append(out: Path, check: Callable[[list[dict]], None] | None = None,
+            fill: Callable[[], dict] | None = None, **values: object) -> int:
+    """Insert one row. With `check`, the log is read and checked under a write lock (BEGIN IMMEDIATE) held until
+    the insert commits; `fill` then supplies the values the check looked up."""
     with _connect(out) as con:
+        if check is not None:
+            con.execute("BEGIN IMMEDIATE")
+            check(_read(con))
+        if fill is not None:
+            values.update(fill())
+        values["created_at"] = datetime.now(UTC).isoformat()
+        columns = ", ".join(values)
         cur = con.execute(f"INSERT INTO decisions ({columns}) VALUES ({', '.join('?' * len(values))})",
                           tuple(values.values()))
         decision_id = cur.lastrowid
@@ -140,12 +162,17 @@ def _append(out: Path, **values: object) -> int:
     return decision_id
 
 
+def _read(con: sqlite3.Connection) -> list[dict]:
+    cur = con.execute("SELECT * FROM decisions ORDER BY decision_id")
+    names = [c[0] for c in cur.description]
+    return [dict(zip(names, r, strict=True)) for r in cur]
+
+
 def all_decisions(out: Path) -> list[dict]:
     if not db_path(out).exists():
         return []
     with _connect(out) as con:
-        con.row_factory = sqlite3.Row
-        return [dict(r) for r in con.execute("SELECT * FROM decisions ORDER BY decision_id")]
+        return _read(con)
 
 
 def export(out: Path) -> Path:
