@@ -280,12 +280,22 @@ def new_run_id() -> str:
 def run_row(run_id: str, flow_run_id: str | None, started: datetime, source: str, settings: Settings,
             result: SyncResult, status: str) -> dict:
     c = result.counts
-    return {"run_id": run_id, "flow_run_id": flow_run_id, "started_at": started, "finished_at": datetime.now(UTC),
+    return {"run_id": run_id, "flow_run_id": flow_run_id, "flow": current_flow(), "started_at": started,
+            "finished_at": datetime.now(UTC),
             "source": source, "query": settings.query if source == "entrez" else None,
             "windows": ";".join(result.windows) or None, "n_new": c.new, "n_revised": c.revised,
             "n_unchanged": c.unchanged, "n_deleted": c.deleted, "n_rejected": c.rejected,
             "n_articles": len(result.articles), "code_version": code_version(), "model_version": None,
             "catalogue_version": None, "n_claim_changes": None, "status": status}
+
+
+def current_flow() -> str:
+    """The Prefect flow this row is written from (`nightly`, `backfill`, `reprocess`), or `ingest` outside one
+    (`kev ingest`, scripts): the source alone does not tell a backfill from a night."""
+    from prefect.context import FlowRunContext
+
+    ctx = FlowRunContext.get()
+    return ctx.flow.name if ctx is not None and ctx.flow is not None else "ingest"
 
 
 def code_version() -> str:

@@ -50,6 +50,7 @@ def test_kev_ingest_and_error_messages(folder, tmp_path):
     r = kev("ingest", "--source", f"xml:{folder}", "--out", str(tmp_path / "o"))
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout.splitlines()[0])["n_articles"] == 8
+    assert pd.read_parquet(tmp_path / "o" / "runs.parquet")["flow"].tolist() == ["ingest"]
     r = kev("ingest", "--source", "xml:/nonexistent/folder", "--out", str(tmp_path / "o"))
     assert r.returncode == 2 and "no such file or folder" in r.stderr
     r = kev("ingest", "--source", "ftp:x", "--out", str(tmp_path / "o"))

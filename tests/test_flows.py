@@ -37,6 +37,7 @@ def test_backfill_takes_the_window_and_leaves_watermarks(tmp_path):
                 "--out", str(out), "--workers", "1")
     assert r.returncode == 0, r.stderr
     assert sorted(pd.read_parquet(out / "articles.parquet")["pmid"]) == ["2", "3"]
+    assert pd.read_parquet(out / "runs.parquet")["flow"].tolist() == ["backfill"]
     assert "watermarks" not in json.loads((out / "state.json").read_text())
 
 
@@ -69,6 +70,7 @@ def test_reprocess_after_a_catalogue_change(tmp_path, sample_run):
         before["catalogue_version"].iloc[0]
     runs = pd.read_parquet(out / "runs.parquet")
     assert list(runs["source"]) == ["sample", "stored", "stored"]
+    assert list(runs["flow"]) == ["nightly", "reprocess", "reprocess"]
 
 
 def test_serve_starts_serving_the_nightly_flow(tmp_path):

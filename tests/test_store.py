@@ -52,6 +52,7 @@ import sys, itertools
 from pipeline.tables import store
 from pipeline.tables.schemas import to_table
 out = sys.argv[1]
+print("ready", flush=True)
 for i in itertools.count(1):
     rows = [{"doc_id": f"d{j}", "source": "s", "stage": "parse", "reason": str(i), "snippet": "x" * 2000,
              "first_run_id": str(i)} for j in range(i % 50 + 1000)]
@@ -64,8 +65,10 @@ def test_sigkill_at_any_moment_leaves_a_complete_readable_set(tmp_path):
     """Kill a publishing loop at many random moments; every time, the current set is whole and consistent."""
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
     checked = 0
-    for delay in (0.6, 0.75, 0.9, 1.05, 1.2, 1.35, 1.5):
-        proc = subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path)], env=env)
+    for delay in (0.1, 0.25, 0.4, 0.55, 0.7, 0.85, 1.0):  # after its imports, which take 0.5-1.5 s by host
+        proc = subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path)], env=env, stdout=subprocess.PIPE,
+                                text=True)
+        assert proc.stdout.readline() == "ready\n"
         time.sleep(delay)
         proc.send_signal(signal.SIGKILL)
         proc.wait()

@@ -59,6 +59,7 @@ REJECTS = pa.schema([
 RUNS = pa.schema([
     pa.field("run_id", pa.string(), nullable=False),
     pa.field("flow_run_id", pa.string()),
+    pa.field("flow", pa.string()),  # nightly, backfill, reprocess, or ingest (no Prefect); null in older rows
     pa.field("started_at", pa.timestamp("us", tz="UTC"), nullable=False),
     pa.field("finished_at", pa.timestamp("us", tz="UTC"), nullable=False),
     pa.field("source", pa.string(), nullable=False),
