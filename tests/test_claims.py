@@ -1238,6 +1238,12 @@ def test_losing_to_an_active_treatment_and_other_comparisons(sentence, expected)
      "antidepressant_efficacy", "supports"),  # the treatments failed before are no cue against the drug
     ("After ketamine, suicidal ideation was absent in 54% of suicidal patients (p < 0.01).", "suicidal_ideation",
      "supports"),  # a symptom absent in patients is a benefit
+    # a report audit: "neither ... nor" across the decimals of the statistics in between was read as a benefit
+    ("Neither esketamine 56 mg (difference -1.8, 95% CI -4.6 to 1.0; p = 0.21) nor esketamine 84 mg (difference "
+     "-2.4, 95% CI -5.2 to 0.4; p = 0.09) separated significantly from placebo plus antidepressant.",
+     "antidepressant_efficacy", "conflicts"),
+    ("At day 7, however, neither the primary outcome (SSI, p = 0.22) nor the MADRS (p = 0.35) differed "
+     "significantly between groups.", "suicidal_ideation", "conflicts"),
 ])
 def test_negations_of_efficacy_and_an_effect_absent_against_one_target(sentence, claim, expected):
     c = load_catalogue().get(claim)

@@ -31,7 +31,9 @@ NEGATIVE = re.compile(r"\bno (?:statistically )?significant|"
                       r"differences|effect|effects|improvement|benefit|advantage|change)\b|\bwas not (?:superior|"
                       r"effective|associated)|\bwere not (?:superior|effective|different)|\bnot superior|"
                       r"\bcomparable (?:to|with) (?:placebo|midazolam|control)|\bsimilar (?:to|with) (?:placebo|"
-                      r"midazolam|control)|\bn\.s\.|\b(?<!became )non-?significant|\bneither\b[^.]{0,60}\bnor\b|"
+                      r"midazolam|control)|\bn\.s\.|\b(?<!became )non-?significant|"
+                      # "neither esketamine 56 mg (..., p = 0.21) nor 84 mg (...) separated": decimals inside
+                      r"\bneither\b(?:[^.]|\.(?=\d)){0,200}?\bnor\b|"
                       r"\bno better than|\bno more (?:effective|efficacious) than\b|"
                       # "did not enhance or accelerate the antidepressant effect of ECT", "this did not translate
                       # into better antidepressant outcomes", "does not show that oral ketamine ... improves" ("did
