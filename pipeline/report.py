@@ -8,6 +8,7 @@ is (articles by design and study drug, and by route, from `studies.parquet`). Al
 from __future__ import annotations
 
 import html
+import os
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -19,6 +20,9 @@ from pipeline.tables import store
 
 COLORS = {"DRUG": "#a6cee3", "DOSE": "#b2df8a", "ROUTE": "#fdbf6f", "TIMEPOINT": "#cab2d6", "OUTCOME": "#fb9a99",
           "ADVERSE_EVENT": "#ffff99"}
+# displaCy's entity marks with classes instead of inline styles (the styles repeated per mark were half of a corpus
+# report), on one line (its template's newlines put spaces into copied text: "( SSI")
+ENT_TEMPLATE = ('<mark class="entity e-{label}">{text}<span class="lab" aria-hidden="true">{label}</span></mark>')
 STANCE_MARK = {"supports": "✔ supports", "conflicts": "✘ conflicts", "rejected": "– rejected by review"}
 
 
@@ -54,7 +58,7 @@ def _highlight(row: dict, mentions: list[dict]) -> str:
         if all(m["end"] <= x["start"] + s or x["end"] + s <= m["start"] for x in ents):
             ents.append({"start": m["start"] - s, "end": m["end"] - s, "label": m["label"]})
     doc = {"text": row["sentence"], "ents": sorted(ents, key=lambda x: x["start"]), "title": None}
-    return displacy.render(doc, style="ent", manual=True, page=False, options={"colors": COLORS})
+    return displacy.render(doc, style="ent", manual=True, page=False, options={"template": ENT_TEMPLATE})
 
 
 def _latest_changes(out: Path) -> tuple[list[dict], bool]:
@@ -100,10 +104,188 @@ def _studies(out: Path) -> tuple[list[str], str]:
     head = "".join(f"<th>{html.escape(c)}</th>" for c in cols)
     body = "".join(f"<tr><td>{html.escape(d)}</td>" + "".join(f"<td>{counts[d][c]}</td>" for c in cols) + "</tr>"
                    for d in designs)
-    section = (f"<section id='studies'><h2>Studies in the tables ({len(rows)} articles)</h2><table><tr><th>design"
-               f"</th>{head}</tr>{body}</table><p>Routes of the study drug: {html.escape(by_route or 'none found')}"
-               "</p></section>")
+    section = (f"<section id='studies'><h2>Studies in the tables ({len(rows)} articles)</h2><div class='scroll'>"
+               f"<table><tr><th>design</th>{head}</tr>{body}</table></div><p>Routes of the study drug: "
+               f"{html.escape(by_route or 'none found')}</p></section>")
     return md, section
+
+
+ARTICLE_MARK = {"supports": "✔ supports", "conflicts": "✘ conflicts", "mixed": "± mixed",
+                "retracted": "retracted: not counted", "uncounted": "not counted"}
+ARTICLE_ORDER = {"supports": 0, "mixed": 1, "conflicts": 2, "uncounted": 3, "retracted": 4}
+STANCE_ORDER = {"supports": 0, "conflicts": 1, "rejected": 2}
+CSS = ("body{font-family:sans-serif;max-width:60em;margin:auto;padding:0 1em;line-height:1.45}"
+       "li{margin:.5em 0}.scroll{overflow-x:auto}table{border-collapse:collapse}td,th{padding:.2em .6em;"
+       "border-bottom:1px solid #ddd;text-align:left}.conflicts>.stance,.conflicts .stance{color:#b00}"
+       ".supports>.stance,.supports .stance{color:#070}.mixed>.stance{color:#850}.meta{color:#555;font-size:.9em}"
+       ".verdict{font-weight:normal}.retracted{opacity:.75}.flag{color:#fff;background:#b00;padding:0 .3em;"
+       "font-weight:bold}.article{margin:.9em 0}.article>ul{margin:.2em 0}"
+       ".entities{line-height:1.9 !important}ul{padding-left:1.2em}"
+       "mark.entity{padding:.15em .35em;margin:0 .15em;border-radius:.3em;"
+       "box-decoration-break:clone;-webkit-box-decoration-break:clone}mark .lab{font-size:.7em;font-weight:bold;"
+       "margin-left:.35em;vertical-align:middle}"
+       + "".join(f".e-{label}{{background:{color}}}" for label, color in COLORS.items()))
+MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]|"})
+
+
+def _md_text(text: object) -> str:
+    """Abstract text for Markdown: HTML escaped (a viewer renders raw HTML) and Markdown's emphasis, code, link
+    and table characters backslash-escaped (an abstract's "*p*" or "[1](x)" is text, not markup)."""
+    return _md(text).translate(MD_SPECIAL)
+
+
+def _ref_md(pmid: str | None, doc_id: str) -> str:
+    return f"[PMID {_md(pmid)}](https://pubmed.ncbi.nlm.nih.gov/{pmid}/)" if pmid else _md_text(doc_id)
+
+
+def _ref_html(pmid: str | None, doc_id: str) -> str:
+    if not pmid:
+        return html.escape(doc_id)
+    return f'<a href="https://pubmed.ncbi.nlm.nih.gov/{html.escape(pmid)}/">PMID {html.escape(pmid)}</a>'
+
+
+def _provenance(out: Path, summary: list[dict]) -> str:
+    """Which run's tables these are, and the code, model and catalogue that made them (one line)."""
+    path = Path(out) / "runs.parquet"
+    runs = [r for r in pq.read_table(path).to_pylist() if r["status"] == "completed"] if path.exists() else []
+    if not runs:
+        return ""
+    last = runs[-1]
+    catalogue = last.get("catalogue_version") or (summary[0].get("catalogue_version") if summary else None)
+    finished = last["finished_at"].strftime("%Y-%m-%d %H:%M UTC") if last.get("finished_at") else "?"
+    return (f"Tables of run {last['run_id']} ({last.get('flow') or 'run'}, finished {finished}, "
+            f"{last['n_articles']} articles); code {last['code_version']}, model {last.get('model_version') or '-'}, "
+            f"claim catalogue {catalogue or '-'}.")
+
+
+def _article_stance(claim: dict, doc_id: str, pmid: str | None) -> str:
+    """How the summary counted the article for this claim (its *_pmids lists hold PMIDs, else doc_ids)."""
+    key = pmid or doc_id
+    for column, stance in (("retracted_pmids", "retracted"), ("mixed_pmids", "mixed"),
+                           ("supporting_pmids", "supports"), ("conflicting_pmids", "conflicts")):
+        if key in (claim.get(column) or []):
+            return stance
+    return "uncounted"  # e.g. every sentence rejected by review
+
+
+def _articles_of(claim: dict, rows: list[dict]) -> list[tuple[str, list[dict]]]:
+    """The claim's evidence grouped by article: supporting, mixed, conflicting, then uncounted and retracted ones,
+    each group by its strongest sentence; an article's sentences by stance, then confidence."""
+    by_doc: dict[str, list[dict]] = defaultdict(list)
+    for r in rows:
+        by_doc[r["doc_id"]].append(r)
+    grouped = []
+    for doc_id, doc_rows in by_doc.items():
+        doc_rows.sort(key=lambda r: (STANCE_ORDER[shown_stance(r)], -r["confidence"], r["start"]))
+        grouped.append((_article_stance(claim, doc_id, doc_rows[0]["pmid"]), doc_rows))
+    grouped.sort(key=lambda g: (ARTICLE_ORDER[g[0]], -max(r["confidence"] for r in g[1]), g[1][0]["doc_id"]))
+    return grouped
+
+
+def _sentence_note(r: dict) -> str:
+    """Confidence, where the sentence stands, and how it was cited or reviewed."""
+    note = f"{r['confidence']:.2f}, {r.get('role') or 'unlabelled'}"
+    if (r.get("review_status") or "unreviewed") != "unreviewed":
+        note += f", {r['review_status']}"
+    if cited_by_model(r):
+        note += ", cited by the model"  # a further citation of the stance the rules found
+    return note
+
+
+def _article_facts(r: dict, title: str | None) -> tuple[str, str]:
+    """(design and size, title) of an article's first evidence row."""
+    size = f" · n={r['sample_size']}" if r["sample_size"] else ""
+    return f"{r['design']}{size}", title or ""
+
+
+def _claim_md(c: dict, grouped: list[tuple[str, list[dict]]], articles: dict) -> list[str]:
+    lines = [f"## {c['claim_id']}: {c['verdict']}", "", f"> {_md_text(c['statement'])}", "",
+             *([f"Why: {_md(c['verdict_reason'])}", ""] if c.get("verdict_reason") else []),
+             f"Supporting articles: {c['n_supporting']} · conflicting: {c['n_conflicting']} · mixed: "
+             f"{c['n_mixed']} · weighted support {c['weighted_support']} vs conflict {c['weighted_conflict']}"
+             + (f" · evidence reviewed: {c['n_reviewed']} of {c['n_evidence']}" if c.get("n_evidence") else "")
+             + (f" · retracted (not counted): {', '.join(c['retracted_pmids'])}" if c["retracted_pmids"] else ""),
+             ""]
+    if not grouped:
+        return [*lines, "No evidence found.", ""]
+    for stance, rows in grouped:
+        facts, title = _article_facts(rows[0], articles.get(rows[0]["doc_id"], {}).get("title"))
+        flag = " **(retracted)**" if stance == "retracted" else ""
+        lines.append(f"- **{ARTICLE_MARK[stance]}**{flag} · {_ref_md(rows[0]['pmid'], rows[0]['doc_id'])} · {facts}"
+                     + (f" · *{_md_text(title)}*" if title else ""))
+        lines += [f"  - {STANCE_MARK[shown_stance(r)]} ({_sentence_note(r)}): {_md_text(r['sentence'].strip())}"
+                  for r in rows]
+    return [*lines, ""]
+
+
+def _claim_html(c: dict, grouped: list[tuple[str, list[dict]]], articles: dict, by_doc: dict) -> str:
+    items = []
+    for stance, rows in grouped:
+        facts, title = _article_facts(rows[0], articles.get(rows[0]["doc_id"], {}).get("title"))
+        flag = ' <span class="flag">RETRACTED</span>' if stance == "retracted" else ""
+        sentences = "".join(
+            f'<li class="{shown_stance(r)}"><span class="stance">{STANCE_MARK[shown_stance(r)]}</span> '
+            f'<span class="meta">{html.escape(_sentence_note(r))}</span>'
+            f'<div class="sentence">{_highlight(r, by_doc[r["doc_id"]])}</div></li>' for r in rows)
+        items.append(f'<li class="article {stance}{" retracted" if stance == "retracted" else ""}">'
+                     f'<span class="stance">{html.escape(ARTICLE_MARK[stance])}</span>{flag} · '
+                     f'{_ref_html(rows[0]["pmid"], rows[0]["doc_id"])} · <span class="meta">{html.escape(facts)}'
+                     f'</span> · {html.escape(title)}<ul>{sentences}</ul></li>')
+    return (f'<section id="{html.escape(c["claim_id"])}"><h2>{html.escape(c["claim_id"])}: '
+            f'<span class="verdict">{html.escape(c["verdict"])}</span></h2>'
+            f'<blockquote>{html.escape(c["statement"])}</blockquote>'
+            + (f'<p class="why">Why: {html.escape(c["verdict_reason"])}</p>' if c.get("verdict_reason") else "")
+            + f'<p>{c["n_supporting"]} supporting, {c["n_conflicting"]} conflicting, {c["n_mixed"]} mixed articles '
+            f'(weighted {c["weighted_support"]} vs {c["weighted_conflict"]})'
+            + (f' · evidence reviewed: {c["n_reviewed"]} of {c["n_evidence"]}' if c.get("n_evidence") else "")
+            + (" · retracted (not counted): " + html.escape(", ".join(c["retracted_pmids"]))
+               if c["retracted_pmids"] else "")
+            + "</p>" + (f'<ul>{"".join(items)}</ul>' if items else "<p>No evidence found.</p>")
+            + '<p><a href="#top">back to the overview</a></p></section>')
+
+
+def _overview(summary: list[dict]) -> tuple[list[str], str]:
+    """One line per claim with its verdict and counts, linking to its section."""
+    cols = ("claim", "verdict", "supporting", "conflicting", "mixed", "weighted support vs conflict")
+    md = ["## Overview", "", "| " + " | ".join(cols) + " |", "|---" * len(cols) + "|"]
+    md += [f"| [{c['claim_id']}](#{c['claim_id']}-{c['verdict']}) | {c['verdict']} | "
+           f"{c['n_supporting']} | {c['n_conflicting']} | {c['n_mixed']} | {c['weighted_support']} vs "
+           f"{c['weighted_conflict']} |" for c in summary]
+    rows = "".join(f'<tr><td><a href="#{html.escape(c["claim_id"])}">{html.escape(c["claim_id"])}</a></td>'
+                   f'<td>{html.escape(c["verdict"])}</td><td>{c["n_supporting"]}</td><td>{c["n_conflicting"]}</td>'
+                   f'<td>{c["n_mixed"]}</td><td>{c["weighted_support"]} vs {c["weighted_conflict"]}</td></tr>'
+                   for c in summary)
+    head = "".join(f"<th>{html.escape(x)}</th>" for x in cols)
+    return [*md, ""], (f"<section id='overview'><h2>Overview</h2><div class='scroll'><table><tr>{head}</tr>{rows}"
+                       "</table></div></section>")
+
+
+def _changes(changes: list[dict], first_run: bool) -> tuple[list[str], str]:
+    """What the last completed run changed: counts, then the changes that matter most first."""
+    if first_run:
+        text = (f"Every citation is new: {len(changes)} article-claim pairs (`claim_diff.parquet` lists them)."
+                if changes else "No citations yet.")
+        return ["## First run", "", text, ""], f"<section><h2>First run</h2><p>{html.escape(text)}</p></section>"
+    if not changes:
+        text = "None: the last run changed no citation."
+        return ["## Changes since the previous run", "", text, ""], \
+            f"<section><h2>Changes since the previous run</h2><p>{text}</p></section>"
+    counts = Counter((c["claim_id"], c["change"]) for c in changes)
+    tally = "; ".join(f"{claim} {change} {n}" for (claim, change), n in sorted(counts.items()))
+    # what a reader must see first: retractions, flipped and dropped citations, then the new ones
+    shown = sorted(changes, key=lambda c: CHANGE_ORDER.get(c["change"], len(CHANGE_ORDER)))[:MAX_CHANGES]
+    more = (f"... and {len(changes) - len(shown)} more (all of them in claim_diff.parquet)"
+            if len(changes) > len(shown) else "")
+    md = ["## Changes since the previous run", "", f"{len(changes)} changes: {_md(tally)}", ""]
+    md += [f"- {c['claim_id']}: {c['change']} {_ref_md(c['pmid'], c['doc_id'])} ({c['old_stance'] or '-'} → "
+           f"{c['new_stance'] or '-'}){_by(c)}" for c in shown]
+    md += [more, ""] if more else [""]
+    page = (f"<section><h2>Changes since the previous run</h2><p>{len(changes)} changes: {html.escape(tally)}</p><ul>"
+            + "".join(f"<li>{html.escape(c['claim_id'])}: {html.escape(c['change'])} "
+                      f"{_ref_html(c['pmid'], c['doc_id'])} ({html.escape(c['old_stance'] or '-')} → "
+                      f"{html.escape(c['new_stance'] or '-')}){html.escape(_by(c))}</li>" for c in shown)
+            + (f"<li>{html.escape(more)}</li>" if more else "") + "</ul></section>")
+    return md, page
 
 
 def build(out: Path) -> tuple[str, str]:
@@ -123,93 +305,36 @@ def build(out: Path) -> tuple[str, str]:
     by_claim: dict[str, list[dict]] = defaultdict(list)
     for r in evidence:
         by_claim[r["claim_id"]].append(r)
-    md = ["# Claims report", "", "Generated from the published tables. Verdict rule: "
-          + (summary[0]["verdict_rule"] if summary else ""), ""]
+    provenance = _provenance(out, summary)
+    rule = summary[0]["verdict_rule"] if summary else ""
+    md = ["# Claims report", "", *([_md(provenance), ""] if provenance else []),
+          "Generated from the published tables. Verdict rule: " + _md(rule), ""]
+    overview_md, overview_html = _overview(summary)
     studies_md, studies_html = _studies(out)
-    md += studies_md
-    body = [studies_html] if studies_html else []
-    changes, first_run = _latest_changes(out)
-    if changes and first_run:
-        md += ["## First run", "", f"Every citation below is new: {len(changes)} (`claim_diff.parquet` lists them).",
-               ""]
-        body.append(f"<section><h2>First run</h2><p>Every citation below is new: {len(changes)} "
-                    "(claim_diff.parquet lists them).</p></section>")
-    elif changes:
-        # counts first, then the changes one by one, up to MAX_CHANGES
-        counts = Counter((c["claim_id"], c["change"]) for c in changes)
-        tally = "; ".join(f"{claim} {change} {n}" for (claim, change), n in sorted(counts.items()))
-        # what a reader must see first: retractions, flipped and dropped citations, then the new ones
-        shown = sorted(changes, key=lambda c: CHANGE_ORDER.get(c["change"], len(CHANGE_ORDER)))[:MAX_CHANGES]
-        more = (f"... and {len(changes) - len(shown)} more (all of them in claim_diff.parquet)"
-                if len(changes) > len(shown) else "")
-        md += ["## Changes since the previous run", "", f"{len(changes)} changes: {_md(tally)}", ""]
-        md += [f"- {c['claim_id']}: {c['change']} {_md(c['pmid'] or c['doc_id'])} ({c['old_stance'] or '-'} → "
-               f"{c['new_stance'] or '-'}){_by(c)}" for c in shown]
-        md += [more, ""] if more else [""]
-        body.append(f"<section><h2>Changes since the previous run</h2><p>{len(changes)} changes: "
-                    f"{html.escape(tally)}</p><ul>" + "".join(
-                        f"<li>{html.escape(c['claim_id'])}: {html.escape(c['change'])} "
-                        f"{html.escape(c['pmid'] or c['doc_id'])} ({html.escape(c['old_stance'] or '-')} → "
-                        f"{html.escape(c['new_stance'] or '-')}){html.escape(_by(c))}</li>" for c in shown)
-                    + (f"<li>{html.escape(more)}</li>" if more else "") + "</ul></section>")
+    changes_md, changes_html = _changes(*_latest_changes(out))
+    md += overview_md + studies_md + changes_md
+    body = [overview_html, studies_html, changes_html]
     for c in summary:
-        rows = sorted(by_claim[c["claim_id"]], key=lambda r: (shown_stance(r), -r["confidence"], r["doc_id"]))
-        md += [f"## {c['claim_id']}: {c['verdict']}", "", f"> {c['statement']}", "",
-               *([f"Why: {_md(c['verdict_reason'])}", ""] if c.get("verdict_reason") else []),
-               f"Supporting articles: {c['n_supporting']} · conflicting: {c['n_conflicting']} · mixed: "
-               f"{c['n_mixed']} · weighted support {c['weighted_support']} vs conflict {c['weighted_conflict']}"
-               + (f" · evidence reviewed: {c['n_reviewed']} of {c['n_evidence']}" if c.get("n_evidence") else "")
-               + (f" · retracted (not counted): {', '.join(c['retracted_pmids'])}" if c["retracted_pmids"] else ""),
-               ""]
-        items = []
-        for r in rows:
-            art = articles.get(r["doc_id"], {})
-            ref = f"[PMID {_md(r['pmid'])}]({_link(r)})" if r["pmid"] else _md(r["doc_id"])
-            flag = " **(retracted)**" if r["retracted"] else ""
-            reviewed = "" if (r.get("review_status") or "unreviewed") == "unreviewed" else f", {r['review_status']}"
-            if cited_by_model(r):
-                reviewed += ", cited by the model"  # a further citation of the stance the rules found
-            md.append(f"- {STANCE_MARK[shown_stance(r)]} ({r['confidence']:.2f}, {r['design']}{reviewed}"
-                      f"{', n=' + str(r['sample_size']) if r['sample_size'] else ''}) {ref}{flag}: "
-                      f"{_md(r['sentence'].strip())}")
-            link = (f'<a href="{html.escape(_link(r))}">PMID {html.escape(r["pmid"])}</a>' if r["pmid"]
-                    else html.escape(r["doc_id"]))
-            items.append(
-                f'<li class="{shown_stance(r)}"><span class="stance">{STANCE_MARK[shown_stance(r)]}</span> '
-                f'<span class="meta">{r["confidence"]:.2f} · {html.escape(r["design"])}'
-                f'{" · n=" + str(r["sample_size"]) if r["sample_size"] else ""}'
-                f'{" · " + html.escape(reviewed[2:]) if reviewed else ""} · {link}'
-                f'{" · retracted" if r["retracted"] else ""} · {html.escape(art.get("title") or "")}</span>'
-                f'<div class="sentence">{_highlight(r, by_doc[r["doc_id"]])}</div></li>')
-        md.append("")
-        body.append(
-            f'<section id="{html.escape(c["claim_id"])}"><h2>{html.escape(c["claim_id"])}: '
-            f'<span class="verdict">{html.escape(c["verdict"])}</span></h2>'
-            f'<blockquote>{html.escape(c["statement"])}</blockquote>'
-            + (f'<p class="why">Why: {html.escape(c["verdict_reason"])}</p>' if c.get("verdict_reason") else "")
-            + f'<p>{c["n_supporting"]} supporting, {c["n_conflicting"]} conflicting, {c["n_mixed"]} mixed articles '
-            f'(weighted {c["weighted_support"]} vs {c["weighted_conflict"]})'
-            + (f' · evidence reviewed: {c["n_reviewed"]} of {c["n_evidence"]}' if c.get("n_evidence") else "")
-            + (" · retracted (not counted): " + html.escape(", ".join(c["retracted_pmids"]))
-               if c["retracted_pmids"] else "")
-            + f'</p><ul>{"".join(items)}</ul></section>')
+        grouped = _articles_of(c, by_claim[c["claim_id"]])
+        md += _claim_md(c, grouped, articles)
+        body.append(_claim_html(c, grouped, articles, by_doc))
     page = ("<!doctype html><html lang='en'><head><meta charset='utf-8'>"
-            "<meta name='viewport' content='width=device-width, initial-scale=1'><title>Claims report</title><style>"
-            "body{font-family:sans-serif;max-width:60em;margin:auto}li{margin:.6em 0}.conflicts .stance{color:#b00}"
-            ".supports .stance{color:#070}.meta{color:#555;font-size:.9em}.verdict{font-weight:normal}</style>"
-            "</head><body><h1>Claims report</h1>"
-            f"<p>{html.escape(summary[0]['verdict_rule']) if summary else ''}</p>" + "".join(body) + "</body></html>")
+            "<meta name='viewport' content='width=device-width, initial-scale=1'><title>Claims report</title>"
+            f"<style>{CSS}</style></head><body><h1 id='top'>Claims report</h1>"
+            + (f"<p class='meta'>{html.escape(provenance)}</p>" if provenance else "")
+            + f"<p>{html.escape(rule)}</p>" + "".join(body) + "</body></html>")
     return "\n".join(md) + "\n", page
 
 
 def write(out: Path, dest: Path | None = None) -> list[Path]:
     dest = Path(dest or Path(out) / "report")
     md, page = build(out)  # first: no folder is made for tables that are not there
+    if dest.exists() and not dest.is_dir():
+        raise ValueError(f"{dest}: --dest names a file; the report is a folder (claims.md and claims.html)")
     dest.mkdir(parents=True, exist_ok=True)
     paths = [dest / "claims.md", dest / "claims.html"]
     for path, content in zip(paths, (md, page), strict=True):
-        tmp = path.with_suffix(path.suffix + ".tmp")
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # two reports at once never share a file
         tmp.write_text(content, encoding="utf-8")
         tmp.replace(path)
     return paths
-

@@ -160,6 +160,15 @@ def test_bad_catalogue_entries_are_named(tmp_path, entry, message):
     assert "claim" in str(err.value)
 
 
+def test_an_empty_or_missing_claims_list_is_named(tmp_path):
+    (tmp_path / "empty.yaml").write_text("claims: []\n")
+    with pytest.raises(CatalogueError, match="list is empty"):
+        load_catalogue(tmp_path / "empty.yaml")
+    (tmp_path / "none.yaml").write_text("claim:\n  - id: x\n")
+    with pytest.raises(CatalogueError, match="expected a top-level `claims:` list"):
+        load_catalogue(tmp_path / "none.yaml")
+
+
 def test_catalogue_is_valid_and_versioned():
     cat = load_catalogue()
     assert cat.ids == ("rapid_onset", "antidepressant_efficacy", "trd_efficacy", "short_lived", "adjunct_use",
@@ -224,6 +233,53 @@ def test_claim_tables_and_report_from_the_sample(tmp_path):
     rct = next(line for line in md.splitlines() if line.startswith("| rct |")).split(" | ")
     assert int(rct[1]) == ((studies["design"] == "rct") & (studies["study_drug"] == "ketamine")).sum() > 0
     assert int(rct[5].strip(" |")) == ((studies["design"] == "rct") & studies["depression"]).sum()  # on depression
+
+
+def test_the_report_lists_each_article_once_per_claim_as_the_summary_counted_it(tmp_path):
+    """A reader checks the counts from the report: per claim, each article once, marked supports, conflicts, mixed
+    or retracted exactly as claim_summary lists it, under an overview that links every claim; the run named."""
+    from pipeline import report
+
+    run_files("sample", tmp_path, date(2025, 1, 1))
+    summary = pd.read_parquet(tmp_path / "claim_summary.parquet")
+    ev = pd.read_parquet(tmp_path / "claim_evidence.parquet")
+    md, page = report.build(tmp_path)
+    sections = md.split("\n## ")
+    for c in summary.to_dict("records"):
+        assert f'<a href="#{c["claim_id"]}">' in page and f'<section id="{c["claim_id"]}">' in page
+        assert f"[{c['claim_id']}](#{c['claim_id']}-{c['verdict']})" in md  # GitHub's anchor of the heading
+        text = next(x for x in sections if x.startswith(f"{c['claim_id']}: "))
+        marks = {"✔ supports": "supporting_pmids", "✘ conflicts": "conflicting_pmids", "± mixed": "mixed_pmids",
+                 "retracted: not counted": "retracted_pmids"}
+        for mark, column in marks.items():
+            listed = re.findall(rf"^- \*\*{re.escape(mark)}\*\*.*?\[PMID (\d+)\]", text, flags=re.M)
+            assert sorted(listed) == sorted(c[column]), (c["claim_id"], mark)
+        assert len(re.findall(r"^- \*\*", text, flags=re.M)) == ev[ev["claim_id"] == c["claim_id"]]["doc_id"].nunique()
+    assert summary["mixed_pmids"].map(len).sum() > 0 and summary["retracted_pmids"].map(len).sum() > 0
+    assert page.count('class="flag">RETRACTED') == summary["retracted_pmids"].map(len).sum()
+    run_id = pd.read_parquet(tmp_path / "runs.parquet")["run_id"].iloc[-1]
+    assert f"Tables of run {run_id}" in md and f"Tables of run {run_id}" in page
+    assert page.count("<mark") > 100 and '<mark class="entity" style=' not in page  # classes, not inline styles
+
+
+def test_the_markdown_report_escapes_markdown_and_a_claim_without_evidence_says_so(tmp_path, monkeypatch):
+    import pyarrow as pa
+
+    from pipeline import report
+
+    run_files("sample", tmp_path, date(2025, 1, 1))
+    assert report._md_text("a *p* value_x [1](http://x) `c` | <b>") == \
+        "a \\*p\\* value\\_x \\[1\\](http://x) \\`c\\` \\| &lt;b&gt;"
+    summary = pd.read_parquet(tmp_path / "claim_summary.parquet").to_dict("records")
+    empty = {**summary[0], "claim_id": "new_claim", "statement": "A claim with <no> *evidence* yet."}
+    real = report.pq.read_table
+    monkeypatch.setattr(report.pq, "read_table", lambda path, **kw: (
+        pa.Table.from_pylist(summary + [empty]) if str(path).endswith("claim_summary.parquet")
+        else real(path, **kw)))
+    md, page = report.build(tmp_path)
+    section = md.split("## new_claim: ")[1]
+    assert "> A claim with &lt;no&gt; \\*evidence\\* yet." in section and "No evidence found." in section
+    assert "<p>No evidence found.</p>" in page
 
 
 def test_kev_eval_claims_shape(tmp_path):

@@ -105,6 +105,18 @@ def test_a_report_without_tables_is_an_error(tmp_path, capsys):
     assert not (tmp_path / "missing").exists()  # nor an empty report folder left behind
 
 
+def test_a_report_whose_destination_is_a_file_is_an_error(tmp_path, capsys):
+    from pipeline.cli import main
+    from tests.test_claims import run_files
+
+    run_files("sample", tmp_path / "o", date(2025, 1, 1))
+    (tmp_path / "taken").write_text("mine")
+    assert main(["report", "--out", str(tmp_path / "o"), "--dest", str(tmp_path / "taken")]) == 2
+    assert "names a file" in capsys.readouterr().err and (tmp_path / "taken").read_text() == "mine"
+    assert main(["report", "--out", str(tmp_path / "o"), "--dest", str(tmp_path / "r" / "nested")]) == 0
+    assert not [p.name for p in (tmp_path / "r" / "nested").iterdir() if p.name.endswith(".tmp")]
+
+
 def test_a_second_failed_run_on_a_folder_without_articles_is_recorded(tmp_path):
     from datetime import UTC, datetime
 

@@ -106,8 +106,10 @@ def load_catalogue(path: Path | str | None = None) -> Catalogue:
         data = yaml.safe_load(raw)
     except (OSError, yaml.YAMLError) as exc:
         raise CatalogueError(f"{path}: cannot be read as YAML: {exc}") from exc
-    if not isinstance(data, dict) or not isinstance(data.get("claims"), list) or not data["claims"]:
+    if not isinstance(data, dict) or not isinstance(data.get("claims"), list):
         raise CatalogueError(f"{path}: expected a top-level `claims:` list")
+    if not data["claims"]:
+        raise CatalogueError(f"{path}: the `claims:` list is empty (a catalogue needs at least one claim)")
     claims = tuple(_claim(e, i) for i, e in enumerate(data["claims"]))
     seen: set[str] = set()
     for c in claims:

@@ -23,8 +23,9 @@ DESIGN_WEIGHT = {"systematic_review": 1.5, "rct": 1.0, "cohort": 0.6, "qualitati
                  "animal": 0.3, "other": 0.4, "protocol": 0.0}
 VERDICT_RULE = ("supported: weighted support >= 2x weighted conflict and >= 3 supporting articles; contradicted: the "
                 "reverse; contested: both sides have weight; insufficient: fewer than 3 counted articles. Weight = "
-                "design weight (systematic review 1.5, RCT 1.0, cohort 0.6, other 0.4, animal 0.3, case report "
-                "0.2) x (0.5 + 0.5 x min(1, log10(n)/3)) for sample size n (0.5 when unknown, and for a systematic "
+                "design weight (" + ", ".join(f"{design.replace('_', ' ')} {w}" for design, w in
+                                              sorted(DESIGN_WEIGHT.items(), key=lambda kv: -kv[1])) +
+                ") x (0.5 + 0.5 x min(1, log10(n)/3)) for sample size n (0.5 when unknown, and for a systematic "
                 "review, whose pooled participants are other studies'); a mixed article "
                 "counts half to each side; retracted articles are listed, not counted.")
 
