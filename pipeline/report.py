@@ -114,7 +114,8 @@ ARTICLE_MARK = {"supports": "✔ supports", "conflicts": "✘ conflicts", "mixed
                 "retracted": "retracted: not counted", "uncounted": "not counted"}
 ARTICLE_ORDER = {"supports": 0, "mixed": 1, "conflicts": 2, "uncounted": 3, "retracted": 4}
 STANCE_ORDER = {"supports": 0, "conflicts": 1, "rejected": 2}
-CSS = ("body{font-family:sans-serif;max-width:60em;margin:auto;padding:0 1em;line-height:1.45}"
+CSS = ("body{font-family:sans-serif;max-width:60em;margin:auto;padding:0 1em;line-height:1.45;"
+       "overflow-wrap:anywhere}"
        "li{margin:.5em 0}.scroll{overflow-x:auto}table{border-collapse:collapse}td,th{padding:.2em .6em;"
        "border-bottom:1px solid #ddd;text-align:left}.conflicts>.stance,.conflicts .stance{color:#b00}"
        ".supports>.stance,.supports .stance{color:#070}.mixed>.stance{color:#850}.meta{color:#555;font-size:.9em}"

@@ -346,6 +346,28 @@ def test_the_markdown_report_escapes_abstract_text(out):
     assert "<script>" not in page and "&lt;script&gt;alert('abstract')" in page  # displaCy escapes the tags
 
 
+def test_the_html_report_reads_on_a_phone_and_on_a_desk(tmp_path, out, browser):
+    """In a real browser: no sideways scrolling at 375 px (a wide table or a long highlighted word pushed the whole
+    page), the overview links reach every claim's section, and the hostile title stays text."""
+    from pipeline import report
+
+    paths = report.write(out, tmp_path / "report")
+    html_path = next(p for p in paths if p.suffix == ".html")
+    claims = pd.read_parquet(out / "claim_summary.parquet")["claim_id"].tolist()
+    for width in (375, 1200):
+        page = browser.new_page(viewport={"width": width, "height": 900})
+        page.goto(html_path.as_uri())
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        assert page.evaluate("document.querySelectorAll('script').length") == 0
+        if width == 1200:
+            for claim in claims:
+                page.click(f"#overview a[href='#{claim}']")
+                assert page.evaluate("location.hash") == f"#{claim}"
+                top = page.evaluate(f"document.getElementById('{claim}').getBoundingClientRect().top")
+                assert abs(top) < 5  # scrolled to the section
+        page.close()
+
+
 def test_the_report_marks_the_citation_models_rows(out):
     from pipeline import report
 
