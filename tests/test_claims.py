@@ -1065,6 +1065,22 @@ def test_an_evidence_row_names_the_section_a_header_left_in_an_earlier_sentence_
     assert ex.sections[later[0]["sent_index"]] == "METHODS"  # the entity rows keep the tagger's reading
 
 
+def test_how_raters_were_blinded_is_method_not_a_tolerability_finding():
+    from pipeline.claims.findings import is_finding
+
+    text = ("Comparability of remote and site-based ratings of esketamine response\nPatients with depression often "
+            "need rapid relief. This pilot study compared site-based MADRS scores to remote ratings in patients "
+            "receiving esketamine or placebo. Patients were recorded during interviews at baseline and 2 h post-dose. "
+            "Site-independent raters scored the recordings and were blinded to treatment and all reported TEAEs, "
+            "including any transient dissociative symptoms. Four of the 7 esketamine-assigned patients responded at "
+            "2 h post-dose. Three esketamine-treated patients experienced transient dissociative symptoms. Remote "
+            "ratings were comparable to site-based ratings.")
+    ex = _extractor().one(text)
+    found = {text[slice(*ex.sentences[i])][:20]: is_finding(ex, i, text[slice(*ex.sentences[i])])
+             for i in range(len(ex.sentences))}
+    assert found["Site-independent rat"] is False and found["Three esketamine-tre"] is True
+
+
 def test_a_measurements_section_states_outcomes_not_findings():
     from pipeline.claims.findings import is_finding
 

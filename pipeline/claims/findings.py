@@ -86,8 +86,8 @@ RESULT_IN_METHODS = re.compile(r"\b(?:occurred|(?:was|were) stopped|had (?:a )?(
                                r"greater|reduced|improved|increased|decreased) (?:in|than|compared|at|with|after)|"
                                r"reported (?:reduced|improved)|were responders)\b", T)
 METHOD_WORDS = re.compile(r"\b(?:will|would|to (?:assess|evaluate|determine|compare)|(?:was|were) (?:assessed|defined|"
-                          r"considered|measured|recorded|randomi[sz]ed|assigned)|primary (?:outcome|endpoint)|"
-                          r"outcomes? (?:included|was|were))\b", T)
+                          r"considered|measured|recorded|randomi[sz]ed|assigned|blinded|masked)|primary (?:outcome|"
+                          r"endpoint)|outcomes? (?:included|was|were)|raters? (?:scored|rated|assessed))\b", T)
 
 
 def is_finding(ex: Extraction, i: int, sentence: str, section: str | None = None) -> bool:
@@ -112,8 +112,9 @@ def is_finding(ex: Extraction, i: int, sentence: str, section: str | None = None
     if section and METHODS_LABEL.match(section):
         return bool(RESULT_IN_METHODS.search(sentence)) and not METHOD_WORDS.search(sentence)
     if i >= 0.4 * len(ex.sentences) and (TOL_POSITIVE.search(sentence) or TOL_NEGATIVE.search(sentence)) and \
-            re.search(r"toler|safe|adverse|side|dissociat|discontinu", sentence, T):
-        return True
+            re.search(r"toler|safe|adverse|side|dissociat|discontinu", sentence, T) and \
+            not METHOD_WORDS.search(sentence):
+        return True  # not "raters were blinded to all reported TEAEs, including transient dissociative symptoms"
     if section is None and i >= 0.4 * len(ex.sentences) and (REPORTED.search(sentence) or (
             RESULT_IN_METHODS.search(sentence) and not METHOD_WORDS.search(sentence))):
         return True  # "However, SI remitted more often in the patients given esketamine"
