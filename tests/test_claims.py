@@ -1282,6 +1282,8 @@ def test_odds_of_remission_speak_on_efficacy_only_when_the_drug_is_their_subject
      "melancholic features on day 3.", None),
     ("Ketamine monotherapy showed a significantly greater reduction in MADRS than the adjunctive group.", None),
     ("Repeated infusions improved the antidepressant effect, compared with a single infusion (p < 0.01).", None),
+    ("There was no statistical difference in the efficacy of ketamine between single and serial administration.",
+     None),  # two schedules of the drug (a report audit: it was cited as support)
     ("Patients with melancholic features improved more on ketamine than on placebo (p < 0.01).", "supports"),
     ("Ketamine, given as six infusions, was inferior to ECT for depressive symptoms (p < 0.01).", None),
     ("Ketamine did not reduce symptoms compared with patients who did not receive ketamine (p = 0.62).", "conflicts"),
