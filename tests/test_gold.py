@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import shutil
+import stat
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -134,3 +137,68 @@ def test_eval_text_summary_of_a_field_without_gold_labels():
                          "conclusion": {"accuracy": None, "n": 0}}}
     lines = summary_lines(result)
     assert "conclusion     accuracy n/a (no gold labels)" in lines[-1] and "f1 0.667" in lines[-2]
+
+
+# A tiny made-up corpus (no real abstract): the annotation tool's tests run without ../shared/corpus.
+TOY = {
+    "pmid:1": ("Ketamine for depression in mice",
+               "Twice daily ice packs were applied. Intravenous ketamine 0.5 mg/kg reduced depressive symptoms "
+               "within 24 hours. Saline was given to controls. Ketamine was well tolerated in all patients."),
+    "pmid:2": ("A second made-up trial", "Scores s2a0 s2a1 s2a2 s2a3 s2a4 s2a5 s2a6 s2a7 s2a8 s2a9 were recorded."),
+    "pmid:9": ("A held-out trial", "Ketamine reduced depressive symptoms."),
+}
+for _k in range(6):
+    TOY[f"pmid:{100 + _k}"] = (f"Trial {_k}", " ".join(f"s{_k}w{i}" for i in range(10)) + " were recorded.")
+
+
+def toy_text(doc_id: str) -> str:
+    title, abstract = TOY[doc_id]
+    return title + "\n" + abstract
+
+
+@pytest.fixture
+def toy(tmp_path, monkeypatch):
+    """A made-up corpus in KEV_CORPUS (pmid:9 held out) and the path of a gold file not yet written."""
+    corpus = tmp_path / "corpus"
+    for folder in ("pubmed-2025", "psynamic"):
+        (corpus / folder).mkdir(parents=True)
+    docs = [{"doc_id": d, "pmid": d.split(":")[1], "title": t, "abstract": a} for d, (t, a) in TOY.items()]
+    (corpus / "pubmed-2025" / "docs.jsonl").write_text("".join(json.dumps(r) + "\n" for r in docs))
+    (corpus / "psynamic" / "docs.jsonl").write_text("")
+    (corpus / "HOLDOUT_IDS.txt").write_text("pmid:9\n")
+    monkeypatch.setenv("KEV_CORPUS", str(corpus))
+    return tmp_path / "gold.jsonl"
+
+
+def _add_words(path: str, k: int, barrier) -> None:
+    barrier.wait()
+    for i in range(10):
+        annotate(f"pmid:{100 + k}", Path(path), add=["OUTCOME", f"s{k}w{i}"])
+
+
+def test_parallel_annotate_runs_keep_every_edit(toy):
+    """Six processes edit one file at once, ten edits each: every edit survives and the file stays valid."""
+    annotate("pmid:1", toy, add=["DRUG", "Intravenous ketamine"])
+    ctx = multiprocessing.get_context("fork")
+    barrier = ctx.Barrier(6)
+    procs = [ctx.Process(target=_add_words, args=(str(toy), k, barrier)) for k in range(6)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(120)
+    assert [p.exitcode for p in procs] == [0] * 6
+    gold = {r["doc_id"]: r for r in load_gold(toy).records}
+    for k in range(6):
+        assert sorted(sp["text"] for sp in gold[f"pmid:{100 + k}"]["spans"]) == [f"s{k}w{i}" for i in range(10)]
+    assert len(gold["pmid:1"]["spans"]) == 1
+    assert sorted(p.name for p in toy.parent.iterdir()) == ["corpus", "gold.jsonl", "gold.jsonl.lock"]
+
+
+def test_annotate_keeps_permissions_and_writes_through_a_symlink(toy):
+    annotate("pmid:1", toy, add=["DRUG", "Intravenous ketamine"])
+    toy.chmod(0o640)
+    link = toy.parent / "link.jsonl"
+    link.symlink_to(toy.name)
+    annotate("pmid:1", link, add=["OUTCOME", "depressive symptoms"])
+    assert link.is_symlink() and stat.S_IMODE(toy.stat().st_mode) == 0o640
+    assert len(load_gold(toy).records[0]["spans"]) == 2

@@ -13,10 +13,12 @@ from pipeline.evaluate.gold import (
     check_record,
     corpus_texts,
     default_split,
+    gold_lock,
     holdout_ids,
     load_gold,
+    replace_file,
+    stored_line,
     to_stored,
-    write_stored,
 )
 
 SOURCES = ("psynamic/docs.jsonl", "pubmed-2025/docs.jsonl")
@@ -68,7 +70,16 @@ def _parse_value(v: str) -> object:
 def annotate(doc_id: str, gold_path: Path, add: list[str] | None = None, occ: list[int] | None = None,
              attrs: list[str] | None = None, remove: list[str] | None = None,
              claim: list[str] | None = None, evidence: list[str] | None = None) -> str:
-    """Apply the requested edits to one document (creating its record if new) and return its rendering."""
+    """Apply the requested edits to one document (creating its record if new) and return its rendering. An edit
+    holds the file's lock from reading to writing: concurrent runs queue instead of losing each other's edits."""
+    if not (add or remove or claim):
+        return render(_edit(doc_id, gold_path, add, occ, attrs, remove, claim, evidence))
+    with gold_lock(gold_path):
+        return render(_edit(doc_id, gold_path, add, occ, attrs, remove, claim, evidence))
+
+
+def _edit(doc_id: str, gold_path: Path, add: list[str] | None, occ: list[int] | None, attrs: list[str] | None,
+          remove: list[str] | None, claim: list[str] | None, evidence: list[str] | None) -> dict:
     gold = load_gold(gold_path) if gold_path.exists() else None
     records = {r["doc_id"]: r for r in (gold.records if gold else [])}
     rec = records.get(doc_id)
@@ -110,6 +121,7 @@ def annotate(doc_id: str, gold_path: Path, add: list[str] | None = None, occ: li
         check_record(rec)  # an edit that breaks the record (an overlapping span) is refused before anything is written
         stored = {k: to_stored(r, r["source"], r["split"]) for k, r in records.items() if k != doc_id}
         stored[doc_id] = to_stored(rec, rec["source"], rec["split"])
-        write_stored(stored.values(), gold_path)
+        lines = [stored_line(r) + "\n" for r in sorted(stored.values(), key=lambda r: r["doc_id"])]
+        replace_file(gold_path, "".join(lines).encode("utf-8"))
         rec = next(r for r in load_gold(gold_path).records if r["doc_id"] == doc_id)
-    return render(rec)
+    return rec

@@ -9,12 +9,16 @@ Loaded, each record gains `text`, each span its `text`, each evidence its senten
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
 import re
+import secrets
+import stat
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -214,10 +218,56 @@ def load_agreement(path: Path = AGREEMENT_FILE) -> dict | None:
     return json.loads(path.read_text()) if path.exists() else None
 
 
+def _target(path: Path) -> Path:
+    """The file a write lands in: a symlink's target, so the link stays a link."""
+    return Path(os.path.realpath(path))
+
+
+@contextmanager
+def gold_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on a gold file for a whole read-modify-write, so that concurrent `kev annotate` runs
+    queue instead of overwriting each other's edits. The lock is a sibling `<name>.lock` file (flock, left in place:
+    removing it would let a waiting run lock a file nobody else sees)."""
+    target = _target(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(target.with_name(target.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def replace_file(path: Path, data: bytes) -> None:
+    """Write `data` to `path` atomically (a unique temp file beside it, fsync, os.replace), so a reader sees the old
+    or the new file, never a part; the file keeps its permission bits. Callers hold `gold_lock(path)`."""
+    target = _target(path)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            if target.exists():
+                os.fchmod(fh.fileno(), stat.S_IMODE(target.stat().st_mode))
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    folder = os.open(target.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)  # the rename itself survives a crash
+    finally:
+        os.close(folder)
+
+
+def stored_line(record: dict) -> str:
+    """One stored record as its line (the convention of every gold file: sorted keys, UTF-8 as is)."""
+    return json.dumps(record, ensure_ascii=False, sort_keys=True)
+
+
 def write_stored(records: Iterable[dict], path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        for r in sorted(records, key=lambda r: r["doc_id"]):
-            fh.write(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n")
-    os.replace(tmp, path)
+    """Write a whole gold file in the given order, locked and atomically."""
+    with gold_lock(path):
+        replace_file(path, "".join(stored_line(r) + "\n" for r in records).encode("utf-8"))
