@@ -202,3 +202,69 @@ def test_annotate_keeps_permissions_and_writes_through_a_symlink(toy):
     annotate("pmid:1", link, add=["OUTCOME", "depressive symptoms"])
     assert link.is_symlink() and stat.S_IMODE(toy.stat().st_mode) == 0o640
     assert len(load_gold(toy).records[0]["spans"]) == 2
+
+
+def test_an_edit_rewrites_only_its_line_and_keeps_unknown_fields(toy):
+    annotate("pmid:2", toy, add=["OUTCOME", "s2a0"])
+    annotate("pmid:1", toy, add=["DRUG", "Intravenous ketamine"])
+    lines = toy.read_text().splitlines(keepends=True)
+    first = json.loads(lines[0])
+    first["spans"][0]["comment"] = "checked twice"
+    first["reviewer"] = "made-up"
+    lines[0] = json.dumps(first) + "\n"  # not the tool's key order: must stay byte for byte
+    second = json.loads(lines[1])
+    second["note"] = "kept"
+    lines[1] = json.dumps(second, ensure_ascii=False, sort_keys=True) + "\n"
+    toy.write_text("".join(lines))
+    annotate("pmid:1", toy, add=["OUTCOME", "depressive symptoms"])
+    after = toy.read_text().splitlines(keepends=True)
+    assert after[0] == lines[0]
+    edited = json.loads(after[1])
+    assert edited["note"] == "kept" and len(edited["spans"]) == 2
+    annotate("pmid:100", toy, add=["OUTCOME", "s0w1"])
+    assert toy.read_text().splitlines(keepends=True)[:2] == after
+    assert [r["doc_id"] for r in load_gold(toy).records] == ["pmid:2", "pmid:1", "pmid:100"]
+
+
+def test_a_no_op_edit_does_not_write(toy):
+    sentence = "Ketamine was well tolerated in all patients."
+    annotate("pmid:1", toy, claim=["tolerability", "supports"], evidence=[sentence])
+    before = toy.stat()
+    annotate("pmid:1", toy, claim=["tolerability", "supports"], evidence=[sentence])
+    after = toy.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+
+
+def test_duplicate_doc_ids_are_refused(toy):
+    annotate("pmid:1", toy, add=["DRUG", "Intravenous ketamine"])
+    line = toy.read_text()
+    toy.write_text(line + line)
+    with pytest.raises(GoldError, match=r"gold.jsonl:2: pmid:1: a second record .* line 1"):
+        load_gold(toy)
+
+
+def test_a_new_record_declares_only_what_was_edited(toy):
+    annotate("pmid:1", toy, add=["DRUG", "Intravenous ketamine"])
+    stored = json.loads(toy.read_text())
+    assert stored["labels"] == ["DRUG"] and stored["claims"] == {}
+    sentence = "Ketamine was well tolerated in all patients."
+    annotate("pmid:1", toy, claim=["tolerability", "supports"], evidence=[sentence])
+    annotate("pmid:1", toy, add=["OUTCOME", "depressive symptoms"])
+    stored = json.loads(toy.read_text())
+    assert stored["labels"] == ["DRUG", "OUTCOME"] and list(stored["claims"]) == ["tolerability"]
+    shown = annotate("pmid:1", toy)
+    assert "tolerability: supports" in shown and "rapid_onset: not annotated" in shown
+
+
+def test_training_reads_complete_records_only(toy, monkeypatch):
+    from pipeline.evaluate import gold as gold_module
+
+    annotate("pmid:1", toy, add=["DRUG", "Intravenous ketamine"])
+    annotate("pmid:2", toy, add=["OUTCOME", "s2a0"])
+    partial, full = (json.loads(x) for x in toy.read_text().splitlines())
+    full.update(split="train", labels=sorted(LABELS), claims={c: {"stance": "none", "evidence": []} for c in CLAIM_IDS})
+    partial["split"] = "train"
+    toy.write_text(json.dumps(partial) + "\n" + json.dumps(full) + "\n")
+    monkeypatch.setattr(gold_module, "GOLD_FILE", toy)
+    monkeypatch.setattr(gold_module, "EXTRA_FILE", toy.parent / "none.jsonl")
+    assert [r["doc_id"] for r in gold_module.training_records()] == ["pmid:2"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from pathlib import Path
 
@@ -15,10 +16,11 @@ from pipeline.evaluate.gold import (
     default_split,
     gold_lock,
     holdout_ids,
+    joined,
     load_gold,
-    replace_file,
-    stored_line,
-    to_stored,
+    locate_sentence,
+    replace_record,
+    text_hash,
 )
 
 SOURCES = ("psynamic/docs.jsonl", "pubmed-2025/docs.jsonl")
@@ -48,11 +50,12 @@ def render(rec: dict) -> str:
         out.append(f"[[{text[sp['start']:sp['end']]}]]{sp['label']}{attrs if attrs else ''}")
         pos = sp["end"]
     out.append(text[pos:])
-    lines = [f"# {rec['doc_id']} ({rec['source']}, split {rec['split']})", "".join(out), ""]
+    labels = "" if set(rec["labels"]) == set(LABELS) else f", labels annotated: {', '.join(rec['labels']) or 'none'}"
+    lines = [f"# {rec['doc_id']} ({rec['source']}, split {rec['split']}{labels})", "".join(out), ""]
     for cid in CLAIM_IDS:
-        c = rec["claims"].get(cid, {"stance": "none", "evidence": []})
-        lines.append(f"{cid}: {c['stance']}")
-        lines += [f"    - {e}" for e in c["evidence"]]
+        c = rec["claims"].get(cid)
+        lines.append(f"{cid}: {c['stance'] if c else 'not annotated'}")
+        lines += [f"    - {e}" for e in (c or {}).get("evidence", [])]
     return "\n".join(lines)
 
 
@@ -80,48 +83,57 @@ def annotate(doc_id: str, gold_path: Path, add: list[str] | None = None, occ: li
 
 def _edit(doc_id: str, gold_path: Path, add: list[str] | None, occ: list[int] | None, attrs: list[str] | None,
           remove: list[str] | None, claim: list[str] | None, evidence: list[str] | None) -> dict:
+    """Edit the stored record itself (its unknown keys and extra fields stay) and rewrite only its line; a new
+    record is appended and declares only what was edited (the labels of its spans, the claims set)."""
     gold = load_gold(gold_path) if gold_path.exists() else None
-    records = {r["doc_id"]: r for r in (gold.records if gold else [])}
-    rec = records.get(doc_id)
-    if rec is None:
+    lineno, old = gold.stored.get(doc_id, (None, None)) if gold else (None, None)
+    if old is not None:
+        text = next(r["text"] for r in gold.records if r["doc_id"] == doc_id)
+    else:
         source, text = find_document(doc_id)
-        rec = {"doc_id": doc_id, "source": source, "split": default_split(doc_id), "text": text,
-               "labels": list(LABELS), "spans": [],
-               "claims": {cid: {"stance": "none", "evidence": [], "evidence_offsets": []} for cid in CLAIM_IDS}}
-    changed = False
+        old = {"doc_id": doc_id, "source": source, "text_sha256": text_hash(text), "split": default_split(doc_id),
+               "labels": [], "spans": [], "claims": {}}
+    new = copy.deepcopy(old)
     if add:
         label, phrase = add
         if label not in LABELS:
             raise GoldError(f"unknown label {label!r}; one of {', '.join(LABELS)}")
-        starts = [m.start() for m in re.finditer(re.escape(phrase), rec["text"])]
+        starts = [m.start() for m in re.finditer(re.escape(phrase), text)]
         if not starts:
             raise GoldError(f"{phrase!r} does not occur in {doc_id}")
         picked = [starts[i] for i in occ] if occ else starts
         extra = dict(a.split("=", 1) for a in attrs or [])
         for s in picked:
-            rec["spans"].append({"start": s, "end": s + len(phrase), "label": label, "text": phrase,
+            new["spans"].append({"start": s, "end": s + len(phrase), "label": label,
                                  **{k: _parse_value(v) for k, v in extra.items()}})
-        changed = True
+        _declare_label(new, label)
     if remove:
         label, start = remove[0], int(remove[1])
-        before = len(rec["spans"])
-        rec["spans"] = [sp for sp in rec["spans"] if not (sp["label"] == label and sp["start"] == start)]
-        if len(rec["spans"]) == before:
+        kept = [sp for sp in new["spans"] if not (sp["label"] == label and sp["start"] == start)]
+        if len(kept) == len(new["spans"]):
             raise GoldError(f"no {label} span starts at {start} in {doc_id}")
-        changed = True
+        new["spans"] = kept
     if claim:
         cid, stance = claim
         if cid not in CLAIM_IDS or stance not in STANCES:
             raise GoldError(f"claim must be one of {', '.join(CLAIM_IDS)} and stance one of {', '.join(STANCES)}")
         if stance != "none" and not evidence:
             raise GoldError("a stance other than none needs --evidence SENTENCE")
-        rec["claims"][cid] = {"stance": stance, "evidence": list(evidence or [])}
-        changed = True
-    if changed:
+        offsets = [list(locate_sentence(text, e)) for e in evidence or []]
+        new["claims"][cid] = {**new["claims"].get(cid, {}), "stance": stance, "evidence": offsets}
+    new["spans"].sort(key=lambda sp: (sp["start"], sp["end"], sp["label"]))
+    rec = joined(new, text)
+    try:
         check_record(rec)  # an edit that breaks the record (an overlapping span) is refused before anything is written
-        stored = {k: to_stored(r, r["source"], r["split"]) for k, r in records.items() if k != doc_id}
-        stored[doc_id] = to_stored(rec, rec["source"], rec["split"])
-        lines = [stored_line(r) + "\n" for r in sorted(stored.values(), key=lambda r: r["doc_id"])]
-        replace_file(gold_path, "".join(lines).encode("utf-8"))
-        rec = next(r for r in load_gold(gold_path).records if r["doc_id"] == doc_id)
+    except GoldError as exc:
+        raise GoldError(f"{doc_id}: {exc}") from None
+    if new != old:  # a no-op edit leaves the file untouched
+        replace_record(gold_path, lineno, new)
     return rec
+
+
+def _declare_label(stored: dict, label: str) -> None:
+    """A record lists the labels it was annotated for (a missing list means all six); an added span declares its
+    label."""
+    if "labels" in stored and label not in stored["labels"]:
+        stored["labels"] = sorted([*stored["labels"], label])

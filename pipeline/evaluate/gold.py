@@ -19,7 +19,7 @@ import stat
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.config import ROOT
@@ -67,89 +67,155 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def read_numbered(path: Path | str) -> list[tuple[int, dict]]:
+    """(line number, record) for each non-blank line of a JSON-lines file; a line that is not a JSON object is a
+    GoldError naming the file and the line (lines end at "\\n" only: a rewrite counts them the same way)."""
+    out = []
+    with open(path, encoding="utf-8", newline="\n") as fh:
+        for lineno, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise GoldError(f"{path}:{lineno}: not valid JSON ({exc.msg}, column {exc.colno})") from None
+            if not isinstance(rec, dict):
+                raise GoldError(f"{path}:{lineno}: not a JSON object")
+            out.append((lineno, rec))
+    return out
+
+
 def corpus_texts(source: str, corpus: Path | None = None) -> dict[str, str]:
     """doc_id -> text (title + newline + abstract) for one corpus `docs.jsonl` file."""
     path = (corpus or corpus_dir()) / source
     if not path.exists():
         raise GoldError(f"corpus file {path} not found: set KEV_CORPUS to the shared corpus folder")
-    out = {}
-    with open(path, encoding="utf-8") as fh:
-        for line in fh:
-            r = json.loads(line)
-            out[r["doc_id"]] = r.get("text") or (r["title"] + "\n" + (r.get("abstract") or ""))
-    return out
+    return {r["doc_id"]: r.get("text") or (r["title"] + "\n" + (r.get("abstract") or ""))
+            for _, r in read_numbered(path)}
 
 
 @dataclass
 class GoldSet:
     records: list[dict]
     path: Path
+    stored: dict[str, tuple[int, dict]] = field(default_factory=dict)  # doc_id -> (line number, record as stored)
 
     def split(self, name: str) -> list[dict]:
         return [r for r in self.records if r["split"] == name]
 
 
 def training_records() -> list[dict]:
-    """Every gold record a model may learn from: the dev set's train split plus the single-pass extra set."""
-    records = load_gold().split("train")
+    """Every gold record a model may learn from: the dev set's train split plus the single-pass extra set, complete
+    records only."""
+    records = load_gold(GOLD_FILE).split("train")
     if EXTRA_FILE.exists():
         records += [r for r in load_gold(EXTRA_FILE).records if r["split"] == "train"]
-    return records
+    return [r for r in records if is_complete(r)]
+
+
+def is_complete(rec: dict) -> bool:
+    """Annotated for all six labels and all eight claims. A record `kev annotate` started declares only what was
+    edited; trained on, its unannotated labels and claims would read as absent (the tagger takes every record's
+    spans as all there is)."""
+    return set(rec["labels"]) >= set(LABELS) and set(rec["claims"]) >= set(CLAIM_IDS)
 
 
 def check_record(rec: dict) -> None:
     """Offsets inside the text, known labels and stances, no overlapping spans within a label."""
-    text, doc = rec["text"], rec["doc_id"]
+    text = rec["text"]
     by_label: dict[str, list[tuple[int, int]]] = {}
     for sp in rec["spans"]:
         if sp["label"] not in LABELS:
-            raise GoldError(f"{doc}: unknown label {sp['label']!r}")
+            raise GoldError(f"unknown label {sp['label']!r}")
         if not (0 <= sp["start"] < sp["end"] <= len(text)):
-            raise GoldError(f"{doc}: span {sp['start']}-{sp['end']} outside the text ({len(text)} chars)")
+            raise GoldError(f"span {sp['start']}-{sp['end']} outside the text ({len(text)} chars)")
         by_label.setdefault(sp["label"], []).append((sp["start"], sp["end"]))
     for label, spans in by_label.items():
         spans.sort()
         for (_, e1), (s2, _) in zip(spans, spans[1:], strict=False):
             if s2 < e1:
-                raise GoldError(f"{doc}: overlapping {label} spans at {s2}")
+                raise GoldError(f"overlapping {label} spans at {s2}")
     for cid, claim in rec["claims"].items():
         if claim["stance"] not in STANCES:
-            raise GoldError(f"{doc}: claim {cid} has unknown stance {claim['stance']!r}")
+            raise GoldError(f"claim {cid} has unknown stance {claim['stance']!r}")
         for s, e in claim.get("evidence_offsets", []):
             if not (0 <= s < e <= len(text)):
-                raise GoldError(f"{doc}: evidence {s}-{e} of {cid} outside the text")
+                raise GoldError(f"evidence {s}-{e} of {cid} outside the text")
+
+
+def _is_int(v: object) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def check_stored(stored: dict) -> None:
+    """The stored shape, so that joining a record with its text cannot fail on a missing key or a wrong type."""
+    if "text_sha256" not in stored:
+        raise GoldError("a record with its text (the GUIDELINES format), not a stored one (ids and offsets): "
+                        "`kev eval` scores such files; `kev annotate`, `kev gold stats` and training read stored "
+                        "gold files, and one file holds one format" if "text" in stored
+                        else "not a stored gold record (no text_sha256)")
+    for key, kind in (("doc_id", str), ("source", str), ("text_sha256", str), ("split", str), ("spans", list),
+                      ("claims", dict)):
+        if not isinstance(stored.get(key), kind):
+            raise GoldError(f"{key!r} missing or not a {kind.__name__}")
+    if stored["split"] not in ("train", "dev"):
+        raise GoldError(f"split {stored['split']!r}: train or dev")
+    labels = stored.get("labels", [])
+    if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
+        raise GoldError("'labels' is not a list of label names")
+    for sp in stored["spans"]:
+        if not (isinstance(sp, dict) and _is_int(sp.get("start")) and _is_int(sp.get("end"))
+                and isinstance(sp.get("label"), str)):
+            raise GoldError(f"a span needs integer start and end and a label: {sp!r}")
+    for cid, c in stored["claims"].items():
+        if not (isinstance(c, dict) and isinstance(c.get("stance"), str) and isinstance(c.get("evidence"), list)
+                and all(isinstance(x, list) and len(x) == 2 and all(map(_is_int, x)) for x in c["evidence"])):
+            raise GoldError(f"claim {cid} needs a stance and evidence as [start, end] pairs: {c!r}")
+
+
+def joined(stored: dict, text: str) -> dict:
+    """A stored record with its text: the GUIDELINES shape that training and `kev eval` read."""
+    return {
+        "doc_id": stored["doc_id"], "source": stored["source"], "split": stored["split"], "text": text,
+        "labels": stored.get("labels", list(LABELS)),
+        "spans": [{**sp, "text": text[sp["start"]:sp["end"]]} for sp in stored["spans"]],
+        "claims": {cid: {"stance": c["stance"], "evidence_offsets": [tuple(x) for x in c["evidence"]],
+                         "evidence": [text[s:e] for s, e in c["evidence"]]}
+                   for cid, c in stored["claims"].items()},
+    }
 
 
 def load_gold(path: Path | str = GOLD_FILE, corpus: Path | None = None) -> GoldSet:
-    """Read the stored gold and join it with the corpus texts; a text whose hash changed is refused."""
+    """Read the stored gold and join it with the corpus texts; a text whose hash changed is refused, and so is
+    any record that is malformed or repeats a doc_id (each error names the file, the line and the doc_id)."""
     path = Path(path)
     texts: dict[str, dict[str, str]] = {}
-    records = []
-    with open(path, encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            stored = json.loads(line)
-            src = stored["source"]
-            if src not in texts:
-                texts[src] = corpus_texts(src, corpus)
-            text = texts[src].get(stored["doc_id"])
-            if text is None:
-                raise GoldError(f"{path}:{lineno}: {stored['doc_id']} is not in {src}")
-            if text_hash(text) != stored["text_sha256"]:
-                raise GoldError(f"{path}:{lineno}: the text of {stored['doc_id']} in {src} differs from the one "
-                                "annotated (sha256 mismatch); its offsets cannot be trusted")
-            rec = {
-                "doc_id": stored["doc_id"], "source": src, "split": stored["split"], "text": text,
-                "labels": stored.get("labels", list(LABELS)),
-                "spans": [{**sp, "text": text[sp["start"]:sp["end"]]} for sp in stored["spans"]],
-                "claims": {cid: {"stance": c["stance"], "evidence_offsets": [tuple(x) for x in c["evidence"]],
-                                 "evidence": [text[s:e] for s, e in c["evidence"]]}
-                           for cid, c in stored["claims"].items()},
-            }
+    gold = GoldSet([], path)
+    for lineno, stored in read_numbered(path):
+        where = f"{path}:{lineno}: {stored.get('doc_id', '(no doc_id)')}"
+        try:
+            check_stored(stored)
+        except GoldError as exc:
+            raise GoldError(f"{where}: {exc}") from None
+        doc, src = stored["doc_id"], stored["source"]
+        if doc in gold.stored:
+            raise GoldError(f"{where}: a second record for this doc_id (the first is on line {gold.stored[doc][0]})")
+        if src not in texts:
+            texts[src] = corpus_texts(src, corpus)
+        text = texts[src].get(doc)
+        if text is None:
+            raise GoldError(f"{where}: not in {src}")
+        if text_hash(text) != stored["text_sha256"]:
+            raise GoldError(f"{where}: its text in {src} differs from the one annotated (sha256 mismatch); its "
+                            "offsets cannot be trusted")
+        rec = joined(stored, text)
+        try:
             check_record(rec)
-            records.append(rec)
-    return GoldSet(records, path)
+        except GoldError as exc:
+            raise GoldError(f"{where}: {exc}") from None
+        gold.records.append(rec)
+        gold.stored[doc] = (lineno, stored)
+    return gold
 
 
 def locate_sentence(text: str, sentence: str) -> tuple[int, int]:
@@ -271,3 +337,17 @@ def write_stored(records: Iterable[dict], path: Path) -> None:
     """Write a whole gold file in the given order, locked and atomically."""
     with gold_lock(path):
         replace_file(path, "".join(stored_line(r) + "\n" for r in records).encode("utf-8"))
+
+
+def replace_record(path: Path, lineno: int | None, record: dict) -> None:
+    """Rewrite one record's line (or append a new record at the end) and leave every other line byte for byte.
+    Callers hold `gold_lock(path)` and read `lineno` under it."""
+    data = path.read_bytes() if path.exists() else b""
+    line = stored_line(record).encode("utf-8")
+    if lineno is None:
+        data += (b"\n" if data and not data.endswith(b"\n") else b"") + line + b"\n"
+    else:
+        lines = data.split(b"\n")
+        lines[lineno - 1] = line + (b"\r" if lines[lineno - 1].endswith(b"\r") else b"")
+        data = b"\n".join(lines)
+    replace_file(path, data)
