@@ -124,7 +124,7 @@ def test_annotate_adds_spans_and_claims_in_the_stored_format(tmp_path):
     # an edit that would break the record is refused and the file stays as it was
     before = path.read_bytes()
     marked = next(sp for sp in after["spans"] if sp["label"] == "DRUG")
-    with pytest.raises(GoldError, match="overlapping"):
+    with pytest.raises(GoldError, match="already annotated"):
         annotate(doc["doc_id"], path, add=["DRUG", after["text"][marked["start"]:marked["end"]]])
     assert path.read_bytes() == before and load_gold(path).records
 
@@ -143,7 +143,8 @@ def test_eval_text_summary_of_a_field_without_gold_labels():
 TOY = {
     "pmid:1": ("Ketamine for depression in mice",
                "Twice daily ice packs were applied. Intravenous ketamine 0.5 mg/kg reduced depressive symptoms "
-               "within 24 hours. Saline was given to controls. Ketamine was well tolerated in all patients."),
+               "within 24 hours. Saline was given to controls. Ketamine was well tolerated in all patients. "
+               "Midazolam 30 \u00b5g/kg was given 1\u20132 h before the postinfusion rating."),
     "pmid:2": ("A second made-up trial", "Scores s2a0 s2a1 s2a2 s2a3 s2a4 s2a5 s2a6 s2a7 s2a8 s2a9 were recorded."),
     "pmid:9": ("A held-out trial", "Ketamine reduced depressive symptoms."),
 }
@@ -268,3 +269,79 @@ def test_training_reads_complete_records_only(toy, monkeypatch):
     monkeypatch.setattr(gold_module, "GOLD_FILE", toy)
     monkeypatch.setattr(gold_module, "EXTRA_FILE", toy.parent / "none.jsonl")
     assert [r["doc_id"] for r in gold_module.training_records()] == ["pmid:2"]
+
+
+def test_add_matches_whole_words_only_and_never_across_the_title(toy):
+    text = toy_text("pmid:1")
+    shown = annotate("pmid:1", toy, add=["ADVERSE_EVENT", "ice"], attrs=["negated=false"])
+    spans = load_gold(toy).records[0]["spans"]
+    assert [(sp["start"], sp["text"]) for sp in spans] == [(text.index(" ice ") + 1, "ice")]
+    assert "mice\n" in shown
+    annotate("pmid:1", toy, add=["DOSE", "30 \u03bcg/kg"], attrs=["value=30", "unit=\u00b5g/kg", "value_max=null"])
+    annotate("pmid:1", toy, add=["TIMEPOINT", "1-2 h"], attrs=["hours=2"])
+    annotate("pmid:1", toy, add=["ROUTE", "infusion"], in_word=True, attrs=["norm=intravenous"])
+    texts = [sp["text"] for sp in load_gold(toy).records[0]["spans"]]
+    assert texts == ["ice", "30 \u00b5g/kg", "1\u20132 h", "infusion"]
+    with pytest.raises(GoldError, match="line break"):
+        annotate("pmid:1", toy, add=["OUTCOME", "mice Twice"])
+    with pytest.raises(GoldError, match="does not occur .* whole words"):
+        annotate("pmid:1", toy, add=["DRUG", "etamine"])
+
+
+def test_evidence_must_be_one_whole_sentence(toy):
+    for quote, error in [("sal", "not found"), ("Saline", "whole sentence"), ("was well tolerated", "whole sentence"),
+                         ("Ketamine", "occurs 2 times"),
+                         ("Ketamine for depression in mice Twice daily ice packs were applied.", "line break")]:
+        with pytest.raises(GoldError, match=error):
+            annotate("pmid:1", toy, claim=["tolerability", "supports"], evidence=[quote])
+    assert not toy.exists()
+    title = "Ketamine for depression in mice"
+    annotate("pmid:1", toy, claim=["rapid_onset", "supports"], evidence=[
+        title, "Midazolam 30 \u03bcg/kg was given 1-2 h  before the postinfusion rating."])
+    evidence = load_gold(toy).records[0]["claims"]["rapid_onset"]["evidence"]
+    assert evidence == [title, "Midazolam 30 \u00b5g/kg was given 1\u20132 h before the postinfusion rating."]
+
+
+def test_existing_evidence_sentences_pass_the_whole_sentence_rule(gold):
+    from pipeline.evaluate.annotate import locate_evidence
+
+    for r in gold.records:
+        for c in r["claims"].values():
+            for s, e in c["evidence_offsets"]:
+                assert locate_evidence(r["text"], r["text"][s:e]) == (s, e), r["doc_id"]
+
+
+@pytest.mark.parametrize(("args", "error"), [
+    (["--add", "TIMEPOINT", "24 hours", "--attr", "hours=2h"], "hours must be a number"),
+    (["--add", "TIMEPOINT", "24 hours", "--attr", "noequals"], "expected KEY=VALUE"),
+    (["--add", "TIMEPOINT", "24 hours", "--attr", "horus=24"], "TIMEPOINT takes hours"),
+    (["--add", "ROUTE", "Intravenous", "--attr", "norm=IV"], "must be one of intravenous"),
+    (["--add", "ADVERSE_EVENT", "ice", "--attr", "negated=yes"], "must be true or false"),
+    (["--add", "OUTCOME", "ice", "--attr", "hours=1"], "OUTCOME takes no attributes"),
+    (["--add", "DRUG", "Ketamine", "--occ", "5"], "occurs 2 time"),
+    (["--add", "DRUG", "Ketamine", "--occ", "-1"], "--occ -1"),
+    (["--add", "DRUG", " "], "empty text"),
+    (["--occ", "0"], "go with --add"),
+    (["--attr", "norm=ketamine"], "go with --add"),
+    (["--evidence", "Ketamine was well tolerated in all patients."], "goes with --claim"),
+    (["--remove", "DRUG", "abc"], "start offset"),
+    (["--claim", "tolerability", "none", "--evidence", "Ketamine was well tolerated in all patients."],
+     "none has no evidence"),
+    (["--claim", "tolerability", "supports", "--evidence", "Ketamine was well tolerated in all patients.",
+      "--evidence", "Ketamine  was well tolerated in all patients."], "given twice"),
+])
+def test_annotate_mistakes_are_clear_errors(toy, capsys, args, error):
+    from pipeline.cli import main
+
+    assert main(["annotate", "pmid:1", "--gold", str(toy), *args]) == 2
+    assert error in capsys.readouterr().err and not toy.exists()
+
+
+def test_adding_a_span_twice_says_already_annotated(toy):
+    annotate("pmid:1", toy, add=["DRUG", "Midazolam"])
+    with pytest.raises(GoldError, match="already annotated"):
+        annotate("pmid:1", toy, add=["DRUG", "Midazolam"])
+    before = toy.read_bytes()
+    with pytest.raises(GoldError, match="overlapping DRUG spans"):
+        annotate("pmid:1", toy, add=["DRUG", "Midazolam 30"])
+    assert toy.read_bytes() == before

@@ -12,6 +12,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
+import math
 import os
 import re
 import secrets
@@ -36,6 +37,19 @@ LABELS = ("DRUG", "DOSE", "ROUTE", "TIMEPOINT", "OUTCOME", "ADVERSE_EVENT")
 CLAIM_IDS = ("rapid_onset", "antidepressant_efficacy", "trd_efficacy", "short_lived", "adjunct_use",
              "suicidal_ideation", "tolerability", "neuroplasticity")
 STANCES = ("supports", "conflicts", "mixed", "none")
+ROUTE_NORMS = ("intravenous", "intranasal", "oral", "sublingual", "intramuscular", "subcutaneous", "inhaled",
+               "epidural", "other")
+# The attributes each label carries (GUIDELINES, "Entity labels") and the kind of value each takes.
+ATTRIBUTES: dict[str, dict[str, str]] = {
+    "DRUG": {"norm": "text"},
+    "DOSE": {"value": "number", "value_max": "number or null", "unit": "text"},
+    "ROUTE": {"norm": "route"},
+    "TIMEPOINT": {"hours": "number"},
+    "OUTCOME": {},
+    "ADVERSE_EVENT": {"negated": "true or false"},
+}
+KINDS = {"text": "a non-empty text", "number": "a number (0 or more)", "number or null": "a number or null",
+         "true or false": "true or false", "route": "one of " + ", ".join(ROUTE_NORMS)}
 
 
 class GoldError(ValueError):
@@ -141,6 +155,24 @@ def check_record(rec: dict) -> None:
         for s, e in claim.get("evidence_offsets", []):
             if not (0 <= s < e <= len(text)):
                 raise GoldError(f"evidence {s}-{e} of {cid} outside the text")
+
+
+def _is_number(v: object) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) and v >= 0
+
+
+def attribute_problem(label: str, key: str, value: object) -> str | None:
+    """What is wrong with a span attribute's value (`kev eval` compares hours and doses as numbers), else None.
+    Attributes the label does not define are not checked here."""
+    kind = ATTRIBUTES.get(label, {}).get(key)
+    ok = kind is None or {
+        "text": isinstance(value, str) and bool(value.strip()),
+        "number": _is_number(value),
+        "number or null": value is None or _is_number(value),
+        "true or false": isinstance(value, bool),
+        "route": value in ROUTE_NORMS,
+    }[kind]
+    return None if ok else f"{label} {key} must be {KINDS[kind or 'text']}, not {value!r}"
 
 
 def _is_int(v: object) -> bool:
