@@ -345,3 +345,16 @@ def test_adding_a_span_twice_says_already_annotated(toy):
     with pytest.raises(GoldError, match="overlapping DRUG spans"):
         annotate("pmid:1", toy, add=["DRUG", "Midazolam 30"])
     assert toy.read_bytes() == before
+
+
+def test_show_marks_nested_spans_and_lists_every_span(toy):
+    text = toy_text("pmid:1")
+    annotate("pmid:1", toy, add=["TIMEPOINT", "24 hours"], attrs=["hours=24"])
+    annotate("pmid:1", toy, add=["OUTCOME", "depressive symptoms within 24"])  # crosses the TIMEPOINT's edge
+    annotate("pmid:1", toy, add=["OUTCOME", "postinfusion rating"])
+    shown = annotate("pmid:1", toy, add=["ROUTE", "infusion"], in_word=True, attrs=["norm=intravenous"])
+    assert "[[post[[infusion]]ROUTE{'norm': 'intravenous'} rating]]OUTCOME" in shown
+    for phrase, label in [("24 hours", "TIMEPOINT"), ("depressive symptoms within 24", "OUTCOME"),
+                          ("infusion", "ROUTE")]:
+        start = text.index(phrase)
+        assert f"  {start}-{start + len(phrase)} {label} {phrase!r}" in shown

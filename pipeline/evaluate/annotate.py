@@ -39,25 +39,43 @@ def find_document(doc_id: str) -> tuple[str, str]:
 
 
 def render(rec: dict) -> str:
-    """The text with every span marked `[[text]]LABEL{attrs}`, then the claims with their evidence."""
-    text = rec["text"]
-    marks = sorted(rec["spans"], key=lambda s: (s["start"], -s["end"]))
-    out, pos = [], 0
-    for sp in marks:
-        if sp["start"] < pos:
-            continue
-        attrs = {k: v for k, v in sp.items() if k not in ("start", "end", "label", "text")}
-        out.append(text[pos:sp["start"]])
-        out.append(f"[[{text[sp['start']:sp['end']]}]]{sp['label']}{attrs if attrs else ''}")
-        pos = sp["end"]
-    out.append(text[pos:])
+    """The text with every span marked `[[text]]LABEL{attrs}` (nested spans inside their outer one), every span
+    listed with its offsets (so each can be found and removed, even one crossing another), then the claims."""
     labels = "" if set(rec["labels"]) == set(LABELS) else f", labels annotated: {', '.join(rec['labels']) or 'none'}"
-    lines = [f"# {rec['doc_id']} ({rec['source']}, split {rec['split']}{labels})", "".join(out), ""]
+    lines = [f"# {rec['doc_id']} ({rec['source']}, split {rec['split']}{labels})",
+             _marked(rec["text"], rec["spans"], 0, len(rec["text"])), "",
+             f"spans ({len(rec['spans'])}; --remove LABEL START):"]
+    for sp in sorted(rec["spans"], key=lambda s: (s["start"], s["end"], s["label"])):
+        lines.append(f"  {sp['start']}-{sp['end']} {sp['label']} {sp['text']!r} {_attrs(sp) or ''}".rstrip())
+    lines.append("")
     for cid in CLAIM_IDS:
         c = rec["claims"].get(cid)
         lines.append(f"{cid}: {c['stance'] if c else 'not annotated'}")
         lines += [f"    - {e}" for e in (c or {}).get("evidence", [])]
     return "\n".join(lines)
+
+
+def _attrs(sp: dict) -> dict:
+    return {k: v for k, v in sp.items() if k not in ("start", "end", "label", "text")}
+
+
+def _marked(text: str, spans: list[dict], lo: int, hi: int) -> str:
+    """text[lo:hi] with its spans marked, a span inside another marked inside it; a span crossing another's edge
+    stays unmarked (the list has it)."""
+    out, pos = [], lo
+    rest = sorted(spans, key=lambda s: (s["start"], -s["end"], s["label"]))
+    while rest:
+        sp = rest.pop(0)
+        if sp["start"] < pos:
+            continue
+        inner = [s for s in rest if s["end"] <= sp["end"]]
+        rest = [s for s in rest if s["end"] > sp["end"]]
+        attrs = _attrs(sp)
+        out += [text[pos:sp["start"]], "[[", _marked(text, inner, sp["start"], sp["end"]), "]]", sp["label"],
+                str(attrs) if attrs else ""]
+        pos = sp["end"]
+    out.append(text[pos:hi])
+    return "".join(out)
 
 
 # Characters typed one way and printed another: µ/μ, every hyphen and dash, straight and curly quotes.
