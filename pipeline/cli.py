@@ -244,9 +244,11 @@ def cmd_annotate(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from pipeline.evaluate.run import evaluate, summary_lines
+    from pipeline.evaluate.run import check_file, evaluate, summary_lines
     from pipeline.nlp.extract import Extractor
 
+    for path in args.gold:
+        check_file(path)  # a bad file fails before the models load and before other files are scored
     extractor = Extractor(with_model=not args.rules_only)
     for path in args.gold:
         for result in evaluate(path, extractor, split=args.split):

@@ -358,3 +358,77 @@ def test_show_marks_nested_spans_and_lists_every_span(toy):
                           ("infusion", "ROUTE")]:
         start = text.index(phrase)
         assert f"  {start}-{start + len(phrase)} {label} {phrase!r}" in shown
+
+
+GOOD = {"doc_id": "syn:1", "text": "Made-up trial\nKetamine lowered MADRS scores at 24 h. It was well tolerated.",
+        "labels": ["DRUG", "OUTCOME"],
+        "spans": [{"start": 14, "end": 22, "label": "DRUG", "text": "Ketamine", "norm": "ketamine"},
+                  {"start": 31, "end": 36, "label": "OUTCOME", "text": "MADRS"}],
+        "claims": {"tolerability": {"stance": "supports", "evidence": ["It was well tolerated."]},
+                   "rapid_onset": {"stance": "none", "evidence": []}}}
+
+
+def _broken(change) -> dict:
+    rec = json.loads(json.dumps(GOOD))
+    rec["doc_id"] = "syn:2"
+    change(rec)
+    return rec
+
+
+@pytest.mark.parametrize(("change", "error"), [
+    (lambda r: r["spans"][1].update(text="MADRS scores"), "is not the text at its offsets"),
+    (lambda r: r["spans"][1].update(end=999), "outside the text"),
+    (lambda r: r["spans"][1].update(label="OUTCOMES"), "unknown label 'OUTCOMES'"),
+    (lambda r: r["claims"]["tolerability"].update(stance="conflict"), "unknown stance 'conflict'"),
+    (lambda r: r["claims"]["tolerability"].update(evidence=["It was tolerated."]), "not found in the text"),
+    (lambda r: r["claims"]["rapid_onset"].update(evidence=["It was well tolerated."]), "none with evidence"),
+    (lambda r: r["claims"].update(rapid_onsets={"stance": "none", "evidence": []}), "unknown claim"),
+    (lambda r: r["spans"][0].update(norm=""), "DRUG norm must be a non-empty text"),
+    (lambda r: r["spans"].append({"start": 47, "end": 51, "label": "TIMEPOINT", "text": "24 h", "hours": 24}),
+     "labels does not list TIMEPOINT"),
+    (lambda r: r.update(text_sha256="0" * 64), "a stored gold (ids and offsets) record in a file of GUIDELINES"),
+])
+def test_eval_refuses_an_invalid_guidelines_file(tmp_path, capsys, change, error):
+    from pipeline.cli import main
+
+    path = tmp_path / "bad.jsonl"
+    path.write_text(json.dumps(GOOD) + "\n" + json.dumps(_broken(change)) + "\n")
+    assert main(["eval", "--gold", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}:2: syn:2: " in err and error in err, err
+
+
+def test_eval_and_stats_name_the_line_of_a_bad_stored_record(toy, capsys):
+    from pipeline.cli import main
+
+    annotate("pmid:1", toy, add=["TIMEPOINT", "24 hours"], attrs=["hours=24"])
+    annotate("pmid:2", toy, add=["OUTCOME", "s2a0"])
+    good, second = toy.read_text().splitlines()
+    for change, error in [(lambda r: r["spans"][0].update(hours="2h"), "TIMEPOINT hours must be a number"),
+                          (lambda r: r.pop("split"), "'split' missing"),
+                          (lambda r: r["spans"][0].pop("end"), "integer start and end"),
+                          (lambda r: r["claims"].update(x={"evidence": []}), "claim x needs a stance"),
+                          (lambda r: r.update(text="Made up."), "never the text"),
+                          (lambda r: r.update(text="Made up.", text_sha256=None), "GUIDELINES")]:
+        rec = json.loads(good)
+        change(rec)
+        rec = {k: v for k, v in rec.items() if v is not None}
+        toy.write_text(second + "\n" + json.dumps(rec) + "\n")
+        for argv in (["eval", "--gold", str(toy)], ["gold", "stats", "--gold", str(toy)],
+                     ["annotate", "pmid:1", "--gold", str(toy)]):
+            assert main(argv) == 2
+            err = capsys.readouterr().err
+            assert "gold.jsonl:2: pmid:1: " in err and error in err, err
+    toy.write_text(second + "\n{not json\n")
+    assert main(["gold", "stats", "--gold", str(toy)]) == 2
+    assert "gold.jsonl:2: not valid JSON" in capsys.readouterr().err
+
+
+def test_eval_accepts_the_shared_corpus_span_files():
+    from pipeline.evaluate.run import check_file
+
+    for parts in [("psynamic", "dose_spans.jsonl"), ("ade", "ae_spans.jsonl"), ("ade", "dose_spans.jsonl"),
+                  ("ebm-nlp", "outcome_spans.jsonl"), ("psynamic", "doc_labels.jsonl")]:
+        assert check_file(corpus_path(*parts))[1]
+    for name in ("ae_battery.jsonl", "claim_battery_abstracts.jsonl", "claim_battery_abstracts_2.jsonl"):
+        assert check_file(ROOT / "tests" / "data" / name)[0] == "spans"

@@ -134,27 +134,76 @@ def is_complete(rec: dict) -> bool:
     return set(rec["labels"]) >= set(LABELS) and set(rec["claims"]) >= set(CLAIM_IDS)
 
 
-def check_record(rec: dict) -> None:
-    """Offsets inside the text, known labels and stances, no overlapping spans within a label."""
+def check_record(rec: dict, overlaps: bool = True) -> None:
+    """A record in the GUIDELINES shape (spans with offsets, claims with `evidence_offsets`) that scoring can trust:
+    known labels, offsets inside the text, each span's text the text at its offsets, typed attributes, known claims
+    and stances, evidence with every stance but none and only then. `overlaps=False` for the shared corpus's span
+    files, whose sources overlap spans within a label (GUIDELINES: they never do)."""
     text = rec["text"]
+    declared = rec.get("labels")
+    for label in declared or []:
+        if label not in LABELS:
+            raise GoldError(f"unknown label {label!r} in labels; one of {', '.join(LABELS)}")
     by_label: dict[str, list[tuple[int, int]]] = {}
     for sp in rec["spans"]:
-        if sp["label"] not in LABELS:
-            raise GoldError(f"unknown label {sp['label']!r}")
-        if not (0 <= sp["start"] < sp["end"] <= len(text)):
-            raise GoldError(f"span {sp['start']}-{sp['end']} outside the text ({len(text)} chars)")
-        by_label.setdefault(sp["label"], []).append((sp["start"], sp["end"]))
-    for label, spans in by_label.items():
+        if not (isinstance(sp, dict) and _is_int(sp.get("start")) and _is_int(sp.get("end"))):
+            raise GoldError(f"a span needs integer start and end: {sp!r}")
+        s, e, label = sp["start"], sp["end"], sp.get("label")
+        if label not in LABELS:
+            raise GoldError(f"span {s}-{e}: unknown label {label!r}; one of {', '.join(LABELS)}")
+        if not (0 <= s < e <= len(text)):
+            raise GoldError(f"span {s}-{e} outside the text ({len(text)} chars)")
+        if "text" in sp and sp["text"] != text[s:e]:
+            raise GoldError(f"span {s}-{e}: its text {sp['text']!r} is not the text at its offsets ({text[s:e]!r})")
+        if declared is not None and label not in declared:
+            raise GoldError(f"a {label} span at {s} but labels does not list {label} (it would not be scored)")
+        for key, value in sp.items():
+            problem = attribute_problem(label, key, value)
+            if problem:
+                raise GoldError(f"span {s}-{e}: {problem}")
+        by_label.setdefault(label, []).append((s, e))
+    for label, spans in by_label.items() if overlaps else ():
         spans.sort()
         for (_, e1), (s2, _) in zip(spans, spans[1:], strict=False):
             if s2 < e1:
                 raise GoldError(f"overlapping {label} spans at {s2}")
     for cid, claim in rec["claims"].items():
+        if cid not in CLAIM_IDS:
+            raise GoldError(f"unknown claim {cid!r}; one of {', '.join(CLAIM_IDS)}")
         if claim["stance"] not in STANCES:
-            raise GoldError(f"claim {cid} has unknown stance {claim['stance']!r}")
-        for s, e in claim.get("evidence_offsets", []):
+            raise GoldError(f"claim {cid} has unknown stance {claim['stance']!r}; one of {', '.join(STANCES)}")
+        offsets = claim.get("evidence_offsets", [])
+        if (claim["stance"] == "none") != (not offsets):
+            raise GoldError(f"claim {cid}: " + ("a stance of none with evidence" if offsets
+                                                  else f"stance {claim['stance']} without evidence"))
+        if len(set(offsets)) < len(offsets):
+            raise GoldError(f"claim {cid}: an evidence sentence listed twice")
+        for s, e in offsets:
             if not (0 <= s < e <= len(text)):
                 raise GoldError(f"evidence {s}-{e} of {cid} outside the text")
+
+
+def check_guidelines_record(rec: dict, overlaps: bool = False) -> None:
+    """A GUIDELINES-format record (`text`, `spans`, `claims` with verbatim evidence sentences), checked as
+    `check_record` checks a stored one; an evidence sentence must be found in the text (`kev eval` would otherwise
+    drop it from the evidence-recall denominator without a word)."""
+    if not isinstance(rec.get("doc_id"), str) or not isinstance(rec.get("text"), str):
+        raise GoldError("a record needs a doc_id and a text")
+    for key, kind in (("spans", list), ("claims", dict), ("labels", list)):
+        if key in rec and not isinstance(rec[key], kind):
+            raise GoldError(f"{key!r} is not a {kind.__name__}")
+    claims = {}
+    for cid, c in rec.get("claims", {}).items():
+        if not (isinstance(c, dict) and isinstance(c.get("stance"), str) and isinstance(c.get("evidence", []), list)
+                and all(isinstance(x, str) for x in c.get("evidence", []))):
+            raise GoldError(f"claim {cid} needs a stance and evidence as a list of sentences: {c!r}")
+        try:
+            offsets = [locate_sentence(rec["text"], x) for x in c.get("evidence", [])]
+        except GoldError as exc:
+            raise GoldError(f"claim {cid}: {exc}") from None
+        claims[cid] = {"stance": c["stance"], "evidence_offsets": offsets}
+    check_record({"text": rec["text"], "labels": rec.get("labels"), "spans": rec.get("spans", []), "claims": claims},
+                 overlaps)
 
 
 def _is_number(v: object) -> bool:
@@ -186,6 +235,8 @@ def check_stored(stored: dict) -> None:
                         "`kev eval` scores such files; `kev annotate`, `kev gold stats` and training read stored "
                         "gold files, and one file holds one format" if "text" in stored
                         else "not a stored gold record (no text_sha256)")
+    if "text" in stored:
+        raise GoldError("a stored record holds ids and offsets only, never the text")
     for key, kind in (("doc_id", str), ("source", str), ("text_sha256", str), ("split", str), ("spans", list),
                       ("claims", dict)):
         if not isinstance(stored.get(key), kind):
