@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import multiprocessing
+import os
 import shutil
 import stat
 import subprocess
@@ -432,3 +434,24 @@ def test_eval_accepts_the_shared_corpus_span_files():
         assert check_file(corpus_path(*parts))[1]
     for name in ("ae_battery.jsonl", "claim_battery_abstracts.jsonl", "claim_battery_abstracts_2.jsonl"):
         assert check_file(ROOT / "tests" / "data" / name)[0] == "spans"
+
+
+def test_held_out_documents_are_refused_everywhere(toy):
+    with pytest.raises(GoldError, match="held-out"):
+        annotate("pmid:9", toy)
+    annotate("pmid:1", toy, add=["DRUG", "Midazolam"])
+    rec = json.loads(toy.read_text())
+    rec.update(doc_id="pmid:9", text_sha256=hashlib.sha256(toy_text("pmid:9").encode()).hexdigest(), spans=[])
+    with open(toy, "a") as fh:
+        fh.write(json.dumps(rec) + "\n")
+    with pytest.raises(GoldError, match=r"gold.jsonl:2: pmid:9: a held-out document"):
+        load_gold(toy)
+    with pytest.raises(GoldError, match="held-out"):
+        annotate("pmid:9", toy, add=["DRUG", "Ketamine"])
+
+
+def test_annotate_refuses_without_the_held_out_list(toy):
+    (Path(os.environ["KEV_CORPUS"]) / "HOLDOUT_IDS.txt").unlink()
+    with pytest.raises(GoldError, match="HOLDOUT_IDS.txt not found"):
+        annotate("pmid:1", toy, add=["DRUG", "Midazolam"])
+    assert not toy.exists()

@@ -27,10 +27,16 @@ from pipeline.evaluate.gold import (
 SOURCES = ("psynamic/docs.jsonl", "pubmed-2025/docs.jsonl")
 
 
+def refuse_held_out(doc_id: str) -> None:
+    """Held-out documents are never annotated, whether new or (by mistake) already in the gold file; without the
+    held-out list nothing is annotated."""
+    if doc_id in holdout_ids(required=True):
+        raise GoldError(f"{doc_id} is a held-out document: it is never annotated for development")
+
+
 def find_document(doc_id: str) -> tuple[str, str]:
     """(source, text) of a corpus document; holdout documents are refused."""
-    if doc_id in holdout_ids():
-        raise GoldError(f"{doc_id} is a held-out document: it is never annotated for development")
+    refuse_held_out(doc_id)
     for source in SOURCES:
         text = corpus_texts(source).get(doc_id)
         if text is not None:
@@ -159,6 +165,7 @@ def annotate(doc_id: str, gold_path: Path, add: list[str] | None = None, occ: li
         raise GoldError("--occ, --attr and --in-word go with --add")
     if evidence and not claim:
         raise GoldError("--evidence goes with --claim")
+    refuse_held_out(doc_id)
     edit = {"add": add, "occ": occ, "attrs": attrs, "remove": remove, "claim": claim, "evidence": evidence,
             "in_word": in_word}
     if not (add or remove or claim):

@@ -72,9 +72,16 @@ def default_split(doc_id: str) -> str:
     return "dev" if int(hashlib.sha256(doc_id.encode()).hexdigest()[:8], 16) % 10 < 3 else "train"
 
 
-def holdout_ids(corpus: Path | None = None) -> set[str]:
+def holdout_ids(corpus: Path | None = None, required: bool = False) -> set[str]:
+    """The held-out doc_ids; `required` (annotating) refuses a corpus folder without the list rather than let every
+    document pass as not held out."""
     path = (corpus or corpus_dir()) / "HOLDOUT_IDS.txt"
-    return set(path.read_text().split()) if path.exists() else set()
+    if not path.exists():
+        if required:
+            raise GoldError(f"{path} not found: without it held-out documents cannot be refused (set KEV_CORPUS to "
+                            "the shared corpus folder)")
+        return set()
+    return set(path.read_text().split())
 
 
 def text_hash(text: str) -> str:
@@ -273,6 +280,7 @@ def load_gold(path: Path | str = GOLD_FILE, corpus: Path | None = None) -> GoldS
     any record that is malformed or repeats a doc_id (each error names the file, the line and the doc_id)."""
     path = Path(path)
     texts: dict[str, dict[str, str]] = {}
+    held = holdout_ids(corpus)
     gold = GoldSet([], path)
     for lineno, stored in read_numbered(path):
         where = f"{path}:{lineno}: {stored.get('doc_id', '(no doc_id)')}"
@@ -283,6 +291,9 @@ def load_gold(path: Path | str = GOLD_FILE, corpus: Path | None = None) -> GoldS
         doc, src = stored["doc_id"], stored["source"]
         if doc in gold.stored:
             raise GoldError(f"{where}: a second record for this doc_id (the first is on line {gold.stored[doc][0]})")
+        if doc in held:
+            raise GoldError(f"{where}: a held-out document (HOLDOUT_IDS.txt) in a gold file: held-out documents are "
+                            "never annotated")
         if src not in texts:
             texts[src] = corpus_texts(src, corpus)
         text = texts[src].get(doc)
