@@ -455,3 +455,21 @@ def test_annotate_refuses_without_the_held_out_list(toy):
     with pytest.raises(GoldError, match="HOLDOUT_IDS.txt not found"):
         annotate("pmid:1", toy, add=["DRUG", "Midazolam"])
     assert not toy.exists()
+
+
+def test_annotate_into_a_closed_pipe_exits_quietly(toy):
+    annotate("pmid:1", toy, add=["DRUG", "Midazolam"])
+    proc = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "annotate", "pmid:1", "--gold", str(toy)],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()  # the reader is gone before anything is written, as with `| head` on a long output
+    err = proc.stderr.read().decode()
+    assert proc.wait(60) == 141 and err == ""
+
+
+def test_eval_names_the_line_of_bad_json(tmp_path, capsys):
+    from pipeline.cli import main
+
+    path = tmp_path / "bad.jsonl"
+    path.write_text(json.dumps(GOOD) + "\n" + '{"doc_id": "syn:2", "text": "x",\n')
+    assert main(["eval", "--gold", str(path)]) == 2
+    assert f"{path}:2: not valid JSON" in capsys.readouterr().err
