@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import json
 import os
+import signal
 import sys
 import time
 from collections.abc import Iterator
@@ -239,14 +240,16 @@ def cmd_annotate(args: argparse.Namespace) -> int:
     from pipeline.evaluate.gold import GOLD_FILE
 
     print(annotate(args.doc_id, Path(args.gold or GOLD_FILE), add=args.add, occ=args.occ, attrs=args.attr,
-                   remove=args.remove, claim=args.claim, evidence=args.evidence))
+                   remove=args.remove, claim=args.claim, evidence=args.evidence, in_word=args.in_word))
     return 0
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from pipeline.evaluate.run import evaluate, summary_lines
+    from pipeline.evaluate.run import check_file, evaluate, summary_lines
     from pipeline.nlp.extract import Extractor
 
+    for path in args.gold:
+        check_file(path)  # a bad file fails before the models load and before other files are scored
     extractor = Extractor(with_model=not args.rules_only)
     for path in args.gold:
         for result in evaluate(path, extractor, split=args.split):
@@ -430,12 +433,16 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("annotate", help="show or edit one document's gold annotations")
     sp.add_argument("doc_id")
     sp.add_argument("--gold", help="gold file (default: data/gold/dev_gold.jsonl)")
-    sp.add_argument("--add", nargs=2, metavar=("LABEL", "TEXT"), help="add a span for every occurrence of TEXT")
+    sp.add_argument("--add", nargs=2, metavar=("LABEL", "TEXT"),
+                    help="add a span for every occurrence of TEXT as whole words")
     sp.add_argument("--occ", type=int, action="append", help="with --add: only these occurrences (0-based)")
+    sp.add_argument("--in-word", action="store_true",
+                    help="with --add: match inside words too (\"infusion\" in \"postinfusion\")")
     sp.add_argument("--attr", action="append", help="with --add: an attribute, e.g. norm=ketamine, hours=24")
     sp.add_argument("--remove", nargs=2, metavar=("LABEL", "START"), help="remove the LABEL span starting at START")
     sp.add_argument("--claim", nargs=2, metavar=("CLAIM_ID", "STANCE"), help="set a claim's stance")
-    sp.add_argument("--evidence", action="append", help="with --claim: an evidence sentence, verbatim")
+    sp.add_argument("--evidence", action="append",
+                    help="with --claim: an evidence sentence, whole and verbatim (repeatable)")
     sp.set_defaults(func=cmd_annotate)
     return p
 
@@ -444,7 +451,13 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     started = time.perf_counter()
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()  # a reader that went away shows here, not as a traceback at exit
+        return code
+    except BrokenPipeError:
+        # `kev annotate DOC | head`: stop quietly, as a pipe's writer does; the exit's own flush goes nowhere
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + signal.SIGPIPE
     except (ValueError, FileNotFoundError, RuntimeError) as exc:
         print(f"kev {args.command}: error: {exc}", file=sys.stderr)
         return 2

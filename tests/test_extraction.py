@@ -314,7 +314,7 @@ def test_kev_eval_json_shape_on_a_guidelines_file(tmp_path):
     rec = {"doc_id": "t1", "text": text, "labels": ["DOSE", "ROUTE", "TIMEPOINT"],
            "spans": [{"start": 9, "end": 18, "label": "DOSE", "text": "0.5 mg/kg", "value": 0.5, "unit": "mg/kg"},
                      {"start": 19, "end": 21, "label": "ROUTE", "text": "IV", "norm": "intravenous"},
-                     {"start": 41, "end": 45, "label": "TIMEPOINT", "text": "24 h", "hours": 24}]}
+                     {"start": 39, "end": 43, "label": "TIMEPOINT", "text": "24 h", "hours": 24}]}
     path = tmp_path / "g.jsonl"
     path.write_text(json.dumps(rec) + "\n")
     out = subprocess.run([sys.executable, "-m", "pipeline.cli", "eval", "--gold", str(path), "--json"], cwd=ROOT,

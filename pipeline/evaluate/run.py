@@ -8,7 +8,6 @@ Kinds:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from pipeline.claims import citation_model, design, sample_size, stance, study_t
 from pipeline.claims.catalogue import load_catalogue
 from pipeline.claims.conclusion import conclusion
 from pipeline.claims.facts import article_facts
-from pipeline.evaluate.gold import GoldError, load_gold, locate_sentence
+from pipeline.evaluate.gold import GoldError, check_guidelines_record, load_gold, locate_sentence, read_numbered
 from pipeline.evaluate.score import covers, match_spans, micro, prf, score_spans
 from pipeline.nlp.extract import Extraction, Extractor
 
@@ -27,8 +26,8 @@ STUDY_DRUG_DOSES_ONLY = ("psynamic/dose_spans.jsonl",)
 
 
 def read_jsonl(path: Path) -> list[dict]:
-    with open(path, encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
+    """The records of a JSON-lines file; a bad line is an error naming the file and the line."""
+    return [rec for _, rec in read_numbered(path)]
 
 
 def detect_kind(first: dict) -> str:
@@ -39,6 +38,34 @@ def detect_kind(first: dict) -> str:
     if "routes" in first or "study_types" in first:
         return "doc_labels"
     raise ValueError("unrecognised gold format: expected records with text+spans, text_sha256, or routes")
+
+
+KIND_NAMES = {"dev_gold": "stored gold (ids and offsets)", "spans": "GUIDELINES-format (text, spans, claims)",
+              "doc_labels": "document-label"}
+
+
+def checked_records(path: Path, numbered: list[tuple[int, dict]]) -> tuple[str, list[dict]]:
+    """The file's kind and its records, every line of that one kind; a GUIDELINES-format record must be valid (see
+    `check_guidelines_record`; spans may overlap, as in the corpus's span files). Errors name file, line, doc_id."""
+    kind = None
+    for lineno, rec in numbered:
+        where = f"{path}:{lineno}: {rec.get('doc_id', '(no doc_id)')}"
+        try:
+            this = detect_kind(rec)
+        except ValueError as exc:
+            raise GoldError(f"{where}: {exc}") from None
+        kind = kind or this
+        if this != kind:
+            raise GoldError(f"{where}: a {KIND_NAMES[this]} record in a file of {KIND_NAMES[kind]} records (line "
+                            f"{numbered[0][0]}): one file holds one format")
+        try:
+            if kind == "spans":
+                check_guidelines_record(rec)
+            elif not isinstance(rec.get("doc_id"), str):
+                raise GoldError("a record needs a doc_id")
+        except GoldError as exc:
+            raise GoldError(f"{where}: {exc}") from None
+    return kind or "", [rec for _, rec in numbered]
 
 
 def predict(extractor: Extractor, records: Iterable[dict]) -> list[Extraction]:
@@ -223,13 +250,23 @@ def _evidence_offsets(text: str, claim: dict) -> list[tuple[int, int]]:
     return out
 
 
+def check_file(path: Path | str) -> tuple[str, list[dict]]:
+    """A gold file's kind and records, checked (a stored file through `load_gold`): `kev eval` runs it on every
+    file before loading the models, so a bad file fails at once."""
+    path = Path(path)
+    numbered = read_numbered(path)
+    if not numbered:
+        raise ValueError(f"{path}: no records")
+    kind, records = checked_records(path, numbered)
+    if kind == "dev_gold":
+        load_gold(path)
+    return kind, records
+
+
 def evaluate(path: Path | str, extractor: Extractor, split: str | None = "dev") -> list[dict]:
     """One result per kind of gold the file holds (spans, claims, doc_labels)."""
     path = Path(path)
-    records = read_jsonl(path)
-    if not records:
-        raise ValueError(f"{path}: no records")
-    kind = detect_kind(records[0])
+    kind, records = check_file(path)
     if kind == "dev_gold":
         gold = load_gold(path)
         recs = gold.records if split in (None, "all") else gold.split(split)
