@@ -1071,14 +1071,14 @@ def test_how_raters_were_blinded_is_method_not_a_tolerability_finding():
     text = ("Comparability of remote and site-based ratings of esketamine response\nPatients with depression often "
             "need rapid relief. This pilot study compared site-based MADRS scores to remote ratings in patients "
             "receiving esketamine or placebo. Patients were recorded during interviews at baseline and 2 h post-dose. "
-            "Site-independent raters scored the recordings and were blinded to treatment and all reported TEAEs, "
+            "Independent assessors rated each video and were blinded to the arm and to all reported adverse events, "
             "including any transient dissociative symptoms. Four of the 7 esketamine-assigned patients responded at "
             "2 h post-dose. Three esketamine-treated patients experienced transient dissociative symptoms. Remote "
             "ratings were comparable to site-based ratings.")
     ex = _extractor().one(text)
     found = {text[slice(*ex.sentences[i])][:20]: is_finding(ex, i, text[slice(*ex.sentences[i])])
              for i in range(len(ex.sentences))}
-    assert found["Site-independent rat"] is False and found["Three esketamine-tre"] is True
+    assert found["Independent assessor"] is False and found["Three esketamine-tre"] is True
 
 
 def test_a_measurements_section_states_outcomes_not_findings():
@@ -1282,8 +1282,8 @@ def test_odds_of_remission_speak_on_efficacy_only_when_the_drug_is_their_subject
      "melancholic features on day 3.", None),
     ("Ketamine monotherapy showed a significantly greater reduction in MADRS than the adjunctive group.", None),
     ("Repeated infusions improved the antidepressant effect, compared with a single infusion (p < 0.01).", None),
-    ("There was no statistical difference in the efficacy of ketamine between single and serial administration.",
-     None),  # two schedules of the drug (a report audit: it was cited as support)
+    ("We saw no statistical difference in efficacy, or in how long it lasted, between single and serial ketamine "
+     "administration.", None),  # two schedules of the drug (a report audit: it was cited as support)
     ("Patients with melancholic features improved more on ketamine than on placebo (p < 0.01).", "supports"),
     ("Ketamine, given as six infusions, was inferior to ECT for depressive symptoms (p < 0.01).", None),
     ("Ketamine did not reduce symptoms compared with patients who did not receive ketamine (p = 0.62).", "conflicts"),
