@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from prefect import flow, get_run_logger, task
+from prefect import Flow, flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 from prefect.utilities.annotations import quote
@@ -110,7 +110,7 @@ def nightly(source: str = "sample", out: str | None = None, config: str | None =
     return run_pipeline(source, settings, today, workers, fan=fan_out_tasks)
 
 
-def with_dask(flow_obj, address: str | None = None, n_workers: int = 2):
+def with_dask(flow_obj: Flow, address: str | None = None, n_workers: int = 2) -> Flow:
     """The flow on a Dask cluster: an existing scheduler (`address`), or a local cluster of `n_workers` processes."""
     from prefect_dask import DaskTaskRunner
 

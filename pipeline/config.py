@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -48,7 +48,6 @@ class Settings:
     # a reconcile that would delete more than this share of the live records (and more than 10) deletes none
     reconcile_max_deletions: float = 0.05
     lock_timeout: float = 3600.0
-    extra: dict = field(default_factory=dict)
 
     def entrez(self) -> EntrezSettings:
         """The client's settings: every field the two share (the config file is flat, so they are declared here
@@ -91,7 +90,7 @@ def _coerce(name: str, value: object) -> object:
 def load_settings(config: Path | str | None = None, **overrides: object) -> Settings:
     """Build settings; unknown keys in the config file are an error naming the key."""
     values: dict[str, object] = {}
-    known = {f.name for f in fields(Settings)} - {"extra"}
+    known = {f.name for f in fields(Settings)}
     path = Path(config) if config else (Path("kev.toml") if Path("kev.toml").exists() else None)
     if path is not None:
         try:

@@ -5,7 +5,8 @@ A source spec names where records come from:
   xml:PATH          PubMed XML file or folder (.xml, .xml.gz; efetch output, baseline and update files)
   jsonl:PATH        JSON lines in the shared `docs.jsonl` format
   entrez            live PubMed (settings.base_url; NCBI unless pointed elsewhere)
-  replay:DIR        a loopback replay server over DIR, then the live path against it (a demo of live mode)
+  stored            the articles already published in the output folder (re-extract after a model change)
+The command line also takes `replay:DIR`: it starts a loopback replay server over DIR and syncs `entrez` from it.
 """
 
 from __future__ import annotations

@@ -44,10 +44,6 @@ def _md(text: object) -> str:
     return html.escape(str(text), quote=False)
 
 
-def _link(row: dict) -> str:
-    return f"https://pubmed.ncbi.nlm.nih.gov/{row['pmid']}/" if row.get("pmid") else ""
-
-
 def _highlight(row: dict, mentions: list[dict]) -> str:
     """The sentence as HTML with its entities marked (displaCy escapes the text)."""
     s, e = row["start"], row["end"]
@@ -135,14 +131,18 @@ def _md_text(text: object) -> str:
     return _md(text).translate(MD_SPECIAL)
 
 
+def pubmed_url(pmid: str) -> str:
+    return f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/"
+
+
 def _ref_md(pmid: str | None, doc_id: str) -> str:
-    return f"[PMID {_md(pmid)}](https://pubmed.ncbi.nlm.nih.gov/{pmid}/)" if pmid else _md_text(doc_id)
+    return f"[PMID {_md(pmid)}]({pubmed_url(pmid)})" if pmid else _md_text(doc_id)
 
 
 def _ref_html(pmid: str | None, doc_id: str) -> str:
     if not pmid:
         return html.escape(doc_id)
-    return f'<a href="https://pubmed.ncbi.nlm.nih.gov/{html.escape(pmid)}/">PMID {html.escape(pmid)}</a>'
+    return f'<a href="{html.escape(pubmed_url(pmid))}">PMID {html.escape(pmid)}</a>'
 
 
 def _provenance(out: Path, summary: list[dict]) -> str:

@@ -152,7 +152,7 @@ def test_spreads_and_concentrations_are_no_doses(text):
 @pytest.mark.parametrize("unit,norm", [("mg/kg/hr", "mg/kg/h"), ("mg/kg/hour", "mg/kg/h"), ("mg/(kg·h)", "mg/kg/h"),
                                        ("mcg", "µg"), ("mgs/kg", "mg/kg"), ("mg/day", "mg/d")])
 def test_units_have_one_spelling_for_grouping(unit, norm):
-    assert mass_values(1, None, unit)["unit_norm"] == norm
+    assert mass_values(1, unit)["unit_norm"] == norm
 
 
 @pytest.mark.parametrize("unit,mg,mg_per_kg", [("mg/kg/dose", None, 0.5), ("mg/dose", 0.5, None),
@@ -160,7 +160,7 @@ def test_units_have_one_spelling_for_grouping(unit, norm):
 def test_an_amount_per_dose_is_an_amount_and_a_rate_is_not(unit, mg, mg_per_kg):
     from pipeline.nlp.rules import normalise_unit
 
-    got = mass_values(0.5, None, normalise_unit(unit))
+    got = mass_values(0.5, normalise_unit(unit))
     assert (got["value_mg"], got["value_mg_per_kg"]) == (mg, mg_per_kg)
 
 
@@ -296,8 +296,8 @@ def test_timepoints_follow_the_guidelines(text, found):
 
 
 def test_mass_conversions():
-    assert mass_values(500, None, "µg")["value_mg"] == 0.5
-    assert mass_values(2, None, "µg/kg")["value_mg_per_kg"] == 0.002
+    assert mass_values(500, "µg")["value_mg"] == 0.5
+    assert mass_values(2, "µg/kg")["value_mg_per_kg"] == 0.002
     assert schedule(" over 1 h, six infusions")["infusion_minutes"] == 60
 
 

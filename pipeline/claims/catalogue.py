@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -42,7 +42,6 @@ class Claim:
     prevention_ok: bool = False
     ect_ok: bool = True
     title_topic: tuple[re.Pattern, ...] = ()
-    extra: dict = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,6 @@ from functools import lru_cache
 
 from pipeline.claims import study_type
 
-DESIGNS = ("rct", "systematic_review", "cohort", "case_report", "protocol", "animal", "qualitative", "other")
 PUB_TYPES = [
     ("protocol", {"Clinical Trial Protocol"}),
     ("systematic_review", {"Systematic Review", "Meta-Analysis", "Network Meta-Analysis"}),

@@ -12,13 +12,8 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 import re
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
-
-import spacy
 
 from pipeline.claims import citation_model
 from pipeline.claims.catalogue import Catalogue, Claim
@@ -60,7 +55,6 @@ from pipeline.claims.findings import (
     enrolled_only,
     finding_part,
 )
-from pipeline.config import ROOT
 from pipeline.nlp.extract import Extraction, Mention
 from pipeline.nlp.labels import STUDY_DRUGS
 from pipeline.nlp.rules import find_timepoints
@@ -365,31 +359,12 @@ def _applies(claim: Claim, facts: ArticleFacts) -> bool:
     return facts.ketamine_study
 
 
-CLASSIFIER_DIR = ROOT / "models" / "claims_textcat"
-MODES_FILE = ROOT / "models" / "claims_sources.json"
-
-
-@cache
-def classifier(path: Path = CLASSIFIER_DIR):
-    """The trained claim sentence classifier, or None when there is none (rules only)."""
-    return spacy.load(path) if (Path(path) / "meta.json").exists() else None
-
-
-@cache
-def claim_modes(path: Path = MODES_FILE) -> dict[str, str]:
-    """Per claim: rules, model or union (decided by `python -m pipeline.claims.select_mode`)."""
-    return json.loads(Path(path).read_text())["modes"] if Path(path).exists() else {}
-
-
 def assess(text: str, ex: Extraction, facts: ArticleFacts, catalogue: Catalogue,
-           modes: dict[str, str] | None = None, citations: CitationModel | None = None,
-           topics: dict[int, set[str]] | None = None) -> list[Finding]:
+           citations: CitationModel | None = None, topics: dict[int, set[str]] | None = None) -> list[Finding]:
     """Finding sentences and their stance for every claim in the catalogue; with a citation model (what the
     pipeline passes: `citation_model.load()`), further sentences it cites for the stances the rules found, among
     the finding sentences on the claim's topic. `topics`, when given, is filled with those: {sentence index:
     claim ids} (what `fresh_citations` needs to replay the extension on another commit's findings)."""
-    modes = claim_modes() if modes is None else modes
-    clf = classifier() if any(m != "rules" for m in modes.values()) else None
     by_sent: dict[int, list[Mention]] = {}
     for m in ex.mentions:
         by_sent.setdefault(m.sent_index, []).append(m)
@@ -399,11 +374,9 @@ def assess(text: str, ex: Extraction, facts: ArticleFacts, catalogue: Catalogue,
     # This trial found large benefits") is judged on its own; the later part's stance stands for the sentence
     candidates = [(i, s, e, [part]) for i, (s, e) in enumerate(ex.sentences) for part in finding_part(ex, i, text)]
     on_topic: dict[str, int] = {}  # claim -> the last finding sentence on its topic
-    scores = [d.cats for d in clf.pipe(text[s:e] for _, s, e, _ in candidates)] if clf and candidates else \
-        [{} for _ in candidates]
     context: dict[int, tuple[str, list[Mention], list[float]]] = {}  # what a further citation may take
     topics = {} if topics is None else topics
-    for (i, s, e, parts), cats in zip(candidates, scores, strict=True):
+    for i, s, e, parts in candidates:
         covariates = [c for a, b in parts for c in covariate_spans(text, a, b)]
         sentence = " ".join(_masked(text, a, b, covariates) for a, b in parts)
         mentions = [m for m in by_sent.get(i, []) if any(a <= m.start < b for a, b in parts)
@@ -419,13 +392,6 @@ def assess(text: str, ex: Extraction, facts: ArticleFacts, catalogue: Catalogue,
         for claim in claims:
             if other_drug_only:
                 continue  # "psilocybin induced remission in 57%" is not evidence about ketamine
-            mode = modes.get(claim.id, "rules")
-            learned = _learned(cats, claim.id) if mode != "rules" else None
-            if mode == "model":
-                if learned is not None:
-                    findings.append(_finding(claim.id, i, s, e, learned, [f"classifier {cats[claim.id]:.2f}"],
-                                             sentence, facts, mentions, hours))
-                continue
             if not _on_topic(claim, sentence, mentions, kinds, text, facts, on_topic.get(claim.id) == i - 1):
                 continue
             on_topic[claim.id] = i
@@ -433,11 +399,6 @@ def assess(text: str, ex: Extraction, facts: ArticleFacts, catalogue: Catalogue,
             verdict = _judge(claim, sentence, parts, s, mentions, hours, text, ex, facts)
             if verdict is not None:
                 findings.append(_finding(claim.id, i, s, e, *verdict, sentence, facts, mentions, hours))
-        for claim in claims:
-            if modes.get(claim.id) == "union" and (learned := _learned(cats, claim.id)) is not None and \
-                    not any(f.claim_id == claim.id and f.sent_index == i for f in findings):
-                findings.append(_finding(claim.id, i, s, e, learned, [f"classifier {cats[claim.id]:.2f}"],
-                                         sentence, facts, mentions, hours))
     findings = _timed_nulls_left_to_timing(list({(f.claim_id, f.sent_index): f for f in findings}.values()), text,
                                            catalogue)
     if citations is None or not findings:
@@ -740,13 +701,6 @@ def _first_hours(mentions: list[Mention]) -> list[float]:
 RCT_EFFICACY = re.compile(r"\b(?:respon(?:se|ses|ded|ders?|d|ding|se rates?)\b|remi(?:ssion|tted|t)|improv|reduc|"
                           r"effective|efficacy|superior|antidepressant effect|benefi|decreas|alleviat|"
                           r"anti-?suicidal (?:effect|efficacy))", T)
-
-
-def _learned(cats: dict, claim_id: str, threshold: float = 0.5) -> str | None:
-    """The classifier's call: relevant to the claim, and which polarity."""
-    if not cats or cats.get(claim_id, 0.0) < threshold:
-        return None
-    return "conflicts" if cats.get("NEGATIVE", 0.0) > cats.get("POSITIVE", 0.0) else "supports"
 
 
 def _finding(claim_id: str, i: int, s: int, e: int, stance: str, cues: list[str], sentence: str,

@@ -8,7 +8,7 @@ Kinds:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from pipeline.claims import citation_model, design, sample_size, stance, study_type
@@ -139,7 +139,7 @@ def eval_spans(path: Path, records: list[dict], extractor: Extractor, split: str
     return result
 
 
-def trained_part(path: Path):
+def trained_part(path: Path) -> Callable[[str], bool] | None:
     """For a gold file partly used in training, the membership test of its training part (else None)."""
     from pipeline.nlp.train import TRAINED_ON
 

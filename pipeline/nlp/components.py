@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Callable
 
 import numpy
 from scispacy.abbreviation import AbbreviationDetector, filter_matches
 from scispacy.custom_tokenizer import combined_rule_tokenizer
 from spacy.attrs import IDX, LENGTH, SENT_START, SPACY
 from spacy.language import Language
+from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc
 from spacy.util import registry
 
@@ -40,8 +42,8 @@ if not Doc.has_extension("sections"):
 
 
 @registry.tokenizers("kev.scispacy_tokenizer.v1")
-def make_scispacy_tokenizer():
-    def create(nlp: Language):
+def make_scispacy_tokenizer() -> Callable[[Language], Tokenizer]:
+    def create(nlp: Language) -> Tokenizer:
         if not hasattr(nlp, "tokenizer"):  # built from a config: scispaCy reads the default tokenizer's matchers
             nlp.tokenizer = registry.tokenizers.get("spacy.Tokenizer.v1")()(nlp)
         # scispaCy's infix pattern has a "[[" Python 3.7+ warns about on every start ("Possible set union at
@@ -55,7 +57,7 @@ def make_scispacy_tokenizer():
     return create
 
 
-def split_glued_labels(tokenizer) -> None:
+def split_glued_labels(tokenizer: Tokenizer) -> None:
     """Add the glued-label infix to a tokenizer (again after loading one from disk, which restores its own)."""
     finditer = tokenizer.infix_finditer
     old = getattr(finditer, "__self__", None)

@@ -67,21 +67,21 @@ CODE_DIRS = (ROOT / "pipeline" / "nlp", ROOT / "pipeline" / "claims")
 
 
 # Scripts that train or select models change rows only through the files they write, which are hashed themselves.
-TRAINING_SCRIPTS = {"train.py", "learn_vocab.py", "select_sources.py", "train_textcat.py", "train_study_type.py",
-                    "select_mode.py", "train_citation_model.py", "fresh_citations.py"}
+TRAINING_SCRIPTS = {"train.py", "learn_vocab.py", "select_sources.py", "train_study_type.py", "train_citation_model.py",
+                    "fresh_citations.py"}
 
 
 def _sources_hash() -> str:
-    """Vocabularies, label sources, the study-type and citation models, the claim modes and the extraction and
+    """Vocabularies, label sources, the study-type and citation models, and the extraction and
     claims code change the stage's rows as much as the tagger does: a new one re-extracts every article on the next run
     (`study_type` in claim_evidence comes from the same pass), so no row is left from rules that are no longer the
     pipeline's. Code is hashed by relative path and content with line endings normalised, so every clone of one
     commit agrees."""
-    from pipeline.claims import citation_model, stance, study_type
+    from pipeline.claims import citation_model, study_type
 
     h = hashlib.sha256(json.dumps(label_sources(), sort_keys=True).encode())
     cited = [citation_model.MODEL_PATH] if citation_model.enabled() else []  # off: its file shapes no row
-    for f in [*sorted(lexicon.VOCAB_DIR.glob("*.yaml")), study_type.MODEL_PATH, stance.MODES_FILE, *cited]:
+    for f in [*sorted(lexicon.VOCAB_DIR.glob("*.yaml")), study_type.MODEL_PATH, *cited]:
         if f.exists():
             h.update(f.read_bytes().replace(b"\r\n", b"\n") + b"\0")
     code = [(d, f) for d in CODE_DIRS for f in d.rglob("*.py") if f.name not in TRAINING_SCRIPTS]

@@ -228,7 +228,7 @@ def extract_doc(doc: Doc, doc_id: str, pmid: str | None = None, version: int = 1
             arm_route = dose_route(arm, mentions, text) if arm is not m else None
             if arm is not m and (arm_route == route or None in (arm_route, route)):  # not "intranasal X or IV Y"
                 timing["infusion_minutes"] = schedule(text[arm.end:until(arm, se)])["infusion_minutes"]
-        masses = mass_values(a["value"], a.get("value_max"), a["unit"])
+        masses = mass_values(a["value"], a["unit"])
         if timing["frequency"] is None and masses["unit_norm"].endswith("/d"):
             timing["frequency"] = "daily"  # "15 mg/day"
         if a.get("value_max") is not None and timing["n_doses"] == len(re.findall(r"\d+(?:[.,·]\d+)?", m.text)):

@@ -18,7 +18,7 @@ import yaml
 
 from pipeline.evaluate.gold import training_records
 from pipeline.nlp.lexicon import VOCAB_DIR, curated
-from pipeline.nlp.train import _bucket
+from pipeline.nlp.train import in_tune_part
 
 LABELS = ("OUTCOME", "ADVERSE_EVENT")
 OUT = VOCAB_DIR / "learned.yaml"
@@ -33,7 +33,7 @@ def is_term(surface: str) -> bool:
 
 
 def learn(min_count: int = 1, min_precision: float = 0.6) -> dict[str, list[str]]:
-    records = [r for r in training_records() if _bucket("tune:" + r["doc_id"]) >= 15]  # tune part stays unseen
+    records = [r for r in training_records() if not in_tune_part(r["doc_id"])]  # tune part stays unseen
     marked: dict[str, Counter] = {lab: Counter() for lab in LABELS}
     for r in records:
         for sp in r["spans"]:

@@ -15,13 +15,13 @@ from pipeline.evaluate.gold import corpus_dir, training_records
 from pipeline.evaluate.run import _spans, read_jsonl
 from pipeline.evaluate.score import score_spans
 from pipeline.nlp import configuration, extract
-from pipeline.nlp.train import NER_LABELS, _bucket, ade_in_training, ebm_in_training
+from pipeline.nlp.train import NER_LABELS, ade_in_training, ebm_in_training, in_tune_part
 
 MODES = ("rules", "model", "union")
 
 
 def selection_sets() -> dict[str, tuple[list[dict], tuple[str, ...]]]:
-    sets = {"gold_tune": ([r for r in training_records() if _bucket("tune:" + r["doc_id"]) < 15], NER_LABELS)}
+    sets = {"gold_tune": ([r for r in training_records() if in_tune_part(r["doc_id"])], NER_LABELS)}
     ade = corpus_dir() / "ade" / "ae_spans.jsonl"
     if ade.exists():
         sets["ade_held_out"] = ([r for r in read_jsonl(ade) if not ade_in_training(r["doc_id"])],

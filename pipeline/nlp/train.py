@@ -21,6 +21,7 @@ import shutil
 from pathlib import Path
 
 import spacy
+from spacy.language import Language
 from spacy.tokens import Doc, DocBin
 
 from pipeline.config import ROOT
@@ -36,6 +37,11 @@ BUILD = ROOT / "build" / "tagger"
 
 def _bucket(key: str) -> int:
     return int(hashlib.sha256(key.encode()).hexdigest()[:8], 16) % 100
+
+
+def in_tune_part(doc_id: str) -> bool:
+    """The 15% of the training records held aside to choose label sources (never trained on, nor learnt from)."""
+    return _bucket("tune:" + doc_id) < 15
 
 
 def ade_in_training(doc_id: str) -> bool:
@@ -87,7 +93,7 @@ def _trimmed(text: str, s: int, e: int) -> tuple[int, int]:
     return (s + m.start(1), s + m.end(1)) if m and m.end(1) > m.start(1) else (s, e)
 
 
-def build_corpora(nlp, ade_fraction: float = 1.0, ebm: bool = True, gold_copies: int = 1, ade_copies: int = 1,
+def build_corpora(nlp: Language, ade_fraction: float = 1.0, ebm: bool = True, gold_copies: int = 1, ade_copies: int = 1,
                   ebm_copies: int = 1, ebm_sentences: bool = False, ebm_trim: bool = False
                   ) -> tuple[DocBin, DocBin, dict]:
     train, tune = DocBin(), DocBin()
@@ -95,7 +101,7 @@ def build_corpora(nlp, ade_fraction: float = 1.0, ebm: bool = True, gold_copies:
     for rec in training_records():
         spans = [(s["start"], s["end"], s["label"]) for s in rec["spans"] if s["label"] in NER_LABELS]
         doc = _doc(nlp, rec["text"], spans)
-        if _bucket("tune:" + rec["doc_id"]) < 15:
+        if in_tune_part(rec["doc_id"]):
             tune.add(doc)
             counts["gold_tune"] += 1
         else:

@@ -83,7 +83,7 @@ def canonical_unit(unit: str) -> str:
     return "/".join([mass] + [PER_UNIT.get(p, p) for p in parts[1:]])
 
 
-def mass_values(value: float, value_max: float | None, unit: str) -> dict:
+def mass_values(value: float, unit: str) -> dict:
     """mg (fixed) or mg/kg (per weight) where the unit allows; rates and per-area units stay as written."""
     norm = canonical_unit(unit)
     parts = norm.split("/")
