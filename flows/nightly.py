@@ -5,7 +5,7 @@ functions; they differ only in what sync pulls."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 
 from prefect import Flow, flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
@@ -15,9 +15,10 @@ from prefect.utilities.annotations import quote
 from pipeline import report
 from pipeline.claims.catalogue import Catalogue
 from pipeline.config import Settings, load_settings
-from pipeline.ingest import SyncResult, folder_held, new_run_id, publish_failed_run, publish_sync, run_row, sync
+from pipeline.ingest import SyncResult, publish_sync, sync
 from pipeline.mentions import StageResult, extract_articles, extract_chunk, previous_rows
 from pipeline.nlp.configuration import MODEL_DIR, model_version_of
+from pipeline.runs import Run, completed_row, folder_held, record_failure
 from pipeline.tables import store
 
 
@@ -65,37 +66,27 @@ def report_task(settings: Settings) -> list[str]:
     return [str(p) for p in report.write(settings.out)]
 
 
-def record_failure(settings: Settings, run_id: str, started: datetime, source: str, exc: Exception) -> None:
-    """A failed run still gets its row in runs.parquet (status `failed: ...`); every other table stays as it was."""
-    try:
-        publish_failed_run(settings, run_id, str(flow_run.get_id() or ""), started, source, exc)
-    except Exception as inner:  # noqa: BLE001 - never hide the original failure behind the bookkeeping one
-        get_run_logger().error("could not record the failed run: %s", inner)
-
-
 def run_pipeline(source: str, settings: Settings, today: date | None, workers: int,
                  backfill: tuple[date, date] | None = None, fan: bool = False) -> dict:
     """The stages in order; every flow below is this with other arguments."""
-    run_id = new_run_id()
-    started = datetime.now(UTC)
+    run = Run(source, str(flow_run.get_id() or ""))
     # one run at a time per output folder, from reading the tables to publishing (a backfill waits for the nightly)
-    with folder_held(settings, run_id, str(flow_run.get_id() or ""), started, source):
+    with folder_held(run, settings):
         try:
-            result = sync_task(source, settings, run_id, today, backfill)
+            result = sync_task(source, settings, run.run_id, today, backfill)
             # quote(): large payloads pass through untouched (Prefect would otherwise walk every row to track them)
-            stage = (extract_stage(settings, result, run_id, workers, fan=True) if fan
-                     else extract_task(settings, quote(result), run_id, workers))
-            run = run_row(run_id, str(flow_run.get_id() or ""), started, source, settings, result, "completed")
-            run["n_rejected"] += len(stage.rejects)
-            snapshot = publish_task(settings, quote(result), run, quote(stage))
+            stage = (extract_stage(settings, result, run.run_id, workers, fan=True) if fan
+                     else extract_task(settings, quote(result), run.run_id, workers))
+            row = completed_row(run, settings, result, stage)
+            snapshot = publish_task(settings, quote(result), row, quote(stage))
         except Exception as exc:
-            record_failure(settings, run_id, started, source, exc)
+            record_failure(run, settings, exc, get_run_logger())
             raise
     report_task(settings)
     get_run_logger().info("published %d articles, %d entities, %d doses, %d claim evidence rows (%s) to %s",
                           len(result.articles), len(stage.entities), len(stage.doses), len(stage.evidence),
                           result.counts, snapshot)
-    return run
+    return row
 
 
 @flow(name="nightly", log_prints=True)

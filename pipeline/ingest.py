@@ -11,9 +11,7 @@ The command line also takes `replay:DIR`: it starts a loopback replay server ove
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import uuid
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -22,11 +20,11 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from pipeline import __version__
 from pipeline.claims.evidence import claim_tables
 from pipeline.config import NCBI_BASE_URL, SAMPLE_DIR, Settings
 from pipeline.mentions import StageResult
 from pipeline.records import CODE_FAULTS, Article, Deletion, Event, Reject
+from pipeline.runs import Run, completed_row, folder_held, published, record_failure, runs_with
 from pipeline.sources.check import SOURCE_HELP
 from pipeline.sources.entrez import EntrezClient
 from pipeline.sources.files import NOT_JSON, iter_jsonl, iter_xml
@@ -274,43 +272,6 @@ def net_counts(before: dict[str, str], after: dict[str, dict], events: Counts) -
                   stale=events.stale, deleted=sum(1 for k in before if k not in after), rejected=events.rejected)
 
 
-def new_run_id() -> str:
-    return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
-
-
-def run_row(run_id: str, flow_run_id: str | None, started: datetime, source: str, settings: Settings,
-            result: SyncResult, status: str) -> dict:
-    c = result.counts
-    return {"run_id": run_id, "flow_run_id": flow_run_id, "flow": current_flow(), "started_at": started,
-            "finished_at": datetime.now(UTC),
-            "source": source, "query": settings.query if source == "entrez" else None,
-            "windows": ";".join(result.windows) or None, "n_new": c.new, "n_revised": c.revised,
-            "n_unchanged": c.unchanged, "n_deleted": c.deleted, "n_rejected": c.rejected,
-            "n_articles": len(result.articles), "code_version": code_version(), "model_version": None,
-            "catalogue_version": None, "n_claim_changes": None, "status": status}
-
-
-def current_flow() -> str:
-    """The Prefect flow this row is written from (`nightly`, `backfill`, `reprocess`), or `ingest` outside one
-    (`kev ingest`, scripts): the source alone does not tell a backfill from a night."""
-    from prefect.context import FlowRunContext
-
-    ctx = FlowRunContext.get()
-    return ctx.flow.name if ctx is not None and ctx.flow is not None else "ingest"
-
-
-def code_version() -> str:
-    """Package version plus the git commit when the code runs from a checkout."""
-    import subprocess
-
-    try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=Path(__file__).parent,
-                                capture_output=True, text=True, timeout=5).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        commit = ""
-    return f"{__version__}+{commit}" if commit else __version__
-
-
 def publish_sync(settings: Settings, result: SyncResult, run: dict, stage: StageResult | None = None) -> Path:
     """Validate and publish articles, rejects, the appended runs table and (when given) the extraction tables,
     as one atomic set."""
@@ -337,69 +298,7 @@ def publish_sync(settings: Settings, result: SyncResult, run: dict, stage: Stage
         "rejects": to_table("rejects", rejects),
         "runs": to_table("runs", runs),
     })
-    return _published(store.publish(out, tables, state, run["run_id"]), parked)
-
-
-def runs_with(out: Path, run: dict) -> tuple[list[dict], list[Path]]:
-    """The published runs, then the rows runs parked while they could not get the folder, then `run` (last)."""
-    previous = store.read_table(out, "runs")
-    rows = previous.to_pylist() if previous is not None else []
-    seen = {r["run_id"] for r in rows}
-    usable = []
-    for path, row in store.parked_run_rows(out):
-        problem = row_problems("runs", [row], "run_id")
-        if problem:
-            store.set_aside(path, next(iter(problem.values())))
-            continue
-        usable.append(path)
-        if row["run_id"] not in seen:  # else a file left by a crash after its publish, or a copy
-            seen.add(row["run_id"])
-            rows.append(row)
-    return rows + [run], usable
-
-
-def _published(snapshot: Path, parked: list[Path]) -> Path:
-    """After the publish: the parked rows it appended are in `runs`; removing their files is best effort (a file
-    left behind is deduplicated by run id next time, never an error of a run that did publish)."""
-    for path in parked:
-        try:
-            path.unlink(missing_ok=True)
-        except OSError as exc:
-            log.warning("could not remove the parked run row %s (%s); it is already in runs", path, exc)
-    return snapshot
-
-
-def failed_run_row(settings: Settings, run_id: str, flow_run_id: str | None, started: datetime, source: str,
-                   exc: Exception) -> dict:
-    row = run_row(run_id, flow_run_id, started, source, settings,
-                  SyncResult([], [], Counts(), {}, []), f"failed: {type(exc).__name__}: {exc}"[:500])
-    try:
-        articles = store.read_table(Path(settings.out), "articles")
-    except Exception:  # noqa: BLE001 - the count is bookkeeping; the run's own failure is what must be reported
-        articles = None
-    row["n_articles"] = articles.num_rows if articles is not None else 0
-    return row
-
-
-def publish_failed_run(settings: Settings, run_id: str, flow_run_id: str | None, started: datetime, source: str,
-                       exc: Exception) -> Path:
-    """Append a `failed` row to runs.parquet and publish only that table (the rest is carried over untouched)."""
-    out = Path(settings.out)
-    runs, parked = runs_with(out, failed_run_row(settings, run_id, flow_run_id, started, source, exc))
-    return _published(store.publish(out, {"runs": to_table("runs", runs)}, store.read_state(out), run_id), parked)
-
-
-@contextlib.contextmanager
-def folder_held(settings: Settings, run_id: str, flow_run_id: str | None, started: datetime, source: str
-                ) -> Iterator[None]:
-    """The output folder's run lock. A run that gives up waiting may not publish, so its failed row is parked and
-    the next publish of `runs` appends it (usually the holder's own, when it finishes)."""
-    try:
-        with store.run_lock(settings.out, settings.lock_timeout, run_id):
-            yield
-    except store.FolderBusy as exc:
-        store.park_run_row(Path(settings.out), failed_run_row(settings, run_id, flow_run_id, started, source, exc))
-        raise
+    return published(store.publish(out, tables, state, run["run_id"]), parked)
 
 
 def run_stages(source: str, settings: Settings, today: date | None = None, workers: int = 1) -> dict:
@@ -407,33 +306,27 @@ def run_stages(source: str, settings: Settings, today: date | None = None, worke
     from pipeline.mentions import extract_articles, previous_rows
     from pipeline.nlp.configuration import MODEL_DIR, model_version_of
 
-    run_id = new_run_id()
-    started = datetime.now(UTC)
-    with folder_held(settings, run_id, None, started, source):
+    run = Run(source)
+    with folder_held(run, settings):
         try:
-            result = sync(source, settings, run_id, today)
+            result = sync(source, settings, run.run_id, today)
             stage = extract_articles(result.articles, previous_rows(settings.out), store.read_state(settings.out),
-                                     model_version_of(MODEL_DIR), workers=workers, run_id=run_id)
-            run = run_row(run_id, None, started, source, settings, result, "completed")
-            run["n_rejected"] += len(stage.rejects)
-            publish_sync(settings, result, run, stage)
+                                     model_version_of(MODEL_DIR), workers=workers, run_id=run.run_id)
+            row = completed_row(run, settings, result, stage)
+            publish_sync(settings, result, row, stage)
         except Exception as exc:  # as the flows do: a failed run still gets its row, every other table stays
-            try:
-                publish_failed_run(settings, run_id, None, started, source, exc)
-            except Exception as inner:  # noqa: BLE001 - never hide the run's failure behind the bookkeeping one
-                log.error("could not record the failed run: %s", inner)
+            record_failure(run, settings, exc)
             raise
-    return {"run": run, "stage": stage}
+    return {"run": row, "stage": stage}
 
 
 def ingest(source: str, settings: Settings, flow_run_id: str | None = None, today: date | None = None
            ) -> tuple[SyncResult, dict]:
     """Sync and publish articles, rejects and runs only: the ingestion path on its own, for its tests and tools.
     `run_stages` and the flows run every stage, so derived tables never lag behind the articles."""
-    run_id = new_run_id()
-    started = datetime.now(UTC)
-    with folder_held(settings, run_id, flow_run_id, started, source):
-        result = sync(source, settings, run_id, today)
-        run = run_row(run_id, flow_run_id, started, source, settings, result, "completed")
-        publish_sync(settings, result, run)
-    return result, run
+    run = Run(source, flow_run_id)
+    with folder_held(run, settings):
+        result = sync(source, settings, run.run_id, today)
+        row = completed_row(run, settings, result)
+        publish_sync(settings, result, row)
+    return result, row

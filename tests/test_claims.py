@@ -1033,16 +1033,15 @@ def test_rct_efficacy_words_are_whole_words():
 
 
 def test_a_failed_run_keeps_the_reports_changes_and_the_report_reads_one_snapshot(tmp_path, monkeypatch):
-    from datetime import UTC, datetime
     from pathlib import Path
 
     from pipeline import report
-    from pipeline.ingest import publish_failed_run
+    from pipeline.runs import Run, publish_failed
 
     run_files("sample", tmp_path, date(2025, 1, 1))
     md_before, _ = report.build(tmp_path)
     assert "## First run" in md_before and "## Changes since the previous run" not in md_before
-    publish_failed_run(Settings(out=tmp_path), "run-x", None, datetime.now(UTC), "entrez", RuntimeError("boom"))
+    publish_failed(Run("entrez", run_id="run-x"), Settings(out=tmp_path), RuntimeError("boom"))
     read, real = [], report.pq.read_table
     monkeypatch.setattr(report.pq, "read_table", lambda path, **kw: read.append(Path(path)) or real(path, **kw))
     md_after, _ = report.build(tmp_path)

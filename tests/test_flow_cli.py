@@ -118,16 +118,14 @@ def test_a_report_whose_destination_is_a_file_is_an_error(tmp_path, capsys):
 
 
 def test_a_second_failed_run_on_a_folder_without_articles_is_recorded(tmp_path):
-    from datetime import UTC, datetime
-
     import pyarrow.parquet as pq
 
     from pipeline.config import Settings
-    from pipeline.ingest import publish_failed_run
+    from pipeline.runs import Run, publish_failed
 
     s = Settings(out=tmp_path / "out")
     for i in range(2):
-        publish_failed_run(s, f"r{i}", None, datetime.now(UTC), "entrez", RuntimeError("E-utilities down"))
+        publish_failed(Run("entrez", run_id=f"r{i}"), s, RuntimeError("E-utilities down"))
     runs = pq.read_table(tmp_path / "out" / "runs.parquet").to_pylist()
     assert [r["n_articles"] for r in runs] == [0, 0] and all(r["status"].startswith("failed") for r in runs)
 

@@ -205,11 +205,9 @@ def test_a_damaged_parked_row_is_set_aside_and_publishing_goes_on(tmp_path):
     assert len(pd.read_parquet(out / "runs.parquet")) == 1
     assert sorted(p.name for p in parked.iterdir()) == ["cut.bad", "key.bad", "shape.bad"]
     # two copies of one parked row (a copy, or a crash after its publish): appended once, both files removed
-    from datetime import UTC, datetime
+    from pipeline.runs import Run, failed_row
 
-    from pipeline.ingest import failed_run_row
-
-    row = failed_run_row(Settings(out=out), "r-busy", None, datetime.now(UTC), "sample", store.FolderBusy("held"))
+    row = failed_row(Run("sample", run_id="r-busy"), Settings(out=out), store.FolderBusy("held"))
     store.park_run_row(out, row)
     (parked / "copy.json").write_text((parked / "r-busy.json").read_text())
     ingest("sample", Settings(out=out))
