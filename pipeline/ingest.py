@@ -69,8 +69,12 @@ def article_row(a: Article) -> dict:
     return d
 
 
-def _quarantine(rejects: dict[tuple, dict], row: dict, met: set[tuple]) -> None:
-    """Keep the record's first reject row; `met` collects the distinct records quarantined in this run."""
+def _quarantine(rejects: dict[tuple, dict], met: set[tuple], doc_id: str, source: str, reason: str,
+                snippet: str | None, run_id: str) -> None:
+    """A record set aside at parsing, with why: the record's first reject row is kept; `met` collects the distinct
+    records quarantined in this run."""
+    row = {"doc_id": doc_id, "source": source, "stage": "parse", "reason": reason, "snippet": snippet,
+           "first_run_id": run_id}
     key = reject_key(row)
     rejects.setdefault(key, row)
     met.add(key)
@@ -98,8 +102,7 @@ def merge(existing: dict[str, dict], events: Iterable[Event], run_id: str,
         if isinstance(ev, Reject):
             code_faults += ev.reason.startswith(CODE_FAULTS)
             parse_rejected.add(ev.doc_id)
-            _quarantine(rejects, {"doc_id": ev.doc_id, "source": ev.source, "stage": "parse", "reason": ev.reason,
-                                  "snippet": ev.snippet, "first_run_id": run_id}, met)
+            _quarantine(rejects, met, ev.doc_id, ev.source, ev.reason, ev.snippet, run_id)
         elif isinstance(ev, Deletion):
             held = existing.get(ev.doc_id)
             if held is not None and (ev.version is None or ev.version >= held["version"]):
@@ -109,9 +112,8 @@ def merge(existing: dict[str, dict], events: Iterable[Event], run_id: str,
         else:
             if ev.pmid and owner.get(ev.pmid, ev.doc_id) != ev.doc_id:
                 parse_rejected.add(ev.doc_id)
-                _quarantine(rejects, {"doc_id": ev.doc_id, "source": ev.source, "stage": "parse",
-                                      "reason": f"pmid {ev.pmid} already belongs to {owner[ev.pmid]}",
-                                      "snippet": ev.title[:500], "first_run_id": run_id}, met)
+                _quarantine(rejects, met, ev.doc_id, ev.source, f"pmid {ev.pmid} already belongs to {owner[ev.pmid]}",
+                            ev.title[:500], run_id)
                 continue
             held = existing.get(ev.doc_id)
             if held is not None and (ev.version < held["version"] or (
@@ -123,9 +125,7 @@ def merge(existing: dict[str, dict], events: Iterable[Event], run_id: str,
                 row = article_row(ev)
             except (TypeError, ValueError) as exc:
                 parse_rejected.add(ev.doc_id)
-                _quarantine(rejects, {"doc_id": ev.doc_id, "source": ev.source, "stage": "parse",
-                                      "reason": f"{type(exc).__name__}: {exc}"[:300], "snippet": None,
-                                      "first_run_id": run_id}, met)
+                _quarantine(rejects, met, ev.doc_id, ev.source, f"{type(exc).__name__}: {exc}"[:300], None, run_id)
                 continue
             if ev.doc_id in parse_rejected:  # an earlier copy failed to parse; this one did
                 for key in [k for k in rejects if k[0] == ev.doc_id and k[1] == "parse"]:
@@ -153,8 +153,7 @@ def merge(existing: dict[str, dict], events: Iterable[Event], run_id: str,
         row = existing.pop(doc_id)
         if replaced[doc_id] is not None:
             existing[doc_id] = replaced[doc_id]
-        _quarantine(rejects, {"doc_id": doc_id, "source": row["source"], "stage": "parse", "reason": problem,
-                              "snippet": row["title"][:500], "first_run_id": run_id}, met)
+        _quarantine(rejects, met, doc_id, row["source"], problem, row["title"][:500], run_id)
     counts.rejected = len(met)
     return counts
 
