@@ -157,12 +157,10 @@ def _headers_inside(sent_texts: list[str], sec_for: list[str | None], inline: li
     return out
 
 
-def extract_doc(doc: Doc, doc_id: str, pmid: str | None = None, version: int = 1,
-                sections: list | None = None, mv: str = "", sources: dict[str, str] | None = None) -> Extraction:
-    text = doc_text(doc)
-    sents = sentence_spans(doc)
-    starts = [s for s, _ in sents]
-    sent_texts = [text[s:e] for s, e in sents]
+def _sections_and_roles(sents: list[tuple[int, int]], sent_texts: list[str], sections: list | None
+                        ) -> tuple[list[str | None], list[str | None], list[list[tuple[int, str, str]]]]:
+    """Per sentence: its section (the parser's structured label, an inline label, else the one before), its role
+    (background, methods, results, conclusions, title) and the headers left inside it."""
     sec_for: list[str | None] = [None] * len(sents)
     sec_role: list[str | None] = [None] * len(sents)
     for sec in sections or []:
@@ -175,10 +173,18 @@ def extract_doc(doc: Doc, doc_id: str, pmid: str | None = None, version: int = 1
         if sec_for[i] is None:
             sec_for[i] = inline[i] or sec_for[i - 1]
     roles = context.sentence_roles(sent_texts, sec_role)
-    headers = _headers_inside(sent_texts, sec_for, inline)
+    return sec_for, roles, _headers_inside(sent_texts, sec_for, inline)
+
+
+def _mentions(doc: Doc, text: str, sents: list[tuple[int, int]], sec_for: list[str | None],
+              roles: list[str | None], headers: list[list[tuple[int, str, str]]], ids: tuple[str, str | None, int],
+              sources: dict[str, str], mv: str) -> list[Mention]:
+    """Every chosen candidate as a normalised mention with its sentence, section, role, negation and hedging (a
+    header left inside the sentence before the mention sets its section and role)."""
+    starts = [s for s, _ in sents]
     mentions: list[Mention] = []
     hedged: dict[int, bool] = {}
-    for s, e, label, canonical, attrs, source in find_candidates(doc, text, sources or label_sources()):
+    for s, e, label, canonical, attrs, source in find_candidates(doc, text, sources):
         si = sentence_index(starts, s)
         ss, se = sents[si]
         sent = text[ss:se]
@@ -188,14 +194,18 @@ def extract_doc(doc: Doc, doc_id: str, pmid: str | None = None, version: int = 1
         for offset, header_label, header_role in headers[si]:
             if ss + offset <= s:
                 section, role = header_label, header_role
-        m = Mention(doc_id, pmid, version, si, section, role, s, e, text[s:e], label, canonical,
+        m = Mention(*ids, si, section, role, s, e, text[s:e], label, canonical,
                     attrs, context.is_negated(sent, s - ss, e - ss), hedged[si], None, source, mv)
         normalise(m)
         mentions.append(m)
     short_form_effects(doc, mentions)
+    return mentions
+
+
+def _link_drugs(mentions: list[Mention], sents: list[tuple[int, int]], text: str) -> list[tuple[int, int, str]]:
+    """Each dose and route gets the drug it belongs to ("respectively" lists and unlisted arms for doses); the
+    drug mentions, as (start, end, name), are returned for the article's routes."""
     drugs = [(m.start, m.end, m.canonical or m.text.lower()) for m in mentions if m.label == "DRUG"]
-    main = study_drug(mentions)
-    doses: list[Dose] = []
     for m in mentions:
         if m.label in ("DOSE", "ROUTE"):
             m.drug = link_drug((m.start, m.end), drugs, sents[m.sent_index], text, route=m.label == "ROUTE")
@@ -203,6 +213,13 @@ def extract_doc(doc: Doc, doc_id: str, pmid: str | None = None, version: int = 1
     for m in mentions:
         if m.label == "DOSE":
             m.drug = respective.get(m.start) or unlisted_drug(m, mentions, text) or m.drug
+    return drugs
+
+
+def _dose_rows(mentions: list[Mention], sents: list[tuple[int, int]], text: str, main: str | None,
+               ids: tuple[str, str | None, int], mv: str) -> list[Dose]:
+    """One row per dose with a value: its drug (the study drug when none is linked), route, amounts in mg and
+    mg/kg, and the schedule written after it, or after the list or the choice of arms it belongs to."""
     doses_in_order = sorted((m for m in mentions if m.label == "DOSE"), key=lambda m: m.start)
     dose_starts = [m.start for m in doses_in_order]
 
@@ -210,6 +227,7 @@ def extract_doc(doc: Doc, doc_id: str, pmid: str | None = None, version: int = 1
         """Where the words after a dose stop: the next dose or the end of its sentence."""
         return min([sentence_end] + [x for x in dose_starts if x > d.start])
 
+    doses: list[Dose] = []
     for m in mentions:
         if m.label != "DOSE" or "value" not in m.attrs:
             continue
@@ -238,15 +256,28 @@ def extract_doc(doc: Doc, doc_id: str, pmid: str | None = None, version: int = 1
             close = text.find(")", m.end)
             if close != -1 and sum(m.start <= x <= close for x in dose_starts) == timing["n_doses"]:
                 timing["n_doses"] = None  # "2 doses (30 mg and 60 mg)": two spans, the same two levels
-        doses.append(Dose(doc_id, pmid, version, m.mention_id, m.sent_index, m.start, m.end, m.text,
+        doses.append(Dose(*ids, m.mention_id, m.sent_index, m.start, m.end, m.text,
                           m.drug or main, m.drug is None and main is not None, route, a["value"],
                           a.get("value_max"), a["unit"], **masses, **timing,
                           qualifier=qualifier(text[since:m.start]), per_week=per_week(timing["frequency"]),
                           course_days=course_days(timing["course"]), model_version=mv))
+    return doses
+
+
+def extract_doc(doc: Doc, doc_id: str, pmid: str | None = None, version: int = 1,
+                sections: list | None = None, mv: str = "", sources: dict[str, str] | None = None) -> Extraction:
+    """One processed document's extraction: its sentences with their sections and roles, the mentions, the doses
+    with their drugs, routes and schedules, the study drug and the article's routes."""
+    text = doc_text(doc)
+    sents = sentence_spans(doc)
+    sec_for, roles, headers = _sections_and_roles(sents, [text[s:e] for s, e in sents], sections)
+    ids = (doc_id, pmid, version)
+    mentions = _mentions(doc, text, sents, sec_for, roles, headers, ids, sources or label_sources(), mv)
+    drugs = _link_drugs(mentions, sents, text)
+    main = study_drug(mentions)
+    doses = _dose_rows(mentions, sents, text, main, ids, mv)
     return Extraction(mentions, doses, sents, roles, main, article_routes(text, mentions, main, drugs, sents),
                       sec_for, mv)
-
-
 
 
 # between the doses of arms given as alternatives: "(0.5 mg/kg) or midazolam (", ", or placebo "
