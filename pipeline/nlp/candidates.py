@@ -61,9 +61,13 @@ def _route_abbreviation(text: str, start: int, end: int) -> bool:
                 and SHOUTED_WORD.fullmatch(after[0].strip(",.:;()")))
 
 
-def find_candidates(doc: Doc, text: str, sources: dict[str, str]) -> list[tuple[int, int, str, str | None, dict, str]]:
-    """(start, end, label, canonical, attrs, source) from rules and model, per the configured source per label."""
-    rule: list = []
+# (start, end, label, canonical, attrs, source): a span one source proposes, before one source per label is chosen
+Candidate = tuple[int, int, str, str | None, dict, str]
+
+
+def _rule_candidates(doc: Doc, text: str) -> tuple[list[Candidate], list[Candidate]]:
+    """The rules' spans, and those of them their context filters drop (the tagger may not bring those back)."""
+    rule: list[Candidate] = []
     lex = lexicon.combined().find_labelled(text)
     for h in lex.get("DRUG", ()):
         rule.append((h.start, h.end, "DRUG", h.canonical, {}, "rules"))
@@ -96,23 +100,30 @@ def find_candidates(doc: Doc, text: str, sources: dict[str, str]) -> list[tuple[
             rule.append((h.start, h.end, "ADVERSE_EVENT", h.attrs["canonical"], {}, "rules"))
     rule += _abbreviations(doc, rule)
     kept = _drop_by_context(text, rule)
-    excluded = [c for c in rule if c not in kept]
-    rule = kept
-    model = []
+    return kept, [c for c in rule if c not in kept]
+
+
+def _model_candidates(doc: Doc, text: str, rule: list[Candidate], excluded: list[Candidate]) -> list[Candidate]:
+    """The tagger's spans through the same context filters; not where a rule span of the label was dropped for its
+    context, nor a time the guidelines cannot express in hours."""
+    model: list[Candidate] = []
     for s, e, label in tagged_spans(doc):
         attrs: dict = {}
         if label == "TIMEPOINT":
             s, e = rules.complete_timepoint(text, s, e)
             attrs["hours"] = rules.timepoint_hours(text[s:e])
             if attrs["hours"] is None:
-                continue  # a time the guidelines cannot express in hours is not one they annotate
+                continue
         model.append((s, e, label, None, attrs, "model"))
     model = _drop_by_context(text, [c for c in model if not bare_modifier(text, c)
                                     and not overlaps(c[:2], [x[:2] for x in excluded if x[2] == c[2]])])
-    model = drop_defined_otherwise(doc, text, model, rule)
-    chosen = []
-    extra = _drop_by_context(text, [(s, e, label, None, {}, "pretrained")
-                                    for s, e, label in doc.user_data.get("kev_pretrained", ()) if label != "TIMEPOINT"])
+    return drop_defined_otherwise(doc, text, model, rule)
+
+
+def _choose(rule: list[Candidate], model: list[Candidate], sources: dict[str, str]) -> list[Candidate]:
+    """Per label, the configured source: rules, model, or their union (the rule spans, with their exact boundaries
+    and canonical forms, plus the model spans they do not touch)."""
+    chosen: list[Candidate] = []
     for label in LABELS:
         mode = sources.get(label, "rules")
         r = [c for c in rule if c[2] == label]
@@ -121,9 +132,19 @@ def find_candidates(doc: Doc, text: str, sources: dict[str, str]) -> list[tuple[
             chosen += r
         elif mode == "model":
             chosen += m
-        else:  # union: the rule spans (exact boundaries, canonical forms), plus model spans they do not touch
+        else:
             chosen += r + [c for c in m if not overlaps((c[0], c[1]), [(x[0], x[1]) for x in r])]
-    for c in extra:  # a configured pretrained pipeline only adds spans where ours of its label leave a gap
+    return chosen
+
+
+def find_candidates(doc: Doc, text: str, sources: dict[str, str]) -> list[Candidate]:
+    """The document's spans from rules and model, per the configured source per label; a configured pretrained
+    pipeline only adds spans where ours of its label leave a gap."""
+    rule, excluded = _rule_candidates(doc, text)
+    chosen = _choose(rule, _model_candidates(doc, text, rule, excluded), sources)
+    extra = _drop_by_context(text, [(s, e, label, None, {}, "pretrained")
+                                    for s, e, label in doc.user_data.get("kev_pretrained", ()) if label != "TIMEPOINT"])
+    for c in extra:
         if not overlaps((c[0], c[1]), [(x[0], x[1]) for x in chosen if x[2] == c[2]]):
             chosen.append(c)
     return _drop_title_targets(text, _resolve(chosen))
