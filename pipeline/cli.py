@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import json
 import os
+import select
 import signal
 import sys
 import time
@@ -447,6 +448,16 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _stdout_gone() -> bool:
+    """Whether the reader of stdout went away (`| head` exited): the pipe's write end then polls as an error."""
+    try:
+        poll = select.poll()
+        poll.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(events & (select.POLLERR | select.POLLHUP) for _, events in poll.poll(0))
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     started = time.perf_counter()
@@ -455,6 +466,8 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.flush()  # a reader that went away shows here, not as a traceback at exit
         return code
     except BrokenPipeError:
+        if not _stdout_gone():
+            raise  # a broken pipe elsewhere (a socket, a subprocess) is a real error
         # `kev annotate DOC | head`: stop quietly, as a pipe's writer does; the exit's own flush goes nowhere
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 128 + signal.SIGPIPE

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import html
 import os
+import re
 from collections import Counter, defaultdict
 from pathlib import Path
+from urllib.parse import quote
 
 import pyarrow.parquet as pq
 from spacy import displacy
@@ -21,8 +23,9 @@ from pipeline.tables import store
 COLORS = {"DRUG": "#a6cee3", "DOSE": "#b2df8a", "ROUTE": "#fdbf6f", "TIMEPOINT": "#cab2d6", "OUTCOME": "#fb9a99",
           "ADVERSE_EVENT": "#ffff99"}
 # displaCy's entity marks with classes instead of inline styles (the styles repeated per mark were half of a corpus
-# report), on one line (its template's newlines put spaces into copied text: "( SSI")
-ENT_TEMPLATE = ('<mark class="entity e-{label}">{text}<span class="lab" aria-hidden="true">{label}</span></mark>')
+# report), on one line (its template's newlines put spaces into copied text: "( SSI"), the label drawn by CSS from
+# data-label (a label in the text was copied with the sentence: "MADRSOUTCOME scores")
+ENT_TEMPLATE = '<mark class="entity e-{label}" data-label="{label}">{text}</mark>'
 STANCE_MARK = {"supports": "✔ supports", "conflicts": "✘ conflicts", "rejected": "– rejected by review"}
 
 
@@ -100,7 +103,8 @@ def _studies(out: Path) -> tuple[list[str], str]:
     head = "".join(f"<th>{html.escape(c)}</th>" for c in cols)
     body = "".join(f"<tr><td>{html.escape(d)}</td>" + "".join(f"<td>{counts[d][c]}</td>" for c in cols) + "</tr>"
                    for d in designs)
-    section = (f"<section id='studies'><h2>Studies in the tables ({len(rows)} articles)</h2><div class='scroll'>"
+    section = (f"<section id='report-studies'><h2>Studies in the tables ({len(rows)} articles)</h2>"
+               "<div class='scroll'>"
                f"<table><tr><th>design</th>{head}</tr>{body}</table></div><p>Routes of the study drug: "
                f"{html.escape(by_route or 'none found')}</p></section>")
     return md, section
@@ -119,10 +123,10 @@ CSS = ("body{font-family:sans-serif;max-width:60em;margin:auto;padding:0 1em;lin
        "font-weight:bold}.article{margin:.9em 0}.article>ul{margin:.2em 0}"
        ".entities{line-height:1.9 !important}ul{padding-left:1.2em}"
        "mark.entity{padding:.15em .35em;margin:0 .15em;border-radius:.3em;"
-       "box-decoration-break:clone;-webkit-box-decoration-break:clone}mark .lab{font-size:.7em;font-weight:bold;"
-       "margin-left:.35em;vertical-align:middle}"
+       "box-decoration-break:clone;-webkit-box-decoration-break:clone}mark.entity::after{content:attr(data-label);"
+       "font-size:.7em;font-weight:bold;margin-left:.35em;vertical-align:middle}"
        + "".join(f".e-{label}{{background:{color}}}" for label, color in COLORS.items()))
-MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]|"})
+MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]|~"})  # ~: GitHub's strikethrough ("~30% to ~10%")
 
 
 def _md_text(text: object) -> str:
@@ -135,13 +139,17 @@ def pubmed_url(pmid: str) -> str:
     return f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/"
 
 
-def _ref_md(pmid: str | None, doc_id: str) -> str:
-    return f"[PMID {_md(pmid)}]({pubmed_url(pmid)})" if pmid else _md_text(doc_id)
+def _ref_md(pmid: str | None, doc_id: str, doi: str | None = None) -> str:
+    """A PubMed link, else the doc_id (with a DOI link when the record has one)."""
+    if pmid:
+        return f"[PMID {_md(pmid)}]({pubmed_url(pmid)})"
+    return _md_text(doc_id) + (f" ([doi:{_md_text(doi)}](https://doi.org/{quote(doi, safe='/')}))" if doi else "")
 
 
-def _ref_html(pmid: str | None, doc_id: str) -> str:
+def _ref_html(pmid: str | None, doc_id: str, doi: str | None = None) -> str:
     if not pmid:
-        return html.escape(doc_id)
+        return html.escape(doc_id) + (f' (<a href="https://doi.org/{html.escape(quote(doi, safe="/"))}">doi:'
+                                      f'{html.escape(doi)}</a>)' if doi else "")
     return f'<a href="{html.escape(pubmed_url(pmid))}">PMID {html.escape(pmid)}</a>'
 
 
@@ -200,20 +208,20 @@ def _article_facts(r: dict, title: str | None) -> tuple[str, str]:
 
 
 def _claim_md(c: dict, grouped: list[tuple[str, list[dict]]], articles: dict) -> list[str]:
-    lines = [f"## {c['claim_id']}: {c['verdict']}", "", f"> {_md_text(c['statement'])}", "",
-             *([f"Why: {_md(c['verdict_reason'])}", ""] if c.get("verdict_reason") else []),
+    lines = [f"## {_heading(c)}", "", f"> {_md_text(c['statement'])}", "",
+             *([f"Why: {_md_text(c['verdict_reason'])}", ""] if c.get("verdict_reason") else []),
              f"Supporting articles: {c['n_supporting']} · conflicting: {c['n_conflicting']} · mixed: "
-             f"{c['n_mixed']} · weighted support {c['weighted_support']} vs conflict {c['weighted_conflict']}"
+             f"{c['n_mixed']} · weighted support vs conflict {_weights(c)}"
              + (f" · evidence reviewed: {c['n_reviewed']} of {c['n_evidence']}" if c.get("n_evidence") else "")
              + (f" · retracted (not counted): {', '.join(c['retracted_pmids'])}" if c["retracted_pmids"] else ""),
              ""]
     if not grouped:
         return [*lines, "No evidence found.", ""]
     for stance, rows in grouped:
-        facts, title = _article_facts(rows[0], articles.get(rows[0]["doc_id"], {}).get("title"))
-        flag = " **(retracted)**" if stance == "retracted" else ""
-        lines.append(f"- **{ARTICLE_MARK[stance]}**{flag} · {_ref_md(rows[0]['pmid'], rows[0]['doc_id'])} · {facts}"
-                     + (f" · *{_md_text(title)}*" if title else ""))
+        article = articles.get(rows[0]["doc_id"], {})
+        facts, title = _article_facts(rows[0], article.get("title"))
+        lines.append(f"- **{ARTICLE_MARK[stance]}** · {_ref_md(rows[0]['pmid'], rows[0]['doc_id'], article.get('doi'))}"
+                     f" · {facts}" + (f" · *{_md_text(title)}*" if title else ""))
         lines += [f"  - {STANCE_MARK[shown_stance(r)]} ({_sentence_note(r)}): {_md_text(r['sentence'].strip())}"
                   for r in rows]
     return [*lines, ""]
@@ -222,49 +230,64 @@ def _claim_md(c: dict, grouped: list[tuple[str, list[dict]]], articles: dict) ->
 def _claim_html(c: dict, grouped: list[tuple[str, list[dict]]], articles: dict, by_doc: dict) -> str:
     items = []
     for stance, rows in grouped:
-        facts, title = _article_facts(rows[0], articles.get(rows[0]["doc_id"], {}).get("title"))
+        article = articles.get(rows[0]["doc_id"], {})
+        facts, title = _article_facts(rows[0], article.get("title"))
         flag = ' <span class="flag">RETRACTED</span>' if stance == "retracted" else ""
         sentences = "".join(
             f'<li class="{shown_stance(r)}"><span class="stance">{STANCE_MARK[shown_stance(r)]}</span> '
             f'<span class="meta">{html.escape(_sentence_note(r))}</span>'
             f'<div class="sentence">{_highlight(r, by_doc[r["doc_id"]])}</div></li>' for r in rows)
-        items.append(f'<li class="article {stance}{" retracted" if stance == "retracted" else ""}">'
+        items.append(f'<li class="article {stance}">'
                      f'<span class="stance">{html.escape(ARTICLE_MARK[stance])}</span>{flag} · '
-                     f'{_ref_html(rows[0]["pmid"], rows[0]["doc_id"])} · <span class="meta">{html.escape(facts)}'
-                     f'</span> · {html.escape(title)}<ul>{sentences}</ul></li>')
+                     f'{_ref_html(rows[0]["pmid"], rows[0]["doc_id"], article.get("doi"))} · '
+                     f'<span class="meta">{html.escape(facts)}</span> · {html.escape(title)}<ul>{sentences}</ul></li>')
     return (f'<section id="{html.escape(c["claim_id"])}"><h2>{html.escape(c["claim_id"])}: '
             f'<span class="verdict">{html.escape(c["verdict"])}</span></h2>'
             f'<blockquote>{html.escape(c["statement"])}</blockquote>'
             + (f'<p class="why">Why: {html.escape(c["verdict_reason"])}</p>' if c.get("verdict_reason") else "")
             + f'<p>{c["n_supporting"]} supporting, {c["n_conflicting"]} conflicting, {c["n_mixed"]} mixed articles '
-            f'(weighted {c["weighted_support"]} vs {c["weighted_conflict"]})'
+            f'(weighted {_weights(c)})'
             + (f' · evidence reviewed: {c["n_reviewed"]} of {c["n_evidence"]}' if c.get("n_evidence") else "")
             + (" · retracted (not counted): " + html.escape(", ".join(c["retracted_pmids"]))
                if c["retracted_pmids"] else "")
             + "</p>" + (f'<ul>{"".join(items)}</ul>' if items else "<p>No evidence found.</p>")
-            + '<p><a href="#top">back to the overview</a></p></section>')
+            + '<p><a href="#report-overview">back to the overview</a></p></section>')
+
+
+def _heading(c: dict) -> str:
+    return f"{c['claim_id']}: {c['verdict']}"
+
+
+def _slug(heading: str) -> str:
+    """The anchor GitHub (and most Markdown viewers) give a heading: lower case, punctuation but `-` and `_`
+    dropped, spaces as `-` ("rapid_onset: insufficient evidence" -> "rapid_onset-insufficient-evidence")."""
+    return re.sub(r"[^\w\- ]", "", heading.lower()).replace(" ", "-")
+
+
+def _weights(c: dict) -> str:
+    return f"{c['weighted_support']:.3f} vs {c['weighted_conflict']:.3f}"
 
 
 def _overview(summary: list[dict]) -> tuple[list[str], str]:
     """One line per claim with its verdict and counts, linking to its section."""
-    cols = ("claim", "verdict", "supporting", "conflicting", "mixed", "weighted support vs conflict")
+    cols = ("claim", "verdict", "supporting", "conflicting", "mixed", "retracted (not counted)",
+            "weighted support vs conflict")
     md = ["## Overview", "", "| " + " | ".join(cols) + " |", "|---" * len(cols) + "|"]
-    md += [f"| [{c['claim_id']}](#{c['claim_id']}-{c['verdict']}) | {c['verdict']} | "
-           f"{c['n_supporting']} | {c['n_conflicting']} | {c['n_mixed']} | {c['weighted_support']} vs "
-           f"{c['weighted_conflict']} |" for c in summary]
+    md += [f"| [{c['claim_id']}](#{_slug(_heading(c))}) | {c['verdict']} | {c['n_supporting']} | "
+           f"{c['n_conflicting']} | {c['n_mixed']} | {len(c['retracted_pmids'])} | {_weights(c)} |" for c in summary]
     rows = "".join(f'<tr><td><a href="#{html.escape(c["claim_id"])}">{html.escape(c["claim_id"])}</a></td>'
                    f'<td>{html.escape(c["verdict"])}</td><td>{c["n_supporting"]}</td><td>{c["n_conflicting"]}</td>'
-                   f'<td>{c["n_mixed"]}</td><td>{c["weighted_support"]} vs {c["weighted_conflict"]}</td></tr>'
+                   f'<td>{c["n_mixed"]}</td><td>{len(c["retracted_pmids"])}</td><td>{_weights(c)}</td></tr>'
                    for c in summary)
     head = "".join(f"<th>{html.escape(x)}</th>" for x in cols)
-    return [*md, ""], (f"<section id='overview'><h2>Overview</h2><div class='scroll'><table><tr>{head}</tr>{rows}"
-                       "</table></div></section>")
+    return [*md, ""], (f"<section id='report-overview'><h2>Overview</h2><div class='scroll'><table><tr>{head}</tr>"
+                       f"{rows}</table></div></section>")
 
 
 def _changes(changes: list[dict], first_run: bool) -> tuple[list[str], str]:
     """What the last completed run changed: counts, then the changes that matter most first."""
     if first_run:
-        text = (f"Every citation is new: {len(changes)} article-claim pairs (`claim_diff.parquet` lists them)."
+        text = (f"Every citation is new: {len(changes)} article-claim pairs (claim_diff.parquet lists them)."
                 if changes else "No citations yet.")
         return ["## First run", "", text, ""], f"<section><h2>First run</h2><p>{html.escape(text)}</p></section>"
     if not changes:
@@ -299,7 +322,7 @@ def build(out: Path) -> tuple[str, str]:
     evidence = pq.read_table(out / "claim_evidence.parquet").to_pylist()
     entities = pq.read_table(out / "entities.parquet", columns=["doc_id", "start", "end", "label"]).to_pylist()
     articles = {r["doc_id"]: r for r in pq.read_table(out / "articles.parquet",
-                                                      columns=["doc_id", "title", "pub_year"]).to_pylist()}
+                                                      columns=["doc_id", "title", "pub_year", "doi"]).to_pylist()}
     by_doc: dict[str, list[dict]] = defaultdict(list)
     for m in entities:
         by_doc[m["doc_id"]].append(m)
@@ -309,7 +332,7 @@ def build(out: Path) -> tuple[str, str]:
     provenance = _provenance(out, summary)
     rule = summary[0]["verdict_rule"] if summary else ""
     md = ["# Claims report", "", *([_md(provenance), ""] if provenance else []),
-          "Generated from the published tables. Verdict rule: " + _md(rule), ""]
+          "Generated from the published tables. Verdict rule: " + _md_text(rule), ""]
     overview_md, overview_html = _overview(summary)
     studies_md, studies_html = _studies(out)
     changes_md, changes_html = _changes(*_latest_changes(out))
@@ -321,7 +344,7 @@ def build(out: Path) -> tuple[str, str]:
         body.append(_claim_html(c, grouped, articles, by_doc))
     page = ("<!doctype html><html lang='en'><head><meta charset='utf-8'>"
             "<meta name='viewport' content='width=device-width, initial-scale=1'><title>Claims report</title>"
-            f"<style>{CSS}</style></head><body><h1 id='top'>Claims report</h1>"
+            f"<style>{CSS}</style></head><body><h1 id='report-top'>Claims report</h1>"
             + (f"<p class='meta'>{html.escape(provenance)}</p>" if provenance else "")
             + f"<p>{html.escape(rule)}</p>" + "".join(body) + "</body></html>")
     return "\n".join(md) + "\n", page
@@ -332,7 +355,10 @@ def write(out: Path, dest: Path | None = None) -> list[Path]:
     md, page = build(out)  # first: no folder is made for tables that are not there
     if dest.exists() and not dest.is_dir():
         raise ValueError(f"{dest}: --dest names a file; the report is a folder (claims.md and claims.html)")
-    dest.mkdir(parents=True, exist_ok=True)
+    try:
+        dest.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a parent that is a file, a dangling link, no permission
+        raise ValueError(f"{dest}: cannot make the report folder ({exc.strerror or exc})") from exc
     paths = [dest / "claims.md", dest / "claims.html"]
     for path, content in zip(paths, (md, page), strict=True):
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # two reports at once never share a file

@@ -229,7 +229,7 @@ def test_claim_tables_and_report_from_the_sample(tmp_path):
     sizes = {f"n={n}" for n in ev["sample_size"].dropna().astype(int)}
     assert sizes and all(n in md and n in page for n in sizes)  # the HTML shows the sizes the Markdown does
     studies = pd.read_parquet(tmp_path / "studies.parquet")
-    assert f"## Studies in the tables ({len(studies)} articles)" in md and "id='studies'" in page
+    assert f"## Studies in the tables ({len(studies)} articles)" in md and "id='report-studies'" in page
     rct = next(line for line in md.splitlines() if line.startswith("| rct |")).split(" | ")
     assert int(rct[1]) == ((studies["design"] == "rct") & (studies["study_drug"] == "ketamine")).sum() > 0
     assert int(rct[5].strip(" |")) == ((studies["design"] == "rct") & studies["depression"]).sum()  # on depression
@@ -247,7 +247,8 @@ def test_the_report_lists_each_article_once_per_claim_as_the_summary_counted_it(
     sections = md.split("\n## ")
     for c in summary.to_dict("records"):
         assert f'<a href="#{c["claim_id"]}">' in page and f'<section id="{c["claim_id"]}">' in page
-        assert f"[{c['claim_id']}](#{c['claim_id']}-{c['verdict']})" in md  # GitHub's anchor of the heading
+        slug = f"{c['claim_id']}-{c['verdict']}".replace(" ", "-")  # GitHub's anchor of the heading
+        assert f"[{c['claim_id']}](#{slug})" in md and f"\n## {c['claim_id']}: {c['verdict']}\n" in md
         text = next(x for x in sections if x.startswith(f"{c['claim_id']}: "))
         marks = {"✔ supports": "supporting_pmids", "✘ conflicts": "conflicting_pmids", "± mixed": "mixed_pmids",
                  "retracted: not counted": "retracted_pmids"}
@@ -271,7 +272,8 @@ def test_the_markdown_report_escapes_markdown_and_a_claim_without_evidence_says_
     assert report._md_text("a *p* value_x [1](http://x) `c` | <b>") == \
         "a \\*p\\* value\\_x \\[1\\](http://x) \\`c\\` \\| &lt;b&gt;"
     summary = pd.read_parquet(tmp_path / "claim_summary.parquet").to_dict("records")
-    empty = {**summary[0], "claim_id": "new_claim", "statement": "A claim with <no> *evidence* yet."}
+    empty = {**summary[0], "claim_id": "new_claim", "statement": "A claim with <no> *evidence* yet.",
+             "verdict": "insufficient evidence"}
     real = report.pq.read_table
     monkeypatch.setattr(report.pq, "read_table", lambda path, **kw: (
         pa.Table.from_pylist(summary + [empty]) if str(path).endswith("claim_summary.parquet")
@@ -280,6 +282,9 @@ def test_the_markdown_report_escapes_markdown_and_a_claim_without_evidence_says_
     section = md.split("## new_claim: ")[1]
     assert "> A claim with &lt;no&gt; \\*evidence\\* yet." in section and "No evidence found." in section
     assert "<p>No evidence found.</p>" in page
+    # a two-word verdict: the overview's link is the heading's slug, a space would break the link
+    assert "[new_claim](#new_claim-insufficient-evidence)" in md and "\n## new_claim: insufficient evidence\n" in md
+    assert report._ref_md(None, "local:1", "10.1/a b") == "local:1 ([doi:10.1/a b](https://doi.org/10.1/a%20b))"
 
 
 def test_kev_eval_claims_shape(tmp_path):
@@ -1283,6 +1288,8 @@ def test_odds_of_remission_speak_on_efficacy_only_when_the_drug_is_their_subject
     ("Repeated infusions improved the antidepressant effect, compared with a single infusion (p < 0.01).", None),
     ("We saw no statistical difference in efficacy, or in how long it lasted, between single and serial ketamine "
      "administration.", None),  # two schedules of the drug (a report audit: it was cited as support)
+    ("Depressive symptoms improved significantly between one and two hours after each ketamine infusion.",
+     "supports"),  # a time range, not two schedules (an independent review)
     ("Patients with melancholic features improved more on ketamine than on placebo (p < 0.01).", "supports"),
     ("Ketamine, given as six infusions, was inferior to ECT for depressive symptoms (p < 0.01).", None),
     ("Ketamine did not reduce symptoms compared with patients who did not receive ketamine (p = 0.62).", "conflicts"),

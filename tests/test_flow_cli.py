@@ -113,6 +113,8 @@ def test_a_report_whose_destination_is_a_file_is_an_error(tmp_path, capsys):
     (tmp_path / "taken").write_text("mine")
     assert main(["report", "--out", str(tmp_path / "o"), "--dest", str(tmp_path / "taken")]) == 2
     assert "names a file" in capsys.readouterr().err and (tmp_path / "taken").read_text() == "mine"
+    assert main(["report", "--out", str(tmp_path / "o"), "--dest", str(tmp_path / "taken" / "sub")]) == 2
+    assert "cannot make the report folder" in capsys.readouterr().err
     assert main(["report", "--out", str(tmp_path / "o"), "--dest", str(tmp_path / "r" / "nested")]) == 0
     assert not [p.name for p in (tmp_path / "r" / "nested").iterdir() if p.name.endswith(".tmp")]
 

@@ -290,6 +290,28 @@ def test_add_matches_whole_words_only_and_never_across_the_title(toy):
         annotate("pmid:1", toy, add=["DRUG", "etamine"])
 
 
+def test_a_guidelines_record_may_give_evidence_as_offsets():
+    from pipeline.evaluate.gold import check_guidelines_record
+
+    text = "Title\nKetamine lowered MADRS scores at 24 h. It was tolerated."
+    start = text.index("Ketamine")
+    rec = {"doc_id": "x", "text": text, "spans": [], "claims": {
+        "rapid_onset": {"stance": "supports", "evidence_offsets": [[start, text.index(" It")]]}}}
+    check_guidelines_record(rec)
+    rec["claims"]["rapid_onset"]["evidence_offsets"] = [[start, len(text) + 5]]
+    with pytest.raises(GoldError, match="outside the text"):
+        check_guidelines_record(rec)
+
+
+def test_a_whole_number_is_not_the_tail_or_head_of_a_decimal():
+    from pipeline.evaluate.annotate import occurrences
+
+    text = "Doses were 0.5 mg or 1,5 mg. Then 5 mg, and 2.5 h later 2 h."
+    assert [text[s:e] for s, e in occurrences(text, "5 mg")] == ["5 mg"] and occurrences(text, "5 mg")[0][0] == \
+        text.index("Then 5 mg") + 5
+    assert [s for s, _ in occurrences(text, "2")] == [text.index("2 h.")]
+
+
 def test_evidence_must_be_one_whole_sentence(toy):
     for quote, error in [("sal", "not found"), ("Saline", "whole sentence"), ("was well tolerated", "whole sentence"),
                          ("Ketamine", "occurs 2 times"),

@@ -354,14 +354,20 @@ def test_the_html_report_reads_on_a_phone_and_on_a_desk(tmp_path, out, browser):
     paths = report.write(out, tmp_path / "report")
     html_path = next(p for p in paths if p.suffix == ".html")
     claims = pd.read_parquet(out / "claim_summary.parquet")["claim_id"].tolist()
+    sentences = {" ".join(s.split()) for s in pd.read_parquet(out / "claim_evidence.parquet")["sentence"]}
     for width in (375, 1200):
         page = browser.new_page(viewport={"width": width, "height": 900})
         page.goto(html_path.as_uri())
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         assert page.evaluate("document.querySelectorAll('script').length") == 0
+        # what a reader copies is the sentence, not the sentence with the highlights' labels glued in
+        copied = page.evaluate("""() => { const el = document.querySelector('.sentence');
+            const r = document.createRange(); r.selectNodeContents(el); const s = window.getSelection();
+            s.removeAllRanges(); s.addRange(r); return s.toString(); }""")
+        assert copied.split() and " ".join(copied.split()) in sentences
         if width == 1200:
             for claim in claims:
-                page.click(f"#overview a[href='#{claim}']")
+                page.click(f"#report-overview a[href='#{claim}']")
                 assert page.evaluate("location.hash") == f"#{claim}"
                 top = page.evaluate(f"document.getElementById('{claim}').getBoundingClientRect().top")
                 assert abs(top) < 5  # scrolled to the section

@@ -239,7 +239,7 @@ WITHIN_DRUG = re.compile(rf"(?:{_COMPARED}|\bin contrast to) (?:those|patients|p
                          rf"\b(?:adjunct\w*|add-on)\b[^.;]{{0,80}}{_COMPARED}[^.;]{{0,40}}{_KETAMINE_ALONE}|"
                          r"\bcompared (?:with|to) (?:a )?single (?:\w+ )?(?:infusion|dose|administration)\b|"
                          # "no difference ... between single and serial ketamine administration": two schedules
-                         r"\bbetween (?:a )?(?:single|one)(?:-dose)? and (?:serial|repeated|multiple|two)\b|"
+                         r"\bbetween (?:a )?single(?:-dose)? and (?:serial|repeated|multiple)\b|"
                          r"\bbetween (?:serial|repeated|multiple) and (?:a )?single\b|"
                          # a subgroup as the subject: "Those with poorer memory recall had a greater MADRS
                          # reduction", "Males showed significantly greater improvement than females"

@@ -22,8 +22,8 @@ METHODS = {"rules": METHOD, "citation-model": citation_model.METHOD}  # a row's 
 DESIGN_WEIGHT = {"systematic_review": 1.5, "rct": 1.0, "cohort": 0.6, "qualitative": 0.2, "case_report": 0.2,
                  "animal": 0.3, "other": 0.4, "protocol": 0.0}
 VERDICT_RULE = ("supported: weighted support >= 2x weighted conflict and >= 3 supporting articles; contradicted: the "
-                "reverse; contested: both sides have weight; insufficient: fewer than 3 counted articles. Weight = "
-                "design weight (" + ", ".join(f"{design.replace('_', ' ')} {w}" for design, w in
+                "reverse; contested: both sides have weight; insufficient evidence: fewer than 3 counted articles. "
+                "Weight = design weight (" + ", ".join(f"{design.replace('_', ' ')} {w}" for design, w in
                                               sorted(DESIGN_WEIGHT.items(), key=lambda kv: -kv[1])) +
                 ") x (0.5 + 0.5 x min(1, log10(n)/3)) for sample size n (0.5 when unknown, and for a systematic "
                 "review, whose pooled participants are other studies'); a mixed article "

@@ -105,9 +105,10 @@ def occurrences(text: str, quote: str, in_word: bool = False) -> list[tuple[int,
     if not words:
         raise GoldError("empty text")
     body = r"\s+".join("".join(_VARIANTS.get(ch, re.escape(ch)) for ch in w) for w in words)
-    if not in_word:
-        body = (r"(?<![^\W_])" if words[0][0].isalnum() else "") + body
-        body += r"(?![^\W_])" if words[-1][-1].isalnum() else ""
+    if not in_word:  # nor the end of a decimal number: "5 mg" is not inside "0.5 mg", "2" not inside "2.5"
+        body = (r"(?<![^\W_])" if words[0][0].isalnum() else "") + \
+            (r"(?<!\d[.,·])" if words[0][0].isdigit() else "") + body
+        body += (r"(?![^\W_])" if words[-1][-1].isalnum() else "") + (r"(?![.,·]\d)" if words[-1][-1].isdigit() else "")
     hits = [(m.start(), m.end()) for m in re.finditer(body, text)]
     inside = [(s, e) for s, e in hits if "\n" not in text[s:e]]
     if hits and not inside:
@@ -246,6 +247,8 @@ def _set_claim(stored: dict, text: str, cid: str, stance: str, evidence: list[st
     if len({tuple(o) for o in offsets}) < len(offsets):
         raise GoldError("--evidence: the same sentence given twice")
     stored["claims"][cid] = {**stored["claims"].get(cid, {}), "stance": stance, "evidence": offsets}
+
+
 def _declare_label(stored: dict, label: str) -> None:
     """A record lists the labels it was annotated for (a missing list means all six); an added span declares its
     label."""

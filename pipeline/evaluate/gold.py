@@ -18,7 +18,7 @@ import re
 import secrets
 import stat
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -204,8 +204,13 @@ def check_guidelines_record(rec: dict, overlaps: bool = False) -> None:
         if not (isinstance(c, dict) and isinstance(c.get("stance"), str) and isinstance(c.get("evidence", []), list)
                 and all(isinstance(x, str) for x in c.get("evidence", []))):
             raise GoldError(f"claim {cid} needs a stance and evidence as a list of sentences: {c!r}")
+        given = c.get("evidence_offsets")  # a record may carry the offsets instead (the scorer reads them)
+        if given is not None and not (isinstance(given, list) and all(
+                isinstance(o, list | tuple) and len(o) == 2 and all(_is_int(x) for x in o) for o in given)):
+            raise GoldError(f"claim {cid}: evidence_offsets must be a list of [start, end] pairs: {given!r}")
         try:
-            offsets = [locate_sentence(rec["text"], x) for x in c.get("evidence", [])]
+            offsets = [locate_sentence(rec["text"], x) for x in c.get("evidence", [])] + \
+                [tuple(o) for o in given or []]
         except GoldError as exc:
             raise GoldError(f"claim {cid}: {exc}") from None
         claims[cid] = {"stance": c["stance"], "evidence_offsets": offsets}
@@ -323,23 +328,6 @@ def locate_sentence(text: str, sentence: str) -> tuple[int, int]:
     return m.start(), m.end()
 
 
-def to_stored(rec: dict, source: str, split: str) -> dict:
-    """A record in the guidelines' format (with text) -> the stored form (ids and offsets only)."""
-    text = rec["text"]
-    spans = []
-    for sp in sorted(rec["spans"], key=lambda s: (s["start"], s["end"], s["label"])):
-        if text[sp["start"]:sp["end"]] != sp.get("text", text[sp["start"]:sp["end"]]):
-            raise GoldError(f"{rec['doc_id']}: span text does not match offsets at {sp['start']}")
-        spans.append({k: v for k, v in sp.items() if k != "text"})
-    claims = {}
-    for cid in CLAIM_IDS:
-        c = rec["claims"].get(cid, {"stance": "none", "evidence": []})
-        offsets = c.get("evidence_offsets") or [locate_sentence(text, e) for e in c["evidence"]]
-        claims[cid] = {"stance": c["stance"], "evidence": [list(o) for o in offsets]}
-    return {"doc_id": rec["doc_id"], "source": source, "text_sha256": text_hash(text), "split": split,
-            "labels": list(rec.get("labels") or LABELS), "spans": spans, "claims": claims}
-
-
 def stats(gold: GoldSet, agreement: dict | None = None) -> dict:
     spans = Counter(sp["label"] for r in gold.records for sp in r["spans"])
     stances: dict[str, Counter] = {cid: Counter() for cid in CLAIM_IDS}
@@ -425,12 +413,6 @@ def replace_file(path: Path, data: bytes) -> None:
 def stored_line(record: dict) -> str:
     """One stored record as its line (the convention of every gold file: sorted keys, UTF-8 as is)."""
     return json.dumps(record, ensure_ascii=False, sort_keys=True)
-
-
-def write_stored(records: Iterable[dict], path: Path) -> None:
-    """Write a whole gold file in the given order, locked and atomically."""
-    with gold_lock(path):
-        replace_file(path, "".join(stored_line(r) + "\n" for r in records).encode("utf-8"))
 
 
 def replace_record(path: Path, lineno: int | None, record: dict) -> None:
