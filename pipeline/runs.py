@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -46,6 +47,8 @@ class Run:
 def current_flow() -> str:
     """The Prefect flow this row is written from (`nightly`, `backfill`, `reprocess`), or `ingest` outside one
     (`kev ingest`, scripts): the source alone does not tell a backfill from a night."""
+    if "prefect" not in sys.modules:  # a flow run has imported it; `kev ingest` need not pay its import
+        return "ingest"
     from prefect.context import FlowRunContext
 
     ctx = FlowRunContext.get()
