@@ -68,6 +68,9 @@ def _prefect_defaults() -> None:
     # run's logs in Prefect's UI and API, not only the terminal: set before Prefect configures its logging
     extra = [x for x in os.environ.get("PREFECT_LOGGING_EXTRA_LOGGERS", "").split(",") if x.strip()]
     os.environ["PREFECT_LOGGING_EXTRA_LOGGERS"] = ",".join([*extra, "pipeline"] if "pipeline" not in extra else extra)
+    # a pipeline warning outside a flow run (the lock before it starts, a script in the same process) still shows
+    # in the terminal; without this Prefect adds a UserWarning that it could not send it to the API
+    os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
 
 
 def cmd_run(args: argparse.Namespace) -> int:

@@ -97,6 +97,19 @@ def test_an_empty_split_is_an_error_not_zeros(capsys):
     assert "no documents in split 'bogus'" in capsys.readouterr().err
 
 
+def test_a_pipeline_warning_outside_a_flow_run_is_shown_without_a_prefect_complaint(tmp_path):
+    """`kev run` routes pipeline warnings to the flow run's logs; one logged outside a flow run (a script in the
+    same process, the lock before the flow starts) is still printed, with no UserWarning about a missing run id."""
+    code = ("import logging, os\nfrom pipeline.cli import _prefect_defaults\n_prefect_defaults()\n"
+            "from prefect.logging.configuration import setup_logging\nsetup_logging()\n"
+            "logging.getLogger('pipeline.sample').warning('parked run row unusable')\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_LOGGING")}
+    r = subprocess.run([sys.executable, "-W", "error::UserWarning", "-c", code], cwd=ROOT, capture_output=True,
+                       text=True, env={**env, "PREFECT_HOME": str(tmp_path)})
+    assert r.returncode == 0, r.stderr
+    assert "parked run row unusable" in r.stdout + r.stderr and "without a flow run id" not in r.stderr
+
+
 def test_a_report_without_tables_is_an_error(tmp_path, capsys):
     from pipeline.cli import main
 
