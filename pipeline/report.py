@@ -60,18 +60,19 @@ def _highlight(row: dict, mentions: list[dict]) -> str:
     return displacy.render(doc, style="ent", manual=True, page=False, options={"template": ENT_TEMPLATE})
 
 
-def _latest_changes(out: Path) -> tuple[list[dict], bool]:
-    """The last completed run's changes (a failed run after it changed nothing: its changes stand), and whether
-    that run was the first (every citation is new then)."""
+def _completed_runs(out: Path) -> list[dict]:
+    """The runs that published (a failed run after the last of them changed nothing: its tables stand)."""
+    path = Path(out) / "runs.parquet"
+    return [r for r in pq.read_table(path).to_pylist() if r["status"] == "completed"] if path.exists() else []
+
+
+def _latest_changes(out: Path, completed: list[dict]) -> tuple[list[dict], bool]:
+    """The last completed run's changes, and whether that run was the first (every citation is new then)."""
     path = Path(out) / "claim_diff.parquet"
-    runs = Path(out) / "runs.parquet"
-    if not path.exists() or not runs.exists():
+    if not path.exists() or not completed:
         return [], False
-    completed = [r["run_id"] for r in pq.read_table(runs, columns=["run_id", "status"]).to_pylist()
-                 if r["status"] == "completed"]
-    if not completed:
-        return [], False
-    return [r for r in pq.read_table(path).to_pylist() if r["run_id"] == completed[-1]], len(completed) == 1
+    last = completed[-1]["run_id"]
+    return [r for r in pq.read_table(path).to_pylist() if r["run_id"] == last], len(completed) == 1
 
 
 DRUG_COLUMNS = ("ketamine", "esketamine", "arketamine")
@@ -153,13 +154,11 @@ def _ref_html(pmid: str | None, doc_id: str, doi: str | None = None) -> str:
     return f'<a href="{html.escape(pubmed_url(pmid))}">PMID {html.escape(pmid)}</a>'
 
 
-def _provenance(out: Path, summary: list[dict]) -> str:
+def _provenance(completed: list[dict], summary: list[dict]) -> str:
     """Which run's tables these are, and the code, model and catalogue that made them (one line)."""
-    path = Path(out) / "runs.parquet"
-    runs = [r for r in pq.read_table(path).to_pylist() if r["status"] == "completed"] if path.exists() else []
-    if not runs:
+    if not completed:
         return ""
-    last = runs[-1]
+    last = completed[-1]
     catalogue = last.get("catalogue_version") or (summary[0].get("catalogue_version") if summary else None)
     finished = last["finished_at"].strftime("%Y-%m-%d %H:%M UTC") if last.get("finished_at") else "?"
     return (f"Tables of run {last['run_id']} ({last.get('flow') or 'run'}, finished {finished}, "
@@ -201,10 +200,8 @@ def _sentence_note(r: dict) -> str:
     return note
 
 
-def _article_facts(r: dict, title: str | None) -> tuple[str, str]:
-    """(design and size, title) of an article's first evidence row."""
-    size = f" · n={r['sample_size']}" if r["sample_size"] else ""
-    return f"{r['design']}{size}", title or ""
+def _design_and_size(r: dict) -> str:
+    return f"{r['design']} · n={r['sample_size']}" if r["sample_size"] else r["design"]
 
 
 def _claim_md(c: dict, grouped: list[tuple[str, list[dict]]], articles: dict) -> list[str]:
@@ -219,7 +216,7 @@ def _claim_md(c: dict, grouped: list[tuple[str, list[dict]]], articles: dict) ->
         return [*lines, "No evidence found.", ""]
     for stance, rows in grouped:
         article = articles.get(rows[0]["doc_id"], {})
-        facts, title = _article_facts(rows[0], article.get("title"))
+        facts, title = _design_and_size(rows[0]), article.get("title") or ""
         lines.append(f"- **{ARTICLE_MARK[stance]}** · {_ref_md(rows[0]['pmid'], rows[0]['doc_id'], article.get('doi'))}"
                      f" · {facts}" + (f" · *{_md_text(title)}*" if title else ""))
         lines += [f"  - {STANCE_MARK[shown_stance(r)]} ({_sentence_note(r)}): {_md_text(r['sentence'].strip())}"
@@ -231,7 +228,7 @@ def _claim_html(c: dict, grouped: list[tuple[str, list[dict]]], articles: dict, 
     items = []
     for stance, rows in grouped:
         article = articles.get(rows[0]["doc_id"], {})
-        facts, title = _article_facts(rows[0], article.get("title"))
+        facts, title = _design_and_size(rows[0]), article.get("title") or ""
         flag = ' <span class="flag">RETRACTED</span>' if stance == "retracted" else ""
         sentences = "".join(
             f'<li class="{shown_stance(r)}"><span class="stance">{STANCE_MARK[shown_stance(r)]}</span> '
@@ -322,20 +319,21 @@ def build(out: Path) -> tuple[str, str]:
     evidence = pq.read_table(out / "claim_evidence.parquet").to_pylist()
     entities = pq.read_table(out / "entities.parquet", columns=["doc_id", "start", "end", "label"]).to_pylist()
     articles = {r["doc_id"]: r for r in pq.read_table(out / "articles.parquet",
-                                                      columns=["doc_id", "title", "pub_year", "doi"]).to_pylist()}
+                                                      columns=["doc_id", "title", "doi"]).to_pylist()}
     by_doc: dict[str, list[dict]] = defaultdict(list)
     for m in entities:
         by_doc[m["doc_id"]].append(m)
     by_claim: dict[str, list[dict]] = defaultdict(list)
     for r in evidence:
         by_claim[r["claim_id"]].append(r)
-    provenance = _provenance(out, summary)
+    completed = _completed_runs(out)
+    provenance = _provenance(completed, summary)
     rule = summary[0]["verdict_rule"] if summary else ""
     md = ["# Claims report", "", *([_md(provenance), ""] if provenance else []),
           "Generated from the published tables. Verdict rule: " + _md_text(rule), ""]
     overview_md, overview_html = _overview(summary)
     studies_md, studies_html = _studies(out)
-    changes_md, changes_html = _changes(*_latest_changes(out))
+    changes_md, changes_html = _changes(*_latest_changes(out, completed))
     md += overview_md + studies_md + changes_md
     body = [overview_html, studies_html, changes_html]
     for c in summary:
