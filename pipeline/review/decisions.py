@@ -93,7 +93,7 @@ def sentence_hash(sentence: str) -> str:
 def record(out: Path, evidence_id: str, claim_id: str, reviewer: str, decision: str,
            new_stance: str | None = None, note: str | None = None, sentence: str | None = None,
            model_stance: str | None = None, doc_id: str | None = None,
-           check: Callable[[list[dict]], None] | None = None) -> int:
+           check: Callable[[list[dict]], dict | None] | None = None) -> int:
     """Append one decision; `sentence` and `model_stance` are what the reviewer saw (the wording and the model's
     stance), so the decision never carries over to another wording nor a `confirm` to a flipped stance; `doc_id`
     (the article: `pmid:N` for PubMed's) with the sentence lets it follow its sentence to new offsets. `check` sees
@@ -117,9 +117,8 @@ def undo(out: Path, decision_id: int, reviewer: str) -> int:
     had before; an undone decision cannot be undone twice, nor someone else's (checked in the insert's transaction,
     so two clicks cannot both undo it)."""
     reviewer = _reviewer(reviewer)
-    target: dict = {}
 
-    def check(rows: list[dict]) -> None:
+    def check(rows: list[dict]) -> dict:
         found = next((d for d in rows if d["decision_id"] == decision_id), None)
         if found is None or found["decision"] == UNDO:
             raise DecisionError(f"no decision {decision_id} to undo")
@@ -127,13 +126,9 @@ def undo(out: Path, decision_id: int, reviewer: str) -> int:
             raise DecisionError(f"decision {decision_id} is {found['reviewer']}'s: only they can undo it")
         if decision_id in _undone(rows):
             raise DecisionError(f"decision {decision_id} is already undone")
-        target.update(found)
+        return {k: found[k] for k in ("evidence_id", "claim_id", "sentence_sha1", "doc_id")}
 
-    return _append(out, check=check, fill=lambda: {"evidence_id": target["evidence_id"],
-                                                   "claim_id": target["claim_id"],
-                                                   "sentence_sha1": target["sentence_sha1"],
-                                                   "doc_id": target["doc_id"]},
-                   reviewer=reviewer, decision=UNDO, undoes=decision_id)
+    return _append(out, check=check, reviewer=reviewer, decision=UNDO, undoes=decision_id)
 
 
 def _reviewer(name: str | None) -> str:
@@ -143,16 +138,13 @@ def _reviewer(name: str | None) -> str:
     return name
 
 
-def _append(out: Path, check: Callable[[list[dict]], None] | None = None,
-            fill: Callable[[], dict] | None = None, **values: object) -> int:
+def _append(out: Path, check: Callable[[list[dict]], dict | None] | None = None, **values: object) -> int:
     """Insert one row. With `check`, the log is read and checked under a write lock (BEGIN IMMEDIATE) held until
-    the insert commits; `fill` then supplies the values the check looked up."""
+    the insert commits; the values it returns, if any, join the row (what it looked up in the log)."""
     with _connect(out) as con:
         if check is not None:
             con.execute("BEGIN IMMEDIATE")
-            check(_read(con))
-        if fill is not None:
-            values.update(fill())
+            values.update(check(_read(con)) or {})
         values["created_at"] = datetime.now(UTC).isoformat()
         columns = ", ".join(values)
         cur = con.execute(f"INSERT INTO decisions ({columns}) VALUES ({', '.join('?' * len(values))})",
