@@ -252,11 +252,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from pipeline.evaluate.run import check_file, evaluate, summary_lines
     from pipeline.nlp.extract import Extractor
 
-    for path in args.gold:
-        check_file(path)  # a bad file fails before the models load and before other files are scored
+    # a bad file fails before the models load and before other files are scored
+    checked = [check_file(path) for path in args.gold]
     extractor = Extractor(with_model=not args.rules_only)
-    for path in args.gold:
-        for result in evaluate(path, extractor, split=args.split):
+    for path, kind_and_records in zip(args.gold, checked, strict=True):
+        for result in evaluate(path, extractor, split=args.split, checked=kind_and_records):
             print(json.dumps(result) if args.json else "\n".join(summary_lines(result)), flush=True)
     return 0
 

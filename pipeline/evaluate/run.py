@@ -251,27 +251,27 @@ def _evidence_offsets(text: str, claim: dict) -> list[tuple[int, int]]:
 
 
 def check_file(path: Path | str) -> tuple[str, list[dict]]:
-    """A gold file's kind and records, checked (a stored file through `load_gold`): `kev eval` runs it on every
-    file before loading the models, so a bad file fails at once."""
+    """A gold file's kind and records, checked (a stored file loaded through `load_gold`, its records joined with
+    their texts): `kev eval` runs it on every file before loading the models, so a bad file fails at once, and
+    scores the records it returned."""
     path = Path(path)
     numbered = read_numbered(path)
     if not numbered:
         raise ValueError(f"{path}: no records")
     kind, records = checked_records(path, numbered)
-    if kind == "dev_gold":
-        load_gold(path)
-    return kind, records
+    return (kind, load_gold(path).records) if kind == "dev_gold" else (kind, records)
 
 
-def evaluate(path: Path | str, extractor: Extractor, split: str | None = "dev") -> list[dict]:
-    """One result per kind of gold the file holds (spans, claims, doc_labels)."""
+def evaluate(path: Path | str, extractor: Extractor, split: str | None = "dev",
+             checked: tuple[str, list[dict]] | None = None) -> list[dict]:
+    """One result per kind of gold the file holds (spans, claims, doc_labels); `checked`: what `check_file`
+    returned for it, when the caller already checked it."""
     path = Path(path)
-    kind, records = check_file(path)
+    kind, records = checked or check_file(path)
     if kind == "dev_gold":
-        gold = load_gold(path)
-        recs = gold.records if split in (None, "all") else gold.split(split)
+        recs = records if split in (None, "all") else [r for r in records if r["split"] == split]
         if not recs:
-            splits = sorted({r["split"] for r in gold.records})
+            splits = sorted({r["split"] for r in records})
             raise ValueError(f"{path}: no documents in split {split!r} (its splits: {', '.join(splits)}; "
                              "--split all scores every document)")
         return [eval_spans(path, recs, extractor, split or "all"), eval_claims(path, recs, extractor, split or "all")]
