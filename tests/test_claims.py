@@ -414,7 +414,10 @@ def test_a_hedge_in_a_merged_conclusion_does_not_silence_the_result():
               "more with ketamine than with placebo at day 7 ( CONCLUSION: Ketamine appears to be an effective "
               "treatment for depression.")
     ex = _extractor().one(merged)
-    assert any("( CONCLUSION" in merged[s:e] for s, e in ex.sentences)
+    sentences = [merged[s:e] for s, e in ex.sentences]
+    assert "CONCLUSION: Ketamine appears to be an effective treatment for depression." in sentences  # split off
+    assert ex.roles[sentences.index("CONCLUSION: Ketamine appears to be an effective treatment for depression.")] \
+        == "conclusions"
     facts = article_facts(merged, ex)
     fs = stance.assess(merged, ex, facts, load_catalogue())
     assert stance.article_stance(fs, "antidepressant_efficacy") == "supports"
@@ -520,17 +523,18 @@ def test_grading_words_and_relative_clauses_do_not_make_a_non_finding(sentence, 
     assert bool(NOT_A_FINDING.search(sentence)) is expected
 
 
-def test_a_merged_part_keeps_only_its_own_mentions():
+def test_a_header_split_off_takes_its_own_mentions():
     merged = ("Ketamine versus buprenorphine in major depressive disorder: a randomized trial.\nMETHODS: Forty "
               "patients with major depressive disorder received ketamine or buprenorphine. RESULTS: Depression "
               "scores fell significantly from baseline in the first group ( CONCLUSION: Buprenorphine appears to be "
               "useful.")
     ex = _extractor().one(merged)
-    i = next(k for k, (s, e) in enumerate(ex.sentences) if "( CONCLUSION" in merged[s:e])
-    parts = finding_part(ex, i, merged)
-    assert len(parts) == 1 and "Buprenorphine" not in merged[slice(*parts[0])]
+    i = next(k for k, (s, e) in enumerate(ex.sentences) if merged[s:e].startswith("RESULTS: Depression"))
+    assert merged[slice(*ex.sentences[i])].endswith("first group (")
+    assert finding_part(ex, i, merged) == [ex.sentences[i]]
     fs = stance.assess(merged, ex, article_facts(merged, ex), load_catalogue())
     assert any(f.claim_id == "antidepressant_efficacy" and f.sent_index == i for f in fs)
+    assert not any(f.sent_index == i + 1 for f in fs)  # the hedged conclusion about the other drug
 
 
 @pytest.mark.parametrize("sentence,expected", [
@@ -684,15 +688,15 @@ def test_an_unstructured_abstract_opens_with_context_even_with_numbers():
     assert ex.roles[1] == "background" and not finding_part(ex, 1, text)
 
 
-def test_each_part_of_a_merged_sentence_is_judged_on_its_own():
+def test_each_side_of_a_header_left_in_a_sentence_is_judged_on_its_own():
     text = ("Music and ketamine for treatment-resistant depression: a randomised clinical trial.\nMETHODS: Forty "
             "patients with treatment-resistant depression received six ketamine infusions with or without music. "
             "RESULTS: Outcomes did not differ between the music and control groups ( CONCLUSIONS: This trial found "
             "large and sustained benefits of ketamine for severe TRD.")
     fs = _assess(text)
     assert stance.article_stance(fs, "trd_efficacy") == "supports"
-    merged = [f for f in fs if f.claim_id == "trd_efficacy" and "( CONCLUSIONS" in text[f.start:f.end]]
-    assert len(merged) == 1 and merged[0].stance == "supports"  # the later part's stance stands for the sentence
+    cited = {text[f.start:f.end][:20]: f.stance for f in fs if f.claim_id == "trd_efficacy"}
+    assert cited == {"CONCLUSIONS: This tr": "supports"}  # the null between two ketamine arms is no evidence
 
 
 @pytest.mark.parametrize("sentence,expected", [
@@ -1055,7 +1059,7 @@ def test_a_failed_run_keeps_the_reports_changes_and_the_report_reads_one_snapsho
     assert len(read) >= 5 and {p.parent for p in read} == {store.current_dir(tmp_path)}
 
 
-def test_an_evidence_row_names_the_section_a_header_left_in_an_earlier_sentence_started():
+def test_a_header_left_in_running_text_starts_a_sentence_whose_section_the_next_ones_keep():
     from pipeline.claims.evidence import evidence_rows
 
     text = ("Esketamine for depression\nMETHODS: Sixty patients with major depressive disorder were randomized to "
@@ -1064,9 +1068,11 @@ def test_an_evidence_row_names_the_section_a_header_left_in_an_earlier_sentence_
             "day 7 were higher with esketamine than placebo (48% vs 20%, p = 0.01).")
     ex = _extractor().one(text)
     rows = evidence_rows(("d", "1", 1, text), ex, load_catalogue(), article_facts(text, ex), None)
+    first = [r for r in rows if r["sentence"] == "RESULTS: Esketamine lowered MADRS scores at 24 h (p < 0.01)."]
     later = [r for r in rows if r["sentence"].startswith("MADRS response")]
-    assert later and all(r["section"] == "RESULTS" and r["role"] == "results" for r in later)
-    assert ex.sections[later[0]["sent_index"]] == "METHODS"  # the entity rows keep the tagger's reading
+    assert first and later and all(r["section"] == "RESULTS" and r["role"] == "results" for r in first + later)
+    assert ex.sections[later[0]["sent_index"]] == "RESULTS"  # the entity rows read the same section
+    assert text[slice(*ex.sentences[1])].endswith("included the MADRS")
 
 
 def test_how_raters_were_blinded_is_method_not_a_tolerability_finding():

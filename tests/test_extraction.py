@@ -857,6 +857,23 @@ def test_section_labels_glued_to_the_previous_sentence_start_their_own(extractor
     assert roles == ["title", "background", "methods", "results", "conclusions"]
 
 
+def test_a_header_left_in_running_text_starts_a_sentence(extractor):
+    """Truncated abstracts lose the full stop (and the rest of a bracket) before a header: the header starts a
+    sentence, with the words its label begins with; the later items of one label ("DESIGN, SETTING, AND
+    PARTICIPANTS:") and a title stay whole, and no sentence ends in the spaces before a header."""
+    text = ("Oral esketamine: RESULTS: a pilot\nWe studied 30 adults on the depression scale (HDRS RESULTS: "
+            "Scores fell by day 7 (p < 0.01) with wide variation (95% CI  MAIN RESULTS: Mood improved. "
+            "Raters were blind ( MATERIALS AND METHODS: Data were pooled. DESIGN, SETTING, AND PARTICIPANTS: "
+            "A trial.")
+    ex = extractor.one(text)
+    assert [text[s:e] for s, e in ex.sentences] == [
+        "Oral esketamine: RESULTS: a pilot", "We studied 30 adults on the depression scale (HDRS",
+        "RESULTS: Scores fell by day 7 (p < 0.01) with wide variation (95% CI", "MAIN RESULTS: Mood improved.",
+        "Raters were blind (", "MATERIALS AND METHODS: Data were pooled.",
+        "DESIGN, SETTING, AND PARTICIPANTS: A trial."]
+    assert ex.roles[2:] == ["results", "results", "results", "methods", "methods"]
+
+
 @pytest.mark.parametrize("surface,instrument", [
     ("Montgomery\u2010\u01fasberg Depression Rating Scale", "MADRS"), ("HRSD-24", "HAM-D"), ("PCL-5", "PCL-5"),
     ("NRS", "NRS"), ("VAS", "VAS"), ("Patient Health Questionnaire-9", "PHQ-9"), ("CAM-ICU", "CAM"),

@@ -14,11 +14,13 @@ from collections.abc import Callable
 import numpy
 from scispacy.abbreviation import AbbreviationDetector, filter_matches
 from scispacy.custom_tokenizer import combined_rule_tokenizer
-from spacy.attrs import IDX, LENGTH, SENT_START, SPACY
+from spacy.attrs import IDX, IS_SPACE, LENGTH, SENT_START, SPACY
 from spacy.language import Language
 from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc
 from spacy.util import registry
+
+from pipeline.nlp.context import header_starts
 
 # Tokens after which a "." does not end a sentence (scispaCy splits "i.v." into "i.v" + ".").
 NO_BREAK_BEFORE_DOT = {"i.v", "i.m", "i.p", "s.c", "p.o", "e.g", "i.e", "vs", "al", "approx", "fig", "figs", "no",
@@ -95,6 +97,8 @@ def kev_sentences(doc: Doc) -> Doc:
     # mentions are the title's (sentence 0, role `title`), not a background sentence's
     title_end = full.find("\n")
     section_starts = {s[0] for s in (doc._.sections or [])}
+    # a header left inside running text ("(HDRS RESULTS: Oral esketamine improved ...") starts a sentence too
+    section_starts.update(s for s in header_starts(full) if s > title_end)
     if section_starts:
         starts.update(i for i, idx in enumerate(arr[:, 0].tolist()) if idx in section_starts)
     for i in range(n - 1):
@@ -154,17 +158,24 @@ class ParenAbbreviationDetector(AbbreviationDetector):
 
 
 def sentence_spans(doc: Doc) -> list[tuple[int, int]]:
-    """(start, end) characters of each sentence, read from arrays (cheaper than building Span objects)."""
+    """(start, end) characters of each sentence, read from arrays (cheaper than building Span objects); a sentence
+    ends at its last token that is not whitespace ("(82/182)  CONCLUSIONS:" split at the header)."""
     if len(doc) == 0:
         return [(0, 0)]
-    arr = doc.to_array([SENT_START, IDX, LENGTH]).astype("int64")
+    arr = doc.to_array([SENT_START, IDX, LENGTH, IS_SPACE]).astype("int64")
     first = [i for i, v in enumerate(arr[:, 0].tolist()) if v == 1] or [0]
     if first[0] != 0:
         first.insert(0, 0)
     ends = (arr[:, 1] + arr[:, 2]).tolist()
     idx = arr[:, 1].tolist()
-    bounds = first[1:] + [len(doc)]
-    return [(idx[a], ends[b - 1]) for a, b in zip(first, bounds, strict=True)]
+    space = arr[:, 3].tolist()
+    out = []
+    for a, b in zip(first, first[1:] + [len(doc)], strict=True):
+        last = b - 1
+        while last > a and space[last]:
+            last -= 1
+        out.append((idx[a], ends[last]))
+    return out
 
 
 def sentence_index(starts: list[int], pos: int) -> int:

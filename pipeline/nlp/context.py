@@ -143,6 +143,30 @@ def mid_sentence_headers(sentence: str) -> list[tuple[int, str, str]]:
     return out
 
 
+# words a label may put before its section word ("MAIN RESULTS:", "MATERIALS AND METHODS:")
+HEADER_LEAD = re.compile(r"(?<![\w'])(?:(?:MAIN|KEY|PRINCIPAL|PRIMARY|SECONDARY|CLINICAL|STUDY|MATERIALS AND|"
+                         r"PATIENTS AND|SUBJECTS AND|DATA|EVIDENCE|AUTHORS'?)\s+)+$")
+LIST_BEFORE = re.compile(r"(?:,|\bAND|\bOR)\s*$")
+
+
+def header_starts(text: str) -> list[int]:
+    """Where the section headers left inside running text begin ("... on the HDRS RESULTS: Oral esketamine
+    improved ...", a truncated abstract): the sentence splitter starts a sentence at each, so a finding is not cited
+    together with the methods before it. Not a later item of one label ("DESIGN, SETTING, AND PARTICIPANTS:")."""
+    if ":" not in text:
+        return []
+    out = []
+    for m in INLINE_HEADER.finditer(text):
+        label = HEADER_LABEL.search(text, m.end())
+        if not label or label.start() - m.end() >= 40 or label_role(label.group()) is None:
+            continue
+        lead = HEADER_LEAD.search(text, m.end(), label.start())
+        start = lead.start() if lead else label.start()
+        if not LIST_BEFORE.search(text, max(0, start - 6), start):
+            out.append(start)
+    return out
+
+
 def inline_label(sentence: str) -> str | None:
     """"RESULTS: ..." or "Results: ..." at a sentence start -> the label (JSON-lines abstracts keep section labels
     inline)."""
