@@ -47,6 +47,12 @@ def _md(text: object) -> str:
     return html.escape(str(text), quote=False)
 
 
+def _context(m: dict) -> str:
+    """A negated or hedged mention is marked as such ("no psychotic symptoms" names a harm that did not occur): a
+    second class on the mark, drawn as an outline and named in its label."""
+    return " negated" if m.get("negated") else " hedged" if m.get("hedged") else ""
+
+
 def _highlight(row: dict, mentions: list[dict]) -> str:
     """The sentence as HTML with its entities marked (displaCy escapes the text)."""
     s, e = row["start"], row["end"]
@@ -55,7 +61,7 @@ def _highlight(row: dict, mentions: list[dict]) -> str:
     for m in sorted((m for m in mentions if s <= m["start"] and m["end"] <= e),
                     key=lambda m: (m["start"] - m["end"], m["start"])):
         if all(m["end"] <= x["start"] + s or x["end"] + s <= m["start"] for x in ents):
-            ents.append({"start": m["start"] - s, "end": m["end"] - s, "label": m["label"]})
+            ents.append({"start": m["start"] - s, "end": m["end"] - s, "label": m["label"] + _context(m)})
     doc = {"text": row["sentence"], "ents": sorted(ents, key=lambda x: x["start"]), "title": None}
     return displacy.render(doc, style="ent", manual=True, page=False, options={"template": ENT_TEMPLATE})
 
@@ -126,7 +132,9 @@ CSS = ("body{font-family:sans-serif;max-width:60em;margin:auto;padding:0 1em;lin
        "mark.entity{padding:.15em .35em;margin:0 .15em;border-radius:.3em;"
        "box-decoration-break:clone;-webkit-box-decoration-break:clone}mark.entity::after{content:attr(data-label);"
        "font-size:.7em;font-weight:bold;margin-left:.35em;vertical-align:middle}"
-       + "".join(f".e-{label}{{background:{color}}}" for label, color in COLORS.items()))
+       + "".join(f".e-{label}{{background:{color}}}" for label, color in COLORS.items())
+       + "mark.negated,mark.hedged{background:none;outline:2px dashed #999;outline-offset:-2px}"
+       "mark.negated{text-decoration:line-through}")
 MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]|~"})  # ~: GitHub's strikethrough ("~30% to ~10%")
 
 
@@ -317,7 +325,7 @@ def build(out: Path) -> tuple[str, str]:
     out = store.current_dir(out) or out
     summary = pq.read_table(out / "claim_summary.parquet").to_pylist()
     evidence = pq.read_table(out / "claim_evidence.parquet").to_pylist()
-    entities = pq.read_table(out / "entities.parquet", columns=["doc_id", "start", "end", "label"]).to_pylist()
+    entities = pq.read_table(out / "entities.parquet", columns=["doc_id", "start", "end", "label", "negated", "hedged"]).to_pylist()
     articles = {r["doc_id"]: r for r in pq.read_table(out / "articles.parquet",
                                                       columns=["doc_id", "title", "doi"]).to_pylist()}
     by_doc: dict[str, list[dict]] = defaultdict(list)

@@ -1024,6 +1024,19 @@ def test_report_marks_overlapping_entities_once():
         row["sentence"].replace(" ", "")
 
 
+def test_report_marks_negated_and_hedged_entities_as_such():
+    from pipeline.report import _highlight
+
+    row = {"start": 0, "end": 60, "sentence": "No psychosis occurred; nausea may follow; dizziness was seen."}
+    mentions = [{"start": 3, "end": 12, "label": "ADVERSE_EVENT", "negated": True, "hedged": False},
+                {"start": 23, "end": 29, "label": "ADVERSE_EVENT", "negated": False, "hedged": True},
+                {"start": 42, "end": 51, "label": "ADVERSE_EVENT", "negated": False, "hedged": False}]
+    html = _highlight(row, mentions)
+    assert '<mark class="entity e-ADVERSE_EVENT negated" data-label="ADVERSE_EVENT negated">psychosis</mark>' in html
+    assert '<mark class="entity e-ADVERSE_EVENT hedged" data-label="ADVERSE_EVENT hedged">nausea</mark>' in html
+    assert '<mark class="entity e-ADVERSE_EVENT" data-label="ADVERSE_EVENT">dizziness</mark>' in html
+
+
 @pytest.mark.parametrize("text,significant", [
     ("(p = 0.059)", False), ("p = 0.05)", True), ("p < 0.05.", True), ("p = 0.012", True), ("p = 0.06", False),
     ("P < .05", True),
