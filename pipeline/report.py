@@ -325,7 +325,8 @@ def build(out: Path) -> tuple[str, str]:
     out = store.current_dir(out) or out
     summary = pq.read_table(out / "claim_summary.parquet").to_pylist()
     evidence = pq.read_table(out / "claim_evidence.parquet").to_pylist()
-    entities = pq.read_table(out / "entities.parquet", columns=["doc_id", "start", "end", "label", "negated", "hedged"]).to_pylist()
+    entities = pq.read_table(out / "entities.parquet",
+                             columns=["doc_id", "start", "end", "label", "negated", "hedged"]).to_pylist()
     articles = {r["doc_id"]: r for r in pq.read_table(out / "articles.parquet",
                                                       columns=["doc_id", "title", "doi"]).to_pylist()}
     by_doc: dict[str, list[dict]] = defaultdict(list)

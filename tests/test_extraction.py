@@ -862,13 +862,14 @@ def test_a_header_left_in_running_text_starts_a_sentence(extractor):
     sentence, with the words its label begins with; the later items of one label ("DESIGN, SETTING, AND
     PARTICIPANTS:") and a title stay whole, and no sentence ends in the spaces before a header."""
     text = ("Oral esketamine: RESULTS: a pilot\nWe studied 30 adults on the depression scale (HDRS RESULTS: "
-            "Scores fell by day 7 (p < 0.01) with wide variation (95% CI  MAIN RESULTS: Mood improved. "
+            "Scores fell by day 7 (p < 0.01) with wide variation (95% CI -9 to -1,  MAIN RESULTS: Mood improved. "
             "Raters were blind ( MATERIALS AND METHODS: Data were pooled. DESIGN, SETTING, AND PARTICIPANTS: "
             "A trial.")
     ex = extractor.one(text)
     assert [text[s:e] for s, e in ex.sentences] == [
         "Oral esketamine: RESULTS: a pilot", "We studied 30 adults on the depression scale (HDRS",
-        "RESULTS: Scores fell by day 7 (p < 0.01) with wide variation (95% CI", "MAIN RESULTS: Mood improved.",
+        "RESULTS: Scores fell by day 7 (p < 0.01) with wide variation (95% CI -9 to -1,",
+        "MAIN RESULTS: Mood improved.",
         "Raters were blind (", "MATERIALS AND METHODS: Data were pooled.",
         "DESIGN, SETTING, AND PARTICIPANTS: A trial."]
     assert ex.roles[2:] == ["results", "results", "results", "methods", "methods"]

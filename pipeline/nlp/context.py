@@ -146,7 +146,8 @@ def mid_sentence_headers(sentence: str) -> list[tuple[int, str, str]]:
 # words a label may put before its section word ("MAIN RESULTS:", "MATERIALS AND METHODS:")
 HEADER_LEAD = re.compile(r"(?<![\w'])(?:(?:MAIN|KEY|PRINCIPAL|PRIMARY|SECONDARY|CLINICAL|STUDY|MATERIALS AND|"
                          r"PATIENTS AND|SUBJECTS AND|DATA|EVIDENCE|AUTHORS'?)\s+)+$")
-LIST_BEFORE = re.compile(r"(?:,|\bAND|\bOR)\s*$")
+# the earlier words of a label that starts a sentence ("DESIGN, SETTING, AND " before "PARTICIPANTS:")
+LABEL_BEFORE = re.compile(r"(?:[.?!]\s+|\n\s*)(?:[A-Z][A-Z'-]*,?\s+)+$")
 
 
 def header_starts(text: str) -> list[int]:
@@ -162,7 +163,7 @@ def header_starts(text: str) -> list[int]:
             continue
         lead = HEADER_LEAD.search(text, m.end(), label.start())
         start = lead.start() if lead else label.start()
-        if not LIST_BEFORE.search(text, max(0, start - 6), start):
+        if not LABEL_BEFORE.search(text, max(0, start - 80), start):
             out.append(start)
     return out
 
