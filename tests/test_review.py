@@ -650,6 +650,16 @@ def test_overlapping_entities_keep_every_label_and_the_sentence_is_one_box():
     assert 'class="ent ADVERSE_EVENT" title="ADVERSE_EVENT"> problems</mark>' in html
 
 
+def test_a_negated_or_hedged_entity_is_marked_so_for_the_reviewer():
+    from pipeline.review.app import highlight
+
+    text = "Title\nNo psychosis occurred; nausea may follow."
+    html = str(highlight(text, 6, 47, [{"start": 9, "end": 18, "label": "ADVERSE_EVENT", "negated": True},
+                                       {"start": 29, "end": 35, "label": "ADVERSE_EVENT", "hedged": True}]))
+    assert '<mark class="ent ADVERSE_EVENT negated" title="ADVERSE_EVENT negated">psychosis</mark>' in html
+    assert '<mark class="ent ADVERSE_EVENT hedged" title="ADVERSE_EVENT hedged">nausea</mark>' in html
+
+
 def test_reprocess_applies_new_decisions_without_fetching(tmp_path):
     out = tmp_path / "out"
     row = _published_and_rejected(tmp_path, out)

@@ -53,6 +53,12 @@ def _rows(out: Path, name: str, columns: list[str] | None = None, doc_id: str | 
     return table.select(columns).to_pylist() if columns else table.to_pylist()
 
 
+def _context(entity: dict) -> str:
+    """" negated" or " hedged": "no psychotic symptoms" marks a harm that did not occur, and a reviewer judging a
+    tolerability citation must see that, not the colour of one that did."""
+    return " negated" if entity.get("negated") else " hedged" if entity.get("hedged") else ""
+
+
 def highlight(text: str, start: int, end: int, entities: list[dict]) -> Markup:
     """The abstract as HTML: the evidence sentence wrapped once, entities marked; every piece of text escaped.
     Where entities overlap ("memory" inside "memory problems") a piece takes the longest one's colour and its title
@@ -65,8 +71,9 @@ def highlight(text: str, start: int, end: int, entities: list[dict]) -> Markup:
         piece = str(escape(text[a:b]))
         on = sorted((e for e in entities if e["start"] <= a and b <= e["end"]), key=lambda e: e["start"] - e["end"])
         if on:
-            labels = " · ".join(dict.fromkeys(str(e["label"]) for e in on))
-            piece = f'<mark class="ent {escape(on[0]["label"])}" title="{escape(labels)}">{piece}</mark>'
+            labels = " · ".join(dict.fromkeys(str(e["label"]) + _context(e) for e in on))
+            piece = (f'<mark class="ent {escape(on[0]["label"])}{escape(_context(on[0]))}" title="{escape(labels)}">'
+                     f'{piece}</mark>')
         parts.append(piece)
         if b == end:
             parts.append("</span>")
@@ -186,7 +193,7 @@ def create_app(out: Path, token: str | None = None) -> FastAPI:
         if not found:
             raise HTTPException(404, "the article is no longer published")
         article = found[0]
-        ents = _rows(out, "entities", ["doc_id", "start", "end", "label"], doc_id=row["doc_id"])
+        ents = _rows(out, "entities", ["doc_id", "start", "end", "label", "negated", "hedged"], doc_id=row["doc_id"])
         history = dec.history(logged, evidence_id)
         me = reviewer_of(request)
         just = next((d for d in dec.live(logged) if d["decision_id"] == done and d["reviewer"] == me),
