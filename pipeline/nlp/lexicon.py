@@ -22,14 +22,21 @@ class Hit:
     surface: str
 
 
-_FOLD = str.maketrans({**{h: "-" for h in _HYPHENS}, "\u00a0": " ", "\u2009": " ", "\u202f": " ", "\t": " ",
-                       "\n": " ", "Å": "A", "å": "a", "Ǻ": "A", "ǻ": "a"})
+_FOLD = [*((h, "-") for h in _HYPHENS[1:]), ("\u00a0", " "), ("\u2009", " "), ("\u202f", " "), ("\t", " "),
+         ("\n", " "), ("Å", "A"), ("å", "a"), ("Ǻ", "A"), ("ǻ", "a")]
 _WORD = re.compile(r"\w+")
 
 
 def _fold(s: str) -> str:
-    """Length-preserving normalisation: dash variants -> "-", odd spaces -> " ", Å and Ǻ -> A."""
-    return s.translate(_FOLD)
+    """Length-preserving normalisation: dash variants -> "-", odd spaces -> " ", Å and Ǻ -> A.
+
+    One `replace` per character present rather than `str.translate`, which looks each character of a non-ASCII text
+    up in its table (0.09 ms an abstract, against 2 µs). No replacement makes a character another one replaces, so
+    the order does not matter."""
+    for char, to in _FOLD:
+        if char in s:
+            s = s.replace(char, to)
+    return s
 
 
 class Lexicon:
@@ -54,6 +61,8 @@ class Lexicon:
                 bucket.append((folded, canonical, label))
         for bucket in self.index.values():
             bucket.sort(key=lambda x: -len(x[0]))
+        self._exact_firsts = frozenset(word for word, case_sensitive in self.index if case_sensitive)
+        self._folded_firsts = frozenset(word for word, case_sensitive in self.index if not case_sensitive)
         # surfaces that begin with a non-word character, e.g. "(R,S)-ketamine", need those characters as starts
         self._odd = re.compile("|".join(re.escape(c) for c in sorted({k[0][0] for k in self.index
                                                                        if k[0] and not k[0][0].isalnum()})) or "(?!)")
@@ -65,14 +74,15 @@ class Lexicon:
         n = len(text)
         index = self.index
         found: dict[str, list[Hit]] = {}
-        cands = [(m.start(), m.group()) for m in _WORD.finditer(folded)]
+        exact_firsts, folded_firsts = self._exact_firsts, self._folded_firsts
+        # most words begin no surface: only those that do are kept (a plain set test each, no tuple, sort or lookup)
+        cands = [(m.start(), word) for m in _WORD.finditer(folded)
+                 if (word := m.group()) in exact_firsts or word.lower() in folded_firsts]
         cands += [(m.start(), m.group()) for m in self._odd.finditer(folded)]
         if len(cands) > 1:
             cands.sort()
         for pos, word in cands:
             exact, folded_case = index.get((word, True)), index.get((word.lower(), False))
-            if not exact and not folded_case:  # most words begin no surface: skip them first
-                continue
             if pos and (folded[pos - 1].isalnum() or folded[pos - 1] == "_"):
                 continue
             best: dict[str, tuple[int, str]] = {}
