@@ -889,6 +889,28 @@ def test_vital_sign_short_forms_count_in_capitals_only():
         ["blood pressure increased"]
 
 
+def test_ignorecase_lower_lowers_as_re_ignorecase_compares():
+    """The premise of the prefilters, over every code point: what re.IGNORECASE matches to an ASCII letter or digit
+    is lowered to it, one character stays one, and lowering keeps a word character (or ".", "-", "/") one."""
+    from pipeline.nlp.prefilter import ignorecase_lower
+
+    ascii_rx = re.compile("|".join("abcdefghijklmnopqrstuvwxyz0123456789"), re.IGNORECASE)
+    kept = re.compile(r"[\w.\-/]")
+    for code in range(sys.maxunicode + 1):
+        c = chr(code)
+        low = ignorecase_lower(c)
+        assert len(low) == 1 and bool(kept.match(c)) == bool(kept.match(low)), hex(code)
+        if ascii_rx.fullmatch(c):
+            assert re.fullmatch(re.escape(low), c, re.IGNORECASE) and low.isascii(), hex(code)
+
+
+def test_prefilters_find_what_the_patterns_find():
+    """The vital-sign word test leaves the matches as they were."""
+    text = ("At 24 h, a week later and on POD 1, within hours, ſeveral days and the FOURTEENTH day after; "
+            "apostoperative day 2. Heart rate increased; SBP rose; İncreased pulse.")
+    assert [h.start for h in rules.find_vital_changes(text)] == [m.start() for m in rules._VITAL_CHANGE.finditer(text)]
+
+
 def test_an_oral_snri_is_no_route_of_the_study_drug():
     text = "Esketamine in depression\nPatients received intranasal esketamine and continued an oral SNRI."
     assert next(iter(Extractor(with_model=False).run([("t", None, 1, text, None)]))).routes == ["intranasal"]

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from pipeline.nlp.prefilter import ignorecase_lower
+
 SP = r"[ \u00a0\u2002-\u200a\u202f\u205f]"  # the spaces abstracts use between a number and its unit
 DASH = r"[-\u2010\u2011\u2012\u2013\u2014]"
 NUM = r"(?:\d+(?:[.,\u00b7]\d+)?|\.\d+)"  # "0·5": the Lancet's decimal point
@@ -506,10 +508,19 @@ def _vital_name(vital: str) -> str:
     return "blood pressure"
 
 
+# Every match of _VITAL_CHANGE holds one of _VITAL, and each form of _VITAL holds one of these words (any case) or
+# short forms (capitals only, as _VITAL's (?-i:...) asks): "SBP", "DBP" hold "BP". Most abstracts have none.
+_VITAL_WORDS = ("pressure", "heart", "pulse", "oxygen", "spo2")
+_VITAL_SHORT = ("BP", "MAP", "HR")
+
+
 def find_vital_changes(text: str) -> list[RuleHit]:
     """'increased heart rate' -> heart rate increased; 'changes in SBP' -> blood pressure changes. The short forms
     count in capitals only: "changes in the map of connectivity" names no blood pressure."""
     hits = []
+    lower = ignorecase_lower(text)
+    if not any(w in lower for w in _VITAL_WORDS) and not any(w in text for w in _VITAL_SHORT):
+        return hits  # no vital sign named: the pattern, tried at every position, cannot match
     for m in _VITAL_CHANGE.finditer(text):
         word = (m.group("pre") or m.group("post")).lower()
         vital = m.group("vital1") or m.group("vital2")
