@@ -905,9 +905,10 @@ def test_ignorecase_lower_lowers_as_re_ignorecase_compares():
 
 
 def test_prefilters_find_what_the_patterns_find():
-    """The vital-sign word test leaves the matches as they were."""
+    """The time-point scan from likely starts and the vital-sign word test leave the matches as they were."""
     text = ("At 24 h, a week later and on POD 1, within hours, ſeveral days and the FOURTEENTH day after; "
             "apostoperative day 2. Heart rate increased; SBP rose; İncreased pulse.")
+    assert rules._timepoint_spans(text) == [m.span() for m in rules.TP_RX.finditer(text)]
     assert [h.start for h in rules.find_vital_changes(text)] == [m.start() for m in rules._VITAL_CHANGE.finditer(text)]
 
 
