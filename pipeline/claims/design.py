@@ -11,6 +11,7 @@ import re
 from functools import lru_cache
 
 from pipeline.claims import study_type
+from pipeline.nlp.prefilter import ignorecase_lower
 
 PUB_TYPES = [
     ("protocol", {"Clinical Trial Protocol"}),
@@ -58,6 +59,9 @@ RECORDS = re.compile(r"\b(?:records|charts|notes|files)\b", T)
 def is_systematic_review(text: str) -> bool:
     """Review words, or a search that is not of records (a regex for the latter backtracked on every position).
     Remembered: the design, the routes and the narrative-review check all ask for the same abstract."""
+    lower = ignorecase_lower(text)
+    if "review" not in lower and "meta" not in lower and "search" not in lower:
+        return False  # each form of REVIEW and WERE_SEARCHED holds one of these words: neither can match
     title_end = text.find("\n")
     bounds: list[int] | None = None
     for m in REVIEW.finditer(text):
@@ -81,6 +85,13 @@ def is_systematic_review(text: str) -> bool:
 NARRATIVE = re.compile(r"\b(?:narrative|literature|critical) review\b|\bthis review\b|\bwe review\b|\bin this review\b|"
                        r"\breview(?:s|ed)? (?:the|current|recent) (?:literature|evidence|findings)|"
                        r"\b(?:we )?presents? an? (?:(?!systematic|pooled)\w+ )?review\b", T)
+
+
+def _names_narrative(text: str) -> bool:
+    """NARRATIVE.search, skipped where it cannot match: each of its forms holds the word "review"."""
+    return "review" in ignorecase_lower(text) and NARRATIVE.search(text) is not None
+
+
 ANIMAL = re.compile(r"\b(?:rats?|mice|mouse|murine|rodents?|zebrafish|primates?|macaques?|in vitro|cultured|"
                     r"cell lines?|hippocampal slices|C57BL|Sprague[- ]Dawley|Wistar)\b", T)
 HUMAN = re.compile(r"\b(?:patients?|participants?|volunteers?|adults?|subjects? with|women|men|adolescents?)\b", T)
@@ -156,7 +167,7 @@ def _classify(text: str, pts: frozenset[str], mesh_set: frozenset[str]) -> str:
         return "case_report"
     if QUALITATIVE.search(text):
         return "qualitative"
-    if RCT.search(own) and not NARRATIVE.search(text):
+    if RCT.search(own) and not _names_narrative(text):
         return "rct"
     if pts & PUB_TYPES[4][1] or COHORT.search(text) or COHORT_IMPLIED.search(own):
         return "cohort"
@@ -210,13 +221,13 @@ PRECLINICAL_TITLE = re.compile(r"\bpreclinical\b|\bin (?:rats|mice|rodents)\b|\b
 def is_narrative_review(text: str) -> bool:
     """A narrative or bibliometric review: it reports others' work, never findings of its own (a systematic
     review's pooled results are its own)."""
-    return bool(NARRATIVE.search(text) or BIBLIOMETRIC.search(text)) and not is_systematic_review(text)
+    return bool(_names_narrative(text) or BIBLIOMETRIC.search(text)) and not is_systematic_review(text)
 
 
 def is_review(text: str) -> bool:
     """A review of other work (systematic or narrative): its routes and doses are not its own."""
     title = text.split("\n")[0]
-    return bool(is_systematic_review(text) or NARRATIVE.search(text) or re.search(r"\breview\b", title, T))
+    return bool(is_systematic_review(text) or _names_narrative(text) or re.search(r"\breview\b", title, T))
 
 
 POPULATION_RX = {
