@@ -12,7 +12,7 @@ import pytest
 from pipeline.nlp import lexicon, rules
 from pipeline.nlp.extract import Extractor
 from pipeline.nlp.normalise.dose import mass_values, schedule
-from tests.conftest import ROOT
+from tests.conftest import ROOT, SAMPLE
 
 TEXT = ("Esketamine nasal spray in treatment-resistant depression.\n"
         "BACKGROUND: Esketamine (ESK) may cause dissociation. METHODS: Patients received ESK 56 or 84 mg "
@@ -910,6 +910,36 @@ def test_prefilters_find_what_the_patterns_find():
             "apostoperative day 2. Heart rate increased; SBP rose; İncreased pulse.")
     assert rules._timepoint_spans(text) == [m.span() for m in rules.TP_RX.finditer(text)]
     assert [h.start for h in rules.find_vital_changes(text)] == [m.start() for m in rules._VITAL_CHANGE.finditer(text)]
+
+
+def _prefilters_agree(texts: list[str]) -> None:
+    for text in texts:
+        assert rules._timepoint_spans(text) == [m.span() for m in rules.TP_RX.finditer(text)], text[:80]
+        assert [h.start for h in rules.find_vital_changes(text)] == \
+            [m.start() for m in rules._VITAL_CHANGE.finditer(text)], text[:80]
+
+
+def test_prefilters_find_what_the_patterns_find_in_the_sample():
+    """A time-point pattern added without its first word in _TP_START would be missed where it is written: the
+    bundled sample's abstracts and every string of this file's tests are scanned both ways."""
+    from pipeline.sources.files import iter_xml
+
+    texts = [f"{a.title}\n{a.abstract}" for a in iter_xml(SAMPLE) if getattr(a, "abstract", None)]
+    assert len(texts) > 10
+    strings = re.findall(r'"((?:[^"\\\n]|\\.){12,})"', (ROOT / "tests" / "test_extraction.py").read_text())
+    _prefilters_agree(texts + strings)
+
+
+def test_prefilters_find_what_the_patterns_find_in_the_corpus(corpus):
+    """The same over the shared corpus's abstracts (the held-out ones left alone, as everywhere)."""
+    from pipeline.evaluate.gold import holdout_ids
+
+    held, texts = holdout_ids(), []
+    for name in ("psynamic/docs.jsonl", "pubmed-2025/docs.jsonl"):
+        with open(corpus(name), encoding="utf-8") as fh:
+            texts += [f"{r['title']}\n{r.get('abstract') or ''}" for r in map(json.loads, fh)
+                      if r["doc_id"] not in held]
+    _prefilters_agree(texts)
 
 
 def test_an_oral_snri_is_no_route_of_the_study_drug():
