@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from pipeline.evaluate.gold import corpus_dir, holdout_ids
+from pipeline.nlp.extract import Item
 from pipeline.replay.factory import record, write_set
 
 # quiet Prefect runs (`kev` itself gives Prefect's temporary server time to start)
@@ -43,12 +44,12 @@ def corpus_records() -> list[tuple[str, str]]:
     return out
 
 
-def corpus_abstracts(n: int) -> list[tuple[str, None, int, str, list]]:
+def corpus_abstracts(n: int) -> list[Item]:
     """At least `n` real abstracts from the shared corpus (repeated as needed), as extraction items."""
     texts = [f"{title}\n{abstract}" for title, abstract in corpus_records()]
-    items = []
+    items: list[Item] = []
     while len(items) < n:
-        items += [(f"bench:{len(items) + i}", None, 1, t, []) for i, t in enumerate(texts)]
+        items += [Item(f"bench:{len(items) + i}", None, 1, t) for i, t in enumerate(texts)]
     return items[:n]
 
 

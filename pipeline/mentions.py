@@ -18,11 +18,10 @@ from pathlib import Path
 
 from pipeline.claims.catalogue import Catalogue, load_catalogue
 from pipeline.claims.evidence import evidence_rows
-from pipeline.nlp.extract import Extraction, Extractor, flat_row, mention_row
+from pipeline.nlp.extract import Extraction, Extractor, Item, as_item, flat_row, mention_row
 from pipeline.studies import facts_of, study_row, study_type_of
 from pipeline.tables import store
 
-Item = tuple  # (doc_id, pmid, version, text, sections[, meta]): meta has publication_types, mesh, retracted
 MAX_TEXT_CHARS = 100_000
 TOO_LONG = "TextTooLong"
 log = logging.getLogger(__name__)
@@ -55,10 +54,10 @@ def rows(ex: Extraction, item: Item | None = None, catalogue: Catalogue | None =
 def _safe_run(extractor: Extractor, items: list[Item]) -> Iterator[tuple[Item, Extraction | None, str | None]]:
     """Run a batch; if it fails, run its items one by one so only the record that breaks is quarantined. A text
     longer than MAX_TEXT_CHARS is quarantined before it reaches spaCy (its work grows faster than its length)."""
-    done = _run_fitting(extractor, [it for it in items if not too_long(it[3])])
+    done = _run_fitting(extractor, [it for it in items if not too_long(it.text)])
     for it in items:  # in input order
-        if too_long(it[3]):
-            yield it, None, (f"{TOO_LONG}: {len(it[3]):,} characters, over the {MAX_TEXT_CHARS:,} the extractor "
+        if too_long(it.text):
+            yield it, None, (f"{TOO_LONG}: {len(it.text):,} characters, over the {MAX_TEXT_CHARS:,} the extractor "
                              "takes (a PubMed title and abstract run to a few thousand)")
         else:
             yield next(done)
@@ -95,12 +94,12 @@ def _extract_rows(extractor: Extractor, items: list[Item], catalogue: Catalogue 
     either stage quarantines that record, not the night."""
     for it, ex, err in _safe_run(extractor, items):
         if ex is None:
-            yield it[0], None, err
+            yield it.doc_id, None, err
             continue
         try:
-            yield it[0], rows(ex, it, catalogue), None
+            yield it.doc_id, rows(ex, it, catalogue), None
         except Exception as exc:  # noqa: BLE001 - one record's fault, like an extraction failure
-            yield it[0], None, _error(exc)
+            yield it.doc_id, None, _error(exc)
 
 
 def _init_worker(with_model: bool, catalogue: Catalogue | None) -> None:
@@ -122,11 +121,11 @@ def _chunks(items: list[Item], size: int) -> Iterator[list[Item]]:
         yield items[i:i + size]
 
 
-def extract_items(items: Iterable[Item], workers: int = 1, with_model: bool = True, chunk: int = 64,
+def extract_items(items: Iterable[Item | tuple], workers: int = 1, with_model: bool = True, chunk: int = 64,
                   extractor: Extractor | None = None, catalogue: Catalogue | None = None
                   ) -> Iterator[tuple[str, tuple | None, str | None]]:
     """(doc_id, (entity, dose, evidence, study rows) or None, error or None) per item, in input order."""
-    items = list(items)
+    items = [as_item(it) for it in items]
     if workers <= 1 or len(items) < 2 * chunk:
         yield from _extract_rows(extractor or Extractor(with_model=with_model), items, catalogue)
         return
@@ -151,7 +150,7 @@ def article_item(a: dict) -> Item:
     meta = {"publication_types": list(a.get("publication_types") or []),
             "mesh": [m["descriptor"] for m in a.get("mesh") or []], "retracted": bool(a.get("retracted")),
             "journal": a.get("journal")}
-    return (a["doc_id"], a["pmid"], a["version"], a["text"], a["sections"] or [], meta)
+    return Item(a["doc_id"], a["pmid"], a["version"], a["text"], a["sections"] or [], meta)
 
 
 DERIVED = ("entities", "doses", "claim_evidence", "studies")

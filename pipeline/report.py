@@ -48,8 +48,12 @@ def _md(text: object) -> str:
 
 
 def _context(m: dict) -> str:
-    """A negated or hedged mention is marked as such ("no psychotic symptoms" names a harm that did not occur): a
-    second class on the mark, drawn as an outline and named in its label."""
+    """A negated or hedged adverse event is marked as such ("no psychotic symptoms" names a harm that did not occur,
+    "may cause nausea" one that might): a second class on the mark (the template's class is "e-{label}"), drawn as
+    an outline and named in its label. Other labels stay as they are: a negated outcome ("no change in MADRS") was
+    still measured, and hedging is a sentence's, which would strip every mark from an aims sentence."""
+    if m["label"] != "ADVERSE_EVENT":
+        return ""
     return " negated" if m.get("negated") else " hedged" if m.get("hedged") else ""
 
 

@@ -11,19 +11,19 @@ import re
 
 from pipeline.claims import design
 from pipeline.claims.facts import ArticleFacts, article_facts
-from pipeline.nlp.extract import Extraction
+from pipeline.nlp.extract import Extraction, Item
 
 
-def facts_of(item: tuple, ex: Extraction) -> ArticleFacts:
+def facts_of(item: Item, ex: Extraction) -> ArticleFacts:
     """The article facts from an item's text and its PubMed metadata (publication types, MeSH, retraction)."""
-    meta = item[5] if len(item) > 5 else {}
-    return article_facts(item[3], ex, meta.get("publication_types"), meta.get("mesh"), bool(meta.get("retracted")))
+    meta = item.meta or {}
+    return article_facts(item.text, ex, meta.get("publication_types"), meta.get("mesh"), bool(meta.get("retracted")))
 
 
-def study_type_of(item: tuple) -> str:
+def study_type_of(item: Item) -> str:
     """PsyNamic's study type of the article (the trained model, else the rules)."""
-    meta = item[5] if len(item) > 5 else {}
-    return design.psynamic_type(item[3], meta.get("journal"), meta.get("publication_types"))
+    meta = item.meta or {}
+    return design.psynamic_type(item.text, meta.get("journal"), meta.get("publication_types"))
 
 
 # a drug the text says was not given: "without lithium", "no benzodiazepines"; not "no differences between ketamine
@@ -31,8 +31,8 @@ def study_type_of(item: tuple) -> str:
 DRUG_DENIED = re.compile(r"\b(?:without|no|not|nor|neither|free of|never)\s+(?:[\w-]+\s+)?$", re.IGNORECASE)
 
 
-def study_row(item: tuple, ex: Extraction, facts: ArticleFacts, study_type: str) -> dict:
-    doc_id, pmid, version, text = item[0], item[1], item[2], item[3]
+def study_row(item: Item, ex: Extraction, facts: ArticleFacts, study_type: str) -> dict:
+    doc_id, pmid, version, text = item.doc_id, item.pmid, item.version, item.text
     drugs = sorted({m.canonical for m in ex.mentions if m.label == "DRUG" and m.canonical
                     and not DRUG_DENIED.search(text, max(0, m.start - 30), m.start)})
     return {

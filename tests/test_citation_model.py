@@ -186,10 +186,11 @@ def test_rows_and_eval_name_the_method(tmp_path):
     """claim_evidence's `method` says which rows the model cited, and `kev eval` scores citations by method."""
     from pipeline.claims.evidence import evidence_rows
     from pipeline.evaluate.run import eval_claims
+    from pipeline.nlp.extract import Item
 
     text = _battery("syn2:001")
     ex = Extractor().one(text, doc_id="syn2:001")
-    rows = evidence_rows(("syn2:001", None, 1, text), ex, load_catalogue(), article_facts(text, ex), None)
+    rows = evidence_rows(Item("syn2:001", None, 1, text), ex, load_catalogue(), article_facts(text, ex), None)
     assert {r["method"] for r in rows} == {"rules-v1", "citation-model-v1"}
     record = next(r for r in map(json.loads, BATTERY.read_text().splitlines()) if r["doc_id"] == "syn2:001")
     result = eval_claims(BATTERY, [record], Extractor(), None)

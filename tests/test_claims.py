@@ -16,7 +16,7 @@ from pipeline.claims import design, stance
 from pipeline.claims.catalogue import CatalogueError, load_catalogue
 from pipeline.claims.comparisons import is_head_to_head
 from pipeline.claims.facts import article_facts, is_adjunct
-from pipeline.claims.findings import NOT_A_FINDING, enrolled_only, finding_part, section_of
+from pipeline.claims.findings import NOT_A_FINDING, enrolled_only, finding_part
 from pipeline.claims.sample_size import participants_bin, sample_size
 from pipeline.config import Settings
 from pipeline.nlp.extract import Extractor
@@ -509,7 +509,7 @@ def test_a_header_left_inside_a_sentence_starts_its_section():
     ex = _extractor().one(text)
     last = len(ex.sentences) - 1
     assert text[slice(*ex.sentences[last])].startswith("Ketamine was well tolerated")
-    assert section_of(ex, last, text) == "RESULTS"
+    assert ex.sections[last] == "RESULTS" and ex.roles[last] == "results"
     assert finding_part(ex, last, text)
 
 
@@ -531,7 +531,7 @@ def test_a_header_split_off_takes_its_own_mentions():
     ex = _extractor().one(merged)
     i = next(k for k, (s, e) in enumerate(ex.sentences) if merged[s:e].startswith("RESULTS: Depression"))
     assert merged[slice(*ex.sentences[i])].endswith("first group (")
-    assert finding_part(ex, i, merged) == [ex.sentences[i]]
+    assert finding_part(ex, i, merged) == ex.sentences[i]
     fs = stance.assess(merged, ex, article_facts(merged, ex), load_catalogue())
     assert any(f.claim_id == "antidepressant_efficacy" and f.sent_index == i for f in fs)
     assert not any(f.sent_index == i + 1 for f in fs)  # the hedged conclusion about the other drug
@@ -614,8 +614,8 @@ def test_benefit_in_a_depressed_population_is_on_the_efficacy_topic():
     assert stance.GENERIC_EFFICACY.search("Patients with TRD benefitted from a second induction with esketamine.")
 
 
-def _finding_parts(text: str, sentence: str) -> list:
-    """The finding parts of the one sentence of `text` that holds `sentence`."""
+def _finding_part(text: str, sentence: str) -> tuple[int, int] | None:
+    """The finding part of the one sentence of `text` that holds `sentence`."""
     ex = _extractor().one(text)
     index = [i for i, (s, e) in enumerate(ex.sentences) if sentence[:20] in text[s:e]]
     assert len(index) == 1
@@ -632,7 +632,7 @@ def _finding_parts(text: str, sentence: str) -> list:
     "Training and regulation are necessary to use these therapies safely in routine care.",
 ])
 def test_others_work_needs_and_known_facts_are_not_findings(sentence):
-    assert not _finding_parts(f"Ketamine in depression: a cohort study.\nMETHODS: We followed 40 patients. "
+    assert not _finding_part(f"Ketamine in depression: a cohort study.\nMETHODS: We followed 40 patients. "
                               f"RESULTS: {sentence}", sentence)
 
 
@@ -642,7 +642,7 @@ def test_others_work_needs_and_known_facts_are_not_findings(sentence):
     "Ketamine significantly reduced MADRS scores at 24 h and this highlights the need to study other groups.",
 ])
 def test_a_review_s_pooled_numbers_stay_findings(sentence):
-    assert _finding_parts(f"Ketamine in depression: a systematic review.\nMETHODS: We searched MEDLINE. "
+    assert _finding_part(f"Ketamine in depression: a systematic review.\nMETHODS: We searched MEDLINE. "
                           f"RESULTS: {sentence}", sentence)
 
 
@@ -1030,8 +1030,10 @@ def test_report_marks_negated_and_hedged_entities_as_such():
     row = {"start": 0, "end": 60, "sentence": "No psychosis occurred; nausea may follow; dizziness was seen."}
     mentions = [{"start": 3, "end": 12, "label": "ADVERSE_EVENT", "negated": True, "hedged": False},
                 {"start": 23, "end": 29, "label": "ADVERSE_EVENT", "negated": False, "hedged": True},
-                {"start": 42, "end": 51, "label": "ADVERSE_EVENT", "negated": False, "hedged": False}]
+                {"start": 42, "end": 51, "label": "ADVERSE_EVENT", "negated": False, "hedged": False},
+                {"start": 30, "end": 33, "label": "OUTCOME", "negated": True, "hedged": True}]
     html = _highlight(row, mentions)
+    assert '<mark class="entity e-OUTCOME" data-label="OUTCOME">may</mark>' in html  # only harms are marked so
     assert '<mark class="entity e-ADVERSE_EVENT negated" data-label="ADVERSE_EVENT negated">psychosis</mark>' in html
     assert '<mark class="entity e-ADVERSE_EVENT hedged" data-label="ADVERSE_EVENT hedged">nausea</mark>' in html
     assert '<mark class="entity e-ADVERSE_EVENT" data-label="ADVERSE_EVENT">dizziness</mark>' in html
@@ -1074,13 +1076,14 @@ def test_a_failed_run_keeps_the_reports_changes_and_the_report_reads_one_snapsho
 
 def test_a_header_left_in_running_text_starts_a_sentence_whose_section_the_next_ones_keep():
     from pipeline.claims.evidence import evidence_rows
+    from pipeline.nlp.extract import Item
 
     text = ("Esketamine for depression\nMETHODS: Sixty patients with major depressive disorder were randomized to "
             "esketamine or placebo and outcome measures included the MADRS RESULTS: Esketamine lowered MADRS "
             "scores at 24 h (p < 0.01). MADRS response rates at "
             "day 7 were higher with esketamine than placebo (48% vs 20%, p = 0.01).")
     ex = _extractor().one(text)
-    rows = evidence_rows(("d", "1", 1, text), ex, load_catalogue(), article_facts(text, ex), None)
+    rows = evidence_rows(Item("d", "1", 1, text), ex, load_catalogue(), article_facts(text, ex), None)
     first = [r for r in rows if r["sentence"] == "RESULTS: Esketamine lowered MADRS scores at 24 h (p < 0.01)."]
     later = [r for r in rows if r["sentence"].startswith("MADRS response")]
     assert first and later and all(r["section"] == "RESULTS" and r["role"] == "results" for r in first + later)
@@ -1110,7 +1113,8 @@ def test_a_measurements_section_states_outcomes_not_findings():
     text = ("Ketamine for depression\nBACKGROUND: Depression is frequent. DESIGN: A trial. MEASUREMENTS: The primary "
             "outcome was the share of patients with a MADRS reduction of 50 % or more by day 3.")
     ex = _extractor().one(text)
-    assert not is_finding(ex, 3, text[slice(*ex.sentences[3])], "MEASUREMENTS")
+    assert ex.sections[3] == "MEASUREMENTS"
+    assert not is_finding(ex, 3, text[slice(*ex.sentences[3])])
 
 
 def test_spine_surgery_is_no_plasticity_topic():

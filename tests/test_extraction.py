@@ -875,6 +875,43 @@ def test_a_header_left_in_running_text_starts_a_sentence(extractor):
     assert ex.roles[2:] == ["results", "results", "results", "methods", "methods"]
 
 
+@pytest.mark.parametrize("text,sentences", [
+    ("Ketamine in depression\nScores fell by week 2 (95% CI 3.4 AUTHORS' CONCLUSIONS: Ketamine helped.",
+     ["Scores fell by week 2 (95% CI 3.4", "AUTHORS' CONCLUSIONS: Ketamine helped."]),
+    ("Ketamine in depression\nMood improved (p < 0.05) CLINICAL TRIAL REGISTRATION: NCT0000001.",
+     ["Mood improved (p < 0.05)", "CLINICAL TRIAL REGISTRATION: NCT0000001."]),
+    ("Ketamine in depression\nWe asked whether ketamine helps at 3 sites DESIGN, SETTING, AND PARTICIPANTS: A trial.",
+     ["We asked whether ketamine helps at 3 sites", "DESIGN, SETTING, AND PARTICIPANTS: A trial."]),
+    ("Ketamine in depression\nScores fell on the HDRS SUMMARY OF RESULTS: Ketamine helped.",  # no such label
+     ["Scores fell on the HDRS SUMMARY OF", "RESULTS: Ketamine helped."]),
+])
+def test_a_header_left_in_running_text_starts_at_the_first_word_of_its_label(extractor, text, sentences):
+    ex = extractor.one(text)
+    assert [text[s:e] for s, e in ex.sentences][1:] == sentences
+
+
+def test_a_header_split_off_inside_a_structured_section_holds_to_the_sections_end(extractor):
+    """The parser's sections put the run-on in METHODS; the header inside it starts RESULTS for its sentence and the
+    next ones of that section, not beyond."""
+    title = "Ketamine for depression"
+    methods = "Twenty adults received ketamine 0.5 mg/kg on the HDRS RESULTS: Ketamine reduced scores. Nausea occurred."
+    text = f"{title}\n{methods} Ketamine helps."
+    sections = [{"start": 24, "end": 24 + len(methods), "label": "METHODS", "nlm_category": "METHODS"},
+                {"start": 25 + len(methods), "end": len(text), "label": "CONCLUSIONS", "nlm_category": "CONCLUSIONS"}]
+    ex = extractor.one(text, sections=sections)
+    assert list(zip(ex.sections, ex.roles, strict=True))[1:] == [
+        ("METHODS", "methods"), ("RESULTS", "results"), ("RESULTS", "results"), ("CONCLUSIONS", "conclusions")]
+    assert {m.text: m.section for m in ex.mentions if m.label == "ADVERSE_EVENT"} == {"Nausea": "RESULTS"}
+
+
+def test_a_label_alone_on_its_line_is_a_label(extractor):
+    text = ("Ketamine in depression\nMETHODS: We gave ketamine. RESULTS:\nMood improved with ketamine (p < 0.01)."
+            "\nCONCLUSIONS: Ketamine may help.")
+    ex = extractor.one(text)
+    assert list(zip(ex.sections, ex.roles, strict=True))[2:] == [
+        ("RESULTS", "results"), ("RESULTS", "results"), ("CONCLUSIONS", "conclusions")]
+
+
 @pytest.mark.parametrize("surface,instrument", [
     ("Montgomery\u2010\u01fasberg Depression Rating Scale", "MADRS"), ("HRSD-24", "HAM-D"), ("PCL-5", "PCL-5"),
     ("NRS", "NRS"), ("VAS", "VAS"), ("Patient Health Questionnaire-9", "PHQ-9"), ("CAM-ICU", "CAM"),
@@ -917,6 +954,18 @@ def _prefilters_agree(texts: list[str]) -> None:
         assert rules._timepoint_spans(text) == [m.span() for m in rules.TP_RX.finditer(text)], text[:80]
         assert [h.start for h in rules.find_vital_changes(text)] == \
             [m.start() for m in rules._VITAL_CHANGE.finditer(text)], text[:80]
+
+
+def test_the_time_point_prefilter_knows_every_word_a_time_point_may_start_with():
+    """Every number and ordinal word the rules know, in three cases and several frames, scanned both ways ("ninth"
+    was once missing: "nine" does not begin it)."""
+    words = set(rules.NUMWORDS) | set(rules.ORDINALS) | set(rules.TP_ORDINALS.split("|")) | set(rules._TP_START_WORDS)
+    frames = ("by the {} day after dosing", "{} weeks later", "at {} hours", "the {} postoperative day",
+              "{} days post-infusion", "({} h)", "{}-week follow-up", "within {}")
+    texts = [frame.format(case(w)) for w in sorted(words) for case in (str.lower, str.upper, str.title)
+             for frame in frames]
+    _prefilters_agree(texts + ["Day 7", "POD1", "POD 2", "postpartum day 3", "visit 4", "a week later",
+                               "an hour after", "within hours", "first 2 weeks", "initial three days"])
 
 
 def test_prefilters_find_what_the_patterns_find_in_the_sample():

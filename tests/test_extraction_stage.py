@@ -96,12 +96,12 @@ def test_process_parallel_rows_equal_single_process():
 
 def test_study_drugs_keep_a_drug_in_a_negated_comparison(tmp_path):
     from pipeline.claims.facts import article_facts
-    from pipeline.nlp.extract import Extractor
+    from pipeline.nlp.extract import Extractor, Item
     from pipeline.studies import study_row
 
     text = ("Ketamine in depression\nRESULTS: We found no differences between ketamine and "
             "midazolam in dissociation. Patients were treated with no lithium.")
-    item = ("t", None, 1, text, [])
+    item = Item("t", None, 1, text)
     ex = Extractor().one(text)
     row = study_row(item, ex, article_facts(text, ex), "rct")
     assert "midazolam" in row["drugs"] and "ketamine" in row["drugs"] and "lithium" not in row["drugs"]

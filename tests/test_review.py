@@ -658,6 +658,8 @@ def test_a_negated_or_hedged_entity_is_marked_so_for_the_reviewer():
                                        {"start": 29, "end": 35, "label": "ADVERSE_EVENT", "hedged": True}]))
     assert '<mark class="ent ADVERSE_EVENT negated" title="ADVERSE_EVENT negated">psychosis</mark>' in html
     assert '<mark class="ent ADVERSE_EVENT hedged" title="ADVERSE_EVENT hedged">nausea</mark>' in html
+    html = str(highlight(text, 6, 47, [{"start": 9, "end": 18, "label": "DRUG", "negated": True}]))
+    assert '<mark class="ent DRUG" title="DRUG">psychosis</mark>' in html  # a drug not given is still a drug
 
 
 def test_reprocess_applies_new_decisions_without_fetching(tmp_path):

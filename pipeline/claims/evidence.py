@@ -11,9 +11,7 @@ from pathlib import Path
 from pipeline.claims import citation_model, stance
 from pipeline.claims.catalogue import Catalogue, load_catalogue
 from pipeline.claims.facts import ArticleFacts
-from pipeline.claims.findings import section_of
-from pipeline.nlp.context import label_role
-from pipeline.nlp.extract import Extraction
+from pipeline.nlp.extract import Extraction, Item
 from pipeline.review.decisions import current, effective, is_current, verdict
 from pipeline.tables import store
 
@@ -30,16 +28,15 @@ VERDICT_RULE = ("supported: weighted support >= 2x weighted conflict and >= 3 su
                 "counts half to each side; retracted articles are listed, not counted.")
 
 
-def evidence_rows(item: tuple, ex: Extraction, catalogue: Catalogue, facts: ArticleFacts,
+def evidence_rows(item: Item, ex: Extraction, catalogue: Catalogue, facts: ArticleFacts,
                   study_type: str | None) -> list[dict]:
     """One row per finding sentence of the article, with the article's facts and PsyNamic study type."""
-    doc_id, pmid, version, text = item[0], item[1], item[2], item[3]
+    doc_id, pmid, version, text = item.doc_id, item.pmid, item.version, item.text
     found = stance.assess(text, ex, facts, catalogue, citations=citation_model.load())
     out = []
     for f in found:
-        own = ex.sections[f.sent_index] if f.sent_index < len(ex.sections) else None
-        section = section_of(ex, f.sent_index, text)  # a header left inside an earlier sentence starts its section
-        role = (label_role(section) or ex.roles[f.sent_index]) if section != own else ex.roles[f.sent_index]
+        section = ex.sections[f.sent_index] if f.sent_index < len(ex.sections) else None
+        role = ex.roles[f.sent_index]
         out.append({
             "evidence_id": stance.evidence_id(pmid or doc_id, version, f.claim_id, f.start, f.end),
             "claim_id": f.claim_id, "doc_id": doc_id, "pmid": pmid, "version": version,

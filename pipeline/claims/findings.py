@@ -1,19 +1,17 @@
-"""Which sentences are an article's own findings, and which section each is in.
+"""Which sentences are an article's own findings.
 
 Results and conclusions sentences count (a review's pooled findings live there too), also a result plainly
 reported under METHODS or late in an unstructured abstract; limitations, outcomes and registration sections never
-do. A section header merged into a sentence splits it into parts judged under their own header, and hedged or
-agenda parts are never findings. Some sentences on topic are still no finding on the drug's effect: associations,
-predictors, methods, or depression named only as who was enrolled.
+do, nor hedged or agenda sentences. Some sentences on topic are still no finding on the drug's effect:
+associations, predictors, methods, or depression named only as who was enrolled.
 """
 
 from __future__ import annotations
 
 import re
-from itertools import pairwise
 
 from pipeline.claims.cues import DEPRESSION_WORDS, HEDGED, OTHER_CONDITION, TOL_NEGATIVE, TOL_POSITIVE, T
-from pipeline.nlp.context import HEADER_LABEL, INLINE_HEADER, SECTION_WORD
+from pipeline.nlp.context import INLINE_HEADER
 from pipeline.nlp.extract import Extraction
 
 FINDING_ROLES = ("results", "conclusions")
@@ -90,14 +88,13 @@ METHOD_WORDS = re.compile(r"\b(?:will|would|to (?:assess|evaluate|determine|comp
                           r"endpoint)|outcomes? (?:included|was|were)|raters? (?:scored|rated|assessed))\b", T)
 
 
-def is_finding(ex: Extraction, i: int, sentence: str, section: str | None = None) -> bool:
+def is_finding(ex: Extraction, i: int, sentence: str) -> bool:
     """Results and conclusions (also under a RESULTS header the role tagger called methods); in a METHODS section,
     a sentence that plainly reports a result ("No serious adverse events occurred"); in an unstructured part, also
     a sentence that reports statistics or, in the second half of the abstract, a verdict on tolerability ("It is
     safe and well tolerated")."""
     role = ex.roles[i]
-    if section is None:
-        section = ex.sections[i] if i < len(ex.sections) else None
+    section = ex.sections[i] if i < len(ex.sections) else None
     if section and OUTCOME_SECTION.match(section):
         # a case report's "OUTCOME:" is its results ("The patient showed continuous mood improvement"); a trial
         # registry's "OUTCOMES:" lists what will be measured
@@ -124,43 +121,18 @@ def is_finding(ex: Extraction, i: int, sentence: str, section: str | None = None
                                                                  r"enrolled|included)\b", sentence, T)
 
 
-FINDING_HEADER = re.compile(rf"^(?:[A-Z][\w-]* ){{0,3}}?(?:RESULTS?|CONCLUSIONS?|FINDINGS|INTERPRETATION|DISCUSSION)"
-                            rf"(?: AND (?:{SECTION_WORD}))?:")
-
-
-def section_of(ex: Extraction, i: int, text: str) -> str | None:
-    """The section a sentence is in. A header left in the middle of an earlier sentence of the same section
-    ("... 2.0 ug/kg RESULTS: A total of 173 ...") starts a new section that the next sentences belong to."""
-    own = ex.sections[i] if i < len(ex.sections) else None
-    for j in range(i - 1, -1, -1):
-        if (ex.sections[j] if j < len(ex.sections) else None) != own:
-            break
-        s, e = ex.sentences[j]
-        parts = INLINE_HEADER.split(text[s:e])
-        if len(parts) > 1 and (label := HEADER_LABEL.search(parts[-1])):
-            return label.group()
-    return own
-
-
-def finding_part(ex: Extraction, i: int, text: str) -> list[tuple[int, int]]:
-    """The parts of sentence `i` that report findings, unhedged, as character spans (none: not a finding). A lost
-    character can merge a results sentence with the next section ("... lower in group A ( CONCLUSION: Both drugs
-    appear to ..."): each part is judged under its own header, so the conclusion's hedge does not silence the
-    result before it."""
+def finding_part(ex: Extraction, i: int, text: str) -> tuple[int, int] | None:
+    """The part of sentence `i` that reports findings, unhedged, as a character span (None: not a finding). A label
+    without a section role left inside it (a trial registry's "... PRIMARY OUTCOME: ...") ends it: what follows is a
+    list of measures. (A header with a role starts a sentence of its own: the sentence splitter.)"""
     s, e = ex.sentences[i]
     sentence = text[s:e]
-    cuts = [0] + [m.end() for m in INLINE_HEADER.finditer(sentence)] + [len(sentence)]
-    keep = []
-    for k, (a, b) in enumerate(pairwise(cuts)):
-        part = sentence[a:b]
-        if k == 0 and not is_finding(ex, i, part, section_of(ex, i, text)):
-            continue
-        if k > 0 and not FINDING_HEADER.match(part):
-            continue
-        if not HEDGED.search(part) and not AGENDA.search(part) and \
-                not (OTHERS_WORK.search(part) and not STAT_REPORT.search(part)):
-            keep.append((s + a, s + b))
-    return keep
+    header = INLINE_HEADER.search(sentence)
+    part = sentence[:header.end()] if header else sentence
+    if not is_finding(ex, i, part) or HEDGED.search(part) or AGENDA.search(part) or \
+            (OTHERS_WORK.search(part) and not STAT_REPORT.search(part)):
+        return None
+    return s, s + len(part)
 
 
 # a moderator as the sentence's own result: "Most studies do not support significant sex differences in

@@ -70,11 +70,11 @@ def topics(text, ex, facts, cat):
     claims = [c for c in cat.claims if S._applies(c, facts)]
     out = []
     for i in range(len(ex.sentences)):
-        parts = finding_part(ex, i, text)
-        if not parts:
+        part = finding_part(ex, i, text)
+        if not part:
             continue
-        sentence = " ".join(text[a:b] for a, b in parts)
-        mentions = [m for m in by_sent.get(i, []) if any(a <= m.start < b for a, b in parts)]
+        sentence = text[slice(*part)]
+        mentions = [m for m in by_sent.get(i, []) if part[0] <= m.start < part[1]]
         kinds = {m.attrs.get("kind") for m in mentions if m.label == "OUTCOME"}
         if not DRUG_WORDS.search(sentence) and (bool(S.OTHER_TREATMENT.search(sentence)) or any(
                 m.label == "DRUG" and m.canonical not in STUDY_DRUGS for m in mentions)):

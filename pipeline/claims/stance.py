@@ -370,25 +370,22 @@ def assess(text: str, ex: Extraction, facts: ArticleFacts, catalogue: Catalogue,
         by_sent.setdefault(m.sent_index, []).append(m)
     findings: list[Finding] = []
     claims = [c for c in catalogue.claims if _applies(c, facts)]
-    # each part of a sentence merged across a section header ("... did not differ between groups ( CONCLUSIONS:
-    # This trial found large benefits") is judged on its own; the later part's stance stands for the sentence
-    candidates = [(i, s, e, [part]) for i, (s, e) in enumerate(ex.sentences) for part in finding_part(ex, i, text)]
+    # each finding sentence's finding part (the sentence, or its words before a registry's label, see finding_part)
+    candidates = [(i, s, e, part) for i, (s, e) in enumerate(ex.sentences) if (part := finding_part(ex, i, text))]
     on_topic: dict[str, int] = {}  # claim -> the last finding sentence on its topic
     context: dict[int, tuple[str, list[Mention], list[float]]] = {}  # what a further citation may take
     topics = {} if topics is None else topics
-    for i, s, e, parts in candidates:
-        covariates = [c for a, b in parts for c in covariate_spans(text, a, b)]
-        sentence = " ".join(_masked(text, a, b, covariates) for a, b in parts)
-        mentions = [m for m in by_sent.get(i, []) if any(a <= m.start < b for a, b in parts)
-                    and not any(x <= m.start < y for x, y in covariates)]
+    for i, s, e, (a, b) in candidates:
+        covariates = covariate_spans(text, a, b)
+        sentence = _masked(text, a, b, covariates)
+        mentions = [m for m in by_sent.get(i, []) if a <= m.start < b and not any(x <= m.start < y
+                                                                                  for x, y in covariates)]
         kinds = {m.attrs.get("kind") for m in mentions if m.label == "OUTCOME"}
         hours = [m.attrs["hours"] for m in mentions if m.label == "TIMEPOINT" and m.attrs.get("hours")]
         other_drug_only = not DRUG_WORDS.search(sentence) and (bool(OTHER_TREATMENT.search(sentence)) or any(
             m.label == "DRUG" and m.canonical not in STUDY_DRUGS and not _the_comparator(text, m) for m in mentions))
         if not other_drug_only:
-            # a sentence merged across a section header has several parts: a citation takes all of theirs
-            was = context.get(i, ("", [], []))
-            context[i] = ((was[0] + " " + sentence).strip(), was[1] + mentions, was[2] + hours)
+            context[i] = (sentence, mentions, hours)
         for claim in claims:
             if other_drug_only:
                 continue  # "psilocybin induced remission in 57%" is not evidence about ketamine
@@ -396,7 +393,7 @@ def assess(text: str, ex: Extraction, facts: ArticleFacts, catalogue: Catalogue,
                 continue
             on_topic[claim.id] = i
             topics.setdefault(i, set()).add(claim.id)
-            verdict = _judge(claim, sentence, parts, s, mentions, hours, text, ex, facts)
+            verdict = _judge(claim, sentence, a, s, mentions, hours, text, ex, facts)
             if verdict is not None:
                 findings.append(_finding(claim.id, i, s, e, *verdict, sentence, facts, mentions, hours))
     findings = _timed_nulls_left_to_timing(list({(f.claim_id, f.sent_index): f for f in findings}.values()), text,
@@ -525,7 +522,7 @@ def _main_result(sentence: str) -> str:
     return sentence
 
 
-def _judge(claim: Claim, sentence: str, parts: list[tuple[int, int]], start: int, mentions: list[Mention],
+def _judge(claim: Claim, sentence: str, part_start: int, start: int, mentions: list[Mention],
            hours: list[float], text: str, ex: Extraction, facts: ArticleFacts) -> tuple[str, list[str]] | None:
     """The stance of an on-topic finding and its cues, or None when the claim's conditions rule it out (animal
     results for a human claim, a head-to-head comparison, a timepoint beyond the claim's hours, a marker-only
@@ -537,7 +534,7 @@ def _judge(claim: Claim, sentence: str, parts: list[tuple[int, int]], start: int
     if claim.profile == "tolerability" and facts.prevention and PERIOPERATIVE_OUTCOME.search(sentence) and \
             not GENERIC_SAFETY.search(sentence):
         return None  # in a surgical trial, delirium and cognition are the outcomes it tries to prevent
-    judged = _claim_clauses(sentence, parts[0][0], claim, mentions) if claim.profile == "efficacy" else sentence
+    judged = _claim_clauses(sentence, part_start, claim, mentions) if claim.profile == "efficacy" else sentence
     if claim.profile in ("efficacy", "durability") and facts.predictor_study and not STATS.search(judged) \
             and not DRUG_DID.search(judged):
         return None  # a study of what predicts the response: only its tested results, or what the drug itself

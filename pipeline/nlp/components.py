@@ -20,7 +20,7 @@ from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc
 from spacy.util import registry
 
-from pipeline.nlp.context import header_starts
+from pipeline.nlp.context import section_headers
 
 # Tokens after which a "." does not end a sentence (scispaCy splits "i.v." into "i.v" + ".").
 NO_BREAK_BEFORE_DOT = {"i.v", "i.m", "i.p", "s.c", "p.o", "e.g", "i.e", "vs", "al", "approx", "fig", "figs", "no",
@@ -97,8 +97,6 @@ def kev_sentences(doc: Doc) -> Doc:
     # mentions are the title's (sentence 0, role `title`), not a background sentence's
     title_end = full.find("\n")
     section_starts = {s[0] for s in (doc._.sections or [])}
-    # a header left inside running text ("(HDRS RESULTS: Oral esketamine improved ...") starts a sentence too
-    section_starts.update(s for s in header_starts(full) if s > title_end)
     if section_starts:
         starts.update(i for i, idx in enumerate(arr[:, 0].tolist()) if idx in section_starts)
     for i in range(n - 1):
@@ -120,10 +118,24 @@ def kev_sentences(doc: Doc) -> Doc:
                 (UNIT_WITH_DOT.match(text) or text[:-1].isalpha()) and _starts_sentence(nxt) and \
                 not nxt[:1].isdigit() and text[:-1].lower() not in NO_BREAK_BEFORE_DOT:
             starts.add(i + 1)
+    _header_starts(full, arr[:, 0].tolist(), title_end, starts)
     flags = numpy.full((n, 1), -1, dtype="int64").astype("uint64")
     flags[sorted(starts), 0] = 1
     doc.from_array([SENT_START], flags)
     return doc
+
+
+def _header_starts(text: str, idx: list[int], title_end: int, starts: set[int]) -> None:
+    """A section header left inside running text starts a sentence at its label ("... on the HDRS | RESULTS: Oral
+    esketamine improved ..."), unless a sentence already starts at the capitalised words before it (a label of
+    words we do not know, "RECENT FINDINGS:")."""
+    headers = section_headers(text)
+    if not headers:
+        return
+    token_at = {x: i for i, x in enumerate(idx)}
+    for first, start in headers:
+        if start > title_end and token_at.get(first) not in starts and (i := token_at.get(start)) is not None:
+            starts.add(i)
 
 
 PAREN = re.compile(r"\(([^()]{1,100})\)")

@@ -58,7 +58,9 @@ SECTION_ROLES = {
                 "METHODS AND ANALYSIS",
                 "SUBJECTS", "PROCEDURES", "EXPERIMENTAL DESIGN", "DATA SOURCES", "STUDY SELECTION", "DATA EXTRACTION",
                 "SEARCH METHODS", "SELECTION CRITERIA", "DATA COLLECTION AND ANALYSIS", "ELIGIBILITY CRITERIA",
-                "TRIAL REGISTRATION", "ETHICS AND DISSEMINATION", "REGISTRATION", "CLINICAL TRIAL REGISTRATION"),
+                "TRIAL REGISTRATION", "ETHICS AND DISSEMINATION", "REGISTRATION", "CLINICAL TRIAL REGISTRATION",
+                # what a trial measures, as registries and protocols label it (not its results)
+                "PRIMARY OUTCOME", "PRIMARY OUTCOMES", "SECONDARY OUTCOME", "SECONDARY OUTCOMES"),
     "results": ("RESULTS", "RESULT", "FINDINGS", "MAIN RESULTS", "OUTCOMES", "KEY RESULTS", "CASE PRESENTATION",
                 "CASE REPORT", "CASE", "OBSERVATIONS"),
     "conclusions": ("CONCLUSIONS", "CONCLUSION", "INTERPRETATION", "DISCUSSION", "IMPLICATIONS",
@@ -70,7 +72,7 @@ NLM_ROLES = {"BACKGROUND": "background", "OBJECTIVE": "background", "METHODS": "
 _LABEL_ROLE = {label: role for role, labels in SECTION_ROLES.items() for label in labels}
 ROLE_ORDER = ("background", "methods", "results", "conclusions")
 LABEL_PARTS = re.compile(r"\s*(?:/|,|&|\bAND\b)\s*")
-INLINE_LABEL = re.compile(r"^\s*([A-Z][A-Za-z ,'&/-]{2,60}?)\s*:\s")
+INLINE_LABEL = re.compile(r"^\s*([A-Z][A-Za-z ,'&/-]{2,60}?)\s*:(?:\s|$)")  # "RESULTS:" alone on its line too
 # the word boundaries on the words only: after "p <" or "vs." a `\b` needed a letter next ("p = 0.03" never matched)
 # a section header left inside a sentence (a lost full stop or a truncated abstract: "... 0.5 mg/kg RESULTS: A
 # total of ..."): the text after it is in that section
@@ -130,42 +132,42 @@ def label_role(label: str | None, nlm_category: str | None = None) -> str | None
     return max(roles, key=ROLE_ORDER.index) if roles else None
 
 
-def mid_sentence_headers(sentence: str) -> list[tuple[int, str, str]]:
-    """(offset, label, role) of each section header inside a sentence, not at its start."""
-    if ":" not in sentence:  # nearly every sentence: no header, no regex run over it
-        return []
-    out = []
-    for m in INLINE_HEADER.finditer(sentence):
-        label = HEADER_LABEL.search(sentence, m.end())
-        role = label_role(label.group()) if label and label.start() - m.end() < 40 else None
-        if role:
-            out.append((m.end(), label.group(), role))
-    return out
+# the capitalised words right before a section word, which may begin its label ("CLINICAL TRIAL " before
+# "REGISTRATION:", "AUTHORS' " before "CONCLUSIONS:") or be the end of the text before it ("HDRS " before "RESULTS:")
+CAPS_BEFORE = re.compile(r"(?:\b[A-Z][A-Z'-]*,?\s+)+$")
+CAPS_WORD = re.compile(r"[A-Z][A-Z'-]*")
 
 
-# words a label may put before its section word ("MAIN RESULTS:", "MATERIALS AND METHODS:")
-HEADER_LEAD = re.compile(r"(?<![\w'])(?:(?:MAIN|KEY|PRINCIPAL|PRIMARY|SECONDARY|CLINICAL|STUDY|MATERIALS AND|"
-                         r"PATIENTS AND|SUBJECTS AND|DATA|EVIDENCE|AUTHORS'?)\s+)+$")
-# the earlier words of a label that starts a sentence ("DESIGN, SETTING, AND " before "PARTICIPANTS:")
-LABEL_BEFORE = re.compile(r"(?:[.?!]\s+|\n\s*)(?:[A-Z][A-Z'-]*,?\s+)+$")
+def is_label(words: str) -> bool:
+    """A section label we know, whole or as a list of known parts ("MEASUREMENTS AND MAIN RESULTS")."""
+    key = words.strip().upper().rstrip(":").strip()
+    parts = [p for p in LABEL_PARTS.split(key) if p]
+    return key in _LABEL_ROLE or bool(parts) and all(p in _LABEL_ROLE for p in parts) and \
+        not re.match(r"(?:AND|OR)\b|,", key)
 
 
-def header_starts(text: str) -> list[int]:
-    """Where the section headers left inside running text begin ("... on the HDRS RESULTS: Oral esketamine
-    improved ...", a truncated abstract): the sentence splitter starts a sentence at each, so a finding is not cited
-    together with the methods before it. Not a later item of one label ("DESIGN, SETTING, AND PARTICIPANTS:")."""
+def section_headers(text: str) -> list[tuple[int, int]]:
+    """The section headers in running text as (first capitalised word before the section word, start of the label):
+    "... on the HDRS RESULTS: Oral esketamine improved ..." (a truncated abstract) gives the offsets of "HDRS" and
+    "RESULTS". A label starts at the first of the capitalised words before its section word that still make a known
+    label ("CLINICAL TRIAL REGISTRATION", "DESIGN, SETTING, AND PARTICIPANTS"; not "HDRS RESULTS"). The sentence
+    splitter starts a sentence at the label unless one already starts at the first word ("RECENT FINDINGS:" after a
+    full stop is one label, known or not), so a finding is not cited together with the methods before it, and the
+    sentence's inline label gives its section and role."""
     if ":" not in text:
         return []
-    out = []
+    out = set()
     for m in INLINE_HEADER.finditer(text):
         label = HEADER_LABEL.search(text, m.end())
         if not label or label.start() - m.end() >= 40 or label_role(label.group()) is None:
             continue
-        lead = HEADER_LEAD.search(text, m.end(), label.start())
-        start = lead.start() if lead else label.start()
-        if not LABEL_BEFORE.search(text, max(0, start - 80), start):
-            out.append(start)
-    return out
+        first = start = label.start()
+        if run := CAPS_BEFORE.search(text, max(0, start - 60), start):
+            first = run.start()
+            start = next((w.start() for w in CAPS_WORD.finditer(text, run.start(), start)
+                          if is_label(text[w.start():label.end()])), start)
+        out.add((first, start))
+    return sorted(out)
 
 
 def inline_label(sentence: str) -> str | None:

@@ -7,9 +7,10 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import spacy
 from spacy.language import Language
@@ -36,6 +37,18 @@ from pipeline.nlp.linking import (
 )
 from pipeline.nlp.normalise.dose import course_days, mass_values, per_week, qualifier, schedule
 from pipeline.nlp.normalise.mention import normalise, short_form_effects
+
+
+class Item(NamedTuple):
+    """One article as the extraction stage takes it. A tuple underneath: it crosses process boundaries as one, and
+    callers may still pass a plain (doc_id, pmid, version, text[, sections[, meta]]) tuple."""
+
+    doc_id: str
+    pmid: str | None
+    version: int
+    text: str
+    sections: Sequence = ()  # the parser's structured-abstract sections (dicts or Section records)
+    meta: dict | None = None  # publication types, MeSH, retraction, journal: read by the claims stage only
 
 
 @dataclass
@@ -139,48 +152,36 @@ def build_nlp(model_dir: Path | None = MODEL_DIR, with_model: bool = True) -> La
     return nlp
 
 
-def _headers_inside(sent_texts: list[str], sec_for: list[str | None], inline: list[str | None]
-                    ) -> list[list[tuple[int, str, str]]]:
-    """Per sentence, the section headers in force from an offset on: a header left inside a sentence ("... 0.5
-    mg/kg RESULTS: A total of ...", truncated abstracts) holds for the rest of it and for the next sentences of the
-    same section up to the next label. Offset 0 carries one over from an earlier sentence."""
-    out: list[list[tuple[int, str, str]]] = []
-    carry: tuple[str, str] | None = None
-    for i, sentence in enumerate(sent_texts):
-        if i == 0 or inline[i] or sec_for[i] != sec_for[i - 1]:
-            carry = None  # the title, or a section of its own starts here
-        found = [(0, *carry)] if carry else []
-        found += context.mid_sentence_headers(sentence) if i else []
-        out.append(found)
-        if found:
-            carry = found[-1][1:]
-    return out
-
-
 def _sections_and_roles(sents: list[tuple[int, int]], sent_texts: list[str], sections: list | None
-                        ) -> tuple[list[str | None], list[str | None], list[list[tuple[int, str, str]]]]:
-    """Per sentence: its section (the parser's structured label, an inline label, else the one before), its role
-    (background, methods, results, conclusions, title) and the headers left inside it."""
+                        ) -> tuple[list[str | None], list[str | None]]:
+    """Per sentence: its section (the parser's structured label, an inline label, else the one before) and its role
+    (background, methods, results, conclusions, title). An inline label with a role inside a structured section (a
+    header the source left in running text, which the splitter made a sentence of) holds from there to the end of
+    that section."""
     sec_for: list[str | None] = [None] * len(sents)
     sec_role: list[str | None] = [None] * len(sents)
-    for sec in sections or []:
+    sec_of: list[int | None] = [None] * len(sents)
+    for k, sec in enumerate(sections or []):
         for i, (s, _) in enumerate(sents):
             if sec["start"] <= s < sec["end"]:
-                sec_for[i] = sec["label"] or sec["nlm_category"]
+                sec_for[i], sec_of[i] = sec["label"] or sec["nlm_category"], k
                 sec_role[i] = context.label_role(sec["label"], sec["nlm_category"])
     inline = [context.inline_label(st) if i else None for i, st in enumerate(sent_texts)]
     for i in range(1, len(sents)):
         if sec_for[i] is None:
             sec_for[i] = inline[i] or sec_for[i - 1]
-    roles = context.sentence_roles(sent_texts, sec_role)
-    return sec_for, roles, _headers_inside(sent_texts, sec_for, inline)
+            continue
+        if sec_of[i] == sec_of[i - 1]:  # within one structured section: as the sentence before (an inline label's)
+            sec_for[i], sec_role[i] = sec_for[i - 1], sec_role[i - 1]
+        if (role := context.label_role(inline[i])) is not None and role != sec_role[i]:
+            sec_for[i], sec_role[i] = inline[i], role
+    return sec_for, context.sentence_roles(sent_texts, sec_role)
 
 
 def _mentions(doc: Doc, text: str, sents: list[tuple[int, int]], sec_for: list[str | None],
-              roles: list[str | None], headers: list[list[tuple[int, str, str]]], ids: tuple[str, str | None, int],
-              sources: dict[str, str], mv: str) -> list[Mention]:
-    """Every chosen candidate as a normalised mention with its sentence, section, role, negation and hedging (a
-    header left inside the sentence before the mention sets its section and role)."""
+              roles: list[str | None], ids: tuple[str, str | None, int], sources: dict[str, str], mv: str
+              ) -> list[Mention]:
+    """Every chosen candidate as a normalised mention with its sentence, section, role, negation and hedging."""
     starts = [s for s, _ in sents]
     mentions: list[Mention] = []
     hedged: dict[int, bool] = {}
@@ -190,11 +191,7 @@ def _mentions(doc: Doc, text: str, sents: list[tuple[int, int]], sec_for: list[s
         sent = text[ss:se]
         if si not in hedged:
             hedged[si] = context.is_hedged(sent)
-        section, role = sec_for[si], roles[si]
-        for offset, header_label, header_role in headers[si]:
-            if ss + offset <= s:
-                section, role = header_label, header_role
-        m = Mention(*ids, si, section, role, s, e, text[s:e], label, canonical,
+        m = Mention(*ids, si, sec_for[si], roles[si], s, e, text[s:e], label, canonical,
                     attrs, context.is_negated(sent, s - ss, e - ss), hedged[si], None, source, mv)
         normalise(m)
         mentions.append(m)
@@ -270,9 +267,9 @@ def extract_doc(doc: Doc, doc_id: str, pmid: str | None = None, version: int = 1
     with their drugs, routes and schedules, the study drug and the article's routes."""
     text = doc_text(doc)
     sents = sentence_spans(doc)
-    sec_for, roles, headers = _sections_and_roles(sents, [text[s:e] for s, e in sents], sections)
+    sec_for, roles = _sections_and_roles(sents, [text[s:e] for s, e in sents], sections)
     ids = (doc_id, pmid, version)
-    mentions = _mentions(doc, text, sents, sec_for, roles, headers, ids, sources or label_sources(), mv)
+    mentions = _mentions(doc, text, sents, sec_for, roles, ids, sources or label_sources(), mv)
     drugs = _link_drugs(mentions, sents, text)
     main = study_drug(mentions)
     doses = _dose_rows(mentions, sents, text, main, ids, mv)
@@ -313,11 +310,10 @@ class Extractor:
         self.model_version = model_version(self.nlp)
         self.pipe_names = tuple(self.nlp.pipe_names)
 
-    def run(self, items: Iterable[tuple[str, str | None, int, str, list | None]], batch_size: int = 64
-            ) -> Iterator[Extraction]:
+    def run(self, items: Iterable[Item | tuple], batch_size: int = 64) -> Iterator[Extraction]:
         def docs():
             for item in items:
-                doc_id, pmid, version, text, sections = item[:5]
+                doc_id, pmid, version, text, sections, _ = as_item(item)
                 d = self.nlp.make_doc(text)
                 d.user_data["text"] = text
                 d.user_data["kev_pipes"] = self.pipe_names
@@ -335,8 +331,12 @@ class Extractor:
     def one(self, text: str, doc_id: str = "doc", sections: list | None = None) -> Extraction:
         return next(self.run([(doc_id, None, 1, text, sections)]))
 
-    def one_item(self, item: tuple) -> Extraction:
+    def one_item(self, item: Item | tuple) -> Extraction:
         return next(self.run([item]))
+
+
+def as_item(item: Item | tuple) -> Item:
+    return item if isinstance(item, Item) else Item(*item)
 
 
 def flat_row(obj: Mention | Dose) -> dict:

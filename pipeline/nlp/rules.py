@@ -128,6 +128,7 @@ NUMLIST = rf"(?:{NUM}|{WORDNUM})(?:{JOIN}(?:{NUM}|{WORDNUM}))*"
 # a number of a "day 4, 7" list is not the count of a next time ("Day 4, 1 week", "days 2 weeks apart")
 _NOT_UNIT = (rf"(?![\d]|[.,\u00b7]\d|{SP}*%)"  # nor a percentage ("day 1 to 31 and 18%")
              rf"(?!{SP}*{DASH}?{SP}*(?:min(?:ute)?s?|h|hrs?|hours?|d|days?|wks?|weeks?|months?|years?)\b)")
+TP_ORDINALS = "first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|fourteenth"
 TP_PATTERNS = [
     # 24 h, 40 minutes, 2, 24 and 48 hours post-infusion, one week later, 5 d postoperatively
     # first 2 weeks, first three postoperative days
@@ -138,7 +139,7 @@ TP_PATTERNS = [
     rf"(?:days?|weeks?|months?|hours?|visits?){SP}*{NUM}{_NOT_UNIT}(?:{JOIN}\d+{_NOT_UNIT})*{POSTQ_SPAN}?",
     r"POD" + rf"{SP}*{NUM}",
     # first postoperative day, first week, the sixth month, third day after the infusion
-    rf"(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|fourteenth)"
+    rf"(?:{TP_ORDINALS})"
     rf"(?:{SP}+(?:post{DASH}?operative|post{DASH}?infusion|treatment))?{SP}+(?:days?|weeks?|months?|hours?)"
     rf"(?:{SP}+(?:postpartum|post{DASH}?(?:{_POST_WORDS})))?",
     # 3rd day, 28th postoperative day
@@ -152,14 +153,15 @@ TP_PATTERNS = [
 # nor the start of a name: "3D-CAM", "5D-ASC" are no days
 TP_RX = re.compile(r"(?<![\w.\-/])(?:" + "|".join(f"(?:{p})" for p in TP_PATTERNS) + r")(?![\w])(?![-\u2010][A-Za-z])",
                    re.IGNORECASE)
-# Where a time point may begin: each of TP_PATTERNS opens with a number ("24", ".5"), a number or ordinal word
-# (WORDNUM, "first" to "fourteenth", "initial"), "post", "POD", a unit word ("days", "week", "visits") or "within".
-# These prefixes ("four" also covers "fourteen", "fourth"; "six" "sixty", "sixth"), after TP_RX's own look-behind,
-# on the text lowered as re.IGNORECASE compares, are a superset of where TP_RX can start. WORDNUM's "a" and "an" are
-# followed by a space, dash, comma or slash, or by the "post" of "postoperative", never by another word character.
-_TP_START = re.compile(r"(?<![\w.\-/])(?:[\d.]|an?(?!\w)|an?post|one|two|three|four|five|six|seven|eight|nine|ten|"
-                       r"eleven|twelve|fifteen|twenty|thirty|forty|several|few|first|initial|second|third|fifth|"
-                       r"post|pod|day|week|month|hour|visit|within)")
+# Where a time point may begin: each of TP_PATTERNS opens with a number ("24", ".5"), a number word (WORDNUM's
+# words, read from it), an ordinal (TP_ORDINALS), "initial", "post", "POD", a unit word ("days", "week", "visits") or
+# "within": after TP_RX's own look-behind, on the text lowered as re.IGNORECASE compares, a superset of where TP_RX
+# can start. WORDNUM's "a" and "an" are followed by a space, dash, comma or slash, or by the "post" of
+# "postoperative", never by another word character. A pattern added to TP_PATTERNS with another first word must add
+# it here (tests/test_extraction.py tries every word of these lists both ways).
+_TP_START_WORDS = sorted({w for w in re.findall(r"[a-z]{3,}", WORDNUM)} | set(TP_ORDINALS.split("|"))
+                         | {"initial", "post", "pod", "day", "week", "month", "hour", "visit", "within"})
+_TP_START = re.compile(r"(?<![\w.\-/])(?:[\d.]|an?(?!\w)|an?post|" + "|".join(_TP_START_WORDS) + ")")
 
 
 def _timepoint_spans(text: str) -> list[tuple[int, int]]:

@@ -54,8 +54,11 @@ def _rows(out: Path, name: str, columns: list[str] | None = None, doc_id: str | 
 
 
 def _context(entity: dict) -> str:
-    """" negated" or " hedged": "no psychotic symptoms" marks a harm that did not occur, and a reviewer judging a
-    tolerability citation must see that, not the colour of one that did."""
+    """" negated" or " hedged" for an adverse event: "no psychotic symptoms" marks a harm that did not occur, and a
+    reviewer judging a tolerability citation must see that, not the colour of one that did. Other labels stay as
+    they are (see `report._context`)."""
+    if entity["label"] != "ADVERSE_EVENT":
+        return ""
     return " negated" if entity.get("negated") else " hedged" if entity.get("hedged") else ""
 
 
