@@ -73,14 +73,14 @@ _LABEL_ROLE = {label: role for role, labels in SECTION_ROLES.items() for label i
 ROLE_ORDER = ("background", "methods", "results", "conclusions")
 LABEL_PARTS = re.compile(r"\s*(?:/|,|&|\bAND\b)\s*")
 INLINE_LABEL = re.compile(r"^\s*([A-Z][A-Za-z ,'&/-]{2,60}?)\s*:(?:\s|$)")  # "RESULTS:" alone on its line too
-# the word boundaries on the words only: after "p <" or "vs." a `\b` needed a letter next ("p = 0.03" never matched)
-# a section header left inside a sentence (a lost full stop or a truncated abstract: "... 0.5 mg/kg RESULTS: A
-# total of ..."): the text after it is in that section
+# a section header left in running text (a lost full stop or a truncated abstract: "... 0.5 mg/kg RESULTS: A
+# total of ..."): the sentence splitter starts a sentence at it (section_headers)
 SECTION_WORD = (r"RESULTS?|CONCLUSIONS?|FINDINGS|INTERPRETATION|DISCUSSION|RELEVANCE|LIMITATIONS?|METHODS?|DESIGN|"
                 r"BACKGROUND|OBJECTIVES?|AIMS?|PURPOSE|INTRODUCTION|SETTINGS?|PARTICIPANTS|INTERVENTIONS?|MEASURES|"
                 r"OUTCOMES?|REGISTRATION|SELECTION|SOURCES|SYNTHESIS")
 INLINE_HEADER = re.compile(rf"(?<![A-Z])\s\(?\s*(?=(?:[A-Z][\w-]* ){{0,3}}?(?:{SECTION_WORD}):\s)")
 HEADER_LABEL = re.compile(rf"(?:{SECTION_WORD})(?: AND (?:{SECTION_WORD}))?(?=:)")
+# the word boundaries on the words only: after "p <" or "vs." a `\b` needed a letter next ("p = 0.03" never matched)
 RESULT_CUES = re.compile(r"\bp\s*[<=>≤]|\b95%\s*CI\b|\b(?:significant(?:ly)?|reduced|improved|increased|decreased|"
                          r"was associated|were associated|respond(?:ed|ers)|remission was|odds ratio|hazard ratio|"
                          r"mean difference|effect size|SMD|compared with|versus|vs)\b", re.IGNORECASE)
