@@ -92,7 +92,7 @@ def _extract_rows(extractor: Extractor, items: list[Item], catalogue: Catalogue 
                   ) -> Iterator[tuple[str, tuple | None, str | None]]:
     """(doc_id, rows, None), or (doc_id, None, reason) for a record whose extraction or claims assessment breaks:
     either stage quarantines that record, not the night."""
-    for it, ex, err in _safe_run(extractor, items):
+    for it, ex, err in _safe_run(extractor, [as_item(x) for x in items]):
         if ex is None:
             yield it.doc_id, None, err
             continue

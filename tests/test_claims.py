@@ -1107,6 +1107,20 @@ def test_how_raters_were_blinded_is_method_not_a_tolerability_finding():
     assert found["Independent assessor"] is False and found["Three esketamine-tre"] is True
 
 
+@pytest.mark.parametrize("body", [
+    "METHODS: Sixty adults with major depressive disorder were randomized. RESULTS: Ketamine was superior to "
+    "placebo. Primary outcome: Ketamine gave a rapid antidepressant response compared with placebo at 24 hours "
+    "(p < 0.01).",  # a sub-label under RESULTS
+    "BACKGROUND: Depression is common. DESIGN, SETTING, AND PARTICIPANTS: A trial of sixty adults MEASUREMENTS AND "
+    "MAIN RESULTS: Ketamine gave a rapid antidepressant response compared with placebo at 24 hours (p < 0.01).",
+])
+def test_results_under_a_sub_label_or_a_combined_label_are_findings(body):
+    text = f"Ketamine for major depressive disorder: a randomized trial\n{body}"
+    fs = _assess(text)
+    assert stance.article_stance(fs, "rapid_onset") == "supports"
+    assert any(f.claim_id == "rapid_onset" and "24 hours" in text[f.start:f.end] for f in fs)
+
+
 def test_a_measurements_section_states_outcomes_not_findings():
     from pipeline.claims.findings import is_finding
 

@@ -904,6 +904,13 @@ def test_a_header_split_off_inside_a_structured_section_holds_to_the_sections_en
     assert {m.text: m.section for m in ex.mentions if m.label == "ADVERSE_EVENT"} == {"Nausea": "RESULTS"}
 
 
+def test_a_sub_label_inside_a_structured_section_keeps_the_sections_role(extractor):
+    body = "Ketamine worked. Primary outcome: Scores fell by day 1."
+    text = f"Ketamine for depression\n{body}"
+    ex = extractor.one(text, sections=[{"start": 24, "end": len(text), "label": "RESULTS", "nlm_category": "RESULTS"}])
+    assert ex.roles[1:] == ["results", "results"] and ex.sections[1:] == ["RESULTS", "RESULTS"]
+
+
 def test_a_label_alone_on_its_line_is_a_label(extractor):
     text = ("Ketamine in depression\nMETHODS: We gave ketamine. RESULTS:\nMood improved with ketamine (p < 0.01)."
             "\nCONCLUSIONS: Ketamine may help.")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from pipeline.claims.cues import DEPRESSION_WORDS, HEDGED, OTHER_CONDITION, TOL_NEGATIVE, TOL_POSITIVE, T
-from pipeline.nlp.context import INLINE_HEADER
+from pipeline.nlp.context import INLINE_HEADER, LABEL_PARTS, label_role
 from pipeline.nlp.extract import Extraction
 
 FINDING_ROLES = ("results", "conclusions")
@@ -88,6 +88,13 @@ METHOD_WORDS = re.compile(r"\b(?:will|would|to (?:assess|evaluate|determine|comp
                           r"endpoint)|outcomes? (?:included|was|were)|raters? (?:scored|rated|assessed))\b", T)
 
 
+def _reports_results(section: str) -> bool:
+    """A combined label with a results part ("MEASUREMENTS AND MAIN RESULTS", "METHODS AND RESULTS"): its
+    sentences report results, though the label begins like a methods one."""
+    parts = [p for p in LABEL_PARTS.split(section.strip().upper()) if p]
+    return len(parts) > 1 and any(label_role(p) == "results" for p in parts)
+
+
 def is_finding(ex: Extraction, i: int, sentence: str) -> bool:
     """Results and conclusions (also under a RESULTS header the role tagger called methods); in a METHODS section,
     a sentence that plainly reports a result ("No serious adverse events occurred"); in an unstructured part, also
@@ -100,7 +107,7 @@ def is_finding(ex: Extraction, i: int, sentence: str) -> bool:
         # registry's "OUTCOMES:" lists what will be measured
         return bool(REPORTED.search(sentence) or re.search(r"\bremained\b", sentence, T)) and \
             not METHOD_WORDS.search(sentence)
-    if section and NON_FINDING_SECTION.match(section):
+    if section and NON_FINDING_SECTION.match(section) and not _reports_results(section):
         return False
     if role in FINDING_ROLES or (section and FINDING_SECTION.match(section)):
         return True

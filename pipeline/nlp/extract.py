@@ -155,9 +155,9 @@ def build_nlp(model_dir: Path | None = MODEL_DIR, with_model: bool = True) -> La
 def _sections_and_roles(sents: list[tuple[int, int]], sent_texts: list[str], sections: list | None
                         ) -> tuple[list[str | None], list[str | None]]:
     """Per sentence: its section (the parser's structured label, an inline label, else the one before) and its role
-    (background, methods, results, conclusions, title). An inline label with a role inside a structured section (a
-    header the source left in running text, which the splitter made a sentence of) holds from there to the end of
-    that section."""
+    (background, methods, results, conclusions, title). An inline label in capitals with a role inside a structured
+    section (a header the source left in running text, which the splitter made a sentence of) holds from there to
+    the end of that section; a sub-label ("Primary outcome:" under RESULTS) does not."""
     sec_for: list[str | None] = [None] * len(sents)
     sec_role: list[str | None] = [None] * len(sents)
     sec_of: list[int | None] = [None] * len(sents)
@@ -173,7 +173,7 @@ def _sections_and_roles(sents: list[tuple[int, int]], sent_texts: list[str], sec
             continue
         if sec_of[i] == sec_of[i - 1]:  # within one structured section: as the sentence before (an inline label's)
             sec_for[i], sec_role[i] = sec_for[i - 1], sec_role[i - 1]
-        if (role := context.label_role(inline[i])) is not None and role != sec_role[i]:
+        if inline[i] and inline[i].isupper() and (role := context.label_role(inline[i])) not in (None, sec_role[i]):
             sec_for[i], sec_role[i] = inline[i], role
     return sec_for, context.sentence_roles(sent_texts, sec_role)
 
