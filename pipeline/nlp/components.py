@@ -126,8 +126,8 @@ def kev_sentences(doc: Doc) -> Doc:
 
 
 def _header_starts(text: str, idx: list[int], title_end: int, starts: set[int]) -> None:
-    """A section header left inside running text starts a sentence at its label ("... on the HDRS | RESULTS: Oral
-    esketamine improved ..."), unless a sentence already starts at the capitalised words before it (a label of
+    """A section header left inside running text starts a sentence at its label ("... on the MADRS | RESULTS: Scores
+    fell within a day ..."), unless a sentence already starts at the capitalised words before it (a label of
     words we do not know, "RECENT FINDINGS:")."""
     headers = section_headers(text)
     if not headers:

@@ -146,9 +146,9 @@ def is_label(words: str) -> bool:
 
 def section_headers(text: str) -> list[tuple[int, int]]:
     """The section headers in running text as (first capitalised word before the section word, start of the label):
-    "... on the HDRS RESULTS: Oral esketamine improved ..." (a truncated abstract) gives the offsets of "HDRS" and
-    "RESULTS". A label starts at the first of the capitalised words before its section word that still make a known
-    label ("CLINICAL TRIAL REGISTRATION", "DESIGN, SETTING, AND PARTICIPANTS"; not "HDRS RESULTS"). The sentence
+    "... on the MADRS RESULTS: Scores fell within a day ..." (a truncated abstract) gives the offsets of "MADRS"
+    and "RESULTS". A label starts at the first of the capitalised words before its section word that still make a known
+    label ("CLINICAL TRIAL REGISTRATION", "DESIGN, SETTING, AND PARTICIPANTS"; not "MADRS RESULTS"). The sentence
     splitter starts a sentence at the label unless one already starts at the first word ("RECENT FINDINGS:" after a
     full stop is one label, known or not), so a finding is not cited together with the methods before it, and the
     sentence's inline label gives its section and role."""
