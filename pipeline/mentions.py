@@ -125,7 +125,7 @@ def extract_items(items: Iterable[Item | tuple], workers: int = 1, with_model: b
                   extractor: Extractor | None = None, catalogue: Catalogue | None = None
                   ) -> Iterator[tuple[str, tuple | None, str | None]]:
     """(doc_id, (entity, dose, evidence, study rows) or None, error or None) per item, in input order."""
-    items = [as_item(it) for it in items]
+    items = list(items)  # each becomes an Item in _extract_rows, on every path
     if workers <= 1 or len(items) < 2 * chunk:
         yield from _extract_rows(extractor or Extractor(with_model=with_model), items, catalogue)
         return

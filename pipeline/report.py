@@ -18,13 +18,15 @@ import pyarrow.parquet as pq
 from spacy import displacy
 
 from pipeline.claims.citation_model import cited_by_model
+from pipeline.nlp.context import entity_mark
 from pipeline.tables import store
 
 COLORS = {"DRUG": "#a6cee3", "DOSE": "#b2df8a", "ROUTE": "#fdbf6f", "TIMEPOINT": "#cab2d6", "OUTCOME": "#fb9a99",
           "ADVERSE_EVENT": "#ffff99"}
 # displaCy's entity marks with classes instead of inline styles (the styles repeated per mark were half of a corpus
 # report), on one line (its template's newlines put spaces into copied text: "( SSI"), the label drawn by CSS from
-# data-label (a label in the text was copied with the sentence: "MADRSOUTCOME scores")
+# data-label (a label in the text was copied with the sentence: "MADRSOUTCOME scores"); a negated or hedged adverse
+# event adds its `entity_mark` to the label, and so to the class ("e-ADVERSE_EVENT negated")
 ENT_TEMPLATE = '<mark class="entity e-{label}" data-label="{label}">{text}</mark>'
 STANCE_MARK = {"supports": "✔ supports", "conflicts": "✘ conflicts", "rejected": "– rejected by review"}
 
@@ -47,16 +49,6 @@ def _md(text: object) -> str:
     return html.escape(str(text), quote=False)
 
 
-def _context(m: dict) -> str:
-    """A negated or hedged adverse event is marked as such ("no psychotic symptoms" names a harm that did not occur,
-    "may cause nausea" one that might): a second class on the mark (the template's class is "e-{label}"), drawn as
-    an outline and named in its label. Other labels stay as they are: a negated outcome ("no change in MADRS") was
-    still measured, and hedging is a sentence's, which would strip every mark from an aims sentence."""
-    if m["label"] != "ADVERSE_EVENT":
-        return ""
-    return " negated" if m.get("negated") else " hedged" if m.get("hedged") else ""
-
-
 def _highlight(row: dict, mentions: list[dict]) -> str:
     """The sentence as HTML with its entities marked (displaCy escapes the text)."""
     s, e = row["start"], row["end"]
@@ -65,7 +57,7 @@ def _highlight(row: dict, mentions: list[dict]) -> str:
     for m in sorted((m for m in mentions if s <= m["start"] and m["end"] <= e),
                     key=lambda m: (m["start"] - m["end"], m["start"])):
         if all(m["end"] <= x["start"] + s or x["end"] + s <= m["start"] for x in ents):
-            ents.append({"start": m["start"] - s, "end": m["end"] - s, "label": m["label"] + _context(m)})
+            ents.append({"start": m["start"] - s, "end": m["end"] - s, "label": m["label"] + entity_mark(m)})
     doc = {"text": row["sentence"], "ents": sorted(ents, key=lambda x: x["start"]), "title": None}
     return displacy.render(doc, style="ent", manual=True, page=False, options={"template": ENT_TEMPLATE})
 

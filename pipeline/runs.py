@@ -8,6 +8,7 @@ publishes `runs` alone): a run that did not publish still leaves its row.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import subprocess
 import sys
@@ -55,8 +56,10 @@ def current_flow() -> str:
     return ctx.flow.name if ctx is not None and ctx.flow is not None else "ingest"
 
 
+@functools.cache
 def code_version() -> str:
-    """Package version plus the git commit when the code runs from a checkout."""
+    """Package version plus the git commit when the code runs from a checkout (asked once a process: the code a
+    process runs does not change under it)."""
     try:
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=Path(__file__).parent,
                                 capture_output=True, text=True, timeout=5).stdout.strip()

@@ -393,7 +393,7 @@ def assess(text: str, ex: Extraction, facts: ArticleFacts, catalogue: Catalogue,
                 continue
             on_topic[claim.id] = i
             topics.setdefault(i, set()).add(claim.id)
-            verdict = _judge(claim, sentence, a, s, mentions, hours, text, ex, facts)
+            verdict = _judge(claim, sentence, s, mentions, hours, text, ex, facts)
             if verdict is not None:
                 findings.append(_finding(claim.id, i, s, e, *verdict, sentence, facts, mentions, hours))
     findings = _timed_nulls_left_to_timing(list({(f.claim_id, f.sent_index): f for f in findings}.values()), text,
@@ -522,7 +522,7 @@ def _main_result(sentence: str) -> str:
     return sentence
 
 
-def _judge(claim: Claim, sentence: str, part_start: int, start: int, mentions: list[Mention],
+def _judge(claim: Claim, sentence: str, start: int, mentions: list[Mention],
            hours: list[float], text: str, ex: Extraction, facts: ArticleFacts) -> tuple[str, list[str]] | None:
     """The stance of an on-topic finding and its cues, or None when the claim's conditions rule it out (animal
     results for a human claim, a head-to-head comparison, a timepoint beyond the claim's hours, a marker-only
@@ -534,7 +534,7 @@ def _judge(claim: Claim, sentence: str, part_start: int, start: int, mentions: l
     if claim.profile == "tolerability" and facts.prevention and PERIOPERATIVE_OUTCOME.search(sentence) and \
             not GENERIC_SAFETY.search(sentence):
         return None  # in a surgical trial, delirium and cognition are the outcomes it tries to prevent
-    judged = _claim_clauses(sentence, part_start, claim, mentions) if claim.profile == "efficacy" else sentence
+    judged = _claim_clauses(sentence, start, claim, mentions) if claim.profile == "efficacy" else sentence
     if claim.profile in ("efficacy", "durability") and facts.predictor_study and not STATS.search(judged) \
             and not DRUG_DID.search(judged):
         return None  # a study of what predicts the response: only its tested results, or what the drug itself

@@ -89,7 +89,8 @@ def kev_sentences(doc: Doc) -> Doc:
         return doc
     arr = doc.to_array([IDX, LENGTH, SPACY])
     full = doc_text(doc)
-    texts = [full[i:i + ln] for i, ln in zip(arr[:, 0].tolist(), arr[:, 1].tolist(), strict=True)]
+    idx = arr[:, 0].tolist()
+    texts = [full[i:i + ln] for i, ln in zip(idx, arr[:, 1].tolist(), strict=True)]
     ends = (arr[:, 0] + arr[:, 1]).tolist()
     spaces = [full[e:e + 1] if sp else "" for e, sp in zip(ends, arr[:, 2].tolist(), strict=True)]
     starts = {0}
@@ -98,7 +99,7 @@ def kev_sentences(doc: Doc) -> Doc:
     title_end = full.find("\n")
     section_starts = {s[0] for s in (doc._.sections or [])}
     if section_starts:
-        starts.update(i for i, idx in enumerate(arr[:, 0].tolist()) if idx in section_starts)
+        starts.update(i for i, x in enumerate(idx) if x in section_starts)
     for i in range(n - 1):
         text = texts[i]
         if "\n" in spaces[i] or "\n" in text:
@@ -118,7 +119,7 @@ def kev_sentences(doc: Doc) -> Doc:
                 (UNIT_WITH_DOT.match(text) or text[:-1].isalpha()) and _starts_sentence(nxt) and \
                 not nxt[:1].isdigit() and text[:-1].lower() not in NO_BREAK_BEFORE_DOT:
             starts.add(i + 1)
-    _header_starts(full, arr[:, 0].tolist(), title_end, starts)
+    _header_starts(full, idx, title_end, starts)
     flags = numpy.full((n, 1), -1, dtype="int64").astype("uint64")
     flags[sorted(starts), 0] = 1
     doc.from_array([SENT_START], flags)

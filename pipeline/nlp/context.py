@@ -254,3 +254,13 @@ def is_hedged(sentence: str) -> bool:
         return False
     return any(not RISK_CHANGED.search(sentence, max(0, r.start() - 45), r.start()) for r in RISK.finditer(sentence)) \
         and not RESULT_STATISTICS.search(sentence)
+
+
+def entity_mark(entity: dict) -> str:
+    """What a reader is told beside an entity's label: " negated" or " hedged" for an adverse event ("no psychotic
+    symptoms" names a harm that did not occur, "may cause nausea" one that might), else nothing: a negated outcome
+    ("no change in MADRS") was still measured, and hedging is a sentence's, which would strip every mark from an aims
+    sentence. The report and the review app draw it as an outlined mark with this word in its label."""
+    if entity["label"] != "ADVERSE_EVENT":
+        return ""
+    return " negated" if entity.get("negated") else " hedged" if entity.get("hedged") else ""

@@ -23,6 +23,7 @@ from markupsafe import Markup, escape
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from pipeline.claims.citation_model import cited_by_model
+from pipeline.nlp.context import entity_mark
 from pipeline.review import decisions as dec
 from pipeline.tables import store
 
@@ -53,15 +54,6 @@ def _rows(out: Path, name: str, columns: list[str] | None = None, doc_id: str | 
     return table.select(columns).to_pylist() if columns else table.to_pylist()
 
 
-def _context(entity: dict) -> str:
-    """" negated" or " hedged" for an adverse event: "no psychotic symptoms" marks a harm that did not occur, and a
-    reviewer judging a tolerability citation must see that, not the colour of one that did. Other labels stay as
-    they are (see `report._context`)."""
-    if entity["label"] != "ADVERSE_EVENT":
-        return ""
-    return " negated" if entity.get("negated") else " hedged" if entity.get("hedged") else ""
-
-
 def highlight(text: str, start: int, end: int, entities: list[dict]) -> Markup:
     """The abstract as HTML: the evidence sentence wrapped once, entities marked; every piece of text escaped.
     Where entities overlap ("memory" inside "memory problems") a piece takes the longest one's colour and its title
@@ -74,8 +66,8 @@ def highlight(text: str, start: int, end: int, entities: list[dict]) -> Markup:
         piece = str(escape(text[a:b]))
         on = sorted((e for e in entities if e["start"] <= a and b <= e["end"]), key=lambda e: e["start"] - e["end"])
         if on:
-            labels = " · ".join(dict.fromkeys(str(e["label"]) + _context(e) for e in on))
-            piece = (f'<mark class="ent {escape(on[0]["label"])}{escape(_context(on[0]))}" title="{escape(labels)}">'
+            labels = " · ".join(dict.fromkeys(str(e["label"]) + entity_mark(e) for e in on))
+            piece = (f'<mark class="ent {escape(on[0]["label"])}{escape(entity_mark(on[0]))}" title="{escape(labels)}">'
                      f'{piece}</mark>')
         parts.append(piece)
         if b == end:
